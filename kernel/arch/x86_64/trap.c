@@ -1,0 +1,135 @@
+/*
+ * The IDT and the first stop for every interrupt and exception. Hardware
+ * interrupts go to the handler registered for their vector; an exception
+ * in the kernel is a bug, so it prints everything known about it and panics.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
+#include "kernel.h"
+
+struct idt_entry {
+	uint16_t off0;
+	uint16_t sel;
+	uint8_t ist;
+	uint8_t type;
+	uint16_t off1;
+	uint32_t off2;
+	uint32_t zero;
+} __attribute__((packed));
+
+extern char trap_vectors[];
+
+static struct idt_entry idt[256];
+static irq_handler handlers[256];
+
+static const char *const exception_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow",
+	"bound range exceeded", "invalid opcode", "device not available",
+	"double fault", "coprocessor segment overrun", "invalid TSS",
+	"segment not present", "stack-segment fault",
+	"general protection fault", "page fault", "reserved",
+	"x87 floating-point error", "alignment check", "machine check",
+	"SIMD floating-point error", "virtualization exception",
+	"control protection exception", "reserved", "reserved", "reserved",
+	"reserved", "reserved", "reserved", "hypervisor injection",
+	"VMM communication", "security exception", "reserved",
+};
+
+static void
+set_gate(int vec, int ist)
+{
+	uint64_t addr = (uint64_t)trap_vectors + (uint64_t)vec * 16;
+	struct idt_entry *e = &idt[vec];
+
+	e->off0 = addr & 0xFFFF;
+	e->sel = SEL_KCODE;
+	e->ist = (uint8_t)ist;
+	e->type = 0x8E;		/* present, DPL 0, 64-bit interrupt gate */
+	e->off1 = (addr >> 16) & 0xFFFF;
+	e->off2 = (uint32_t)(addr >> 32);
+	e->zero = 0;
+}
+
+void
+idt_init(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
+
+	for (int v = 0; v < 256; v++)
+		set_gate(v, 0);
+	set_gate(2, IST_NMI);
+	set_gate(8, IST_DOUBLE_FAULT);
+	set_gate(18, IST_MACHINE_CHECK);
+	__asm__ volatile("lidt %0" : : "m"(ptr));
+}
+
+void
+irq_set_handler(uint8_t vector, irq_handler h)
+{
+	handlers[vector] = h;
+}
+
+static void
+dump_frame(const struct trapframe *tf)
+{
+	kprintf("  rip %016llx  cs %04llx  rflags %016llx\n",
+	    (unsigned long long)tf->rip, (unsigned long long)tf->cs,
+	    (unsigned long long)tf->rflags);
+	kprintf("  rsp %016llx  ss %04llx  error %llx  cr3 %016llx\n",
+	    (unsigned long long)tf->rsp, (unsigned long long)tf->ss,
+	    (unsigned long long)tf->error, (unsigned long long)read_cr3());
+	kprintf("  rax %016llx  rbx %016llx  rcx %016llx\n",
+	    (unsigned long long)tf->rax, (unsigned long long)tf->rbx,
+	    (unsigned long long)tf->rcx);
+	kprintf("  rdx %016llx  rsi %016llx  rdi %016llx\n",
+	    (unsigned long long)tf->rdx, (unsigned long long)tf->rsi,
+	    (unsigned long long)tf->rdi);
+	kprintf("  rbp %016llx  r8  %016llx  r9  %016llx\n",
+	    (unsigned long long)tf->rbp, (unsigned long long)tf->r8,
+	    (unsigned long long)tf->r9);
+	kprintf("  r10 %016llx  r11 %016llx  r12 %016llx\n",
+	    (unsigned long long)tf->r10, (unsigned long long)tf->r11,
+	    (unsigned long long)tf->r12);
+	kprintf("  r13 %016llx  r14 %016llx  r15 %016llx\n",
+	    (unsigned long long)tf->r13, (unsigned long long)tf->r14,
+	    (unsigned long long)tf->r15);
+}
+
+static void
+kernel_exception(struct trapframe *tf)
+{
+	kprintf("\nexception %llu (%s) in kernel mode\n",
+	    (unsigned long long)tf->vector, exception_names[tf->vector]);
+	if (tf->vector == 14) {
+		kprintf("  fault address %016llx (%s, %s, %s%s)\n",
+		    (unsigned long long)read_cr2(),
+		    tf->error & 1 ? "protection violation" : "not present",
+		    tf->error & 2 ? "write" : "read",
+		    tf->error & 4 ? "user" : "supervisor",
+		    tf->error & 16 ? ", instruction fetch" : "");
+	}
+	dump_frame(tf);
+	panic("unhandled %s at %016llx", exception_names[tf->vector],
+	    (unsigned long long)tf->rip);
+}
+
+void
+trap_dispatch(struct trapframe *tf)
+{
+	if (tf->vector < 32) {
+		kernel_exception(tf);
+		return;
+	}
+	if (tf->vector < 256 && handlers[tf->vector] != NULL) {
+		handlers[tf->vector](tf);
+		return;
+	}
+	if (tf->vector == VEC_SPURIOUS)
+		return;
+	panic("unexpected interrupt vector %llu",
+	    (unsigned long long)tf->vector);
+}

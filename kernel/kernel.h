@@ -1,0 +1,33 @@
+/*
+ * Kernel-wide essentials: console output, panic and the halt paths.
+ */
+#ifndef CAPOS_KERNEL_H
+#define CAPOS_KERNEL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+
+/*
+ * QEMU's isa-debug-exit device turns a write of v to its port into the exit
+ * status (v << 1) | 1. These two values are the only statuses a capOS run
+ * ends with on purpose; docs/boot.md lists them.
+ */
+#define EXIT_CLEAN	0x10	/* QEMU exits with 33 */
+#define EXIT_PANIC	0x11	/* QEMU exits with 35 */
+
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kvprintf(const char *fmt, va_list ap);
+
+/* Prints the reason and stops the machine with EXIT_PANIC. */
+void panic(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
+
+/* Stops the machine with the given isa-debug-exit value; halts if absent. */
+void machine_exit(uint8_t code) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * kmain: the C entry point, reached from boot.S on the boot stack with the
+ * boot protocol and the physical address of its information block.
+ */
+#include "arch/x86_64/boot_proto.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/serial.h"
+#include "arch/x86_64/timer.h"
+#include "arch/x86_64/trap.h"
+#include "boot/bootinfo.h"
+#include "kernel.h"
+#include "mm/mem.h"
+#include "mm/pmm.h"
+#include "mm/vmm.h"
+
+#define EARLY_IDENTITY_LIMIT	(4ull << 30)
+#define TIMER_PROOF_TICKS	3
+
+void kmain(uint32_t proto, uint32_t info_pa);
+
+static struct bootinfo bootinfo;
+
+/* Boot information is read through boot.S's identity map of the low 4 GiB. */
+static const void *
+early_phys(void *ctx, uint64_t pa, uint64_t len)
+{
+	(void)ctx;
+	if (pa == 0 || pa >= EARLY_IDENTITY_LIMIT ||
+	    len > EARLY_IDENTITY_LIMIT - pa)
+		return NULL;
+	return (const void *)(uintptr_t)pa;
+}
+
+static void
+read_bootinfo(uint32_t proto, uint32_t info_pa)
+{
+	int err;
+
+	switch (proto) {
+	case BOOT_PROTO_PVH:
+		err = bootinfo_from_pvh(&bootinfo, info_pa, early_phys, NULL);
+		break;
+	case BOOT_PROTO_MULTIBOOT2:
+		err = bootinfo_from_multiboot2(&bootinfo, info_pa, early_phys,
+		    NULL);
+		break;
+	default:
+		panic("boot: unknown boot protocol %u", proto);
+	}
+	if (err != 0)
+		panic("boot: unusable %s boot information (error %d)",
+		    proto == BOOT_PROTO_PVH ? "PVH" : "Multiboot2", err);
+}
+
+static void
+print_banner(void)
+{
+	uint64_t usable = 0;
+
+	for (uint32_t i = 0; i < bootinfo.nregions; i++)
+		if (bootinfo.regions[i].type == MEM_USABLE)
+			usable += bootinfo.regions[i].len;
+	kprintf("capOS %s x86_64, booted via %s\n", CAPOS_VERSION,
+	    bootinfo.proto == BOOT_PROTO_PVH ? "PVH" : "Multiboot2");
+	kprintf("memory: %llu MiB usable in %u regions",
+	    (unsigned long long)(usable >> 20), bootinfo.nregions);
+	if (bootinfo.dropped != 0)
+		kprintf(" (%u boot entries dropped)", bootinfo.dropped);
+	kprintf("\n");
+	if (bootinfo.cmdline[0] != '\0')
+		kprintf("cmdline: %s\n", bootinfo.cmdline);
+	for (uint32_t i = 0; i < bootinfo.nmodules; i++)
+		kprintf("module %u: %s at %#llx, %llu bytes\n", i,
+		    bootinfo.modules[i].name[0] ? bootinfo.modules[i].name :
+		    "(unnamed)", (unsigned long long)bootinfo.modules[i].base,
+		    (unsigned long long)bootinfo.modules[i].len);
+}
+
+/* Proves the tick runs: waits for a few ticks and checks time moved. */
+static void
+check_timer(void)
+{
+	uint64_t t0 = time_ns(), start = timer_ticks();
+
+	while (timer_ticks() - start < TIMER_PROOF_TICKS)
+		wait_for_interrupt();
+	if (time_ns() <= t0)
+		panic("timer: ticks arrived but TSC time did not move");
+	kprintf("[proof] timer ok ticks=%llu elapsed_us=%llu\n",
+	    (unsigned long long)(timer_ticks() - start),
+	    (unsigned long long)((time_ns() - t0) / 1000));
+}
+
+/* Boot-parameter self-tests that must end in a readable panic. */
+static void
+run_fault_tests(void)
+{
+	if (bootinfo_has_arg(&bootinfo, "test=fault")) {
+		/* Through a volatile so the compiler cannot see the address. */
+		volatile uintptr_t unmapped = 0x8;
+
+		kprintf("test: reading from an unmapped address\n");
+		(void)*(volatile uint64_t *)unmapped;
+	}
+	if (bootinfo_has_arg(&bootinfo, "test=ud")) {
+		kprintf("test: executing an invalid instruction\n");
+		__asm__ volatile("ud2");
+	}
+}
+
+void
+kmain(uint32_t proto, uint32_t info_pa)
+{
+	serial_init();
+	gdt_init();
+	idt_init();
+	read_bootinfo(proto, info_pa);
+	print_banner();
+
+	mem_init(&bootinfo);
+	vmm_init(&bootinfo);
+	mem_relocate();
+	kprintf("frames: %llu free of %llu usable\n",
+	    (unsigned long long)frames_free_count(),
+	    (unsigned long long)frames_total_usable());
+
+	timer_init();
+	irq_enable();
+	check_timer();
+	run_fault_tests();
+
+	kprintf("[proof] boot ok\n");
+	machine_exit(EXIT_CLEAN);
+}

@@ -1,0 +1,59 @@
+/*
+ * Kernel console output and the stop paths.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/serial.h"
+#include "fmt/fmt.h"
+#include "kernel.h"
+
+static void
+serial_sink(void *ctx, const char *s, size_t n)
+{
+	(void)ctx;
+	serial_write(s, n);
+}
+
+int
+kvprintf(const char *fmt, va_list ap)
+{
+	return fmt_vformat(serial_sink, NULL, fmt, ap);
+}
+
+int
+kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = kvprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void
+machine_exit(uint8_t code)
+{
+	irq_disable();
+	outl(0xF4, code);
+	/* No isa-debug-exit device: stay halted rather than run on. */
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+void
+panic(const char *fmt, ...)
+{
+	static int panicking;
+	va_list ap;
+
+	irq_disable();
+	if (panicking++ == 0) {
+		kprintf("\npanic: ");
+		va_start(ap, fmt);
+		kvprintf(fmt, ap);
+		va_end(ap);
+		kprintf("\n");
+	}
+	machine_exit(EXIT_PANIC);
+}

@@ -1,0 +1,57 @@
+# The kernel: a freestanding ELF64 image with a PVH note and a Multiboot2
+# header (build/kernel.elf), and the GRUB ISO around it (build/capos.iso).
+
+CAPOS_VERSION := 0.1.0
+KERNEL := $(BUILD)/kernel.elf
+KCC ?= gcc
+KLD ?= ld
+
+KERNEL_SRCS := $(sort $(shell find kernel -name '*.c' -o -name '*.S')) \
+	lib/fmt/fmt.c lib/c/string.c
+KERNEL_OBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS))
+
+KCFLAGS := -std=c11 -ffreestanding -nostdinc \
+	-isystem $(shell $(KCC) -print-file-name=include) \
+	-Ilib/c/include -Ikernel -Ilib -Iinclude \
+	-O2 -g -Wall -Wextra -Werror -mno-red-zone -mgeneral-regs-only \
+	-mcmodel=kernel -fno-pic -fno-pie -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-tree-loop-distribute-patterns \
+	-DCAPOS_VERSION='"$(CAPOS_VERSION)"' -MMD -MP
+
+ALL_TARGETS += $(KERNEL)
+
+$(BUILD)/k/%.c.o: %.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  KCC     $<"
+	@$(KCC) $(KCFLAGS) -c -o $@ $<
+
+$(BUILD)/k/%.S.o: %.S | deps
+	@mkdir -p $(dir $@)
+	@echo "  KAS     $<"
+	@$(KCC) $(KCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+
+$(KERNEL): $(KERNEL_OBJS) kernel/kernel.ld
+	@echo "  KLD     $@"
+	@$(KLD) -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+		-T kernel/kernel.ld -o $@ $(KERNEL_OBJS)
+
+-include $(KERNEL_OBJS:.o=.d)
+
+# GRUB ISO: the same kernel.elf, loaded through its Multiboot2 header.
+ISO := $(BUILD)/capos.iso
+ISO_ROOT := $(BUILD)/iso
+
+iso: $(ISO)
+
+$(ISO): $(KERNEL) tools/grub.cfg | deps
+	@rm -rf $(ISO_ROOT)
+	@mkdir -p $(ISO_ROOT)/boot/grub
+	cp $(KERNEL) $(ISO_ROOT)/boot/kernel.elf
+	cp tools/grub.cfg $(ISO_ROOT)/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(ISO_ROOT) 2>/dev/null
+
+# Host unit tests for the kernel's pure code.
+UNIT_SRCS += tests/unit/test_pmm.c tests/unit/test_bootinfo.c \
+	kernel/mm/pmm.c kernel/boot/bootinfo.c
+UNIT_CFLAGS += -Ikernel

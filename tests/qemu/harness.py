@@ -1,0 +1,121 @@
+"""Boot capOS images under QEMU and look at what they printed.
+
+A case is a function decorated with @case; it boots an image with boot(),
+then asserts on the serial log and QEMU's exit status with expect(). On
+failure the runner prints the whole serial log, so a red case always shows
+what the machine said.
+"""
+import os
+import subprocess
+import time
+
+QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
+BUILD = os.environ.get("BUILD", "build")
+
+# isa-debug-exit turns a write of v into exit status (v << 1) | 1; the kernel
+# writes 0x10 for a clean halt and 0x11 for a panic (kernel/kernel.h).
+EXIT_CLEAN = 33
+EXIT_PANIC = 35
+
+BASE_ARGS = [
+    "-nodefaults", "-machine", "pc", "-cpu", "max", "-m", "256M",
+    "-display", "none", "-serial", "stdio", "-no-reboot",
+    "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+]
+
+CASES = []
+# Every Run of the current case, so the runner can print all of its logs.
+RUNS = []
+
+
+class CaseFailed(Exception):
+    pass
+
+
+class Run:
+    def __init__(self, status, log, seconds, timed_out):
+        self.status = status
+        self.log = log
+        self.seconds = seconds
+        self.timed_out = timed_out
+
+    def lines(self):
+        return self.log.splitlines()
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+def qemu_command(kernel=None, iso=None, initrd=None, append=None, extra=()):
+    cmd = [QEMU] + BASE_ARGS
+    if os.environ.get("CAPOS_ACCEL") == "kvm":
+        cmd += ["-accel", "kvm"]
+    else:
+        cmd += ["-accel", "tcg"]
+    if kernel:
+        cmd += ["-kernel", kernel]
+    if iso:
+        cmd += ["-cdrom", iso, "-boot", "d"]
+    if initrd:
+        cmd += ["-initrd", initrd]
+    if append:
+        cmd += ["-append", append]
+    return cmd + list(extra)
+
+
+def boot(timeout=60, **kw):
+    """Boots one image and returns its Run once QEMU exits or times out."""
+    cmd = qemu_command(**kw)
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    timed_out = False
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        timed_out = True
+    seconds = time.monotonic() - start
+    log = out.decode("utf-8", "replace").replace("\r\n", "\n")
+    run = Run(None if timed_out else proc.returncode, log, seconds,
+              timed_out)
+    RUNS.append(run)
+    return run
+
+
+def expect(run, cond, what):
+    if not cond:
+        raise CaseFailed(what)
+
+
+def expect_line(run, text):
+    """The serial log has a line containing text."""
+    for line in run.lines():
+        if text in line:
+            return line
+    raise CaseFailed(f"no line containing {text!r}")
+
+
+def expect_no_line(run, text):
+    for line in run.lines():
+        if text in line:
+            raise CaseFailed(f"unexpected line {line!r}")
+
+
+def expect_status(run, status):
+    if run.timed_out:
+        raise CaseFailed(f"QEMU did not exit (timed out after "
+                         f"{run.seconds:.1f}s); expected status {status}")
+    if run.status != status:
+        raise CaseFailed(f"QEMU exit status {run.status}, expected {status}")
+
+
+def kernel_image():
+    return os.path.join(BUILD, "kernel.elf")
+
+
+def iso_image():
+    return os.path.join(BUILD, "capos.iso")

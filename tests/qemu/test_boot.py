@@ -1,0 +1,62 @@
+"""Boot foundation: both boot paths reach the proof line and halt cleanly;
+a kernel fault produces a readable dump and the panic status."""
+from harness import (EXIT_CLEAN, EXIT_PANIC, boot, case, expect,
+                     expect_line, expect_no_line, expect_status, iso_image,
+                     kernel_image)
+
+
+def check_clean_boot(run, proto):
+    expect_status(run, EXIT_CLEAN)
+    banner = expect_line(run, "capOS ")
+    expect(run, f"booted via {proto}" in banner,
+           f"banner names the wrong boot path: {banner!r}")
+    mem = expect_line(run, "memory: ")
+    expect(run, int(mem.split()[1]) >= 200,
+           f"memory size looks wrong for -m 256M: {mem!r}")
+    expect_line(run, "[proof] timer ok ticks=")
+    expect_line(run, "[proof] boot ok")
+    expect_no_line(run, "panic")
+
+
+@case
+def pvh_boot_reaches_boot_ok():
+    run = boot(kernel=kernel_image(), timeout=30)
+    check_clean_boot(run, "PVH")
+
+
+@case
+def pvh_boot_passes_cmdline_and_modules():
+    run = boot(kernel=kernel_image(), initrd="tests/qemu/fixtures/module.bin",
+               append="quiet answer=42", timeout=30)
+    check_clean_boot(run, "PVH")
+    expect_line(run, "cmdline: quiet answer=42")
+    mod = expect_line(run, "module 0:")
+    expect(run, mod.endswith(" 4096 bytes"),
+           f"module size not reported as 4096 bytes: {mod!r}")
+
+
+@case
+def grub_iso_boot_reaches_boot_ok():
+    run = boot(iso=iso_image(), timeout=90)
+    check_clean_boot(run, "Multiboot2")
+
+
+@case
+def kernel_page_fault_dumps_and_panics():
+    run = boot(kernel=kernel_image(), append="test=fault", timeout=30)
+    expect_status(run, EXIT_PANIC)
+    expect_line(run, "exception 14 (page fault) in kernel mode")
+    expect_line(run, "fault address 0000000000000008 (not present, read")
+    expect_line(run, "  rip ffffffff8")
+    expect_line(run, "  rax ")
+    expect_line(run, "panic: unhandled page fault at ffffffff8")
+    expect_no_line(run, "[proof] boot ok")
+
+
+@case
+def kernel_invalid_opcode_dumps_and_panics():
+    run = boot(kernel=kernel_image(), append="test=ud", timeout=30)
+    expect_status(run, EXIT_PANIC)
+    expect_line(run, "exception 6 (invalid opcode) in kernel mode")
+    expect_line(run, "panic: unhandled invalid opcode")
+    expect_no_line(run, "[proof] boot ok")
