@@ -53,5 +53,6 @@ $(ISO): $(KERNEL) tools/grub.cfg | deps
 
 # Host unit tests for the kernel's pure code.
 UNIT_SRCS += tests/unit/test_pmm.c tests/unit/test_bootinfo.c \
-	kernel/mm/pmm.c kernel/boot/bootinfo.c
+	tests/unit/test_heap.c kernel/mm/pmm.c kernel/boot/bootinfo.c \
+	kernel/mm/mem.c
 UNIT_CFLAGS += -Ikernel

@@ -30,6 +30,20 @@ panic(const char *fmt, ...)
 	longjmp(panic_jump, 1);
 }
 
+/* For other test files that need to catch a panic. */
+jmp_buf *
+test_panic_jump(void)
+{
+	return &panic_jump;
+}
+
+int
+test_panic_arm(void)
+{
+	panic_armed = 1;
+	return 0;
+}
+
 #define MiB	(1ull << 20)
 
 /* The fake physical memory: the bitmap lands somewhere inside it. */
