@@ -1,0 +1,306 @@
+# The capOS ABI: kernel object interfaces, the messages they carry, and the
+# boot manifest. Every CALL on a ring names a capability and a method
+# ordinal and carries a params message; results come back as a message.
+# Interface ids below are the ones the kernel stores in cap-table slots.
+# See docs/schema.md for the layout and the generated C API.
+@0xa4a56b6ca1700b6b;
+
+using C = import "c.capnp";
+$C.namespace("capos");
+
+# ---------------------------------------------------------------------------
+# Errors shared by every interface.
+
+# The payload of a failed call whose failure is not a domain outcome.
+# Domain outcomes (denied, not found, ...) are result unions instead.
+struct CapException {
+  type @0 :Type;
+  reason @1 :Text;
+
+  enum Type {
+    failed @0;
+    overloaded @1;
+    disconnected @2;
+    unimplemented @3;
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Boot manifest: what init starts and with which capabilities.
+
+# Kernel objects a manifest can grant directly.
+enum KernelObject {
+  console @0;
+  bootPackage @1;
+  processSpawner @2;
+  virtualMemory @3;
+  entropy @4;
+  timer @5;
+  threadSpawner @6;
+  parkSpace @7;
+  threadControl @8;
+}
+
+enum LogLevel {
+  error @0;
+  warn @1;
+  info @2;
+  debug @3;
+  trace @4;
+}
+
+enum RestartPolicy {
+  never @0;
+  onFailure @1;
+  always @2;
+}
+
+struct SystemManifest {
+  services @0 :List(Service);
+  kernelParams @1 :KernelParams;
+}
+
+struct KernelParams {
+  logLevel @0 :LogLevel = info;
+}
+
+struct Service {
+  name @0 :Text;
+  # The boot-package binary this service runs.
+  binary @1 :Text;
+  grants @2 :List(Grant);
+  exports @3 :List(Export);
+  restart @4 :RestartPolicy;
+  args @5 :List(Text);
+}
+
+# One capability a service receives, under the name it sees in its CapSet.
+struct Grant {
+  name @0 :Text;
+  source :union {
+    kernel @1 :KernelObject;
+    serviceExport :group {
+      # The service that exports it, and the name of the export.
+      service @2 :Text;
+      export @3 :Text;
+    }
+    # A capability init itself holds, by its CapSet name.
+    init @4 :Text;
+  }
+}
+
+# A named endpoint a service serves; others reach it through grants.
+struct Export {
+  name @0 :Text;
+}
+
+# ---------------------------------------------------------------------------
+# Console.
+
+interface Console {
+  write @0 (bytes :Data) -> ();
+}
+
+# ---------------------------------------------------------------------------
+# The boot package: the manifest and the service binaries, read-only.
+
+interface BootPackage {
+  # The whole package as one message (the initrd / boot module).
+  struct Image {
+    manifest @0 :SystemManifest;
+    binaries @1 :List(Binary);
+  }
+
+  struct Binary {
+    name @0 :Text;
+    data @1 :Data;
+  }
+
+  struct BinaryInfo {
+    name @0 :Text;
+    size @1 :UInt64;
+  }
+
+  struct ReadResult {
+    union {
+      bytes @0 :Data;
+      notFound @1 :Void;
+      # The offset lies beyond the end of the binary.
+      badOffset @2 :Void;
+    }
+  }
+
+  # The largest chunk readBinary returns in one call.
+  const maxChunk :UInt32 = 65536;
+
+  manifest @0 () -> (manifest :SystemManifest);
+  listBinaries @1 () -> (binaries :List(BinaryInfo));
+  readBinary @2 (name :Text, offset :UInt64, maxBytes :UInt32)
+      -> ReadResult;
+}
+
+# ---------------------------------------------------------------------------
+# Processes.
+
+interface ProcessSpawner {
+  # A capability handed to the child under a CapSet name. cap is an index
+  # into the call's capability sideband.
+  struct NamedCap {
+    name @0 :Text;
+    cap @1 :Capability;
+  }
+
+  struct SpawnResult {
+    union {
+      handle @0 :ProcessHandle;
+      notFound @1 :Void;
+      denied @2 :Void;
+      # A grant was refused; the name says which.
+      badGrant @3 :Text;
+      noMemory @4 :Void;
+    }
+  }
+
+  spawn @0 (binary :Text, grants :List(NamedCap), args :List(Text))
+      -> SpawnResult;
+}
+
+enum FaultKind {
+  pageFault @0;
+  generalProtection @1;
+  invalidOpcode @2;
+  divideError @3;
+  other @4;
+}
+
+struct Fault {
+  kind @0 :FaultKind;
+  address @1 :UInt64;
+  ip @2 :UInt64;
+}
+
+struct ExitStatus {
+  union {
+    exited @0 :Int32;
+    faulted @1 :Fault;
+    killed @2 :Void;
+  }
+}
+
+interface ProcessHandle {
+  wait @0 () -> ExitStatus;
+}
+
+# ---------------------------------------------------------------------------
+# Memory.
+
+struct Protection {
+  read @0 :Bool;
+  write @1 :Bool;
+  exec @2 :Bool;
+}
+
+struct MapResult {
+  union {
+    addr @0 :UInt64;
+    invalid @1 :Void;
+    denied @2 :Void;
+    quotaExceeded @3 :Void;
+    noMemory @4 :Void;
+  }
+}
+
+struct VmResult {
+  union {
+    ok @0 :Void;
+    invalid @1 :Void;
+    denied @2 :Void;
+    quotaExceeded @3 :Void;
+  }
+}
+
+# Anonymous memory in the caller's own address space, within a quota.
+interface VirtualMemory {
+  # addr 0 lets the kernel choose; sizes are multiples of the page size.
+  map @0 (addr :UInt64, size :UInt64, prot :Protection) -> MapResult;
+  unmap @1 (addr :UInt64, size :UInt64) -> VmResult;
+  protect @2 (addr :UInt64, size :UInt64, prot :Protection) -> VmResult;
+  quota @3 () -> (limitBytes :UInt64, usedBytes :UInt64);
+}
+
+# ---------------------------------------------------------------------------
+# Entropy.
+
+interface Entropy {
+  const maxFill :UInt32 = 4096;
+
+  fill @0 (len :UInt32) -> (bytes :Data);
+}
+
+# ---------------------------------------------------------------------------
+# IPC. An Endpoint's owner receives calls with RECV and answers them with
+# RETURN; holders of its client facet can only CALL it, with whatever
+# interface the owner serves. It therefore has no methods of its own.
+
+interface Endpoint {
+}
+
+# ---------------------------------------------------------------------------
+# Threads and waiting.
+
+struct ThreadSpawnResult {
+  union {
+    handle @0 :ThreadHandle;
+    invalid @1 :Void;
+    denied @2 :Void;
+    noMemory @3 :Void;
+  }
+}
+
+interface ThreadSpawner {
+  spawn @0 (entry :UInt64, stack :UInt64, arg :UInt64, tls :UInt64)
+      -> ThreadSpawnResult;
+}
+
+interface ThreadHandle {
+  join @0 () -> (value :UInt64);
+}
+
+interface ThreadControl {
+  exit @0 (value :UInt64) -> ();
+}
+
+struct ParkResult {
+  union {
+    woken @0 :Void;
+    # *addr did not hold the expected value.
+    mismatch @1 :Void;
+    timedOut @2 :Void;
+    invalid @3 :Void;
+  }
+}
+
+# Futex-like waiting on words of the caller's address space.
+interface ParkSpace {
+  # Sleeps only if *addr == expected; timeoutNs 0 waits forever.
+  wait @0 (addr :UInt64, expected :UInt32, timeoutNs :UInt64) -> ParkResult;
+  wake @1 (addr :UInt64, count :UInt32) -> (woken :UInt32);
+}
+
+# ---------------------------------------------------------------------------
+# Time.
+
+interface TimerNotification {
+  # Completes at the next expiry; missed counts expiries since the last.
+  next @0 () -> (missed :UInt64);
+  cancel @1 () -> ();
+}
+
+interface Timer {
+  # Monotonic nanoseconds since boot.
+  now @0 () -> (ns :UInt64);
+  sleep @1 (ns :UInt64) -> ();
+  # One-shot after delayNs when periodNs is 0, else periodic.
+  notify @2 (delayNs :UInt64, periodNs :UInt64)
+      -> (notification :TimerNotification);
+}
