@@ -90,18 +90,41 @@ test-capnp: $(CAPNP_TEST_TOOLS) $(MKPKG) $(CAPNP_GEN)/capos.capnp.h \
 	@$(PYTHON) tests/capnp/run.py --build $(BUILD) \
 		--kernel-cflags "$(CAPNP_KERNEL_CFLAGS)"
 
-# Reader throughput on a small message; prints figures, asserts nothing.
+# Reader throughput on a small message and the size of the generated ABI
+# code (the header, and an object that keeps every inline accessor, built
+# with the kernel's flags); prints figures, asserts nothing.
 .PHONY: capnp-bench
 capnp-bench: $(CAPNP_GEN)/capos.capnp.h
 	@mkdir -p $(CAPNP_TEST_BIN)
 	$(HOSTCC) $(CAPNP_HOST_CFLAGS) -I$(CAPNP_GEN) \
 		-o $(CAPNP_TEST_BIN)/capnp_bench tests/capnp/bench.c $(CAPNP_SRCS)
 	@$(CAPNP_TEST_BIN)/capnp_bench
+	@echo '#include "capos.capnp.h"' > $(CAPNP_TEST_BIN)/abi_all.c
+	@$(HOSTCC) $(CAPNP_KERNEL_CFLAGS) -fkeep-inline-functions \
+		-I$(CAPNP_DIR) -I$(CAPNP_GEN) -c -o $(CAPNP_TEST_BIN)/abi_all.o \
+		$(CAPNP_TEST_BIN)/abi_all.c
+	@echo "generated capos.capnp.h: $$(wc -c < $(CAPNP_GEN)/capos.capnp.h)" \
+		"bytes, $$(grep -c '^static inline\|^CAPNP_MUST_CHECK static inline' \
+		$(CAPNP_GEN)/capos.capnp.h) accessors"
+	@echo "all accessors compiled (kernel flags): $$(size -A \
+		$(CAPNP_TEST_BIN)/abi_all.o | awk '/^.text/ {print $$2}')" \
+		"bytes of text"
+	@for f in $(CAPNP_SRCS); do $(HOSTCC) $(CAPNP_KERNEL_CFLAGS) \
+		-c -o $(CAPNP_TEST_BIN)/$$(basename $$f).o $$f; done
+	@echo "lib/capnp (kernel flags): $$(cat $(foreach f,$(CAPNP_SRCS), \
+		$(CAPNP_TEST_BIN)/$(notdir $(f)).o) | wc -c) bytes of objects," \
+		"$$(size $(foreach f,$(CAPNP_SRCS),$(CAPNP_TEST_BIN)/$(notdir \
+		$(f)).o) | awk 'NR > 1 {t += $$1} END {print t}') bytes of text"
 
-# libFuzzer target for the reader; run with e.g.
-#   build/fuzz/capnp_reader -max_total_time=60 tests/fuzz/corpus/capnp
+# libFuzzer target for the reader, seeded with the default manifest and
+# the sample message; run with e.g.
+#   build/fuzz/capnp_reader -max_total_time=60 build/fuzz/corpus
 .PHONY: fuzz
-fuzz: $(BUILD)/fuzz/capnp_reader
+fuzz: $(BUILD)/fuzz/capnp_reader $(BUILD)/default.manifest.bin \
+    $(CAPNP_TEST_BIN)/build_sample
+	@mkdir -p $(BUILD)/fuzz/corpus
+	cp $(BUILD)/default.manifest.bin $(BUILD)/fuzz/corpus/manifest
+	$(CAPNP_TEST_BIN)/build_sample > $(BUILD)/fuzz/corpus/sample
 
 $(BUILD)/fuzz/capnp_reader: tests/fuzz/capnp_reader.c \
     $(CAPNP_GEN)/capos.capnp.h $(CAPNP_SRCS) $(CAPNP_HDRS) | deps
