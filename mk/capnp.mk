@@ -13,7 +13,9 @@
 #   ALL_TARGETS += build/default.pkg
 # mkpkg refuses a package whose manifest names a binary not listed there.
 
-DEB_PACKAGES += capnproto clang libclang-rt-14-dev
+DEB_PACKAGES += capnproto
+# Only `make fuzz` needs these, so it installs them itself.
+FUZZ_PACKAGES := clang libclang-rt-14-dev
 
 CAPNP_DIR := lib/capnp
 CAPNP_SRCS := $(CAPNP_DIR)/read.c $(CAPNP_DIR)/build.c $(CAPNP_DIR)/copy.c \
@@ -85,7 +87,7 @@ $(CAPNP_TEST_BIN)/%: tests/capnp/%.c tests/capnp/sample.c tests/capnp/sample.h \
 
 TEST_SUITES += capnp
 .PHONY: test-capnp
-test-capnp: $(CAPNP_TEST_TOOLS) $(MKPKG) $(CAPNP_GEN)/capos.capnp.h \
+test-capnp: $(CAPNP_TEST_TOOLS) $(MKPKG) $(CAPNPC_C) $(CAPNP_GEN)/capos.capnp.h \
     $(BUILD)/default.manifest.bin | deps
 	@$(PYTHON) tests/capnp/run.py --build $(BUILD) \
 		--kernel-cflags "$(CAPNP_KERNEL_CFLAGS)"
@@ -128,6 +130,7 @@ fuzz: $(BUILD)/fuzz/capnp_reader $(BUILD)/default.manifest.bin \
 
 $(BUILD)/fuzz/capnp_reader: tests/fuzz/capnp_reader.c \
     $(CAPNP_GEN)/capos.capnp.h $(CAPNP_SRCS) $(CAPNP_HDRS) | deps
+	@sh tools/deps.sh $(FUZZ_PACKAGES)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -g -O1 -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined -I$(CAPNP_DIR) \

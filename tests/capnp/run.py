@@ -194,6 +194,21 @@ def mkpkg_cases(build, tmp):
                f"status {p.returncode}, stderr {err!r}")
 
 
+def generator_refusals(build, tmp):
+    plugin = os.path.abspath(os.path.join(build, "tools", "capnpc-c"))
+    with open(os.path.join(tmp, "bad.capnp"), "w") as f:
+        f.write("@0xe5a1c0de12345678;\n"
+                "struct Inner { id @0 :UInt32; }\n"
+                "struct Outer { inner @0 :Inner = (id = 1); }\n")
+    p = subprocess.run(["capnp", "compile", f"--src-prefix={tmp}",
+                        "-o", f"{plugin}:{tmp}",
+                        os.path.join(tmp, "bad.capnp")],
+                       capture_output=True)
+    err = p.stderr.decode(errors="replace")
+    report("capnpc-c refuses a struct default, naming the field",
+           p.returncode != 0 and "bad_Outer.inner" in err, err)
+
+
 ALLOWED_UNDEFINED = {"memcpy", "memset", "memcmp", "strlen"}
 
 
@@ -244,6 +259,7 @@ def main():
     steps = [("round trips", lambda t: round_trips(bindir)),
              ("default manifest", lambda t: default_manifest(args.build)),
              ("mkpkg", lambda t: mkpkg_cases(args.build, t)),
+             ("generator", lambda t: generator_refusals(args.build, t)),
              ("freestanding", lambda t: freestanding(args.build,
                                                      args.kernel_cflags, t))]
     for name, step in steps:

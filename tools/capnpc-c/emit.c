@@ -550,10 +550,13 @@ static void
 each(struct gen *g, unsigned which, void (*fn)(struct gen *,
     const struct capnp_struct *))
 {
-	for (size_t i = 0; i < g->nnodes; i++)
-		if (NODE_WHICH(&g->nodes[i].r) == which &&
-		    in_file(g, &g->nodes[i].r))
-			fn(g, &g->nodes[i].r);
+	const struct capnp_struct *n;
+
+	for (size_t i = 0; i < g->nnodes; i++) {
+		n = &g->nodes[g->order[i]].r;
+		if (NODE_WHICH(n) == which && in_file(g, n))
+			fn(g, n);
+	}
 }
 
 void

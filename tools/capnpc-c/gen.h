@@ -14,6 +14,7 @@ struct node {
 struct gen {
 	struct node *nodes;	/* Sorted by id. */
 	size_t nnodes;
+	size_t *order;		/* Indexes of nodes sorted by name. */
 	FILE *out;
 	const char *prefix;	/* C namespace of the file being emitted. */
 	const char *file;	/* Display name of the file being emitted. */

@@ -147,6 +147,19 @@ open_output(const char *name)
 	return f;
 }
 
+/* qsort has no context argument; the node table is set just before. */
+static const struct node *sort_nodes;
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	const struct node *x = &sort_nodes[*(const size_t *)a];
+	const struct node *y = &sort_nodes[*(const size_t *)b];
+
+	return strcmp(text_of(&x->r, NODE_P_NAME).str,
+	    text_of(&y->r, NODE_P_NAME).str);
+}
+
 static void
 load_nodes(struct gen *g, struct capnp_struct *req)
 {
@@ -162,6 +175,13 @@ load_nodes(struct gen *g, struct capnp_struct *req)
 		g->nodes[i].id = NODE_ID(&g->nodes[i].r);
 	}
 	qsort(g->nodes, g->nnodes, sizeof(*g->nodes), cmp_node);
+	/* Emit in name order, so a type's nested types follow it. */
+	if ((g->order = calloc(l.n + 1, sizeof(*g->order))) == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < g->nnodes; i++)
+		g->order[i] = i;
+	sort_nodes = g->nodes;
+	qsort(g->order, g->nnodes, sizeof(*g->order), cmp_name);
 }
 
 int
