@@ -16,7 +16,7 @@ struct gen {
 	size_t nnodes;
 	size_t *order;		/* Indexes of nodes sorted by name. */
 	FILE *out;
-	const char *prefix;	/* C namespace of the file being emitted. */
+	char *prefix;		/* C namespace of the file being emitted. */
 	const char *file;	/* Display name of the file being emitted. */
 };
 

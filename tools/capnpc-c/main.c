@@ -211,6 +211,7 @@ main(void)
 		emit_file(&g, &imports);
 		if (fclose(g.out) != 0)
 			die("writing %s.h failed", g.file);
+		free(g.prefix);
 	}
 	return 0;
 }
