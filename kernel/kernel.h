@@ -19,6 +19,7 @@
  */
 #define EXIT_CLEAN	0x10	/* QEMU exits with 33 */
 #define EXIT_PANIC	0x11	/* QEMU exits with 35 */
+#define EXIT_INIT_FAILED 0x12	/* QEMU exits with 37: init failed or died */
 
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
@@ -26,6 +27,10 @@ int kvprintf(const char *fmt, va_list ap);
 /* Prints the reason and stops the machine with EXIT_PANIC. */
 void panic(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
+
+struct process;
+/* Called as each process stops; the system halts when init does. */
+void kernel_process_stopped(struct process *p);
 
 /* Stops the machine with the given isa-debug-exit value; halts if absent. */
 void machine_exit(uint8_t code) __attribute__((noreturn));

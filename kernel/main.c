@@ -2,9 +2,12 @@
  * kmain: the C entry point, reached from boot.S on the boot stack with the
  * boot protocol and the physical address of its information block.
  */
+#include <string.h>
+
 #include "arch/x86_64/boot_proto.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
@@ -13,9 +16,13 @@
 #include "mm/mem.h"
 #include "mm/pmm.h"
 #include "mm/vmm.h"
+#include "obj/objects.h"
+#include "proc/proc.h"
 
 #define EARLY_IDENTITY_LIMIT	(4ull << 30)
 #define TIMER_PROOF_TICKS	3
+/* init's VirtualMemory quota; services granted init's capability share it. */
+#define INIT_VM_QUOTA		(64ull << 20)
 
 void kmain(uint32_t proto, uint32_t info_pa);
 
@@ -109,6 +116,77 @@ run_fault_tests(void)
 	}
 }
 
+static struct process *init_proc;
+
+/* Adds one capability to init's table and its CapSet. */
+static void
+grant_init(struct capos_start *sb, const char *name, struct kobj *obj,
+    uint64_t iface)
+{
+	struct capos_capset_entry *e = &sb->caps[sb->ncaps++];
+
+	if (obj == NULL)
+		panic("boot: cannot create %s for init", name);
+	strncpy(e->name, name, sizeof(e->name) - 1);
+	e->interface_id = iface;
+	e->cap = captable_insert(&init_proc->caps, obj, iface, 0);
+}
+
+/* Starts init from the boot package, if there is one. */
+static int
+start_init(void)
+{
+	static struct capos_start sb;
+	const struct boot_module *m;
+	const uint8_t *elf;
+	const char *why;
+	struct kobj *pkg;
+	size_t len;
+	int err;
+
+	if (bootinfo.nmodules == 0)
+		return -1;
+	m = &bootinfo.modules[0];
+	pkg = bootpkg_create(phys_to_virt(m->base), m->len, &why);
+	if (pkg == NULL)
+		panic("boot: boot package rejected: %s", why);
+	if (bootpkg_find(pkg, "init", 4, &elf, &len) != 0)
+		panic("boot: the boot package has no init binary");
+	if ((init_proc = process_create("init")) == NULL)
+		panic("boot: cannot create the init process");
+	sb.magic = CAPOS_START_MAGIC;
+	sb.version = 1;
+	strncpy(sb.name, "init", sizeof(sb.name) - 1);
+	grant_init(&sb, "console", console_create(),
+	    capos_Console_INTERFACE_ID);
+	grant_init(&sb, "bootPackage", pkg, capos_BootPackage_INTERFACE_ID);
+	grant_init(&sb, "processSpawner", spawner_create(pkg),
+	    capos_ProcessSpawner_INTERFACE_ID);
+	grant_init(&sb, "virtualMemory", vm_create(INIT_VM_QUOTA),
+	    capos_VirtualMemory_INTERFACE_ID);
+	grant_init(&sb, "entropy", entropy_create(),
+	    capos_Entropy_INTERFACE_ID);
+	if ((err = process_start(init_proc, elf, len, &sb, NULL, 0)) != 0)
+		panic("boot: cannot start init (error %d)", err);
+	return 0;
+}
+
+void
+kernel_process_stopped(struct process *p)
+{
+	if (p != init_proc)
+		return;
+	switch (p->status.kind) {
+	case EXIT_EXITED:
+		kprintf("init exited with status %d; halting\n",
+		    p->status.code);
+		machine_exit(p->status.code == 0 ? EXIT_CLEAN : EXIT_INIT_FAILED);
+	default:
+		kprintf("init died; halting\n");
+		machine_exit(EXIT_INIT_FAILED);
+	}
+}
+
 void
 kmain(uint32_t proto, uint32_t info_pa)
 {
@@ -129,7 +207,14 @@ kmain(uint32_t proto, uint32_t info_pa)
 	irq_enable();
 	check_timer();
 	run_fault_tests();
+	irq_disable();
 
+	cpu_init_user();
+	sched_init();
 	kprintf("[proof] boot ok\n");
-	machine_exit(EXIT_CLEAN);
+	if (start_init() != 0) {
+		kprintf("no boot package: nothing to run; halting\n");
+		machine_exit(EXIT_CLEAN);
+	}
+	sched_run();
 }

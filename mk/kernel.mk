@@ -7,12 +7,12 @@ KCC ?= gcc
 KLD ?= ld
 
 KERNEL_SRCS := $(sort $(shell find kernel -name '*.c' -o -name '*.S')) \
-	lib/fmt/fmt.c lib/c/string.c
+	lib/fmt/fmt.c lib/c/string.c $(CAPNP_SRCS)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS))
 
 KCFLAGS := -std=c11 -ffreestanding -nostdinc \
 	-isystem $(shell $(KCC) -print-file-name=include) \
-	-Ilib/c/include -Ikernel -Ilib -Iinclude \
+	-Ilib/c/include -Ikernel -Ilib -Iinclude -Ilib/capnp -I$(CAPNP_GEN) \
 	-O2 -g -Wall -Wextra -Werror -mno-red-zone -mgeneral-regs-only \
 	-mcmodel=kernel -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
@@ -21,7 +21,7 @@ KCFLAGS := -std=c11 -ffreestanding -nostdinc \
 
 ALL_TARGETS += $(KERNEL)
 
-$(BUILD)/k/%.c.o: %.c | deps
+$(BUILD)/k/%.c.o: %.c $(CAPNP_GEN)/capos.capnp.h | deps
 	@mkdir -p $(dir $@)
 	@echo "  KCC     $<"
 	@$(KCC) $(KCFLAGS) -c -o $@ $<
@@ -56,3 +56,4 @@ UNIT_SRCS += tests/unit/test_pmm.c tests/unit/test_bootinfo.c \
 	tests/unit/test_heap.c kernel/mm/pmm.c kernel/boot/bootinfo.c \
 	kernel/mm/mem.c
 UNIT_CFLAGS += -Ikernel
+UNIT_SRCS += tests/unit/test_captable.c kernel/cap/captable.c

@@ -8,8 +8,9 @@ ACCEL ?= tcg
 .PHONY: run run-iso test-qemu
 
 # QEMU exits with 33 after the kernel's clean halt (see docs/boot.md).
-run: $(KERNEL) | deps
-	@$(QEMU) $(QEMU_ARGS) -accel $(ACCEL) -kernel $(KERNEL); \
+run: $(KERNEL) $(BUILD)/default.pkg | deps
+	@$(QEMU) $(QEMU_ARGS) -accel $(ACCEL) -kernel $(KERNEL) \
+		-initrd $(BUILD)/default.pkg; \
 		s=$$?; [ $$s -eq 33 ] || { echo "QEMU exit status $$s"; exit 1; }
 
 run-iso: $(ISO) | deps
@@ -19,5 +20,5 @@ run-iso: $(ISO) | deps
 TEST_SUITES += qemu
 ALL_TARGETS += $(ISO)
 
-test-qemu: $(KERNEL) $(ISO) | deps
+test-qemu: $(KERNEL) $(ISO) $(BUILD)/default.pkg | deps
 	@$(PYTHON) tests/qemu/run.py

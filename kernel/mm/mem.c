@@ -82,6 +82,18 @@ frame_free(uint64_t pa)
 }
 
 uint64_t
+frames_alloc_contig(uint64_t n)
+{
+	return pmm_alloc_contig(&pmm, n, PAGE_SIZE);
+}
+
+void
+frames_free(uint64_t pa, uint64_t n)
+{
+	pmm_free(&pmm, pa, n);
+}
+
+uint64_t
 frames_free_count(void)
 {
 	return pmm.nfree;

@@ -16,6 +16,9 @@ void mem_relocate(void);
 
 uint64_t frame_alloc(void);		/* 0 when out of memory */
 void frame_free(uint64_t pa);
+/* n physically contiguous frames, or 0. */
+uint64_t frames_alloc_contig(uint64_t n);
+void frames_free(uint64_t pa, uint64_t n);
 uint64_t frames_free_count(void);
 uint64_t frames_total_usable(void);
 

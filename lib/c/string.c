@@ -118,3 +118,15 @@ strchr(const char *s, int c)
 			return NULL;
 	}
 }
+
+char *
+strncpy(char *restrict dst, const char *restrict src, size_t n)
+{
+	size_t i = 0;
+
+	for (; i < n && src[i] != '\0'; i++)
+		dst[i] = src[i];
+	for (; i < n; i++)
+		dst[i] = '\0';
+	return dst;
+}

@@ -25,14 +25,23 @@ def pvh_boot_reaches_boot_ok():
 
 
 @case
-def pvh_boot_passes_cmdline_and_modules():
-    run = boot(kernel=kernel_image(), initrd="tests/qemu/fixtures/module.bin",
-               append="quiet answer=42", timeout=30)
+def pvh_boot_passes_cmdline():
+    run = boot(kernel=kernel_image(), append="quiet answer=42", timeout=30)
     check_clean_boot(run, "PVH")
     expect_line(run, "cmdline: quiet answer=42")
+    expect_line(run, "no boot package: nothing to run")
+
+
+@case
+def random_module_is_refused_as_boot_package():
+    run = boot(kernel=kernel_image(), initrd="tests/qemu/fixtures/module.bin",
+               timeout=30)
+    expect_status(run, EXIT_PANIC)
     mod = expect_line(run, "module 0:")
     expect(run, mod.endswith(" 4096 bytes"),
            f"module size not reported as 4096 bytes: {mod!r}")
+    expect_line(run, "panic: boot: boot package rejected: ")
+    expect_no_line(run, "[init]")
 
 
 @case

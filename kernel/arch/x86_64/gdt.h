@@ -5,8 +5,6 @@
 #ifndef CAPOS_GDT_H
 #define CAPOS_GDT_H
 
-#include <stdint.h>
-
 #define SEL_KCODE	0x08
 #define SEL_KDATA	0x10
 #define SEL_UDATA	(0x18 | 3)
@@ -18,8 +16,12 @@
 #define IST_NMI			2
 #define IST_MACHINE_CHECK	3
 
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+
 void gdt_init(void);
 /* Sets the stack the CPU switches to on entry from user mode. */
 void tss_set_kernel_stack(uint64_t rsp0);
+#endif
 
 #endif

@@ -6,6 +6,7 @@
 #include "arch/x86_64/trap.h"
 #include "kernel.h"
 #include "mm/vmm.h"
+#include "proc/proc.h"
 
 #define PIT_HZ		1193182u
 #define PIT_CH2		0x42
@@ -58,9 +59,9 @@ pic_disable(void)
 static void
 timer_irq(struct trapframe *tf)
 {
-	(void)tf;
 	ticks++;
 	lapic_write(LAPIC_EOI, 0);
+	sched_tick((tf->cs & 3) != 0);
 }
 
 /*

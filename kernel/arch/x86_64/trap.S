@@ -49,6 +49,10 @@ trap_common:
 1:	cld
 	movq	%rsp, %rdi
 	call	trap_dispatch
+
+	/* Every return to a frame, also a new thread's first, comes here. */
+	.globl	trap_return
+trap_return:
 	testb	$3, TF_CS(%rsp)
 	jz	2f
 	swapgs

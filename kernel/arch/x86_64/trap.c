@@ -8,6 +8,8 @@
 #include "arch/x86_64/trap.h"
 #include "kernel.h"
 
+void user_fault(struct trapframe *tf);
+
 struct idt_entry {
 	uint16_t off0;
 	uint16_t sel;
@@ -121,7 +123,11 @@ void
 trap_dispatch(struct trapframe *tf)
 {
 	if (tf->vector < 32) {
-		kernel_exception(tf);
+		/* NMI and machine checks are the machine's, not the thread's. */
+		if ((tf->cs & 3) != 0 && tf->vector != 2 && tf->vector != 18)
+			user_fault(tf);
+		else
+			kernel_exception(tf);
 		return;
 	}
 	if (tf->vector < 256 && handlers[tf->vector] != NULL) {

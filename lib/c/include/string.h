@@ -17,5 +17,6 @@ size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+char *strncpy(char *restrict dst, const char *restrict src, size_t n);
 
 #endif

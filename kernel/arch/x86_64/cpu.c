@@ -1,0 +1,53 @@
+/*
+ * CPU setup for user mode: SYSCALL/SYSRET MSRs, the kernel %gs base, and
+ * SSE state so userspace may use the full x86_64 register set.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/percpu.h"
+
+#define MSR_STAR	0xC0000081
+#define MSR_LSTAR	0xC0000082
+#define MSR_FMASK	0xC0000084
+#define MSR_GS_BASE	0xC0000101
+#define MSR_KGS_BASE	0xC0000102
+#define EFER_SCE	(1ull << 0)
+
+#define RFLAGS_TF	(1u << 8)
+#define RFLAGS_IF	(1u << 9)
+#define RFLAGS_DF	(1u << 10)
+#define RFLAGS_AC	(1u << 18)
+
+struct percpu cpu0;
+
+extern char syscall_entry[];
+
+void
+cpu_init_user(void)
+{
+	uint64_t cr0, cr4;
+
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/* SYSRET loads CS = STAR[63:48] + 16 and SS = STAR[63:48] + 8. */
+	wrmsr(MSR_STAR, ((uint64_t)(SEL_UDATA - 8 - 3) << 48) |
+	    ((uint64_t)SEL_KCODE << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_FMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_AC);
+	wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
+	wrmsr(MSR_KGS_BASE, 0);
+
+	/* SSE on: CR0.MP set, CR0.EM clear; CR4.OSFXSR and OSXMMEXCPT. */
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	cr0 = (cr0 | (1u << 1)) & ~(1ull << 2);
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	cr4 |= (1u << 9) | (1u << 10);
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
+}
+
+void
+cpu_set_kernel_stack(uint64_t top)
+{
+	cpu0.kstack_top = top;
+	tss_set_kernel_stack(top);
+}

@@ -1,0 +1,144 @@
+/*
+ * ProcessHandle: waiting for a process to end. A wait on a running process
+ * stays pending (its CQ slot promised) until the process exits, faults or
+ * is killed; the exit status then goes to every waiter. Dropping the handle
+ * does not stop the process.
+ */
+#include "cap/call.h"
+#include "kernel.h"
+#include "mm/mem.h"
+#include "obj/objects.h"
+
+/* Bound on waiters per handle; one more is refused as overloaded. */
+#define MAX_WAITERS	8
+
+struct handle {
+	struct kobj obj;
+	struct process *proc;		/* NULL once it has stopped */
+	struct exit_status status;
+	uint32_t nwaiters;
+	struct reply_to waiters[MAX_WAITERS];
+};
+
+static enum capos_FaultKind
+fault_kind(uint32_t vector)
+{
+	switch (vector) {
+	case 14:
+		return capos_FaultKind_pageFault;
+	case 13:
+		return capos_FaultKind_generalProtection;
+	case 6:
+		return capos_FaultKind_invalidOpcode;
+	case 0:
+		return capos_FaultKind_divideError;
+	default:
+		return capos_FaultKind_other;
+	}
+}
+
+static int
+build_status(struct capnp_builder *b, const struct exit_status *st)
+{
+	struct capos_ExitStatus_b es;
+	struct capos_Fault_b f;
+
+	if (capos_ExitStatus_init_root(b, &es) != CAPNP_OK)
+		return -1;
+	switch (st->kind) {
+	case EXIT_EXITED:
+		capos_ExitStatus_set_exited(&es, st->code);
+		return 0;
+	case EXIT_FAULTED:
+		if (capos_ExitStatus_init_faulted(&es, &f) != CAPNP_OK)
+			return -1;
+		capos_Fault_set_kind(&f, fault_kind(st->fault_vector));
+		capos_Fault_set_address(&f, st->fault_addr);
+		capos_Fault_set_ip(&f, st->fault_ip);
+		return 0;
+	case EXIT_KILLED:
+	case EXIT_RUNNING:
+	default:
+		capos_ExitStatus_set_killed(&es);
+		return 0;
+	}
+}
+
+static int
+handle_call(struct kobj *obj, struct call *c)
+{
+	struct handle *h = (struct handle *)obj;
+
+	if (c->method != capos_ProcessHandle_wait_ORDINAL)
+		return call_exception(c, capos_CapException_Type_unimplemented,
+		    "ProcessHandle has no such method");
+	if (h->proc == NULL) {
+		if (build_status(call_result(c), &h->status) != 0)
+			return call_exception(c,
+			    capos_CapException_Type_failed, "result buffer");
+		return CALL_DONE;
+	}
+	if (h->nwaiters == MAX_WAITERS)
+		return call_exception(c, capos_CapException_Type_overloaded,
+		    "too many waiters on this process");
+	h->waiters[h->nwaiters] = c->to;
+	h->waiters[h->nwaiters].owed = true;
+	h->nwaiters++;
+	return CALL_PENDING;
+}
+
+void
+process_handle_exited(struct process *p)
+{
+	struct handle *h = (struct handle *)p->handle;
+	struct reply r;
+	uint8_t *buf;
+	size_t len;
+
+	if (h == NULL)
+		return;
+	h->status = p->status;
+	h->proc = NULL;
+	p->handle = NULL;
+	for (uint32_t i = 0; i < h->nwaiters; i++) {
+		buf = reply_scratch(&len);
+		reply_init(&r, buf, len);
+		if (build_status(&r.b, &h->status) != 0)
+			r.started = false;
+		reply_send(&h->waiters[i], &r);
+	}
+	h->nwaiters = 0;
+}
+
+static void
+handle_release(struct kobj *obj)
+{
+	struct handle *h = (struct handle *)obj;
+
+	/* Waiters hold no reference, so none can be left here; be sure. */
+	for (uint32_t i = 0; i < h->nwaiters; i++)
+		reply_cancel(&h->waiters[i],
+		    capos_CapException_Type_disconnected, "handle released");
+	if (h->proc != NULL)
+		h->proc->handle = NULL;
+	kfree(h);
+}
+
+static const struct kobj_ops handle_ops = {
+	.name = "ProcessHandle",
+	.call = handle_call,
+	.release = handle_release,
+};
+
+struct kobj *
+process_handle_create(struct process *p)
+{
+	struct handle *h = kzalloc(sizeof(*h));
+
+	if (h == NULL)
+		return NULL;
+	kobj_init(&h->obj, &handle_ops);
+	h->proc = p;
+	p->handle = &h->obj;
+	return &h->obj;
+}

@@ -1,0 +1,194 @@
+/*
+ * ProcessSpawner: starts a boot-package binary as a new process holding
+ * exactly the capabilities sent with the call, under the names given. The
+ * child gets nothing else: no capability is inherited or implied.
+ */
+#include <string.h>
+
+#include "cap/call.h"
+#include "kernel.h"
+#include "obj/objects.h"
+#include "proc/elf.h"
+
+#define ARGS_MAX	2048
+
+struct spawner {
+	struct kobj obj;
+	struct kobj *pkg;
+};
+
+static bool
+name_ok(const struct capnp_text *n)
+{
+	if (n->len == 0 || n->len >= CAPOS_CAPNAME_MAX)
+		return false;
+	for (uint32_t i = 0; i < n->len; i++) {
+		char ch = n->str[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' ||
+		    ch == '.'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Fills the start block's CapSet from the grants; returns NULL or the
+ * name of the first bad grant (copied into bad, bounded).
+ */
+static const char *
+read_grants(struct call *c, const struct capnp_list *grants,
+    struct capos_start *sb, uint32_t *idx, char *bad)
+{
+	struct capos_ProcessSpawner_NamedCap_r g;
+	struct capnp_text n;
+	uint32_t cap;
+
+	if (grants->n > CAPOS_CAPSET_MAX)
+		return "too many grants";
+	for (uint32_t i = 0; i < grants->n; i++) {
+		if (capos_ProcessSpawner_NamedCap_at(grants, i, &g) != CAPNP_OK ||
+		    capos_ProcessSpawner_NamedCap_get_name(&g, &n) != CAPNP_OK)
+			return "unreadable grant";
+		memcpy(bad, n.str, n.len < CAPOS_CAPNAME_MAX - 1 ? n.len :
+		    CAPOS_CAPNAME_MAX - 1);
+		bad[n.len < CAPOS_CAPNAME_MAX - 1 ? n.len :
+		    CAPOS_CAPNAME_MAX - 1] = '\0';
+		if (!name_ok(&n) ||
+		    capos_ProcessSpawner_NamedCap_get_cap(&g, &cap) != CAPNP_OK ||
+		    cap >= c->ncaps_in)
+			return bad;
+		for (uint32_t j = 0; j < i; j++)
+			if (strcmp(sb->caps[j].name, bad) == 0)
+				return bad;
+		memcpy(sb->caps[i].name, bad, n.len + 1);
+		sb->caps[i].interface_id = c->caps_in_iface[cap];
+		idx[i] = cap;
+	}
+	sb->ncaps = grants->n;
+	return NULL;
+}
+
+/* Packs args as NUL-terminated strings; returns the length or -1. */
+static int
+read_args(const struct capnp_list *args, char *out)
+{
+	struct capnp_text t;
+	size_t used = 0;
+
+	for (uint32_t i = 0; i < args->n; i++) {
+		if (capnp_list_text(args, i, &t) != CAPNP_OK ||
+		    t.len + 1 > ARGS_MAX - used ||
+		    memchr(t.str, '\0', t.len) != NULL)
+			return -1;
+		memcpy(out + used, t.str, t.len + 1);
+		used += t.len + 1;
+	}
+	return (int)used;
+}
+
+static int
+spawn(struct spawner *sp, struct call *c)
+{
+	struct capos_ProcessSpawner_spawn_Params_r p;
+	struct capos_ProcessSpawner_SpawnResult_b res;
+	struct capnp_list grants, args;
+	struct capnp_text bin;
+	struct capnp_msg m;
+	static struct capos_start sb;
+	static char argbuf[ARGS_MAX];
+	char bad[CAPOS_CAPNAME_MAX];
+	uint32_t idx[CAPOS_CAPSET_MAX];
+	const char *why;
+	const uint8_t *elf;
+	size_t elf_len;
+	struct process *child;
+	struct kobj *h;
+	int nargs, err, hi;
+
+	if (call_params(c, &m, &p.s) != 0 ||
+	    capos_ProcessSpawner_spawn_Params_get_binary(&p, &bin) != 0 ||
+	    capos_ProcessSpawner_spawn_Params_get_grants(&p, &grants) != 0 ||
+	    capos_ProcessSpawner_spawn_Params_get_args(&p, &args) != 0)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "malformed spawn params");
+	if (capos_ProcessSpawner_SpawnResult_init_root(call_result(c), &res))
+		return call_exception(c, capos_CapException_Type_failed,
+		    "result buffer");
+	if (bootpkg_find(sp->pkg, bin.str, bin.len, &elf, &elf_len) != 0) {
+		capos_ProcessSpawner_SpawnResult_set_notFound(&res);
+		return CALL_DONE;
+	}
+	memset(&sb, 0, sizeof(sb));
+	if ((why = read_grants(c, &grants, &sb, idx, bad)) != NULL) {
+		if (capos_ProcessSpawner_SpawnResult_set_badGrant(&res, why,
+		    strlen(why)) != 0)
+			return call_exception(c,
+			    capos_CapException_Type_failed, "result buffer");
+		return CALL_DONE;
+	}
+	if ((nargs = read_args(&args, argbuf)) < 0)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "spawn args too long or malformed");
+	sb.magic = CAPOS_START_MAGIC;
+	sb.version = 1;
+	memcpy(sb.name, bin.str, bin.len < CAPOS_CAPNAME_MAX - 1 ? bin.len :
+	    CAPOS_CAPNAME_MAX - 1);
+
+	if ((child = process_create(sb.name)) == NULL) {
+		capos_ProcessSpawner_SpawnResult_set_noMemory(&res);
+		return CALL_DONE;
+	}
+	for (uint32_t i = 0; i < sb.ncaps; i++)
+		sb.caps[i].cap = captable_insert(&child->caps,
+		    kobj_ref(c->caps_in[idx[i]]), sb.caps[i].interface_id, 0);
+	err = process_start(child, elf, elf_len, &sb, argbuf, (size_t)nargs);
+	if (err != 0) {
+		struct exit_status st = { .kind = EXIT_KILLED };
+
+		process_kill(child, st);
+		if (err == PROC_ENOMEM) {
+			capos_ProcessSpawner_SpawnResult_set_noMemory(&res);
+			return CALL_DONE;
+		}
+		kprintf("spawn: %s is not a loadable program: %s\n", sb.name,
+		    elf_strerror(err));
+		return call_exception(c, capos_CapException_Type_failed,
+		    "binary is not a loadable program");
+	}
+	if ((h = process_handle_create(child)) == NULL ||
+	    (hi = reply_add_cap(&c->reply, h,
+	    capos_ProcessHandle_INTERFACE_ID)) < 0) {
+		kobj_unref(h);
+		return call_exception(c, capos_CapException_Type_failed,
+		    "no room for the process handle");
+	}
+	capos_ProcessSpawner_SpawnResult_set_handle(&res, (uint32_t)hi);
+	return CALL_DONE;
+}
+
+static int
+spawner_call(struct kobj *obj, struct call *c)
+{
+	if (c->method != capos_ProcessSpawner_spawn_ORDINAL)
+		return call_exception(c, capos_CapException_Type_unimplemented,
+		    "ProcessSpawner has no such method");
+	return spawn((struct spawner *)obj, c);
+}
+
+static const struct kobj_ops spawner_ops = {
+	.name = "ProcessSpawner",
+	.call = spawner_call,
+	.release = NULL,	/* lives as long as the kernel */
+};
+
+struct kobj *
+spawner_create(struct kobj *pkg)
+{
+	static struct spawner sp;
+
+	sp.pkg = pkg;
+	kobj_init(&sp.obj, &spawner_ops);
+	return kobj_ref(&sp.obj);
+}

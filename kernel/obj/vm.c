@@ -1,0 +1,235 @@
+/*
+ * VirtualMemory: anonymous memory in the calling process's own address
+ * space, inside the heap window [CAPOS_USER_HEAP_BASE, _END), charged to
+ * the capability's quota. The image, stack, rings and start block lie
+ * outside the window, so this capability cannot touch them. Writable and
+ * executable at once is refused.
+ */
+#include "cap/call.h"
+#include "kernel.h"
+#include "mm/aspace.h"
+#include "mm/mem.h"
+#include "mm/pmm.h"
+#include "obj/objects.h"
+
+struct vm {
+	struct kobj obj;
+	uint64_t quota;
+	uint64_t used;
+};
+
+enum vm_outcome { VM_OK, VM_INVALID, VM_DENIED, VM_QUOTA, VM_NOMEM };
+
+static bool
+in_window(uint64_t addr, uint64_t size)
+{
+	return addr % PAGE_SIZE == 0 && size % PAGE_SIZE == 0 && size != 0 &&
+	    addr >= CAPOS_USER_HEAP_BASE && addr < CAPOS_USER_HEAP_END &&
+	    size <= CAPOS_USER_HEAP_END - addr;
+}
+
+static bool
+range_free(uint64_t pml4, uint64_t addr, uint64_t size)
+{
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		uint64_t *pte = aspace_pte(pml4, addr + off);
+
+		if (pte != NULL && (*pte & PTE_P))
+			return false;
+	}
+	return true;
+}
+
+/* Page flags for a protection, or -1 for write+exec. */
+static int64_t
+prot_flags(const struct capos_Protection_r *p)
+{
+	bool w = capos_Protection_get_write(p);
+	bool x = capos_Protection_get_exec(p);
+
+	if (w && x)
+		return -1;
+	return (int64_t)((w ? PTE_W : 0) | (x ? 0 : PTE_NX));
+}
+
+static enum vm_outcome
+do_map(struct vm *vm, struct process *p, uint64_t *addr, uint64_t size,
+    const struct capos_Protection_r *prot)
+{
+	int64_t flags = prot_flags(prot);
+
+	if (flags < 0)
+		return VM_DENIED;
+	if (size == 0 || size % PAGE_SIZE != 0 ||
+	    size > CAPOS_USER_HEAP_END - CAPOS_USER_HEAP_BASE)
+		return VM_INVALID;
+	if (size > vm->quota - vm->used)
+		return VM_QUOTA;
+	if (*addr == 0) {
+		/* Leave an unmapped page between mappings as a guard. */
+		*addr = p->heap_next;
+		if (!in_window(*addr, size))
+			return VM_NOMEM;
+		p->heap_next = *addr + size + PAGE_SIZE;
+	}
+	if (!in_window(*addr, size) || !range_free(p->pml4, *addr, size))
+		return VM_INVALID;
+	if (aspace_map_anon(p->pml4, *addr, size, (uint64_t)flags) != 0)
+		return VM_NOMEM;
+	vm->used += size;
+	return VM_OK;
+}
+
+static int
+vm_map(struct vm *vm, struct call *c, const struct capnp_struct *root)
+{
+	struct capos_VirtualMemory_map_Params_r p = { *root };
+	struct capos_Protection_r prot;
+	struct capos_MapResult_b res;
+	uint64_t addr = capos_VirtualMemory_map_Params_get_addr(&p);
+	enum vm_outcome o;
+
+	if (capos_VirtualMemory_map_Params_get_prot(&p, &prot) != 0)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "malformed protection");
+	o = do_map(vm, c->proc, &addr,
+	    capos_VirtualMemory_map_Params_get_size(&p), &prot);
+	if (capos_MapResult_init_root(call_result(c), &res) != 0)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "result buffer");
+	switch (o) {
+	case VM_OK:
+		capos_MapResult_set_addr(&res, addr);
+		break;
+	case VM_INVALID:
+		capos_MapResult_set_invalid(&res);
+		break;
+	case VM_DENIED:
+		capos_MapResult_set_denied(&res);
+		break;
+	case VM_QUOTA:
+		capos_MapResult_set_quotaExceeded(&res);
+		break;
+	case VM_NOMEM:
+		capos_MapResult_set_noMemory(&res);
+		break;
+	}
+	return CALL_DONE;
+}
+
+static int
+vm_result(struct call *c, enum vm_outcome o)
+{
+	struct capos_VmResult_b res;
+
+	if (capos_VmResult_init_root(call_result(c), &res) != 0)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "result buffer");
+	switch (o) {
+	case VM_OK:
+		capos_VmResult_set_ok(&res);
+		break;
+	case VM_DENIED:
+		capos_VmResult_set_denied(&res);
+		break;
+	case VM_QUOTA:
+		capos_VmResult_set_quotaExceeded(&res);
+		break;
+	case VM_INVALID:
+	case VM_NOMEM:
+		capos_VmResult_set_invalid(&res);
+		break;
+	}
+	return CALL_DONE;
+}
+
+static int
+vm_unmap(struct vm *vm, struct call *c, const struct capnp_struct *root)
+{
+	struct capos_VirtualMemory_unmap_Params_r p = { *root };
+	uint64_t addr = capos_VirtualMemory_unmap_Params_get_addr(&p);
+	uint64_t size = capos_VirtualMemory_unmap_Params_get_size(&p);
+	uint64_t bytes;
+
+	if (!in_window(addr, size))
+		return vm_result(c, VM_INVALID);
+	bytes = aspace_unmap(c->proc->pml4, addr, size) * PAGE_SIZE;
+	vm->used = bytes > vm->used ? 0 : vm->used - bytes;
+	return vm_result(c, VM_OK);
+}
+
+static int
+vm_protect(struct call *c, const struct capnp_struct *root)
+{
+	struct capos_VirtualMemory_protect_Params_r p = { *root };
+	struct capos_Protection_r prot;
+	uint64_t addr = capos_VirtualMemory_protect_Params_get_addr(&p);
+	uint64_t size = capos_VirtualMemory_protect_Params_get_size(&p);
+	int64_t flags;
+
+	if (capos_VirtualMemory_protect_Params_get_prot(&p, &prot) != 0)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "malformed protection");
+	if ((flags = prot_flags(&prot)) < 0)
+		return vm_result(c, VM_DENIED);
+	if (!in_window(addr, size) ||
+	    aspace_protect(c->proc->pml4, addr, size, (uint64_t)flags) != 0)
+		return vm_result(c, VM_INVALID);
+	return vm_result(c, VM_OK);
+}
+
+static int
+vm_call(struct kobj *obj, struct call *c)
+{
+	struct vm *vm = (struct vm *)obj;
+	struct capos_VirtualMemory_quota_Results_b q;
+	struct capnp_struct root;
+	struct capnp_msg m;
+
+	if (call_params(c, &m, &root) != 0)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "malformed VirtualMemory params");
+	switch (c->method) {
+	case capos_VirtualMemory_map_ORDINAL:
+		return vm_map(vm, c, &root);
+	case capos_VirtualMemory_unmap_ORDINAL:
+		return vm_unmap(vm, c, &root);
+	case capos_VirtualMemory_protect_ORDINAL:
+		return vm_protect(c, &root);
+	case capos_VirtualMemory_quota_ORDINAL:
+		if (capos_VirtualMemory_quota_Results_init_root(call_result(c),
+		    &q) != 0)
+			return call_exception(c,
+			    capos_CapException_Type_failed, "result buffer");
+		capos_VirtualMemory_quota_Results_set_limitBytes(&q, vm->quota);
+		capos_VirtualMemory_quota_Results_set_usedBytes(&q, vm->used);
+		return CALL_DONE;
+	default:
+		return call_exception(c, capos_CapException_Type_unimplemented,
+		    "VirtualMemory has no such method");
+	}
+}
+
+static void
+vm_release(struct kobj *obj)
+{
+	kfree(obj);
+}
+
+static const struct kobj_ops vm_ops = {
+	.name = "VirtualMemory",
+	.call = vm_call,
+	.release = vm_release,
+};
+
+struct kobj *
+vm_create(uint64_t quota)
+{
+	struct vm *vm = kzalloc(sizeof(*vm));
+
+	if (vm == NULL)
+		return NULL;
+	kobj_init(&vm->obj, &vm_ops);
+	vm->quota = quota;
+	return &vm->obj;
+}

@@ -1,0 +1,126 @@
+/*
+ * Processes and threads. A process owns an address space and a capability
+ * table; a thread is what runs: a kernel stack, saved user registers, FPU
+ * state, an FS base and its own submission/completion ring.
+ *
+ * Threads are named from outside by a generation-checked reference, so a
+ * completion addressed to a thread that has exited (and whose table entry
+ * may hold a new thread by now) is recognised and dropped.
+ */
+#ifndef CAPOS_PROC_H
+#define CAPOS_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cap/captable.h"
+#include "cap/ring.h"
+#include "capos/abi.h"
+
+#define MAX_THREADS		256
+#define KSTACK_SIZE		16384
+#define PROC_CAP_SLOTS		256
+#define PROC_NAME_MAX		32
+
+enum thread_state {
+	T_FREE = 0,
+	T_RUNNABLE,
+	T_RUNNING,
+	T_BLOCKED,
+	T_DEAD,		/* exited; its kernel stack is freed after switching away */
+};
+
+/* Why a blocked thread sleeps, so a wake-up can be matched to its cause. */
+enum wait_reason {
+	WAIT_NONE = 0,
+	WAIT_RING,	/* cap_enter: enough completions, or timeout */
+};
+
+struct thread_ref {
+	uint32_t index;
+	uint32_t gen;
+};
+
+struct process;
+
+struct thread {
+	uint64_t ksp;			/* saved kernel stack pointer */
+	uint8_t *kstack;		/* base of KSTACK_SIZE bytes */
+	struct process *proc;
+	enum thread_state state;
+	enum wait_reason wait;
+	uint32_t index, gen;
+	struct thread *run_next;	/* run queue link */
+	struct thread *proc_next;	/* the process's thread list */
+	struct thread *sleep_next;	/* timed sleepers list */
+	uint64_t wake_at_ns;		/* 0 when not sleeping with a timeout */
+	bool timed_out;
+	uint32_t wait_min;		/* cap_enter: completions wanted */
+	struct ring ring;
+	uint64_t fs_base;
+	uint8_t fpu[512] __attribute__((aligned(16)));
+};
+
+struct exit_status {
+	enum { EXIT_RUNNING = 0, EXIT_EXITED, EXIT_FAULTED, EXIT_KILLED } kind;
+	int32_t code;
+	uint32_t fault_vector;
+	uint64_t fault_addr;
+	uint64_t fault_ip;
+};
+
+struct process {
+	uint32_t pid;
+	char name[PROC_NAME_MAX];
+	uint64_t pml4;			/* physical address of its PML4 */
+	struct captable caps;
+	struct cap_slot slots[PROC_CAP_SLOTS];
+	struct thread *threads;
+	uint32_t nthreads;
+	struct exit_status status;
+	struct kobj *handle;		/* the ProcessHandle object, if any */
+	uint64_t heap_next;		/* next free address for VM maps */
+	uint8_t session[16];		/* immutable caller identity for IPC */
+	uint64_t epoch;
+};
+
+/* Thread table and references. */
+struct thread_ref thread_ref(const struct thread *t);
+struct thread *thread_get(struct thread_ref r);	/* NULL when stale */
+
+/* Creates a thread in p that will enter user mode at rip with rdi = arg. */
+struct thread *thread_create(struct process *p, uint64_t rip, uint64_t rsp,
+    uint64_t arg);
+
+struct process *process_create(const char *name);
+/*
+ * Loads an ELF image into p and starts its main thread. `start` is the
+ * start block (its CapSet naming caps already in p's table); args are
+ * NUL-terminated strings copied after it. Returns 0, a negative ELF_E*
+ * code, or PROC_ENOMEM.
+ */
+#define PROC_ENOMEM	(-100)
+int process_start(struct process *p, const uint8_t *elf, size_t len,
+    const struct capos_start *start, const char *args, size_t args_len);
+/* Ends the current process; does not return. */
+void process_exit_current(struct exit_status st) __attribute__((noreturn));
+/* Kills p (a fault in one of its threads, or a kill request). */
+void process_kill(struct process *p, struct exit_status st);
+
+/* Scheduler. */
+extern struct thread *current;
+void sched_init(void);
+void sched_add(struct thread *t);	/* make runnable */
+void sched_yield(void);			/* give up the CPU, stay runnable */
+/* Blocks the current thread until woken or until deadline_ns (0: none). */
+void sched_block(enum wait_reason why, uint64_t deadline_ns);
+void sched_wake(struct thread *t);
+void sched_tick(int from_user);		/* timer interrupt bookkeeping */
+void sched_forget(struct thread *t);	/* off every list, for teardown */
+void sched_exit_current(void) __attribute__((noreturn));
+/* Frees exited threads and dead processes; runs on the idle thread. */
+void threads_reap(void);
+void sched_run(void) __attribute__((noreturn));	/* boot thread becomes idle */
+
+#endif

@@ -1,0 +1,293 @@
+/*
+ * Processes and threads: creation, the thread table and its generation-
+ * checked references, exit and teardown.
+ *
+ * Teardown happens in two steps. When a process dies, its threads stop,
+ * its capabilities are released at once (so waiters and peers learn of it
+ * without delay) and its handle is told the exit status. The memory it ran
+ * in (kernel stacks, rings, the address space) is freed later by the idle
+ * thread, which never runs on any of it.
+ */
+#include <string.h>
+
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
+#include "cap/kobj.h"
+#include "kernel.h"
+#include "mm/aspace.h"
+#include "mm/mem.h"
+#include "mm/pmm.h"
+#include "obj/objects.h"
+#include "proc/elf.h"
+#include "proc/proc.h"
+
+#define USER_STACK_SIZE		(64 * 1024)
+#define RING_PAGES		(CAPOS_RING_SIZE / PAGE_SIZE)
+#define RFLAGS_IF		(1u << 9)
+#define RFLAGS_RESERVED		(1u << 1)
+
+extern char trap_return[];
+
+static struct thread *thread_table[MAX_THREADS];
+static uint32_t thread_gen[MAX_THREADS];
+static struct process *dead_procs[64];
+static uint32_t ndead_procs;
+static uint32_t next_pid = 1;
+
+struct thread_ref
+thread_ref(const struct thread *t)
+{
+	struct thread_ref r = { t->index, t->gen };
+
+	return r;
+}
+
+struct thread *
+thread_get(struct thread_ref r)
+{
+	struct thread *t;
+
+	if (r.index >= MAX_THREADS)
+		return NULL;
+	t = thread_table[r.index];
+	if (t == NULL || t->gen != r.gen || t->state == T_DEAD)
+		return NULL;
+	return t;
+}
+
+static int
+thread_slot(void)
+{
+	for (int i = 0; i < MAX_THREADS; i++)
+		if (thread_table[i] == NULL)
+			return i;
+	return -1;
+}
+
+/* Lays out a new thread's kernel stack: a user frame, then switch_stack's
+ * saved registers and a return into trap_return. */
+static void
+prepare_stack(struct thread *t, uint64_t rip, uint64_t rsp, uint64_t arg)
+{
+	uint64_t *sp = (uint64_t *)(t->kstack + KSTACK_SIZE);
+	struct trapframe *tf;
+
+	sp = (uint64_t *)((uint8_t *)sp - sizeof(*tf));
+	tf = (struct trapframe *)sp;
+	memset(tf, 0, sizeof(*tf));
+	tf->rip = rip;
+	tf->cs = SEL_UCODE;
+	tf->rflags = RFLAGS_IF | RFLAGS_RESERVED;
+	tf->rsp = rsp;
+	tf->ss = SEL_UDATA;
+	tf->rdi = arg;
+	*--sp = (uint64_t)trap_return;
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;		/* rbp rbx r12 r13 r14 r15 */
+	t->ksp = (uint64_t)sp;
+}
+
+/* Allocates, zeroes and maps the ring of thread number n of p. */
+static int
+ring_setup(struct process *p, struct thread *t, uint32_t n)
+{
+	uint64_t pa = frames_alloc_contig(RING_PAGES);
+	uint64_t uva = CAPOS_USER_RING0 - (uint64_t)n * 0x10000;
+
+	if (pa == 0)
+		return -1;
+	memset(phys_to_virt(pa), 0, CAPOS_RING_SIZE);
+	for (uint64_t i = 0; i < RING_PAGES; i++) {
+		if (aspace_map_frame(p->pml4, uva + i * PAGE_SIZE,
+		    pa + i * PAGE_SIZE, PTE_W | PTE_NX) != 0) {
+			aspace_unmap(p->pml4, uva, i * PAGE_SIZE);
+			frames_free(pa, RING_PAGES);
+			return -1;
+		}
+	}
+	ring_init(&t->ring, phys_to_virt(pa), uva, pa);
+	return 0;
+}
+
+struct thread *
+thread_create(struct process *p, uint64_t rip, uint64_t rsp, uint64_t arg)
+{
+	int slot = thread_slot();
+	struct thread *t;
+
+	if (slot < 0 || (t = kzalloc(sizeof(*t))) == NULL)
+		return NULL;
+	t->kstack = kmalloc(KSTACK_SIZE);
+	if (t->kstack == NULL || ring_setup(p, t, p->nthreads) != 0) {
+		kfree(t->kstack);
+		kfree(t);
+		return NULL;
+	}
+	t->proc = p;
+	t->index = (uint32_t)slot;
+	t->gen = ++thread_gen[slot];
+	/* A fresh FPU state: x87 control word and MXCSR at their defaults. */
+	t->fpu[0] = 0x7F;
+	t->fpu[1] = 0x03;
+	t->fpu[24] = 0x80;
+	t->fpu[25] = 0x1F;
+	prepare_stack(t, rip, rsp, arg);
+	thread_table[slot] = t;
+	t->proc_next = p->threads;
+	p->threads = t;
+	p->nthreads++;
+	return t;
+}
+
+struct process *
+process_create(const char *name)
+{
+	struct process *p = kzalloc(sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->pml4 = aspace_create();
+	if (p->pml4 == 0) {
+		kfree(p);
+		return NULL;
+	}
+	p->pid = next_pid++;
+	strncpy(p->name, name, sizeof(p->name) - 1);
+	/* An odd stride makes fresh tables of different processes disagree. */
+	captable_init(&p->caps, p->slots, PROC_CAP_SLOTS,
+	    (uint16_t)(p->pid * 0x9E37u));
+	p->heap_next = CAPOS_USER_HEAP_BASE;
+	return p;
+}
+
+static int
+load_segments(struct process *p, const uint8_t *elf,
+    const struct elf_image *img)
+{
+	for (uint32_t i = 0; i < img->nsegs; i++) {
+		const struct elf_segment *s = &img->segs[i];
+		uint64_t flags = PTE_W | PTE_NX;
+
+		if (aspace_map_anon(p->pml4, s->vaddr, s->memsz, flags) != 0)
+			return -1;
+		if (copy_to_user(p->pml4, s->vaddr + s->pad, elf + s->file_off,
+		    s->filesz) != 0)
+			return -1;
+		flags = ((s->flags & ELF_SEG_W) ? PTE_W : 0) |
+		    ((s->flags & ELF_SEG_X) ? 0 : PTE_NX);
+		if (aspace_protect(p->pml4, s->vaddr, s->memsz, flags) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+process_start(struct process *p, const uint8_t *elf, size_t len,
+    const struct capos_start *start, const char *args, size_t args_len)
+{
+	struct elf_image img;
+	struct capos_start sb;
+	struct thread *t;
+	uint64_t stack_lo = CAPOS_USER_STACK_TOP - USER_STACK_SIZE;
+	int err;
+
+	err = elf_check(elf, len, CAPOS_USER_IMAGE_BASE, CAPOS_USER_HEAP_BASE,
+	    &img);
+	if (err != ELF_OK)
+		return err;
+	if (load_segments(p, elf, &img) != 0 ||
+	    aspace_map_anon(p->pml4, stack_lo, USER_STACK_SIZE,
+	    PTE_W | PTE_NX) != 0 ||
+	    aspace_map_anon(p->pml4, CAPOS_USER_START_BLOCK, PAGE_SIZE,
+	    PTE_W | PTE_NX) != 0)
+		return PROC_ENOMEM;
+	if (args_len > PAGE_SIZE - sizeof(sb))
+		return PROC_ENOMEM;
+	t = thread_create(p, img.entry, CAPOS_USER_STACK_TOP - 8,
+	    CAPOS_USER_START_BLOCK);
+	if (t == NULL)
+		return PROC_ENOMEM;
+	sb = *start;
+	sb.ring = t->ring.user_addr;
+	sb.args = args_len != 0 ? CAPOS_USER_START_BLOCK + sizeof(sb) : 0;
+	sb.args_len = (uint32_t)args_len;
+	if (copy_to_user(p->pml4, CAPOS_USER_START_BLOCK, &sb,
+	    sizeof(sb)) != 0 ||
+	    copy_to_user(p->pml4, CAPOS_USER_START_BLOCK + sizeof(sb), args,
+	    args_len) != 0 ||
+	    aspace_protect(p->pml4, CAPOS_USER_START_BLOCK, PAGE_SIZE,
+	    PTE_NX) != 0)
+		return PROC_ENOMEM;
+	sched_add(t);
+	return 0;
+}
+
+static void
+release_cap(struct cap_slot *s, void *ctx)
+{
+	(void)ctx;
+	kobj_unref(s->obj);
+}
+
+/* Stops every thread of p except the current one and releases its caps. */
+static void
+process_stop(struct process *p, struct exit_status st)
+{
+	if (p->status.kind != EXIT_RUNNING)
+		return;
+	p->status = st;
+	for (struct thread *t = p->threads; t != NULL; t = t->proc_next) {
+		if (t == current || t->state == T_DEAD)
+			continue;
+		sched_forget(t);
+		t->state = T_DEAD;
+	}
+	/* Releasing capabilities may wake other processes; none is us. */
+	captable_foreach(&p->caps, release_cap, NULL);
+	captable_init(&p->caps, p->slots, PROC_CAP_SLOTS, 0);
+	process_handle_exited(p);
+	kernel_process_stopped(p);
+	if (ndead_procs == sizeof(dead_procs) / sizeof(dead_procs[0]))
+		panic("process: too many dead processes awaiting reaping");
+	dead_procs[ndead_procs++] = p;
+}
+
+void
+process_kill(struct process *p, struct exit_status st)
+{
+	process_stop(p, st);
+	if (current->proc == p)
+		sched_exit_current();
+}
+
+void
+process_exit_current(struct exit_status st)
+{
+	process_stop(current->proc, st);
+	sched_exit_current();
+}
+
+static void
+thread_free(struct thread *t)
+{
+	thread_table[t->index] = NULL;
+	frames_free(t->ring.phys, RING_PAGES);
+	kfree(t->kstack);
+	kfree(t);
+}
+
+void
+threads_reap(void)
+{
+	while (ndead_procs > 0) {
+		struct process *p = dead_procs[--ndead_procs];
+		struct thread *t = p->threads, *next;
+
+		for (; t != NULL; t = next) {
+			next = t->proc_next;
+			thread_free(t);
+		}
+		aspace_destroy(p->pml4);
+		kfree(p);
+	}
+}

@@ -1,0 +1,72 @@
+/*
+ * Formatted output to the "console" capability, line-buffered: each full
+ * line (or a full buffer) becomes one Console.write call.
+ */
+#include <string.h>
+
+#include "fmt/fmt.h"
+#include "rt.h"
+
+#define LINE_MAX_BYTES	512
+
+static char line[LINE_MAX_BYTES];
+static size_t used;
+
+void
+rt_flush(void)
+{
+	static uint8_t msg[LINE_MAX_BYTES + 128] __attribute__((aligned(8)));
+	static uint8_t out[256] __attribute__((aligned(8)));
+	struct capos_Console_write_Params_b p;
+	struct capnp_builder b;
+	struct rt_result res;
+	capos_cap_t con;
+
+	if (used == 0)
+		return;
+	con = rt_cap("console", capos_Console_INTERFACE_ID);
+	if (con != CAPOS_CAP_NULL &&
+	    capnp_builder_init(&b, msg, sizeof(msg)) == 0 &&
+	    capos_Console_write_Params_init_root(&b, &p) == 0 &&
+	    capos_Console_write_Params_set_bytes(&p, line, used) == 0)
+		(void)rt_call(con, capos_Console_INTERFACE_ID,
+		    capos_Console_write_ORDINAL, &b, NULL, 0, out, sizeof(out),
+		    &res);
+	used = 0;
+}
+
+static void
+sink(void *ctx, const char *s, size_t n)
+{
+	(void)ctx;
+	while (n > 0) {
+		size_t k = sizeof(line) - used;
+
+		if (k > n)
+			k = n;
+		memcpy(line + used, s, k);
+		used += k;
+		s += k;
+		n -= k;
+		if (used == sizeof(line) || memchr(line + used - k, '\n', k))
+			rt_flush();
+	}
+}
+
+int
+rt_vprintf(const char *fmt, va_list ap)
+{
+	return fmt_vformat(sink, NULL, fmt, ap);
+}
+
+int
+rt_printf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = rt_vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}

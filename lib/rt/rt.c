@@ -1,0 +1,255 @@
+/*
+ * Runtime core: startup, CapSet lookup, the ring and synchronous calls.
+ */
+#include <string.h>
+
+#include "fmt/fmt.h"
+#include "rt.h"
+
+#define PARKED_MAX	32
+
+static const struct capos_start *start;
+static struct capos_ring_header *ring;
+static struct capos_sqe *sq;
+static struct capos_cqe *cq;
+static uint64_t next_tag = 1;
+
+/* Completions taken from the CQ that belong to someone else's wait. */
+static struct capos_cqe parked[PARKED_MAX];
+static uint32_t nparked;
+
+void rt_startup(const struct capos_start *sb) __attribute__((noreturn));
+
+void
+rt_startup(const struct capos_start *sb)
+{
+	int status;
+
+	start = sb;
+	if (sb->magic != CAPOS_START_MAGIC || sb->version != 1)
+		sys_exit(127);
+	ring = (struct capos_ring_header *)(uintptr_t)sb->ring;
+	sq = (struct capos_sqe *)((uint8_t *)ring + ring->sq_offset);
+	cq = (struct capos_cqe *)((uint8_t *)ring + ring->cq_offset);
+	status = main();
+	rt_flush();
+	sys_exit(status);
+}
+
+const struct capos_start *
+rt_start(void)
+{
+	return start;
+}
+
+capos_cap_t
+rt_cap(const char *name, uint64_t interface_id)
+{
+	for (uint32_t i = 0; i < start->ncaps && i < CAPOS_CAPSET_MAX; i++) {
+		const struct capos_capset_entry *e = &start->caps[i];
+
+		if (strncmp(e->name, name, CAPOS_CAPNAME_MAX) == 0 &&
+		    (interface_id == 0 || e->interface_id == interface_id))
+			return e->cap;
+	}
+	return CAPOS_CAP_NULL;
+}
+
+int
+rt_argc(void)
+{
+	const char *p = (const char *)(uintptr_t)start->args;
+	int n = 0;
+
+	for (uint32_t i = 0; i < start->args_len; i++)
+		if (p[i] == '\0')
+			n++;
+	return n;
+}
+
+const char *
+rt_argv(int i)
+{
+	const char *p = (const char *)(uintptr_t)start->args;
+	uint32_t off = 0;
+
+	if (i < 0 || i >= rt_argc())
+		return NULL;
+	while (i-- > 0)
+		off += (uint32_t)strlen(p + off) + 1;
+	return p + off;
+}
+
+uint64_t
+rt_next_tag(void)
+{
+	return next_tag++;
+}
+
+int
+rt_submit(const struct capos_sqe *e)
+{
+	uint32_t tail = ring->sq_tail;
+
+	if (tail - ring->sq_head >= CAPOS_SQ_ENTRIES) {
+		/* Full: let the kernel consume some, then try once more. */
+		cap_enter(0, CAPOS_TIMEOUT_NONE);
+		if (tail - ring->sq_head >= CAPOS_SQ_ENTRIES)
+			return CAPOS_E2BIG;
+	}
+	sq[tail % CAPOS_SQ_ENTRIES] = *e;
+	__atomic_store_n(&ring->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Moves every new completion into `parked`; 0 or CAPOS_E2BIG if full. */
+static int
+drain(void)
+{
+	uint32_t head = ring->cq_head;
+	uint32_t tail = __atomic_load_n(&ring->cq_tail, __ATOMIC_ACQUIRE);
+
+	while (head != tail) {
+		if (nparked == PARKED_MAX)
+			break;
+		parked[nparked++] = cq[head % CAPOS_CQ_ENTRIES];
+		head++;
+	}
+	__atomic_store_n(&ring->cq_head, head, __ATOMIC_RELEASE);
+	return head == tail ? 0 : CAPOS_E2BIG;
+}
+
+int
+rt_wait_any(const uint64_t *user_data, int n, struct capos_cqe *out)
+{
+	for (;;) {
+		int64_t rc;
+
+		drain();
+		for (uint32_t i = 0; i < nparked; i++) {
+			for (int k = 0; k < n; k++) {
+				if (parked[i].user_data != user_data[k])
+					continue;
+				*out = parked[i];
+				parked[i] = parked[--nparked];
+				return k;
+			}
+		}
+		rc = cap_enter(1, CAPOS_TIMEOUT_INFINITE);
+		if (rc < 0)
+			return (int)rc;
+	}
+}
+
+int
+rt_wait(uint64_t user_data, struct capos_cqe *out)
+{
+	int rc = rt_wait_any(&user_data, 1, out);
+
+	return rc < 0 ? rc : 0;
+}
+
+void
+rt_prep_call(struct capos_sqe *e, capos_cap_t cap, uint64_t iface,
+    uint16_t method, struct capnp_builder *params, void *buf, size_t buflen,
+    struct capos_capdesc *caps, uint16_t nsend, uint16_t nrecv)
+{
+	memset(e, 0, sizeof(*e));
+	e->opcode = CAPOS_OP_CALL;
+	e->method = method;
+	e->cap = cap;
+	e->user_data = rt_next_tag();
+	e->interface_id = iface;
+	if (params != NULL) {
+		e->params_len = (uint32_t)capnp_builder_finish(params);
+		e->params = (uint64_t)(uintptr_t)params->buf;
+	}
+	e->result = (uint64_t)(uintptr_t)buf;
+	e->result_len = (uint32_t)buflen;
+	e->caps = (uint64_t)(uintptr_t)caps;
+	e->ncaps_in = nsend;
+	e->ncaps_out = nrecv;
+}
+
+int
+rt_result_read(const struct capos_cqe *cqe, void *buf, struct rt_result *res)
+{
+	res->cqe = *cqe;
+	if (cqe->status < 0)
+		return cqe->status;
+	if (capnp_msg_init(&res->msg, buf, (size_t)cqe->status) != 0 ||
+	    capnp_msg_root(&res->msg, &res->root) != 0)
+		return CAPOS_EINVAL;
+	if (cqe->flags & CAPOS_CQE_EXCEPTION)
+		return RT_EXCEPTION;
+	return 0;
+}
+
+int
+rt_call(capos_cap_t cap, uint64_t iface, uint16_t method,
+    struct capnp_builder *params, const struct capos_capdesc *send,
+    uint16_t nsend, void *buf, size_t buflen, struct rt_result *res)
+{
+	struct capos_sqe e;
+	struct capos_cqe cqe;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (nsend > CAPOS_MAX_XCAPS)
+		return CAPOS_E2BIG;
+	/* One array carries the sent descriptors and the received ids. */
+	if (nsend > 0)
+		memcpy(res->caps, send, nsend * sizeof(*send));
+	rt_prep_call(&e, cap, iface, method, params, buf, buflen, res->caps,
+	    nsend, CAPOS_MAX_XCAPS);
+	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, &cqe)) != 0)
+		return rc;
+	return rt_result_read(&cqe, buf, res);
+}
+
+const char *
+rt_exception_reason(struct rt_result *res)
+{
+	struct capos_CapException_r e = { res->root };
+	struct capnp_text t;
+
+	if (!(res->cqe.flags & CAPOS_CQE_EXCEPTION) ||
+	    capos_CapException_get_reason(&e, &t) != 0)
+		return "";
+	return t.str;
+}
+
+const char *
+rt_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "ok";
+	case CAPOS_EBADCAP:
+		return "no such capability";
+	case CAPOS_EFAULT:
+		return "bad buffer";
+	case CAPOS_EBADOP:
+		return "unknown operation";
+	case CAPOS_EINVAL:
+		return "malformed request";
+	case CAPOS_EIFACE:
+		return "wrong interface";
+	case CAPOS_E2BIG:
+		return "too big";
+	case CAPOS_ERESULT:
+		return "result buffer too small";
+	case CAPOS_ETRANSFER:
+		return "capability transfer failed";
+	case CAPOS_ERING:
+		return "ring corrupt";
+	case CAPOS_ENOMEM:
+		return "kernel out of memory";
+	case CAPOS_ECANCELED:
+		return "cancelled";
+	case RT_EXCEPTION:
+		return "exception";
+	default:
+		return "unknown error";
+	}
+}

@@ -1,0 +1,90 @@
+/*
+ * The capOS runtime every program links: the start block, capability
+ * lookup by name, the ring, typed calls, and console output.
+ *
+ * Calls here are synchronous: rt_call submits one entry and waits for its
+ * completion. Completions for other entries that arrive meanwhile are kept
+ * until asked for, so several calls may be in flight (rt_submit/rt_wait).
+ */
+#ifndef CAPOS_RT_H
+#define CAPOS_RT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capnp.h"
+#include "capos/abi.h"
+#include "capos.capnp.h"
+
+/* The raw system calls. */
+int64_t cap_enter(uint32_t min_complete, uint64_t timeout_ns);
+void sys_exit(int32_t status) __attribute__((noreturn));
+
+/* This process's start block (valid after startup). */
+const struct capos_start *rt_start(void);
+
+/*
+ * Looks up a granted capability by CapSet name. Returns its id, or
+ * CAPOS_CAP_NULL when nothing of that name (and interface, unless 0) was
+ * granted.
+ */
+capos_cap_t rt_cap(const char *name, uint64_t interface_id);
+
+/* The arguments the process was spawned with (NUL-separated). */
+int rt_argc(void);
+const char *rt_argv(int i);
+
+/* Submits one entry; returns 0, or CAPOS_E* if the SQ is full. */
+int rt_submit(const struct capos_sqe *sqe);
+/* Waits for the completion of the entry with this user_data. */
+int rt_wait(uint64_t user_data, struct capos_cqe *out);
+/* Waits for any of n entries; returns the index of the one that completed
+ * (its completion in *out), or a negative CAPOS_E* error. */
+int rt_wait_any(const uint64_t *user_data, int n, struct capos_cqe *out);
+/* A fresh user_data value. */
+uint64_t rt_next_tag(void);
+
+/* A call's outcome beyond the completion: the result message, read. */
+struct rt_result {
+	struct capos_cqe cqe;
+	struct capnp_msg msg;
+	struct capnp_struct root;
+	struct capos_capdesc caps[CAPOS_MAX_XCAPS];
+};
+
+/*
+ * Calls `method` of `iface` on cap with the message built in `params`
+ * (NULL for an empty one) and the capabilities in `send`. The result
+ * lands in `buf` and is read into res. Returns 0 when the call produced a
+ * result message, a transport error (CAPOS_E*), or RT_EXCEPTION with
+ * res->cqe.aux holding the CapException type.
+ */
+#define RT_EXCEPTION	(-1000)
+int rt_call(capos_cap_t cap, uint64_t iface, uint16_t method,
+    struct capnp_builder *params, const struct capos_capdesc *send,
+    uint16_t nsend, void *buf, size_t buflen, struct rt_result *res);
+
+/* Prepares an SQE for a CALL whose completion is collected later. The
+ * caller keeps buf and caps alive until then. */
+void rt_prep_call(struct capos_sqe *e, capos_cap_t cap, uint64_t iface,
+    uint16_t method, struct capnp_builder *params, void *buf, size_t buflen,
+    struct capos_capdesc *caps, uint16_t nsend, uint16_t nrecv);
+/* Reads the result message of a completed call into res. */
+int rt_result_read(const struct capos_cqe *cqe, void *buf,
+    struct rt_result *res);
+
+/* Human-readable text for a transport error or RT_EXCEPTION. */
+const char *rt_strerror(int err);
+/* The reason text of the exception in res, or "". */
+const char *rt_exception_reason(struct rt_result *res);
+
+/* Console output through the CapSet's "console" capability, if granted. */
+int rt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int rt_vprintf(const char *fmt, va_list ap);
+void rt_flush(void);
+
+/* The program's entry, called by the runtime's _start. */
+int main(void);
+
+#endif

@@ -1,0 +1,55 @@
+# Userspace: the runtime library (lib/rt, lib/c, lib/fmt, lib/capnp built
+# for user mode) and one program per services/<name>/ folder, linked static
+# at CAPOS_USER_IMAGE_BASE. Programs land in build/user/<name>.
+
+UCC ?= gcc
+ULD ?= ld
+USER_DIR := $(BUILD)/user
+
+UCFLAGS := -std=c11 -ffreestanding -nostdinc \
+	-isystem $(shell $(UCC) -print-file-name=include) \
+	-Ilib/c/include -Ilib -Ilib/rt -Ilib/capnp -Iinclude -I$(CAPNP_GEN) \
+	-O2 -g -Wall -Wextra -Werror -fno-pic -fno-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
+	-MMD -MP
+
+USER_LIB_SRCS := $(wildcard lib/rt/*.c lib/rt/*.S) lib/c/string.c \
+	lib/fmt/fmt.c $(CAPNP_SRCS)
+USER_LIB_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(USER_LIB_SRCS))
+USER_LIB := $(BUILD)/u/librt.a
+
+USER_PROGRAMS := $(notdir $(wildcard services/*))
+USER_BINS := $(addprefix $(USER_DIR)/,$(USER_PROGRAMS))
+
+ALL_TARGETS += $(USER_BINS)
+
+$(BUILD)/u/%.c.o: %.c $(CAPNP_GEN)/capos.capnp.h | deps
+	@mkdir -p $(dir $@)
+	@echo "  UCC     $<"
+	@$(UCC) $(UCFLAGS) -c -o $@ $<
+
+$(BUILD)/u/%.S.o: %.S | deps
+	@mkdir -p $(dir $@)
+	@echo "  UAS     $<"
+	@$(UCC) $(UCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+
+$(USER_LIB): $(USER_LIB_OBJS)
+	@rm -f $@
+	@ar rcs $@ $^
+
+# Each program links its own objects, then the runtime.
+.SECONDEXPANSION:
+$(USER_DIR)/%: \
+    $$(addsuffix .o,$$(addprefix $(BUILD)/u/,$$(wildcard services/$$*/*.c))) \
+    $(USER_LIB) lib/rt/user.ld
+	@mkdir -p $(dir $@)
+	@echo "  ULD     $@"
+	@$(ULD) -static -nostdlib -z max-page-size=0x1000 -z noexecstack \
+		-T lib/rt/user.ld -o $@ $(filter %.o,$^) $(USER_LIB)
+
+-include $(USER_LIB_OBJS:.o=.d) \
+	$(patsubst %,$(BUILD)/u/%.d,$(wildcard services/*/*.c))
+
+# The default system: init plus the services its manifest names.
+PKG_BINARIES_default := $(USER_DIR)/init $(USER_DIR)/hello
+ALL_TARGETS += $(BUILD)/default.pkg
