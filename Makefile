@@ -23,6 +23,8 @@ TEST_SUITES :=
 .DEFAULT_GOAL := all
 .PHONY: all run test iso deps clean help
 .SUFFIXES:
+# Keep intermediate objects, so a rebuild only redoes what changed.
+.SECONDARY:
 
 include $(sort $(wildcard mk/*.mk))
 

@@ -57,3 +57,5 @@ UNIT_SRCS += tests/unit/test_pmm.c tests/unit/test_bootinfo.c \
 	kernel/mm/mem.c
 UNIT_CFLAGS += -Ikernel
 UNIT_SRCS += tests/unit/test_captable.c kernel/cap/captable.c
+UNIT_SRCS += tests/unit/test_ring.c kernel/cap/ring.c \
+	tests/unit/test_elf.c kernel/proc/elf.c

@@ -53,3 +53,8 @@ $(USER_DIR)/%: \
 # The default system: init plus the services its manifest names.
 PKG_BINARIES_default := $(USER_DIR)/init $(USER_DIR)/hello
 ALL_TARGETS += $(BUILD)/default.pkg
+
+# Test systems, booted by tests/qemu.
+PKG_BINARIES_isolation := $(USER_DIR)/init $(USER_DIR)/ringtest \
+	$(USER_DIR)/noauth $(USER_DIR)/crash $(USER_DIR)/hello
+ALL_TARGETS += $(BUILD)/isolation.pkg

@@ -30,7 +30,11 @@ open_image(const struct bootpkg *pkg, struct capnp_msg *m,
 	return capos_BootPackage_Image_read_root(m, img) == CAPNP_OK ? 0 : -1;
 }
 
-/* Reads binary i's name and data; 0 or -1. */
+/*
+ * Reads binary i's name, and its data when `data` is not NULL. Reading the
+ * data is charged to the traversal budget by its size, so lookups read
+ * names first and only the data they need.
+ */
 static int
 binary_at(const struct capnp_list *l, uint32_t i, struct capnp_text *name,
     struct capnp_data *data)
@@ -38,7 +42,9 @@ binary_at(const struct capnp_list *l, uint32_t i, struct capnp_text *name,
 	struct capos_BootPackage_Binary_r b;
 
 	if (capos_BootPackage_Binary_at(l, i, &b) != CAPNP_OK ||
-	    capos_BootPackage_Binary_get_name(&b, name) != CAPNP_OK ||
+	    capos_BootPackage_Binary_get_name(&b, name) != CAPNP_OK)
+		return -1;
+	if (data != NULL &&
 	    capos_BootPackage_Binary_get_data(&b, data) != CAPNP_OK)
 		return -1;
 	return 0;
@@ -57,10 +63,10 @@ find(const struct bootpkg *pkg, const char *name, size_t name_len,
 	    capos_BootPackage_Image_get_binaries(&img, &bins) != CAPNP_OK)
 		return -1;
 	for (uint32_t i = 0; i < bins.n; i++) {
-		if (binary_at(&bins, i, &n, data) != 0)
+		if (binary_at(&bins, i, &n, NULL) != 0)
 			return -1;
 		if (n.len == name_len && memcmp(n.str, name, name_len) == 0)
-			return 0;
+			return binary_at(&bins, i, &n, data);
 	}
 	return -1;
 }
@@ -224,7 +230,7 @@ check_image(const struct bootpkg *pkg)
 		if (binary_at(&bins, i, &n, &d) != 0 || n.len == 0)
 			return "a binary without a readable name or data";
 		for (uint32_t j = 0; j < i; j++) {
-			if (binary_at(&bins, j, &n2, &d) != 0)
+			if (binary_at(&bins, j, &n2, NULL) != 0)
 				return "unreadable binary";
 			if (n.len == n2.len && memcmp(n.str, n2.str, n.len) == 0)
 				return "two binaries with the same name";

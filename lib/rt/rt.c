@@ -42,6 +42,12 @@ rt_start(void)
 	return start;
 }
 
+struct capos_ring_header *
+rt_ring(void)
+{
+	return ring;
+}
+
 capos_cap_t
 rt_cap(const char *name, uint64_t interface_id)
 {

@@ -35,6 +35,9 @@ capos_cap_t rt_cap(const char *name, uint64_t interface_id);
 int rt_argc(void);
 const char *rt_argv(int i);
 
+/* The main thread's ring, for programs that drive it by hand. */
+struct capos_ring_header *rt_ring(void);
+
 /* Submits one entry; returns 0, or CAPOS_E* if the SQ is full. */
 int rt_submit(const struct capos_sqe *sqe);
 /* Waits for the completion of the entry with this user_data. */

@@ -286,6 +286,23 @@ start_services(const struct capos_SystemManifest_r *man)
 	return nservices;
 }
 
+static const char *
+fault_name(enum capos_FaultKind k)
+{
+	switch (k) {
+	case capos_FaultKind_pageFault:
+		return "page fault";
+	case capos_FaultKind_generalProtection:
+		return "general protection fault";
+	case capos_FaultKind_invalidOpcode:
+		return "invalid opcode";
+	case capos_FaultKind_divideError:
+		return "divide error";
+	default:
+		return "fault";
+	}
+}
+
 static void
 report_exit(struct service *s, const struct capos_cqe *cqe)
 {
@@ -308,8 +325,8 @@ report_exit(struct service *s, const struct capos_cqe *cqe)
 	case capos_ExitStatus_which_faulted:
 		if (capos_ExitStatus_get_faulted(&es, &f) != 0)
 			memset(&f, 0, sizeof(f));
-		rt_printf("[init] %s faulted: kind %u at ip %#llx, address "
-		    "%#llx\n", s->name, (unsigned)capos_Fault_get_kind(&f),
+		rt_printf("[init] %s faulted: %s at ip %#llx, address "
+		    "%#llx\n", s->name, fault_name(capos_Fault_get_kind(&f)),
 		    (unsigned long long)capos_Fault_get_ip(&f),
 		    (unsigned long long)capos_Fault_get_address(&f));
 		break;
