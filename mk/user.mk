@@ -56,5 +56,6 @@ ALL_TARGETS += $(BUILD)/default.pkg
 
 # Test systems, booted by tests/qemu.
 PKG_BINARIES_isolation := $(USER_DIR)/init $(USER_DIR)/ringtest \
-	$(USER_DIR)/noauth $(USER_DIR)/crash $(USER_DIR)/hello
+	$(USER_DIR)/noauth $(USER_DIR)/crash $(USER_DIR)/memtest \
+	$(USER_DIR)/hello
 ALL_TARGETS += $(BUILD)/isolation.pkg

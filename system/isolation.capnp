@@ -22,6 +22,10 @@ const manifest :Capos.SystemManifest = (
       binary = "crash",
       grants = [ (name = "console", source = (kernel = console)) ],
       args = ["priv"] ),
+    ( name = "memtest",
+      binary = "memtest",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)) ] ),
     ( name = "hello",
       binary = "hello",
       grants = [ (name = "console", source = (kernel = console)) ] )

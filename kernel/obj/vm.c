@@ -40,25 +40,24 @@ range_free(uint64_t pml4, uint64_t addr, uint64_t size)
 	return true;
 }
 
-/* Page flags for a protection, or -1 for write+exec. */
-static int64_t
-prot_flags(const struct capos_Protection_r *p)
+/* Page flags for a protection; false for write+exec, which is refused. */
+static bool
+prot_flags(const struct capos_Protection_r *p, uint64_t *flags)
 {
 	bool w = capos_Protection_get_write(p);
 	bool x = capos_Protection_get_exec(p);
 
-	if (w && x)
-		return -1;
-	return (int64_t)((w ? PTE_W : 0) | (x ? 0 : PTE_NX));
+	*flags = (w ? PTE_W : 0) | (x ? 0 : PTE_NX);
+	return !(w && x);
 }
 
 static enum vm_outcome
 do_map(struct vm *vm, struct process *p, uint64_t *addr, uint64_t size,
     const struct capos_Protection_r *prot)
 {
-	int64_t flags = prot_flags(prot);
+	uint64_t flags;
 
-	if (flags < 0)
+	if (!prot_flags(prot, &flags))
 		return VM_DENIED;
 	if (size == 0 || size % PAGE_SIZE != 0 ||
 	    size > CAPOS_USER_HEAP_END - CAPOS_USER_HEAP_BASE)
@@ -74,7 +73,7 @@ do_map(struct vm *vm, struct process *p, uint64_t *addr, uint64_t size,
 	}
 	if (!in_window(*addr, size) || !range_free(p->pml4, *addr, size))
 		return VM_INVALID;
-	if (aspace_map_anon(p->pml4, *addr, size, (uint64_t)flags) != 0)
+	if (aspace_map_anon(p->pml4, *addr, size, flags) != 0)
 		return VM_NOMEM;
 	vm->used += size;
 	return VM_OK;
@@ -165,15 +164,15 @@ vm_protect(struct call *c, const struct capnp_struct *root)
 	struct capos_Protection_r prot;
 	uint64_t addr = capos_VirtualMemory_protect_Params_get_addr(&p);
 	uint64_t size = capos_VirtualMemory_protect_Params_get_size(&p);
-	int64_t flags;
+	uint64_t flags;
 
 	if (capos_VirtualMemory_protect_Params_get_prot(&p, &prot) != 0)
 		return call_exception(c, capos_CapException_Type_failed,
 		    "malformed protection");
-	if ((flags = prot_flags(&prot)) < 0)
+	if (!prot_flags(&prot, &flags))
 		return vm_result(c, VM_DENIED);
 	if (!in_window(addr, size) ||
-	    aspace_protect(c->proc->pml4, addr, size, (uint64_t)flags) != 0)
+	    aspace_protect(c->proc->pml4, addr, size, flags) != 0)
 		return vm_result(c, VM_INVALID);
 	return vm_result(c, VM_OK);
 }

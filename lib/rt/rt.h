@@ -87,6 +87,27 @@ int rt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int rt_vprintf(const char *fmt, va_list ap);
 void rt_flush(void);
 
+/*
+ * Anonymous memory through the "virtualMemory" capability. rt_vm_map
+ * returns 0 with the address in *out, or one of RT_VM_* / CAPOS_E*.
+ */
+#define RT_PROT_READ	1
+#define RT_PROT_WRITE	2
+#define RT_PROT_EXEC	4
+#define RT_VM_NOCAP	(-1001)	/* no virtualMemory capability granted */
+#define RT_VM_INVALID	(-1002)
+#define RT_VM_DENIED	(-1003)
+#define RT_VM_QUOTA	(-1004)
+#define RT_VM_NOMEM	(-1005)
+int rt_vm_map(uint64_t addr, uint64_t size, int prot, uint64_t *out);
+int rt_vm_unmap(uint64_t addr, uint64_t size);
+
+/* The heap, over rt_vm_map. */
+void *malloc(size_t size);
+void *calloc(size_t n, size_t size);
+void *realloc(void *p, size_t size);
+void free(void *p);
+
 /* The program's entry, called by the runtime's _start. */
 int main(void);
 

@@ -35,7 +35,7 @@ def default_system_runs_init_and_hello():
 def isolation_system_contains_hostile_and_faulting_services():
     run = boot(kernel=kernel_image(), initrd=package("isolation"), timeout=60)
     expect_status(run, EXIT_CLEAN)
-    expect_line(run, "[proof] init ok services=5")
+    expect_line(run, "[proof] init ok services=6")
     # Each proof line is printed by the service after its own checks.
     expect_line(run, "[proof] ring-hostile ok checks=")
     expect_line(run, "ringtest: 28 checks, 0 failed")
@@ -44,7 +44,8 @@ def isolation_system_contains_hostile_and_faulting_services():
     expect_line(run, "process 4 (crash) faulted: vector 14")
     expect_line(run, "[init] crash-null faulted: page fault at ip 0x4")
     expect_line(run, "[init] crash-priv faulted: general protection fault")
-    for name in ("ringtest", "noauth", "hello"):
+    expect_line(run, "[proof] vm ok checks=")
+    for name in ("ringtest", "noauth", "memtest", "hello"):
         expect_line(run, f"[init] {name} exited with status 0")
     expect_line(run, "init exited with status 0; halting")
     expect_no_line(run, "panic")

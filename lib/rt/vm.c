@@ -1,0 +1,83 @@
+/*
+ * Typed calls on the process's "virtualMemory" capability.
+ */
+#include "rt.h"
+
+static uint8_t vm_params[128] __attribute__((aligned(8)));
+static uint8_t vm_result[128] __attribute__((aligned(8)));
+
+static capos_cap_t
+vm_cap(void)
+{
+	return rt_cap("virtualMemory", capos_VirtualMemory_INTERFACE_ID);
+}
+
+int
+rt_vm_map(uint64_t addr, uint64_t size, int prot, uint64_t *out)
+{
+	struct capos_VirtualMemory_map_Params_b p;
+	struct capos_Protection_b pr;
+	struct capos_MapResult_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	capos_cap_t vm = vm_cap();
+	int rc;
+
+	if (vm == CAPOS_CAP_NULL)
+		return RT_VM_NOCAP;
+	if (capnp_builder_init(&b, vm_params, sizeof(vm_params)) != 0 ||
+	    capos_VirtualMemory_map_Params_init_root(&b, &p) != 0 ||
+	    capos_VirtualMemory_map_Params_init_prot(&p, &pr) != 0)
+		return CAPOS_E2BIG;
+	capos_VirtualMemory_map_Params_set_addr(&p, addr);
+	capos_VirtualMemory_map_Params_set_size(&p, size);
+	capos_Protection_set_read(&pr, (prot & RT_PROT_READ) != 0);
+	capos_Protection_set_write(&pr, (prot & RT_PROT_WRITE) != 0);
+	capos_Protection_set_exec(&pr, (prot & RT_PROT_EXEC) != 0);
+	rc = rt_call(vm, capos_VirtualMemory_INTERFACE_ID,
+	    capos_VirtualMemory_map_ORDINAL, &b, NULL, 0, vm_result,
+	    sizeof(vm_result), &res);
+	if (rc != 0)
+		return rc;
+	r.s = res.root;
+	switch (capos_MapResult_which(&r)) {
+	case capos_MapResult_which_addr:
+		*out = capos_MapResult_get_addr(&r);
+		return 0;
+	case capos_MapResult_which_invalid:
+		return RT_VM_INVALID;
+	case capos_MapResult_which_denied:
+		return RT_VM_DENIED;
+	case capos_MapResult_which_quotaExceeded:
+		return RT_VM_QUOTA;
+	default:
+		return RT_VM_NOMEM;
+	}
+}
+
+int
+rt_vm_unmap(uint64_t addr, uint64_t size)
+{
+	struct capos_VirtualMemory_unmap_Params_b p;
+	struct capos_VmResult_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	capos_cap_t vm = vm_cap();
+	int rc;
+
+	if (vm == CAPOS_CAP_NULL)
+		return RT_VM_NOCAP;
+	if (capnp_builder_init(&b, vm_params, sizeof(vm_params)) != 0 ||
+	    capos_VirtualMemory_unmap_Params_init_root(&b, &p) != 0)
+		return CAPOS_E2BIG;
+	capos_VirtualMemory_unmap_Params_set_addr(&p, addr);
+	capos_VirtualMemory_unmap_Params_set_size(&p, size);
+	rc = rt_call(vm, capos_VirtualMemory_INTERFACE_ID,
+	    capos_VirtualMemory_unmap_ORDINAL, &b, NULL, 0, vm_result,
+	    sizeof(vm_result), &res);
+	if (rc != 0)
+		return rc;
+	r.s = res.root;
+	return capos_VmResult_which(&r) == capos_VmResult_which_ok ? 0 :
+	    RT_VM_INVALID;
+}

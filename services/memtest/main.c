@@ -1,0 +1,101 @@
+/*
+ * memtest: a test service for VirtualMemory and malloc. It allocates and
+ * frees many blocks of many sizes checking their contents, and shows that
+ * the capability refuses what it must: writable and executable memory,
+ * addresses outside the heap window, and mappings beyond its quota.
+ */
+#include <string.h>
+
+#include "rt.h"
+
+#define N	200
+
+static int checks, failed;
+
+static void
+expect(const char *what, int64_t got, int64_t want)
+{
+	checks++;
+	if (got != want) {
+		failed++;
+		rt_printf("memtest: %s: got %lld, want %lld\n", what,
+		    (long long)got, (long long)want);
+	}
+}
+
+static void
+heap(void)
+{
+	static unsigned char *p[N];
+	static size_t sz[N];
+	int bad = 0;
+
+	for (int i = 0; i < N; i++) {
+		sz[i] = (size_t)(i * 37 % 5000) + 1;
+		if (i % 50 == 0)
+			sz[i] = 100000;
+		p[i] = malloc(sz[i]);
+		if (p[i] == NULL) {
+			bad++;
+			continue;
+		}
+		memset(p[i], i & 0xff, sz[i]);
+	}
+	for (int i = 0; i < N; i++)
+		for (size_t k = 0; p[i] != NULL && k < sz[i]; k++)
+			if (p[i][k] != (unsigned char)(i & 0xff)) {
+				bad++;
+				break;
+			}
+	for (int i = 0; i < N; i += 2)
+		free(p[i]);
+	for (int i = 0; i < N; i += 2)
+		if ((p[i] = malloc(sz[i])) == NULL)
+			bad++;
+	for (int i = 0; i < N; i++)
+		free(p[i]);
+	expect("heap blocks intact", bad, 0);
+	p[0] = realloc(NULL, 10);
+	memcpy(p[0], "0123456789", 10);
+	p[0] = realloc(p[0], 9000);
+	expect("realloc keeps contents", p[0] != NULL &&
+	    memcmp(p[0], "0123456789", 10) == 0, 1);
+	free(p[0]);
+	expect("calloc overflow refused", calloc(SIZE_MAX / 2, 4) == NULL, 1);
+}
+
+static void
+refusals(void)
+{
+	uint64_t a;
+
+	expect("W+X denied", rt_vm_map(0, 4096, RT_PROT_READ | RT_PROT_WRITE |
+	    RT_PROT_EXEC, &a), RT_VM_DENIED);
+	expect("image area refused", rt_vm_map(0x400000, 4096, RT_PROT_READ,
+	    &a), RT_VM_INVALID);
+	expect("kernel half refused", rt_vm_map(0xffff800000000000ull, 4096,
+	    RT_PROT_READ, &a), RT_VM_INVALID);
+	expect("unaligned size refused", rt_vm_map(0, 100, RT_PROT_READ, &a),
+	    RT_VM_INVALID);
+	expect("over quota refused", rt_vm_map(0, 1ull << 40, RT_PROT_READ,
+	    &a), RT_VM_QUOTA);
+	expect("map ok", rt_vm_map(0, 8192, RT_PROT_READ | RT_PROT_WRITE, &a),
+	    0);
+	expect("double map refused", rt_vm_map(a, 4096, RT_PROT_READ, &a),
+	    RT_VM_INVALID);
+	expect("unmap ok", rt_vm_unmap(a, 8192), 0);
+	expect("unmap of the stack refused", rt_vm_unmap(CAPOS_USER_STACK_TOP -
+	    4096, 4096), RT_VM_INVALID);
+}
+
+int
+main(void)
+{
+	heap();
+	refusals();
+	rt_printf("memtest: %d checks, %d failed\n", checks, failed);
+	if (failed != 0)
+		return 1;
+	rt_printf("[proof] vm ok checks=%d\n", checks);
+	return 0;
+}
