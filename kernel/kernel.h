@@ -28,6 +28,9 @@ int kvprintf(const char *fmt, va_list ap);
 void panic(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 
+/* 64 random bits: hardware when available (kernel/obj/entropy.c). */
+uint64_t random_u64(void);
+
 struct process;
 /* Called as each process stops; the system halts when init does. */
 void kernel_process_stopped(struct process *p);

@@ -166,6 +166,8 @@ start_init(void)
 	    capos_VirtualMemory_INTERFACE_ID);
 	grant_init(&sb, "entropy", entropy_create(),
 	    capos_Entropy_INTERFACE_ID);
+	grant_init(&sb, "endpointFactory", endpoint_factory_create(),
+	    capos_EndpointFactory_INTERFACE_ID);
 	if ((err = process_start(init_proc, elf, len, &sb, NULL, 0)) != 0)
 		panic("boot: cannot start init (error %d)", err);
 	return 0;

@@ -18,7 +18,9 @@ USER_LIB_SRCS := $(wildcard lib/rt/*.c lib/rt/*.S) lib/c/string.c \
 USER_LIB_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(USER_LIB_SRCS))
 USER_LIB := $(BUILD)/u/librt.a
 
-USER_PROGRAMS := $(notdir $(wildcard services/*))
+# A program is a services/<name>/ folder with C sources in it.
+USER_PROGRAMS := $(patsubst services/%/,%,$(sort $(dir \
+	$(wildcard services/*/*.c))))
 USER_BINS := $(addprefix $(USER_DIR)/,$(USER_PROGRAMS))
 
 ALL_TARGETS += $(USER_BINS)
@@ -59,3 +61,7 @@ PKG_BINARIES_isolation := $(USER_DIR)/init $(USER_DIR)/ringtest \
 	$(USER_DIR)/noauth $(USER_DIR)/crash $(USER_DIR)/memtest \
 	$(USER_DIR)/hello
 ALL_TARGETS += $(BUILD)/isolation.pkg
+
+# init's dependency ordering is pure code, tested on the host.
+UNIT_SRCS += tests/unit/test_init_graph.c services/init/graph.c
+UNIT_CFLAGS += -Iservices/init

@@ -39,6 +39,7 @@ enum KernelObject {
   threadSpawner @6;
   parkSpace @7;
   threadControl @8;
+  endpointFactory @9;
 }
 
 enum LogLevel {
@@ -92,6 +93,10 @@ struct Grant {
 # A named endpoint a service serves; others reach it through grants.
 struct Export {
   name @0 :Text;
+  # The interface the service serves on it (the schema's interface id;
+  # each service interface file defines a constant for it). Client
+  # capabilities to the export are typed with it.
+  interfaceId @1 :UInt64;
 }
 
 # ---------------------------------------------------------------------------
@@ -239,10 +244,18 @@ interface Entropy {
 
 # ---------------------------------------------------------------------------
 # IPC. An Endpoint's owner receives calls with RECV and answers them with
-# RETURN; holders of its client facet can only CALL it, with whatever
-# interface the owner serves. It therefore has no methods of its own.
+# RETURN (ring operations, not methods). Holders of a client facet can only
+# CALL it, with the interface the endpoint was created for. The owner mints
+# client facets with `client`.
 
 interface Endpoint {
+  # A new CALL-only capability to this endpoint, typed with its interface.
+  client @0 () -> (client :Capability);
+}
+
+# Creates endpoints; held by init, which wires services together.
+interface EndpointFactory {
+  create @0 (interfaceId :UInt64) -> (endpoint :Endpoint);
 }
 
 # ---------------------------------------------------------------------------

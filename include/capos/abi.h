@@ -41,12 +41,15 @@ enum capos_op {
  */
 struct capos_sqe {
 	uint8_t opcode;
-	uint8_t flags;		/* none defined yet: must be 0 */
+	uint8_t flags;		/* CAPOS_SQE_*; others must be 0 */
 	uint16_t method;	/* CALL: method ordinal */
-	capos_cap_t cap;	/* CALL, RELEASE, RECV: the target */
+	capos_cap_t cap;	/* CALL, RELEASE, RECV, RETURN: the target */
 	uint64_t user_data;	/* copied to the completion untouched */
-	uint64_t interface_id;	/* CALL: interface the caller expects */
-	uint64_t params;	/* CALL: user address of the params message */
+	union {
+		uint64_t interface_id;	/* CALL: interface expected */
+		uint64_t call_id;	/* RETURN: from the RECV completion */
+	};
+	uint64_t params;	/* CALL: params message; RETURN: the reply */
 	uint32_t params_len;
 	uint32_t result_len;	/* capacity of the result buffer */
 	uint64_t result;	/* user address of the result buffer */
@@ -54,6 +57,25 @@ struct capos_sqe {
 	uint16_t ncaps_in;	/* descriptors sent with the call */
 	uint16_t ncaps_out;	/* room for capabilities in the result */
 	uint32_t reserved;
+};
+
+/* RETURN: the reply message is a CapException, not a result. */
+#define CAPOS_SQE_EXCEPTION	0x1
+
+/*
+ * A completed RECV leaves this header at the start of its result buffer,
+ * followed by the call's params message. The session reference is the
+ * caller's, fixed by the kernel when the caller was spawned; a caller
+ * cannot choose or change it.
+ */
+struct capos_recv_hdr {
+	uint64_t call_id;	/* name the call in RETURN */
+	uint64_t interface_id;
+	uint16_t method;
+	uint16_t ncaps;		/* capabilities received, ids in `caps` */
+	uint32_t params_len;
+	uint8_t session[16];
+	uint64_t epoch;
 };
 
 /* Capability transfer descriptor (sent), or result capability (received). */
@@ -95,6 +117,9 @@ struct capos_cqe {
 #define CAPOS_ERING	(-9)	/* the ring indices were corrupt; resynchronised */
 #define CAPOS_ENOMEM	(-10)	/* the kernel could not allocate for this entry */
 #define CAPOS_ECANCELED	(-11)	/* the call was cancelled (thread or peer gone) */
+#define CAPOS_EBUSY	(-12)	/* a bounded kernel queue is full; retry later */
+#define CAPOS_EPEER	(-13)	/* RECV: no client capability to the endpoint
+				   is left, so no call can ever come */
 
 /* Limits. */
 #define CAPOS_MAX_PARAMS	65536	/* bytes of one params message */
@@ -165,6 +190,7 @@ struct capos_start {
 
 _Static_assert(sizeof(struct capos_sqe) == 64, "SQE is 64 bytes");
 _Static_assert(sizeof(struct capos_cqe) == 32, "CQE is 32 bytes");
+_Static_assert(sizeof(struct capos_recv_hdr) == 48, "RECV header is 48 bytes");
 _Static_assert(sizeof(struct capos_start) <= 4096, "start block is a page");
 
 #endif

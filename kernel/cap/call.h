@@ -1,7 +1,7 @@
 /*
- * A method call being served by a kernel object, and the reply that goes
- * back. A reply carries either a result message (built into a kernel
- * buffer with the generated builders) plus result capabilities, or a
+ * A method call being served, and the reply that goes back. A reply carries
+ * either a result message (built into a kernel buffer with the generated
+ * builders, or already encoded by a server) plus result capabilities, or a
  * CapException. Calls that cannot finish at once keep their reply_to and
  * answer later with reply_send; the caller's CQ slot stays promised to them.
  */
@@ -29,15 +29,29 @@ struct reply_to {
 	bool owed;		/* a CQ slot is promised (pending call) */
 };
 
+/*
+ * A capability travelling with a call or a reply. The record owns one
+ * reference to obj. For a move, the sender's slot stays reserved until
+ * xcaps_settle commits or rolls it back.
+ */
+struct xcap {
+	struct kobj *obj;
+	uint64_t iface;
+	capos_cap_t sender_id;
+	uint32_t mode;		/* CAPOS_XFER_* */
+};
+
 struct reply {
 	struct capnp_builder b;
 	uint8_t *buf;
 	size_t buflen;
 	bool started;
+	const uint8_t *raw;	/* an encoded message to send as is, or NULL */
+	size_t raw_len;
 	int exc_type;		/* -1, or a capos_CapException_Type */
 	const char *exc_reason;
 	uint32_t ncaps;
-	struct kobj *caps[CAPOS_MAX_XCAPS];
+	struct kobj *caps[CAPOS_MAX_XCAPS];	/* references owned */
 	uint64_t caps_iface[CAPOS_MAX_XCAPS];
 };
 
@@ -45,19 +59,21 @@ struct call {
 	struct process *proc;		/* the caller */
 	struct thread *thread;
 	uint16_t method;
+	uint64_t interface_id;
 	uint64_t meta;			/* the capability slot's metadata */
 	const uint8_t *params;
 	uint32_t params_len;
+	/* Sent capabilities. An object that keeps them sets ncaps_in to 0
+	 * and settles them itself later. */
 	uint32_t ncaps_in;
-	struct kobj *caps_in[CAPOS_MAX_XCAPS];
-	uint64_t caps_in_iface[CAPOS_MAX_XCAPS];
+	struct xcap caps_in[CAPOS_MAX_XCAPS];
 	struct reply reply;
 	struct reply_to to;
 };
 
 /* Reads the params message root; an empty message reads as defaults. */
 int call_params(struct call *c, struct capnp_msg *m, struct capnp_struct *root);
-/* The builder for the result message (started on first use). */
+/* The builder for the result message. */
 struct capnp_builder *call_result(struct call *c);
 /* Answers with an exception; always returns CALL_DONE. */
 int call_exception(struct call *c, enum capos_CapException_Type type,
@@ -66,15 +82,39 @@ int call_exception(struct call *c, enum capos_CapException_Type type,
  * index for the result message's capability field, or -1 if full. */
 int reply_add_cap(struct reply *r, struct kobj *obj, uint64_t iface);
 
+/*
+ * Takes n capability descriptors from process p's table: a reference for
+ * each, and a reservation of the slot for each move. Returns 0, or a
+ * transport error with nothing taken.
+ */
+int xcaps_take(struct process *p, const struct capos_capdesc *d, uint32_t n,
+    struct xcap *out);
+/*
+ * Settles what xcaps_take took: on success moves leave the sender's table,
+ * on failure they become live there again (if the sender still runs).
+ * Drops the records' references either way.
+ */
+void xcaps_settle(struct proc_ref sender, struct xcap *caps, uint32_t n,
+    bool ok);
+
 /* For pending calls: a fresh reply, then send it to where the call came
- * from. reply_send releases what it could not deliver. */
+ * from. Returns the status the caller's completion got (>= 0 delivered).
+ * reply_send releases what it could not deliver. */
 void reply_init(struct reply *r, uint8_t *buf, size_t len);
-void reply_send(const struct reply_to *to, struct reply *r);
+int reply_send(const struct reply_to *to, struct reply *r);
 /* The scratch buffer pending calls build their replies in. */
 uint8_t *reply_scratch(size_t *len);
-/* A pending call whose caller will never be answered (object destroyed). */
+/* Answers a pending call with an exception. */
 void reply_cancel(const struct reply_to *to, enum capos_CapException_Type type,
     const char *reason);
+/* Completes a pending entry with a bare status (no result message). */
+void reply_status(const struct reply_to *to, int32_t status, uint64_t aux);
+
+/* Inserts caps into p's table and writes their ids to the user array at
+ * uva; all or nothing. Takes over the references on success. Returns the
+ * count, or a transport error. */
+int caps_deliver(struct process *p, uint64_t uva, uint16_t room,
+    struct kobj **objs, const uint64_t *ifaces, uint32_t n);
 
 /* The cap_enter system call. */
 int64_t cap_enter(uint32_t min_complete, uint64_t timeout_ns);

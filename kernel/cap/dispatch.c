@@ -13,6 +13,7 @@
 #include "cap/ring.h"
 #include "kernel.h"
 #include "mm/aspace.h"
+#include "obj/objects.h"
 
 /* Serving one call at a time on one CPU, calls and pending replies each
  * need one buffer; they are separate because a call may trigger replies. */
@@ -29,6 +30,8 @@ reply_init(struct reply *r, uint8_t *buf, size_t len)
 	r->buf = buf;
 	r->buflen = len;
 	r->started = capnp_builder_init(&r->b, buf, len) == CAPNP_OK;
+	r->raw = NULL;
+	r->raw_len = 0;
 	r->exc_type = -1;
 	r->exc_reason = NULL;
 	r->ncaps = 0;
@@ -106,30 +109,28 @@ build_exception(struct reply *r)
 	return capnp_builder_finish(&r->b);
 }
 
-/* Inserts the reply's caps into p and writes their ids; all or nothing. */
-static int
-deliver_caps(struct process *p, const struct reply_to *to, struct reply *r)
+int
+caps_deliver(struct process *p, uint64_t uva, uint16_t room,
+    struct kobj **objs, const uint64_t *ifaces, uint32_t n)
 {
 	struct capos_capdesc d[CAPOS_MAX_XCAPS];
 	uint32_t i;
 
-	if (r->ncaps == 0)
+	if (n == 0)
 		return 0;
-	if (r->ncaps > to->ncaps_out || r->ncaps > captable_room(&p->caps))
+	if (n > room || n > captable_room(&p->caps))
 		return CAPOS_ETRANSFER;
-	for (i = 0; i < r->ncaps; i++) {
-		d[i].cap = captable_insert(&p->caps, r->caps[i],
-		    r->caps_iface[i], 0);
+	for (i = 0; i < n; i++) {
+		d[i].cap = captable_insert(&p->caps, objs[i], ifaces[i], 0);
 		d[i].mode = 0;
 	}
-	if (copy_to_user(p->pml4, to->caps, d, r->ncaps * sizeof(d[0])) != 0) {
-		/* Take them back out: the ids never reached the caller. */
-		for (i = 0; i < r->ncaps; i++)
+	if (copy_to_user(p->pml4, uva, d, n * sizeof(d[0])) != 0) {
+		/* Take them back out: the ids never reached the receiver. */
+		for (i = 0; i < n; i++)
 			captable_remove(&p->caps, d[i].cap);
 		return CAPOS_EFAULT;
 	}
-	r->ncaps = 0;	/* the table holds the references now */
-	return (int)i;
+	return (int)n;
 }
 
 static void
@@ -147,46 +148,74 @@ post(struct thread *t, const struct reply_to *to, struct capos_cqe *cqe)
 }
 
 void
-reply_send(const struct reply_to *to, struct reply *r)
+reply_status(const struct reply_to *to, int32_t status, uint64_t aux)
 {
 	struct thread *t = thread_get(to->thread);
 	struct capos_cqe cqe = { .user_data = to->user_data,
-		.opcode = to->opcode };
-	size_t len;
-	int n;
+		.opcode = to->opcode, .status = status, .aux = aux };
 
-	if (t == NULL) {
-		reply_drop_caps(r);
-		return;
+	if (t != NULL)
+		post(t, to, &cqe);
+}
+
+/* The message a reply carries, or 0 bytes if it could not be built. */
+static const uint8_t *
+reply_message(struct reply *r, size_t *len, struct capos_cqe *cqe)
+{
+	if (r->raw != NULL && r->exc_type < 0) {
+		*len = r->raw_len;
+		return r->raw;
 	}
 	if (!r->started && r->exc_type < 0) {
 		r->exc_type = capos_CapException_Type_failed;
 		r->exc_reason = "no room to build the result";
 	}
 	if (r->exc_type >= 0) {
+		cqe->flags = CAPOS_CQE_EXCEPTION;
+		cqe->aux = (uint64_t)r->exc_type;
+		if (r->raw != NULL) {
+			*len = r->raw_len;
+			return r->raw;
+		}
 		reply_drop_caps(r);
-		len = build_exception(r);
-		cqe.flags = CAPOS_CQE_EXCEPTION;
-		cqe.aux = (uint64_t)r->exc_type;
-	} else {
-		len = capnp_builder_finish(&r->b);
+		*len = build_exception(r);
+		return r->buf;
 	}
+	*len = capnp_builder_finish(&r->b);
+	return r->buf;
+}
+
+int
+reply_send(const struct reply_to *to, struct reply *r)
+{
+	struct thread *t = thread_get(to->thread);
+	struct capos_cqe cqe = { .user_data = to->user_data,
+		.opcode = to->opcode };
+	const uint8_t *msg;
+	size_t len;
+	int n;
+
+	if (t == NULL) {
+		reply_drop_caps(r);
+		return CAPOS_ECANCELED;
+	}
+	msg = reply_message(r, &len, &cqe);
 	if (len > to->result_len) {
 		cqe.status = CAPOS_ERESULT;
 		cqe.aux = len;
-		reply_drop_caps(r);
-	} else if (copy_to_user(t->proc->pml4, to->result, r->b.buf,
-	    len) != 0) {
+	} else if (copy_to_user(t->proc->pml4, to->result, msg, len) != 0) {
 		cqe.status = CAPOS_EFAULT;
-		reply_drop_caps(r);
-	} else if ((n = deliver_caps(t->proc, to, r)) < 0) {
+	} else if ((n = caps_deliver(t->proc, to->caps, to->ncaps_out,
+	    r->caps, r->caps_iface, r->ncaps)) < 0) {
 		cqe.status = n;
-		reply_drop_caps(r);
 	} else {
 		cqe.status = (int32_t)len;
 		cqe.ncaps = (uint16_t)n;
+		r->ncaps = 0;	/* the caller's table holds them now */
 	}
+	reply_drop_caps(r);
 	post(t, to, &cqe);
+	return cqe.status;
 }
 
 void
@@ -203,66 +232,67 @@ reply_cancel(const struct reply_to *to, enum capos_CapException_Type type,
 	reply_send(to, &r);
 }
 
-/* Takes the sent capabilities: references for copies, reservations for
- * moves. On error nothing stays taken. */
-static int
-take_caps(struct call *c, const struct capos_sqe *e,
-    struct capos_capdesc *d)
+int
+xcaps_take(struct process *p, const struct capos_capdesc *d, uint32_t n,
+    struct xcap *out)
 {
-	struct captable *tab = &c->proc->caps;
 	uint32_t i;
 
-	if (e->ncaps_in == 0)
-		return 0;
-	if (copy_from_user(c->proc->pml4, d, e->caps,
-	    e->ncaps_in * sizeof(*d)) != 0)
-		return CAPOS_EFAULT;
-	for (i = 0; i < e->ncaps_in; i++) {
-		struct cap_slot *s = captable_lookup(tab, d[i].cap);
+	for (i = 0; i < n; i++) {
+		struct cap_slot *s = captable_lookup(&p->caps, d[i].cap);
 
 		if (s == NULL || d[i].mode > CAPOS_XFER_MOVE)
 			break;
-		c->caps_in[i] = s->obj;
-		c->caps_in_iface[i] = s->interface_id;
-		if (d[i].mode == CAPOS_XFER_COPY)
-			kobj_ref(s->obj);
-		else
-			captable_reserve(tab, d[i].cap);
+		out[i].obj = kobj_ref(s->obj);
+		out[i].iface = s->interface_id;
+		out[i].sender_id = d[i].cap;
+		out[i].mode = d[i].mode;
+		if (d[i].mode == CAPOS_XFER_MOVE)
+			captable_reserve(&p->caps, d[i].cap);
 	}
-	if (i == e->ncaps_in) {
-		c->ncaps_in = i;
+	if (i == n)
 		return 0;
-	}
-	while (i-- > 0) {
-		if (d[i].mode == CAPOS_XFER_COPY)
-			kobj_unref(c->caps_in[i]);
-		else
-			captable_rollback(tab, d[i].cap);
-	}
+	xcaps_settle(process_ref(p), out, i, false);
 	return CAPOS_ETRANSFER;
 }
 
-/* Settles the sent capabilities once the object has answered. */
-static void
-settle_caps(struct call *c, const struct capos_capdesc *d, bool ok)
+void
+xcaps_settle(struct proc_ref sender, struct xcap *caps, uint32_t n, bool ok)
 {
-	for (uint32_t i = 0; i < c->ncaps_in; i++) {
-		if (d[i].mode == CAPOS_XFER_COPY)
-			kobj_unref(c->caps_in[i]);
-		else if (ok)
-			kobj_unref(captable_commit(&c->proc->caps, d[i].cap));
-		else
-			captable_rollback(&c->proc->caps, d[i].cap);
+	struct process *p = process_get(sender);
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (caps[i].mode == CAPOS_XFER_MOVE && p != NULL) {
+			if (ok)
+				kobj_unref(captable_commit(&p->caps,
+				    caps[i].sender_id));
+			else
+				captable_rollback(&p->caps, caps[i].sender_id);
+		}
+		kobj_unref(caps[i].obj);
+		caps[i].obj = NULL;
 	}
 }
 
-/* Serves a CALL on a kernel object. Returns a transport error, or 0 when
- * the reply was sent or promised. */
+/* Copies in and takes the capabilities an entry sends. */
+static int
+take_sent(struct process *p, const struct capos_sqe *e, struct xcap *out)
+{
+	struct capos_capdesc d[CAPOS_MAX_XCAPS];
+
+	if (e->ncaps_in == 0)
+		return 0;
+	if (copy_from_user(p->pml4, d, e->caps, e->ncaps_in * sizeof(*d)) != 0)
+		return CAPOS_EFAULT;
+	return xcaps_take(p, d, e->ncaps_in, out);
+}
+
+/* Serves a CALL. Returns a transport error, or 0 when the reply was sent
+ * or promised. */
 static int
 do_call(struct thread *t, const struct capos_sqe *e)
 {
 	static struct call c;
-	struct capos_capdesc d[CAPOS_MAX_XCAPS];
 	struct cap_slot *s = captable_lookup(&t->proc->caps, e->cap);
 	struct kobj *obj;
 	int rc;
@@ -275,6 +305,7 @@ do_call(struct thread *t, const struct capos_sqe *e)
 	c.proc = t->proc;
 	c.thread = t;
 	c.method = e->method;
+	c.interface_id = e->interface_id;
 	c.meta = s->meta;
 	c.params = params_buf;
 	c.params_len = e->params_len;
@@ -282,17 +313,19 @@ do_call(struct thread *t, const struct capos_sqe *e)
 	    e->params_len) != 0)
 		return CAPOS_EFAULT;
 	obj = kobj_ref(s->obj);
-	if ((rc = take_caps(&c, e, d)) != 0) {
+	if ((rc = take_sent(t->proc, e, c.caps_in)) != 0) {
 		kobj_unref(obj);
 		return rc;
 	}
+	c.ncaps_in = e->ncaps_in;
 	c.to = (struct reply_to){ .thread = thread_ref(t),
 		.user_data = e->user_data, .result = e->result,
 		.result_len = e->result_len, .caps = e->caps,
 		.ncaps_out = e->ncaps_out, .opcode = e->opcode };
 	reply_init(&c.reply, result_buf, sizeof(result_buf));
 	rc = obj->ops->call(obj, &c);
-	settle_caps(&c, d, c.reply.exc_type < 0);
+	xcaps_settle(process_ref(t->proc), c.caps_in, c.ncaps_in,
+	    c.reply.exc_type < 0);
 	kobj_unref(obj);
 	if (rc == CALL_PENDING) {
 		t->ring.cq_owed++;
@@ -300,6 +333,52 @@ do_call(struct thread *t, const struct capos_sqe *e)
 	}
 	reply_send(&c.to, &c.reply);
 	return 0;
+}
+
+/* Serves a RETURN: the server's answer to a call it received. */
+static int
+do_return(struct thread *t, const struct capos_sqe *e)
+{
+	struct xcap sent[CAPOS_MAX_XCAPS];
+	struct cap_slot *s = captable_lookup(&t->proc->caps, e->cap);
+	int rc;
+
+	if (s == NULL)
+		return CAPOS_EBADCAP;
+	if (!endpoint_is_owner(s->obj))
+		return CAPOS_EIFACE;
+	if (copy_from_user(t->proc->pml4, params_buf, e->params,
+	    e->params_len) != 0)
+		return CAPOS_EFAULT;
+	if ((rc = take_sent(t->proc, e, sent)) != 0)
+		return rc;
+	rc = endpoint_return(s->obj, e->call_id, params_buf, e->params_len,
+	    (e->flags & CAPOS_SQE_EXCEPTION) != 0, sent, e->ncaps_in);
+	xcaps_settle(process_ref(t->proc), sent, e->ncaps_in, rc >= 0);
+	return rc < 0 ? rc : 0;
+}
+
+/* Serves a RECV: 0 once the completion is posted or promised. */
+static int
+do_recv(struct thread *t, const struct capos_sqe *e)
+{
+	struct cap_slot *s = captable_lookup(&t->proc->caps, e->cap);
+	int rc;
+	struct reply_to to = { .thread = thread_ref(t),
+		.user_data = e->user_data, .result = e->result,
+		.result_len = e->result_len, .caps = e->caps,
+		.ncaps_out = e->ncaps_out, .opcode = e->opcode };
+
+	if (s == NULL)
+		return CAPOS_EBADCAP;
+	if (!endpoint_is_owner(s->obj))
+		return CAPOS_EIFACE;
+	/* Promise the slot first: the endpoint may complete the RECV now. */
+	t->ring.cq_owed++;
+	rc = endpoint_recv(s->obj, &to);
+	if (rc < 0)
+		t->ring.cq_owed--;
+	return rc;
 }
 
 static void
@@ -317,6 +396,13 @@ execute(struct thread *t, const struct capos_sqe *e)
 		case CAPOS_OP_CALL:
 			if ((rc = do_call(t, e)) == 0)
 				return;
+			break;
+		case CAPOS_OP_RECV:
+			if ((rc = do_recv(t, e)) == 0)
+				return;
+			break;
+		case CAPOS_OP_RETURN:
+			rc = do_return(t, e);
 			break;
 		case CAPOS_OP_RELEASE: {
 			struct kobj *o = captable_remove(&t->proc->caps,

@@ -79,7 +79,10 @@ ring_sqe_check(const struct capos_sqe *e)
 {
 	if (e->opcode >= CAPOS_OP_COUNT)
 		return CAPOS_EBADOP;
-	if (e->flags != 0 || e->reserved != 0)
+	if (e->reserved != 0)
+		return CAPOS_EINVAL;
+	if (e->flags != 0 && !(e->opcode == CAPOS_OP_RETURN &&
+	    e->flags == CAPOS_SQE_EXCEPTION))
 		return CAPOS_EINVAL;
 	switch (e->opcode) {
 	case CAPOS_OP_NOP:
@@ -94,9 +97,17 @@ ring_sqe_check(const struct capos_sqe *e)
 	case CAPOS_OP_RELEASE:
 		return 0;
 	case CAPOS_OP_RECV:
+		if (e->ncaps_in != 0 || e->ncaps_out > CAPOS_MAX_XCAPS)
+			return CAPOS_EINVAL;
+		if (e->result_len < sizeof(struct capos_recv_hdr))
+			return CAPOS_ERESULT;
+		return 0;
 	case CAPOS_OP_RETURN:
-		/* Served once endpoints exist; until then unknown. */
-		return CAPOS_EBADOP;
+		if (e->params_len > CAPOS_MAX_PARAMS)
+			return CAPOS_E2BIG;
+		if (e->ncaps_in > CAPOS_MAX_XCAPS)
+			return CAPOS_E2BIG;
+		return 0;
 	default:
 		return CAPOS_EBADOP;
 	}

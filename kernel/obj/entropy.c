@@ -3,6 +3,7 @@
  * Without either the object still exists but every fill fails: consumers
  * must fail closed rather than fall back to something weaker.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "arch/x86_64/cpu.h"
@@ -43,6 +44,45 @@ random64(uint64_t *v)
 		__asm__ volatile("pause");
 	}
 	return -1;
+}
+
+static void
+detect_source(void)
+{
+	static bool done;
+	uint32_t r[4];
+
+	if (done)
+		return;
+	done = true;
+	cpuid(7, 0, r);
+	if (r[1] & (1u << 18)) {
+		source = SRC_RDSEED;
+	} else {
+		cpuid(1, 0, r);
+		source = (r[2] & (1u << 30)) ? SRC_RDRAND : SRC_NONE;
+	}
+}
+
+uint64_t
+random_u64(void)
+{
+	static uint64_t mix;
+	uint64_t v, z;
+
+	detect_source();
+	if (source != SRC_NONE && random64(&v) == 0)
+		return v;
+	/*
+	 * No hardware source: identifiers stay unique (callers add their own
+	 * counter) but only as unpredictable as the TSC. Entropy.fill never
+	 * uses this path; it fails closed instead.
+	 */
+	mix += rdtsc() + 0x9E3779B97F4A7C15ull;
+	z = mix;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
 }
 
 static int
@@ -96,16 +136,8 @@ static struct kobj entropy;
 struct kobj *
 entropy_create(void)
 {
-	uint32_t r[4];
-
 	if (entropy.ops == NULL) {
-		cpuid(7, 0, r);
-		if (r[1] & (1u << 18)) {
-			source = SRC_RDSEED;
-		} else {
-			cpuid(1, 0, r);
-			source = (r[2] & (1u << 30)) ? SRC_RDRAND : SRC_NONE;
-		}
+		detect_source();
 		kobj_init(&entropy, &entropy_ops);
 	}
 	return kobj_ref(&entropy);

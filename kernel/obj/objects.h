@@ -5,6 +5,7 @@
 #ifndef CAPOS_OBJECTS_H
 #define CAPOS_OBJECTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,21 @@ struct kobj *spawner_create(struct kobj *pkg);
 struct kobj *process_handle_create(struct process *p);
 /* Called once when p stops: answers waiters and detaches the handle. */
 void process_handle_exited(struct process *p);
+
+/*
+ * Endpoints (kernel/obj/endpoint.c). The factory creates them; an owner
+ * capability receives and returns calls, client capabilities only call.
+ */
+struct reply_to;
+struct xcap;
+struct kobj *endpoint_factory_create(void);
+bool endpoint_is_owner(const struct kobj *obj);
+/* RECV: 0 when the completion was posted or is owed (the caller already
+ * promised the CQ slot), or a transport error. */
+int endpoint_recv(struct kobj *owner, const struct reply_to *to);
+/* RETURN: the client's completion status (>= 0 delivered) or an error. */
+int endpoint_return(struct kobj *owner, uint64_t call_id, const uint8_t *msg,
+    uint32_t len, bool exception, struct xcap *caps, uint32_t ncaps);
 
 /* Interface ids the objects serve, for cap-table slots. */
 #include "capos.capnp.h"

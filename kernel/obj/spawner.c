@@ -63,7 +63,7 @@ read_grants(struct call *c, const struct capnp_list *grants,
 			if (strcmp(sb->caps[j].name, bad) == 0)
 				return bad;
 		memcpy(sb->caps[i].name, bad, n.len + 1);
-		sb->caps[i].interface_id = c->caps_in_iface[cap];
+		sb->caps[i].interface_id = c->caps_in[cap].iface;
 		idx[i] = cap;
 	}
 	sb->ncaps = grants->n;
@@ -142,7 +142,7 @@ spawn(struct spawner *sp, struct call *c)
 	}
 	for (uint32_t i = 0; i < sb.ncaps; i++)
 		sb.caps[i].cap = captable_insert(&child->caps,
-		    kobj_ref(c->caps_in[idx[i]]), sb.caps[i].interface_id, 0);
+		    kobj_ref(c->caps_in[idx[i]].obj), sb.caps[i].interface_id, 0);
 	err = process_start(child, elf, elf_len, &sb, argbuf, (size_t)nargs);
 	if (err != 0) {
 		struct exit_status st = { .kind = EXIT_KILLED };

@@ -19,6 +19,7 @@
 #include "capos/abi.h"
 
 #define MAX_THREADS		256
+#define MAX_PROCS		256
 #define KSTACK_SIZE		16384
 #define PROC_CAP_SLOTS		256
 #define PROC_NAME_MAX		32
@@ -38,6 +39,12 @@ enum wait_reason {
 };
 
 struct thread_ref {
+	uint32_t index;
+	uint32_t gen;
+};
+
+/* A generation-checked name for a process; see process_get. */
+struct proc_ref {
 	uint32_t index;
 	uint32_t gen;
 };
@@ -72,6 +79,7 @@ struct exit_status {
 
 struct process {
 	uint32_t pid;
+	uint32_t index, gen;		/* slot in the process table */
 	char name[PROC_NAME_MAX];
 	uint64_t pml4;			/* physical address of its PML4 */
 	struct captable caps;
@@ -84,6 +92,10 @@ struct process {
 	uint8_t session[16];		/* immutable caller identity for IPC */
 	uint64_t epoch;
 };
+
+/* Process references: process_get is NULL once the process has stopped. */
+struct proc_ref process_ref(const struct process *p);
+struct process *process_get(struct proc_ref r);
 
 /* Thread table and references. */
 struct thread_ref thread_ref(const struct thread *t);

@@ -28,11 +28,50 @@
 
 extern char trap_return[];
 
+static struct process *proc_table[MAX_PROCS];
+static uint32_t proc_gen[MAX_PROCS];
 static struct thread *thread_table[MAX_THREADS];
 static uint32_t thread_gen[MAX_THREADS];
 static struct process *dead_procs[64];
 static uint32_t ndead_procs;
 static uint32_t next_pid = 1;
+
+struct proc_ref
+process_ref(const struct process *p)
+{
+	struct proc_ref r = { p->index, p->gen };
+
+	return r;
+}
+
+struct process *
+process_get(struct proc_ref r)
+{
+	struct process *p;
+
+	if (r.index >= MAX_PROCS)
+		return NULL;
+	p = proc_table[r.index];
+	if (p == NULL || p->gen != r.gen || p->status.kind != EXIT_RUNNING)
+		return NULL;
+	return p;
+}
+
+/* Fills a new process's session reference; see capos_recv_hdr. */
+static void
+new_session(struct process *p)
+{
+	static uint64_t boot_epoch;
+	uint64_t words[2];
+
+	if (boot_epoch == 0)
+		boot_epoch = random_u64() | 1;
+	/* The pid makes it unique; the random half makes it unguessable. */
+	words[0] = p->pid;
+	words[1] = random_u64();
+	memcpy(p->session, words, sizeof(words));
+	p->epoch = boot_epoch;
+}
 
 struct thread_ref
 thread_ref(const struct thread *t)
@@ -142,16 +181,24 @@ thread_create(struct process *p, uint64_t rip, uint64_t rsp, uint64_t arg)
 struct process *
 process_create(const char *name)
 {
-	struct process *p = kzalloc(sizeof(*p));
+	struct process *p;
+	int slot = -1;
 
-	if (p == NULL)
+	for (int i = 0; i < MAX_PROCS && slot < 0; i++)
+		if (proc_table[i] == NULL)
+			slot = i;
+	if (slot < 0 || (p = kzalloc(sizeof(*p))) == NULL)
 		return NULL;
 	p->pml4 = aspace_create();
 	if (p->pml4 == 0) {
 		kfree(p);
 		return NULL;
 	}
+	p->index = (uint32_t)slot;
+	p->gen = ++proc_gen[slot];
+	proc_table[slot] = p;
 	p->pid = next_pid++;
+	new_session(p);
 	strncpy(p->name, name, sizeof(p->name) - 1);
 	/* An odd stride makes fresh tables of different processes disagree. */
 	captable_init(&p->caps, p->slots, PROC_CAP_SLOTS,
@@ -288,6 +335,7 @@ threads_reap(void)
 			thread_free(t);
 		}
 		aspace_destroy(p->pml4);
+		proc_table[p->index] = NULL;
 		kfree(p);
 	}
 }

@@ -253,8 +253,14 @@ rt_strerror(int err)
 		return "kernel out of memory";
 	case CAPOS_ECANCELED:
 		return "cancelled";
+	case CAPOS_EBUSY:
+		return "kernel queue full";
+	case CAPOS_EPEER:
+		return "no clients left";
 	case RT_EXCEPTION:
 		return "exception";
+	case RT_BAD_PARAMS:
+		return "malformed params";
 	default:
 		return "unknown error";
 	}

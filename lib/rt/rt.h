@@ -108,6 +108,45 @@ void *calloc(size_t n, size_t size);
 void *realloc(void *p, size_t size);
 void free(void *p);
 
+/*
+ * Serving an endpoint. rt_serve receives calls on the owner capability,
+ * finds the handler for the call's interface and method, and returns what
+ * the handler built in rq->reply (or its exception). Capabilities that came
+ * with the call are in rq->caps (ids, rq->hdr->ncaps of them); a handler
+ * adds capabilities to its answer with rt_reply_cap. A handler returns 0,
+ * or non-zero to answer with a generic failure. rt_serve returns when no
+ * client can call any more (CAPOS_EPEER) or on a ring error.
+ */
+#define RT_BAD_PARAMS	(-1006)
+
+struct rt_request {
+	const struct capos_recv_hdr *hdr;
+	const uint8_t *params_bytes;
+	struct capnp_msg msg;
+	struct capnp_struct params;
+	struct capos_capdesc caps[CAPOS_MAX_XCAPS];
+	struct capnp_builder reply;
+	struct capos_capdesc reply_caps[CAPOS_MAX_XCAPS];
+	uint16_t nreply_caps;
+	int exc_type;
+	const char *exc_reason;
+};
+
+typedef int (*rt_method_fn)(void *ctx, struct rt_request *rq);
+
+struct rt_method {
+	uint64_t iface;
+	uint16_t method;
+	rt_method_fn fn;
+};
+
+int rt_serve(capos_cap_t owner, const struct rt_method *table, size_t n,
+    void *ctx);
+int rt_reply_exception(struct rt_request *rq,
+    enum capos_CapException_Type type, const char *reason);
+/* Adds a capability to the answer; returns its index or -1. */
+int rt_reply_cap(struct rt_request *rq, capos_cap_t cap, uint32_t mode);
+
 /* The program's entry, called by the runtime's _start. */
 int main(void);
 

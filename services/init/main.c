@@ -1,25 +1,33 @@
 /*
  * init: the first process. It reads the system manifest from the boot
- * package, checks every service entry, starts the good ones with exactly
- * the capabilities their entries grant, and reports each exit.
+ * package, checks every service entry, creates an endpoint for every
+ * export, starts the services in dependency order with exactly the
+ * capabilities their entries grant, and reports each exit.
  *
- * The manifest is untrusted input. A service whose entry is bad (unknown
- * binary, duplicate name, a grant init cannot satisfy) is reported by name
- * and skipped; the rest of the system still starts. docs/init.md has the
- * rules.
+ * The manifest is untrusted input. A service whose entry is bad is
+ * reported by name and skipped, and so is every service that imports from
+ * it or sits on a dependency cycle; the rest of the system still starts.
+ * docs/init.md has the rules.
  */
 #include <string.h>
 
+#include "graph.h"
 #include "rt.h"
 
-#define MAX_SERVICES	32
+#define MAX_SERVICES	GRAPH_MAX
+#define MAX_EXPORTS	4
 #define MANIFEST_BUF	65536
 #define NAME_MAX_LEN	(CAPOS_CAPNAME_MAX - 1)
 
 struct service {
 	char name[CAPOS_CAPNAME_MAX];
+	struct capos_Service_r entry;
+	const char *why;		/* why it is skipped, or NULL */
+	uint32_t nexports;
+	char export_name[MAX_EXPORTS][CAPOS_CAPNAME_MAX];
+	capos_cap_t owner[MAX_EXPORTS];	/* held until the service starts */
+	capos_cap_t client[CAPOS_MAX_XCAPS];	/* per grant, for imports */
 	capos_cap_t handle;
-	uint64_t wait_tag;
 	uint8_t status_buf[256] __attribute__((aligned(8)));
 };
 
@@ -40,13 +48,8 @@ static const char *const kernel_names[] = {
 	[capos_KernelObject_threadSpawner] = "threadSpawner",
 	[capos_KernelObject_parkSpace] = "parkSpace",
 	[capos_KernelObject_threadControl] = "threadControl",
+	[capos_KernelObject_endpointFactory] = "endpointFactory",
 };
-
-static bool
-text_is(const struct capnp_text *t, const char *s)
-{
-	return t->len == strlen(s) && memcmp(t->str, s, t->len) == 0;
-}
 
 static bool
 name_ok(const struct capnp_text *t)
@@ -63,52 +66,217 @@ name_ok(const struct capnp_text *t)
 	return true;
 }
 
-/* Fetches the manifest; returns 0 with *out set, or -1. */
-static int
-load_manifest(capos_cap_t pkg, struct rt_result *res,
-    struct capos_SystemManifest_r *out)
+/* Copies a checked name into a C string buffer of CAPOS_CAPNAME_MAX. */
+static void
+copy_name(char *dst, const struct capnp_text *t)
 {
-	struct capos_BootPackage_manifest_Results_r r;
-	int rc;
+	memcpy(dst, t->str, t->len);
+	dst[t->len] = '\0';
+}
 
-	rc = rt_call(pkg, capos_BootPackage_INTERFACE_ID,
-	    capos_BootPackage_manifest_ORDINAL, NULL, NULL, 0, manifest_buf,
-	    sizeof(manifest_buf), res);
-	if (rc != 0) {
-		rt_printf("[init] cannot read the manifest: %s\n",
-		    rt_strerror(rc));
-		return -1;
+static int
+find_service(const struct capnp_text *t)
+{
+	for (int i = 0; i < nservices; i++)
+		if (strlen(services[i].name) == t->len &&
+		    memcmp(services[i].name, t->str, t->len) == 0)
+			return i;
+	return -1;
+}
+
+static void
+release(capos_cap_t cap)
+{
+	struct capos_sqe e;
+	struct capos_cqe c;
+
+	if (cap == CAPOS_CAP_NULL)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.opcode = CAPOS_OP_RELEASE;
+	e.cap = cap;
+	e.user_data = rt_next_tag();
+	if (rt_submit(&e) == 0)
+		(void)rt_wait(e.user_data, &c);
+}
+
+/* Calls a method whose result holds one capability; returns its id. */
+static capos_cap_t
+call_for_cap(capos_cap_t cap, uint64_t iface, uint16_t method,
+    struct capnp_builder *params, int (*get)(struct capnp_struct *,
+    uint32_t *))
+{
+	struct rt_result res;
+	uint32_t idx;
+
+	if (rt_call(cap, iface, method, params, NULL, 0, result_buf,
+	    sizeof(result_buf), &res) != 0 || get(&res.root, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}
+
+static int
+get_endpoint(struct capnp_struct *s, uint32_t *idx)
+{
+	struct capos_EndpointFactory_create_Results_r r = { *s };
+
+	return capos_EndpointFactory_create_Results_get_endpoint(&r, idx);
+}
+
+static int
+get_client(struct capnp_struct *s, uint32_t *idx)
+{
+	struct capos_Endpoint_client_Results_r r = { *s };
+
+	return capos_Endpoint_client_Results_get_client(&r, idx);
+}
+
+static capos_cap_t
+create_endpoint(uint64_t iface)
+{
+	capos_cap_t factory = rt_cap("endpointFactory",
+	    capos_EndpointFactory_INTERFACE_ID);
+	struct capos_EndpointFactory_create_Params_b p;
+	struct capnp_builder b;
+
+	if (factory == CAPOS_CAP_NULL ||
+	    capnp_builder_init(&b, params_buf, sizeof(params_buf)) != 0 ||
+	    capos_EndpointFactory_create_Params_init_root(&b, &p) != 0)
+		return CAPOS_CAP_NULL;
+	capos_EndpointFactory_create_Params_set_interfaceId(&p, iface);
+	return call_for_cap(factory, capos_EndpointFactory_INTERFACE_ID,
+	    capos_EndpointFactory_create_ORDINAL, &b, get_endpoint);
+}
+
+/* Pass 1: names, and an endpoint for each export. */
+static void
+read_service(struct service *s, uint32_t i)
+{
+	struct capos_Export_r ex;
+	struct capnp_list exports;
+	struct capnp_text t;
+
+	if (s->why != NULL)
+		return;
+	if (capos_Service_get_exports(&s->entry, &exports) != 0) {
+		s->why = "unreadable exports";
+		return;
 	}
-	r.s = res->root;
-	if (capos_BootPackage_manifest_Results_get_manifest(&r, out) != 0) {
-		rt_printf("[init] the manifest is malformed\n");
-		return -1;
+	if (exports.n > MAX_EXPORTS) {
+		s->why = "too many exports";
+		return;
 	}
-	return 0;
+	for (uint32_t k = 0; k < exports.n; k++) {
+		if (capos_Export_at(&exports, k, &ex) != 0 ||
+		    capos_Export_get_name(&ex, &t) != 0 || !name_ok(&t)) {
+			s->why = "an export has a missing or malformed name";
+			return;
+		}
+		copy_name(s->export_name[k], &t);
+		for (uint32_t j = 0; j < k; j++)
+			if (strcmp(s->export_name[j], s->export_name[k]) == 0) {
+				s->why = "two exports with the same name";
+				return;
+			}
+		s->owner[k] = create_endpoint(capos_Export_get_interfaceId(&ex));
+		s->nexports = k + 1;
+		if (s->owner[k] == CAPOS_CAP_NULL) {
+			s->why = "cannot create an endpoint for an export";
+			return;
+		}
+	}
+	(void)i;
+}
+
+/* The owner of export `exp` of service index `from`, or CAPOS_CAP_NULL. */
+static capos_cap_t
+export_owner(int from, const struct capnp_text *exp)
+{
+	struct service *s = &services[from];
+
+	for (uint32_t k = 0; k < s->nexports; k++)
+		if (strlen(s->export_name[k]) == exp->len &&
+		    memcmp(s->export_name[k], exp->str, exp->len) == 0)
+			return s->owner[k];
+	return CAPOS_CAP_NULL;
+}
+
+/* Pass 2: imports become graph edges and freshly minted client caps. */
+static void
+link_imports(struct svc_graph *g, int i)
+{
+	struct service *s = &services[i];
+	struct capos_Grant_source_serviceExport_r se;
+	struct capos_Grant_source_r src;
+	struct capos_Grant_r gr;
+	struct capnp_list grants;
+	struct capnp_text svc, exp;
+	capos_cap_t owner;
+	int from;
+
+	if (s->why != NULL)
+		return;
+	if (capos_Service_get_grants(&s->entry, &grants) != 0 ||
+	    grants.n > CAPOS_MAX_XCAPS) {
+		s->why = "unreadable grants, or more than 16";
+		return;
+	}
+	for (uint32_t k = 0; k < grants.n; k++) {
+		if (capos_Grant_at(&grants, k, &gr) != 0) {
+			s->why = "unreadable grant";
+			return;
+		}
+		src = capos_Grant_get_source(&gr);
+		if (capos_Grant_source_which(&src) !=
+		    capos_Grant_source_which_serviceExport)
+			continue;
+		se = capos_Grant_source_get_serviceExport(&src);
+		if (capos_Grant_source_serviceExport_get_service(&se, &svc) ||
+		    capos_Grant_source_serviceExport_get_export(&se, &exp)) {
+			s->why = "unreadable service export grant";
+			return;
+		}
+		from = find_service(&svc);
+		owner = from < 0 ? CAPOS_CAP_NULL : export_owner(from, &exp);
+		if (owner == CAPOS_CAP_NULL) {
+			s->why = "imports an export no service provides";
+			return;
+		}
+		g->dep[i][from] = true;
+		s->client[k] = call_for_cap(owner, capos_Endpoint_INTERFACE_ID,
+		    capos_Endpoint_client_ORDINAL, NULL, get_client);
+		if (s->client[k] == CAPOS_CAP_NULL) {
+			s->why = "cannot obtain a client capability";
+			return;
+		}
+	}
 }
 
 /*
- * Resolves one grant to a capability init holds. Returns the cap id, or
- * CAPOS_CAP_NULL with *why set.
+ * Resolves one grant to a capability init holds and how to send it.
+ * Returns the cap id, or CAPOS_CAP_NULL with *why set.
  */
 static capos_cap_t
-resolve_grant(const struct capos_Grant_r *g, const char **why)
+resolve_grant(struct service *s, uint32_t k, const struct capos_Grant_r *g,
+    uint32_t *mode, const char **why)
 {
 	struct capos_Grant_source_r src = capos_Grant_get_source(g);
 	struct capnp_text t;
 	char name[CAPOS_CAPNAME_MAX];
 	capos_cap_t cap;
-	unsigned k;
+	unsigned kind;
 
+	*mode = CAPOS_XFER_COPY;
 	switch (capos_Grant_source_which(&src)) {
 	case capos_Grant_source_which_kernel:
-		k = (unsigned)capos_Grant_source_get_kernel(&src);
-		if (k >= sizeof(kernel_names) / sizeof(kernel_names[0]) ||
-		    kernel_names[k] == NULL) {
+		kind = (unsigned)capos_Grant_source_get_kernel(&src);
+		if (kind >= sizeof(kernel_names) / sizeof(kernel_names[0]) ||
+		    kernel_names[kind] == NULL) {
 			*why = "unknown kernel object";
 			return CAPOS_CAP_NULL;
 		}
-		cap = rt_cap(kernel_names[k], 0);
+		cap = rt_cap(kernel_names[kind], 0);
 		if (cap == CAPOS_CAP_NULL)
 			*why = "kernel object not available to init";
 		return cap;
@@ -118,70 +286,80 @@ resolve_grant(const struct capos_Grant_r *g, const char **why)
 			*why = "malformed init capability name";
 			return CAPOS_CAP_NULL;
 		}
-		memcpy(name, t.str, t.len);
-		name[t.len] = '\0';
+		copy_name(name, &t);
 		cap = rt_cap(name, 0);
 		if (cap == CAPOS_CAP_NULL)
 			*why = "init holds no capability of that name";
 		return cap;
 	case capos_Grant_source_which_serviceExport:
-		*why = "service exports are not supported yet";
-		return CAPOS_CAP_NULL;
+		/* Minted for this service alone: it moves there. */
+		*mode = CAPOS_XFER_MOVE;
+		return s->client[k];
 	default:
 		*why = "unknown grant source";
 		return CAPOS_CAP_NULL;
 	}
 }
 
-/* Builds the spawn params for one service; returns NULL or the problem. */
 static const char *
-build_spawn(const struct capos_Service_r *svc, struct capnp_builder *b,
+add_named_cap(struct capnp_lb *gl, uint32_t i, const char *name,
+    size_t len)
+{
+	struct capos_ProcessSpawner_NamedCap_b nc;
+
+	if (capos_ProcessSpawner_NamedCap_b_at(gl, i, &nc) != 0 ||
+	    capos_ProcessSpawner_NamedCap_set_name(&nc, name, len) != 0)
+		return "entry too large";
+	capos_ProcessSpawner_NamedCap_set_cap(&nc, i);
+	return NULL;
+}
+
+/* Builds the spawn params: grants, then exports (owners move over). */
+static const char *
+build_spawn(struct service *s, struct capnp_builder *b,
     struct capos_capdesc *send, uint16_t *nsend)
 {
 	struct capos_ProcessSpawner_spawn_Params_b p;
-	struct capos_ProcessSpawner_NamedCap_b nc;
 	struct capnp_list grants, args;
 	struct capnp_lb gl, al;
-	struct capnp_text bin, gname, other, arg;
-	struct capos_Grant_r g, h;
+	struct capnp_text bin, gname, arg;
+	struct capos_Grant_r g;
 	const char *why = NULL;
+	uint32_t n;
 
-	if (capos_Service_get_binary(svc, &bin) != 0 || !name_ok(&bin))
+	if (capos_Service_get_binary(&s->entry, &bin) != 0 || !name_ok(&bin))
 		return "missing or malformed binary name";
-	if (capos_Service_get_grants(svc, &grants) != 0 ||
-	    capos_Service_get_args(svc, &args) != 0)
+	if (capos_Service_get_grants(&s->entry, &grants) != 0 ||
+	    capos_Service_get_args(&s->entry, &args) != 0)
 		return "malformed grants or args";
-	if (grants.n > CAPOS_MAX_XCAPS)
-		return "too many grants";
+	n = grants.n + s->nexports;
+	if (n > CAPOS_MAX_XCAPS)
+		return "more than 16 grants and exports";
 	if (capnp_builder_init(b, params_buf, sizeof(params_buf)) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_init_root(b, &p) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_set_binary(&p, bin.str,
 	    bin.len) != 0 ||
-	    capos_ProcessSpawner_spawn_Params_init_grants(&p, grants.n,
-	    &gl) != 0 ||
+	    capos_ProcessSpawner_spawn_Params_init_grants(&p, n, &gl) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_init_args(&p, args.n, &al) != 0)
 		return "entry too large";
 	for (uint32_t i = 0; i < grants.n; i++) {
 		if (capos_Grant_at(&grants, i, &g) != 0 ||
 		    capos_Grant_get_name(&g, &gname) != 0 || !name_ok(&gname))
 			return "a grant has a missing or malformed name";
-		for (uint32_t j = 0; j < i; j++)
-			if (capos_Grant_at(&grants, j, &h) == 0 &&
-			    capos_Grant_get_name(&h, &other) == 0 &&
-			    other.len == gname.len &&
-			    memcmp(other.str, gname.str, gname.len) == 0)
-				return "two grants with the same name";
-		send[i].cap = resolve_grant(&g, &why);
-		send[i].mode = CAPOS_XFER_COPY;
+		send[i].cap = resolve_grant(s, i, &g, &send[i].mode, &why);
 		if (send[i].cap == CAPOS_CAP_NULL)
 			return why;
-		if (capos_ProcessSpawner_NamedCap_b_at(&gl, i, &nc) != 0 ||
-		    capos_ProcessSpawner_NamedCap_set_name(&nc, gname.str,
-		    gname.len) != 0)
-			return "entry too large";
-		capos_ProcessSpawner_NamedCap_set_cap(&nc, i);
+		if ((why = add_named_cap(&gl, i, gname.str, gname.len)) != NULL)
+			return why;
 	}
-	*nsend = (uint16_t)grants.n;
+	for (uint32_t k = 0; k < s->nexports; k++) {
+		send[grants.n + k].cap = s->owner[k];
+		send[grants.n + k].mode = CAPOS_XFER_MOVE;
+		if ((why = add_named_cap(&gl, grants.n + k, s->export_name[k],
+		    strlen(s->export_name[k]))) != NULL)
+			return why;
+	}
+	*nsend = (uint16_t)n;
 	for (uint32_t i = 0; i < args.n; i++)
 		if (capnp_list_text(&args, i, &arg) != 0 ||
 		    capnp_lb_set_text(&al, i, arg.str, arg.len) != 0)
@@ -191,23 +369,36 @@ build_spawn(const struct capos_Service_r *svc, struct capnp_builder *b,
 
 /* Spawns one checked service; returns 0 or -1 (reported). */
 static int
-spawn(capos_cap_t spawner, struct service *s, struct capnp_builder *b,
-    struct capos_capdesc *send, uint16_t nsend)
+spawn(struct service *s)
 {
+	capos_cap_t spawner = rt_cap("processSpawner",
+	    capos_ProcessSpawner_INTERFACE_ID);
 	struct capos_ProcessSpawner_SpawnResult_r r;
+	struct capos_capdesc send[CAPOS_MAX_XCAPS];
+	struct capnp_builder b;
 	struct rt_result res;
 	struct capnp_text t;
+	const char *why;
+	uint16_t nsend = 0;
 	uint32_t idx;
 	int rc;
 
+	if ((why = build_spawn(s, &b, send, &nsend)) != NULL) {
+		rt_printf("[init] manifest: service %s: %s; skipped\n", s->name,
+		    why);
+		return -1;
+	}
 	rc = rt_call(spawner, capos_ProcessSpawner_INTERFACE_ID,
-	    capos_ProcessSpawner_spawn_ORDINAL, b, send, nsend, result_buf,
+	    capos_ProcessSpawner_spawn_ORDINAL, &b, send, nsend, result_buf,
 	    sizeof(result_buf), &res);
 	if (rc != 0) {
 		rt_printf("[init] %s: spawn failed: %s %s\n", s->name,
 		    rt_strerror(rc), rt_exception_reason(&res));
 		return -1;
 	}
+	/* Moved capabilities now belong to the child. */
+	memset(s->owner, 0, sizeof(s->owner));
+	memset(s->client, 0, sizeof(s->client));
 	r.s = res.root;
 	switch (capos_ProcessSpawner_SpawnResult_which(&r)) {
 	case capos_ProcessSpawner_SpawnResult_which_handle:
@@ -233,57 +424,87 @@ spawn(capos_cap_t spawner, struct service *s, struct capnp_builder *b,
 	}
 }
 
-/* Checks and starts every service; returns how many started. */
+/* Reads the service list and checks each entry's own fields. */
 static int
-start_services(const struct capos_SystemManifest_r *man)
+read_services(const struct capos_SystemManifest_r *man)
 {
-	capos_cap_t spawner = rt_cap("processSpawner",
-	    capos_ProcessSpawner_INTERFACE_ID);
-	struct capos_capdesc send[CAPOS_MAX_XCAPS];
-	struct capos_Service_r svc, other;
-	struct capnp_builder b;
 	struct capnp_list list;
-	struct capnp_text name, oname;
-	const char *why;
-	uint16_t nsend;
+	struct capnp_text name;
 
 	if (capos_SystemManifest_get_services(man, &list) != 0) {
 		rt_printf("[init] manifest: unreadable service list\n");
-		return 0;
+		return -1;
 	}
-	for (uint32_t i = 0; i < list.n; i++) {
+	if (list.n > MAX_SERVICES)
+		rt_printf("[init] manifest: only the first %d services are "
+		    "read\n", MAX_SERVICES);
+	for (uint32_t i = 0; i < list.n && nservices < MAX_SERVICES; i++) {
 		struct service *s = &services[nservices];
 
-		if (capos_Service_at(&list, i, &svc) != 0 ||
-		    capos_Service_get_name(&svc, &name) != 0 ||
+		memset(s, 0, sizeof(*s));
+		if (capos_Service_at(&list, i, &s->entry) != 0 ||
+		    capos_Service_get_name(&s->entry, &name) != 0 ||
 		    !name_ok(&name)) {
 			rt_printf("[init] manifest: service %u has a missing or "
 			    "malformed name; skipped\n", i);
 			continue;
 		}
-		memset(s, 0, sizeof(*s));
-		memcpy(s->name, name.str, name.len);
-		why = NULL;
-		for (uint32_t j = 0; j < i && why == NULL; j++)
-			if (capos_Service_at(&list, j, &other) == 0 &&
-			    capos_Service_get_name(&other, &oname) == 0 &&
-			    text_is(&oname, s->name))
-				why = "duplicate service name";
-		if (why == NULL && nservices == MAX_SERVICES)
-			why = "too many services";
-		if (why == NULL)
-			why = build_spawn(&svc, &b, send, &nsend);
-		if (why != NULL) {
+		copy_name(s->name, &name);
+		if (find_service(&name) >= 0)
+			s->why = "duplicate service name";
+		nservices++;
+		read_service(s, i);
+	}
+	return 0;
+}
+
+/* Checks, orders and starts everything; returns how many started. */
+static int
+start_services(const struct capos_SystemManifest_r *man)
+{
+	static struct svc_graph g;
+	enum node_state state[MAX_SERVICES];
+	int order[MAX_SERVICES], blocker[MAX_SERVICES], n, started = 0;
+
+	if (read_services(man) != 0)
+		return 0;
+	g.n = nservices;
+	for (int i = 0; i < nservices; i++)
+		link_imports(&g, i);
+	for (int i = 0; i < nservices; i++)
+		state[i] = services[i].why == NULL ? NODE_OK : NODE_BAD;
+	n = graph_order(&g, state, order, blocker);
+	for (int i = 0; i < nservices; i++) {
+		struct service *s = &services[i];
+
+		if (state[i] == NODE_BAD)
 			rt_printf("[init] manifest: service %s: %s; skipped\n",
-			    s->name, why);
-			continue;
-		}
-		if (spawn(spawner, s, &b, send, nsend) == 0) {
+			    s->name, s->why);
+		else if (state[i] == NODE_CYCLE)
+			rt_printf("[init] manifest: service %s is on a "
+			    "dependency cycle; skipped\n", s->name);
+		else if (state[i] == NODE_BLOCKED)
+			rt_printf("[init] manifest: service %s imports from %s, "
+			    "which will not start; skipped\n", s->name,
+			    services[blocker[i]].name);
+	}
+	for (int k = 0; k < n; k++) {
+		struct service *s = &services[order[k]];
+
+		if (spawn(s) == 0) {
 			rt_printf("[init] started %s\n", s->name);
-			nservices++;
+			started++;
 		}
 	}
-	return nservices;
+	/* Endpoints and clients of services that did not start go away,
+	 * so whoever imports from them sees the service as gone. */
+	for (int i = 0; i < nservices; i++) {
+		for (uint32_t k = 0; k < MAX_EXPORTS; k++)
+			release(services[i].owner[k]);
+		for (uint32_t k = 0; k < CAPOS_MAX_XCAPS; k++)
+			release(services[i].client[k]);
+	}
+	return started;
 }
 
 static const char *
@@ -346,6 +567,8 @@ wait_all(void)
 	struct capos_cqe cqe;
 
 	for (int i = 0; i < nservices; i++) {
+		if (services[i].handle == CAPOS_CAP_NULL)
+			continue;
 		rt_prep_call(&e, services[i].handle,
 		    capos_ProcessHandle_INTERFACE_ID,
 		    capos_ProcessHandle_wait_ORDINAL, NULL,
@@ -376,16 +599,25 @@ int
 main(void)
 {
 	capos_cap_t pkg = rt_cap("bootPackage", capos_BootPackage_INTERFACE_ID);
+	struct capos_BootPackage_manifest_Results_r r;
 	struct capos_SystemManifest_r man;
 	struct rt_result res;
-	int started;
+	int rc, started;
 
 	if (pkg == CAPOS_CAP_NULL) {
 		rt_printf("[init] no boot package capability\n");
 		return 1;
 	}
-	if (load_manifest(pkg, &res, &man) != 0)
+	rc = rt_call(pkg, capos_BootPackage_INTERFACE_ID,
+	    capos_BootPackage_manifest_ORDINAL, NULL, NULL, 0, manifest_buf,
+	    sizeof(manifest_buf), &res);
+	r.s = res.root;
+	if (rc != 0 ||
+	    capos_BootPackage_manifest_Results_get_manifest(&r, &man) != 0) {
+		rt_printf("[init] cannot read the manifest: %s\n",
+		    rt_strerror(rc));
 		return 1;
+	}
 	started = start_services(&man);
 	rt_printf("[proof] init ok services=%d\n", started);
 	wait_all();

@@ -1,0 +1,146 @@
+/*
+ * The server loop: receive calls on an endpoint owner capability, dispatch
+ * them by interface id and method ordinal to a handler table, and return
+ * the handler's result (or exception) with its capabilities.
+ */
+#include <string.h>
+
+#include "rt.h"
+
+#define RECV_BUF	(CAPOS_MAX_PARAMS + sizeof(struct capos_recv_hdr))
+#define REPLY_BUF	CAPOS_MAX_RESULT
+
+static uint8_t recv_buf[RECV_BUF] __attribute__((aligned(8)));
+static uint8_t reply_buf[REPLY_BUF] __attribute__((aligned(8)));
+static uint8_t exc_buf[1024] __attribute__((aligned(8)));
+
+int
+rt_reply_exception(struct rt_request *rq, enum capos_CapException_Type type,
+    const char *reason)
+{
+	rq->exc_type = (int)type;
+	rq->exc_reason = reason;
+	return 0;
+}
+
+int
+rt_reply_cap(struct rt_request *rq, capos_cap_t cap, uint32_t mode)
+{
+	if (rq->nreply_caps == CAPOS_MAX_XCAPS)
+		return -1;
+	rq->reply_caps[rq->nreply_caps].cap = cap;
+	rq->reply_caps[rq->nreply_caps].mode = mode;
+	return rq->nreply_caps++;
+}
+
+/* Takes the next call; 0, or a negative status (CAPOS_EPEER: no clients). */
+static int
+receive(capos_cap_t owner, struct rt_request *rq)
+{
+	struct capos_sqe e;
+	struct capos_cqe c;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	e.opcode = CAPOS_OP_RECV;
+	e.cap = owner;
+	e.user_data = rt_next_tag();
+	e.result = (uint64_t)(uintptr_t)recv_buf;
+	e.result_len = sizeof(recv_buf);
+	e.caps = (uint64_t)(uintptr_t)rq->caps;
+	e.ncaps_out = CAPOS_MAX_XCAPS;
+	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, &c)) != 0)
+		return rc;
+	if (c.status < 0)
+		return c.status;
+	rq->hdr = (const struct capos_recv_hdr *)recv_buf;
+	rq->params_bytes = recv_buf + sizeof(*rq->hdr);
+	if (rq->hdr->params_len == 0) {
+		memset(&rq->params, 0, sizeof(rq->params));
+		return 0;
+	}
+	if (capnp_msg_init(&rq->msg, rq->params_bytes, rq->hdr->params_len) != 0 ||
+	    capnp_msg_root(&rq->msg, &rq->params) != 0)
+		return RT_BAD_PARAMS;
+	return 0;
+}
+
+/* Sends the answer for the call in rq; returns the RETURN's status. */
+static int
+answer(capos_cap_t owner, struct rt_request *rq)
+{
+	struct capos_CapException_b ex;
+	struct capnp_builder eb;
+	struct capos_sqe e;
+	struct capos_cqe c;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	e.opcode = CAPOS_OP_RETURN;
+	e.cap = owner;
+	e.user_data = rt_next_tag();
+	e.call_id = rq->hdr->call_id;
+	if (rq->exc_type >= 0) {
+		const char *why = rq->exc_reason ? rq->exc_reason : "";
+		size_t wlen = strnlen(why, sizeof(exc_buf) / 2);
+
+		if (capnp_builder_init(&eb, exc_buf, sizeof(exc_buf)) != 0 ||
+		    capos_CapException_init_root(&eb, &ex) != 0 ||
+		    capos_CapException_set_reason(&ex, why, wlen) != 0)
+			return CAPOS_E2BIG;
+		capos_CapException_set_type(&ex,
+		    (enum capos_CapException_Type)rq->exc_type);
+		e.flags = CAPOS_SQE_EXCEPTION;
+		e.params_len = (uint32_t)capnp_builder_finish(&eb);
+		e.params = (uint64_t)(uintptr_t)exc_buf;
+	} else {
+		e.params_len = (uint32_t)capnp_builder_finish(&rq->reply);
+		e.params = (uint64_t)(uintptr_t)reply_buf;
+		e.caps = (uint64_t)(uintptr_t)rq->reply_caps;
+		e.ncaps_in = rq->nreply_caps;
+	}
+	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, &c)) != 0)
+		return rc;
+	return c.status;
+}
+
+int
+rt_serve(capos_cap_t owner, const struct rt_method *table, size_t n,
+    void *ctx)
+{
+	static struct rt_request rq;
+
+	for (;;) {
+		const struct rt_method *m = NULL;
+		int rc;
+
+		memset(&rq, 0, sizeof(rq));
+		rq.exc_type = -1;
+		rc = receive(owner, &rq);
+		if (rc == CAPOS_EPEER || rc == CAPOS_ECANCELED)
+			return rc;
+		if (rc == CAPOS_ERESULT || rc == CAPOS_ETRANSFER ||
+		    rc == CAPOS_EFAULT)
+			continue;	/* that call failed; take the next */
+		if (rc < 0 && rc != RT_BAD_PARAMS)
+			return rc;
+		if (capnp_builder_init(&rq.reply, reply_buf,
+		    sizeof(reply_buf)) != 0)
+			return CAPOS_E2BIG;
+		for (size_t i = 0; i < n && m == NULL; i++)
+			if (table[i].iface == rq.hdr->interface_id &&
+			    table[i].method == rq.hdr->method)
+				m = &table[i];
+		if (rc == RT_BAD_PARAMS)
+			rt_reply_exception(&rq, capos_CapException_Type_failed,
+			    "malformed params");
+		else if (m == NULL)
+			rt_reply_exception(&rq,
+			    capos_CapException_Type_unimplemented,
+			    "no such method");
+		else if (m->fn(ctx, &rq) != 0 && rq.exc_type < 0)
+			rt_reply_exception(&rq, capos_CapException_Type_failed,
+			    "the method failed");
+		(void)answer(owner, &rq);
+	}
+}
