@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""make bench: capOS and a Linux guest, side by side, in one run.
+
+Boots the Linux baseline guest and (when its image is given) the capOS
+bench image alternately, several times each, in the same QEMU
+configuration; prints one table (row, capOS, Linux, ratio) and writes the
+same as JSON. docs/benchmarks.md explains every row.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import guest  # noqa: E402
+from rows import HIGHER_IS_BETTER, ROWS  # noqa: E402
+
+LINUX_APPEND = "console=ttyS0 quiet panic=-1"
+QUICK_FLAG = "bench_quick=1"
+
+# TCP transfer size and connection count: full runs, then bench_quick.
+NET_FULL = (64 << 20, 200)
+NET_QUICK = (1 << 20, 10)
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--linux-kernel", required=True)
+    ap.add_argument("--linux-initrd", required=True)
+    ap.add_argument("--linux-info", help="JSON describing the Linux guest")
+    ap.add_argument("--capos-kernel", default="")
+    ap.add_argument("--capos-initrd", default="")
+    ap.add_argument("--capos-append", default="")
+    ap.add_argument("--accel", choices=("auto", "kvm", "tcg"), default="auto")
+    ap.add_argument("--cpu", default="",
+                    help="QEMU -cpu for both guests (default: host under "
+                         "KVM, max under TCG)")
+    ap.add_argument("--runs", type=int, default=0,
+                    help="boots of each guest (default 5)")
+    ap.add_argument("--timeout", type=int, default=0,
+                    help="seconds one boot may take (default by accelerator)")
+    ap.add_argument("--quick", action="store_true",
+                    help="few iterations: a check that everything works")
+    ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--logdir", required=True)
+    return ap.parse_args()
+
+
+def capos_skip_reason(args):
+    if not args.capos_kernel:
+        return "no capOS bench image given (CAPOS_BENCH_KERNEL is empty)"
+    for path in (args.capos_kernel, args.capos_initrd):
+        if path and not os.path.isfile(path):
+            return f"capOS bench image {path} does not exist"
+    return None
+
+
+def host_info(qemu):
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    version = subprocess.run([qemu, "--version"], capture_output=True,
+                             text=True).stdout.splitlines()
+    return {"cpu": cpu, "cpus": os.cpu_count(), "kernel": platform.release(),
+            "qemu": version[0] if version else "unknown"}
+
+
+def stats(values):
+    if not values:
+        return None
+    med = statistics.median(values)
+    return {"median": med, "min": min(values), "max": max(values),
+            "n": len(values), "values": values,
+            "spread": (max(values) - min(values)) / med if med > 0 else None}
+
+
+def summarize(runs):
+    """One entry per table row; a side with no figure stays None."""
+    out = []
+    for r in ROWS:
+        cap = stats([run.rows[r.capos] for run in runs["capos"]
+                     if r.capos in run.rows])
+        lin = stats([run.rows[r.linux] for run in runs["linux"]
+                     if r.linux in run.rows])
+        ratio = None
+        if cap and lin and cap["median"] > 0 and lin["median"] > 0:
+            ratio = cap["median"] / lin["median"]
+        out.append({"capos_key": r.capos, "linux_key": r.linux,
+                    "unit": r.unit, "capos": cap, "linux": lin,
+                    "ratio": ratio})
+    return out
+
+
+def fmt(v):
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    return f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}"
+
+
+def fmt_side(s, absent):
+    if s is None:
+        return ("-", absent)
+    if s["n"] < 2 or s["spread"] is None:
+        return (fmt(s["median"]), "")
+    spread = f"±{s['spread'] * 50:.0f}%"
+    return (fmt(s["median"]), spread)
+
+
+def print_table(summary, meta):
+    print()
+    print(f"make bench: capOS vs Linux, accelerator {meta['accelerator']}, "
+          f"QEMU -machine q35 -cpu {meta['cpu']} -m {guest.MEMORY} -smp 1, "
+          f"{meta['runs']} run(s) of each guest")
+    if meta["accelerator"] == "tcg":
+        print("*** TCG is software emulation: these figures are NOT "
+              "meaningful for comparison. ***")
+    print("Figures are medians over runs; ± is half the run-to-run range "
+          "relative to the median.")
+    print("ratio = capOS / Linux. Lower is better for cycles, us and ms "
+          "(ratio < 1: capOS faster); higher is better for "
+          + ", ".join(HIGHER_IS_BETTER) + " (ratio > 1: capOS faster).")
+    print()
+    head = (f"{'capOS row':28} {'Linux row':24} {'unit':7} "
+            f"{'capOS':>10} {'':17} {'Linux':>10} {'':6} {'ratio':>6}")
+    print(head)
+    print("-" * len(head))
+    for row in summary:
+        cv, cs = fmt_side(row["capos"], "not yet measured")
+        lv, ls = fmt_side(row["linux"], "failed")
+        ratio = "-" if row["ratio"] is None else f"{row['ratio']:.2f}"
+        print(f"{row['capos_key']:28} {row['linux_key']:24} {row['unit']:7} "
+              f"{cv:>10} {cs:17} {lv:>10} {ls:6} {ratio:>6}")
+    print()
+
+
+def run_all(args, accel, cpu, sides, runs_each, timeout):
+    """Boot the guests alternately, runs_each times each. Stops early when
+    the first Linux boot fails: nothing after it could be compared.
+    Returns (runs, why capOS was dropped or None)."""
+    net_sizes = NET_QUICK if args.quick else NET_FULL
+    sides = dict(sides)
+    runs = {"linux": [], "capos": []}
+    dropped = None
+    for i in range(1, runs_each + 1):
+        for side, (kernel, initrd, cmdline) in list(sides.items()):
+            port = guest.free_port()
+            cmd = guest.qemu_command(args.qemu, accel, cpu, kernel, initrd,
+                                     cmdline, port)
+            log = os.path.join(args.logdir, f"{accel}-{side}-{i}.log")
+            t0 = time.monotonic()
+            run = guest.run_guest(side, cmd, port, net_sizes, timeout, log)
+            print(f"bench: {accel} {side} run {i}/{runs_each}: "
+                  f"{time.monotonic() - t0:.1f} s, {len(run.rows)} rows, "
+                  f"{len(run.errors)} errors (log {log})", file=sys.stderr)
+            runs[side].append(run)
+            if side == "linux" and i == 1 and not run.started:
+                return runs, dropped
+            if side == "capos" and i == 1 and not run.rows.keys() - {
+                    "qemu_to_init"}:
+                dropped = ("capOS run 1 printed no [bench] rows: "
+                           + ("; ".join(run.errors) or "no errors either"))
+                del sides["capos"]
+    return runs, dropped
+
+
+def main():
+    args = parse_args()
+    if args.accel == "auto":
+        accel = "kvm" if guest.kvm_usable() else "tcg"
+    else:
+        accel = args.accel
+    timeout = args.timeout or (120 if args.quick else 300)
+    os.makedirs(args.logdir, exist_ok=True)
+
+    def append(base):
+        return f"{base} {QUICK_FLAG}".strip() if args.quick else base
+
+    sides = {"linux": (args.linux_kernel, args.linux_initrd,
+                       append(LINUX_APPEND))}
+    skip = capos_skip_reason(args)
+    if skip is None:
+        sides["capos"] = (args.capos_kernel, args.capos_initrd,
+                          append(args.capos_append))
+
+    def defaults(accel):
+        return (args.cpu or ("host" if accel == "kvm" else "max"),
+                args.runs or 5)
+
+    cpu, runs_each = defaults(accel)
+    runs, dropped = run_all(args, accel, cpu, sides, runs_each, timeout)
+    fallback = None
+    if args.accel == "auto" and accel == "kvm" and not runs["linux"][0].started:
+        fallback = ("KVM could not run the Linux guest ("
+                    + "; ".join(runs["linux"][0].errors)
+                    + "), so both guests ran under TCG")
+        print(f"bench: {fallback}", file=sys.stderr)
+        accel = "tcg"
+        cpu, runs_each = defaults(accel)
+        runs, dropped = run_all(args, accel, cpu, sides, runs_each, timeout)
+    skip = skip or dropped
+
+    meta = {"date": datetime.datetime.now(datetime.timezone.utc)
+            .isoformat(timespec="seconds"),
+            "host": host_info(args.qemu), "accelerator": accel,
+            "comparable": accel == "kvm", "cpu": cpu, "runs": runs_each,
+            "quick": args.quick, "kvm_fallback": fallback}
+    summary = summarize(runs)
+    print_table(summary, meta)
+
+    for side in ("capos", "linux"):
+        hz = [r.tsc_hz for r in runs[side] if r.tsc_hz]
+        if hz:
+            print(f"TSC frequency reported by {side}: "
+                  f"{statistics.median(hz) / 1e6:.1f} MHz")
+    if fallback:
+        print(f"accelerator: {fallback}")
+    if skip:
+        print(f"capOS: skipped: {skip}")
+    errors = [(side, i + 1, e) for side in runs
+              for i, run in enumerate(runs[side]) for e in run.errors]
+    for side, i, e in errors:
+        print(f"{side} run {i}: {e}")
+
+    info = None
+    if args.linux_info:
+        with open(args.linux_info) as f:
+            info = json.load(f)
+    result = dict(meta, rows=summary, guests={
+        "linux": {"kernel": args.linux_kernel, "initrd": args.linux_initrd,
+                  "append": sides["linux"][2], "info": info,
+                  "runs": [r.as_json() for r in runs["linux"]]},
+        "capos": {"kernel": args.capos_kernel, "initrd": args.capos_initrd,
+                  "append": args.capos_append, "skipped": skip,
+                  "runs": [r.as_json() for r in runs["capos"]]}})
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    tmp = args.json + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(result, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, args.json)
+    print(f"bench: wrote {args.json}")
+    return 1 if errors or not any(r.rows for r in runs["linux"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

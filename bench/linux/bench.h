@@ -1,0 +1,51 @@
+/*
+ * The Linux baseline guest's benchmark program: it runs as /init, prints
+ * one "[bench] ..." line per measurement on the serial console (the
+ * protocol in docs/benchmarks.md), serves the TCP rows, and powers off.
+ */
+#ifndef LINUXBENCH_BENCH_H
+#define LINUXBENCH_BENCH_H
+
+#include <stdint.h>
+
+/* Guest TCP port of the network rows' server; the harness forwards to it. */
+#define BENCH_NET_PORT 5001
+
+/* Timed batches per row; the row's value is the median batch. Odd. */
+#define BENCH_BATCHES 7
+
+/* tsc.c */
+extern double tsc_hz;
+uint64_t tsc_read(void);
+double tsc_calibrate(void);
+
+/* report.c: the guest line protocol. */
+void report_start(void);
+void report_tsc(double hz);
+void report_row(const char *key, double value, const char *unit,
+    uint64_t iters);
+void report_net(int port);
+void report_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+void report_end(void);
+
+/*
+ * micro.c: each row runs BENCH_BATCHES timed batches of n operations after
+ * one untimed warm-up batch and stores the median cost of one operation in
+ * TSC cycles. Returns 0, or -1 after reporting what failed.
+ */
+int row_getppid(uint64_t n, double *cycles);
+int row_write_devnull(uint64_t n, double *cycles);
+int row_pipe_pingpong_1(uint64_t n, double *cycles);
+int row_pipe_pingpong_256(uint64_t n, double *cycles);
+int row_pipe_calls_32inflight(uint64_t n, double *cycles);
+int row_futex_pingpong_xproc(uint64_t n, double *cycles);
+int row_futex_pingpong(uint64_t n, double *cycles);
+int row_pthread_mutex(uint64_t n, double *cycles);
+int row_pthread_spawn_join(uint64_t n, double *cycles);
+int row_nanosleep_1ms_overshoot(uint64_t n, double *cycles);
+
+/* netserve.c: serve the TCP rows until told to quit or left idle. */
+void net_serve(int port, int idle_seconds);
+
+#endif

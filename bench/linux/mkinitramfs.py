@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Assemble the Linux baseline guest's initramfs.
+
+The image is a gzip-compressed newc cpio archive written directly, so the
+host needs neither cpio nor root (the /dev/console node is an archive entry,
+not a file on the host). Kernel modules come from the unpacked Debian kernel
+package: the named roots plus everything their `depends=` modinfo lists,
+loaded by /etc/net-up.sh in the order written to /etc/modules.
+"""
+import argparse
+import gzip
+import json
+import os
+import struct
+import sys
+
+S_IFDIR = 0o040000
+S_IFREG = 0o100000
+S_IFLNK = 0o120000
+S_IFCHR = 0o020000
+
+
+class Cpio:
+    """A newc ("070701") archive writer: 110-byte ASCII header, name, data,
+    each padded to a multiple of four bytes."""
+
+    def __init__(self):
+        self.out = bytearray()
+        self.ino = 0
+
+    def _entry(self, name, mode, data=b"", rdev=(0, 0)):
+        self.ino += 1
+        nlink = 2 if mode & S_IFDIR else 1
+        namez = name.encode() + b"\0"
+        fields = (self.ino, mode, 0, 0, nlink, 0, len(data), 0, 0,
+                  rdev[0], rdev[1], len(namez), 0)
+        self.out += b"070701" + b"".join(b"%08X" % f for f in fields)
+        self.out += namez
+        self._pad()
+        self.out += data
+        self._pad()
+
+    def _pad(self):
+        self.out += b"\0" * (-len(self.out) % 4)
+
+    def directory(self, name):
+        self._entry(name, S_IFDIR | 0o755)
+
+    def file(self, name, data, perm):
+        self._entry(name, S_IFREG | perm, data)
+
+    def symlink(self, name, target):
+        self._entry(name, S_IFLNK | 0o777, target.encode())
+
+    def chardev(self, name, major, minor):
+        self._entry(name, S_IFCHR | 0o600, rdev=(major, minor))
+
+    def finish(self):
+        self._entry("TRAILER!!!", 0)
+        return bytes(self.out)
+
+
+def elf_section(blob, wanted):
+    """Return the bytes of section `wanted` of a little-endian ELF64 file."""
+    if blob[:4] != b"\x7fELF" or blob[4] != 2 or blob[5] != 1:
+        raise ValueError("not a little-endian ELF64 file")
+    shoff, = struct.unpack_from("<Q", blob, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", blob, 0x3A)
+
+    def header(i):
+        # sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size
+        return struct.unpack_from("<IIQQQQ", blob, shoff + i * shentsize)
+
+    names_off = header(shstrndx)[4]
+    for i in range(shnum):
+        name_off, _, _, _, off, size = header(i)
+        end = blob.index(b"\0", names_off + name_off)
+        if blob[names_off + name_off:end].decode() == wanted:
+            return blob[off:off + size]
+    raise ValueError(f"no {wanted} section")
+
+
+def module_depends(blob):
+    for field in elf_section(blob, ".modinfo").split(b"\0"):
+        if field.startswith(b"depends="):
+            return [d for d in field[8:].decode().split(",") if d]
+    return []
+
+
+def module_closure(moddir, roots):
+    """Modules needed by `roots`, each after everything it depends on."""
+    index = {}
+    for dirpath, _, files in os.walk(moddir):
+        for f in files:
+            if f.endswith(".ko"):
+                index[f[:-3].replace("-", "_")] = os.path.join(dirpath, f)
+    order, blobs, visiting = [], {}, set()
+
+    def visit(name):
+        if name in blobs:
+            return
+        if name in visiting:
+            raise ValueError(f"module dependency cycle at {name}")
+        if name not in index:
+            raise ValueError(f"module {name} not in {moddir}")
+        visiting.add(name)
+        with open(index[name], "rb") as f:
+            blob = f.read()
+        for dep in module_depends(blob):
+            visit(dep)
+        visiting.discard(name)
+        blobs[name] = blob
+        order.append(name)
+
+    for r in roots:
+        visit(r)
+    return order, blobs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--root", required=True,
+                    help="tree the kernel and busybox packages were unpacked into")
+    ap.add_argument("--init", required=True, help="the static benchmark program")
+    ap.add_argument("--net-up", required=True, help="network bring-up script")
+    ap.add_argument("--modules", required=True, help="comma-separated root modules")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--info", help="write the kernel release, modules and "
+                    "package files here")
+    ap.add_argument("--debs", default="",
+                    help="space-separated names of the .deb files, for --info")
+    args = ap.parse_args()
+
+    releases = os.listdir(os.path.join(args.root, "lib/modules"))
+    if len(releases) != 1:
+        sys.exit(f"mkinitramfs: expected one kernel release, found {releases}")
+    release = releases[0]
+    order, blobs = module_closure(
+        os.path.join(args.root, "lib/modules", release, "kernel"),
+        args.modules.split(","))
+
+    a = Cpio()
+    for d in ("bin", "dev", "etc", "lib", "lib/modules", "proc", "sys"):
+        a.directory(d)
+    # The kernel opens /dev/console for init's stdin, stdout and stderr
+    # before devtmpfs exists, so the node must be in the archive.
+    a.chardev("dev/console", 5, 1)
+    with open(args.init, "rb") as f:
+        a.file("init", f.read(), 0o755)
+    with open(os.path.join(args.root, "bin/busybox"), "rb") as f:
+        a.file("bin/busybox", f.read(), 0o755)
+    for applet in ("sh", "insmod", "ifconfig"):
+        a.symlink("bin/" + applet, "busybox")
+    with open(args.net_up, "rb") as f:
+        a.file("etc/net-up.sh", f.read(), 0o755)
+    a.file("etc/modules", "".join(m + "\n" for m in order).encode(), 0o644)
+    for m in order:
+        a.file(f"lib/modules/{m}.ko", blobs[m], 0o644)
+
+    # mtime=0 keeps the image byte-identical across rebuilds.
+    with open(args.out, "wb") as f:
+        f.write(gzip.compress(a.finish(), compresslevel=6, mtime=0))
+    if args.info:
+        with open(args.info, "w") as f:
+            json.dump({"kernel_release": release, "modules": order,
+                       "packages": args.debs.split()}, f, indent=1)
+            f.write("\n")
+    print(f"mkinitramfs: {args.out}: kernel {release}, modules {' '.join(order)}")
+
+
+if __name__ == "__main__":
+    main()

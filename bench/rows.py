@@ -1,0 +1,52 @@
+"""The rows of `make bench`: each pairs a capOS measurement with the Linux
+measurement of the same work. This table is the only place the pairing is
+written down; docs/benchmarks.md says why each pair is the same work.
+
+A key is what a guest prints after `row=` (or, for the rows the harness
+measures itself, the name it records them under). Units are fixed per key,
+so a guest that prints a figure in another unit is caught, not converted.
+"""
+from collections import namedtuple
+
+Row = namedtuple("Row", "capos linux unit")
+
+ROWS = (
+    Row("nop_single", "getppid", "cycles"),
+    Row("nop_batch32", "getppid", "cycles"),
+    Row("call_kernel_object", "write_devnull", "cycles"),
+    Row("ipc_roundtrip_empty", "pipe_pingpong_1", "cycles"),
+    Row("ipc_roundtrip_empty", "futex_pingpong_xproc", "cycles"),
+    Row("ipc_roundtrip_256", "pipe_pingpong_256", "cycles"),
+    Row("ipc_calls_32inflight", "pipe_calls_32inflight", "calls/s"),
+    Row("park_pingpong", "futex_pingpong", "cycles"),
+    Row("mutex_uncontended", "pthread_mutex", "cycles"),
+    Row("thread_spawn_join", "pthread_spawn_join", "us"),
+    Row("timer_sleep_1ms_overshoot", "nanosleep_1ms_overshoot", "us"),
+    Row("boot_to_init", "boot_to_init", "ms"),
+    Row("qemu_to_init", "qemu_to_init", "ms"),
+    Row("tcp_host_to_guest", "tcp_host_to_guest", "MiB/s"),
+    Row("tcp_guest_to_host", "tcp_guest_to_host", "MiB/s"),
+    Row("tcp_conn_per_sec", "tcp_conn_per_sec", "conn/s"),
+)
+
+UNITS = ("cycles", "us", "ms", "MiB/s", "conn/s", "calls/s")
+HIGHER_IS_BETTER = ("MiB/s", "conn/s", "calls/s")
+
+# Measured by the harness on the host, identically for both guests; a guest
+# that prints one of these keys itself is in error.
+HOST_KEYS = ("qemu_to_init", "tcp_host_to_guest", "tcp_guest_to_host",
+             "tcp_conn_per_sec")
+
+
+def _units(side):
+    units = {}
+    for r in ROWS:
+        key = getattr(r, side)
+        if units.setdefault(key, r.unit) != r.unit:
+            raise AssertionError(f"rows.py: {side} key {key} has two units")
+    return units
+
+
+# key -> unit, per side.
+UNIT_OF = {"capos": _units("capos"), "linux": _units("linux")}
+

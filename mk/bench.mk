@@ -1,0 +1,85 @@
+# make bench        capOS and a Linux guest side by side (docs/benchmarks.md)
+# make bench-smoke  the same harness, few iterations, TCG, with checks
+#
+# The Linux baseline guest is assembled from Debian packages downloaded
+# (not installed) into build/bench/linux/: delete that folder to pick up a
+# newer Debian kernel.
+#
+# The capOS side is an optional input; with CAPOS_BENCH_KERNEL empty or
+# missing, its rows are shown as not yet measured:
+#   CAPOS_BENCH_KERNEL  capOS kernel ELF for -kernel
+#   CAPOS_BENCH_INITRD  boot package for -initrd (may stay empty)
+#   CAPOS_BENCH_APPEND  kernel command line
+#   CAPOS_BENCH_DEPS    targets to build first (a fragment adds its image)
+# BENCH_ACCEL=auto|kvm|tcg, BENCH_RUNS=N and BENCH_CPU=<QEMU -cpu model>
+# override the harness's defaults.
+
+BENCH_OUT := $(BUILD)/bench
+BENCH_LINUX := $(BENCH_OUT)/linux
+BENCH_GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
+	-static -pthread
+
+CAPOS_BENCH_KERNEL ?=
+CAPOS_BENCH_INITRD ?=
+CAPOS_BENCH_APPEND ?=
+CAPOS_BENCH_DEPS ?=
+BENCH_ACCEL ?= auto
+BENCH_RUNS ?=
+BENCH_CPU ?=
+
+# libc6-dev: the static C library the guest program links against.
+DEB_PACKAGES += libc6-dev dpkg apt
+
+# About 10 s once the packages are downloaded; see docs/benchmarks.md.
+TEST_SUITES += bench-smoke
+
+BENCH_LINUX_GUEST := $(BENCH_LINUX)/vmlinux $(BENCH_LINUX)/initramfs.cpio.gz
+
+$(BENCH_LINUX)/debs.stamp: bench/linux/fetch-debs.sh | deps
+	@mkdir -p $(BENCH_LINUX)/debs
+	sh bench/linux/fetch-debs.sh $(BENCH_LINUX)/debs
+	@touch $@
+
+$(BENCH_LINUX)/root.stamp: $(BENCH_LINUX)/debs.stamp
+	rm -rf $(BENCH_LINUX)/root
+	for deb in $(BENCH_LINUX)/debs/*.deb; do \
+		dpkg-deb -x "$$deb" $(BENCH_LINUX)/root || exit 1; done
+	@touch $@
+
+$(BENCH_LINUX)/vmlinux: $(BENCH_LINUX)/root.stamp bench/linux/vmlinux.py
+	$(PYTHON) bench/linux/vmlinux.py $(BENCH_LINUX)/root/boot/vmlinuz-* $@
+
+$(BENCH_LINUX)/linuxbench: $(wildcard bench/linux/*.c bench/linux/*.h) | deps
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(BENCH_GUEST_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(BENCH_LINUX)/initramfs.cpio.gz: $(BENCH_LINUX)/root.stamp \
+		$(BENCH_LINUX)/linuxbench bench/linux/net-up.sh \
+		bench/linux/mkinitramfs.py
+	$(PYTHON) bench/linux/mkinitramfs.py --root $(BENCH_LINUX)/root \
+		--init $(BENCH_LINUX)/linuxbench --net-up bench/linux/net-up.sh \
+		--modules virtio_pci,virtio_net \
+		--debs "$$(cd $(BENCH_LINUX)/debs && echo *.deb)" \
+		--out $@ --info $(BENCH_LINUX)/guest.json
+
+BENCH_HARNESS = $(PYTHON) bench/harness.py \
+	--linux-kernel $(BENCH_LINUX)/vmlinux \
+	--linux-initrd $(BENCH_LINUX)/initramfs.cpio.gz \
+	--linux-info $(BENCH_LINUX)/guest.json \
+	--capos-kernel '$(CAPOS_BENCH_KERNEL)' \
+	--capos-initrd '$(CAPOS_BENCH_INITRD)' \
+	--capos-append '$(CAPOS_BENCH_APPEND)' \
+	$(if $(BENCH_CPU),--cpu '$(BENCH_CPU)') --qemu $(QEMU)
+
+.PHONY: bench bench-smoke test-bench-smoke
+bench: $(BENCH_LINUX_GUEST) $(CAPOS_BENCH_DEPS) | deps
+	$(BENCH_HARNESS) --accel $(BENCH_ACCEL) \
+		$(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) \
+		--json $(BENCH_OUT)/results.json --logdir $(BENCH_OUT)/logs
+
+bench-smoke: $(BENCH_LINUX_GUEST) $(CAPOS_BENCH_DEPS) | deps
+	$(PYTHON) tests/bench/smoke.py --json $(BENCH_OUT)/smoke.json -- \
+		$(BENCH_HARNESS) --accel tcg --runs 1 --quick \
+		--json $(BENCH_OUT)/smoke.json --logdir $(BENCH_OUT)/smoke-logs
+
+test-bench-smoke: bench-smoke
