@@ -8,13 +8,17 @@ USER_DIR := $(BUILD)/user
 
 UCFLAGS := -std=c11 -ffreestanding -nostdinc \
 	-isystem $(shell $(UCC) -print-file-name=include) \
-	-Ilib/c/include -Ilib -Ilib/rt -Ilib/capnp -Iinclude -I$(CAPNP_GEN) \
+	-Ilib/c/include -Ilib -Ilib/rt -Ilib/svc -Ilib/capnp -Iinclude \
+	-I$(CAPNP_GEN) \
 	-O2 -g -Wall -Wextra -Werror -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
 	-MMD -MP
 
-USER_LIB_SRCS := $(wildcard lib/rt/*.c lib/rt/*.S) lib/c/string.c \
-	lib/fmt/fmt.c $(CAPNP_SRCS)
+USER_LIB_SRCS := $(wildcard lib/rt/*.c lib/rt/*.S lib/svc/*.c) \
+	lib/c/string.c lib/fmt/fmt.c $(CAPNP_SRCS)
+# Every schema's generated header, which user code may include.
+USER_GEN_HDRS := $(patsubst schema/%.capnp,$(CAPNP_GEN)/%.capnp.h, \
+	$(filter-out schema/c.capnp,$(wildcard schema/*.capnp)))
 USER_LIB_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(USER_LIB_SRCS))
 USER_LIB := $(BUILD)/u/librt.a
 
@@ -25,7 +29,7 @@ USER_BINS := $(addprefix $(USER_DIR)/,$(USER_PROGRAMS))
 
 ALL_TARGETS += $(USER_BINS)
 
-$(BUILD)/u/%.c.o: %.c $(CAPNP_GEN)/capos.capnp.h | deps
+$(BUILD)/u/%.c.o: %.c $(USER_GEN_HDRS) | deps
 	@mkdir -p $(dir $@)
 	@echo "  UCC     $<"
 	@$(UCC) $(UCFLAGS) -c -o $@ $<
@@ -53,7 +57,8 @@ $(USER_DIR)/%: \
 	$(patsubst %,$(BUILD)/u/%.d,$(wildcard services/*/*.c))
 
 # The default system: init plus the services its manifest names.
-PKG_BINARIES_default := $(USER_DIR)/init $(USER_DIR)/hello
+PKG_BINARIES_default := $(USER_DIR)/init $(USER_DIR)/hello \
+	$(USER_DIR)/chat $(USER_DIR)/chat-client $(USER_DIR)/chat-bot
 ALL_TARGETS += $(BUILD)/default.pkg
 
 # Test systems, booted by tests/qemu.
@@ -65,3 +70,6 @@ ALL_TARGETS += $(BUILD)/isolation.pkg
 # init's dependency ordering is pure code, tested on the host.
 UNIT_SRCS += tests/unit/test_init_graph.c services/init/graph.c
 UNIT_CFLAGS += -Iservices/init
+PKG_BINARIES_ipc := $(USER_DIR)/init $(USER_DIR)/ipctest \
+	$(USER_DIR)/ipctest-srv
+ALL_TARGETS += $(BUILD)/ipc.pkg

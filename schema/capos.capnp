@@ -166,8 +166,10 @@ interface ProcessSpawner {
     }
   }
 
-  spawn @0 (binary :Text, grants :List(NamedCap), args :List(Text))
-      -> SpawnResult;
+  # name is the process's name (in its start block and in kernel logs);
+  # the binary's name when absent.
+  spawn @0 (binary :Text, grants :List(NamedCap), args :List(Text),
+            name :Text) -> SpawnResult;
 }
 
 enum FaultKind {

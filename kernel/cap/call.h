@@ -15,6 +15,7 @@
 #include "capos/abi.h"
 #include "capos.capnp.h"
 #include "cap/kobj.h"
+#include "cap/transfer.h"
 #include "proc/proc.h"
 
 /* Where an answer goes: a thread's ring and buffers in its process. */
@@ -27,18 +28,6 @@ struct reply_to {
 	uint16_t ncaps_out;
 	uint8_t opcode;
 	bool owed;		/* a CQ slot is promised (pending call) */
-};
-
-/*
- * A capability travelling with a call or a reply. The record owns one
- * reference to obj. For a move, the sender's slot stays reserved until
- * xcaps_settle commits or rolls it back.
- */
-struct xcap {
-	struct kobj *obj;
-	uint64_t iface;
-	capos_cap_t sender_id;
-	uint32_t mode;		/* CAPOS_XFER_* */
 };
 
 struct reply {
@@ -81,21 +70,6 @@ int call_exception(struct call *c, enum capos_CapException_Type type,
 /* Adds a result capability (taking the caller's reference); returns its
  * index for the result message's capability field, or -1 if full. */
 int reply_add_cap(struct reply *r, struct kobj *obj, uint64_t iface);
-
-/*
- * Takes n capability descriptors from process p's table: a reference for
- * each, and a reservation of the slot for each move. Returns 0, or a
- * transport error with nothing taken.
- */
-int xcaps_take(struct process *p, const struct capos_capdesc *d, uint32_t n,
-    struct xcap *out);
-/*
- * Settles what xcaps_take took: on success moves leave the sender's table,
- * on failure they become live there again (if the sender still runs).
- * Drops the records' references either way.
- */
-void xcaps_settle(struct proc_ref sender, struct xcap *caps, uint32_t n,
-    bool ok);
 
 /* For pending calls: a fresh reply, then send it to where the call came
  * from. Returns the status the caller's completion got (>= 0 delivered).

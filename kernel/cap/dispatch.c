@@ -232,48 +232,6 @@ reply_cancel(const struct reply_to *to, enum capos_CapException_Type type,
 	reply_send(to, &r);
 }
 
-int
-xcaps_take(struct process *p, const struct capos_capdesc *d, uint32_t n,
-    struct xcap *out)
-{
-	uint32_t i;
-
-	for (i = 0; i < n; i++) {
-		struct cap_slot *s = captable_lookup(&p->caps, d[i].cap);
-
-		if (s == NULL || d[i].mode > CAPOS_XFER_MOVE)
-			break;
-		out[i].obj = kobj_ref(s->obj);
-		out[i].iface = s->interface_id;
-		out[i].sender_id = d[i].cap;
-		out[i].mode = d[i].mode;
-		if (d[i].mode == CAPOS_XFER_MOVE)
-			captable_reserve(&p->caps, d[i].cap);
-	}
-	if (i == n)
-		return 0;
-	xcaps_settle(process_ref(p), out, i, false);
-	return CAPOS_ETRANSFER;
-}
-
-void
-xcaps_settle(struct proc_ref sender, struct xcap *caps, uint32_t n, bool ok)
-{
-	struct process *p = process_get(sender);
-
-	for (uint32_t i = 0; i < n; i++) {
-		if (caps[i].mode == CAPOS_XFER_MOVE && p != NULL) {
-			if (ok)
-				kobj_unref(captable_commit(&p->caps,
-				    caps[i].sender_id));
-			else
-				captable_rollback(&p->caps, caps[i].sender_id);
-		}
-		kobj_unref(caps[i].obj);
-		caps[i].obj = NULL;
-	}
-}
-
 /* Copies in and takes the capabilities an entry sends. */
 static int
 take_sent(struct process *p, const struct capos_sqe *e, struct xcap *out)
@@ -284,7 +242,7 @@ take_sent(struct process *p, const struct capos_sqe *e, struct xcap *out)
 		return 0;
 	if (copy_from_user(p->pml4, d, e->caps, e->ncaps_in * sizeof(*d)) != 0)
 		return CAPOS_EFAULT;
-	return xcaps_take(p, d, e->ncaps_in, out);
+	return xcaps_take(&p->caps, d, e->ncaps_in, out);
 }
 
 /* Serves a CALL. Returns a transport error, or 0 when the reply was sent
@@ -324,7 +282,7 @@ do_call(struct thread *t, const struct capos_sqe *e)
 		.ncaps_out = e->ncaps_out, .opcode = e->opcode };
 	reply_init(&c.reply, result_buf, sizeof(result_buf));
 	rc = obj->ops->call(obj, &c);
-	xcaps_settle(process_ref(t->proc), c.caps_in, c.ncaps_in,
+	xcaps_settle(&t->proc->caps, c.caps_in, c.ncaps_in,
 	    c.reply.exc_type < 0);
 	kobj_unref(obj);
 	if (rc == CALL_PENDING) {
@@ -354,7 +312,7 @@ do_return(struct thread *t, const struct capos_sqe *e)
 		return rc;
 	rc = endpoint_return(s->obj, e->call_id, params_buf, e->params_len,
 	    (e->flags & CAPOS_SQE_EXCEPTION) != 0, sent, e->ncaps_in);
-	xcaps_settle(process_ref(t->proc), sent, e->ncaps_in, rc >= 0);
+	xcaps_settle(&t->proc->caps, sent, e->ncaps_in, rc >= 0);
 	return rc < 0 ? rc : 0;
 }
 

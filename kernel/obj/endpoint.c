@@ -27,7 +27,7 @@
 #include "mm/mem.h"
 #include "obj/objects.h"
 
-#define EP_MAX_QUEUED	64
+#define EP_MAX_QUEUED	32
 #define EP_MAX_RECVS	8
 #define EP_MAX_ACTIVE	64
 
@@ -89,10 +89,19 @@ facet_new(struct endpoint *ep, const struct kobj_ops *ops)
 	return f;
 }
 
+/* The sender's table, or NULL once the sender has stopped. */
+static struct captable *
+sender_table(const struct ep_call *ec)
+{
+	struct process *p = process_get(ec->sender);
+
+	return p != NULL ? &p->caps : NULL;
+}
+
 static void
 call_free(struct ep_call *ec, bool delivered)
 {
-	xcaps_settle(ec->sender, ec->caps, ec->ncaps, delivered);
+	xcaps_settle(sender_table(ec), ec->caps, ec->ncaps, delivered);
 	kfree(ec->params);
 	kfree(ec);
 }
@@ -198,7 +207,7 @@ pump(struct endpoint *ep)
 			call_free(ec, false);
 			continue;
 		}
-		xcaps_settle(ec->sender, ec->caps, ec->ncaps, true);
+		xcaps_settle(sender_table(ec), ec->caps, ec->ncaps, true);
 		ec->ncaps = 0;
 		ec->next = ep->active;
 		ep->active = ec;

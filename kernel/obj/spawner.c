@@ -94,7 +94,7 @@ spawn(struct spawner *sp, struct call *c)
 	struct capos_ProcessSpawner_spawn_Params_r p;
 	struct capos_ProcessSpawner_SpawnResult_b res;
 	struct capnp_list grants, args;
-	struct capnp_text bin;
+	struct capnp_text bin, name;
 	struct capnp_msg m;
 	static struct capos_start sb;
 	static char argbuf[ARGS_MAX];
@@ -110,9 +110,12 @@ spawn(struct spawner *sp, struct call *c)
 	if (call_params(c, &m, &p.s) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_get_binary(&p, &bin) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_get_grants(&p, &grants) != 0 ||
-	    capos_ProcessSpawner_spawn_Params_get_args(&p, &args) != 0)
+	    capos_ProcessSpawner_spawn_Params_get_args(&p, &args) != 0 ||
+	    capos_ProcessSpawner_spawn_Params_get_name(&p, &name) != 0)
 		return call_exception(c, capos_CapException_Type_failed,
 		    "malformed spawn params");
+	if (name.len == 0)
+		name = bin;
 	if (capos_ProcessSpawner_SpawnResult_init_root(call_result(c), &res))
 		return call_exception(c, capos_CapException_Type_failed,
 		    "result buffer");
@@ -133,7 +136,7 @@ spawn(struct spawner *sp, struct call *c)
 		    "spawn args too long or malformed");
 	sb.magic = CAPOS_START_MAGIC;
 	sb.version = 1;
-	memcpy(sb.name, bin.str, bin.len < CAPOS_CAPNAME_MAX - 1 ? bin.len :
+	memcpy(sb.name, name.str, name.len < CAPOS_CAPNAME_MAX - 1 ? name.len :
 	    CAPOS_CAPNAME_MAX - 1);
 
 	if ((child = process_create(sb.name)) == NULL) {

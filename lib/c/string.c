@@ -130,3 +130,47 @@ strncpy(char *restrict dst, const char *restrict src, size_t n)
 		dst[i] = '\0';
 	return dst;
 }
+
+char *
+strcpy(char *restrict dst, const char *restrict src)
+{
+	size_t i = 0;
+
+	while ((dst[i] = src[i]) != '\0')
+		i++;
+	return dst;
+}
+
+char *
+strcat(char *restrict dst, const char *restrict src)
+{
+	strcpy(dst + strlen(dst), src);
+	return dst;
+}
+
+/* Appends at most n characters of src, then a NUL. */
+char *
+strncat(char *restrict dst, const char *restrict src, size_t n)
+{
+	char *d = dst + strlen(dst);
+	size_t i = 0;
+
+	for (; i < n && src[i] != '\0'; i++)
+		d[i] = src[i];
+	d[i] = '\0';
+	return dst;
+}
+
+char *
+strstr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay != '\0' || n == 0; hay++) {
+		if (strncmp(hay, needle, n) == 0)
+			return (char *)hay;
+		if (*hay == '\0')
+			break;
+	}
+	return NULL;
+}

@@ -144,6 +144,8 @@ int rt_serve(capos_cap_t owner, const struct rt_method *table, size_t n,
     void *ctx);
 int rt_reply_exception(struct rt_request *rq,
     enum capos_CapException_Type type, const char *reason);
+/* The completion status of the previous answer (>= 0: delivered). */
+int rt_last_return(void);
 /* Adds a capability to the answer; returns its index or -1. */
 int rt_reply_cap(struct rt_request *rq, capos_cap_t cap, uint32_t mode);
 

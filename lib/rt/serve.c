@@ -13,6 +13,13 @@
 static uint8_t recv_buf[RECV_BUF] __attribute__((aligned(8)));
 static uint8_t reply_buf[REPLY_BUF] __attribute__((aligned(8)));
 static uint8_t exc_buf[1024] __attribute__((aligned(8)));
+static int last_return;
+
+int
+rt_last_return(void)
+{
+	return last_return;
+}
 
 int
 rt_reply_exception(struct rt_request *rq, enum capos_CapException_Type type,
@@ -141,6 +148,6 @@ rt_serve(capos_cap_t owner, const struct rt_method *table, size_t n,
 		else if (m->fn(ctx, &rq) != 0 && rq.exc_type < 0)
 			rt_reply_exception(&rq, capos_CapException_Type_failed,
 			    "the method failed");
-		(void)answer(owner, &rq);
+		last_return = answer(owner, &rq);
 	}
 }

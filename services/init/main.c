@@ -339,6 +339,8 @@ build_spawn(struct service *s, struct capnp_builder *b,
 	    capos_ProcessSpawner_spawn_Params_init_root(b, &p) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_set_binary(&p, bin.str,
 	    bin.len) != 0 ||
+	    capos_ProcessSpawner_spawn_Params_set_name(&p, s->name,
+	    strlen(s->name)) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_init_grants(&p, n, &gl) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_init_args(&p, args.n, &al) != 0)
 		return "entry too large";

@@ -12,23 +12,56 @@ def package(name):
 
 
 @case
-def default_system_runs_init_and_hello():
-    run = boot(kernel=kernel_image(), initrd=package("default"), timeout=30)
+def default_system_runs_chat_and_hello():
+    run = boot(kernel=kernel_image(), initrd=package("default"), timeout=60)
     expect_status(run, EXIT_CLEAN)
     expect_line(run, "[proof] boot ok")
-    expect_line(run, "[init] started hello")
-    expect_line(run, "[proof] init ok services=1")
+    expect_line(run, "[proof] init ok services=5")
+    # The chat server is started before the services that import from it.
+    lines = run.lines()
+    started = [l.split()[-1] for l in lines if l.startswith("[init] started")]
+    expect(run, started.index("chat") < min(started.index(s) for s in
+           ("chat-bot", "alice", "mallory")),
+           f"chat not started before its clients: {started}")
     hello = expect_line(run, "hello: hello, world from hello")
     expect(run, "holding 1 capability" in hello,
            f"hello should hold exactly its console: {hello!r}")
-    expect_line(run, "[init] hello exited with status 0")
+    # The message flow, as the server saw it and as alice received it.
+    expect_line(run, "[chat] #")
+    expect_line(run, " alice: hello from alice")
+    expect_line(run, " bot: hi alice, you said: hello from alice")
+    expect_line(run, '[proof] chat-flow ok alice got "hi alice, you said: '
+                'hello from alice"')
+    # mallory's forged text is attributed to mallory, by the server.
+    expect_line(run, " mallory: I am alice")
+    expect_no_line(run, " alice: I am alice")
+    expect_line(run, "[proof] chat-identity ok forged text attributed to "
+                "mallory")
+    expect_line(run, "[chat-bot] answered 2 messages, saw 2 of 2 goodbyes")
+    expect_line(run, "[chat] no clients left; ")
+    for name in ("chat", "chat-bot", "alice", "mallory", "hello"):
+        expect_line(run, f"[init] {name} exited with status 0")
     expect_line(run, "init exited with status 0; halting")
     expect_no_line(run, "panic")
-    lines = run.lines()
-    order = [next(i for i, l in enumerate(lines) if t in l) for t in
-             ("[proof] boot ok", "[init] started hello",
-              "hello: hello, world", "[init] hello exited")]
-    expect(run, order == sorted(order), f"events out of order: {order}")
+
+
+@case
+def ipc_system_payloads_transfers_overflow_and_disconnect():
+    run = boot(kernel=kernel_image(), initrd=package("ipc"), timeout=120)
+    expect_status(run, EXIT_CLEAN)
+    expect_line(run, "[proof] init ok services=5")
+    expect_line(run, "ipctest echo-a: 300 echoes, 0 bad")
+    expect_line(run, "ipctest echo-b: 300 echoes, 0 bad")
+    batch = expect_line(run, "ipctest: batch of 64: ")
+    expect(run, batch.endswith("31 overloaded") or
+           batch.endswith("32 overloaded"),
+           f"queue bound of 32 not applied: {batch!r}")
+    expect_line(run, "[ipctest-srv] leaving in the middle of a call")
+    expect_line(run, "ipctest: 37 checks, 0 failed")
+    expect_line(run, "[proof] ipc ok checks=37")
+    for name in ("ipc-srv", "ipc-quit", "ipctest", "echo-a", "echo-b"):
+        expect_line(run, f"[init] {name} exited with status 0")
+    expect_no_line(run, "panic")
 
 
 @case
@@ -41,7 +74,7 @@ def isolation_system_contains_hostile_and_faulting_services():
     expect_line(run, "ringtest: 28 checks, 0 failed")
     expect_line(run, "[proof] no-ambient-authority ok attempts=516")
     # Faulting processes are killed and reported; the kernel goes on.
-    expect_line(run, "process 4 (crash) faulted: vector 14")
+    expect_line(run, "process 4 (crash-null) faulted: vector 14")
     expect_line(run, "[init] crash-null faulted: page fault at ip 0x4")
     expect_line(run, "[init] crash-priv faulted: general protection fault")
     expect_line(run, "[proof] vm ok checks=")

@@ -18,5 +18,9 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strncpy(char *restrict dst, const char *restrict src, size_t n);
+char *strcpy(char *restrict dst, const char *restrict src);
+char *strcat(char *restrict dst, const char *restrict src);
+char *strncat(char *restrict dst, const char *restrict src, size_t n);
+char *strstr(const char *hay, const char *needle);
 
 #endif

@@ -1,0 +1,25 @@
+# A test interface for IPC: payloads, capability transfer both ways, and a
+# server that leaves in the middle of a call. Only test systems use it.
+@0xb7e2c4a1f9d03856;
+
+using C = import "c.capnp";
+$C.namespace("capos");
+
+const ipcTestInterface :UInt64 = 0xc43d8e2a7b195f60;
+
+interface IpcTest @0xc43d8e2a7b195f60 {
+  echo @0 (data :Data) -> (data :Data);
+  # Keeps the capability sent with the call; returns how many it holds.
+  hold @1 (cap :Capability) -> (held :UInt32);
+  # A copy of the server's console, or (move) its last held capability.
+  give @2 (move :Bool) -> (cap :Capability);
+  # How many held capabilities still answer a call, and the status the
+  # kernel gave the server's previous RETURN.
+  check @3 () -> (live :UInt32, lastReturn :Int32);
+  # Releases every held capability.
+  drop @4 () -> (dropped :UInt32);
+  # The caller's session reference, as the kernel reported it.
+  whoami @5 () -> (session :Data, epoch :UInt64);
+  # The server exits without answering.
+  quit @6 () -> ();
+}

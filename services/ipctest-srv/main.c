@@ -1,0 +1,175 @@
+/*
+ * ipctest-srv: the server side of the IPC tests (schema/ipctest.capnp),
+ * serving the "ipctest" export. It echoes payloads, keeps and hands back
+ * capabilities, reports the caller's session, and on `quit` exits in the
+ * middle of a call.
+ */
+#include <string.h>
+
+#include "ipctest.capnp.h"
+#include "rt.h"
+
+#define MAX_HELD	300
+
+static capos_cap_t held[MAX_HELD];
+static uint32_t nheld;
+
+static int
+do_echo(void *ctx, struct rt_request *rq)
+{
+	struct capos_IpcTest_echo_Params_r p = { rq->params };
+	struct capos_IpcTest_echo_Results_b r;
+	struct capnp_data d;
+
+	(void)ctx;
+	if (capos_IpcTest_echo_Params_get_data(&p, &d) != 0)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed data");
+	if (capos_IpcTest_echo_Results_init_root(&rq->reply, &r) != 0 ||
+	    capos_IpcTest_echo_Results_set_data(&r, d.ptr, d.len) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+do_hold(void *ctx, struct rt_request *rq)
+{
+	struct capos_IpcTest_hold_Params_r p = { rq->params };
+	struct capos_IpcTest_hold_Results_b r;
+	uint32_t idx;
+
+	(void)ctx;
+	if (capos_IpcTest_hold_Params_get_cap(&p, &idx) != 0 ||
+	    idx >= rq->hdr->ncaps || nheld == MAX_HELD)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "no capability sent, or no room");
+	held[nheld++] = rq->caps[idx].cap;
+	if (capos_IpcTest_hold_Results_init_root(&rq->reply, &r) != 0)
+		return -1;
+	capos_IpcTest_hold_Results_set_held(&r, nheld);
+	return 0;
+}
+
+static int
+do_give(void *ctx, struct rt_request *rq)
+{
+	struct capos_IpcTest_give_Params_r p = { rq->params };
+	struct capos_IpcTest_give_Results_b r;
+	bool move = capos_IpcTest_give_Params_get_move(&p);
+	int i;
+
+	(void)ctx;
+	if (move && nheld == 0)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "nothing held to move");
+	i = move ? rt_reply_cap(rq, held[nheld - 1], CAPOS_XFER_MOVE) :
+	    rt_reply_cap(rq, rt_cap("console", capos_Console_INTERFACE_ID),
+	    CAPOS_XFER_COPY);
+	if (i < 0 || capos_IpcTest_give_Results_init_root(&rq->reply, &r) != 0)
+		return -1;
+	capos_IpcTest_give_Results_set_cap(&r, (uint32_t)i);
+	return 0;
+}
+
+/* A held capability answers if a call on it reaches its object. */
+static bool
+answers(capos_cap_t cap)
+{
+	static uint8_t buf[256] __attribute__((aligned(8)));
+	struct rt_result res;
+
+	return rt_call(cap, capos_Console_INTERFACE_ID,
+	    capos_Console_write_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
+	    &res) == 0;
+}
+
+static int
+do_check(void *ctx, struct rt_request *rq)
+{
+	struct capos_IpcTest_check_Results_b r;
+	uint32_t live = 0;
+
+	(void)ctx;
+	/* A moved-out capability whose delivery failed is back: keep it. */
+	for (uint32_t i = 0; i < nheld; i++)
+		live += answers(held[i]);
+	if (capos_IpcTest_check_Results_init_root(&rq->reply, &r) != 0)
+		return -1;
+	capos_IpcTest_check_Results_set_live(&r, live);
+	capos_IpcTest_check_Results_set_lastReturn(&r, rt_last_return());
+	return 0;
+}
+
+static int
+do_drop(void *ctx, struct rt_request *rq)
+{
+	struct capos_IpcTest_drop_Results_b r;
+	struct capos_sqe e;
+	struct capos_cqe c;
+	uint32_t n = 0;
+
+	(void)ctx;
+	for (uint32_t i = 0; i < nheld; i++) {
+		memset(&e, 0, sizeof(e));
+		e.opcode = CAPOS_OP_RELEASE;
+		e.cap = held[i];
+		e.user_data = rt_next_tag();
+		if (rt_submit(&e) == 0 && rt_wait(e.user_data, &c) == 0 &&
+		    c.status == 0)
+			n++;
+	}
+	nheld = 0;
+	if (capos_IpcTest_drop_Results_init_root(&rq->reply, &r) != 0)
+		return -1;
+	capos_IpcTest_drop_Results_set_dropped(&r, n);
+	return 0;
+}
+
+static int
+do_whoami(void *ctx, struct rt_request *rq)
+{
+	struct capos_IpcTest_whoami_Results_b r;
+
+	(void)ctx;
+	if (capos_IpcTest_whoami_Results_init_root(&rq->reply, &r) != 0 ||
+	    capos_IpcTest_whoami_Results_set_session(&r, rq->hdr->session,
+	    sizeof(rq->hdr->session)) != 0)
+		return -1;
+	capos_IpcTest_whoami_Results_set_epoch(&r, rq->hdr->epoch);
+	return 0;
+}
+
+static int
+do_quit(void *ctx, struct rt_request *rq)
+{
+	(void)ctx;
+	(void)rq;
+	rt_printf("[ipctest-srv] leaving in the middle of a call\n");
+	rt_flush();
+	sys_exit(0);
+}
+
+static const struct rt_method methods[] = {
+	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_echo_ORDINAL, do_echo },
+	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_hold_ORDINAL, do_hold },
+	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_give_ORDINAL, do_give },
+	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_check_ORDINAL, do_check },
+	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_drop_ORDINAL, do_drop },
+	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_whoami_ORDINAL,
+	    do_whoami },
+	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_quit_ORDINAL, do_quit },
+};
+
+int
+main(void)
+{
+	capos_cap_t ep = rt_cap("ipctest", capos_Endpoint_INTERFACE_ID);
+	int rc;
+
+	if (ep == CAPOS_CAP_NULL) {
+		rt_printf("ipctest-srv: no \"ipctest\" endpoint\n");
+		return 1;
+	}
+	rc = rt_serve(ep, methods, sizeof(methods) / sizeof(methods[0]), NULL);
+	return rc == CAPOS_EPEER ? 0 : 1;
+}
