@@ -22,4 +22,12 @@ interface IpcTest @0xc43d8e2a7b195f60 {
   whoami @5 () -> (session :Data, epoch :UInt64);
   # The server exits without answering.
   quit @6 () -> ();
+  # The server keeps this call unanswered until the next `flush`.
+  later @7 () -> ();
+  # Answers the call kept by `later`; returns the status the kernel gave
+  # that RETURN, or 1 when no call was kept.
+  flush @8 () -> (status :Int32);
+  # The server answers this call twice; `check` then shows what the
+  # kernel said to the second RETURN.
+  twice @9 () -> ();
 }

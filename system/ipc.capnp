@@ -1,5 +1,6 @@
 # The IPC test system: an IPC test server used by three clients at once,
-# and a second server that leaves in the middle of a call.
+# and a second server that a client leaves a call with before dying, and
+# that leaves in the middle of a call itself.
 @0xe8a4c2f0b6d91357;
 
 using Capos = import "../schema/capos.capnp";
@@ -24,6 +25,12 @@ const manifest :Capos.SystemManifest = (
                     (service = "ipc-srv", export = "ipctest"))),
                  (name = "ipcquit", source = (serviceExport =
                     (service = "ipc-quit", export = "ipctest"))) ] ),
+    ( name = "dier",
+      binary = "ipctest",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "ipc", source = (serviceExport =
+                    (service = "ipc-quit", export = "ipctest"))) ],
+      args = ["die"] ),
     ( name = "echo-a",
       binary = "ipctest",
       grants = [ (name = "console", source = (kernel = console)),

@@ -130,6 +130,8 @@ struct rt_request {
 	uint16_t nreply_caps;
 	int exc_type;
 	const char *exc_reason;
+	/* Set by a handler that will answer later with rt_return_empty. */
+	bool deferred;
 };
 
 typedef int (*rt_method_fn)(void *ctx, struct rt_request *rq);
@@ -144,6 +146,8 @@ int rt_serve(capos_cap_t owner, const struct rt_method *table, size_t n,
     void *ctx);
 int rt_reply_exception(struct rt_request *rq,
     enum capos_CapException_Type type, const char *reason);
+/* Answers call_id with an empty result; returns the RETURN's status. */
+int rt_return_empty(capos_cap_t owner, uint64_t call_id);
 /* The completion status of the previous answer (>= 0: delivered). */
 int rt_last_return(void);
 /* Adds a capability to the answer; returns its index or -1. */

@@ -112,6 +112,31 @@ answer(capos_cap_t owner, struct rt_request *rq)
 }
 
 int
+rt_return_empty(capos_cap_t owner, uint64_t call_id)
+{
+	static uint8_t empty[16] __attribute__((aligned(8)));
+	struct capnp_builder b;
+	struct capnp_sb root;
+	struct capos_sqe e;
+	struct capos_cqe c;
+	int rc;
+
+	if (capnp_builder_init(&b, empty, sizeof(empty)) != 0 ||
+	    capnp_init_root(&b, 0, 0, &root) != 0)
+		return CAPOS_E2BIG;
+	memset(&e, 0, sizeof(e));
+	e.opcode = CAPOS_OP_RETURN;
+	e.cap = owner;
+	e.user_data = rt_next_tag();
+	e.call_id = call_id;
+	e.params = (uint64_t)(uintptr_t)empty;
+	e.params_len = (uint32_t)capnp_builder_finish(&b);
+	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, &c)) != 0)
+		return rc;
+	return c.status;
+}
+
+int
 rt_serve(capos_cap_t owner, const struct rt_method *table, size_t n,
     void *ctx)
 {
@@ -148,6 +173,7 @@ rt_serve(capos_cap_t owner, const struct rt_method *table, size_t n,
 		else if (m->fn(ctx, &rq) != 0 && rq.exc_type < 0)
 			rt_reply_exception(&rq, capos_CapException_Type_failed,
 			    "the method failed");
-		last_return = answer(owner, &rq);
+		if (!rq.deferred)
+			last_return = answer(owner, &rq);
 	}
 }

@@ -13,6 +13,8 @@
 
 static capos_cap_t held[MAX_HELD];
 static uint32_t nheld;
+static capos_cap_t owner;
+static uint64_t kept_call;
 
 static int
 do_echo(void *ctx, struct rt_request *rq)
@@ -149,6 +151,43 @@ do_quit(void *ctx, struct rt_request *rq)
 	sys_exit(0);
 }
 
+static int
+do_later(void *ctx, struct rt_request *rq)
+{
+	(void)ctx;
+	if (kept_call != 0)
+		return rt_reply_exception(rq, capos_CapException_Type_overloaded,
+		    "a call is already kept");
+	kept_call = rq->hdr->call_id;
+	rq->deferred = true;
+	return 0;
+}
+
+static int
+do_flush(void *ctx, struct rt_request *rq)
+{
+	struct capos_IpcTest_flush_Results_b r;
+	int status = 1;
+
+	(void)ctx;
+	if (kept_call != 0) {
+		status = rt_return_empty(owner, kept_call);
+		kept_call = 0;
+	}
+	if (capos_IpcTest_flush_Results_init_root(&rq->reply, &r) != 0)
+		return -1;
+	capos_IpcTest_flush_Results_set_status(&r, status);
+	return 0;
+}
+
+static int
+do_twice(void *ctx, struct rt_request *rq)
+{
+	(void)ctx;
+	/* The first answer goes out now; rt_serve sends the second. */
+	return rt_return_empty(owner, rq->hdr->call_id) < 0 ? -1 : 0;
+}
+
 static const struct rt_method methods[] = {
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_echo_ORDINAL, do_echo },
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_hold_ORDINAL, do_hold },
@@ -158,6 +197,9 @@ static const struct rt_method methods[] = {
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_whoami_ORDINAL,
 	    do_whoami },
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_quit_ORDINAL, do_quit },
+	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_later_ORDINAL, do_later },
+	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_flush_ORDINAL, do_flush },
+	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_twice_ORDINAL, do_twice },
 };
 
 int
@@ -166,6 +208,7 @@ main(void)
 	capos_cap_t ep = rt_cap("ipctest", capos_Endpoint_INTERFACE_ID);
 	int rc;
 
+	owner = ep;
 	if (ep == CAPOS_CAP_NULL) {
 		rt_printf("ipctest-srv: no \"ipctest\" endpoint\n");
 		return 1;

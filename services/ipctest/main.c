@@ -280,6 +280,68 @@ rollbacks(capos_cap_t srv)
 	expect("server drops it", drop_all(srv), 1);
 }
 
+/* Capabilities that cannot be sent: one not held, one already in flight. */
+static void
+bad_transfers(capos_cap_t srv)
+{
+	capos_cap_t spare2 = rt_cap("spare2", capos_Console_INTERFACE_ID);
+	struct capos_IpcTest_hold_Params_b p;
+	struct capos_capdesc d1 = { spare2, CAPOS_XFER_MOVE };
+	struct capos_capdesc d2 = { spare2, CAPOS_XFER_COPY };
+	struct capnp_builder b;
+	struct capos_sqe e1, e2;
+	struct capos_cqe c1, c2;
+
+	expect("sending a capability not held", hold(srv,
+	    (rt_cap("console", 0) & 0xFFFF0000u) | 200, CAPOS_XFER_COPY),
+	    CAPOS_ETRANSFER);
+	/* Two calls in one batch: the second names the capability the first
+	 * is moving. */
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_IpcTest_hold_Params_init_root(&b, &p) != 0)
+		return;
+	capos_IpcTest_hold_Params_set_cap(&p, 0);
+	rt_prep_call(&e1, srv, capos_IpcTest_INTERFACE_ID,
+	    capos_IpcTest_hold_ORDINAL, &b, batch_results[0],
+	    sizeof(batch_results[0]), &d1, 1, 0);
+	rt_prep_call(&e2, srv, capos_IpcTest_INTERFACE_ID,
+	    capos_IpcTest_hold_ORDINAL, &b, batch_results[1],
+	    sizeof(batch_results[1]), &d2, 1, 0);
+	if (rt_submit(&e1) != 0 || rt_submit(&e2) != 0 ||
+	    rt_wait(e1.user_data, &c1) != 0 || rt_wait(e2.user_data, &c2) != 0)
+		return;
+	expect("moving a capability", c1.status >= 0, 1);
+	expect("sending it again while in flight", c2.status,
+	    CAPOS_ETRANSFER);
+	expect("moved away for good", works(spare2), 0);
+	expect("server drops the moved one", drop_all(srv), 1);
+}
+
+/* A server that answers one call twice, and answers a caller that died. */
+static void
+bad_returns(capos_cap_t srv)
+{
+	struct capos_IpcTest_flush_Results_r fr;
+	struct rt_result res;
+	uint32_t live;
+	int32_t last;
+	int status = 1;
+
+	expect("a call answered twice gets the first answer", call(srv,
+	    capos_IpcTest_twice_ORDINAL, NULL, CAPOS_CAP_NULL, 0, &res), 0);
+	check_server(srv, &live, &last);
+	expect("the second RETURN is refused", last, CAPOS_EINVAL);
+	/* The "dier" process leaves a call with the server and exits. */
+	for (int i = 0; i < 100000 && status == 1; i++) {
+		if (call(srv, capos_IpcTest_flush_ORDINAL, NULL,
+		    CAPOS_CAP_NULL, 0, &res) != 0)
+			break;
+		fr.s = res.root;
+		status = capos_IpcTest_flush_Results_get_status(&fr);
+	}
+	expect("a RETURN to a caller that died", status, CAPOS_ECANCELED);
+}
+
 /* A batch of calls larger than the endpoint's queue: the rest are refused
  * as overloaded, never dropped. */
 static void
@@ -336,6 +398,21 @@ server_leaves(capos_cap_t srv)
 	expect("later calls fail at once", rc, RT_EXCEPTION);
 }
 
+/* Leaves a call with the server and exits before it is answered. */
+static int
+leave_a_call(capos_cap_t srv)
+{
+	struct capos_sqe e;
+
+	rt_prep_call(&e, srv, capos_IpcTest_INTERFACE_ID,
+	    capos_IpcTest_later_ORDINAL, NULL, result, sizeof(result), NULL, 0,
+	    0);
+	if (rt_submit(&e) != 0)
+		return 1;
+	cap_enter(0, CAPOS_TIMEOUT_NONE);
+	sys_exit(0);
+}
+
 static int
 echo_only(capos_cap_t srv, const char *count)
 {
@@ -364,11 +441,15 @@ main(void)
 	}
 	if (mode != NULL && strcmp(mode, "echo") == 0)
 		return echo_only(srv, rt_argv(1));
+	if (mode != NULL && strcmp(mode, "die") == 0)
+		return leave_a_call(srv);
 	payloads(srv);
 	sessions(srv);
 	transfers(srv);
 	rollbacks(srv);
+	bad_transfers(srv);
 	if (quitter != CAPOS_CAP_NULL) {
+		bad_returns(quitter);
 		overflow(quitter);
 		server_leaves(quitter);
 	}
