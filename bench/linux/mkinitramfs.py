@@ -140,7 +140,7 @@ def main():
         args.modules.split(","))
 
     a = Cpio()
-    for d in ("bin", "dev", "etc", "lib", "lib/modules", "proc", "sys"):
+    for d in ("bin", "dev", "etc", "lib", "lib/modules"):
         a.directory(d)
     # The kernel opens /dev/console for init's stdin, stdout and stderr
     # before devtmpfs exists, so the node must be in the archive.

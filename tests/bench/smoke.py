@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "bench"))
 
 import guest  # noqa: E402
+import harness  # noqa: E402
 import protocol  # noqa: E402
 from rows import ROWS, UNIT_OF  # noqa: E402
 
@@ -77,6 +78,31 @@ def check_protocol():
           run.errors)
 
 
+def check_summary():
+    linux = []
+    for v in (200.0, 220.0, 210.0):
+        run = guest.Run("linux")
+        run.add_row("getppid", v, "cycles", 10)
+        linux.append(run)
+    capos = guest.Run("capos")
+    capos.add_row("nop_single", 105.0, "cycles", 10)
+    rows = {(r["capos_key"], r["linux_key"]): r
+            for r in harness.summarize({"linux": linux, "capos": [capos]})}
+    single = rows[("nop_single", "getppid")]
+    check("summary: median, range and ratio of a paired row",
+          single["linux"]["median"] == 210.0
+          and single["linux"]["min"] == 200.0
+          and single["linux"]["max"] == 220.0
+          and single["ratio"] == 0.5, single)
+    batch = rows[("nop_batch32", "getppid")]
+    check("summary: a capOS row never printed stays absent beside its "
+          "Linux figure", batch["capos"] is None and batch["ratio"] is None
+          and batch["linux"]["median"] == 210.0, batch)
+    check("summary: the table says 'not yet measured' for it",
+          harness.fmt_side(batch["capos"], "not yet measured")
+          == ("-", "not yet measured"))
+
+
 def check_run(json_path, command):
     proc = subprocess.run(command, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
@@ -118,6 +144,7 @@ def main():
     if len(args) < 4 or args[0] != "--json" or args[2] != "--":
         sys.exit(__doc__.strip().splitlines()[-1])
     check_protocol()
+    check_summary()
     check_run(args[1], args[3:])
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
