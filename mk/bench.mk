@@ -10,7 +10,10 @@
 #   CAPOS_BENCH_KERNEL  capOS kernel ELF for -kernel
 #   CAPOS_BENCH_INITRD  boot package for -initrd (may stay empty)
 #   CAPOS_BENCH_APPEND  kernel command line
-#   CAPOS_BENCH_DEPS    targets to build first (a fragment adds its image)
+#   CAPOS_BENCH_DEPS    targets to build first
+# They are left undefined here, so the command line, the environment, or a
+# fragment read after this one (with ?= and +=) can set them; they are
+# only expanded when the bench runs.
 # BENCH_ACCEL=auto|kvm|tcg, BENCH_RUNS=N and BENCH_CPU=<QEMU -cpu model>
 # override the harness's defaults.
 
@@ -19,10 +22,6 @@ BENCH_LINUX := $(BENCH_OUT)/linux
 BENCH_GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
 	-static -pthread
 
-CAPOS_BENCH_KERNEL ?=
-CAPOS_BENCH_INITRD ?=
-CAPOS_BENCH_APPEND ?=
-CAPOS_BENCH_DEPS ?=
 BENCH_ACCEL ?= auto
 BENCH_RUNS ?=
 BENCH_CPU ?=
@@ -71,13 +70,19 @@ BENCH_HARNESS = $(PYTHON) bench/harness.py \
 	--capos-append '$(CAPOS_BENCH_APPEND)' \
 	$(if $(BENCH_CPU),--cpu '$(BENCH_CPU)') --qemu $(QEMU)
 
-.PHONY: bench bench-smoke test-bench-smoke
-bench: $(BENCH_LINUX_GUEST) $(CAPOS_BENCH_DEPS) | deps
+.PHONY: bench bench-smoke test-bench-smoke bench-capos-image
+# A prerequisite list is expanded when read, before later fragments add to
+# CAPOS_BENCH_DEPS; a recipe is expanded when it runs, after all of them.
+bench-capos-image:
+	@$(if $(strip $(CAPOS_BENCH_DEPS)),$(MAKE) --no-print-directory \
+		$(CAPOS_BENCH_DEPS),:)
+
+bench: $(BENCH_LINUX_GUEST) bench-capos-image | deps
 	$(BENCH_HARNESS) --accel $(BENCH_ACCEL) \
 		$(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) \
 		--json $(BENCH_OUT)/results.json --logdir $(BENCH_OUT)/logs
 
-bench-smoke: $(BENCH_LINUX_GUEST) $(CAPOS_BENCH_DEPS) | deps
+bench-smoke: $(BENCH_LINUX_GUEST) bench-capos-image | deps
 	$(PYTHON) tests/bench/smoke.py --json $(BENCH_OUT)/smoke.json -- \
 		$(BENCH_HARNESS) --accel tcg --runs 1 --quick \
 		--json $(BENCH_OUT)/smoke.json --logdir $(BENCH_OUT)/smoke-logs
