@@ -135,8 +135,9 @@ interface BootPackage {
     }
   }
 
-  # The largest chunk readBinary returns in one call.
-  const maxChunk :UInt32 = 65536;
+  # The largest chunk readBinary returns in one call (with its framing it
+  # still fits the 64 KiB limit on a result message).
+  const maxChunk :UInt32 = 61440;
 
   manifest @0 () -> (manifest :SystemManifest);
   listBinaries @1 () -> (binaries :List(BinaryInfo));

@@ -36,8 +36,9 @@ enum capos_op {
 };
 
 /*
- * One submission: 64 bytes. Unused fields and `reserved` must be zero;
- * anything else is refused with CAPOS_EINVAL.
+ * One submission: 64 bytes. `flags` may hold only what the opcode defines
+ * and `reserved` must be zero (else CAPOS_EINVAL); fields the opcode does
+ * not use are ignored.
  */
 struct capos_sqe {
 	uint8_t opcode;

@@ -56,6 +56,9 @@ struct call {
 	 * and settles them itself later. */
 	uint32_t ncaps_in;
 	struct xcap caps_in[CAPOS_MAX_XCAPS];
+	/* Set by an object that took the sent capabilities for good; when
+	 * unset, moves roll back whatever the call's outcome. */
+	bool caps_consumed;
 	struct reply reply;
 	struct reply_to to;
 };

@@ -21,8 +21,10 @@ static uint8_t params_buf[CAPOS_MAX_PARAMS] __attribute__((aligned(8)));
 static uint8_t result_buf[CAPOS_MAX_RESULT] __attribute__((aligned(8)));
 static uint8_t pending_buf[CAPOS_MAX_RESULT] __attribute__((aligned(8)));
 
-/* A params message may make the reader visit at most this many words. */
+/* A params message may make the reader visit at most this many words, and
+ * nest at most this deep: kernel stacks are small, and deep copies recurse. */
 #define PARAMS_TRAVERSAL_WORDS	(4 * CAPOS_MAX_PARAMS / 8)
+#define KERNEL_MSG_NESTING	16
 
 void
 reply_init(struct reply *r, uint8_t *buf, size_t len)
@@ -56,6 +58,7 @@ call_params(struct call *c, struct capnp_msg *m, struct capnp_struct *root)
 	if ((err = capnp_msg_init(m, c->params, c->params_len)) != CAPNP_OK)
 		return err;
 	m->budget = PARAMS_TRAVERSAL_WORDS;
+	m->nesting = KERNEL_MSG_NESTING;
 	return capnp_msg_root(m, root);
 }
 
@@ -124,7 +127,7 @@ caps_deliver(struct process *p, uint64_t uva, uint16_t room,
 		d[i].cap = captable_insert(&p->caps, objs[i], ifaces[i], 0);
 		d[i].mode = 0;
 	}
-	if (copy_to_user(p->pml4, uva, d, n * sizeof(d[0])) != 0) {
+	if (copy_to_user(p->as.pml4, uva, d, n * sizeof(d[0])) != 0) {
 		/* Take them back out: the ids never reached the receiver. */
 		for (i = 0; i < n; i++)
 			captable_remove(&p->caps, d[i].cap);
@@ -202,8 +205,9 @@ reply_send(const struct reply_to *to, struct reply *r)
 	msg = reply_message(r, &len, &cqe);
 	if (len > to->result_len) {
 		cqe.status = CAPOS_ERESULT;
+		cqe.flags = 0;
 		cqe.aux = len;
-	} else if (copy_to_user(t->proc->pml4, to->result, msg, len) != 0) {
+	} else if (copy_to_user(t->proc->as.pml4, to->result, msg, len) != 0) {
 		cqe.status = CAPOS_EFAULT;
 	} else if ((n = caps_deliver(t->proc, to->caps, to->ncaps_out,
 	    r->caps, r->caps_iface, r->ncaps)) < 0) {
@@ -240,7 +244,7 @@ take_sent(struct process *p, const struct capos_sqe *e, struct xcap *out)
 
 	if (e->ncaps_in == 0)
 		return 0;
-	if (copy_from_user(p->pml4, d, e->caps, e->ncaps_in * sizeof(*d)) != 0)
+	if (copy_from_user(p->as.pml4, d, e->caps, e->ncaps_in * sizeof(*d)) != 0)
 		return CAPOS_EFAULT;
 	return xcaps_take(&p->caps, d, e->ncaps_in, out);
 }
@@ -267,7 +271,7 @@ do_call(struct thread *t, const struct capos_sqe *e)
 	c.meta = s->meta;
 	c.params = params_buf;
 	c.params_len = e->params_len;
-	if (copy_from_user(t->proc->pml4, params_buf, e->params,
+	if (copy_from_user(t->proc->as.pml4, params_buf, e->params,
 	    e->params_len) != 0)
 		return CAPOS_EFAULT;
 	obj = kobj_ref(s->obj);
@@ -283,7 +287,7 @@ do_call(struct thread *t, const struct capos_sqe *e)
 	reply_init(&c.reply, result_buf, sizeof(result_buf));
 	rc = obj->ops->call(obj, &c);
 	xcaps_settle(&t->proc->caps, c.caps_in, c.ncaps_in,
-	    c.reply.exc_type < 0);
+	    c.caps_consumed && c.reply.exc_type < 0);
 	kobj_unref(obj);
 	if (rc == CALL_PENDING) {
 		t->ring.cq_owed++;
@@ -305,7 +309,7 @@ do_return(struct thread *t, const struct capos_sqe *e)
 		return CAPOS_EBADCAP;
 	if (!endpoint_is_owner(s->obj))
 		return CAPOS_EIFACE;
-	if (copy_from_user(t->proc->pml4, params_buf, e->params,
+	if (copy_from_user(t->proc->as.pml4, params_buf, e->params,
 	    e->params_len) != 0)
 		return CAPOS_EFAULT;
 	if ((rc = take_sent(t->proc, e, sent)) != 0)
@@ -404,10 +408,6 @@ process_ring(struct thread *t)
 		}
 		ring_sq_take(r, &e);
 		execute(t, &e);
-		/* A call may have ended this process (a fault elsewhere
-		 * cannot, but a kill of oneself through a handle can). */
-		if (t->proc->status.kind != EXIT_RUNNING)
-			break;
 	}
 	return 0;
 }
@@ -419,6 +419,8 @@ cap_enter(uint32_t min_complete, uint64_t timeout_ns)
 	uint64_t deadline = 0;
 	int used, rc;
 
+	/* Processes that died without running (a failed spawn) go now. */
+	threads_reap();
 	if ((rc = process_ring(t)) < 0)
 		return rc;
 	if (min_complete > CAPOS_CQ_ENTRIES)

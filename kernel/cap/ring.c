@@ -107,6 +107,9 @@ ring_sqe_check(const struct capos_sqe *e)
 			return CAPOS_E2BIG;
 		if (e->ncaps_in > CAPOS_MAX_XCAPS)
 			return CAPOS_E2BIG;
+		/* An exception carries no capabilities. */
+		if (e->flags == CAPOS_SQE_EXCEPTION && e->ncaps_in != 0)
+			return CAPOS_EINVAL;
 		return 0;
 	default:
 		return CAPOS_EBADOP;

@@ -4,51 +4,82 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "arch/x86_64/cpu.h"
 #include "capos/abi.h"
 #include "kernel.h"
 #include "mm/aspace.h"
 #include "mm/mem.h"
 #include "mm/pmm.h"
 
-uint64_t
-aspace_create(void)
-{
-	uint64_t pa = frame_alloc();
-	uint64_t *pml4, *kernel;
+#define LEVEL_SPAN(l)	(1ull << (12 + 9 * (l)))	/* bytes an entry at
+							   level l maps */
+#define INDEX(va, l)	(((va) >> (12 + 9 * (l))) & 511)
 
-	if (pa == 0)
+static uint64_t *
+table_at(uint64_t e)
+{
+	return phys_to_virt(e & PTE_ADDR);
+}
+
+/* A zeroed frame charged to as, or 0. */
+static uint64_t
+charged_frame(struct aspace *as)
+{
+	uint64_t pa;
+
+	if (as->frames >= as->limit || (pa = frame_alloc()) == 0)
 		return 0;
-	pml4 = phys_to_virt(pa);
-	kernel = phys_to_virt(vmm_kernel_pml4());
-	memset(pml4, 0, 256 * sizeof(uint64_t));
-	memcpy(pml4 + 256, kernel + 256, 256 * sizeof(uint64_t));
+	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	as->frames++;
 	return pa;
 }
 
-/* Frees the tables below `table` at `level` (4 = PML4) and owned frames. */
 static void
-free_level(uint64_t *table, int level, int limit)
+uncharged_free(struct aspace *as, uint64_t pa)
+{
+	frame_free(pa);
+	as->frames--;
+}
+
+int
+aspace_init(struct aspace *as, uint64_t frame_limit)
+{
+	uint64_t *pml4, *kernel;
+
+	as->frames = 0;
+	as->limit = frame_limit;
+	if ((as->pml4 = charged_frame(as)) == 0)
+		return -1;
+	pml4 = phys_to_virt(as->pml4);
+	kernel = phys_to_virt(vmm_kernel_pml4());
+	memcpy(pml4 + 256, kernel + 256, 256 * sizeof(uint64_t));
+	return 0;
+}
+
+/* Frees the tables below a table at `level` (3 = PML4) and owned frames. */
+static void
+free_level(struct aspace *as, uint64_t *table, int level, int limit)
 {
 	for (int i = 0; i < limit; i++) {
 		uint64_t e = table[i];
 
 		if (!(e & PTE_P))
 			continue;
-		if (level == 1) {
+		if (level == 0) {
 			if (e & PTE_OWNED)
-				frame_free(e & PTE_ADDR);
+				uncharged_free(as, e & PTE_ADDR);
 			continue;
 		}
-		free_level(phys_to_virt(e & PTE_ADDR), level - 1, 512);
-		frame_free(e & PTE_ADDR);
+		free_level(as, table_at(e), level - 1, 512);
+		uncharged_free(as, e & PTE_ADDR);
 	}
 }
 
 void
-aspace_destroy(uint64_t pml4)
+aspace_destroy(struct aspace *as)
 {
-	free_level(phys_to_virt(pml4), 4, 256);
-	frame_free(pml4);
+	free_level(as, phys_to_virt(as->pml4), 3, 256);
+	uncharged_free(as, as->pml4);
 }
 
 uint64_t *
@@ -58,14 +89,35 @@ aspace_pte(uint64_t pml4, uint64_t va)
 
 	if (va >= USER_TOP)
 		return NULL;
-	for (int shift = 39; shift > 12; shift -= 9) {
-		uint64_t e = table[(va >> shift) & 511];
+	for (int l = 3; l > 0; l--) {
+		uint64_t e = table[INDEX(va, l)];
 
 		if (!(e & PTE_P) || (e & PTE_PS))
 			return NULL;
-		table = phys_to_virt(e & PTE_ADDR);
+		table = table_at(e);
 	}
-	return &table[(va >> 12) & 511];
+	return &table[INDEX(va, 0)];
+}
+
+/* The leaf PTE slot for va, creating (and charging) tables; or NULL. */
+static uint64_t *
+walk_create(struct aspace *as, uint64_t va)
+{
+	uint64_t *table = phys_to_virt(as->pml4);
+
+	for (int l = 3; l > 0; l--) {
+		uint64_t *e = &table[INDEX(va, l)];
+
+		if (!(*e & PTE_P)) {
+			uint64_t pa = charged_frame(as);
+
+			if (pa == 0)
+				return NULL;
+			*e = pa | PTE_P | PTE_W | PTE_U;
+		}
+		table = table_at(*e);
+	}
+	return &table[INDEX(va, 0)];
 }
 
 static bool
@@ -75,76 +127,125 @@ user_range_ok(uint64_t va, uint64_t len)
 	    va < USER_TOP && len <= USER_TOP - va;
 }
 
+/* Without NX support the bit is reserved: it must never reach a PTE. */
+static uint64_t
+leaf_flags(uint64_t flags)
+{
+	return vmm_nx_supported() ? flags : flags & ~PTE_NX;
+}
+
 int
-aspace_map_anon(uint64_t pml4, uint64_t va, uint64_t len, uint64_t flags)
+aspace_map_anon(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
 {
 	if (!user_range_ok(va, len))
 		return -1;
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		uint64_t pa = frame_alloc();
+		uint64_t *pte = walk_create(as, va + off);
+		uint64_t pa;
 
-		if (pa == 0) {
-			aspace_unmap(pml4, va, off);
+		if (pte != NULL && (*pte & PTE_P)) {
+			/* Callers map only free ranges; refuse, never leak. */
+			aspace_unmap(as, va, off, NULL);
 			return -1;
 		}
-		memset(phys_to_virt(pa), 0, PAGE_SIZE);
-		if (vmm_map_page(pml4, va + off, pa,
-		    flags | PTE_U | PTE_OWNED) != 0) {
-			frame_free(pa);
-			aspace_unmap(pml4, va, off);
+		if (pte == NULL || (pa = charged_frame(as)) == 0) {
+			/* Also prunes tables made for the failed page. */
+			aspace_unmap(as, va, off + PAGE_SIZE, NULL);
 			return -1;
 		}
+		*pte = pa | leaf_flags(flags) | PTE_P | PTE_U | PTE_OWNED;
 	}
 	return 0;
 }
 
 int
-aspace_map_frame(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags)
+aspace_map_frame(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
 {
-	if (!user_range_ok(va, PAGE_SIZE))
+	uint64_t *pte;
+
+	if (!user_range_ok(va, PAGE_SIZE) || (pte = walk_create(as, va)) == NULL)
 		return -1;
-	return vmm_map_page(pml4, va, pa, flags | PTE_U);
+	*pte = (pa & PTE_ADDR) | leaf_flags(flags & ~(PTE_OWNED |
+	    PTE_TAG_MASK)) | PTE_P | PTE_U;
+	invlpg(va);
+	return 0;
 }
 
-uint64_t
-aspace_unmap(uint64_t pml4, uint64_t va, uint64_t len)
+static bool
+table_empty(const uint64_t *t)
 {
-	uint64_t n = 0;
+	for (int i = 0; i < 512; i++)
+		if (t[i] != 0)
+			return false;
+	return true;
+}
 
-	if (len == 0 || !user_range_ok(va, len))
-		return 0;
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		uint64_t *pte = aspace_pte(pml4, va + off);
+/*
+ * Unmaps leaves in [va, end) under the table at `level` whose entry covers
+ * `base`, freeing tables that become empty. Skips absent subtrees whole.
+ */
+static uint64_t
+unmap_level(struct aspace *as, uint64_t *table, int level, uint64_t base,
+    uint64_t va, uint64_t end, uint64_t *per_tag)
+{
+	uint64_t n = 0, span = LEVEL_SPAN(level);
 
-		if (pte == NULL || !(*pte & PTE_P))
+	for (uint64_t i = INDEX(va, level); i < 512; i++) {
+		uint64_t lo = base + i * span, e = table[i];
+
+		if (lo >= end)
+			break;
+		if (!(e & PTE_P))
 			continue;
-		if (*pte & PTE_OWNED)
-			frame_free(*pte & PTE_ADDR);
-		*pte = 0;
-		__asm__ volatile("invlpg (%0)" : : "r"(va + off) : "memory");
-		n++;
+		if (level == 0) {
+			if (e & PTE_OWNED)
+				uncharged_free(as, e & PTE_ADDR);
+			if (per_tag != NULL)
+				per_tag[(e & PTE_TAG_MASK) >> PTE_TAG_SHIFT]++;
+			table[i] = 0;
+			invlpg(lo);
+			n++;
+			continue;
+		}
+		n += unmap_level(as, table_at(e), level - 1, lo,
+		    va > lo ? va : lo, end, per_tag);
+		if (table_empty(table_at(e))) {
+			uncharged_free(as, e & PTE_ADDR);
+			table[i] = 0;
+		}
 	}
 	return n;
 }
 
-int
-aspace_protect(uint64_t pml4, uint64_t va, uint64_t len, uint64_t flags)
+uint64_t
+aspace_unmap(struct aspace *as, uint64_t va, uint64_t len,
+    uint64_t per_tag[ASPACE_TAGS])
 {
-	const uint64_t keep = PTE_ADDR | PTE_OWNED | PTE_P | PTE_U;
+	if (len == 0 || !user_range_ok(va, len))
+		return 0;
+	return unmap_level(as, phys_to_virt(as->pml4), 3, 0, va, va + len,
+	    per_tag);
+}
+
+int
+aspace_protect(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
+{
+	const uint64_t keep = PTE_ADDR | PTE_OWNED | PTE_TAG_MASK | PTE_P |
+	    PTE_U;
 
 	if (!user_range_ok(va, len))
 		return -1;
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		uint64_t *pte = aspace_pte(pml4, va + off);
-
-		if (pte == NULL || !(*pte & PTE_P))
+	/* Check first, so a range with a hole changes nothing; a hole is
+	 * found at its first page, so this is bounded by what is mapped. */
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE)
+		if (aspace_pte(as->pml4, va + off) == NULL ||
+		    !(*aspace_pte(as->pml4, va + off) & PTE_P))
 			return -1;
-	}
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		uint64_t *pte = aspace_pte(pml4, va + off);
+		uint64_t *pte = aspace_pte(as->pml4, va + off);
 
-		*pte = (*pte & keep) | (flags & ~keep);
-		__asm__ volatile("invlpg (%0)" : : "r"(va + off) : "memory");
+		*pte = (*pte & keep) | (leaf_flags(flags) & ~keep);
+		invlpg(va + off);
 	}
 	return 0;
 }

@@ -1,7 +1,10 @@
 /*
  * User address spaces: a PML4 whose upper half is the kernel's, and user
- * pages in the lower half. Frames the address space owns are marked in a
- * PTE bit the hardware ignores, so tearing it down frees exactly those.
+ * pages in the lower half. Every frame an address space takes, for pages or
+ * for page tables, is counted against its frame limit, so a process cannot
+ * exhaust the kernel's memory through mappings. Frames it owns are marked
+ * in a PTE bit the hardware ignores, so tearing it down frees exactly those;
+ * two more such bits carry a tag naming who was charged for a page.
  */
 #ifndef CAPOS_ASPACE_H
 #define CAPOS_ASPACE_H
@@ -12,19 +15,42 @@
 
 #define USER_TOP	0x0000800000000000ull
 #define PTE_OWNED	(1ull << 9)	/* frame belongs to this address space */
+#define PTE_TAG_SHIFT	10		/* bits 10-11: charge tag, 0 = none */
+#define PTE_TAG(t)	((uint64_t)(t) << PTE_TAG_SHIFT)
+#define PTE_TAG_MASK	PTE_TAG(3)
+#define ASPACE_TAGS	4
 
-/* Returns the physical address of a new PML4, or 0. */
-uint64_t aspace_create(void);
-void aspace_destroy(uint64_t pml4);
+struct aspace {
+	uint64_t pml4;		/* physical address of the PML4 */
+	uint64_t frames;	/* frames charged: pages and tables */
+	uint64_t limit;
+};
 
-/* Maps fresh zeroed frames over [va, va + len); 0 or -1 (no memory). */
-int aspace_map_anon(uint64_t pml4, uint64_t va, uint64_t len, uint64_t flags);
+/* Returns 0, or -1 when no frame is left for the PML4. */
+int aspace_init(struct aspace *as, uint64_t frame_limit);
+void aspace_destroy(struct aspace *as);
+
+/*
+ * Maps fresh zeroed frames over [va, va + len) with `flags` (which may
+ * carry a PTE_TAG). Returns 0, or -1 with nothing mapped when memory or
+ * the frame limit runs out.
+ */
+int aspace_map_anon(struct aspace *as, uint64_t va, uint64_t len,
+    uint64_t flags);
 /* Maps an existing frame the address space does not own. */
-int aspace_map_frame(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
-/* Unmaps [va, va + len), freeing owned frames. Returns pages unmapped. */
-uint64_t aspace_unmap(uint64_t pml4, uint64_t va, uint64_t len);
-/* Changes the flags of mapped pages; -1 if any page is unmapped. */
-int aspace_protect(uint64_t pml4, uint64_t va, uint64_t len, uint64_t flags);
+int aspace_map_frame(struct aspace *as, uint64_t va, uint64_t pa,
+    uint64_t flags);
+/*
+ * Unmaps [va, va + len), freeing owned frames and emptied page tables, in
+ * time proportional to what is mapped rather than to len. Adds the pages
+ * unmapped under each tag to per_tag (may be NULL); returns the total.
+ */
+uint64_t aspace_unmap(struct aspace *as, uint64_t va, uint64_t len,
+    uint64_t per_tag[ASPACE_TAGS]);
+/* Changes the flags of mapped pages; -1 (nothing changed) if any page in
+ * the range is unmapped. The tag and ownership bits are kept. */
+int aspace_protect(struct aspace *as, uint64_t va, uint64_t len,
+    uint64_t flags);
 
 /* The leaf PTE for va, or NULL. */
 uint64_t *aspace_pte(uint64_t pml4, uint64_t va);

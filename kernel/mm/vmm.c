@@ -35,6 +35,12 @@ virt_to_phys(const void *va)
 	return v - direct_base;
 }
 
+bool
+vmm_nx_supported(void)
+{
+	return nx_bit != 0;
+}
+
 uint64_t
 vmm_kernel_pml4(void)
 {
@@ -166,6 +172,17 @@ vmm_init(const struct bootinfo *bi)
 
 	write_cr3(kernel_pml4);
 	direct_base = DIRECT_MAP_BASE;
+}
+
+void
+vmm_unmap_kernel_page(uint64_t va)
+{
+	uint64_t *pt = walk(kernel_pml4, va, 1, false);
+
+	if (pt != NULL) {
+		pt[(va >> 12) & 511] = 0;
+		invlpg(va);
+	}
 }
 
 void *

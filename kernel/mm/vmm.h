@@ -8,6 +8,7 @@
 #ifndef CAPOS_VMM_H
 #define CAPOS_VMM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "boot/bootinfo.h"
@@ -36,5 +37,8 @@ int vmm_map_page(uint64_t pml4_pa, uint64_t va, uint64_t pa, uint64_t flags);
 void *vmm_map_mmio(uint64_t pa, uint64_t len);
 
 uint64_t vmm_kernel_pml4(void);
+bool vmm_nx_supported(void);
+/* Unmaps one kernel page (from the kernel tables, shared by all spaces). */
+void vmm_unmap_kernel_page(uint64_t va);
 
 #endif

@@ -13,6 +13,7 @@
 #define MAX_BINARIES	64
 /* Reading a whole package visits each word about once. */
 #define PKG_BUDGET_FACTOR	2
+#define PKG_NESTING		16
 
 struct bootpkg {
 	struct kobj obj;
@@ -27,6 +28,8 @@ open_image(const struct bootpkg *pkg, struct capnp_msg *m,
 	if (capnp_msg_init(m, pkg->image, pkg->len) != CAPNP_OK)
 		return -1;
 	m->budget = (uint64_t)pkg->len / 8 * PKG_BUDGET_FACTOR + 64;
+	/* Deep copies of the manifest recurse once per level. */
+	m->nesting = PKG_NESTING;
 	return capos_BootPackage_Image_read_root(m, img) == CAPNP_OK ? 0 : -1;
 }
 

@@ -6,6 +6,9 @@
 #include "kernel.h"
 #include "obj/objects.h"
 
+/* The serial port is polled with interrupts off: bound each write. */
+#define CONSOLE_MAX_WRITE	4096
+
 static int
 console_call(struct kobj *obj, struct call *c)
 {
@@ -22,6 +25,9 @@ console_call(struct kobj *obj, struct call *c)
 	    capos_Console_write_Params_get_bytes(&p, &bytes) != 0)
 		return call_exception(c, capos_CapException_Type_failed,
 		    "malformed Console.write params");
+	if (bytes.len > CONSOLE_MAX_WRITE)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "Console.write takes at most 4096 bytes");
 	serial_write((const char *)bytes.ptr, bytes.len);
 	if (capos_Console_write_Results_init_root(call_result(c), &res) != 0)
 		return call_exception(c, capos_CapException_Type_failed,

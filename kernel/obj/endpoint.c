@@ -145,8 +145,8 @@ deliver(struct endpoint *ep, struct ep_call *ec, const struct reply_to *rt)
 	h.params_len = ec->params_len;
 	memcpy(h.session, ec->session, sizeof(h.session));
 	h.epoch = ec->epoch;
-	if (copy_to_user(t->proc->pml4, rt->result, &h, sizeof(h)) != 0 ||
-	    copy_to_user(t->proc->pml4, rt->result + sizeof(h), ec->params,
+	if (copy_to_user(t->proc->as.pml4, rt->result, &h, sizeof(h)) != 0 ||
+	    copy_to_user(t->proc->as.pml4, rt->result + sizeof(h), ec->params,
 	    ec->params_len) != 0) {
 		reply_status(rt, CAPOS_EFAULT, 0);
 		return KEEP_CALL;
@@ -179,9 +179,23 @@ fail_recvs(struct endpoint *ep, int32_t status)
 	ep->nrecvs = 0;
 }
 
-/* Matches queued calls with waiting RECVs while both exist. */
+static void pump_locked(struct endpoint *ep);
+
+/*
+ * Matches queued calls with waiting RECVs while both exist. Settling a
+ * call can release the last client facet, which re-enters pump: the
+ * extra reference keeps ep alive meanwhile.
+ */
 static void
 pump(struct endpoint *ep)
+{
+	ep->refs++;
+	pump_locked(ep);
+	ep_unref(ep);
+}
+
+static void
+pump_locked(struct endpoint *ep)
 {
 	if (ep->queue == NULL && ep->nclients == 0) {
 		fail_recvs(ep, CAPOS_EPEER);
@@ -228,6 +242,15 @@ client_call(struct kobj *obj, struct call *c)
 	if (ep->nqueued == EP_MAX_QUEUED)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "the service's call queue is full");
+	/*
+	 * An owner facet waiting in its own endpoint's queue would keep the
+	 * endpoint open forever once its holder dies: refuse it.
+	 */
+	for (uint32_t i = 0; i < c->ncaps_in; i++)
+		if (c->caps_in[i].obj->ops == &owner_ops &&
+		    ((struct facet *)c->caps_in[i].obj)->ep == ep)
+			return call_exception(c, capos_CapException_Type_failed,
+			    "an endpoint's owner cannot be sent through itself");
 	if ((ec = kzalloc(sizeof(*ec))) == NULL ||
 	    (c->params_len != 0 &&
 	    (ec->params = kmalloc(c->params_len)) == NULL)) {
@@ -262,7 +285,13 @@ int
 endpoint_recv(struct kobj *owner, const struct reply_to *to)
 {
 	struct endpoint *ep = ((struct facet *)owner)->ep;
+	uint32_t n = 0;
 
+	/* RECVs of threads that have exited hold no promise: drop them. */
+	for (uint32_t i = 0; i < ep->nrecvs; i++)
+		if (thread_get(ep->recvs[i].thread) != NULL)
+			ep->recvs[n++] = ep->recvs[i];
+	ep->nrecvs = n;
 	if (ep->nrecvs == EP_MAX_RECVS)
 		return CAPOS_EBUSY;
 	ep->recvs[ep->nrecvs] = *to;
@@ -322,6 +351,7 @@ close_endpoint(struct endpoint *ep)
 {
 	struct ep_call *ec;
 
+	ep->refs++;
 	ep->closed = true;
 	while ((ec = ep->queue) != NULL) {
 		ep->queue = ec->next;
@@ -337,6 +367,7 @@ close_endpoint(struct endpoint *ep)
 	}
 	ep->nactive = 0;
 	fail_recvs(ep, CAPOS_ECANCELED);
+	ep_unref(ep);
 }
 
 static int

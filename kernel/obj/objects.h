@@ -17,6 +17,8 @@ struct kobj *console_create(void);
 struct kobj *entropy_create(void);
 /* A VirtualMemory capability with a quota of `quota` bytes. */
 struct kobj *vm_create(uint64_t quota);
+/* Refunds every VirtualMemory capability charged for p's pages. */
+void vm_process_stopped(struct process *p);
 
 /*
  * The boot package: checks the image (untrusted bytes) and keeps it. On

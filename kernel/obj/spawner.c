@@ -11,6 +11,8 @@
 #include "proc/elf.h"
 
 #define ARGS_MAX	2048
+/* A SpawnResult holding a handle, with its framing, fits in this. */
+#define SPAWN_RESULT_MIN	64
 
 struct spawner {
 	struct kobj obj;
@@ -103,10 +105,19 @@ spawn(struct spawner *sp, struct call *c)
 	const char *why;
 	const uint8_t *elf;
 	size_t elf_len;
+	struct exit_status killed = { .kind = EXIT_KILLED };
 	struct process *child;
-	struct kobj *h;
+	struct kobj *h = NULL;
 	int nargs, err, hi;
 
+	/*
+	 * Everything that could fail after the child starts is checked first:
+	 * the caller must have room for the handle it gets back.
+	 */
+	if (c->to.ncaps_out < 1 || captable_room(&c->proc->caps) < 1 ||
+	    c->to.result_len < SPAWN_RESULT_MIN)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "no room for the process handle in the result");
 	if (call_params(c, &m, &p.s) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_get_binary(&p, &bin) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_get_grants(&p, &grants) != 0 ||
@@ -139,7 +150,10 @@ spawn(struct spawner *sp, struct call *c)
 	memcpy(sb.name, name.str, name.len < CAPOS_CAPNAME_MAX - 1 ? name.len :
 	    CAPOS_CAPNAME_MAX - 1);
 
-	if ((child = process_create(sb.name)) == NULL) {
+	if ((child = process_create(sb.name)) == NULL ||
+	    (h = process_handle_create(child)) == NULL) {
+		if (child != NULL)
+			process_kill(child, killed);
 		capos_ProcessSpawner_SpawnResult_set_noMemory(&res);
 		return CALL_DONE;
 	}
@@ -148,9 +162,10 @@ spawn(struct spawner *sp, struct call *c)
 		    kobj_ref(c->caps_in[idx[i]].obj), sb.caps[i].interface_id, 0);
 	err = process_start(child, elf, elf_len, &sb, argbuf, (size_t)nargs);
 	if (err != 0) {
-		struct exit_status st = { .kind = EXIT_KILLED };
-
-		process_kill(child, st);
+		/* The child never ran: its references go with it, and the
+		 * sent capabilities stay the caller's. */
+		process_kill(child, killed);
+		kobj_unref(h);
 		if (err == PROC_ENOMEM) {
 			capos_ProcessSpawner_SpawnResult_set_noMemory(&res);
 			return CALL_DONE;
@@ -160,13 +175,9 @@ spawn(struct spawner *sp, struct call *c)
 		return call_exception(c, capos_CapException_Type_failed,
 		    "binary is not a loadable program");
 	}
-	if ((h = process_handle_create(child)) == NULL ||
-	    (hi = reply_add_cap(&c->reply, h,
-	    capos_ProcessHandle_INTERFACE_ID)) < 0) {
-		kobj_unref(h);
-		return call_exception(c, capos_CapException_Type_failed,
-		    "no room for the process handle");
-	}
+	/* The caller was checked to have room for the handle. */
+	hi = reply_add_cap(&c->reply, h, capos_ProcessHandle_INTERFACE_ID);
+	c->caps_consumed = true;
 	capos_ProcessSpawner_SpawnResult_set_handle(&res, (uint32_t)hi);
 	return CALL_DONE;
 }

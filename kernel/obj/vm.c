@@ -4,6 +4,10 @@
  * the capability's quota. The image, stack, rings and start block lie
  * outside the window, so this capability cannot touch them. Writable and
  * executable at once is refused.
+ *
+ * Each mapped page carries a tag naming the capability charged for it (a
+ * process may use up to three), so unmapping through any capability, or
+ * the process ending, refunds exactly the capability that paid.
  */
 #include "cap/call.h"
 #include "kernel.h"
@@ -51,11 +55,53 @@ prot_flags(const struct capos_Protection_r *p, uint64_t *flags)
 	return !(w && x);
 }
 
+/* The charge slot of vm in p, taking a free one if needed; -1 if none. */
+static int
+charge_slot(struct process *p, struct vm *vm)
+{
+	int free_slot = -1;
+
+	for (int i = 0; i < ASPACE_TAGS - 1; i++) {
+		if (p->charges[i].vm == &vm->obj)
+			return i;
+		if (p->charges[i].vm == NULL && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot >= 0)
+		p->charges[free_slot].vm = kobj_ref(&vm->obj);
+	return free_slot;
+}
+
+static void
+refund(struct process *p, int slot, uint64_t bytes)
+{
+	struct vm_charge *ch = &p->charges[slot];
+	struct vm *vm = (struct vm *)ch->vm;
+
+	if (vm == NULL)
+		return;
+	bytes = bytes > ch->bytes ? ch->bytes : bytes;
+	ch->bytes -= bytes;
+	vm->used = bytes > vm->used ? 0 : vm->used - bytes;
+	if (ch->bytes == 0) {
+		ch->vm = NULL;
+		kobj_unref(&vm->obj);
+	}
+}
+
+void
+vm_process_stopped(struct process *p)
+{
+	for (int i = 0; i < ASPACE_TAGS - 1; i++)
+		refund(p, i, p->charges[i].bytes);
+}
+
 static enum vm_outcome
 do_map(struct vm *vm, struct process *p, uint64_t *addr, uint64_t size,
     const struct capos_Protection_r *prot)
 {
 	uint64_t flags;
+	int slot;
 
 	if (!prot_flags(prot, &flags))
 		return VM_DENIED;
@@ -71,11 +117,17 @@ do_map(struct vm *vm, struct process *p, uint64_t *addr, uint64_t size,
 			return VM_NOMEM;
 		p->heap_next = *addr + size + PAGE_SIZE;
 	}
-	if (!in_window(*addr, size) || !range_free(p->pml4, *addr, size))
+	if (!in_window(*addr, size) || !range_free(p->as.pml4, *addr, size))
 		return VM_INVALID;
-	if (aspace_map_anon(p->pml4, *addr, size, flags) != 0)
+	if ((slot = charge_slot(p, vm)) < 0)
+		return VM_DENIED;
+	if (aspace_map_anon(&p->as, *addr, size,
+	    flags | PTE_TAG(slot + 1)) != 0) {
+		refund(p, slot, 0);
 		return VM_NOMEM;
+	}
 	vm->used += size;
+	p->charges[slot].bytes += size;
 	return VM_OK;
 }
 
@@ -143,17 +195,18 @@ vm_result(struct call *c, enum vm_outcome o)
 }
 
 static int
-vm_unmap(struct vm *vm, struct call *c, const struct capnp_struct *root)
+vm_unmap(struct call *c, const struct capnp_struct *root)
 {
 	struct capos_VirtualMemory_unmap_Params_r p = { *root };
 	uint64_t addr = capos_VirtualMemory_unmap_Params_get_addr(&p);
 	uint64_t size = capos_VirtualMemory_unmap_Params_get_size(&p);
-	uint64_t bytes;
+	uint64_t per_tag[ASPACE_TAGS] = { 0 };
 
 	if (!in_window(addr, size))
 		return vm_result(c, VM_INVALID);
-	bytes = aspace_unmap(c->proc->pml4, addr, size) * PAGE_SIZE;
-	vm->used = bytes > vm->used ? 0 : vm->used - bytes;
+	aspace_unmap(&c->proc->as, addr, size, per_tag);
+	for (int t = 1; t < ASPACE_TAGS; t++)
+		refund(c->proc, t - 1, per_tag[t] * PAGE_SIZE);
 	return vm_result(c, VM_OK);
 }
 
@@ -172,7 +225,7 @@ vm_protect(struct call *c, const struct capnp_struct *root)
 	if (!prot_flags(&prot, &flags))
 		return vm_result(c, VM_DENIED);
 	if (!in_window(addr, size) ||
-	    aspace_protect(c->proc->pml4, addr, size, flags) != 0)
+	    aspace_protect(&c->proc->as, addr, size, flags) != 0)
 		return vm_result(c, VM_INVALID);
 	return vm_result(c, VM_OK);
 }
@@ -192,7 +245,7 @@ vm_call(struct kobj *obj, struct call *c)
 	case capos_VirtualMemory_map_ORDINAL:
 		return vm_map(vm, c, &root);
 	case capos_VirtualMemory_unmap_ORDINAL:
-		return vm_unmap(vm, c, &root);
+		return vm_unmap(c, &root);
 	case capos_VirtualMemory_protect_ORDINAL:
 		return vm_protect(c, &root);
 	case capos_VirtualMemory_quota_ORDINAL:

@@ -16,13 +16,20 @@
 
 #include "cap/captable.h"
 #include "cap/ring.h"
+#include "mm/aspace.h"
 #include "capos/abi.h"
 
 #define MAX_THREADS		256
 #define MAX_PROCS		256
 #define KSTACK_SIZE		16384
+/* Kernel stacks live here, one slot per thread-table entry, each with an
+ * unmapped guard page below it: an overflow faults instead of corrupting. */
+#define KSTACK_REGION		0xFFFFFE8000000000ull
 #define PROC_CAP_SLOTS		256
 #define PROC_NAME_MAX		32
+/* Frames one process may hold in pages and page tables: a kernel safety
+ * net under the VirtualMemory quotas, which are the real budget. */
+#define PROC_FRAME_LIMIT	(128u << 20 >> 12)
 
 enum thread_state {
 	T_FREE = 0,
@@ -54,6 +61,7 @@ struct process;
 struct thread {
 	uint64_t ksp;			/* saved kernel stack pointer */
 	uint8_t *kstack;		/* base of KSTACK_SIZE bytes */
+	uint64_t kstack_pa;		/* its frames, contiguous */
 	struct process *proc;
 	enum thread_state state;
 	enum wait_reason wait;
@@ -77,18 +85,27 @@ struct exit_status {
 	uint64_t fault_ip;
 };
 
+/* What one VirtualMemory capability has been charged for pages mapped in a
+ * process; the slot number is the PTE tag on those pages. */
+struct vm_charge {
+	struct kobj *vm;	/* a reference, while bytes != 0 */
+	uint64_t bytes;
+};
+
 struct process {
 	uint32_t pid;
 	uint32_t index, gen;		/* slot in the process table */
 	char name[PROC_NAME_MAX];
-	uint64_t pml4;			/* physical address of its PML4 */
+	struct aspace as;		/* its address space */
 	struct captable caps;
 	struct cap_slot slots[PROC_CAP_SLOTS];
 	struct thread *threads;
 	uint32_t nthreads;
 	struct exit_status status;
 	struct kobj *handle;		/* the ProcessHandle object, if any */
+	struct process *dead_next;	/* awaiting reaping */
 	uint64_t heap_next;		/* next free address for VM maps */
+	struct vm_charge charges[ASPACE_TAGS - 1];	/* tags 1..3 */
 	uint8_t session[16];		/* immutable caller identity for IPC */
 	uint64_t epoch;
 };

@@ -32,8 +32,7 @@ static struct process *proc_table[MAX_PROCS];
 static uint32_t proc_gen[MAX_PROCS];
 static struct thread *thread_table[MAX_THREADS];
 static uint32_t thread_gen[MAX_THREADS];
-static struct process *dead_procs[64];
-static uint32_t ndead_procs;
+static struct process *dead_procs;	/* linked through dead_next */
 static uint32_t next_pid = 1;
 
 struct proc_ref
@@ -89,7 +88,8 @@ thread_get(struct thread_ref r)
 	if (r.index >= MAX_THREADS)
 		return NULL;
 	t = thread_table[r.index];
-	if (t == NULL || t->gen != r.gen || t->state == T_DEAD)
+	if (t == NULL || t->gen != r.gen || t->state == T_DEAD ||
+	    t->proc->status.kind != EXIT_RUNNING)
 		return NULL;
 	return t;
 }
@@ -137,15 +137,50 @@ ring_setup(struct process *p, struct thread *t, uint32_t n)
 		return -1;
 	memset(phys_to_virt(pa), 0, CAPOS_RING_SIZE);
 	for (uint64_t i = 0; i < RING_PAGES; i++) {
-		if (aspace_map_frame(p->pml4, uva + i * PAGE_SIZE,
+		if (aspace_map_frame(&p->as, uva + i * PAGE_SIZE,
 		    pa + i * PAGE_SIZE, PTE_W | PTE_NX) != 0) {
-			aspace_unmap(p->pml4, uva, i * PAGE_SIZE);
+			aspace_unmap(&p->as, uva, i * PAGE_SIZE, NULL);
 			frames_free(pa, RING_PAGES);
 			return -1;
 		}
 	}
 	ring_init(&t->ring, phys_to_virt(pa), uva, pa);
 	return 0;
+}
+
+/* Maps a kernel stack for thread slot `slot`; 0 or -1. */
+static int
+kstack_alloc(struct thread *t, uint32_t slot)
+{
+	uint64_t va = KSTACK_REGION + (uint64_t)slot * (KSTACK_SIZE +
+	    PAGE_SIZE) + PAGE_SIZE;
+	uint64_t pa = frames_alloc_contig(KSTACK_SIZE / PAGE_SIZE);
+
+	if (pa == 0)
+		return -1;
+	for (uint64_t off = 0; off < KSTACK_SIZE; off += PAGE_SIZE) {
+		if (vmm_map_page(vmm_kernel_pml4(), va + off, pa + off,
+		    PTE_W | PTE_NX) != 0) {
+			for (uint64_t o = 0; o < off; o += PAGE_SIZE)
+				vmm_unmap_kernel_page(va + o);
+			frames_free(pa, KSTACK_SIZE / PAGE_SIZE);
+			return -1;
+		}
+	}
+	t->kstack = (uint8_t *)va;
+	t->kstack_pa = pa;
+	return 0;
+}
+
+static void
+kstack_free(struct thread *t)
+{
+	if (t->kstack == NULL)
+		return;
+	for (uint64_t off = 0; off < KSTACK_SIZE; off += PAGE_SIZE)
+		vmm_unmap_kernel_page((uint64_t)t->kstack + off);
+	frames_free(t->kstack_pa, KSTACK_SIZE / PAGE_SIZE);
+	t->kstack = NULL;
 }
 
 struct thread *
@@ -156,9 +191,12 @@ thread_create(struct process *p, uint64_t rip, uint64_t rsp, uint64_t arg)
 
 	if (slot < 0 || (t = kzalloc(sizeof(*t))) == NULL)
 		return NULL;
-	t->kstack = kmalloc(KSTACK_SIZE);
-	if (t->kstack == NULL || ring_setup(p, t, p->nthreads) != 0) {
-		kfree(t->kstack);
+	if (kstack_alloc(t, (uint32_t)slot) != 0) {
+		kfree(t);
+		return NULL;
+	}
+	if (ring_setup(p, t, p->nthreads) != 0) {
+		kstack_free(t);
 		kfree(t);
 		return NULL;
 	}
@@ -189,8 +227,7 @@ process_create(const char *name)
 			slot = i;
 	if (slot < 0 || (p = kzalloc(sizeof(*p))) == NULL)
 		return NULL;
-	p->pml4 = aspace_create();
-	if (p->pml4 == 0) {
+	if (aspace_init(&p->as, PROC_FRAME_LIMIT) != 0) {
 		kfree(p);
 		return NULL;
 	}
@@ -215,14 +252,14 @@ load_segments(struct process *p, const uint8_t *elf,
 		const struct elf_segment *s = &img->segs[i];
 		uint64_t flags = PTE_W | PTE_NX;
 
-		if (aspace_map_anon(p->pml4, s->vaddr, s->memsz, flags) != 0)
+		if (aspace_map_anon(&p->as, s->vaddr, s->memsz, flags) != 0)
 			return -1;
-		if (copy_to_user(p->pml4, s->vaddr + s->pad, elf + s->file_off,
+		if (copy_to_user(p->as.pml4, s->vaddr + s->pad, elf + s->file_off,
 		    s->filesz) != 0)
 			return -1;
 		flags = ((s->flags & ELF_SEG_W) ? PTE_W : 0) |
 		    ((s->flags & ELF_SEG_X) ? 0 : PTE_NX);
-		if (aspace_protect(p->pml4, s->vaddr, s->memsz, flags) != 0)
+		if (aspace_protect(&p->as, s->vaddr, s->memsz, flags) != 0)
 			return -1;
 	}
 	return 0;
@@ -243,9 +280,9 @@ process_start(struct process *p, const uint8_t *elf, size_t len,
 	if (err != ELF_OK)
 		return err;
 	if (load_segments(p, elf, &img) != 0 ||
-	    aspace_map_anon(p->pml4, stack_lo, USER_STACK_SIZE,
+	    aspace_map_anon(&p->as, stack_lo, USER_STACK_SIZE,
 	    PTE_W | PTE_NX) != 0 ||
-	    aspace_map_anon(p->pml4, CAPOS_USER_START_BLOCK, PAGE_SIZE,
+	    aspace_map_anon(&p->as, CAPOS_USER_START_BLOCK, PAGE_SIZE,
 	    PTE_W | PTE_NX) != 0)
 		return PROC_ENOMEM;
 	if (args_len > PAGE_SIZE - sizeof(sb))
@@ -258,11 +295,11 @@ process_start(struct process *p, const uint8_t *elf, size_t len,
 	sb.ring = t->ring.user_addr;
 	sb.args = args_len != 0 ? CAPOS_USER_START_BLOCK + sizeof(sb) : 0;
 	sb.args_len = (uint32_t)args_len;
-	if (copy_to_user(p->pml4, CAPOS_USER_START_BLOCK, &sb,
+	if (copy_to_user(p->as.pml4, CAPOS_USER_START_BLOCK, &sb,
 	    sizeof(sb)) != 0 ||
-	    copy_to_user(p->pml4, CAPOS_USER_START_BLOCK + sizeof(sb), args,
+	    copy_to_user(p->as.pml4, CAPOS_USER_START_BLOCK + sizeof(sb), args,
 	    args_len) != 0 ||
-	    aspace_protect(p->pml4, CAPOS_USER_START_BLOCK, PAGE_SIZE,
+	    aspace_protect(&p->as, CAPOS_USER_START_BLOCK, PAGE_SIZE,
 	    PTE_NX) != 0)
 		return PROC_ENOMEM;
 	sched_add(t);
@@ -292,11 +329,11 @@ process_stop(struct process *p, struct exit_status st)
 	/* Releasing capabilities may wake other processes; none is us. */
 	captable_foreach(&p->caps, release_cap, NULL);
 	captable_init(&p->caps, p->slots, PROC_CAP_SLOTS, 0);
+	vm_process_stopped(p);
 	process_handle_exited(p);
 	kernel_process_stopped(p);
-	if (ndead_procs == sizeof(dead_procs) / sizeof(dead_procs[0]))
-		panic("process: too many dead processes awaiting reaping");
-	dead_procs[ndead_procs++] = p;
+	p->dead_next = dead_procs;
+	dead_procs = p;
 }
 
 void
@@ -319,22 +356,23 @@ thread_free(struct thread *t)
 {
 	thread_table[t->index] = NULL;
 	frames_free(t->ring.phys, RING_PAGES);
-	kfree(t->kstack);
+	kstack_free(t);
 	kfree(t);
 }
 
 void
 threads_reap(void)
 {
-	while (ndead_procs > 0) {
-		struct process *p = dead_procs[--ndead_procs];
+	while (dead_procs != NULL) {
+		struct process *p = dead_procs;
 		struct thread *t = p->threads, *next;
 
+		dead_procs = p->dead_next;
 		for (; t != NULL; t = next) {
 			next = t->proc_next;
 			thread_free(t);
 		}
-		aspace_destroy(p->pml4);
+		aspace_destroy(&p->as);
 		proc_table[p->index] = NULL;
 		kfree(p);
 	}

@@ -85,8 +85,8 @@ switch_to(struct thread *next)
 	next->state = T_RUNNING;
 	if (next->proc != NULL) {
 		cpu_set_kernel_stack((uint64_t)next->kstack + KSTACK_SIZE);
-		if (prev->proc == NULL || prev->proc->pml4 != next->proc->pml4)
-			write_cr3(next->proc->pml4);
+		if (prev->proc == NULL || prev->proc->as.pml4 != next->proc->as.pml4)
+			write_cr3(next->proc->as.pml4);
 		__asm__ volatile("fxrstor64 %0" : : "m"(next->fpu));
 		wrmsr(MSR_FS_BASE, next->fs_base);
 	} else {

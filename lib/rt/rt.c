@@ -6,7 +6,8 @@
 #include "fmt/fmt.h"
 #include "rt.h"
 
-#define PARKED_MAX	32
+/* Room for a full CQ, so draining never stalls on unclaimed entries. */
+#define PARKED_MAX	CAPOS_CQ_ENTRIES
 
 static const struct capos_start *start;
 static struct capos_ring_header *ring;

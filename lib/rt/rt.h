@@ -132,6 +132,7 @@ struct rt_request {
 	const char *exc_reason;
 	/* Set by a handler that will answer later with rt_return_empty. */
 	bool deferred;
+	uint32_t kept;		/* received capabilities the handler keeps */
 };
 
 typedef int (*rt_method_fn)(void *ctx, struct rt_request *rq);
@@ -148,6 +149,12 @@ int rt_reply_exception(struct rt_request *rq,
     enum capos_CapException_Type type, const char *reason);
 /* Answers call_id with an empty result; returns the RETURN's status. */
 int rt_return_empty(capos_cap_t owner, uint64_t call_id);
+/*
+ * Keeps received capability idx beyond the call and returns its id (or
+ * CAPOS_CAP_NULL). Capabilities a handler does not keep are released once
+ * the call is answered.
+ */
+capos_cap_t rt_keep_cap(struct rt_request *rq, uint32_t idx);
 /* The completion status of the previous answer (>= 0: delivered). */
 int rt_last_return(void);
 /* Adds a capability to the answer; returns its index or -1. */

@@ -40,6 +40,34 @@ rt_reply_cap(struct rt_request *rq, capos_cap_t cap, uint32_t mode)
 	return rq->nreply_caps++;
 }
 
+capos_cap_t
+rt_keep_cap(struct rt_request *rq, uint32_t idx)
+{
+	if (idx >= rq->hdr->ncaps || idx >= CAPOS_MAX_XCAPS)
+		return CAPOS_CAP_NULL;
+	rq->kept |= 1u << idx;
+	return rq->caps[idx].cap;
+}
+
+/* Releases the call's capabilities that no handler kept or sent on. */
+static void
+release_unkept(struct rt_request *rq)
+{
+	struct capos_sqe e;
+	struct capos_cqe c;
+
+	for (uint32_t i = 0; i < rq->hdr->ncaps && i < CAPOS_MAX_XCAPS; i++) {
+		if (rq->kept & (1u << i))
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.opcode = CAPOS_OP_RELEASE;
+		e.cap = rq->caps[i].cap;
+		e.user_data = rt_next_tag();
+		if (rt_submit(&e) == 0)
+			(void)rt_wait(e.user_data, &c);
+	}
+}
+
 /* Takes the next call; 0, or a negative status (CAPOS_EPEER: no clients). */
 static int
 receive(capos_cap_t owner, struct rt_request *rq)
@@ -175,5 +203,7 @@ rt_serve(capos_cap_t owner, const struct rt_method *table, size_t n,
 			    "the method failed");
 		if (!rq.deferred)
 			last_return = answer(owner, &rq);
+		if (rc == 0)
+			release_unkept(&rq);
 	}
 }

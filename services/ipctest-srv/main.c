@@ -45,7 +45,7 @@ do_hold(void *ctx, struct rt_request *rq)
 	    idx >= rq->hdr->ncaps || nheld == MAX_HELD)
 		return rt_reply_exception(rq, capos_CapException_Type_failed,
 		    "no capability sent, or no room");
-	held[nheld++] = rq->caps[idx].cap;
+	held[nheld++] = rt_keep_cap(rq, idx);
 	if (capos_IpcTest_hold_Results_init_root(&rq->reply, &r) != 0)
 		return -1;
 	capos_IpcTest_hold_Results_set_held(&r, nheld);

@@ -88,11 +88,48 @@ refusals(void)
 	    4096, 4096), RT_VM_INVALID);
 }
 
+/*
+ * Sparse mappings must not leave page tables behind: each step would strand
+ * a table, and this many would pass the process's frame limit.
+ */
+static void
+sparse(void)
+{
+	uint64_t a;
+	int bad = 0;
+
+	for (uint64_t i = 0; i < 40000; i++) {
+		uint64_t at = CAPOS_USER_HEAP_BASE + (1ull << 39) + i * (2ull << 20);
+
+		if (rt_vm_map(at, 4096, RT_PROT_READ | RT_PROT_WRITE, &a) != 0 ||
+		    a != at || rt_vm_unmap(at, 4096) != 0) {
+			bad++;
+			break;
+		}
+	}
+	expect("40000 sparse map/unmap steps", bad, 0);
+}
+
+/* Unmapping the whole window takes time for what is mapped, not for the
+ * window's 16 TiB. */
+static void
+whole_window(void)
+{
+	uint64_t a;
+
+	expect("map before the big unmap", rt_vm_map(0, 4096, RT_PROT_READ,
+	    &a), 0);
+	expect("unmap the whole window", rt_vm_unmap(CAPOS_USER_HEAP_BASE,
+	    CAPOS_USER_HEAP_END - CAPOS_USER_HEAP_BASE), 0);
+}
+
 int
 main(void)
 {
 	heap();
 	refusals();
+	sparse();
+	whole_window();
 	rt_printf("memtest: %d checks, %d failed\n", checks, failed);
 	if (failed != 0)
 		return 1;

@@ -116,14 +116,65 @@ bad_entries(capos_cap_t con)
 	    capos_CapException_Type_failed);
 }
 
+/* A system call with the nested-task flag set must not upset the kernel's
+ * return to user mode. */
+static void
+nt_flag(void)
+{
+	int64_t rc;
+
+	__asm__ volatile(
+	    "pushfq\n\t"
+	    "orq $0x4000, (%%rsp)\n\t"
+	    "popfq\n\t"
+	    "xorl %%edi, %%edi\n\t"
+	    "xorl %%esi, %%esi\n\t"
+	    "movl $0, %%eax\n\t"
+	    "syscall"
+	    : "=a"(rc) : : "rcx", "r11", "rdi", "rsi", "memory", "cc");
+	expect("cap_enter with RFLAGS.NT set", rc >= 0, 1);
+}
+
+/* Writes past the console's per-call bound fail cleanly. */
+static void
+oversized_write(capos_cap_t con)
+{
+	static uint8_t big[8192];
+	struct capos_Console_write_Params_b p;
+	struct capnp_builder b;
+	struct capos_cqe c;
+	struct capos_sqe e;
+	static uint8_t bigparams[8400] __attribute__((aligned(8)));
+
+	memset(big, 'x', sizeof(big));
+	if (capnp_builder_init(&b, bigparams, sizeof(bigparams)) != 0 ||
+	    capos_Console_write_Params_init_root(&b, &p) != 0 ||
+	    capos_Console_write_Params_set_bytes(&p, big, sizeof(big)) != 0)
+		return;
+	rt_prep_call(&e, con, capos_Console_INTERFACE_ID,
+	    capos_Console_write_ORDINAL, &b, result, sizeof(result), NULL, 0,
+	    0);
+	expect("8 KiB console write", run(&e, &c) >= 0, 1);
+	expect("is refused with an exception", c.flags & CAPOS_CQE_EXCEPTION,
+	    CAPOS_CQE_EXCEPTION);
+}
+
 static void
 bad_ids(capos_cap_t con)
 {
 	capos_cap_t con2 = rt_cap("console2", capos_Console_INTERFACE_ID);
+	struct capos_capdesc move = { con2, CAPOS_XFER_MOVE };
 	struct capos_sqe e;
 
 	console_call(&e, con2);
 	expect("second console works", run(&e, NULL) >= 0, 1);
+	/* An object that takes no capabilities leaves a move undone. */
+	console_call(&e, con);
+	e.caps = (uint64_t)(uintptr_t)&move;
+	e.ncaps_in = 1;
+	expect("a move the object ignores", run(&e, NULL) >= 0, 1);
+	console_call(&e, con2);
+	expect("is rolled back", run(&e, NULL) >= 0, 1);
 	memset(&e, 0, sizeof(e));
 	e.opcode = CAPOS_OP_RELEASE;
 	e.cap = con2;
@@ -201,6 +252,8 @@ main(void)
 		return 1;
 	}
 	bad_entries(con);
+	nt_flag();
+	oversized_write(con);
 	bad_ids(con);
 	bad_indices();
 	/* Finally an ordinary call through the runtime. */

@@ -74,7 +74,7 @@ def isolation_system_contains_hostile_and_faulting_services():
     expect_line(run, "[proof] init ok services=6")
     # Each proof line is printed by the service after its own checks.
     expect_line(run, "[proof] ring-hostile ok checks=")
-    expect_line(run, "ringtest: 28 checks, 0 failed")
+    expect_line(run, "ringtest: 33 checks, 0 failed")
     expect_line(run, "[proof] no-ambient-authority ok attempts=516")
     # Faulting processes are killed and reported; the kernel goes on.
     expect_line(run, "process 4 (crash-null) faulted: vector 14")

@@ -109,7 +109,7 @@ TEST(capnp_gen_abi_call_messages)
 	CHECK(capos_Console_INTERFACE_ID != 0);
 	CHECK_EQ(capos_ParkSpace_wake_ORDINAL, 1);
 	CHECK_EQ(capos_Timer_notify_ORDINAL, 2);
-	CHECK_EQ(capos_BootPackage_maxChunk, 65536);
+	CHECK_EQ(capos_BootPackage_maxChunk, 61440);
 
 	CHECK_EQ(capnp_builder_init(&b, buf, sizeof(buf)), 0);
 	CHECK_EQ(capos_ProcessSpawner_spawn_Params_init_root(&b, &pb), 0);

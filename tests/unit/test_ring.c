@@ -133,6 +133,17 @@ TEST(ring_sqe_checks)
 	e.params_len = CAPOS_MAX_PARAMS + 1;
 	CHECK_EQ(ring_sqe_check(&e), CAPOS_E2BIG);
 	e.params_len = 0;
+	e.opcode = CAPOS_OP_RETURN;
+	e.flags = CAPOS_SQE_EXCEPTION;
+	CHECK_EQ(ring_sqe_check(&e), 0);
+	e.ncaps_in = 1;			/* exceptions carry no capabilities */
+	CHECK_EQ(ring_sqe_check(&e), CAPOS_EINVAL);
+	e.flags = 0;
+	CHECK_EQ(ring_sqe_check(&e), 0);
+	e.opcode = CAPOS_OP_CALL;
+	e.flags = CAPOS_SQE_EXCEPTION;	/* only RETURN defines it */
+	CHECK_EQ(ring_sqe_check(&e), CAPOS_EINVAL);
+	e.flags = 0;
 	e.ncaps_in = CAPOS_MAX_XCAPS + 1;
 	CHECK_EQ(ring_sqe_check(&e), CAPOS_E2BIG);
 	e.ncaps_in = 0;

@@ -16,7 +16,12 @@
 #define RFLAGS_TF	(1u << 8)
 #define RFLAGS_IF	(1u << 9)
 #define RFLAGS_DF	(1u << 10)
+#define RFLAGS_IOPL	(3u << 12)
+#define RFLAGS_NT	(1u << 14)
 #define RFLAGS_AC	(1u << 18)
+#define CR4_UMIP	(1u << 11)
+#define CR4_SMEP	(1u << 20)
+#define CR4_SMAP	(1u << 21)
 
 struct percpu cpu0;
 
@@ -26,13 +31,16 @@ void
 cpu_init_user(void)
 {
 	uint64_t cr0, cr4;
+	uint32_t r[4];
 
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	/* SYSRET loads CS = STAR[63:48] + 16 and SS = STAR[63:48] + 8. */
 	wrmsr(MSR_STAR, ((uint64_t)(SEL_UDATA - 8 - 3) << 48) |
 	    ((uint64_t)SEL_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-	wrmsr(MSR_FMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_AC);
+	/* NT must not survive into the kernel: IRETQ with NT set faults. */
+	wrmsr(MSR_FMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_AC |
+	    RFLAGS_IOPL | RFLAGS_NT);
 	wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
 	wrmsr(MSR_KGS_BASE, 0);
 
@@ -40,8 +48,20 @@ cpu_init_user(void)
 	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
 	cr0 = (cr0 | (1u << 1)) & ~(1ull << 2);
 	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
+	/*
+	 * The kernel reaches user memory only through the direct map, so it
+	 * can forbid itself user pages outright (SMEP, SMAP); UMIP keeps
+	 * descriptor-table addresses from user code.
+	 */
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
 	cr4 |= (1u << 9) | (1u << 10);
+	cpuid(7, 0, r);
+	if (r[1] & (1u << 7))
+		cr4 |= CR4_SMEP;
+	if (r[1] & (1u << 20))
+		cr4 |= CR4_SMAP;
+	if (r[2] & (1u << 2))
+		cr4 |= CR4_UMIP;
 	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
 }
 
