@@ -29,6 +29,13 @@ NET_FULL = (64 << 20, 200)
 NET_QUICK = (1 << 20, 10)
 
 
+def positive(text):
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return n
+
+
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--linux-kernel", required=True)
@@ -41,10 +48,11 @@ def parse_args():
     ap.add_argument("--cpu", default="",
                     help="QEMU -cpu for both guests (default: host under "
                          "KVM, max under TCG)")
-    ap.add_argument("--runs", type=int, default=0,
+    ap.add_argument("--runs", type=positive, default=5,
                     help="boots of each guest (default 5)")
-    ap.add_argument("--timeout", type=int, default=0,
-                    help="seconds one boot may take (default by accelerator)")
+    ap.add_argument("--timeout", type=positive,
+                    help="seconds one boot may take (default 300, 120 with "
+                         "--quick)")
     ap.add_argument("--quick", action="store_true",
                     help="few iterations: a check that everything works")
     ap.add_argument("--qemu", default="qemu-system-x86_64")
@@ -143,15 +151,15 @@ def print_table(summary, meta):
     print()
 
 
-def run_all(args, accel, cpu, sides, runs_each, timeout):
-    """Boot the guests alternately, runs_each times each. Stops early when
+def run_all(args, accel, cpu, sides, timeout):
+    """Boot the guests alternately, args.runs times each. Stops early when
     the first Linux boot fails: nothing after it could be compared.
     Returns (runs, why capOS was dropped or None)."""
     net_sizes = NET_QUICK if args.quick else NET_FULL
     sides = dict(sides)
     runs = {"linux": [], "capos": []}
     dropped = None
-    for i in range(1, runs_each + 1):
+    for i in range(1, args.runs + 1):
         for side, (kernel, initrd, cmdline) in list(sides.items()):
             port = guest.free_port()
             cmd = guest.qemu_command(args.qemu, accel, cpu, kernel, initrd,
@@ -159,7 +167,7 @@ def run_all(args, accel, cpu, sides, runs_each, timeout):
             log = os.path.join(args.logdir, f"{accel}-{side}-{i}.log")
             t0 = time.monotonic()
             run = guest.run_guest(side, cmd, port, net_sizes, timeout, log)
-            print(f"bench: {accel} {side} run {i}/{runs_each}: "
+            print(f"bench: {accel} {side} run {i}/{args.runs}: "
                   f"{time.monotonic() - t0:.1f} s, {len(run.rows)} rows, "
                   f"{len(run.errors)} errors (log {log})", file=sys.stderr)
             if side == "capos" and i == 1 and not run.rows.keys() - {
@@ -195,12 +203,11 @@ def main():
         sides["capos"] = (args.capos_kernel, args.capos_initrd,
                           append(args.capos_append))
 
-    def defaults(accel):
-        return (args.cpu or ("host" if accel == "kvm" else "max"),
-                args.runs or 5)
+    def default_cpu(accel):
+        return args.cpu or ("host" if accel == "kvm" else "max")
 
-    cpu, runs_each = defaults(accel)
-    runs, dropped = run_all(args, accel, cpu, sides, runs_each, timeout)
+    cpu = default_cpu(accel)
+    runs, dropped = run_all(args, accel, cpu, sides, timeout)
     fallback = None
     if args.accel == "auto" and accel == "kvm" and not runs["linux"][0].started:
         fallback = ("KVM could not run the Linux guest ("
@@ -208,14 +215,14 @@ def main():
                     + "), so both guests ran under TCG")
         print(f"bench: {fallback}", file=sys.stderr)
         accel = "tcg"
-        cpu, runs_each = defaults(accel)
-        runs, dropped = run_all(args, accel, cpu, sides, runs_each, timeout)
+        cpu = default_cpu(accel)
+        runs, dropped = run_all(args, accel, cpu, sides, timeout)
     skip = skip or dropped
 
     meta = {"date": datetime.datetime.now(datetime.timezone.utc)
             .isoformat(timespec="seconds"),
             "host": host_info(args.qemu), "accelerator": accel,
-            "comparable": accel == "kvm", "cpu": cpu, "runs": runs_each,
+            "comparable": accel == "kvm", "cpu": cpu, "runs": args.runs,
             "quick": args.quick, "kvm_fallback": fallback}
     summary = summarize(runs)
     print_table(summary, meta)
