@@ -28,6 +28,9 @@ int kvprintf(const char *fmt, va_list ap);
 void panic(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 
+/* The TSC when kmain started, for boot-time measurements. */
+extern uint64_t kernel_boot_tsc;
+
 /* 64 random bits: hardware when available (kernel/obj/entropy.c). */
 uint64_t random_u64(void);
 

@@ -117,6 +117,28 @@ run_fault_tests(void)
 }
 
 static struct process *init_proc;
+uint64_t kernel_boot_tsc;
+
+/* The kernel command line, as NUL-separated words: init's arguments. */
+static size_t
+cmdline_args(char *out, size_t max)
+{
+	size_t n = 0;
+	const char *p = bootinfo.cmdline;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		while (*p != ' ' && *p != '\0' && n + 1 < max)
+			out[n++] = *p++;
+		if (n + 1 >= max)
+			break;
+		out[n++] = '\0';
+	}
+	return n;
+}
 
 /* Adds one capability to init's table and its CapSet. */
 static void
@@ -137,6 +159,7 @@ static int
 start_init(void)
 {
 	static struct capos_start sb;
+	static char args[BOOT_CMDLINE_MAX + 1];
 	const struct boot_module *m;
 	const uint8_t *elf;
 	const char *why;
@@ -168,7 +191,8 @@ start_init(void)
 	    capos_Entropy_INTERFACE_ID);
 	grant_init(&sb, "endpointFactory", endpoint_factory_create(),
 	    capos_EndpointFactory_INTERFACE_ID);
-	if ((err = process_start(init_proc, elf, len, &sb, NULL, 0)) != 0)
+	if ((err = process_start(init_proc, elf, len, &sb, args,
+	    cmdline_args(args, sizeof(args)))) != 0)
 		panic("boot: cannot start init (error %d)", err);
 	return 0;
 }
@@ -192,6 +216,7 @@ kernel_process_stopped(struct process *p)
 void
 kmain(uint32_t proto, uint32_t info_pa)
 {
+	kernel_boot_tsc = rdtsc();
 	serial_init();
 	gdt_init();
 	idt_init();

@@ -73,3 +73,12 @@ UNIT_CFLAGS += -Iservices/init
 PKG_BINARIES_ipc := $(USER_DIR)/init $(USER_DIR)/ipctest \
 	$(USER_DIR)/ipctest-srv
 ALL_TARGETS += $(BUILD)/ipc.pkg
+PKG_BINARIES_bench := $(USER_DIR)/init $(USER_DIR)/bench \
+	$(USER_DIR)/ipctest-srv
+ALL_TARGETS += $(BUILD)/bench.pkg
+
+# make bench boots this system as the capOS guest (mk/bench.mk).
+CAPOS_BENCH_KERNEL := $(KERNEL)
+CAPOS_BENCH_INITRD := $(BUILD)/bench.pkg
+CAPOS_BENCH_APPEND := bench
+CAPOS_BENCH_DEPS += $(KERNEL) $(BUILD)/bench.pkg

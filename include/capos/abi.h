@@ -177,6 +177,8 @@ struct capos_start {
 	uint64_t args;			/* user address of the args, or 0 */
 	uint32_t args_len;
 	uint32_t reserved;
+	uint64_t tsc_hz;		/* TSC ticks per second */
+	uint64_t boot_tsc;		/* the TSC when the kernel started */
 	char name[CAPOS_CAPNAME_MAX];	/* this process's name */
 	struct capos_capset_entry caps[CAPOS_CAPSET_MAX];
 };

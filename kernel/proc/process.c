@@ -20,6 +20,7 @@
 #include "obj/objects.h"
 #include "proc/elf.h"
 #include "proc/proc.h"
+#include "arch/x86_64/timer.h"
 
 #define USER_STACK_SIZE		(64 * 1024)
 #define RING_PAGES		(CAPOS_RING_SIZE / PAGE_SIZE)
@@ -293,6 +294,8 @@ process_start(struct process *p, const uint8_t *elf, size_t len,
 		return PROC_ENOMEM;
 	sb = *start;
 	sb.ring = t->ring.user_addr;
+	sb.tsc_hz = tsc_hz();
+	sb.boot_tsc = kernel_boot_tsc;
 	sb.args = args_len != 0 ? CAPOS_USER_START_BLOCK + sizeof(sb) : 0;
 	sb.args_len = (uint32_t)args_len;
 	if (copy_to_user(p->as.pml4, CAPOS_USER_START_BLOCK, &sb,

@@ -597,6 +597,29 @@ wait_all(void)
 	}
 }
 
+/*
+ * With "bench" on the kernel command line (init's arguments), init reports
+ * when it started, for make bench (docs/benchmarks.md).
+ */
+static void
+bench_start(void)
+{
+	const struct capos_start *sb = rt_start();
+	uint64_t now = __builtin_ia32_rdtsc(), us;
+	bool bench = false;
+
+	for (int i = 0; i < rt_argc(); i++)
+		bench |= strcmp(rt_argv(i), "bench") == 0;
+	if (!bench || sb->tsc_hz == 0)
+		return;
+	us = (now - sb->boot_tsc) / (sb->tsc_hz / 1000000);
+	rt_printf("[bench] start\n");
+	rt_printf("[bench] tsc_hz=%llu\n", (unsigned long long)sb->tsc_hz);
+	rt_printf("[bench] row=boot_to_init value=%llu.%03llu unit=ms "
+	    "iters=1\n", (unsigned long long)(us / 1000),
+	    (unsigned long long)(us % 1000));
+}
+
 int
 main(void)
 {
@@ -606,6 +629,7 @@ main(void)
 	struct rt_result res;
 	int rc, started;
 
+	bench_start();
 	if (pkg == CAPOS_CAP_NULL) {
 		rt_printf("[init] no boot package capability\n");
 		return 1;

@@ -1,0 +1,248 @@
+/*
+ * bench: the capOS side of make bench (docs/benchmarks.md). Each row runs
+ * one untimed warm-up batch and 7 timed batches; the figure is the median
+ * batch's cost per operation, in TSC cycles (rdtsc after lfence), printed
+ * as a "[bench] row=" line.
+ */
+#include <string.h>
+
+#include "ipctest.capnp.h"
+#include "rt.h"
+
+#define BATCHES		7
+#define INFLIGHT	32
+
+static struct capos_ring_header *ring;
+static struct capos_sqe *sq;
+static struct capos_cqe *cq;
+static uint8_t result[512] __attribute__((aligned(8)));
+static uint8_t results[INFLIGHT][128] __attribute__((aligned(8)));
+static uint8_t params256[512] __attribute__((aligned(8)));
+static uint32_t params256_len;
+
+static uint64_t
+now(void)
+{
+	__asm__ volatile("lfence" ::: "memory");
+	return __builtin_ia32_rdtsc();
+}
+
+static void
+push(const struct capos_sqe *e)
+{
+	uint32_t t = ring->sq_tail;
+
+	sq[t % CAPOS_SQ_ENTRIES] = *e;
+	__atomic_store_n(&ring->sq_tail, t + 1, __ATOMIC_RELEASE);
+}
+
+/* Consumes every completion; returns how many, and how many failed. */
+static uint32_t
+reap(uint32_t *failed)
+{
+	uint32_t h = ring->cq_head, t, n = 0;
+
+	t = __atomic_load_n(&ring->cq_tail, __ATOMIC_ACQUIRE);
+	for (; h != t; h++, n++)
+		if (cq[h % CAPOS_CQ_ENTRIES].status < 0 ||
+		    (cq[h % CAPOS_CQ_ENTRIES].flags & CAPOS_CQE_EXCEPTION))
+			(*failed)++;
+	__atomic_store_n(&ring->cq_head, h, __ATOMIC_RELEASE);
+	return n;
+}
+
+/* Submits e and waits for its completion, one at a time. */
+static void
+one(const struct capos_sqe *e, uint32_t *failed)
+{
+	push(e);
+	cap_enter(1, CAPOS_TIMEOUT_INFINITE);
+	reap(failed);
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t
+median(uint64_t *v, int n)
+{
+	/* Insertion sort: seven values. */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && cmp(&v[j - 1], &v[j]) > 0; j--) {
+			uint64_t t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+/* Runs batch(n) once untimed and BATCHES times timed; cycles per op. */
+static uint64_t
+measure(void (*batch)(uint32_t n, uint32_t *failed), uint32_t n,
+    uint32_t *failed)
+{
+	uint64_t per[BATCHES];
+
+	batch(n, failed);
+	for (int i = 0; i < BATCHES; i++) {
+		uint64_t t0 = now();
+
+		batch(n, failed);
+		per[i] = (now() - t0) / n;
+	}
+	return median(per, BATCHES);
+}
+
+static void
+row(const char *key, uint64_t value, const char *unit, uint32_t iters,
+    uint32_t failed)
+{
+	if (failed != 0) {
+		rt_printf("[bench] error %s: %u operations failed\n", key,
+		    failed);
+		return;
+	}
+	rt_printf("[bench] row=%s value=%llu unit=%s iters=%u\n", key,
+	    (unsigned long long)value, unit, iters);
+}
+
+static struct capos_sqe call_sqe;
+
+static void
+nop_single(uint32_t n, uint32_t *failed)
+{
+	struct capos_sqe e;
+
+	memset(&e, 0, sizeof(e));
+	for (uint32_t i = 0; i < n; i++)
+		one(&e, failed);
+}
+
+static void
+nop_batch32(uint32_t n, uint32_t *failed)
+{
+	struct capos_sqe e;
+
+	memset(&e, 0, sizeof(e));
+	for (uint32_t i = 0; i < n; i += 32) {
+		for (int k = 0; k < 32; k++)
+			push(&e);
+		cap_enter(32, CAPOS_TIMEOUT_INFINITE);
+		reap(failed);
+	}
+}
+
+static void
+calls(uint32_t n, uint32_t *failed)
+{
+	for (uint32_t i = 0; i < n; i++)
+		one(&call_sqe, failed);
+}
+
+/* Keeps INFLIGHT calls outstanding until n have completed. */
+static void
+inflight(uint32_t n, uint32_t *failed)
+{
+	uint32_t sent = 0, done = 0;
+
+	while (sent < INFLIGHT && sent < n) {
+		call_sqe.result = (uint64_t)(uintptr_t)results[sent];
+		push(&call_sqe);
+		sent++;
+	}
+	while (done < n) {
+		uint32_t got;
+
+		cap_enter(1, CAPOS_TIMEOUT_INFINITE);
+		got = reap(failed);
+		done += got;
+		for (uint32_t k = 0; k < got && sent < n; k++, sent++) {
+			call_sqe.result = (uint64_t)(uintptr_t)
+			    results[sent % INFLIGHT];
+			push(&call_sqe);
+		}
+	}
+}
+
+static void
+prep_call(capos_cap_t cap, uint64_t iface, uint16_t method,
+    const uint8_t *params, uint32_t plen)
+{
+	memset(&call_sqe, 0, sizeof(call_sqe));
+	call_sqe.opcode = CAPOS_OP_CALL;
+	call_sqe.cap = cap;
+	call_sqe.interface_id = iface;
+	call_sqe.method = method;
+	call_sqe.params = (uint64_t)(uintptr_t)params;
+	call_sqe.params_len = plen;
+	call_sqe.result = (uint64_t)(uintptr_t)result;
+	call_sqe.result_len = sizeof(result);
+}
+
+int
+main(void)
+{
+	const struct capos_start *sb = rt_start();
+	capos_cap_t vm = rt_cap("virtualMemory",
+	    capos_VirtualMemory_INTERFACE_ID);
+	capos_cap_t ipc = rt_cap("ipc", capos_IpcTest_INTERFACE_ID);
+	struct capos_IpcTest_echo_Params_b p;
+	struct capnp_builder b;
+	static uint8_t data[256];
+	uint32_t failed;
+	uint64_t c;
+
+	ring = rt_ring();
+	sq = (struct capos_sqe *)((uint8_t *)ring + ring->sq_offset);
+	cq = (struct capos_cqe *)((uint8_t *)ring + ring->cq_offset);
+	rt_flush();
+
+	failed = 0;
+	row("nop_single", measure(nop_single, 2000, &failed), "cycles", 2000,
+	    failed);
+	failed = 0;
+	row("nop_batch32", measure(nop_batch32, 2048, &failed), "cycles",
+	    2048, failed);
+	if (vm != CAPOS_CAP_NULL) {
+		failed = 0;
+		prep_call(vm, capos_VirtualMemory_INTERFACE_ID,
+		    capos_VirtualMemory_quota_ORDINAL, NULL, 0);
+		row("call_kernel_object", measure(calls, 1000, &failed),
+		    "cycles", 1000, failed);
+	}
+	if (ipc != CAPOS_CAP_NULL) {
+		failed = 0;
+		prep_call(ipc, capos_IpcTest_INTERFACE_ID,
+		    capos_IpcTest_echo_ORDINAL, NULL, 0);
+		row("ipc_roundtrip_empty", measure(calls, 500, &failed),
+		    "cycles", 500, failed);
+		memset(data, 0x5a, sizeof(data));
+		if (capnp_builder_init(&b, params256, sizeof(params256)) == 0 &&
+		    capos_IpcTest_echo_Params_init_root(&b, &p) == 0 &&
+		    capos_IpcTest_echo_Params_set_data(&p, data,
+		    sizeof(data)) == 0) {
+			params256_len = (uint32_t)capnp_builder_finish(&b);
+			failed = 0;
+			prep_call(ipc, capos_IpcTest_INTERFACE_ID,
+			    capos_IpcTest_echo_ORDINAL, params256,
+			    params256_len);
+			row("ipc_roundtrip_256", measure(calls, 500, &failed),
+			    "cycles", 500, failed);
+		}
+		failed = 0;
+		prep_call(ipc, capos_IpcTest_INTERFACE_ID,
+		    capos_IpcTest_echo_ORDINAL, NULL, 0);
+		call_sqe.result_len = sizeof(results[0]);
+		c = measure(inflight, 2000, &failed);
+		row("ipc_calls_32inflight", c == 0 ? 0 : sb->tsc_hz / c,
+		    "calls/s", 2000, failed);
+	}
+	rt_printf("[bench] end\n");
+	return 0;
+}
