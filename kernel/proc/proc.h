@@ -17,6 +17,7 @@
 #include "cap/captable.h"
 #include "cap/ring.h"
 #include "mm/aspace.h"
+#include "proc/timeout.h"
 #include "capos/abi.h"
 
 #define MAX_THREADS		256
@@ -68,8 +69,7 @@ struct thread {
 	uint32_t index, gen;
 	struct thread *run_next;	/* run queue link */
 	struct thread *proc_next;	/* the process's thread list */
-	struct thread *sleep_next;	/* timed sleepers list */
-	uint64_t wake_at_ns;		/* 0 when not sleeping with a timeout */
+	struct timeout sleep;		/* armed while blocked with a deadline */
 	bool timed_out;
 	uint32_t wait_min;		/* cap_enter: completions wanted */
 	struct ring ring;
@@ -145,7 +145,9 @@ void sched_yield(void);			/* give up the CPU, stay runnable */
 /* Blocks the current thread until woken or until deadline_ns (0: none). */
 void sched_block(enum wait_reason why, uint64_t deadline_ns);
 void sched_wake(struct thread *t);
-void sched_tick(int from_user);		/* timer interrupt bookkeeping */
+/* Timer interrupt bookkeeping: preempts a user thread whose quantum is
+ * over. Returns when the running thread's quantum ends. */
+uint64_t sched_tick(int from_user);
 void sched_forget(struct thread *t);	/* off every list, for teardown */
 void sched_exit_current(void) __attribute__((noreturn));
 /* Frees exited threads and dead processes; runs on the idle thread. */

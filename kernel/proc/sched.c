@@ -7,12 +7,15 @@
  * kernel's own address space, frees what exited threads left behind, and
  * halts when nothing is runnable.
  */
+#include <stddef.h>
+
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/timer.h"
 #include "kernel.h"
 #include "mm/vmm.h"
 #include "proc/proc.h"
+#include "proc/timeout.h"
 
 #define MSR_FS_BASE	0xC0000100
 
@@ -21,7 +24,7 @@ void switch_stack(uint64_t *save_ksp, uint64_t new_ksp);
 struct thread *current;
 static struct thread idle;
 static struct thread *rq_head, *rq_tail;
-static struct thread *sleepers;
+static uint64_t quantum_end;	/* when the running thread should yield */
 
 void
 sched_init(void)
@@ -56,19 +59,6 @@ rq_pop(void)
 	return t;
 }
 
-static void
-sleepers_remove(struct thread *t)
-{
-	for (struct thread **pp = &sleepers; *pp != NULL;
-	    pp = &(*pp)->sleep_next) {
-		if (*pp == t) {
-			*pp = t->sleep_next;
-			t->sleep_next = NULL;
-			return;
-		}
-	}
-}
-
 /* Saves the outgoing thread's user state and loads the incoming one's. */
 static void
 switch_to(struct thread *next)
@@ -83,6 +73,7 @@ switch_to(struct thread *next)
 	}
 	current = next;
 	next->state = T_RUNNING;
+	quantum_end = time_ns() + QUANTUM_NS;
 	if (next->proc != NULL) {
 		cpu_set_kernel_stack((uint64_t)next->kstack + KSTACK_SIZE);
 		if (prev->proc == NULL || prev->proc->as.pml4 != next->proc->as.pml4)
@@ -122,6 +113,19 @@ sched_yield(void)
 	schedule();
 }
 
+/* A blocked thread's deadline passed. */
+static void
+sleep_expired(struct timeout *to)
+{
+	struct thread *t = (struct thread *)((char *)to -
+	    offsetof(struct thread, sleep));
+
+	if (t->state != T_BLOCKED)
+		return;
+	t->timed_out = true;
+	sched_add(t);
+}
+
 void
 sched_block(enum wait_reason why, uint64_t deadline_ns)
 {
@@ -132,12 +136,13 @@ sched_block(enum wait_reason why, uint64_t deadline_ns)
 	t->state = T_BLOCKED;
 	t->wait = why;
 	t->timed_out = false;
-	t->wake_at_ns = deadline_ns;
 	if (deadline_ns != 0) {
-		t->sleep_next = sleepers;
-		sleepers = t;
+		t->sleep.fire = sleep_expired;
+		timeout_arm(&t->sleep, deadline_ns);
+		timer_reprogram();
 	}
 	schedule();
+	timeout_cancel(&t->sleep);
 	t->wait = WAIT_NONE;
 }
 
@@ -146,9 +151,7 @@ sched_wake(struct thread *t)
 {
 	if (t->state != T_BLOCKED)
 		return;
-	if (t->wake_at_ns != 0)
-		sleepers_remove(t);
-	t->wake_at_ns = 0;
+	timeout_cancel(&t->sleep);
 	sched_add(t);
 }
 
@@ -156,9 +159,7 @@ sched_wake(struct thread *t)
 void
 sched_forget(struct thread *t)
 {
-	if (t->wake_at_ns != 0)
-		sleepers_remove(t);
-	t->wake_at_ns = 0;
+	timeout_cancel(&t->sleep);
 	for (struct thread **pp = &rq_head; *pp != NULL;
 	    pp = &(*pp)->run_next) {
 		if (*pp == t) {
@@ -183,27 +184,17 @@ sched_exit_current(void)
 	panic("sched_exit_current: a dead thread was scheduled");
 }
 
-void
+uint64_t
 sched_tick(int from_user)
 {
 	uint64_t now = time_ns();
-	struct thread **pp = &sleepers;
 
-	while (*pp != NULL) {
-		struct thread *t = *pp;
-
-		if (t->wake_at_ns <= now) {
-			*pp = t->sleep_next;
-			t->sleep_next = NULL;
-			t->wake_at_ns = 0;
-			t->timed_out = true;
-			sched_add(t);
-		} else {
-			pp = &t->sleep_next;
-		}
-	}
-	if (from_user)
+	/* Only user mode is preempted; the kernel never is. */
+	if (from_user && now >= quantum_end)
 		sched_yield();
+	if (current == &idle || quantum_end <= now)
+		quantum_end = now + QUANTUM_NS;
+	return quantum_end;
 }
 
 void

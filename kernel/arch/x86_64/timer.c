@@ -7,6 +7,7 @@
 #include "kernel.h"
 #include "mm/vmm.h"
 #include "proc/proc.h"
+#include "proc/timeout.h"
 
 #define PIT_HZ		1193182u
 #define PIT_CH2		0x42
@@ -21,12 +22,15 @@
 #define LAPIC_TIMER_CUR	0x390
 #define LAPIC_TIMER_DIV	0x3E0
 #define LVT_MASKED	(1u << 16)
-#define LVT_PERIODIC	(1u << 17)
+/* Shorter waits are rounded up: an interrupt costs more than that. */
+#define TIMER_MIN_NS	20000
 
 static volatile uint32_t *lapic;
 static volatile uint64_t ticks;
 static uint64_t tsc_per_sec;
 static uint64_t tsc_start;
+static uint64_t apic_per_ms;
+static uint64_t programmed = UINT64_MAX;	/* the next interrupt's time */
 
 static uint32_t
 lapic_read(uint32_t reg)
@@ -56,12 +60,49 @@ pic_disable(void)
 	outb(0xA1, 0xFF);
 }
 
+/* Programs the one-shot timer to fire at deadline (monotonic ns). */
+static void
+program(uint64_t deadline)
+{
+	uint64_t now = time_ns(), ns, count;
+
+	ns = deadline > now ? deadline - now : 0;
+	if (ns < TIMER_MIN_NS)
+		ns = TIMER_MIN_NS;
+	programmed = now + ns;
+	count = ns / 1000 * apic_per_ms / 1000;
+	if (count == 0)
+		count = 1;
+	if (count > 0xFFFFFFFFu)
+		count = 0xFFFFFFFFu;
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
+}
+
+/*
+ * Every interrupt: fire due timeouts, let the scheduler account the
+ * quantum, then ask for the next interrupt at the earliest of the next
+ * timeout and the end of the quantum.
+ */
 static void
 timer_irq(struct trapframe *tf)
 {
+	uint64_t next, q;
+
 	ticks++;
 	lapic_write(LAPIC_EOI, 0);
-	sched_tick((tf->cs & 3) != 0);
+	timeout_run(time_ns());
+	q = sched_tick((tf->cs & 3) != 0);
+	next = timeout_next();
+	program(next < q ? next : q);
+}
+
+void
+timer_reprogram(void)
+{
+	uint64_t next = timeout_next();
+
+	if (next < programmed)
+		program(next);
 }
 
 /*
@@ -69,7 +110,7 @@ timer_irq(struct trapframe *tf)
  * APIC timer (divide by 16) and the TSC move meanwhile.
  */
 static void
-calibrate(uint32_t *apic_per_ms)
+calibrate(uint64_t *per_ms)
 {
 	uint16_t count = (uint16_t)(PIT_HZ * CALIBRATE_MS / 1000);
 	uint64_t t0, t1;
@@ -92,7 +133,7 @@ calibrate(uint32_t *apic_per_ms)
 	left = lapic_read(LAPIC_TIMER_CUR);
 	lapic_write(LAPIC_TIMER_INIT, 0);
 
-	*apic_per_ms = (0xFFFFFFFFu - left) / CALIBRATE_MS;
+	*per_ms = (0xFFFFFFFFu - left) / CALIBRATE_MS;
 	tsc_per_sec = (t1 - t0) * (1000 / CALIBRATE_MS);
 }
 
@@ -100,7 +141,6 @@ void
 timer_init(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
-	uint32_t apic_per_ms;
 
 	pic_disable();
 	wrmsr(MSR_APIC_BASE, base | (1u << 11));
@@ -110,17 +150,18 @@ timer_init(void)
 
 	calibrate(&apic_per_ms);
 	if (apic_per_ms == 0 || tsc_per_sec == 0)
-		panic("timer: calibration failed (apic %u/ms, tsc %llu Hz)",
-		    apic_per_ms, (unsigned long long)tsc_per_sec);
+		panic("timer: calibration failed (apic %llu/ms, tsc %llu Hz)",
+		    (unsigned long long)apic_per_ms,
+		    (unsigned long long)tsc_per_sec);
 	tsc_start = rdtsc();
 
 	irq_set_handler(VEC_TIMER, timer_irq);
 	lapic_write(LAPIC_TIMER_DIV, 0x3);
-	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
-	lapic_write(LAPIC_TIMER_INIT, apic_per_ms * 1000 / TIMER_HZ);
-	kprintf("timer: lapic %u kHz (div 16), tsc %llu MHz, %u Hz tick\n",
-	    apic_per_ms, (unsigned long long)(tsc_per_sec / 1000000),
-	    TIMER_HZ);
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);	/* one-shot */
+	program(time_ns() + QUANTUM_NS);
+	kprintf("timer: lapic %llu kHz (div 16), tsc %llu MHz, one-shot, "
+	    "%u ms quantum\n", (unsigned long long)apic_per_ms,
+	    (unsigned long long)(tsc_per_sec / 1000000), 1000 / TIMER_HZ);
 }
 
 uint64_t

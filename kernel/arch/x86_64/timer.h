@@ -7,10 +7,16 @@
 
 #include <stdint.h>
 
+/* The scheduling quantum is 1 / TIMER_HZ seconds; the timer itself runs
+ * one-shot, programmed for the next timeout or the end of the quantum. */
 #define TIMER_HZ	100
+#define QUANTUM_NS	(1000000000ull / TIMER_HZ)
 
 void timer_init(void);
 uint64_t timer_ticks(void);
+/* Re-programs the one-shot timer after a timeout was armed earlier than
+ * the interrupt already asked for. */
+void timer_reprogram(void);
 uint64_t tsc_hz(void);
 /* Monotonic nanoseconds since timer_init, from the TSC. */
 uint64_t time_ns(void);

@@ -1,0 +1,57 @@
+/*
+ * Kernel timeouts: a list sorted by deadline. See timeout.h.
+ */
+#include <stddef.h>
+
+#include "proc/timeout.h"
+
+static struct timeout *head;
+
+void
+timeout_cancel(struct timeout *to)
+{
+	if (!to->armed)
+		return;
+	for (struct timeout **pp = &head; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == to) {
+			*pp = to->next;
+			break;
+		}
+	}
+	to->next = NULL;
+	to->armed = false;
+}
+
+void
+timeout_arm(struct timeout *to, uint64_t deadline)
+{
+	struct timeout **pp = &head;
+
+	timeout_cancel(to);
+	/* Equal deadlines keep arming order. */
+	while (*pp != NULL && (*pp)->deadline <= deadline)
+		pp = &(*pp)->next;
+	to->deadline = deadline;
+	to->next = *pp;
+	to->armed = true;
+	*pp = to;
+}
+
+void
+timeout_run(uint64_t now)
+{
+	while (head != NULL && head->deadline <= now) {
+		struct timeout *to = head;
+
+		head = to->next;
+		to->next = NULL;
+		to->armed = false;
+		to->fire(to);
+	}
+}
+
+uint64_t
+timeout_next(void)
+{
+	return head != NULL ? head->deadline : UINT64_MAX;
+}

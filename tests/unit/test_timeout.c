@@ -1,0 +1,74 @@
+/*
+ * Kernel timeouts: they fire in deadline order, once, not early, and a
+ * cancelled or re-armed timeout does what was asked last.
+ */
+#include "proc/timeout.h"
+#include "test.h"
+
+static int fired[8], nfired;
+
+static void
+record(struct timeout *to)
+{
+	fired[nfired++] = (int)to->deadline;
+}
+
+/* Re-arms itself once, 5 later. */
+static void
+again(struct timeout *to)
+{
+	record(to);
+	if (to->deadline < 100)
+		timeout_arm(to, to->deadline + 5);
+}
+
+TEST(timeout_fires_in_deadline_order_and_not_early)
+{
+	struct timeout a = { .fire = record }, b = { .fire = record },
+	    c = { .fire = record };
+
+	nfired = 0;
+	timeout_arm(&a, 30);
+	timeout_arm(&b, 10);
+	timeout_arm(&c, 20);
+	CHECK_EQ_U64(timeout_next(), 10);
+	timeout_run(9);
+	CHECK_EQ(nfired, 0);
+	timeout_run(20);
+	CHECK_EQ(nfired, 2);
+	CHECK_EQ(fired[0], 10);
+	CHECK_EQ(fired[1], 20);
+	CHECK(!b.armed && !c.armed && a.armed);
+	timeout_run(1000);
+	CHECK_EQ(nfired, 3);
+	CHECK_EQ_U64(timeout_next(), UINT64_MAX);
+}
+
+TEST(timeout_cancel_and_rearm)
+{
+	struct timeout a = { .fire = record }, b = { .fire = record };
+
+	nfired = 0;
+	timeout_arm(&a, 10);
+	timeout_arm(&b, 20);
+	timeout_cancel(&a);
+	timeout_cancel(&a);		/* twice: harmless */
+	timeout_arm(&b, 5);		/* re-arm moves it */
+	CHECK_EQ_U64(timeout_next(), 5);
+	timeout_run(100);
+	CHECK_EQ(nfired, 1);
+	CHECK_EQ(fired[0], 5);
+}
+
+TEST(timeout_callback_may_rearm_itself)
+{
+	struct timeout a = { .fire = again };
+
+	nfired = 0;
+	timeout_arm(&a, 95);
+	timeout_run(200);
+	CHECK_EQ(nfired, 2);
+	CHECK_EQ(fired[0], 95);
+	CHECK_EQ(fired[1], 100);
+	CHECK(!a.armed);
+}
