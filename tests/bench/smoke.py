@@ -4,7 +4,8 @@
 Checks the guest line protocol on good and bad input, then runs the harness
 command given after "--" (few iterations, TCG) and checks what it produced:
 the Linux guest booted and finished, every Linux row has a positive figure,
-no capOS figure appears without a capOS run, and the JSON is well formed.
+the capOS guest (when it ran) finished and its figures are positive, no
+capOS figure appears without a capOS run, and the JSON is well formed.
 Timings are never asserted. Ends with "N passed, N failed".
 
 Usage: smoke.py --json RESULT.json -- HARNESS COMMAND...
@@ -134,9 +135,18 @@ def check_run(json_path, command):
         s = figures.get(key)
         check(f"Linux row {key} has a positive figure",
               s is not None and s["median"] > 0, s)
-    if result["guests"]["capos"]["skipped"]:
+    capos = result["guests"]["capos"]
+    if capos["skipped"]:
         invented = [r["capos_key"] for r in result["rows"] if r["capos"]]
         check("no capOS figure without a capOS run", not invented, invented)
+        return
+    check("the capOS guest booted and reached [bench] end",
+          len(capos["runs"]) == 1 and capos["runs"][0]["started"]
+          and capos["runs"][0]["ended"],
+          capos["runs"] and capos["runs"][0]["errors"])
+    bad = [(r["capos_key"], r["capos"]["median"]) for r in result["rows"]
+           if r["capos"] and not r["capos"]["median"] > 0]
+    check("every capOS figure printed is positive", not bad, bad)
 
 
 def main():
