@@ -1,8 +1,19 @@
-# lwIP 2.1.3 for the netstack service (docs/third-party.md). This part:
-# lib/c's ctype and number conversions, which lwIP needs.
+# lwIP 2.1.3 for the netstack service (docs/third-party.md):
+#   build/third_party/lwip/   Debian's source package, pinned in
+#                             tools/third-party.lock, fetched and unpacked
+#                             with Debian's patches by tools/fetch-source.sh
+#   build/u/liblwip.a         lwIP built freestanding for capOS userspace
+#                             with the netstack's port (services/netstack/
+#                             lwipopts.h and arch/)
+#   build/tests/lwip/runner   the same sources and port built for the host
+#                             under ASan/UBSan, with the tests/lwip suite
+# and lib/c's ctype and number conversions, which lwIP needs.
 #
 # This file must sort before user.mk: it adds to USER_LIB_EXTRA_SRCS, which
 # user.mk reads when it is included.
+
+# apt-get and dpkg-source (dpkg-dev brings patch and xz-utils along).
+DEB_PACKAGES += dpkg-dev
 
 # ---- lib/c: character classes and number conversions ----
 
@@ -24,3 +35,82 @@ $(BUILD)/tests/unit/libc/%.o: lib/c/%.c tests/unit/libc_host.h \
 	$(HOSTCC) $(LIBC_HOST_CFLAGS) -c -o $@ $<
 
 UNIT_SRCS += tests/unit/test_libc.c $(LIBC_HOST_OBJS)
+
+# ---- Fetching lwIP ----
+
+LWIP_DIR := $(BUILD)/third_party/lwip
+LWIP_STAMP := $(LWIP_DIR)/.capos-source
+LWIP_PORT := services/netstack
+LWIP_PORT_HDRS := $(LWIP_PORT)/lwipopts.h $(wildcard $(LWIP_PORT)/arch/*.h)
+
+# The script does nothing when the tree already matches the pin; it only
+# refreshes the stamp, so a changed lock file costs one lwIP recompile.
+$(LWIP_STAMP): tools/third-party.lock | deps
+	@sh tools/fetch-source.sh lwip $(LWIP_DIR)
+
+# The parts of lwIP the netstack uses: the core with TCP and UDP, IPv4
+# with DHCP and ARP, and Ethernet. The sources exist once the stamp does.
+LWIP_CORE := def dhcp etharp icmp inet_chksum init ip ip4 ip4_addr ip4_frag \
+	mem memp netif pbuf stats tcp tcp_in tcp_out timeouts udp
+LWIP_SRCS := $(foreach f,$(LWIP_CORE),$(LWIP_DIR)/src/core/$(if $(filter \
+	dhcp etharp icmp ip4 ip4_addr ip4_frag,$(f)),ipv4/)$(f).c) \
+	$(LWIP_DIR)/src/netif/ethernet.c
+$(LWIP_SRCS): | $(LWIP_STAMP)
+
+LWIP_INCLUDES = -I$(LWIP_PORT) -I$(LWIP_DIR)/src/include
+
+# ---- lwIP for capOS userspace ----
+
+LWIP_ULIB := $(BUILD)/u/liblwip.a
+LWIP_UOBJS := $(patsubst $(LWIP_DIR)/%.c,$(BUILD)/u/lwip/%.o,$(LWIP_SRCS))
+# The userspace flags; lwIP's own warnings are shown but, being third-party
+# code, do not fail the build. Our port headers are checked with -Werror
+# by the host build of tests/lwip.
+LWIP_UCFLAGS = $(UCFLAGS) $(LWIP_INCLUDES) -Wno-error
+
+ALL_TARGETS += $(LWIP_ULIB)
+
+$(BUILD)/u/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) | deps
+	@mkdir -p $(dir $@)
+	@echo "  UCC     lwip/$*.c"
+	@$(UCC) $(LWIP_UCFLAGS) -c -o $@ $<
+
+$(LWIP_ULIB): $(LWIP_UOBJS)
+	@rm -f $@
+	@ar rcs $@ $^
+
+-include $(LWIP_UOBJS:.o=.d)
+
+# ---- lwIP on the host, and the test-lwip suite ----
+
+LWIP_HOST_DIR := $(BUILD)/tests/lwip
+LWIP_HOST_OBJS := $(patsubst $(LWIP_DIR)/%.c,$(LWIP_HOST_DIR)/%.o,$(LWIP_SRCS))
+LWIP_TEST_SRCS := tests/unit/main.c $(wildcard tests/lwip/*.c)
+LWIP_RUNNER := $(LWIP_HOST_DIR)/runner
+LWIP_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+LWIP_HOST_CFLAGS = -std=c11 -g -O1 $(LWIP_SAN) $(LWIP_INCLUDES)
+LWIP_TEST_CFLAGS = $(LWIP_HOST_CFLAGS) -Wall -Wextra -Werror -Itests/unit \
+	-Itests/lwip
+
+$(LWIP_HOST_DIR)/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) | deps
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  lwip/$*.c"
+	@$(HOSTCC) $(LWIP_HOST_CFLAGS) -Wall -Wextra -MMD -MP -c -o $@ $<
+
+$(LWIP_RUNNER): $(LWIP_TEST_SRCS) $(wildcard tests/lwip/*.h) \
+    tests/unit/test.h $(LWIP_PORT_HDRS) $(LWIP_HOST_OBJS)
+	$(HOSTCC) $(LWIP_TEST_CFLAGS) -o $@ $(LWIP_TEST_SRCS) $(LWIP_HOST_OBJS)
+
+-include $(LWIP_HOST_OBJS:.o=.d)
+
+# The suite also checks that build/u/liblwip.a needs nothing from the C
+# library beyond lib/c, which it links against lib/c's user objects for.
+LWIP_LIBC_UOBJS := $(BUILD)/u/lib/c/string.c.o $(BUILD)/u/lib/c/ctype.c.o \
+	$(BUILD)/u/lib/c/stdlib.c.o
+
+TEST_SUITES += lwip
+.PHONY: test-lwip
+test-lwip: $(LWIP_RUNNER) $(LWIP_ULIB) $(LWIP_LIBC_UOBJS)
+	@$(PYTHON) tests/lwip/run.py --runner $(LWIP_RUNNER) \
+		--lib $(LWIP_ULIB) $(LWIP_LIBC_UOBJS)

@@ -6,7 +6,7 @@
  *
  * Memory is static: lwIP's pools and heap are arrays in the netstack's
  * .bss, sized below for NETSTACK_TCP_STREAMS connections moving data at
- * full speed in both directions at once (about 4 MiB in all). Past that,
+ * full speed in both directions at once (5 MiB of .bss in all). Past that,
  * lwIP pushes back instead of failing: tcp_write() returns ERR_MEM and the
  * caller retries after the next sent callback, and a frame that finds the
  * PBUF pool empty is dropped, which the sender's TCP repairs.
@@ -163,5 +163,7 @@
  */
 #define LWIP_STATS			1
 #define LWIP_STATS_DISPLAY		0
+/* 32-bit counters: 16-bit ones wrap within seconds of bulk traffic. */
+#define LWIP_STATS_LARGE		1
 
 #endif
