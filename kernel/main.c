@@ -191,6 +191,13 @@ start_init(void)
 	    capos_Entropy_INTERFACE_ID);
 	grant_init(&sb, "endpointFactory", endpoint_factory_create(),
 	    capos_EndpointFactory_INTERFACE_ID);
+	grant_init(&sb, "timer", timer_create(), capos_Timer_INTERFACE_ID);
+	grant_init(&sb, "threadSpawner", thread_spawner_create(),
+	    capos_ThreadSpawner_INTERFACE_ID);
+	grant_init(&sb, "threadControl", thread_control_create(),
+	    capos_ThreadControl_INTERFACE_ID);
+	grant_init(&sb, "parkSpace", park_create(),
+	    capos_ParkSpace_INTERFACE_ID);
 	if ((err = process_start(init_proc, elf, len, &sb, args,
 	    cmdline_args(args, sizeof(args)))) != 0)
 		panic("boot: cannot start init (error %d)", err);

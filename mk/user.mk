@@ -82,3 +82,6 @@ CAPOS_BENCH_KERNEL := $(KERNEL)
 CAPOS_BENCH_INITRD := $(BUILD)/bench.pkg
 CAPOS_BENCH_APPEND := bench
 CAPOS_BENCH_DEPS += $(KERNEL) $(BUILD)/bench.pkg
+PKG_BINARIES_threads := $(USER_DIR)/init $(USER_DIR)/threadtest \
+	$(USER_DIR)/ipctest-srv
+ALL_TARGETS += $(BUILD)/threads.pkg

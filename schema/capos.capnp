@@ -273,17 +273,26 @@ struct ThreadSpawnResult {
   }
 }
 
+# Threads of the caller's own process. A new thread starts at entry with
+# %rsp = stack, %rdi = arg, %rsi = the address of its own ring, and its FS
+# base set to tls.
 interface ThreadSpawner {
   spawn @0 (entry :UInt64, stack :UInt64, arg :UInt64, tls :UInt64)
       -> ThreadSpawnResult;
 }
 
 interface ThreadHandle {
+  # Completes when the thread has exited, with the value it gave.
   join @0 () -> (value :UInt64);
 }
 
+# The calling thread's own controls.
 interface ThreadControl {
+  # Ends the calling thread; the last thread's value is the process's
+  # exit status. Never completes.
   exit @0 (value :UInt64) -> ();
+  # Sets the calling thread's FS base (thread-local storage).
+  setTls @1 (base :UInt64) -> ();
 }
 
 struct ParkResult {

@@ -30,4 +30,6 @@ interface IpcTest @0xc43d8e2a7b195f60 {
   # The server answers this call twice; `check` then shows what the
   # kernel said to the second RETURN.
   twice @9 () -> ();
+  # Answers after sleeping ns (the server needs a "timer" capability).
+  sleep @10 (ns :UInt64) -> ();
 }

@@ -59,6 +59,9 @@ struct call {
 	/* Set by an object that took the sent capabilities for good; when
 	 * unset, moves roll back whatever the call's outcome. */
 	bool caps_consumed;
+	/* ThreadControl.exit: end the calling thread instead of replying. */
+	bool exit_after;
+	uint64_t exit_value;
 	struct reply reply;
 	struct reply_to to;
 };

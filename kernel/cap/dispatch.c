@@ -289,6 +289,8 @@ do_call(struct thread *t, const struct capos_sqe *e)
 	xcaps_settle(&t->proc->caps, c.caps_in, c.ncaps_in,
 	    c.caps_consumed && c.reply.exc_type < 0);
 	kobj_unref(obj);
+	if (c.exit_after)
+		thread_exit_current(c.exit_value);
 	if (rc == CALL_PENDING) {
 		t->ring.cq_owed++;
 		return 0;

@@ -52,6 +52,20 @@ int endpoint_recv(struct kobj *owner, const struct reply_to *to);
 int endpoint_return(struct kobj *owner, uint64_t call_id, const uint8_t *msg,
     uint32_t len, bool exception, struct xcap *caps, uint32_t ncaps);
 
+/* Threads of the calling process (kernel/obj/thread.c). */
+struct thread;
+struct kobj *thread_spawner_create(void);
+struct kobj *thread_control_create(void);
+/* Called once when t ends: answers joiners (or fails them if killed). */
+void thread_handle_exited(struct thread *t, bool killed);
+
+/* Timers and parking (kernel/obj/timer.c, kernel/obj/park.c). */
+struct kobj *timer_create(void);
+struct kobj *park_create(void);
+/* Drops the pending waits of a thread that ended. */
+void park_thread_gone(struct thread *t);
+void timer_thread_gone(struct thread *t);
+
 /* Interface ids the objects serve, for cap-table slots. */
 #include "capos.capnp.h"
 

@@ -20,7 +20,10 @@
 #include "proc/timeout.h"
 #include "capos/abi.h"
 
-#define MAX_THREADS		256
+#define MAX_THREADS		512
+/* Threads one process may have at once (each has a ring slot). */
+#define PROC_MAX_THREADS	128
+#define RING_STRIDE		0x10000ull
 #define MAX_PROCS		256
 #define KSTACK_SIZE		16384
 /* Kernel stacks live here, one slot per thread-table entry, each with an
@@ -72,6 +75,10 @@ struct thread {
 	struct timeout sleep;		/* armed while blocked with a deadline */
 	bool timed_out;
 	uint32_t wait_min;		/* cap_enter: completions wanted */
+	uint32_t ring_slot;		/* which of the process's ring slots */
+	struct kobj *handle;		/* its ThreadHandle, if any */
+	uint64_t exit_value;
+	struct thread *dead_next;	/* exited, awaiting reaping */
 	struct ring ring;
 	uint64_t fs_base;
 	uint8_t fpu[512] __attribute__((aligned(16)));
@@ -100,7 +107,8 @@ struct process {
 	struct captable caps;
 	struct cap_slot slots[PROC_CAP_SLOTS];
 	struct thread *threads;
-	uint32_t nthreads;
+	uint32_t nthreads;		/* threads not yet exited */
+	uint64_t ring_slots[PROC_MAX_THREADS / 64];	/* bitmap */
 	struct exit_status status;
 	struct kobj *handle;		/* the ProcessHandle object, if any */
 	struct process *dead_next;	/* awaiting reaping */
@@ -134,6 +142,8 @@ int process_start(struct process *p, const uint8_t *elf, size_t len,
     const struct capos_start *start, const char *args, size_t args_len);
 /* Ends the current process; does not return. */
 void process_exit_current(struct exit_status st) __attribute__((noreturn));
+/* Ends the current thread with value; the last one ends the process. */
+void thread_exit_current(uint64_t value) __attribute__((noreturn));
 /* Kills p (a fault in one of its threads, or a kill request). */
 void process_kill(struct process *p, struct exit_status st);
 

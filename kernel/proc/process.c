@@ -34,6 +34,7 @@ static uint32_t proc_gen[MAX_PROCS];
 static struct thread *thread_table[MAX_THREADS];
 static uint32_t thread_gen[MAX_THREADS];
 static struct process *dead_procs;	/* linked through dead_next */
+static struct thread *dead_threads;	/* of live processes */
 static uint32_t next_pid = 1;
 
 struct proc_ref
@@ -127,15 +128,25 @@ prepare_stack(struct thread *t, uint64_t rip, uint64_t rsp, uint64_t arg)
 	t->ksp = (uint64_t)sp;
 }
 
-/* Allocates, zeroes and maps the ring of thread number n of p. */
-static int
-ring_setup(struct process *p, struct thread *t, uint32_t n)
+static uint64_t
+ring_addr(uint32_t slot)
 {
-	uint64_t pa = frames_alloc_contig(RING_PAGES);
-	uint64_t uva = CAPOS_USER_RING0 - (uint64_t)n * 0x10000;
+	return CAPOS_USER_RING0 - (uint64_t)slot * RING_STRIDE;
+}
 
-	if (pa == 0)
+/* Allocates, zeroes and maps a ring for t in a free slot of p. */
+static int
+ring_setup(struct process *p, struct thread *t)
+{
+	uint64_t pa, uva;
+	uint32_t n;
+
+	for (n = 0; n < PROC_MAX_THREADS; n++)
+		if (!(p->ring_slots[n / 64] & (1ull << (n % 64))))
+			break;
+	if (n == PROC_MAX_THREADS || (pa = frames_alloc_contig(RING_PAGES)) == 0)
 		return -1;
+	uva = ring_addr(n);
 	memset(phys_to_virt(pa), 0, CAPOS_RING_SIZE);
 	for (uint64_t i = 0; i < RING_PAGES; i++) {
 		if (aspace_map_frame(&p->as, uva + i * PAGE_SIZE,
@@ -146,7 +157,20 @@ ring_setup(struct process *p, struct thread *t, uint32_t n)
 		}
 	}
 	ring_init(&t->ring, phys_to_virt(pa), uva, pa);
+	p->ring_slots[n / 64] |= 1ull << (n % 64);
+	t->ring_slot = n;
 	return 0;
+}
+
+/* Unmaps and frees t's ring (its process may live on). */
+static void
+ring_teardown(struct thread *t)
+{
+	struct process *p = t->proc;
+
+	aspace_unmap(&p->as, t->ring.user_addr, CAPOS_RING_SIZE, NULL);
+	frames_free(t->ring.phys, RING_PAGES);
+	p->ring_slots[t->ring_slot / 64] &= ~(1ull << (t->ring_slot % 64));
 }
 
 /* Maps a kernel stack for thread slot `slot`; 0 or -1. */
@@ -196,7 +220,7 @@ thread_create(struct process *p, uint64_t rip, uint64_t rsp, uint64_t arg)
 		kfree(t);
 		return NULL;
 	}
-	if (ring_setup(p, t, p->nthreads) != 0) {
+	if (ring_setup(p, t) != 0) {
 		kstack_free(t);
 		kfree(t);
 		return NULL;
@@ -210,6 +234,9 @@ thread_create(struct process *p, uint64_t rip, uint64_t rsp, uint64_t arg)
 	t->fpu[24] = 0x80;
 	t->fpu[25] = 0x1F;
 	prepare_stack(t, rip, rsp, arg);
+	/* A new thread learns where its own ring is from %rsi. */
+	((struct trapframe *)(t->kstack + KSTACK_SIZE -
+	    sizeof(struct trapframe)))->rsi = t->ring.user_addr;
 	thread_table[slot] = t;
 	t->proc_next = p->threads;
 	p->threads = t;
@@ -324,10 +351,15 @@ process_stop(struct process *p, struct exit_status st)
 		return;
 	p->status = st;
 	for (struct thread *t = p->threads; t != NULL; t = t->proc_next) {
-		if (t == current || t->state == T_DEAD)
+		if (t->state == T_DEAD)
 			continue;
-		sched_forget(t);
-		t->state = T_DEAD;
+		if (t != current) {
+			sched_forget(t);
+			t->state = T_DEAD;
+		}
+		thread_handle_exited(t, true);
+		park_thread_gone(t);
+		timer_thread_gone(t);
 	}
 	/* Releasing capabilities may wake other processes; none is us. */
 	captable_foreach(&p->caps, release_cap, NULL);
@@ -348,12 +380,33 @@ process_kill(struct process *p, struct exit_status st)
 }
 
 void
+thread_exit_current(uint64_t value)
+{
+	struct thread *t = current;
+	struct process *p = t->proc;
+	struct exit_status st = { .kind = EXIT_EXITED, .code = (int32_t)value };
+
+	if (p->nthreads == 1)
+		process_exit_current(st);
+	p->nthreads--;
+	t->exit_value = value;
+	t->state = T_DEAD;
+	thread_handle_exited(t, false);
+	park_thread_gone(t);
+	timer_thread_gone(t);
+	t->dead_next = dead_threads;
+	dead_threads = t;
+	sched_exit_current();
+}
+
+void
 process_exit_current(struct exit_status st)
 {
 	process_stop(current->proc, st);
 	sched_exit_current();
 }
 
+/* Frees a thread of a dead process (its address space goes too). */
 static void
 thread_free(struct thread *t)
 {
@@ -363,9 +416,34 @@ thread_free(struct thread *t)
 	kfree(t);
 }
 
+/* Takes t off its process's list (the process lives on). */
+static void
+thread_unlink(struct thread *t)
+{
+	for (struct thread **pp = &t->proc->threads; *pp != NULL;
+	    pp = &(*pp)->proc_next) {
+		if (*pp == t) {
+			*pp = t->proc_next;
+			return;
+		}
+	}
+}
+
 void
 threads_reap(void)
 {
+	while (dead_threads != NULL) {
+		struct thread *t = dead_threads;
+
+		dead_threads = t->dead_next;
+		if (t == current)
+			panic("threads_reap: reaping the running thread");
+		thread_unlink(t);
+		ring_teardown(t);
+		thread_table[t->index] = NULL;
+		kstack_free(t);
+		kfree(t);
+	}
 	while (dead_procs != NULL) {
 		struct process *p = dead_procs;
 		struct thread *t = p->threads, *next;

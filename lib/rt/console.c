@@ -1,6 +1,7 @@
 /*
  * Formatted output to the "console" capability, line-buffered: each full
- * line (or a full buffer) becomes one Console.write call.
+ * line (or a full buffer) becomes one Console.write call. One lock keeps
+ * lines of different threads whole.
  */
 #include <string.h>
 
@@ -11,9 +12,10 @@
 
 static char line[LINE_MAX_BYTES];
 static size_t used;
+static struct rt_mutex lock;
 
-void
-rt_flush(void)
+static void
+flush_locked(void)
 {
 	static uint8_t msg[LINE_MAX_BYTES + 128] __attribute__((aligned(8)));
 	static uint8_t out[256] __attribute__((aligned(8)));
@@ -49,14 +51,27 @@ sink(void *ctx, const char *s, size_t n)
 		s += k;
 		n -= k;
 		if (used == sizeof(line) || memchr(line + used - k, '\n', k))
-			rt_flush();
+			flush_locked();
 	}
+}
+
+void
+rt_flush(void)
+{
+	rt_mutex_lock(&lock);
+	flush_locked();
+	rt_mutex_unlock(&lock);
 }
 
 int
 rt_vprintf(const char *fmt, va_list ap)
 {
-	return fmt_vformat(sink, NULL, fmt, ap);
+	int n;
+
+	rt_mutex_lock(&lock);
+	n = fmt_vformat(sink, NULL, fmt, ap);
+	rt_mutex_unlock(&lock);
+	return n;
 }
 
 int

@@ -4,7 +4,8 @@
  * their own mapping, returned to the kernel on free. Every block has a
  * 16-byte header with its class and a magic word, so free() of a stray or
  * already-freed pointer stops the program instead of corrupting the heap.
- * A program without the capability gets NULL from malloc.
+ * A program without the capability gets NULL from malloc. One lock guards
+ * the heap once a program has threads.
  */
 #include <string.h>
 
@@ -30,6 +31,7 @@ struct free_block {
 };
 
 static struct free_block *free_lists[MAX_CLASS + 1];
+static struct rt_mutex heap_lock;
 
 static unsigned
 class_of(size_t size)
@@ -89,11 +91,15 @@ malloc(size_t size)
 	c = class_of(size);
 	if (c > MAX_CLASS)
 		return large(size);
-	if (free_lists[c] == NULL && refill(c) != 0)
+	rt_mutex_lock(&heap_lock);
+	if (free_lists[c] == NULL && refill(c) != 0) {
+		rt_mutex_unlock(&heap_lock);
 		return NULL;
+	}
 	b = free_lists[c];
 	free_lists[c] = b->next;
 	b->h.magic = MAGIC_USED;
+	rt_mutex_unlock(&heap_lock);
 	return &b->h + 1;
 }
 
@@ -139,8 +145,10 @@ free(void *p)
 		return;
 	}
 	b = (struct free_block *)h;
+	rt_mutex_lock(&heap_lock);
 	b->next = free_lists[h->class];
 	free_lists[h->class] = b;
+	rt_mutex_unlock(&heap_lock);
 }
 
 void *

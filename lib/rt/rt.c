@@ -6,20 +6,20 @@
 #include "fmt/fmt.h"
 #include "rt.h"
 
-/* Room for a full CQ, so draining never stalls on unclaimed entries. */
-#define PARKED_MAX	CAPOS_CQ_ENTRIES
-
 static const struct capos_start *start;
-static struct capos_ring_header *ring;
-static struct capos_sqe *sq;
-static struct capos_cqe *cq;
 static uint64_t next_tag = 1;
 
-/* Completions taken from the CQ that belong to someone else's wait. */
-static struct capos_cqe parked[PARKED_MAX];
-static uint32_t nparked;
-
 void rt_startup(const struct capos_start *sb) __attribute__((noreturn));
+
+void
+rt_thread_ring_init(struct rt_thread *t, uint64_t ring_addr)
+{
+	t->self = t;
+	t->ring = (struct capos_ring_header *)(uintptr_t)ring_addr;
+	t->sq = (struct capos_sqe *)((uint8_t *)t->ring + t->ring->sq_offset);
+	t->cq = (struct capos_cqe *)((uint8_t *)t->ring + t->ring->cq_offset);
+	t->nparked = 0;
+}
 
 void
 rt_startup(const struct capos_start *sb)
@@ -29,9 +29,7 @@ rt_startup(const struct capos_start *sb)
 	start = sb;
 	if (sb->magic != CAPOS_START_MAGIC || sb->version != 1)
 		sys_exit(127);
-	ring = (struct capos_ring_header *)(uintptr_t)sb->ring;
-	sq = (struct capos_sqe *)((uint8_t *)ring + ring->sq_offset);
-	cq = (struct capos_cqe *)((uint8_t *)ring + ring->cq_offset);
+	rt_thread_ring_init(&rt_main_thread, sb->ring);
 	status = main();
 	rt_flush();
 	sys_exit(status);
@@ -46,7 +44,7 @@ rt_start(void)
 struct capos_ring_header *
 rt_ring(void)
 {
-	return ring;
+	return rt_self()->ring;
 }
 
 capos_cap_t
@@ -90,55 +88,59 @@ rt_argv(int i)
 uint64_t
 rt_next_tag(void)
 {
-	return next_tag++;
+	/* Unique across threads, though each thread has its own ring. */
+	return __atomic_fetch_add(&next_tag, 1, __ATOMIC_RELAXED);
 }
 
 int
 rt_submit(const struct capos_sqe *e)
 {
-	uint32_t tail = ring->sq_tail;
+	struct rt_thread *t = rt_self();
+	uint32_t tail = t->ring->sq_tail;
 
-	if (tail - ring->sq_head >= CAPOS_SQ_ENTRIES) {
+	if (tail - t->ring->sq_head >= CAPOS_SQ_ENTRIES) {
 		/* Full: let the kernel consume some, then try once more. */
 		cap_enter(0, CAPOS_TIMEOUT_NONE);
-		if (tail - ring->sq_head >= CAPOS_SQ_ENTRIES)
+		if (tail - t->ring->sq_head >= CAPOS_SQ_ENTRIES)
 			return CAPOS_E2BIG;
 	}
-	sq[tail % CAPOS_SQ_ENTRIES] = *e;
-	__atomic_store_n(&ring->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	t->sq[tail % CAPOS_SQ_ENTRIES] = *e;
+	__atomic_store_n(&t->ring->sq_tail, tail + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
-/* Moves every new completion into `parked`; 0 or CAPOS_E2BIG if full. */
-static int
-drain(void)
+/*
+ * Moves every new completion of this thread's ring into its wait records
+ * (`parked`), which hold a whole CQ, so draining never stalls.
+ */
+static void
+drain(struct rt_thread *t)
 {
-	uint32_t head = ring->cq_head;
-	uint32_t tail = __atomic_load_n(&ring->cq_tail, __ATOMIC_ACQUIRE);
+	uint32_t head = t->ring->cq_head;
+	uint32_t tail = __atomic_load_n(&t->ring->cq_tail, __ATOMIC_ACQUIRE);
 
-	while (head != tail) {
-		if (nparked == PARKED_MAX)
-			break;
-		parked[nparked++] = cq[head % CAPOS_CQ_ENTRIES];
+	while (head != tail && t->nparked < RT_PARKED_MAX) {
+		t->parked[t->nparked++] = t->cq[head % CAPOS_CQ_ENTRIES];
 		head++;
 	}
-	__atomic_store_n(&ring->cq_head, head, __ATOMIC_RELEASE);
-	return head == tail ? 0 : CAPOS_E2BIG;
+	__atomic_store_n(&t->ring->cq_head, head, __ATOMIC_RELEASE);
 }
 
 int
 rt_wait_any(const uint64_t *user_data, int n, struct capos_cqe *out)
 {
+	struct rt_thread *t = rt_self();
+
 	for (;;) {
 		int64_t rc;
 
-		drain();
-		for (uint32_t i = 0; i < nparked; i++) {
+		drain(t);
+		for (uint32_t i = 0; i < t->nparked; i++) {
 			for (int k = 0; k < n; k++) {
-				if (parked[i].user_data != user_data[k])
+				if (t->parked[i].user_data != user_data[k])
 					continue;
-				*out = parked[i];
-				parked[i] = parked[--nparked];
+				*out = t->parked[i];
+				t->parked[i] = t->parked[--t->nparked];
 				return k;
 			}
 		}

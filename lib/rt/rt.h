@@ -10,12 +10,46 @@
 #define CAPOS_RT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "capnp.h"
 #include "capos/abi.h"
 #include "capos.capnp.h"
+
+/* Each thread's runtime state; %fs:0 points at it once threads exist. */
+#define RT_PARKED_MAX	CAPOS_CQ_ENTRIES
+struct rt_thread {
+	struct rt_thread *self;
+	struct capos_ring_header *ring;
+	struct capos_sqe *sq;
+	struct capos_cqe *cq;
+	/* Completions taken from the CQ that belong to another wait. */
+	struct capos_cqe parked[RT_PARKED_MAX];
+	uint32_t nparked;
+	capos_cap_t handle;		/* ThreadHandle, for joining */
+	void (*fn)(void *);
+	void *arg;
+	void *stack;
+};
+
+extern struct rt_thread rt_main_thread;
+extern bool rt_threaded;
+
+/* The calling thread's runtime state. */
+static inline struct rt_thread *
+rt_self(void)
+{
+	struct rt_thread *t;
+
+	if (!rt_threaded)
+		return &rt_main_thread;
+	__asm__ volatile("movq %%fs:0, %0" : "=r"(t));
+	return t;
+}
+
+void rt_thread_ring_init(struct rt_thread *t, uint64_t ring_addr);
 
 /* The raw system calls. */
 int64_t cap_enter(uint32_t min_complete, uint64_t timeout_ns);
@@ -99,6 +133,7 @@ void rt_flush(void);
 #define RT_VM_DENIED	(-1003)
 #define RT_VM_QUOTA	(-1004)
 #define RT_VM_NOMEM	(-1005)
+#define RT_NOCAP	(-1007)	/* a capability the call needs is not held */
 int rt_vm_map(uint64_t addr, uint64_t size, int prot, uint64_t *out);
 int rt_vm_unmap(uint64_t addr, uint64_t size);
 
@@ -159,6 +194,57 @@ capos_cap_t rt_keep_cap(struct rt_request *rq, uint32_t idx);
 int rt_last_return(void);
 /* Adds a capability to the answer; returns its index or -1. */
 int rt_reply_cap(struct rt_request *rq, capos_cap_t cap, uint32_t mode);
+
+/*
+ * Threads, on the "threadSpawner" and "threadControl" capabilities. A new
+ * thread runs fn(arg) on a stack of stack_size bytes from malloc; when fn
+ * returns the thread exits with value 0. Returns 0 with *out set, or a
+ * negative error. rt_thread_join waits for the thread, frees what the
+ * runtime allocated for it, and gives its exit value.
+ */
+int rt_thread_spawn(void (*fn)(void *), void *arg, size_t stack_size,
+    struct rt_thread **out);
+int rt_thread_join(struct rt_thread *t, uint64_t *value);
+void rt_thread_exit(uint64_t value) __attribute__((noreturn));
+
+/*
+ * Parking on the "parkSpace" capability: rt_park_wait returns RT_PARK_WOKEN,
+ * RT_PARK_MISMATCH (*addr != expected), RT_PARK_TIMEDOUT, or a negative
+ * error; timeout_ns 0 waits without limit. rt_park_wake returns how many
+ * waiters it woke, or a negative error.
+ */
+#define RT_PARK_WOKEN		0
+#define RT_PARK_MISMATCH	1
+#define RT_PARK_TIMEDOUT	2
+int rt_park_wait(uint32_t *addr, uint32_t expected, uint64_t timeout_ns);
+int rt_park_wake(uint32_t *addr, uint32_t count);
+
+/*
+ * A mutex that enters the kernel only when contended (0 free, 1 locked,
+ * 2 locked with waiters), a condition variable and a once flag, all on
+ * ParkSpace. Zero-initialised is unlocked / not yet run.
+ */
+struct rt_mutex {
+	uint32_t state;
+};
+struct rt_cond {
+	uint32_t seq;
+};
+struct rt_once {
+	uint32_t state;
+};
+void rt_mutex_lock(struct rt_mutex *m);
+bool rt_mutex_trylock(struct rt_mutex *m);
+void rt_mutex_unlock(struct rt_mutex *m);
+void rt_cond_wait(struct rt_cond *c, struct rt_mutex *m);
+void rt_cond_signal(struct rt_cond *c);
+void rt_cond_broadcast(struct rt_cond *c);
+void rt_once(struct rt_once *o, void (*fn)(void));
+
+/* Time, on the "timer" capability: monotonic ns (0 without the cap), and
+ * sleeping (0, or a negative error). */
+uint64_t rt_now_ns(void);
+int rt_sleep_ns(uint64_t ns);
 
 /* The program's entry, called by the runtime's _start. */
 int main(void);

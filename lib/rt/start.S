@@ -11,6 +11,17 @@ _start:
 	call	rt_startup
 	ud2
 
+	/*
+	 * A thread made by rt_thread_spawn starts here: %rdi holds its
+	 * struct rt_thread, %rsi its ring, and FS points at the struct.
+	 */
+	.globl	rt_thread_entry
+rt_thread_entry:
+	xorl	%ebp, %ebp
+	andq	$-16, %rsp
+	call	rt_thread_start
+	ud2
+
 	.globl	cap_enter
 cap_enter:
 	movl	$0, %eax		/* CAPOS_SYS_CAP_ENTER */

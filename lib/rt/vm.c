@@ -3,9 +3,6 @@
  */
 #include "rt.h"
 
-static uint8_t vm_params[128] __attribute__((aligned(8)));
-static uint8_t vm_result[128] __attribute__((aligned(8)));
-
 static capos_cap_t
 vm_cap(void)
 {
@@ -21,6 +18,8 @@ rt_vm_map(uint64_t addr, uint64_t size, int prot, uint64_t *out)
 	struct capnp_builder b;
 	struct rt_result res;
 	capos_cap_t vm = vm_cap();
+	uint8_t vm_params[128] __attribute__((aligned(8)));
+	uint8_t vm_result[128] __attribute__((aligned(8)));
 	int rc;
 
 	if (vm == CAPOS_CAP_NULL)
@@ -63,6 +62,8 @@ rt_vm_unmap(uint64_t addr, uint64_t size)
 	struct capnp_builder b;
 	struct rt_result res;
 	capos_cap_t vm = vm_cap();
+	uint8_t vm_params[128] __attribute__((aligned(8)));
+	uint8_t vm_result[128] __attribute__((aligned(8)));
 	int rc;
 
 	if (vm == CAPOS_CAP_NULL)

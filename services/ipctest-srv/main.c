@@ -188,6 +188,19 @@ do_twice(void *ctx, struct rt_request *rq)
 	return rt_return_empty(owner, rq->hdr->call_id) < 0 ? -1 : 0;
 }
 
+static int
+do_sleep(void *ctx, struct rt_request *rq)
+{
+	struct capos_IpcTest_sleep_Params_r p = { rq->params };
+	struct capos_IpcTest_sleep_Results_b r;
+
+	(void)ctx;
+	if (rt_sleep_ns(capos_IpcTest_sleep_Params_get_ns(&p)) != 0)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "cannot sleep");
+	return capos_IpcTest_sleep_Results_init_root(&rq->reply, &r) != 0;
+}
+
 static const struct rt_method methods[] = {
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_echo_ORDINAL, do_echo },
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_hold_ORDINAL, do_hold },
@@ -200,6 +213,7 @@ static const struct rt_method methods[] = {
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_later_ORDINAL, do_later },
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_flush_ORDINAL, do_flush },
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_twice_ORDINAL, do_twice },
+	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_sleep_ORDINAL, do_sleep },
 };
 
 int

@@ -86,3 +86,24 @@ def isolation_system_contains_hostile_and_faulting_services():
     expect_line(run, "init exited with status 0; halting")
     expect_no_line(run, "panic")
     expect_no_line(run, "exception")
+
+
+@case
+def threads_system_completions_parking_and_preemption():
+    run = boot(kernel=kernel_image(), initrd=package("threads"), timeout=120)
+    expect_status(run, EXIT_CLEAN)
+    expect_line(run, "[proof] init ok services=4")
+    # Each sibling thread saw only its own completions, the fast one first.
+    expect_line(run, "[proof] out-of-order-completions ok")
+    # A thread that never enters the kernel did not starve the sleeper.
+    expect_line(run, "[proof] preemption ok")
+    # Join values, 64 threads at once, a thread leaving a call in flight,
+    # an exact contended counter, park mismatch and timeout.
+    expect_line(run, "threadtest: 45 checks, 0 failed")
+    expect_line(run, "[proof] threads ok checks=45")
+    # A process that ends while its threads are parked is torn down.
+    expect_line(run, "threadtest: 4 threads parked; ending the process")
+    expect_line(run, "[init] parkexit exited with status 0")
+    for name in ("slow-srv", "fast-srv", "threadtest"):
+        expect_line(run, f"[init] {name} exited with status 0")
+    expect_no_line(run, "panic")
