@@ -15,6 +15,10 @@ const manifest :Capos.SystemManifest = (
       binary = "bench",
       grants = [ (name = "console", source = (kernel = console)),
                  (name = "virtualMemory", source = (kernel = virtualMemory)),
+                 (name = "threadSpawner", source = (kernel = threadSpawner)),
+                 (name = "threadControl", source = (kernel = threadControl)),
+                 (name = "parkSpace", source = (kernel = parkSpace)),
+                 (name = "timer", source = (kernel = timer)),
                  (name = "ipc", source = (serviceExport =
                     (service = "bench-srv", export = "ipctest"))) ] )
   ]

@@ -170,6 +170,97 @@ inflight(uint32_t n, uint32_t *failed)
 	}
 }
 
+static struct rt_mutex bench_lock;
+
+static void
+mutex_ops(uint32_t n, uint32_t *failed)
+{
+	(void)failed;
+	for (uint32_t i = 0; i < n; i++) {
+		rt_mutex_lock(&bench_lock);
+		rt_mutex_unlock(&bench_lock);
+	}
+}
+
+/* Two threads hand a turn back and forth; one round trip = two wakes. */
+static uint32_t turn;
+static uint32_t pp_rounds;
+
+static void
+pong(void *arg)
+{
+	(void)arg;
+	for (uint32_t i = 0; i < pp_rounds; i++) {
+		while (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) != 1)
+			(void)rt_park_wait(&turn, 0, 0);
+		__atomic_store_n(&turn, 0, __ATOMIC_RELEASE);
+		(void)rt_park_wake(&turn, 1);
+	}
+}
+
+static void
+pingpong(uint32_t n, uint32_t *failed)
+{
+	struct rt_thread *t;
+
+	pp_rounds = n;
+	turn = 0;
+	if (rt_thread_spawn(pong, NULL, 16384, &t) != 0) {
+		(*failed)++;
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		__atomic_store_n(&turn, 1, __ATOMIC_RELEASE);
+		(void)rt_park_wake(&turn, 1);
+		while (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) != 0)
+			(void)rt_park_wait(&turn, 1, 0);
+	}
+	if (rt_thread_join(t, NULL) != 0)
+		(*failed)++;
+}
+
+static void
+nothing(void *arg)
+{
+	(void)arg;
+}
+
+static void
+spawn_join(uint32_t n, uint32_t *failed)
+{
+	struct rt_thread *t;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (rt_thread_spawn(nothing, NULL, 16384, &t) != 0 ||
+		    rt_thread_join(t, NULL) != 0)
+			(*failed)++;
+}
+
+static void
+sleep_1ms(uint32_t n, uint32_t *failed)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (rt_sleep_ns(1000000) != 0)
+			(*failed)++;
+}
+
+/* Cycles to microseconds with three decimals, as "[bench]" wants. */
+static void
+row_us(const char *key, uint64_t cycles, uint64_t tsc_hz, uint32_t iters,
+    uint32_t failed)
+{
+	uint64_t ns = tsc_hz == 0 ? 0 : cycles * 1000 / (tsc_hz / 1000000);
+
+	if (failed != 0) {
+		rt_printf("[bench] error %s: %u operations failed\n", key,
+		    failed);
+		return;
+	}
+	rt_printf("[bench] row=%s value=%llu.%03llu unit=us iters=%u\n", key,
+	    (unsigned long long)(ns / 1000), (unsigned long long)(ns % 1000),
+	    iters);
+}
+
 static void
 prep_call(capos_cap_t cap, uint64_t iface, uint16_t method,
     const uint8_t *params, uint32_t plen)
@@ -242,6 +333,26 @@ main(void)
 		c = measure(inflight, 2000, &failed);
 		row("ipc_calls_32inflight", c == 0 ? 0 : sb->tsc_hz / c,
 		    "calls/s", 2000, failed);
+	}
+	failed = 0;
+	row("mutex_uncontended", measure(mutex_ops, 10000, &failed), "cycles",
+	    10000, failed);
+	if (rt_cap("threadSpawner", 0) != CAPOS_CAP_NULL) {
+		failed = 0;
+		row("park_pingpong", measure(pingpong, 200, &failed), "cycles",
+		    200, failed);
+		failed = 0;
+		row_us("thread_spawn_join", measure(spawn_join, 50, &failed),
+		    sb->tsc_hz, 50, failed);
+	}
+	if (rt_cap("timer", 0) != CAPOS_CAP_NULL) {
+		/* The overshoot past 1 ms, from the cost of one sleep. */
+		uint64_t one_ms = sb->tsc_hz / 1000;
+
+		failed = 0;
+		c = measure(sleep_1ms, 20, &failed);
+		row_us("timer_sleep_1ms_overshoot", c > one_ms ? c - one_ms : 0,
+		    sb->tsc_hz, 20, failed);
 	}
 	rt_printf("[bench] end\n");
 	return 0;
