@@ -78,9 +78,9 @@ PKG_BINARIES_bench := $(USER_DIR)/init $(USER_DIR)/bench \
 ALL_TARGETS += $(BUILD)/bench.pkg
 
 # make bench boots this system as the capOS guest (mk/bench.mk).
-CAPOS_BENCH_KERNEL := $(KERNEL)
-CAPOS_BENCH_INITRD := $(BUILD)/bench.pkg
-CAPOS_BENCH_APPEND := bench
+CAPOS_BENCH_KERNEL ?= $(KERNEL)
+CAPOS_BENCH_INITRD ?= $(BUILD)/bench.pkg
+CAPOS_BENCH_APPEND ?= bench
 CAPOS_BENCH_DEPS += $(KERNEL) $(BUILD)/bench.pkg
 PKG_BINARIES_threads := $(USER_DIR)/init $(USER_DIR)/threadtest \
 	$(USER_DIR)/ipctest-srv
