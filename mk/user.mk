@@ -15,7 +15,7 @@ UCFLAGS := -std=c11 -ffreestanding -nostdinc \
 	-MMD -MP
 
 USER_LIB_SRCS := $(wildcard lib/rt/*.c lib/rt/*.S lib/svc/*.c) \
-	lib/c/string.c lib/fmt/fmt.c $(CAPNP_SRCS)
+	lib/c/string.c $(USER_LIB_EXTRA_SRCS) lib/fmt/fmt.c $(CAPNP_SRCS)
 # Every schema's generated header, which user code may include.
 USER_GEN_HDRS := $(patsubst schema/%.capnp,$(CAPNP_GEN)/%.capnp.h, \
 	$(filter-out schema/c.capnp,$(wildcard schema/*.capnp)))
