@@ -252,8 +252,11 @@ interface Entropy {
 # client facets with `client`.
 
 interface Endpoint {
-  # A new CALL-only capability to this endpoint, typed with its interface.
-  client @0 () -> (client :Capability);
+  # A new CALL-only capability to this endpoint. Calls through it carry
+  # `badge` to the server (so one endpoint can serve many objects, each a
+  # differently badged client), and it is typed with interfaceId, or with
+  # the endpoint's own interface when that is 0.
+  client @0 (badge :UInt64, interfaceId :UInt64) -> (client :Capability);
 }
 
 # Creates endpoints; held by init, which wires services together.

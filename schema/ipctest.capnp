@@ -18,8 +18,9 @@ interface IpcTest @0xc43d8e2a7b195f60 {
   check @3 () -> (live :UInt32, lastReturn :Int32);
   # Releases every held capability.
   drop @4 () -> (dropped :UInt32);
-  # The caller's session reference, as the kernel reported it.
-  whoami @5 () -> (session :Data, epoch :UInt64);
+  # The caller's session reference and the badge of the capability it
+  # called through, as the kernel reported them.
+  whoami @5 () -> (session :Data, epoch :UInt64, badge :UInt64);
   # The server exits without answering.
   quit @6 () -> ();
   # The server keeps this call unanswered until the next `flush`.
@@ -32,4 +33,6 @@ interface IpcTest @0xc43d8e2a7b195f60 {
   twice @9 () -> ();
   # Answers after sleeping ns (the server needs a "timer" capability).
   sleep @10 (ns :UInt64) -> ();
+  # A new client capability to this server carrying `badge`.
+  badged @11 (badge :UInt64) -> (cap :Capability);
 }

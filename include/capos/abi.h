@@ -77,6 +77,7 @@ struct capos_recv_hdr {
 	uint32_t params_len;
 	uint8_t session[16];
 	uint64_t epoch;
+	uint64_t badge;		/* of the client capability called */
 };
 
 /* Capability transfer descriptor (sent), or result capability (received). */
@@ -193,7 +194,7 @@ struct capos_start {
 
 _Static_assert(sizeof(struct capos_sqe) == 64, "SQE is 64 bytes");
 _Static_assert(sizeof(struct capos_cqe) == 32, "CQE is 32 bytes");
-_Static_assert(sizeof(struct capos_recv_hdr) == 48, "RECV header is 48 bytes");
+_Static_assert(sizeof(struct capos_recv_hdr) == 56, "RECV header is 56 bytes");
 _Static_assert(sizeof(struct capos_start) <= 4096, "start block is a page");
 
 #endif

@@ -40,6 +40,7 @@ struct ep_call {
 	uint16_t method;
 	uint8_t session[16];
 	uint64_t epoch;
+	uint64_t badge;
 	uint32_t params_len;
 	uint8_t *params;
 	uint32_t ncaps;
@@ -63,6 +64,7 @@ struct endpoint {
 struct facet {
 	struct kobj obj;
 	struct endpoint *ep;
+	uint64_t badge;			/* client facets: told to the server */
 };
 
 static const struct kobj_ops owner_ops, client_ops;
@@ -145,6 +147,7 @@ deliver(struct endpoint *ep, struct ep_call *ec, const struct reply_to *rt)
 	h.params_len = ec->params_len;
 	memcpy(h.session, ec->session, sizeof(h.session));
 	h.epoch = ec->epoch;
+	h.badge = ec->badge;
 	if (copy_to_user(t->proc->as.pml4, rt->result, &h, sizeof(h)) != 0 ||
 	    copy_to_user(t->proc->as.pml4, rt->result + sizeof(h), ec->params,
 	    ec->params_len) != 0) {
@@ -267,6 +270,7 @@ client_call(struct kobj *obj, struct call *c)
 	ec->method = c->method;
 	memcpy(ec->session, c->proc->session, sizeof(ec->session));
 	ec->epoch = c->proc->epoch;
+	ec->badge = ((struct facet *)obj)->badge;
 	/* The call record keeps the sent capabilities from here on. */
 	memcpy(ec->caps, c->caps_in, c->ncaps_in * sizeof(ec->caps[0]));
 	ec->ncaps = c->ncaps_in;
@@ -374,17 +378,30 @@ static int
 owner_call(struct kobj *obj, struct call *c)
 {
 	struct endpoint *ep = ((struct facet *)obj)->ep;
+	struct capos_Endpoint_client_Params_r p;
 	struct capos_Endpoint_client_Results_b res;
+	struct capnp_msg m;
 	struct facet *f;
+	uint64_t iface;
 	int idx;
 
 	if (c->method != capos_Endpoint_client_ORDINAL)
 		return call_exception(c, capos_CapException_Type_unimplemented,
 		    "Endpoint has no such method");
+	if (call_params(c, &m, &p.s) != 0)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "malformed client params");
+	if (c->to.ncaps_out < 1 || captable_room(&c->proc->caps) < 1)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "no room for the client capability");
+	iface = capos_Endpoint_client_Params_get_interfaceId(&p);
+	if (iface == 0)
+		iface = ep->interface_id;
 	if ((f = facet_new(ep, &client_ops)) == NULL)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "kernel out of memory");
-	if ((idx = reply_add_cap(&c->reply, &f->obj, ep->interface_id)) < 0 ||
+	f->badge = capos_Endpoint_client_Params_get_badge(&p);
+	if ((idx = reply_add_cap(&c->reply, &f->obj, iface)) < 0 ||
 	    capos_Endpoint_client_Results_init_root(call_result(c), &res) !=
 	    CAPNP_OK) {
 		if (idx < 0)

@@ -244,6 +244,7 @@ link_imports(struct svc_graph *g, int i)
 			return;
 		}
 		g->dep[i][from] = true;
+		/* Badge 0, typed with the export's interface. */
 		s->client[k] = call_for_cap(owner, capos_Endpoint_INTERFACE_ID,
 		    capos_Endpoint_client_ORDINAL, NULL, get_client);
 		if (s->client[k] == CAPOS_CAP_NULL) {

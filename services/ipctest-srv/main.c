@@ -138,6 +138,43 @@ do_whoami(void *ctx, struct rt_request *rq)
 	    sizeof(rq->hdr->session)) != 0)
 		return -1;
 	capos_IpcTest_whoami_Results_set_epoch(&r, rq->hdr->epoch);
+	capos_IpcTest_whoami_Results_set_badge(&r, rq->hdr->badge);
+	return 0;
+}
+
+static int
+do_badged(void *ctx, struct rt_request *rq)
+{
+	struct capos_IpcTest_badged_Params_r p = { rq->params };
+	struct capos_IpcTest_badged_Results_b r;
+	struct capos_Endpoint_client_Params_b cp;
+	struct capos_Endpoint_client_Results_r cr;
+	uint8_t params[64] __attribute__((aligned(8)));
+	uint8_t out[64] __attribute__((aligned(8)));
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+	int i;
+
+	(void)ctx;
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_Endpoint_client_Params_init_root(&b, &cp) != 0)
+		return -1;
+	capos_Endpoint_client_Params_set_badge(&cp,
+	    capos_IpcTest_badged_Params_get_badge(&p));
+	if (rt_call(owner, capos_Endpoint_INTERFACE_ID,
+	    capos_Endpoint_client_ORDINAL, &b, NULL, 0, out, sizeof(out),
+	    &res) != 0)
+		return -1;
+	cr.s = res.root;
+	if (capos_Endpoint_client_Results_get_client(&cr, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return -1;
+	/* Moved: the server keeps no copy of the client it made. */
+	i = rt_reply_cap(rq, res.caps[idx].cap, CAPOS_XFER_MOVE);
+	if (i < 0 || capos_IpcTest_badged_Results_init_root(&rq->reply, &r))
+		return -1;
+	capos_IpcTest_badged_Results_set_cap(&r, (uint32_t)i);
 	return 0;
 }
 
@@ -214,6 +251,7 @@ static const struct rt_method methods[] = {
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_flush_ORDINAL, do_flush },
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_twice_ORDINAL, do_twice },
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_sleep_ORDINAL, do_sleep },
+	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_badged_ORDINAL, do_badged },
 };
 
 int

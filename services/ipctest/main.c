@@ -207,6 +207,39 @@ sessions(capos_cap_t srv)
 	r.s = res.root;
 	expect("session is stable", capos_IpcTest_whoami_Results_get_session(
 	    &r, &d) == 0 && memcmp(d.ptr, first, 16) == 0, 1);
+	expect("the manifest's client has badge 0",
+	    (int64_t)capos_IpcTest_whoami_Results_get_badge(&r), 0);
+}
+
+/* A client capability minted with a badge: calls through it carry it. */
+static void
+badges(capos_cap_t srv)
+{
+	struct capos_IpcTest_badged_Params_b p;
+	struct capos_IpcTest_badged_Results_r br;
+	struct capos_IpcTest_whoami_Results_r wr;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+	capos_cap_t bc;
+
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_IpcTest_badged_Params_init_root(&b, &p) != 0)
+		return;
+	capos_IpcTest_badged_Params_set_badge(&p, 0xB0D6E5);
+	expect("badged client", call(srv, capos_IpcTest_badged_ORDINAL, &b,
+	    CAPOS_CAP_NULL, 0, &res), 0);
+	br.s = res.root;
+	if (capos_IpcTest_badged_Results_get_cap(&br, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return;
+	bc = res.caps[idx].cap;
+	expect("whoami through it", call(bc, capos_IpcTest_whoami_ORDINAL,
+	    NULL, CAPOS_CAP_NULL, 0, &res), 0);
+	wr.s = res.root;
+	expect("the server sees the badge",
+	    (int64_t)capos_IpcTest_whoami_Results_get_badge(&wr), 0xB0D6E5);
+	release(bc);
 }
 
 static void
@@ -445,6 +478,7 @@ main(void)
 		return leave_a_call(srv);
 	payloads(srv);
 	sessions(srv);
+	badges(srv);
 	transfers(srv);
 	rollbacks(srv);
 	bad_transfers(srv);
