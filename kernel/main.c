@@ -7,6 +7,7 @@
 #include "arch/x86_64/boot_proto.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/pci.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/timer.h"
@@ -198,6 +199,8 @@ start_init(void)
 	    capos_ThreadControl_INTERFACE_ID);
 	grant_init(&sb, "parkSpace", park_create(),
 	    capos_ParkSpace_INTERFACE_ID);
+	grant_init(&sb, "deviceManager", device_manager_create(),
+	    capos_DeviceManager_INTERFACE_ID);
 	if ((err = process_start(init_proc, elf, len, &sb, args,
 	    cmdline_args(args, sizeof(args)))) != 0)
 		panic("boot: cannot start init (error %d)", err);
@@ -245,6 +248,7 @@ kmain(uint32_t proto, uint32_t info_pa)
 
 	cpu_init_user();
 	sched_init();
+	pci_init();
 	kprintf("[proof] boot ok\n");
 	if (start_init() != 0) {
 		kprintf("no boot package: nothing to run; halting\n");

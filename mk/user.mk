@@ -85,3 +85,5 @@ CAPOS_BENCH_DEPS += $(KERNEL) $(BUILD)/bench.pkg
 PKG_BINARIES_threads := $(USER_DIR)/init $(USER_DIR)/threadtest \
 	$(USER_DIR)/ipctest-srv
 ALL_TARGETS += $(BUILD)/threads.pkg
+PKG_BINARIES_devices := $(USER_DIR)/init $(USER_DIR)/devtest
+ALL_TARGETS += $(BUILD)/devices.pkg

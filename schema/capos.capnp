@@ -40,6 +40,20 @@ enum KernelObject {
   parkSpace @7;
   threadControl @8;
   endpointFactory @9;
+  deviceManager @10;
+}
+
+# A device resource a grant asks for: the index-th PCI device of a vendor
+# (and device id, unless 0), and which of its resources.
+struct DeviceGrant {
+  vendor @0 :UInt16;
+  device @1 :UInt16;
+  index @2 :UInt16;
+  resource :union {
+    mmio @3 :UInt8;          # a memory BAR, by number
+    interrupt @4 :Void;
+    dmaPool @5 :UInt32;      # a pool of this many pages
+  }
 }
 
 enum LogLevel {
@@ -87,6 +101,8 @@ struct Grant {
     }
     # A capability init itself holds, by its CapSet name.
     init @4 :Text;
+    # A device resource, minted for this service alone.
+    device @5 :DeviceGrant;
   }
 }
 
@@ -234,6 +250,53 @@ interface VirtualMemory {
   unmap @1 (addr :UInt64, size :UInt64) -> VmResult;
   protect @2 (addr :UInt64, size :UInt64, prot :Protection) -> VmResult;
   quota @3 () -> (limitBytes :UInt64, usedBytes :UInt64);
+}
+
+# ---------------------------------------------------------------------------
+# Devices. Only init holds the DeviceManager; it mints the resources that
+# manifests grant to drivers, each for one device.
+
+struct PciDevice {
+  bus @0 :UInt8;
+  slot @1 :UInt8;
+  function @2 :UInt8;
+  vendor @3 :UInt16;
+  device @4 :UInt16;
+  classCode @5 :UInt8;
+  subclass @6 :UInt8;
+}
+
+interface DeviceManager {
+  list @0 () -> (devices :List(PciDevice));
+  mmio @1 (vendor :UInt16, device :UInt16, index :UInt16, bar :UInt8)
+      -> (mmio :DeviceMmio);
+  interrupt @2 (vendor :UInt16, device :UInt16, index :UInt16)
+      -> (interrupt :Interrupt);
+  dmaPool @3 (vendor :UInt16, device :UInt16, index :UInt16, pages :UInt32)
+      -> (pool :DMAPool);
+}
+
+# One memory BAR of one device.
+interface DeviceMmio {
+  # Maps the BAR into the caller's address space, uncached (the same place
+  # again if already mapped there).
+  map @0 () -> (addr :UInt64, size :UInt64);
+  # Reads the device's PCI configuration space: width 1, 2 or 4 bytes at
+  # an offset aligned to it, below 256.
+  config @1 (offset :UInt16, width :UInt8) -> (value :UInt32);
+}
+
+# One device's interrupt (MSI-X: every table entry raises it).
+interface Interrupt {
+  # Completes at the next interrupt, or at once if some came since the
+  # last wait; count is how many.
+  wait @0 () -> (count :UInt64);
+}
+
+# Memory the device may read and write: physically contiguous, zeroed.
+interface DMAPool {
+  # Maps the pool into the caller; deviceAddr is what the device is told.
+  map @0 () -> (addr :UInt64, size :UInt64, deviceAddr :UInt64);
 }
 
 # ---------------------------------------------------------------------------

@@ -191,6 +191,8 @@ struct capos_start {
 #define CAPOS_USER_STACK_TOP	(CAPOS_USER_START_BLOCK - 0x1000ull)
 #define CAPOS_USER_HEAP_BASE	0x0000100000000000ull
 #define CAPOS_USER_HEAP_END	0x0000200000000000ull
+#define CAPOS_USER_DEVICE_BASE	0x0000300000000000ull	/* MMIO and DMA */
+#define CAPOS_USER_DEVICE_END	0x0000300100000000ull
 
 _Static_assert(sizeof(struct capos_sqe) == 64, "SQE is 64 bytes");
 _Static_assert(sizeof(struct capos_cqe) == 32, "CQE is 32 bytes");

@@ -66,6 +66,9 @@ struct kobj *park_create(void);
 void park_thread_gone(struct thread *t);
 void timer_thread_gone(struct thread *t);
 
+/* Devices (kernel/obj/device.c): the manager init holds. */
+struct kobj *device_manager_create(void);
+
 /* Interface ids the objects serve, for cap-table slots. */
 #include "capos.capnp.h"
 

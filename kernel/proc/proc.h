@@ -113,6 +113,7 @@ struct process {
 	struct kobj *handle;		/* the ProcessHandle object, if any */
 	struct process *dead_next;	/* awaiting reaping */
 	uint64_t heap_next;		/* next free address for VM maps */
+	uint64_t dev_next;		/* next free address for device maps */
 	struct vm_charge charges[ASPACE_TAGS - 1];	/* tags 1..3 */
 	uint8_t session[16];		/* immutable caller identity for IPC */
 	uint64_t epoch;

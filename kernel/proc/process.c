@@ -269,6 +269,7 @@ process_create(const char *name)
 	captable_init(&p->caps, p->slots, PROC_CAP_SLOTS,
 	    (uint16_t)(p->pid * 0x9E37u));
 	p->heap_next = CAPOS_USER_HEAP_BASE;
+	p->dev_next = CAPOS_USER_DEVICE_BASE;
 	return p;
 }
 

@@ -49,6 +49,7 @@ static const char *const kernel_names[] = {
 	[capos_KernelObject_parkSpace] = "parkSpace",
 	[capos_KernelObject_threadControl] = "threadControl",
 	[capos_KernelObject_endpointFactory] = "endpointFactory",
+	[capos_KernelObject_deviceManager] = "deviceManager",
 };
 
 static bool
@@ -254,6 +255,96 @@ link_imports(struct svc_graph *g, int i)
 	}
 }
 
+static int
+get_mmio(struct capnp_struct *s, uint32_t *idx)
+{
+	struct capos_DeviceManager_mmio_Results_r r = { *s };
+
+	return capos_DeviceManager_mmio_Results_get_mmio(&r, idx);
+}
+
+static int
+get_interrupt(struct capnp_struct *s, uint32_t *idx)
+{
+	struct capos_DeviceManager_interrupt_Results_r r = { *s };
+
+	return capos_DeviceManager_interrupt_Results_get_interrupt(&r, idx);
+}
+
+static int
+get_pool(struct capnp_struct *s, uint32_t *idx)
+{
+	struct capos_DeviceManager_dmaPool_Results_r r = { *s };
+
+	return capos_DeviceManager_dmaPool_Results_get_pool(&r, idx);
+}
+
+/*
+ * Mints the device resource a grant names through the DeviceManager.
+ * The three requests share vendor, device and index, so they are built
+ * with the mmio params layout and differ in the rest.
+ */
+static capos_cap_t
+mint_device(const struct capos_DeviceGrant_r *dg, const char **why)
+{
+	capos_cap_t dm = rt_cap("deviceManager",
+	    capos_DeviceManager_INTERFACE_ID);
+	struct capos_DeviceGrant_resource_r res =
+	    capos_DeviceGrant_get_resource(dg);
+	struct capos_DeviceManager_mmio_Params_b mp;
+	struct capos_DeviceManager_interrupt_Params_b ip;
+	struct capos_DeviceManager_dmaPool_Params_b pp;
+	uint8_t buf[128] __attribute__((aligned(8)));
+	struct capnp_builder b;
+	capos_cap_t cap = CAPOS_CAP_NULL;
+	uint16_t vendor = capos_DeviceGrant_get_vendor(dg);
+	uint16_t device = capos_DeviceGrant_get_device(dg);
+	uint16_t index = capos_DeviceGrant_get_index(dg);
+
+	*why = "init holds no device manager";
+	if (dm == CAPOS_CAP_NULL ||
+	    capnp_builder_init(&b, buf, sizeof(buf)) != 0)
+		return CAPOS_CAP_NULL;
+	*why = "the device resource cannot be had";
+	switch (capos_DeviceGrant_resource_which(&res)) {
+	case capos_DeviceGrant_resource_which_mmio:
+		if (capos_DeviceManager_mmio_Params_init_root(&b, &mp) != 0)
+			return CAPOS_CAP_NULL;
+		capos_DeviceManager_mmio_Params_set_vendor(&mp, vendor);
+		capos_DeviceManager_mmio_Params_set_device(&mp, device);
+		capos_DeviceManager_mmio_Params_set_index(&mp, index);
+		capos_DeviceManager_mmio_Params_set_bar(&mp,
+		    capos_DeviceGrant_resource_get_mmio(&res));
+		cap = call_for_cap(dm, capos_DeviceManager_INTERFACE_ID,
+		    capos_DeviceManager_mmio_ORDINAL, &b, get_mmio);
+		break;
+	case capos_DeviceGrant_resource_which_interrupt:
+		if (capos_DeviceManager_interrupt_Params_init_root(&b, &ip) != 0)
+			return CAPOS_CAP_NULL;
+		capos_DeviceManager_interrupt_Params_set_vendor(&ip, vendor);
+		capos_DeviceManager_interrupt_Params_set_device(&ip, device);
+		capos_DeviceManager_interrupt_Params_set_index(&ip, index);
+		cap = call_for_cap(dm, capos_DeviceManager_INTERFACE_ID,
+		    capos_DeviceManager_interrupt_ORDINAL, &b, get_interrupt);
+		break;
+	case capos_DeviceGrant_resource_which_dmaPool:
+		if (capos_DeviceManager_dmaPool_Params_init_root(&b, &pp) != 0)
+			return CAPOS_CAP_NULL;
+		capos_DeviceManager_dmaPool_Params_set_vendor(&pp, vendor);
+		capos_DeviceManager_dmaPool_Params_set_device(&pp, device);
+		capos_DeviceManager_dmaPool_Params_set_index(&pp, index);
+		capos_DeviceManager_dmaPool_Params_set_pages(&pp,
+		    capos_DeviceGrant_resource_get_dmaPool(&res));
+		cap = call_for_cap(dm, capos_DeviceManager_INTERFACE_ID,
+		    capos_DeviceManager_dmaPool_ORDINAL, &b, get_pool);
+		break;
+	default:
+		*why = "unknown device resource";
+		break;
+	}
+	return cap;
+}
+
 /*
  * Resolves one grant to a capability init holds and how to send it.
  * Returns the cap id, or CAPOS_CAP_NULL with *why set.
@@ -296,6 +387,18 @@ resolve_grant(struct service *s, uint32_t k, const struct capos_Grant_r *g,
 		/* Minted for this service alone: it moves there. */
 		*mode = CAPOS_XFER_MOVE;
 		return s->client[k];
+	case capos_Grant_source_which_device: {
+		struct capos_DeviceGrant_r dg;
+
+		if (capos_Grant_source_get_device(&src, &dg) != 0) {
+			*why = "malformed device grant";
+			return CAPOS_CAP_NULL;
+		}
+		/* Kept in client[] so a failed spawn releases it. */
+		s->client[k] = mint_device(&dg, why);
+		*mode = CAPOS_XFER_MOVE;
+		return s->client[k];
+	}
 	default:
 		*why = "unknown grant source";
 		return CAPOS_CAP_NULL;

@@ -164,6 +164,12 @@ timer_init(void)
 	    (unsigned long long)(tsc_per_sec / 1000000), 1000 / TIMER_HZ);
 }
 
+void
+lapic_eoi(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+}
+
 uint64_t
 timer_ticks(void)
 {

@@ -14,6 +14,8 @@
 
 void timer_init(void);
 uint64_t timer_ticks(void);
+/* Ends the interrupt being handled (device interrupt handlers call it). */
+void lapic_eoi(void);
 /* Re-programs the one-shot timer after a timeout was armed earlier than
  * the interrupt already asked for. */
 void timer_reprogram(void);

@@ -1,0 +1,27 @@
+# The device test system: devtest holds one virtio-net device's BAR 4, its
+# interrupt and a DMA pool, minted by init from these grants.
+@0x9e8d7c6b5a4f3e21;
+
+using Capos = import "../schema/capos.capnp";
+
+const manifest :Capos.SystemManifest = (
+  services = [
+    ( name = "devtest",
+      binary = "devtest",
+      grants = [
+        (name = "console", source = (kernel = console)),
+        (name = "bar4", source = (device = (vendor = 0x1af4, device = 0x1041,
+                                            resource = (mmio = 4)))),
+        (name = "irq", source = (device = (vendor = 0x1af4, device = 0x1041,
+                                           resource = (interrupt = void)))),
+        (name = "pool", source = (device = (vendor = 0x1af4, device = 0x1041,
+                                            resource = (dmaPool = 16)))) ] ),
+    ( name = "nodevice",
+      binary = "devtest",
+      grants = [
+        (name = "console", source = (kernel = console)),
+        (name = "bar4", source = (device = (vendor = 0x1af4, device = 0x1041,
+                                            index = 1,
+                                            resource = (mmio = 4)))) ] )
+  ]
+);

@@ -1,0 +1,25 @@
+"""Device capabilities: PCI enumeration, and a driver's BAR, interrupt and
+DMA pool minted by init from manifest grants, on a virtio-net device."""
+import os
+
+from harness import (BUILD, EXIT_CLEAN, boot, case, expect_line,
+                     expect_no_line, expect_status, kernel_image)
+
+VIRTIO_NET = ["-netdev", "user,id=n0,restrict=on",
+              "-device", "virtio-net-pci,disable-legacy=on,netdev=n0"]
+
+
+@case
+def device_capabilities_on_virtio_net():
+    run = boot(kernel=kernel_image(),
+               initrd=os.path.join(BUILD, "devices.pkg"),
+               extra=VIRTIO_NET, timeout=60)
+    expect_status(run, EXIT_CLEAN)
+    expect_line(run, "pci 00:02.0 1af4:1041 class 02.00 msix")
+    expect_line(run, "devtest: 15 checks, 0 failed")
+    expect_line(run, "[proof] device-caps ok checks=15")
+    # A grant for a device that is not there is refused by name.
+    expect_line(run, "[init] manifest: service nodevice: the device "
+                "resource cannot be had; skipped")
+    expect_line(run, "[init] devtest exited with status 0")
+    expect_no_line(run, "panic")
