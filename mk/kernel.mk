@@ -61,3 +61,14 @@ UNIT_SRCS += tests/unit/test_ring.c kernel/cap/ring.c \
 	tests/unit/test_elf.c kernel/proc/elf.c
 UNIT_SRCS += tests/unit/test_transfer.c kernel/cap/transfer.c kernel/cap/kobj.c
 UNIT_SRCS += tests/unit/test_timeout.c kernel/proc/timeout.c
+
+# libFuzzer target for the kernel's parsers (make fuzz builds it too).
+fuzz: $(BUILD)/fuzz/kernel_parsers
+
+$(BUILD)/fuzz/kernel_parsers: tests/fuzz/kernel_parsers.c \
+    kernel/boot/bootinfo.c kernel/proc/elf.c kernel/cap/ring.c | deps
+	@sh tools/deps.sh $(FUZZ_PACKAGES)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -g -O1 -Wall -Wextra -Werror \
+		-fsanitize=fuzzer,address,undefined -Iinclude -Ikernel \
+		-o $@ $^
