@@ -38,16 +38,18 @@ $(KERNEL): $(KERNEL_OBJS) kernel/kernel.ld
 
 -include $(KERNEL_OBJS:.o=.d)
 
-# GRUB ISO: the same kernel.elf, loaded through its Multiboot2 header.
+# GRUB ISO: the same kernel.elf, loaded through its Multiboot2 header, with
+# the default system's boot package as its module.
 ISO := $(BUILD)/capos.iso
 ISO_ROOT := $(BUILD)/iso
 
 iso: $(ISO)
 
-$(ISO): $(KERNEL) tools/grub.cfg | deps
+$(ISO): $(KERNEL) $(BUILD)/default.pkg tools/grub.cfg | deps
 	@rm -rf $(ISO_ROOT)
 	@mkdir -p $(ISO_ROOT)/boot/grub
 	cp $(KERNEL) $(ISO_ROOT)/boot/kernel.elf
+	cp $(BUILD)/default.pkg $(ISO_ROOT)/boot/default.pkg
 	cp tools/grub.cfg $(ISO_ROOT)/boot/grub/grub.cfg
 	grub-mkrescue -o $@ $(ISO_ROOT) 2>/dev/null
 

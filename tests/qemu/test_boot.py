@@ -45,9 +45,13 @@ def random_module_is_refused_as_boot_package():
 
 
 @case
-def grub_iso_boot_reaches_boot_ok():
+def grub_iso_boot_runs_the_default_system():
     run = boot(iso=iso_image(), timeout=90)
     check_clean_boot(run, "Multiboot2")
+    mod = expect_line(run, "module 0: default.pkg at ")
+    expect(run, mod.endswith(" bytes"), f"module line: {mod!r}")
+    expect_line(run, "[proof] init ok services=5")
+    expect_line(run, "init exited with status 0; halting")
 
 
 @case
