@@ -1,0 +1,139 @@
+/*
+ * The split virtqueues. Descriptor i of a queue always points at buffer
+ * i of that queue, so a buffer is named by its descriptor id and the
+ * device never chooses an address. What the device writes back (the used
+ * index, ids, lengths) is untrusted: an id must name a descriptor the
+ * device holds, a length must fit the buffer, and the used index may run
+ * at most one queue's worth ahead of us.
+ */
+#include <string.h>
+
+#include "driver.h"
+
+static uint16_t
+device_idx(struct vq *q)
+{
+	return __atomic_load_n((volatile uint16_t *)(q->used + USED_IDX),
+	    __ATOMIC_ACQUIRE);
+}
+
+/* Offers descriptor id on the driver ring and publishes the new index. */
+static void
+offer(struct vq *q, uint16_t id)
+{
+	volatile uint16_t *ring = (volatile uint16_t *)(q->avail + AVAIL_RING);
+
+	ring[q->avail_idx & (q->size - 1)] = id;
+	q->posted[id] = true;
+	q->avail_idx++;
+	/* The entry must be visible before the index that covers it. */
+	__atomic_store_n((volatile uint16_t *)(q->avail + AVAIL_IDX),
+	    q->avail_idx, __ATOMIC_RELEASE);
+}
+
+void
+vq_kick(struct vq *q)
+{
+	/* The index store must reach memory before we read the device's
+	 * flag and before the notification. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (*(volatile uint16_t *)(q->used + USED_FLAGS) & USED_F_NO_NOTIFY)
+		return;
+	*q->notify = q->num;
+}
+
+/*
+ * Takes the next device-ring entry: 1 with its id and length, 0 when the
+ * ring is empty or the device broke its rules (n->broken is then set).
+ * An id the device does not hold is counted and skipped.
+ */
+static int
+take_used(struct nic *n, struct vq *q, uint16_t *id, uint32_t *len)
+{
+	volatile uint8_t *e;
+	uint16_t ready;
+	uint32_t i;
+
+	for (;;) {
+		ready = (uint16_t)(device_idx(q) - q->used_idx);
+		if (ready == 0 || n->broken)
+			return 0;
+		if (ready > q->size) {
+			n->broken = true;
+			rt_printf("[virtio-net] queue %u: device ring index "
+			    "ran %u ahead; stopping\n", q->num, ready);
+			return 0;
+		}
+		e = q->used + USED_RING +
+		    (q->used_idx & (q->size - 1)) * USED_ELEM;
+		i = *(volatile uint32_t *)e;
+		*len = *(volatile uint32_t *)(e + 4);
+		q->used_idx++;
+		if (i < q->size && q->posted[i]) {
+			q->posted[i] = false;
+			*id = (uint16_t)i;
+			return 1;
+		}
+		n->bad_entries++;
+	}
+}
+
+int
+rx_next(struct nic *n, uint16_t *id, const uint8_t **frame, uint32_t *len)
+{
+	uint32_t got;
+
+	while (take_used(n, &n->rx, id, &got)) {
+		/* A header and a frame of 1 to maxFrame bytes, in the buffer. */
+		if (got <= NET_HDR_LEN || got > BUF_SIZE ||
+		    got - NET_HDR_LEN > capos_Nic_maxFrame) {
+			n->rx_dropped++;
+			rx_post(n, *id);
+			continue;
+		}
+		*frame = n->rx.bufs + (size_t)*id * BUF_SIZE + NET_HDR_LEN;
+		*len = got - NET_HDR_LEN;
+		n->rx_frames++;
+		return 1;
+	}
+	return 0;
+}
+
+void
+rx_post(struct nic *n, uint16_t id)
+{
+	if (id < n->rx.size && !n->rx.posted[id])
+		offer(&n->rx, id);
+}
+
+void
+tx_reclaim(struct nic *n)
+{
+	struct vq *q = &n->tx;
+	uint16_t id;
+	uint32_t len;
+
+	while (take_used(n, q, &id, &len))
+		if (q->nfree < q->size)
+			q->free[q->nfree++] = id;
+}
+
+int
+tx_put(struct nic *n, const uint8_t *frame, uint32_t len)
+{
+	struct vq *q = &n->tx;
+	uint8_t *buf;
+	uint16_t id;
+
+	if (q->nfree == 0 || len > BUF_SIZE - NET_HDR_LEN)
+		return -1;
+	id = q->free[--q->nfree];
+	buf = q->bufs + (size_t)id * BUF_SIZE;
+	/* No offloads negotiated: an all-zero header. */
+	memset(buf, 0, NET_HDR_LEN);
+	memcpy(buf + NET_HDR_LEN, frame, len);
+	q->desc[id].len = NET_HDR_LEN + len;
+	offer(q, id);
+	n->tx_frames++;
+	return 0;
+}
