@@ -1,6 +1,6 @@
 /*
- * lib/c's ctype and stdlib functions, under test on the host. The unit
- * runner builds lib/c/ctype.c and lib/c/stdlib.c against lib/c's own
+ * lib/c's ctype, stdlib and string functions, under test on the host. The
+ * unit runner builds lib/c/ctype.c, stdlib.c and string.c against lib/c's own
  * headers with this file forced in (-include) and CAPOS_LIBC_RENAME
  * defined, which gives every function a capos_ prefix: they must neither
  * clash with the host C library nor replace it for the rest of the runner
@@ -31,7 +31,30 @@
 #define strtoll capos_strtoll
 #define strtoul capos_strtoul
 #define strtoull capos_strtoull
+#define memcpy capos_memcpy
+#define memmove capos_memmove
+#define memset capos_memset
+#define memcmp capos_memcmp
+#define memchr capos_memchr
+#define strlen capos_strlen
+#define strnlen capos_strnlen
+#define strcmp capos_strcmp
+#define strncmp capos_strncmp
+#define strchr capos_strchr
+#define strncpy capos_strncpy
+#define strcpy capos_strcpy
+#define strcat capos_strcat
+#define strncat capos_strncat
+#define strstr capos_strstr
 #else
+#include <stddef.h>
+void *capos_memcpy(void *dst, const void *src, size_t n);
+void *capos_memmove(void *dst, const void *src, size_t n);
+void *capos_memset(void *dst, int c, size_t n);
+int capos_memcmp(const void *a, const void *b, size_t n);
+char *capos_strstr(const char *hay, const char *needle);
+char *capos_strncat(char *dst, const char *src, size_t n);
+char *capos_strncpy(char *dst, const char *src, size_t n);
 int capos_isalnum(int c);
 int capos_isalpha(int c);
 int capos_isblank(int c);
