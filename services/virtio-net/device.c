@@ -80,11 +80,15 @@ find_regions(capos_cap_t mmio, struct region *rg)
 	return 0;
 }
 
-/* The region lies inside the mapped BAR and holds at least need bytes. */
+/*
+ * The region lies inside the mapped BAR, holds at least need bytes, and
+ * is aligned for the widest register we access in it.
+ */
 static bool
-region_ok(const struct region *r, uint64_t bar_size, uint32_t need)
+region_ok(const struct region *r, uint64_t bar_size, uint32_t need,
+    uint32_t align)
 {
-	return r->found && r->len >= need &&
+	return r->found && r->len >= need && r->off % align == 0 &&
 	    (uint64_t)r->off + r->len <= bar_size;
 }
 
@@ -224,7 +228,7 @@ setup_queue(struct nic *n, struct vq *q, uint8_t *va, uint64_t dev,
 	cc_w64(n, CC_Q_DRIVER, dev + PAGE);
 	cc_w64(n, CC_Q_DEVICE, dev + 2 * PAGE);
 	noff = (uint64_t)cc_r16(n, CC_Q_NOTIFY_OFF) * n->notify_mult;
-	if (noff + 2 > n->notify_len)
+	if (noff % 2 != 0 || noff + 2 > n->notify_len)
 		return -1;
 	q->notify = (volatile uint16_t *)(n->notify_base + noff);
 	cc_w16(n, CC_Q_ENABLE, 1);
@@ -252,8 +256,10 @@ fill_queues(struct nic *n, uint64_t pool_dev)
 		q->free[q->nfree++] = i;
 	}
 	/* Transmit completions are reclaimed on the next transmit, so
-	 * the device need not interrupt for them. */
+	 * the device need not interrupt for them; received frames only
+	 * once a receive waits. */
 	*(volatile uint16_t *)(q->avail + AVAIL_FLAGS) = AVAIL_F_NO_INTERRUPT;
+	rx_interrupts(n, false);
 }
 
 static int
@@ -315,9 +321,9 @@ nic_init(struct nic *n, capos_cap_t mmio, capos_cap_t pool)
 		return fail(n, "cannot read PCI configuration");
 	if (map_bar(mmio, &bar, &bar_size) != 0 || bar == NULL)
 		return fail(n, "cannot map BAR 4");
-	if (!region_ok(&rg[VCAP_COMMON], bar_size, CC_SIZE) ||
-	    !region_ok(&rg[VCAP_NOTIFY], bar_size, 2) ||
-	    !region_ok(&rg[VCAP_DEVICE], bar_size, NETCFG_SIZE))
+	if (!region_ok(&rg[VCAP_COMMON], bar_size, CC_SIZE, 4) ||
+	    !region_ok(&rg[VCAP_NOTIFY], bar_size, 2, 2) ||
+	    !region_ok(&rg[VCAP_DEVICE], bar_size, NETCFG_SIZE, 2))
 		return fail(n, "no usable virtio structures in BAR 4");
 	if (map_pool(pool, &pool_va, &pool_dev) != 0)
 		return fail(n, "cannot map a large enough DMA pool");

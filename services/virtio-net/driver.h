@@ -83,6 +83,11 @@ void vq_kick(struct vq *q);
  */
 int rx_next(struct nic *n, uint16_t *id, const uint8_t **frame,
     uint32_t *len);
+/*
+ * Whether the device should interrupt for received frames: only while a
+ * receive waits for them. The flag is a hint the device may ignore.
+ */
+void rx_interrupts(struct nic *n, bool on);
 /* Gives a receive buffer back to the device (kick afterwards). */
 void rx_post(struct nic *n, uint16_t id);
 /* Takes back transmit buffers the device has finished with. */

@@ -254,6 +254,13 @@ do_receive(uint64_t call_id, struct capnp_struct *params)
 	/* maxFrames 0 asks for no frames: the link state, at once. */
 	if (fill_receive(call_id, max, max == 0))
 		return;
+	/* Ask for an interrupt, then look again: a frame that arrived
+	 * before the request raised none. */
+	rx_interrupts(&nic, true);
+	if (fill_receive(call_id, max, false)) {
+		rx_interrupts(&nic, false);
+		return;
+	}
 	waiting.held = true;
 	waiting.call_id = call_id;
 	waiting.max = max;
@@ -319,8 +326,10 @@ interrupted(void)
 		waiting.held = false;
 		return;
 	}
-	if (fill_receive(waiting.call_id, waiting.max, false))
+	if (fill_receive(waiting.call_id, waiting.max, false)) {
 		waiting.held = false;
+		rx_interrupts(&nic, false);
+	}
 }
 
 static int

@@ -78,6 +78,15 @@ take_used(struct nic *n, struct vq *q, uint16_t *id, uint32_t *len)
 	}
 }
 
+void
+rx_interrupts(struct nic *n, bool on)
+{
+	*(volatile uint16_t *)(n->rx.avail + AVAIL_FLAGS) =
+	    on ? 0 : AVAIL_F_NO_INTERRUPT;
+	/* The flag must be visible before we look at the ring again. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 int
 rx_next(struct nic *n, uint16_t *id, const uint8_t **frame, uint32_t *len)
 {
