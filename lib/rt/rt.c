@@ -85,6 +85,22 @@ rt_argv(int i)
 	return p + off;
 }
 
+int
+rt_release(capos_cap_t cap)
+{
+	struct capos_sqe e;
+	struct capos_cqe c;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	e.opcode = CAPOS_OP_RELEASE;
+	e.cap = cap;
+	e.user_data = rt_next_tag();
+	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, &c)) != 0)
+		return rc;
+	return c.status;
+}
+
 uint64_t
 rt_next_tag(void)
 {

@@ -76,6 +76,9 @@ struct capos_ring_header *rt_ring(void);
 int rt_submit(const struct capos_sqe *sqe);
 /* Waits for the completion of the entry with this user_data. */
 int rt_wait(uint64_t user_data, struct capos_cqe *out);
+/* Drops a capability from this process's table; 0 or CAPOS_EBADCAP. */
+int rt_release(capos_cap_t cap);
+
 /* Waits for any of n entries; returns the index of the one that completed
  * (its completion in *out), or a negative CAPOS_E* error. */
 int rt_wait_any(const uint64_t *user_data, int n, struct capos_cqe *out);

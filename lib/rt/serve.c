@@ -53,19 +53,9 @@ rt_keep_cap(struct rt_request *rq, uint32_t idx)
 static void
 release_unkept(struct rt_request *rq)
 {
-	struct capos_sqe e;
-	struct capos_cqe c;
-
-	for (uint32_t i = 0; i < rq->hdr->ncaps && i < CAPOS_MAX_XCAPS; i++) {
-		if (rq->kept & (1u << i))
-			continue;
-		memset(&e, 0, sizeof(e));
-		e.opcode = CAPOS_OP_RELEASE;
-		e.cap = rq->caps[i].cap;
-		e.user_data = rt_next_tag();
-		if (rt_submit(&e) == 0)
-			(void)rt_wait(e.user_data, &c);
-	}
+	for (uint32_t i = 0; i < rq->hdr->ncaps && i < CAPOS_MAX_XCAPS; i++)
+		if (!(rq->kept & (1u << i)))
+			rt_release(rq->caps[i].cap);
 }
 
 /* Takes the next call; 0, or a negative status (CAPOS_EPEER: no clients). */

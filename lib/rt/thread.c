@@ -119,8 +119,6 @@ rt_thread_join(struct rt_thread *t, uint64_t *value)
 	struct capos_ThreadHandle_join_Results_r r;
 	uint8_t buf[128] __attribute__((aligned(8)));
 	struct rt_result res;
-	struct capos_sqe e;
-	struct capos_cqe c;
 	int rc;
 
 	rc = rt_call(t->handle, capos_ThreadHandle_INTERFACE_ID,
@@ -131,12 +129,7 @@ rt_thread_join(struct rt_thread *t, uint64_t *value)
 	r.s = res.root;
 	if (value != NULL)
 		*value = capos_ThreadHandle_join_Results_get_value(&r);
-	memset(&e, 0, sizeof(e));
-	e.opcode = CAPOS_OP_RELEASE;
-	e.cap = t->handle;
-	e.user_data = rt_next_tag();
-	if (rt_submit(&e) == 0)
-		(void)rt_wait(e.user_data, &c);
+	rt_release(t->handle);
 	free(t->stack);
 	free(t);
 	return 0;

@@ -85,22 +85,6 @@ find_service(const struct capnp_text *t)
 	return -1;
 }
 
-static void
-release(capos_cap_t cap)
-{
-	struct capos_sqe e;
-	struct capos_cqe c;
-
-	if (cap == CAPOS_CAP_NULL)
-		return;
-	memset(&e, 0, sizeof(e));
-	e.opcode = CAPOS_OP_RELEASE;
-	e.cap = cap;
-	e.user_data = rt_next_tag();
-	if (rt_submit(&e) == 0)
-		(void)rt_wait(e.user_data, &c);
-}
-
 /* Calls a method whose result holds one capability; returns its id. */
 static capos_cap_t
 call_for_cap(capos_cap_t cap, uint64_t iface, uint16_t method,
@@ -606,9 +590,11 @@ start_services(const struct capos_SystemManifest_r *man)
 	 * so whoever imports from them sees the service as gone. */
 	for (int i = 0; i < nservices; i++) {
 		for (uint32_t k = 0; k < MAX_EXPORTS; k++)
-			release(services[i].owner[k]);
+			if (services[i].owner[k] != CAPOS_CAP_NULL)
+				rt_release(services[i].owner[k]);
 		for (uint32_t k = 0; k < CAPOS_MAX_XCAPS; k++)
-			release(services[i].client[k]);
+			if (services[i].client[k] != CAPOS_CAP_NULL)
+				rt_release(services[i].client[k]);
 	}
 	return started;
 }

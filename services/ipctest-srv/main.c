@@ -106,20 +106,11 @@ static int
 do_drop(void *ctx, struct rt_request *rq)
 {
 	struct capos_IpcTest_drop_Results_b r;
-	struct capos_sqe e;
-	struct capos_cqe c;
 	uint32_t n = 0;
 
 	(void)ctx;
-	for (uint32_t i = 0; i < nheld; i++) {
-		memset(&e, 0, sizeof(e));
-		e.opcode = CAPOS_OP_RELEASE;
-		e.cap = held[i];
-		e.user_data = rt_next_tag();
-		if (rt_submit(&e) == 0 && rt_wait(e.user_data, &c) == 0 &&
-		    c.status == 0)
-			n++;
-	}
+	for (uint32_t i = 0; i < nheld; i++)
+		n += rt_release(held[i]) == 0;
 	nheld = 0;
 	if (capos_IpcTest_drop_Results_init_root(&rq->reply, &r) != 0)
 		return -1;

@@ -159,20 +159,6 @@ works(capos_cap_t cap)
 }
 
 static void
-release(capos_cap_t cap)
-{
-	struct capos_sqe e;
-	struct capos_cqe c;
-
-	memset(&e, 0, sizeof(e));
-	e.opcode = CAPOS_OP_RELEASE;
-	e.cap = cap;
-	e.user_data = rt_next_tag();
-	if (rt_submit(&e) == 0)
-		(void)rt_wait(e.user_data, &c);
-}
-
-static void
 payloads(capos_cap_t srv)
 {
 	expect("echo 0 bytes", echo(srv, 0, 1), 1);
@@ -239,7 +225,7 @@ badges(capos_cap_t srv)
 	wr.s = res.root;
 	expect("the server sees the badge",
 	    (int64_t)capos_IpcTest_whoami_Results_get_badge(&wr), 0xB0D6E5);
-	release(bc);
+	rt_release(bc);
 }
 
 static void
@@ -262,13 +248,13 @@ transfers(capos_cap_t srv)
 	got = give(srv, false, &rc);
 	expect("copy from server", rc, 0);
 	expect("copied capability works", works(got), 1);
-	release(got);
+	rt_release(got);
 	got = give(srv, true, &rc);
 	expect("move from server", rc, 0);
 	expect("moved capability works", works(got), 1);
 	check_server(srv, &live, &last);
 	expect("server lost the moved one", live, 1);
-	release(got);
+	rt_release(got);
 	expect("server drops what it still holds", drop_all(srv), 1);
 }
 
@@ -298,14 +284,14 @@ rollbacks(capos_cap_t srv)
 	while (n < 300 && (mine[n] = give(srv, false, &rc)) != CAPOS_CAP_NULL)
 		n++;
 	expect("our table fills", rc, CAPOS_ETRANSFER);
-	release(mine[--n]);		/* room for one, to send a hold */
+	rt_release(mine[--n]);		/* room for one, to send a hold */
 	expect("server holds one", hold(srv, con, CAPOS_XFER_COPY), 0);
 	mine[n++] = give(srv, false, &rc);
 	expect("table full again", rc, 0);
 	(void)give(srv, true, &rc);
 	expect("a move into our full table fails", rc, CAPOS_ETRANSFER);
 	while (n > 0)
-		release(mine[--n]);
+		rt_release(mine[--n]);
 	check_server(srv, &live, &last);
 	expect("the server's RETURN of the move failed", last,
 	    CAPOS_ETRANSFER);

@@ -4,6 +4,7 @@
  * to the thread's kernel stack, builds the same struct trapframe as an
  * interrupt (vector CAPOS_VEC_SYSCALL) and leaves through trap_return.
  */
+#include "arch/x86_64/frame.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/percpu.h"
 
@@ -20,21 +21,7 @@ syscall_entry:
 	pushq	%rcx
 	pushq	$0
 	pushq	$VEC_SYSCALL
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PUSH_GPRS
 	cld
 	movq	%rsp, %rdi
 	call	syscall_dispatch

@@ -3,6 +3,8 @@
  * code skip the dummy push, so every frame has the same shape (struct
  * trapframe in trap.h). Entry from user mode swaps in the kernel GS base.
  */
+#include "arch/x86_64/frame.h"
+
 #define TF_CS	(18 * 8)	/* offset of cs after the 17 words we push */
 
 	.text
@@ -28,21 +30,7 @@ trap_vectors:
 	.endr
 
 trap_common:
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PUSH_GPRS
 	testb	$3, TF_CS(%rsp)
 	jz	1f
 	swapgs
@@ -56,20 +44,6 @@ trap_return:
 	testb	$3, TF_CS(%rsp)
 	jz	2f
 	swapgs
-2:	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+2:	POP_GPRS
 	addq	$16, %rsp
 	iretq
