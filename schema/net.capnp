@@ -1,0 +1,99 @@
+# Networking: the NIC a driver serves to the network stack, and the TCP
+# capabilities the network stack serves to everyone else. See
+# docs/network.md.
+@0xf1e2d3c4b5a69788;
+
+using C = import "c.capnp";
+$C.namespace("capos");
+
+const nicInterface :UInt64 = 0xd1a2b3c4e5f60718;
+const networkManagerInterface :UInt64 = 0xd1a2b3c4e5f60719;
+# A TcpListenAuthority can also be a manifest export of the netstack (the
+# netstack's args bind the export to its port; docs/network.md).
+const tcpListenAuthorityInterface :UInt64 = 0xd1a2b3c4e5f6071a;
+
+# One network interface card, served by its driver. Frames are whole
+# Ethernet frames without the FCS, carried in batches.
+interface Nic @0xd1a2b3c4e5f60718 {
+  const maxFrame :UInt32 = 1514;
+  # At most this many frames in one transmit or receive.
+  const maxBatch :UInt32 = 32;
+
+  info @0 () -> (mac :Data, mtu :UInt16, linkUp :Bool);
+  # Queues the frames for sending; returns how many were taken (the rest
+  # may be offered again later). Frames longer than maxFrame are dropped
+  # and counted in `dropped`.
+  transmit @1 (frames :List(Data)) -> (sent :UInt32, dropped :UInt32);
+  # Completes once at least one frame has arrived, with up to maxFrames of
+  # them (and at most maxBatch), or when the link state changed.
+  receive @2 (maxFrames :UInt32) -> (frames :List(Data), linkUp :Bool);
+}
+
+# The network stack's management face: held by whoever configures the
+# network and hands out listening authority.
+interface NetworkManager @0xd1a2b3c4e5f60719 {
+  struct Status {
+    configured @0 :Bool;
+    dhcp @1 :Bool;
+    address @2 :UInt32;        # IPv4, network byte order as a number
+    netmask @3 :UInt32;
+    gateway @4 :UInt32;
+    mac @5 :Data;
+    linkUp @6 :Bool;
+  }
+
+  status @0 () -> (status :Status);
+  configureStatic @1 (address :UInt32, netmask :UInt32, gateway :UInt32)
+      -> ();
+  # The authority to listen on one TCP port, and nothing else.
+  listenAuthority @2 (port :UInt16) -> (authority :TcpListenAuthority);
+  # An outgoing connection; completes once it is established or has
+  # failed. Addresses are numbers as in Status (10.0.0.1 is 0x0a000001).
+  connect @3 (address :UInt32, port :UInt16) -> ConnectResult;
+}
+
+struct ConnectResult {
+  union {
+    socket @0 :TcpSocket;
+    # The peer answered with a reset: nothing listens there.
+    refused @1 :Void;
+    # No answer (no route, no ARP reply, or the handshake timed out).
+    unreachable @2 :Void;
+    noMemory @3 :Void;
+  }
+}
+
+struct ListenResult {
+  union {
+    listener @0 :TcpListener;
+    inUse @1 :Void;
+    noMemory @2 :Void;
+  }
+}
+
+interface TcpListenAuthority @0xd1a2b3c4e5f6071a {
+  port @0 () -> (port :UInt16);
+  listen @1 (backlog :UInt16) -> ListenResult;
+}
+
+interface TcpListener @0xd1a2b3c4e5f6071b {
+  # Completes when a connection arrives.
+  accept @0 () -> (socket :TcpSocket);
+  close @1 () -> ();
+}
+
+interface TcpSocket @0xd1a2b3c4e5f6071c {
+  # The largest send and receive a single call moves.
+  const maxChunk :UInt32 = 32768;
+
+  # Takes as much of data as the connection can buffer now (at least one
+  # byte, waiting for room if there is none); returns how much.
+  send @0 (data :Data) -> (sent :UInt32);
+  # Completes once data is available (at most maxBytes, and at most
+  # maxChunk), or with eof when the peer has finished sending.
+  recv @1 (maxBytes :UInt32) -> (data :Data, eof :Bool);
+  # No more sending; the peer sees end of stream once sent data is out.
+  shutdown @2 () -> ();
+  close @3 () -> ();
+  peer @4 () -> (address :UInt32, port :UInt16);
+}
