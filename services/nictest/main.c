@@ -3,6 +3,7 @@
  * would, on QEMU's user network: reads the MAC, asks "who has 10.0.2.2"
  * and waits for QEMU's ARP reply, sends a batch in one transmit, checks
  * that a receive waits for frames and that a second one is refused, and
+ * pushes more frames each way than the queues hold, and
  * feeds the driver bad input (oversized, empty and mistyped frames, an
  * empty batch, more than maxBatch frames, a receive of zero frames).
  * It holds only "nic", "console" and "timer"; one deadline bounds every
@@ -15,6 +16,8 @@
 
 #define DEADLINE_NS	(10ull * 1000000000ull)
 #define MAX_RECEIVES	16
+/* Past both queues' 256 entries, so both rings wrap. */
+#define WRAP_FRAMES	320
 #define ETH_ARP		0x0806
 /* A local experimental ethertype: QEMU's user network ignores it. */
 #define ETH_TEST	0x88B5
@@ -297,6 +300,52 @@ check_batch_and_waiting(void)
 	    await_arp_reply(waiting, DNS_IP), 0);
 }
 
+/*
+ * More frames than either queue has entries, both ways: WRAP_FRAMES ARP
+ * requests in batches, re-offering what a full transmit queue did not
+ * take, and every reply received.
+ */
+static void
+check_wrap(void)
+{
+	static uint8_t f[ARP_LEN];
+	const uint8_t *fp[capos_Nic_maxBatch];
+	uint32_t len[capos_Nic_maxBatch], sent, dropped, total = 0;
+	uint32_t replies = 0, n;
+	struct capos_Nic_receive_Results_r r;
+	struct capnp_list frames;
+	struct capnp_data d;
+	struct rt_result res;
+
+	arp_request(f, GATEWAY_IP);
+	for (uint32_t i = 0; i < capos_Nic_maxBatch; i++) {
+		fp[i] = f;
+		len[i] = ARP_LEN;
+	}
+	for (int tries = 0; total < WRAP_FRAMES && tries < 1000; tries++) {
+		n = WRAP_FRAMES - total;
+		if (n > capos_Nic_maxBatch)
+			n = capos_Nic_maxBatch;
+		if (transmit(fp, len, n, &sent, &dropped) != 0 || dropped != 0)
+			break;
+		total += sent;
+	}
+	expect("every frame of the burst taken", total, WRAP_FRAMES);
+	for (int k = 0; replies < total && k < 4 * MAX_RECEIVES; k++) {
+		if (finish(start_receive(capos_Nic_maxBatch, 0), rx_buf[0],
+		    &res) != 0)
+			break;
+		r.s = res.root;
+		if (capos_Nic_receive_Results_get_frames(&r, &frames) != 0)
+			break;
+		for (uint32_t i = 0; i < frames.n; i++)
+			if (capnp_list_data(&frames, i, &d) == 0 &&
+			    is_arp_reply(d.ptr, d.len, GATEWAY_IP))
+				replies++;
+	}
+	expect("every reply of the burst received", replies, total);
+}
+
 static void
 check_bad_input(void)
 {
@@ -372,6 +421,7 @@ main(void)
 	check_info();
 	check_arp();
 	check_batch_and_waiting();
+	check_wrap();
 	check_bad_input();
 	rt_printf("nictest: %d checks, %d failed\n", checks, failed);
 	if (failed != 0)
