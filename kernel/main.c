@@ -19,15 +19,25 @@
 #include "mm/vmm.h"
 #include "obj/objects.h"
 #include "proc/proc.h"
+#include "proc/timeout.h"
 
 #define EARLY_IDENTITY_LIMIT	(4ull << 30)
-#define TIMER_PROOF_TICKS	3
+#define TIMER_PROOF_NS		2000000ull	/* the boot timer check */
 /* init's VirtualMemory quota; services granted init's capability share it. */
 #define INIT_VM_QUOTA		(64ull << 20)
 
 void kmain(uint32_t proto, uint32_t info_pa);
 
 static struct bootinfo bootinfo;
+
+static volatile bool timer_probe_done;
+
+static void
+timer_probe_fired(struct timeout *to)
+{
+	(void)to;
+	timer_probe_done = true;
+}
 
 /* Boot information is read through boot.S's identity map of the low 4 GiB. */
 static const void *
@@ -89,12 +99,17 @@ print_banner(void)
 static void
 check_timer(void)
 {
+	static struct timeout probe;
 	uint64_t t0 = time_ns(), start = timer_ticks();
 
-	while (timer_ticks() - start < TIMER_PROOF_TICKS)
+	/* A short kernel timeout: the interrupt must come, and not early. */
+	probe.fire = timer_probe_fired;
+	timeout_arm(&probe, t0 + TIMER_PROOF_NS);
+	timer_reprogram();
+	while (!timer_probe_done)
 		wait_for_interrupt();
-	if (time_ns() <= t0)
-		panic("timer: ticks arrived but TSC time did not move");
+	if (time_ns() < t0 + TIMER_PROOF_NS)
+		panic("timer: the probe timeout fired early");
 	kprintf("[proof] timer ok ticks=%llu elapsed_us=%llu\n",
 	    (unsigned long long)(timer_ticks() - start),
 	    (unsigned long long)((time_ns() - t0) / 1000));
