@@ -114,3 +114,19 @@ TEST_SUITES += lwip
 test-lwip: $(LWIP_RUNNER) $(LWIP_ULIB) $(LWIP_LIBC_UOBJS)
 	@$(PYTHON) tests/lwip/run.py --runner $(LWIP_RUNNER) \
 		--lib $(LWIP_ULIB) $(LWIP_LIBC_UOBJS)
+
+# ---- The netstack program ----
+
+# Its sources see lwIP's headers and the port, and wait for the fetch.
+NETSTACK_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard services/netstack/*.c))
+$(NETSTACK_OBJS): UCFLAGS += $(LWIP_INCLUDES)
+$(NETSTACK_OBJS): $(LWIP_STAMP)
+# mk/user.mk links every .o prerequisite of a program: lwIP's objects
+# join the netstack's own that way.
+$(BUILD)/user/netstack: $(LWIP_UOBJS)
+
+# The network test system: two netstacks joined by nic-loop
+# (system/net-loop.capnp, tests/qemu/test_net.py).
+PKG_BINARIES_net-loop := $(BUILD)/user/init $(BUILD)/user/nic-loop \
+	$(BUILD)/user/netstack $(BUILD)/user/echo $(BUILD)/user/nettest
+ALL_TARGETS += $(BUILD)/net-loop.pkg

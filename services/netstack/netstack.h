@@ -1,0 +1,93 @@
+/*
+ * The netstack service: lwIP (NO_SYS=1) driven from one event loop that
+ * multiplexes the Nic, the Timer and the calls on its endpoints.
+ * docs/network.md describes the design.
+ */
+#ifndef NETSTACK_H
+#define NETSTACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lwip/err.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "net.capnp.h"
+#include "rt.h"
+
+/* Endpoints: the "net" export (NetworkManager, and every minted object),
+ * plus up to three exports bound to one listening port each. */
+#define NS_MAX_EPS		4
+#define NS_EP_NET		0
+
+/* Calls received and not yet answered, on all endpoints. The kernel stops
+ * delivering at 64 per endpoint; staying below keeps room to refuse. */
+#define NS_MAX_DEFERRED		48
+
+#define NS_MAX_LISTENERS	8
+#define NS_MAX_SOCKETS		48
+#define NS_MAX_ACCEPTS		4	/* accept calls waiting per listener */
+#define NS_MAX_BACKLOG		16	/* connections waiting for accept */
+/* Received chains kept per socket: a full window of full segments fits. */
+#define NS_RXQ			128
+
+/* A call that will be answered later. */
+struct ns_pending {
+	bool used;
+	int ep;
+	uint64_t call_id;
+};
+
+struct ns_ep {
+	const char *name;
+	capos_cap_t owner;
+	uint16_t port;		/* 0 for "net"; else the authority's port */
+	bool armed;		/* a RECV is in flight */
+	uint64_t tag;
+};
+
+extern struct ns_ep ns_eps[NS_MAX_EPS];
+extern int ns_neps;
+extern struct netif ns_netif;
+extern const char *ns_name;
+extern bool ns_dhcp;
+extern bool ns_link_up;
+extern uint8_t ns_mac[6];
+
+/* Counters for the report at exit. */
+struct ns_stats {
+	uint64_t rx_frames, rx_bad, tx_frames, tx_dropped, tx_calls;
+	uint64_t calls, deferred, overloaded;
+};
+extern struct ns_stats ns_stats;
+
+/* nic.c: frames in and out. */
+int nic_start(capos_cap_t nic);
+void nic_rx_done(const struct capos_cqe *c);
+void nic_tx_done(const struct capos_cqe *c);
+void nic_flush(void);
+void nic_tick(void);
+err_t nic_netif_init(struct netif *nif);
+bool nic_rx_armed(uint64_t *tag);
+bool nic_tx_armed(uint64_t *tag);
+
+/* objects.c: the served objects and their deferred calls. */
+void obj_dispatch(int ep, struct rt_request *rq);
+void obj_service(void);
+int obj_deferred(void);
+
+/* main.c: answering calls. */
+int ns_return(int ep, uint64_t call_id, struct capnp_builder *b,
+    struct capos_capdesc *caps, uint16_t ncaps);
+int ns_return_exception(int ep, uint64_t call_id,
+    enum capos_CapException_Type type, const char *why);
+capos_cap_t ns_mint(uint64_t badge, uint64_t iface);
+void ns_release(capos_cap_t cap);
+/* A scratch reply buffer for answers built outside a request. */
+extern uint8_t ns_reply_buf[CAPOS_MAX_RESULT];
+
+/* port.c */
+int port_init(capos_cap_t entropy);
+
+#endif

@@ -1,0 +1,623 @@
+/*
+ * nettest: the TCP tests of the net-loop system, run against the echo
+ * service through two netstacks joined by nic-loop.
+ *
+ *   nettest client   holds "net" (a NetworkManager): small echoes, a
+ *                    large transfer, 16 connections at once, a client
+ *                    closing mid-transfer, a server closing first, a
+ *                    refused connect, a closed socket's badge, and a
+ *                    second recv on one socket (overloaded)
+ *   nettest closer   holds "listen" (a TcpListenAuthority): accepts one
+ *                    connection, says "bye", and closes it first
+ *
+ * Every proof line is printed after the check behind it.
+ */
+#include <string.h>
+
+#include "net.capnp.h"
+#include "rt.h"
+
+#define ECHO_ADDR	0x0a000001u	/* 10.0.0.1, the echo's netstack */
+#define MY_ADDR		0x0a000002u
+#define MSG_ROOM	(capos_TcpSocket_maxChunk + 256)
+#define MAX_STREAMS	16
+#define LARGE_BYTES	(2u << 20)
+#define MANY_BYTES	(128u << 10)
+
+static capos_cap_t nm;
+static uint8_t buf[MSG_ROOM] __attribute__((aligned(8)));
+static uint8_t params[MSG_ROOM] __attribute__((aligned(8)));
+static int failures;
+
+#define FAIL(...) do {							\
+	rt_printf("nettest: FAILED: " __VA_ARGS__);			\
+	rt_printf("\n");						\
+	failures++;							\
+} while (0)
+
+static void
+release(capos_cap_t cap)
+{
+	struct capos_sqe e;
+	struct capos_cqe c;
+
+	memset(&e, 0, sizeof(e));
+	e.opcode = CAPOS_OP_RELEASE;
+	e.cap = cap;
+	e.user_data = rt_next_tag();
+	if (rt_submit(&e) == 0)
+		(void)rt_wait(e.user_data, &c);
+}
+
+static int
+sock_call0(capos_cap_t s, uint16_t method)
+{
+	struct rt_result res;
+
+	return rt_call(s, capos_TcpSocket_INTERFACE_ID, method, NULL, NULL, 0,
+	    buf, sizeof(buf), &res);
+}
+
+static void
+sock_close(capos_cap_t s)
+{
+	(void)sock_call0(s, capos_TcpSocket_close_ORDINAL);
+	release(s);
+}
+
+/* Connects; the ConnectResult union's tag, or -1 on a failed call. */
+static int
+tcp_connect(uint32_t addr, uint16_t port, capos_cap_t *out)
+{
+	struct capos_NetworkManager_connect_Params_b p;
+	struct capos_ConnectResult_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+	int which;
+
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_NetworkManager_connect_Params_init_root(&b, &p) != 0)
+		return -1;
+	capos_NetworkManager_connect_Params_set_address(&p, addr);
+	capos_NetworkManager_connect_Params_set_port(&p, port);
+	if (rt_call(nm, capos_NetworkManager_INTERFACE_ID,
+	    capos_NetworkManager_connect_ORDINAL, &b, NULL, 0, buf,
+	    sizeof(buf), &res) != 0)
+		return -1;
+	r.s = res.root;
+	which = capos_ConnectResult_which(&r);
+	if (which == capos_ConnectResult_which_socket) {
+		if (capos_ConnectResult_get_socket(&r, &idx) != 0 ||
+		    idx >= res.cqe.ncaps)
+			return -1;
+		*out = res.caps[idx].cap;
+	}
+	return which;
+}
+
+/* Sends all of data; 0, or the failed call's error. */
+static int
+send_all(capos_cap_t s, const uint8_t *data, uint32_t len)
+{
+	while (len > 0) {
+		struct capos_TcpSocket_send_Params_b p;
+		struct capos_TcpSocket_send_Results_r r;
+		struct capnp_builder b;
+		struct rt_result res;
+		uint32_t n = len > capos_TcpSocket_maxChunk ?
+		    capos_TcpSocket_maxChunk : len;
+		int rc;
+
+		if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+		    capos_TcpSocket_send_Params_init_root(&b, &p) != 0 ||
+		    capos_TcpSocket_send_Params_set_data(&p, data, n) != 0)
+			return -1;
+		rc = rt_call(s, capos_TcpSocket_INTERFACE_ID,
+		    capos_TcpSocket_send_ORDINAL, &b, NULL, 0, buf, sizeof(buf),
+		    &res);
+		if (rc != 0)
+			return rc;
+		r.s = res.root;
+		n = capos_TcpSocket_send_Results_get_sent(&r);
+		if (n == 0 || n > len)
+			return -1;
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Receives up to max bytes into out; the count, 0 at end of stream, or a
+ * negative error. */
+static int
+recv_some(capos_cap_t s, uint8_t *out, uint32_t max)
+{
+	struct capos_TcpSocket_recv_Params_b p;
+	struct capos_TcpSocket_recv_Results_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	struct capnp_data d;
+	int rc;
+
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_TcpSocket_recv_Params_init_root(&b, &p) != 0)
+		return -1;
+	capos_TcpSocket_recv_Params_set_maxBytes(&p, max);
+	rc = rt_call(s, capos_TcpSocket_INTERFACE_ID,
+	    capos_TcpSocket_recv_ORDINAL, &b, NULL, 0, buf, sizeof(buf), &res);
+	if (rc != 0)
+		return rc;
+	r.s = res.root;
+	if (capos_TcpSocket_recv_Results_get_data(&r, &d) != 0 ||
+	    d.len > max)
+		return -1;
+	memcpy(out, d.ptr, d.len);
+	return (int)d.len;
+}
+
+/* Receives exactly len bytes; 0, or -1. */
+static int
+recv_exact(capos_cap_t s, uint8_t *out, uint32_t len)
+{
+	while (len > 0) {
+		int n = recv_some(s, out, len);
+
+		if (n <= 0)
+			return -1;
+		out += n;
+		len -= (uint32_t)n;
+	}
+	return 0;
+}
+
+static bool
+small_echo(const char *tag, int rounds)
+{
+	static const char *msgs[] = { "hello, capOS\n", "x",
+	    "the quick brown fox jumps over the lazy dog\n" };
+	uint8_t back[64];
+	capos_cap_t s;
+	int rc;
+
+	if ((rc = tcp_connect(ECHO_ADDR, 7, &s)) !=
+	    capos_ConnectResult_which_socket) {
+		FAIL("%s: connect to port 7 gave %d", tag, rc);
+		return false;
+	}
+	for (int i = 0; i < rounds; i++) {
+		const char *m = msgs[i % 3];
+		uint32_t n = (uint32_t)strlen(m);
+
+		if (send_all(s, (const uint8_t *)m, n) != 0 ||
+		    recv_exact(s, back, n) != 0 || memcmp(back, m, n) != 0) {
+			FAIL("%s: echo %d did not come back", tag, i);
+			sock_close(s);
+			return false;
+		}
+	}
+	sock_close(s);
+	return true;
+}
+
+/* ---- Streams: many bytes each way at once, one send and one recv in
+ * flight per connection. ---- */
+
+struct stream {
+	capos_cap_t sock;
+	uint32_t total, sent, rcvd;
+	uint32_t seed_tx, seed_rx;
+	uint64_t sum;
+	bool send_busy, recv_busy, shut, eof, failed;
+	const char *why;		/* what failed */
+	uint64_t send_tag, recv_tag;
+	uint32_t chunk_len, chunk_off;
+	uint8_t chunk[capos_TcpSocket_maxChunk];
+	uint8_t sparams[MSG_ROOM] __attribute__((aligned(8)));
+	uint8_t rparams[64] __attribute__((aligned(8)));
+	uint8_t sres[64] __attribute__((aligned(8)));
+	uint8_t rres[MSG_ROOM] __attribute__((aligned(8)));
+};
+
+static struct stream streams[MAX_STREAMS];
+
+static uint8_t
+next_byte(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return (uint8_t)(*x >> 24);
+}
+
+static void
+stream_send(struct stream *st)
+{
+	struct capos_TcpSocket_send_Params_b p;
+	struct capnp_builder b;
+	struct capos_sqe e;
+
+	if (st->chunk_off == st->chunk_len) {
+		uint32_t n = st->total - st->sent;
+
+		if (n > sizeof(st->chunk))
+			n = sizeof(st->chunk);
+		for (uint32_t i = 0; i < n; i++)
+			st->chunk[i] = next_byte(&st->seed_tx);
+		st->chunk_len = n;
+		st->chunk_off = 0;
+	}
+	if (capnp_builder_init(&b, st->sparams, sizeof(st->sparams)) != 0 ||
+	    capos_TcpSocket_send_Params_init_root(&b, &p) != 0 ||
+	    capos_TcpSocket_send_Params_set_data(&p, st->chunk + st->chunk_off,
+	    st->chunk_len - st->chunk_off) != 0) {
+		st->failed = true;
+		return;
+	}
+	rt_prep_call(&e, st->sock, capos_TcpSocket_INTERFACE_ID,
+	    capos_TcpSocket_send_ORDINAL, &b, st->sres, sizeof(st->sres), NULL,
+	    0, 0);
+	if (rt_submit(&e) != 0) {
+		st->failed = true;
+		return;
+	}
+	st->send_tag = e.user_data;
+	st->send_busy = true;
+}
+
+static void
+stream_recv(struct stream *st)
+{
+	struct capos_TcpSocket_recv_Params_b p;
+	struct capnp_builder b;
+	struct capos_sqe e;
+
+	if (capnp_builder_init(&b, st->rparams, sizeof(st->rparams)) != 0 ||
+	    capos_TcpSocket_recv_Params_init_root(&b, &p) != 0) {
+		st->failed = true;
+		return;
+	}
+	capos_TcpSocket_recv_Params_set_maxBytes(&p, capos_TcpSocket_maxChunk);
+	rt_prep_call(&e, st->sock, capos_TcpSocket_INTERFACE_ID,
+	    capos_TcpSocket_recv_ORDINAL, &b, st->rres, sizeof(st->rres), NULL,
+	    0, 0);
+	if (rt_submit(&e) != 0) {
+		st->failed = true;
+		return;
+	}
+	st->recv_tag = e.user_data;
+	st->recv_busy = true;
+}
+
+static void
+send_done(struct stream *st, const struct capos_cqe *c)
+{
+	struct capos_TcpSocket_send_Results_r r;
+	struct rt_result res;
+	uint32_t n;
+
+	st->send_busy = false;
+	if (rt_result_read(c, st->sres, &res) != 0) {
+		st->failed = true;
+		st->why = "send failed";
+		return;
+	}
+	r.s = res.root;
+	n = capos_TcpSocket_send_Results_get_sent(&r);
+	if (n == 0 || n > st->chunk_len - st->chunk_off) {
+		st->failed = true;
+		return;
+	}
+	st->chunk_off += n;
+	st->sent += n;
+}
+
+static void
+recv_done(struct stream *st, const struct capos_cqe *c)
+{
+	struct capos_TcpSocket_recv_Results_r r;
+	struct rt_result res;
+	struct capnp_data d;
+
+	st->recv_busy = false;
+	if (rt_result_read(c, st->rres, &res) != 0) {
+		st->failed = true;
+		st->why = "recv failed";
+		return;
+	}
+	r.s = res.root;
+	if (capos_TcpSocket_recv_Results_get_data(&r, &d) != 0 ||
+	    d.len > st->total - st->rcvd) {
+		st->failed = true;
+		return;
+	}
+	if (d.len == 0) {
+		st->eof = true;
+		return;
+	}
+	/* Each byte must be the one sent at that position. */
+	for (uint32_t i = 0; i < d.len; i++) {
+		uint8_t want = next_byte(&st->seed_rx);
+
+		if (d.ptr[i] != want) {
+			st->failed = true;
+			st->why = "wrong byte";
+			return;
+		}
+		st->sum = (st->sum ^ d.ptr[i]) * 0x100000001b3ull;
+	}
+	st->rcvd += d.len;
+}
+
+/* Runs n streams of `each` bytes to the echo; true if every byte came
+ * back in order. */
+static bool
+run_streams(int n, uint32_t each, uint64_t *sum)
+{
+	for (int i = 0; i < n; i++) {
+		struct stream *st = &streams[i];
+
+		memset(st, 0, offsetof(struct stream, chunk));
+		st->total = each;
+		st->seed_tx = st->seed_rx = 0x9e3779b9u + (uint32_t)i * 7919u;
+		st->sum = 0xcbf29ce484222325ull;
+		if (tcp_connect(ECHO_ADDR, 7, &st->sock) !=
+		    capos_ConnectResult_which_socket) {
+			FAIL("stream %d: connect failed", i);
+			return false;
+		}
+	}
+	for (;;) {
+		uint64_t tags[2 * MAX_STREAMS];
+		struct stream *who[2 * MAX_STREAMS];
+		struct capos_cqe c;
+		int m = 0, k;
+
+		for (int i = 0; i < n; i++) {
+			struct stream *st = &streams[i];
+
+			if (st->failed)
+				continue;
+			if (!st->send_busy && st->sent < st->total)
+				stream_send(st);
+			if (!st->send_busy && st->sent == st->total &&
+			    !st->shut) {
+				/* Everything is out: end of stream to echo. */
+				st->shut = sock_call0(st->sock,
+				    capos_TcpSocket_shutdown_ORDINAL) == 0;
+				st->failed = !st->shut;
+			}
+			if (!st->recv_busy && !st->eof && !st->failed)
+				stream_recv(st);
+			if (st->send_busy)
+				tags[m] = st->send_tag, who[m++] = st;
+			if (st->recv_busy)
+				tags[m] = st->recv_tag, who[m++] = st;
+		}
+		if (m == 0)
+			break;
+		if ((k = rt_wait_any(tags, m, &c)) < 0)
+			return false;
+		if (c.user_data == who[k]->send_tag && who[k]->send_busy)
+			send_done(who[k], &c);
+		else
+			recv_done(who[k], &c);
+	}
+	*sum = 0;
+	for (int i = 0; i < n; i++) {
+		struct stream *st = &streams[i];
+
+		if (st->failed || st->rcvd != st->total || !st->eof) {
+			FAIL("stream %d: %u of %u bytes back (%s)", i, st->rcvd,
+			    st->total, st->why != NULL ? st->why : "no eof");
+			return false;
+		}
+		*sum ^= st->sum;
+		sock_close(st->sock);
+	}
+	return true;
+}
+
+/* ---- Edge cases ---- */
+
+static bool
+client_aborts(void)
+{
+	static uint8_t junk[256 << 10];
+	capos_cap_t s;
+
+	for (uint32_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)i;
+	if (tcp_connect(ECHO_ADDR, 7, &s) != capos_ConnectResult_which_socket)
+		return false;
+	/* Nothing is read back: the close finds unread data and resets. */
+	if (send_all(s, junk, sizeof(junk)) != 0) {
+		sock_close(s);
+		return false;
+	}
+	sock_close(s);
+	return small_echo("after-abort", 3);
+}
+
+static bool
+server_closes_first(void)
+{
+	uint8_t got[16];
+	capos_cap_t s;
+	int n, total = 0;
+
+	if (tcp_connect(ECHO_ADDR, 9, &s) != capos_ConnectResult_which_socket)
+		return false;
+	while ((n = recv_some(s, got + total, sizeof(got) - (uint32_t)total))
+	    > 0)
+		total += n;
+	sock_close(s);
+	return n == 0 && total == 4 && memcmp(got, "bye\n", 4) == 0;
+}
+
+static bool
+closed_badge_and_overload(void)
+{
+	struct capos_TcpSocket_recv_Params_b p;
+	struct capnp_builder b;
+	static uint8_t r1[MSG_ROOM] __attribute__((aligned(8)));
+	static uint8_t r2[MSG_ROOM] __attribute__((aligned(8)));
+	uint8_t pp[64] __attribute__((aligned(8)));
+	struct capos_sqe e1, e2;
+	struct capos_cqe c1, c2;
+	capos_cap_t s;
+	bool ok;
+	int rc;
+
+	if (tcp_connect(ECHO_ADDR, 7, &s) != capos_ConnectResult_which_socket)
+		return false;
+	/* Two recvs on one socket: the second is refused as overloaded. */
+	if (capnp_builder_init(&b, pp, sizeof(pp)) != 0 ||
+	    capos_TcpSocket_recv_Params_init_root(&b, &p) != 0)
+		return false;
+	capos_TcpSocket_recv_Params_set_maxBytes(&p, 16);
+	rt_prep_call(&e1, s, capos_TcpSocket_INTERFACE_ID,
+	    capos_TcpSocket_recv_ORDINAL, &b, r1, sizeof(r1), NULL, 0, 0);
+	rt_prep_call(&e2, s, capos_TcpSocket_INTERFACE_ID,
+	    capos_TcpSocket_recv_ORDINAL, &b, r2, sizeof(r2), NULL, 0, 0);
+	if (rt_submit(&e1) != 0 || rt_submit(&e2) != 0 ||
+	    rt_wait(e2.user_data, &c2) != 0)
+		return false;
+	ok = (c2.flags & CAPOS_CQE_EXCEPTION) &&
+	    c2.aux == capos_CapException_Type_overloaded;
+	if (send_all(s, (const uint8_t *)"ping", 4) != 0 ||
+	    rt_wait(e1.user_data, &c1) != 0 || c1.status < 0 ||
+	    (c1.flags & CAPOS_CQE_EXCEPTION))
+		ok = false;
+	(void)sock_call0(s, capos_TcpSocket_close_ORDINAL);
+	/* The closed socket's badge reaches nothing. */
+	rc = sock_call0(s, capos_TcpSocket_peer_ORDINAL);
+	ok = ok && rc == RT_EXCEPTION;
+	rc = recv_some(s, buf, 16);
+	ok = ok && rc == RT_EXCEPTION;
+	release(s);
+	return ok;
+}
+
+static int
+client(void)
+{
+	struct capos_NetworkManager_status_Results_r sr;
+	struct capos_NetworkManager_Status_r st;
+	struct rt_result res;
+	uint64_t sum, t0;
+	capos_cap_t s;
+	int rc;
+
+	nm = rt_cap("net", capos_NetworkManager_INTERFACE_ID);
+	if (nm == CAPOS_CAP_NULL) {
+		rt_printf("nettest: no \"net\"\n");
+		return 1;
+	}
+	if (rt_call(nm, capos_NetworkManager_INTERFACE_ID,
+	    capos_NetworkManager_status_ORDINAL, NULL, NULL, 0, buf,
+	    sizeof(buf), &res) != 0)
+		return 1;
+	sr.s = res.root;
+	if (capos_NetworkManager_status_Results_get_status(&sr, &st) != 0 ||
+	    !capos_NetworkManager_Status_get_configured(&st) ||
+	    capos_NetworkManager_Status_get_address(&st) != MY_ADDR)
+		FAIL("status: not configured as 10.0.0.2");
+	if (small_echo("small", 6))
+		rt_printf("[proof] tcp-echo-small ok messages=6\n");
+	t0 = __builtin_ia32_rdtsc();
+	if (run_streams(1, LARGE_BYTES, &sum)) {
+		uint64_t ms = (__builtin_ia32_rdtsc() - t0) /
+		    (rt_start()->tsc_hz / 1000 + 1);
+
+		rt_printf("[proof] tcp-echo ok bytes=%u sum=%016llx\n",
+		    LARGE_BYTES, (unsigned long long)sum);
+		rt_printf("nettest: large transfer took %llu ms\n",
+		    (unsigned long long)ms);
+	}
+	if (run_streams(MAX_STREAMS, MANY_BYTES, &sum))
+		rt_printf("[proof] tcp-many ok conns=%d bytes=%u sum=%016llx\n",
+		    MAX_STREAMS, MAX_STREAMS * MANY_BYTES,
+		    (unsigned long long)sum);
+	if (client_aborts())
+		rt_printf("[proof] tcp-client-abort ok\n");
+	else
+		FAIL("client closing mid-transfer");
+	if (server_closes_first())
+		rt_printf("[proof] tcp-server-close ok\n");
+	else
+		FAIL("server closing first");
+	if ((rc = tcp_connect(ECHO_ADDR, 8, &s)) ==
+	    capos_ConnectResult_which_refused)
+		rt_printf("[proof] tcp-refused ok\n");
+	else
+		FAIL("connect to a closed port gave %d", rc);
+	if (closed_badge_and_overload())
+		rt_printf("[proof] tcp-badge ok\n");
+	else
+		FAIL("overloaded recv or closed badge");
+	rt_printf("nettest: %d failed\n", failures);
+	return failures == 0 ? 0 : 1;
+}
+
+/* ---- The server that closes first ---- */
+
+static int
+closer(void)
+{
+	capos_cap_t auth = rt_cap("listen",
+	    capos_TcpListenAuthority_INTERFACE_ID);
+	struct capos_TcpListenAuthority_listen_Params_b p;
+	struct capos_TcpListener_accept_Results_r ar;
+	struct capos_ListenResult_r lr;
+	struct capnp_builder b;
+	struct rt_result res;
+	capos_cap_t l, s;
+	uint32_t idx;
+
+	if (auth == CAPOS_CAP_NULL ||
+	    capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_TcpListenAuthority_listen_Params_init_root(&b, &p) != 0)
+		return 1;
+	capos_TcpListenAuthority_listen_Params_set_backlog(&p, 1);
+	if (rt_call(auth, capos_TcpListenAuthority_INTERFACE_ID,
+	    capos_TcpListenAuthority_listen_ORDINAL, &b, NULL, 0, buf,
+	    sizeof(buf), &res) != 0)
+		return 1;
+	lr.s = res.root;
+	if (capos_ListenResult_which(&lr) != capos_ListenResult_which_listener ||
+	    capos_ListenResult_get_listener(&lr, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return 1;
+	l = res.caps[idx].cap;
+	if (rt_call(l, capos_TcpListener_INTERFACE_ID,
+	    capos_TcpListener_accept_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
+	    &res) != 0)
+		return 1;
+	ar.s = res.root;
+	if (capos_TcpListener_accept_Results_get_socket(&ar, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return 1;
+	s = res.caps[idx].cap;
+	if (send_all(s, (const uint8_t *)"bye\n", 4) != 0)
+		return 1;
+	sock_close(s);
+	(void)rt_call(l, capos_TcpListener_INTERFACE_ID,
+	    capos_TcpListener_close_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
+	    &res);
+	rt_printf("nettest closer: said bye and closed first\n");
+	return 0;
+}
+
+int
+main(void)
+{
+	const char *mode = rt_argc() > 0 ? rt_argv(0) : "";
+
+	if (strcmp(mode, "client") == 0)
+		return client();
+	if (strcmp(mode, "closer") == 0)
+		return closer();
+	rt_printf("nettest: mode \"client\" or \"closer\"\n");
+	return 1;
+}

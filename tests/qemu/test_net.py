@@ -1,0 +1,46 @@
+"""The network test system: two netstacks joined back to back by nic-loop,
+the echo service behind one of them, and nettest driving TCP through the
+other (system/net-loop.capnp, docs/network.md)."""
+import os
+
+from harness import (BUILD, EXIT_CLEAN, boot, case, expect, expect_line,
+                     expect_no_line, expect_status, kernel_image)
+
+
+@case
+def net_loop_tcp_echo_through_two_netstacks():
+    run = boot(kernel=kernel_image(),
+               initrd=os.path.join(BUILD, "net-loop.pkg"), timeout=60)
+    expect_status(run, EXIT_CLEAN)
+    expect_line(run, "[proof] init ok services=6")
+    expect_line(run, "[netstack] net-a: up, mac 52:54:00:00:00:01, "
+                "address 10.0.0.1 netmask 255.255.255.0, 3 endpoint(s)")
+    expect_line(run, "[netstack] net-b: up, mac 52:54:00:00:00:02, "
+                "address 10.0.0.2 netmask 255.255.255.0, 1 endpoint(s)")
+    # echo holds only its console and the port-7 authority.
+    expect_line(run, "[proof] echo-confined ok caps=2 attempts=512")
+    expect_line(run, "[proof] tcp-echo-small ok messages=6")
+    # Every byte of the large and the parallel transfers came back in
+    # order (nettest compares each byte; the sums are of what came back).
+    expect_line(run, "[proof] tcp-echo ok bytes=2097152 sum=")
+    expect_line(run, "[proof] tcp-many ok conns=16 bytes=2097152 sum=")
+    expect_line(run, "[proof] tcp-client-abort ok")
+    expect_line(run, "nettest closer: said bye and closed first")
+    expect_line(run, "[proof] tcp-server-close ok")
+    expect_line(run, "[proof] tcp-refused ok")
+    expect_line(run, "[proof] tcp-badge ok")
+    expect_line(run, "nettest: 0 failed")
+    # Malformed frames went into both stacks' live traffic, which went on.
+    expect_line(run, "[proof] nic-malformed ok injected=84")
+    for name in ("net-a", "net-b"):
+        done = expect_line(run, f"[netstack] {name}: done: ")
+        expect(run, "bad 6," in done,
+               f"{name} should have refused the 6 oversized/empty frames "
+               f"itself: {done!r}")
+    expect_line(run, "echo: served 21 connections")
+    for name in ("nic-loop", "net-a", "net-b", "echo", "closer", "nettest"):
+        expect_line(run, f"[init] {name} exited with status 0")
+    expect_line(run, "init exited with status 0; halting")
+    expect_no_line(run, "panic")
+    expect_no_line(run, "FAILED")
+    expect_no_line(run, "invariant broken")
