@@ -120,7 +120,7 @@ test-lwip: $(LWIP_RUNNER) $(LWIP_ULIB) $(LWIP_LIBC_UOBJS)
 # Its sources see lwIP's headers and the port, and wait for the fetch.
 NETSTACK_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard services/netstack/*.c))
 $(NETSTACK_OBJS): UCFLAGS += $(LWIP_INCLUDES)
-$(NETSTACK_OBJS): $(LWIP_STAMP)
+$(NETSTACK_OBJS): | $(LWIP_STAMP)
 # mk/user.mk links every .o prerequisite of a program: lwIP's objects
 # join the netstack's own that way.
 $(BUILD)/user/netstack: $(LWIP_UOBJS)

@@ -301,8 +301,9 @@ try_write(struct sock *s, const uint8_t *data, uint32_t len)
 
 /* ---- Answers that carry a minted capability ---- */
 
-/* Mints the socket's capability and answers pd (or rq) with it in the
- * result built by fill(). A failed delivery closes the socket. */
+/* Mints the socket's capability and answers call_id with it, as the
+ * result of accept or of connect (`which`). A failed delivery closes the
+ * socket. */
 static void
 answer_socket(struct sock *s, int ep, uint64_t call_id, int which)
 {
