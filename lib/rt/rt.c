@@ -129,6 +129,19 @@ rt_submit(const struct capos_sqe *e)
  * Moves every new completion of this thread's ring into its wait records
  * (`parked`), which hold a whole CQ, so draining never stalls.
  */
+/* Drops c if its entry was forgotten; returns whether it was. */
+static bool
+forgotten(struct rt_thread *t, const struct capos_cqe *c)
+{
+	for (uint32_t i = 0; i < t->nforget; i++) {
+		if (t->forget[i] == c->user_data) {
+			t->forget[i] = t->forget[--t->nforget];
+			return true;
+		}
+	}
+	return false;
+}
+
 static void
 drain(struct rt_thread *t)
 {
@@ -136,10 +149,30 @@ drain(struct rt_thread *t)
 	uint32_t tail = __atomic_load_n(&t->ring->cq_tail, __ATOMIC_ACQUIRE);
 
 	while (head != tail && t->nparked < RT_PARKED_MAX) {
-		t->parked[t->nparked++] = t->cq[head % CAPOS_CQ_ENTRIES];
+		struct capos_cqe c = t->cq[head % CAPOS_CQ_ENTRIES];
+
 		head++;
+		if (!forgotten(t, &c))
+			t->parked[t->nparked++] = c;
 	}
 	__atomic_store_n(&t->ring->cq_head, head, __ATOMIC_RELEASE);
+}
+
+int
+rt_forget(uint64_t user_data)
+{
+	struct rt_thread *t = rt_self();
+
+	for (uint32_t i = 0; i < t->nparked; i++) {
+		if (t->parked[i].user_data == user_data) {
+			t->parked[i] = t->parked[--t->nparked];
+			return 0;
+		}
+	}
+	if (t->nforget == RT_FORGET_MAX)
+		return CAPOS_EBUSY;
+	t->forget[t->nforget++] = user_data;
+	return 0;
 }
 
 int
@@ -160,6 +193,10 @@ rt_wait_any(const uint64_t *user_data, int n, struct capos_cqe *out)
 				return k;
 			}
 		}
+		/* Every slot holds a completion nobody asked for: waiting
+		 * would spin, since the CQ still has unread entries. */
+		if (t->nparked == RT_PARKED_MAX)
+			return CAPOS_EBUSY;
 		rc = cap_enter(1, CAPOS_TIMEOUT_INFINITE);
 		if (rc < 0)
 			return (int)rc;

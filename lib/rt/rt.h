@@ -20,6 +20,7 @@
 
 /* Each thread's runtime state; %fs:0 points at it once threads exist. */
 #define RT_PARKED_MAX	CAPOS_CQ_ENTRIES
+#define RT_FORGET_MAX	64
 struct rt_thread {
 	struct rt_thread *self;
 	struct capos_ring_header *ring;
@@ -28,6 +29,9 @@ struct rt_thread {
 	/* Completions taken from the CQ that belong to another wait. */
 	struct capos_cqe parked[RT_PARKED_MAX];
 	uint32_t nparked;
+	/* Entries whose completions nobody will collect (rt_forget). */
+	uint64_t forget[RT_FORGET_MAX];
+	uint32_t nforget;
 	capos_cap_t handle;		/* ThreadHandle, for joining */
 	void (*fn)(void *);
 	void *arg;
@@ -80,8 +84,15 @@ int rt_wait(uint64_t user_data, struct capos_cqe *out);
 int rt_release(capos_cap_t cap);
 
 /* Waits for any of n entries; returns the index of the one that completed
- * (its completion in *out), or a negative CAPOS_E* error. */
+ * (its completion in *out), or a negative CAPOS_E* error (CAPOS_EBUSY when
+ * the thread holds a full CQ's worth of completions nobody asked for). */
 int rt_wait_any(const uint64_t *user_data, int n, struct capos_cqe *out);
+/*
+ * Says nobody will wait for the entry with this user_data: its completion
+ * is dropped when it comes. Returns 0, or CAPOS_EBUSY when too many are
+ * already forgotten and not yet completed.
+ */
+int rt_forget(uint64_t user_data);
 /* A fresh user_data value. */
 uint64_t rt_next_tag(void);
 
