@@ -13,9 +13,10 @@ interface IpcTest @0xc43d8e2a7b195f60 {
   hold @1 (cap :Capability) -> (held :UInt32);
   # A copy of the server's console, or (move) its last held capability.
   give @2 (move :Bool) -> (cap :Capability);
-  # How many held capabilities still answer a call, and the status the
-  # kernel gave the server's previous RETURN.
-  check @3 () -> (live :UInt32, lastReturn :Int32);
+  # How many held capabilities still answer a call, the status the kernel
+  # gave the server's previous RETURN, and the badge of the last badged
+  # client the kernel said was dropped.
+  check @3 () -> (live :UInt32, lastReturn :Int32, lastDropped :UInt64);
   # Releases every held capability.
   drop @4 () -> (dropped :UInt32);
   # The caller's session reference and the badge of the capability it

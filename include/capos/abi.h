@@ -80,6 +80,14 @@ struct capos_recv_hdr {
 	uint64_t badge;		/* of the client capability called */
 };
 
+/*
+ * A RECV completion whose header has call_id 0 and this method is not a
+ * call but a notice: the last reference to the client capability with the
+ * header's badge is gone (only badged clients are noticed). It takes no
+ * RETURN.
+ */
+#define CAPOS_METHOD_DROPPED	0xFFFF
+
 /* Capability transfer descriptor (sent), or result capability (received). */
 struct capos_capdesc {
 	capos_cap_t cap;

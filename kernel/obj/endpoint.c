@@ -18,6 +18,11 @@
  * Capabilities sent with a call stay with the call record (moves keep the
  * sender's slot reserved) until the call is delivered into the receiver's
  * table, when moves commit; if it is never delivered they roll back.
+ *
+ * When a badged client facet's last reference goes, the owner gets a
+ * notice (CAPOS_METHOD_DROPPED with that badge) so it can drop the object
+ * the badge named. Its record is allocated with the facet, so a notice can
+ * neither fail nor be bounded away; it does not count against the queue.
  */
 #include <string.h>
 
@@ -41,6 +46,7 @@ struct ep_call {
 	uint8_t session[16];
 	uint64_t epoch;
 	uint64_t badge;
+	bool notice;			/* a CAPOS_METHOD_DROPPED notice */
 	uint32_t params_len;
 	uint8_t *params;
 	uint32_t ncaps;
@@ -65,6 +71,7 @@ struct facet {
 	struct kobj obj;
 	struct endpoint *ep;
 	uint64_t badge;			/* client facets: told to the server */
+	struct ep_call *notice;		/* badged clients: sent when dropped */
 };
 
 static const struct kobj_ops owner_ops, client_ops;
@@ -117,7 +124,7 @@ call_fail(struct ep_call *ec, enum capos_CapException_Type type,
 	call_free(ec, false);
 }
 
-enum deliver { DELIVERED, KEEP_CALL, DROP_CALL };
+enum deliver { DELIVERED, KEEP_CALL, DROP_CALL, NOTICE_DONE };
 
 /*
  * Hands a call to a RECV: header and params into the receiver's buffer,
@@ -140,6 +147,17 @@ deliver(struct endpoint *ep, struct ep_call *ec, const struct reply_to *rt)
 		return KEEP_CALL;
 	}
 	memset(&h, 0, sizeof(h));
+	if (ec->notice) {
+		h.method = CAPOS_METHOD_DROPPED;
+		h.badge = ec->badge;
+		if (copy_to_user(t->proc->as.pml4, rt->result, &h,
+		    sizeof(h)) != 0) {
+			reply_status(rt, CAPOS_EFAULT, 0);
+			return KEEP_CALL;
+		}
+		reply_status(rt, (int32_t)sizeof(h), 0);
+		return NOTICE_DONE;
+	}
 	h.call_id = ep->next_id;
 	h.interface_id = ec->interface_id;
 	h.method = ec->method;
@@ -218,6 +236,10 @@ pump_locked(struct endpoint *ep)
 		ep->queue = ec->next;
 		if (ep->queue == NULL)
 			ep->queue_tail = NULL;
+		if (d == NOTICE_DONE) {
+			kfree(ec);
+			continue;
+		}
 		ep->nqueued--;
 		if (d == DROP_CALL) {
 			reply_status(&ec->to, CAPOS_ETRANSFER, 0);
@@ -230,6 +252,8 @@ pump_locked(struct endpoint *ep)
 		ep->active = ec;
 		ep->nactive++;
 	}
+	if (ep->queue == NULL && ep->nclients == 0)
+		fail_recvs(ep, CAPOS_EPEER);
 }
 
 /* CALL on a client facet: queue the call for the owner. */
@@ -359,8 +383,11 @@ close_endpoint(struct endpoint *ep)
 	ep->closed = true;
 	while ((ec = ep->queue) != NULL) {
 		ep->queue = ec->next;
-		call_fail(ec, capos_CapException_Type_disconnected,
-		    "the service went away");
+		if (ec->notice)
+			kfree(ec);
+		else
+			call_fail(ec, capos_CapException_Type_disconnected,
+			    "the service went away");
 	}
 	ep->queue_tail = NULL;
 	ep->nqueued = 0;
@@ -401,6 +428,11 @@ owner_call(struct kobj *obj, struct call *c)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "kernel out of memory");
 	f->badge = capos_Endpoint_client_Params_get_badge(&p);
+	if (f->badge != 0 && (f->notice = kzalloc(sizeof(*f->notice))) == NULL) {
+		kobj_unref(&f->obj);
+		return call_exception(c, capos_CapException_Type_overloaded,
+		    "kernel out of memory");
+	}
 	if ((idx = reply_add_cap(&c->reply, &f->obj, iface)) < 0 ||
 	    capos_Endpoint_client_Results_init_root(call_result(c), &res) !=
 	    CAPNP_OK) {
@@ -428,8 +460,21 @@ client_release(struct kobj *obj)
 {
 	struct facet *f = (struct facet *)obj;
 	struct endpoint *ep = f->ep;
+	struct ep_call *n = f->notice;
 
 	ep->nclients--;
+	if (n != NULL && !ep->closed) {
+		/* Queued at the tail, after any call the holder made. */
+		n->notice = true;
+		n->badge = f->badge;
+		if (ep->queue_tail != NULL)
+			ep->queue_tail->next = n;
+		else
+			ep->queue = n;
+		ep->queue_tail = n;
+	} else {
+		kfree(n);
+	}
 	if (!ep->closed)
 		pump(ep);
 	ep_unref(ep);

@@ -165,6 +165,10 @@ void free(void *p);
  * adds capabilities to its answer with rt_reply_cap. A handler returns 0,
  * or non-zero to answer with a generic failure. rt_serve returns when no
  * client can call any more (CAPOS_EPEER) or on a ring error.
+ *
+ * A table entry with interface 0 and method CAPOS_METHOD_DROPPED receives
+ * the kernel's notices that a badged client is gone (rq->hdr->badge); its
+ * return value is ignored and nothing is answered.
  */
 #define RT_BAD_PARAMS	(-1006)
 

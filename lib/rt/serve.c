@@ -181,6 +181,13 @@ rt_serve(capos_cap_t owner, const struct rt_method *table, size_t n,
 			if (table[i].iface == rq.hdr->interface_id &&
 			    table[i].method == rq.hdr->method)
 				m = &table[i];
+		if (rq.hdr->call_id == 0 &&
+		    rq.hdr->method == CAPOS_METHOD_DROPPED) {
+			/* A notice, not a call: nothing to answer. */
+			if (m != NULL)
+				(void)m->fn(ctx, &rq);
+			continue;
+		}
 		if (rc == RT_BAD_PARAMS)
 			rt_reply_exception(&rq, capos_CapException_Type_failed,
 			    "malformed params");

@@ -15,6 +15,7 @@ static capos_cap_t held[MAX_HELD];
 static uint32_t nheld;
 static capos_cap_t owner;
 static uint64_t kept_call;
+static uint64_t last_dropped;
 
 static int
 do_echo(void *ctx, struct rt_request *rq)
@@ -99,6 +100,7 @@ do_check(void *ctx, struct rt_request *rq)
 		return -1;
 	capos_IpcTest_check_Results_set_live(&r, live);
 	capos_IpcTest_check_Results_set_lastReturn(&r, rt_last_return());
+	capos_IpcTest_check_Results_set_lastDropped(&r, last_dropped);
 	return 0;
 }
 
@@ -229,7 +231,16 @@ do_sleep(void *ctx, struct rt_request *rq)
 	return capos_IpcTest_sleep_Results_init_root(&rq->reply, &r) != 0;
 }
 
+static int
+on_dropped(void *ctx, struct rt_request *rq)
+{
+	(void)ctx;
+	last_dropped = rq->hdr->badge;
+	return 0;
+}
+
 static const struct rt_method methods[] = {
+	{ 0, CAPOS_METHOD_DROPPED, on_dropped },
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_echo_ORDINAL, do_echo },
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_hold_ORDINAL, do_hold },
 	{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_give_ORDINAL, do_give },

@@ -226,6 +226,15 @@ badges(capos_cap_t srv)
 	expect("the server sees the badge",
 	    (int64_t)capos_IpcTest_whoami_Results_get_badge(&wr), 0xB0D6E5);
 	rt_release(bc);
+	/* The kernel tells the server the badged client is gone. */
+	expect("drop noticed", call(srv, capos_IpcTest_check_ORDINAL, NULL,
+	    CAPOS_CAP_NULL, 0, &res), 0);
+	{
+		struct capos_IpcTest_check_Results_r cr = { res.root };
+
+		expect("with its badge", (int64_t)
+		    capos_IpcTest_check_Results_get_lastDropped(&cr), 0xB0D6E5);
+	}
 }
 
 static void
