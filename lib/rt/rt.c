@@ -233,6 +233,35 @@ rt_prep_call(struct capos_sqe *e, capos_cap_t cap, uint64_t iface,
 	e->ncaps_out = nrecv;
 }
 
+void
+rt_prep_recv(struct capos_sqe *e, capos_cap_t owner, void *buf,
+    size_t buflen, struct capos_capdesc *caps)
+{
+	memset(e, 0, sizeof(*e));
+	e->opcode = CAPOS_OP_RECV;
+	e->cap = owner;
+	e->user_data = rt_next_tag();
+	e->result = (uint64_t)(uintptr_t)buf;
+	e->result_len = (uint32_t)buflen;
+	e->caps = (uint64_t)(uintptr_t)caps;
+	e->ncaps_out = CAPOS_MAX_XCAPS;
+}
+
+void
+rt_prep_return(struct capos_sqe *e, capos_cap_t owner, uint64_t call_id,
+    const void *msg, size_t len, struct capos_capdesc *caps, uint16_t ncaps)
+{
+	memset(e, 0, sizeof(*e));
+	e->opcode = CAPOS_OP_RETURN;
+	e->cap = owner;
+	e->user_data = rt_next_tag();
+	e->call_id = call_id;
+	e->params = (uint64_t)(uintptr_t)msg;
+	e->params_len = (uint32_t)len;
+	e->caps = (uint64_t)(uintptr_t)caps;
+	e->ncaps_in = ncaps;
+}
+
 int
 rt_result_read(const struct capos_cqe *cqe, void *buf, struct rt_result *res)
 {

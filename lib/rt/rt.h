@@ -121,6 +121,13 @@ int rt_call(capos_cap_t cap, uint64_t iface, uint16_t method,
 void rt_prep_call(struct capos_sqe *e, capos_cap_t cap, uint64_t iface,
     uint16_t method, struct capnp_builder *params, void *buf, size_t buflen,
     struct capos_capdesc *caps, uint16_t nsend, uint16_t nrecv);
+/* Prepares a RECV on an endpoint owner: the call lands in buf (header
+ * first), received capability ids in caps (room for CAPOS_MAX_XCAPS). */
+void rt_prep_recv(struct capos_sqe *e, capos_cap_t owner, void *buf,
+    size_t buflen, struct capos_capdesc *caps);
+/* Prepares a RETURN of msg (len bytes) to call_id, sending ncaps caps. */
+void rt_prep_return(struct capos_sqe *e, capos_cap_t owner, uint64_t call_id,
+    const void *msg, size_t len, struct capos_capdesc *caps, uint16_t ncaps);
 /* Reads the result message of a completed call into res. */
 int rt_result_read(const struct capos_cqe *cqe, void *buf,
     struct rt_result *res);

@@ -66,14 +66,7 @@ receive(capos_cap_t owner, struct rt_request *rq)
 	struct capos_cqe c;
 	int rc;
 
-	memset(&e, 0, sizeof(e));
-	e.opcode = CAPOS_OP_RECV;
-	e.cap = owner;
-	e.user_data = rt_next_tag();
-	e.result = (uint64_t)(uintptr_t)recv_buf;
-	e.result_len = sizeof(recv_buf);
-	e.caps = (uint64_t)(uintptr_t)rq->caps;
-	e.ncaps_out = CAPOS_MAX_XCAPS;
+	rt_prep_recv(&e, owner, recv_buf, sizeof(recv_buf), rq->caps);
 	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, &c)) != 0)
 		return rc;
 	if (c.status < 0)
@@ -100,11 +93,6 @@ answer(capos_cap_t owner, struct rt_request *rq)
 	struct capos_cqe c;
 	int rc;
 
-	memset(&e, 0, sizeof(e));
-	e.opcode = CAPOS_OP_RETURN;
-	e.cap = owner;
-	e.user_data = rt_next_tag();
-	e.call_id = rq->hdr->call_id;
 	if (rq->exc_type >= 0) {
 		const char *why = rq->exc_reason ? rq->exc_reason : "";
 		size_t wlen = strnlen(why, sizeof(exc_buf) / 2);
@@ -115,14 +103,13 @@ answer(capos_cap_t owner, struct rt_request *rq)
 			return CAPOS_E2BIG;
 		capos_CapException_set_type(&ex,
 		    (enum capos_CapException_Type)rq->exc_type);
+		rt_prep_return(&e, owner, rq->hdr->call_id, exc_buf,
+		    capnp_builder_finish(&eb), NULL, 0);
 		e.flags = CAPOS_SQE_EXCEPTION;
-		e.params_len = (uint32_t)capnp_builder_finish(&eb);
-		e.params = (uint64_t)(uintptr_t)exc_buf;
 	} else {
-		e.params_len = (uint32_t)capnp_builder_finish(&rq->reply);
-		e.params = (uint64_t)(uintptr_t)reply_buf;
-		e.caps = (uint64_t)(uintptr_t)rq->reply_caps;
-		e.ncaps_in = rq->nreply_caps;
+		rt_prep_return(&e, owner, rq->hdr->call_id, reply_buf,
+		    capnp_builder_finish(&rq->reply), rq->reply_caps,
+		    rq->nreply_caps);
 	}
 	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, &c)) != 0)
 		return rc;
@@ -142,13 +129,8 @@ rt_return_empty(capos_cap_t owner, uint64_t call_id)
 	if (capnp_builder_init(&b, empty, sizeof(empty)) != 0 ||
 	    capnp_init_root(&b, 0, 0, &root) != 0)
 		return CAPOS_E2BIG;
-	memset(&e, 0, sizeof(e));
-	e.opcode = CAPOS_OP_RETURN;
-	e.cap = owner;
-	e.user_data = rt_next_tag();
-	e.call_id = call_id;
-	e.params = (uint64_t)(uintptr_t)empty;
-	e.params_len = (uint32_t)capnp_builder_finish(&b);
+	rt_prep_return(&e, owner, call_id, empty, capnp_builder_finish(&b),
+	    NULL, 0);
 	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, &c)) != 0)
 		return rc;
 	return c.status;
