@@ -41,6 +41,10 @@ static struct capos_capdesc recv_caps[NS_MAX_EPS][CAPOS_MAX_XCAPS];
 static uint8_t req_reply[CAPOS_MAX_RESULT] __attribute__((aligned(8)));
 static uint8_t exc_buf[1024] __attribute__((aligned(8)));
 
+/* The endpoint whose call is being handled, or -1. Its RECV is re-armed
+ * only once the call is done with its buffer. */
+static int handling = -1;
+
 static capos_cap_t tick_cap;
 static uint64_t tick_tag;
 static bool tick_armed;
@@ -139,8 +143,12 @@ ns_mint(uint64_t badge, uint64_t iface)
 	if (capos_Endpoint_client_Results_get_client(&r, &idx) != 0 ||
 	    idx >= res.cqe.ncaps)
 		return CAPOS_CAP_NULL;
-	/* A client exists again: calls may come, so receive them. */
-	if (!ns_eps[NS_EP_NET].armed)
+	/* A client exists again: calls may come, so receive them. While a
+	 * call on "net" is handled, its RECV is not armed only because that
+	 * call still uses the receive buffer; handle_call re-arms it after.
+	 * Arming here too would put two RECVs on one buffer: one call would
+	 * overwrite the other, whose answer nobody would ever send. */
+	if (!ns_eps[NS_EP_NET].armed && handling != NS_EP_NET)
 		(void)arm_recv(NS_EP_NET);
 	return res.caps[idx].cap;
 }
@@ -204,6 +212,7 @@ handle_call(int ep, const struct capos_cqe *c)
 		(void)arm_recv(ep);	/* that call failed; take the next */
 		return;
 	}
+	handling = ep;
 	h = (const struct capos_recv_hdr *)recv_bufs[ep];
 	memset(&rq, 0, sizeof(rq));
 	rq.exc_type = -1;
@@ -229,6 +238,7 @@ handle_call(int ep, const struct capos_cqe *c)
 	for (uint32_t i = 0; i < c->ncaps && i < CAPOS_MAX_XCAPS; i++)
 		ns_release(recv_caps[ep][i].cap);
 	(void)arm_recv(ep);
+	handling = -1;
 }
 
 /* ---- Time ---- */
