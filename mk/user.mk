@@ -74,7 +74,8 @@ PKG_BINARIES_ipc := $(USER_DIR)/init $(USER_DIR)/ipctest \
 	$(USER_DIR)/ipctest-srv
 ALL_TARGETS += $(BUILD)/ipc.pkg
 PKG_BINARIES_bench := $(USER_DIR)/init $(USER_DIR)/bench \
-	$(USER_DIR)/ipctest-srv
+	$(USER_DIR)/ipctest-srv $(USER_DIR)/virtio-net $(USER_DIR)/netstack \
+	$(USER_DIR)/netbench
 ALL_TARGETS += $(BUILD)/bench.pkg
 
 # make bench boots this system as the capOS guest (mk/bench.mk).
