@@ -17,7 +17,10 @@ NET_QEMU_NET := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(NET_ECHO_PORT)-:7 \
 
 .PHONY: run-net
 # The system serves until QEMU is left, so any exit status is the user's.
+# A plain stdio serial passes Ctrl-a and Ctrl-c to the guest; multiplexed
+# with the monitor (mon:stdio), Ctrl-a x leaves QEMU.
 run-net: $(KERNEL) $(BUILD)/net.pkg | deps
 	@echo "echo service: 127.0.0.1:$(NET_ECHO_PORT) (Ctrl-a x leaves QEMU)"
-	@$(QEMU) $(QEMU_ARGS) -accel $(ACCEL) -kernel $(KERNEL) \
+	@$(QEMU) $(subst -serial stdio,-serial mon:stdio,$(QEMU_ARGS)) \
+		-accel $(ACCEL) -kernel $(KERNEL) \
 		-initrd $(BUILD)/net.pkg $(NET_QEMU_NET) || true
