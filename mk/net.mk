@@ -21,6 +21,6 @@ NET_QEMU_NET := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(NET_ECHO_PORT)-:7 \
 # with the monitor (mon:stdio), Ctrl-a x leaves QEMU.
 run-net: $(KERNEL) $(BUILD)/net.pkg | deps
 	@echo "echo service: 127.0.0.1:$(NET_ECHO_PORT) (Ctrl-a x leaves QEMU)"
-	@$(QEMU) $(subst -serial stdio,-serial mon:stdio,$(QEMU_ARGS)) \
+	@$(QEMU) $(QEMU_RUN_ARGS) \
 		-accel $(ACCEL) -kernel $(KERNEL) \
 		-initrd $(BUILD)/net.pkg $(NET_QEMU_NET) || true

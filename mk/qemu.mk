@@ -2,6 +2,9 @@
 
 QEMU_ARGS := -nodefaults -machine pc -cpu max -m 256M -display none \
 	-serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# Interactive runs multiplex the serial port with QEMU's monitor, so that
+# Ctrl-a x leaves QEMU (a plain stdio serial passes every key to the guest).
+QEMU_RUN_ARGS := $(subst -serial stdio,-serial mon:stdio,$(QEMU_ARGS))
 # KVM only when asked for (ACCEL=kvm): tests and the default run use TCG.
 ACCEL ?= tcg
 
@@ -9,12 +12,12 @@ ACCEL ?= tcg
 
 # QEMU exits with 33 after the kernel's clean halt (see docs/boot.md).
 run: $(KERNEL) $(BUILD)/default.pkg | deps
-	@$(QEMU) $(QEMU_ARGS) -accel $(ACCEL) -kernel $(KERNEL) \
+	@$(QEMU) $(QEMU_RUN_ARGS) -accel $(ACCEL) -kernel $(KERNEL) \
 		-initrd $(BUILD)/default.pkg; \
 		s=$$?; [ $$s -eq 33 ] || { echo "QEMU exit status $$s"; exit 1; }
 
 run-iso: $(ISO) | deps
-	@$(QEMU) $(QEMU_ARGS) -accel $(ACCEL) -cdrom $(ISO) -boot d; \
+	@$(QEMU) $(QEMU_RUN_ARGS) -accel $(ACCEL) -cdrom $(ISO) -boot d; \
 		s=$$?; [ $$s -eq 33 ] || { echo "QEMU exit status $$s"; exit 1; }
 
 TEST_SUITES += qemu
