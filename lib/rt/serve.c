@@ -159,9 +159,14 @@ rt_serve(capos_cap_t owner, const struct rt_method *table, size_t n,
 		if (capnp_builder_init(&rq.reply, reply_buf,
 		    sizeof(reply_buf)) != 0)
 			return CAPOS_E2BIG;
+		/* Notices have call id 0; no call does, so no call can reach
+		 * a notice handler by naming its method. */
 		for (size_t i = 0; i < n && m == NULL; i++)
 			if (table[i].iface == rq.hdr->interface_id &&
-			    table[i].method == rq.hdr->method)
+			    table[i].method == rq.hdr->method &&
+			    (rq.hdr->call_id == 0) ==
+			    (table[i].method == CAPOS_METHOD_DROPPED &&
+			    table[i].iface == 0))
 				m = &table[i];
 		if (rq.hdr->call_id == 0 &&
 		    rq.hdr->method == CAPOS_METHOD_DROPPED) {
@@ -182,7 +187,8 @@ rt_serve(capos_cap_t owner, const struct rt_method *table, size_t n,
 			    "the method failed");
 		if (!rq.deferred)
 			last_return = answer(owner, &rq);
-		if (rc == 0)
+		/* Capabilities that came with a malformed call go too. */
+		if (rc == 0 || rc == RT_BAD_PARAMS)
 			release_unkept(&rq);
 	}
 }
