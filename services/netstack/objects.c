@@ -140,20 +140,33 @@ sock_idx(const struct sock *s)
 	return (int)(s - socks);
 }
 
-static void
-detach_pcb(struct sock *s)
+/* Forgets s's pcb and closes it: lwIP finishes the connection alone and
+ * never calls back into s. tcp_close's result; on failure the caller
+ * must abort the pcb, which s no longer names. */
+static err_t
+sock_let_go(struct sock *s)
 {
 	struct tcp_pcb *pcb = s->pcb;
 
 	if (pcb == NULL)
-		return;
+		return ERR_OK;
 	s->pcb = NULL;
 	tcp_arg(pcb, NULL);
 	tcp_recv(pcb, NULL);
 	tcp_sent(pcb, NULL);
 	tcp_err(pcb, NULL);
-	/* With unread data lwIP answers the close with a reset. */
-	if (tcp_close(pcb) != ERR_OK)
+	/* With unread data lwIP answers the close with a reset. In
+	 * FIN_WAIT_1/2, CLOSING, TIME_WAIT and LAST_ACK it returns ERR_OK
+	 * and frees the pcb itself once the connection is over. */
+	return tcp_close(pcb);
+}
+
+static void
+detach_pcb(struct sock *s)
+{
+	struct tcp_pcb *pcb = s->pcb;
+
+	if (sock_let_go(s) != ERR_OK)
 		tcp_abort(pcb);
 }
 
@@ -205,6 +218,17 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	}
 	if (p == NULL) {
 		s->eof = true;
+		/*
+		 * Both directions are finished, so the pcb is in TIME_WAIT or
+		 * CLOSING, and lwIP frees such pcbs later without calling
+		 * on_err (2*MSL, or tcp_kill_timewait when it needs the slot).
+		 * Let go of it now, or s->pcb would name whatever connection
+		 * reuses the memory.
+		 */
+		if (s->shut && sock_let_go(s) != ERR_OK) {
+			tcp_abort(pcb);
+			return ERR_ABRT;
+		}
 		return ERR_OK;
 	}
 	/* Bounded by the receive window: nothing is acknowledged to the
@@ -644,6 +668,10 @@ socket_call(struct sock *s, int ep, struct rt_request *rq)
 			tcp_output(s->pcb);
 		}
 		s->shut = true;
+		/* The peer had finished already: the pcb is now in LAST_ACK
+		 * and lwIP's to end; see on_recv. */
+		if (s->eof)
+			detach_pcb(s);
 		fail_pending(&s->send, "shut down");
 		free(s->send_buf);
 		s->send_buf = NULL;

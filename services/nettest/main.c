@@ -3,7 +3,8 @@
  * service through two netstacks joined by nic-loop.
  *
  *   nettest client   holds "net" (a NetworkManager): small echoes, a
- *                    large transfer, 16 connections at once, a client
+ *                    large transfer, 16 connections at once, a TIME_WAIT
+ *                    socket whose pcb lwIP reuses, a client
  *                    closing mid-transfer, a server closing first, a
  *                    refused connect, a closed socket's badge, and a
  *                    second recv on one socket (overloaded)
@@ -23,6 +24,9 @@
 #define MAX_STREAMS	16
 #define LARGE_BYTES	(2u << 20)
 #define MANY_BYTES	(128u << 10)
+/* The netstack's pcb pool (MEMP_NUM_TCP_PCB) less the one kept socket. */
+#define TW_CHURN	63
+#define TW_BYTES	(16u << 10)
 
 static capos_cap_t nm;
 static uint8_t buf[MSG_ROOM] __attribute__((aligned(8)));
@@ -349,10 +353,9 @@ recv_done(struct stream *st, const struct capos_cqe *c)
 	st->rcvd += d.len;
 }
 
-/* Runs n streams of `each` bytes to the echo; true if every byte came
- * back in order. */
+/* Connects streams[0..n) to the echo, `each` bytes to go on each. */
 static bool
-run_streams(int n, uint32_t each, uint64_t *sum)
+connect_streams(int n, uint32_t each)
 {
 	for (int i = 0; i < n; i++) {
 		struct stream *st = &streams[i];
@@ -367,6 +370,14 @@ run_streams(int n, uint32_t each, uint64_t *sum)
 			return false;
 		}
 	}
+	return true;
+}
+
+/* Moves the connected streams[0..n); true if every byte came back in
+ * order. */
+static bool
+pump_streams(int n, uint64_t *sum)
+{
 	for (;;) {
 		uint64_t tags[2 * MAX_STREAMS];
 		struct stream *who[2 * MAX_STREAMS];
@@ -418,6 +429,14 @@ run_streams(int n, uint32_t each, uint64_t *sum)
 	return true;
 }
 
+/* Runs n streams of `each` bytes to the echo; true if every byte came
+ * back in order. */
+static bool
+run_streams(int n, uint32_t each, uint64_t *sum)
+{
+	return connect_streams(n, each) && pump_streams(n, sum);
+}
+
 /* ---- Edge cases ---- */
 
 static bool
@@ -453,6 +472,47 @@ server_closes_first(void)
 		total += n;
 	sock_close(s);
 	return n == 0 && total == 4 && memcmp(got, "bye\n", 4) == 0;
+}
+
+/*
+ * A socket that was shut down and then got the peer's FIN keeps its badge
+ * while lwIP holds the pcb in TIME_WAIT. Once the pcb pool is full, lwIP
+ * frees the oldest TIME_WAIT pcb for the next connection (the pool hands
+ * back the block it just freed), so the netstack must have let go of it:
+ * the old socket's recv and close must not reach the new connection.
+ * Runs first, so that the old pcb is the oldest in the pool.
+ */
+static bool
+timewait_reuse(void)
+{
+	uint8_t got[8];
+	capos_cap_t old;
+	uint64_t sum;
+	int n;
+
+	if (tcp_connect(ECHO_ADDR, 7, &old) != capos_ConnectResult_which_socket)
+		return false;
+	if (send_all(old, (const uint8_t *)"x", 1) != 0 ||
+	    sock_call0(old, capos_TcpSocket_shutdown_ORDINAL) != 0)
+		return false;
+	/* The echo answers our FIN with its own: TIME_WAIT here. */
+	while ((n = recv_some(old, got, sizeof(got))) > 0)
+		;
+	if (n != 0)
+		return false;
+	/* Fill the pool with TIME_WAIT pcbs (each ended by our close)... */
+	for (int i = 0; i < TW_CHURN; i++)
+		if (!small_echo("churn", 1))
+			return false;
+	/* ...so these take the oldest, the old socket's, among them. */
+	if (!connect_streams(MAX_STREAMS, TW_BYTES))
+		return false;
+	if (recv_some(old, got, sizeof(got)) != 0) {
+		FAIL("timewait: old socket's recv did not give eof");
+		return false;
+	}
+	sock_close(old);
+	return pump_streams(MAX_STREAMS, &sum);
 }
 
 static bool
@@ -523,6 +583,11 @@ client(void)
 	    !capos_NetworkManager_Status_get_configured(&st) ||
 	    capos_NetworkManager_Status_get_address(&st) != MY_ADDR)
 		FAIL("status: not configured as 10.0.0.2");
+	if (timewait_reuse())
+		rt_printf("[proof] tcp-timewait-reuse ok conns=%d\n",
+		    TW_CHURN + MAX_STREAMS + 1);
+	else
+		FAIL("a TIME_WAIT socket's pcb reused");
 	if (small_echo("small", 6))
 		rt_printf("[proof] tcp-echo-small ok messages=6\n");
 	t0 = __builtin_ia32_rdtsc();

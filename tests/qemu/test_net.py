@@ -19,6 +19,9 @@ def net_loop_tcp_echo_through_two_netstacks():
                 "address 10.0.0.2 netmask 255.255.255.0, 1 endpoint(s)")
     # echo holds only its console and the port-7 authority.
     expect_line(run, "[proof] echo-confined ok caps=2 attempts=512")
+    # A socket kept after both FINs must not reach the connection that
+    # reuses its TIME_WAIT pcb.
+    expect_line(run, "[proof] tcp-timewait-reuse ok conns=80")
     expect_line(run, "[proof] tcp-echo-small ok messages=6")
     # Every byte of the large and the parallel transfers came back in
     # order (nettest compares each byte; the sums are of what came back).
@@ -37,7 +40,7 @@ def net_loop_tcp_echo_through_two_netstacks():
         expect(run, "bad 6," in done,
                f"{name} should have refused the 6 oversized/empty frames "
                f"itself: {done!r}")
-    expect_line(run, "echo: served 21 connections")
+    expect_line(run, "echo: served 101 connections")
     for name in ("nic-loop", "net-a", "net-b", "echo", "closer", "nettest"):
         expect_line(run, f"[init] {name} exited with status 0")
     expect_line(run, "init exited with status 0; halting")
