@@ -44,7 +44,7 @@ const manifest :Capos.SystemManifest = (
       grants = [ (name = "console", source = (kernel = console)),
                  (name = "listen", source = (serviceExport =
                     (service = "net-a", export = "echo7"))) ],
-      args = ["count=101", "check"] ),
+      args = ["count=102", "check"] ),
     ( name = "closer",
       binary = "nettest",
       grants = [ (name = "console", source = (kernel = console)),

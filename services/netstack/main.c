@@ -214,6 +214,15 @@ handle_call(int ep, const struct capos_cqe *c)
 	}
 	handling = ep;
 	h = (const struct capos_recv_hdr *)recv_bufs[ep];
+	/* The last holder of a minted object is gone: free what it named.
+	 * A notice takes no answer and carries no capabilities. */
+	if ((uint32_t)c->status >= sizeof(*h) && h->call_id == 0 &&
+	    h->method == CAPOS_METHOD_DROPPED) {
+		obj_dropped(ep, h->badge);
+		(void)arm_recv(ep);
+		handling = -1;
+		return;
+	}
 	memset(&rq, 0, sizeof(rq));
 	rq.exc_type = -1;
 	rq.hdr = h;
@@ -451,7 +460,8 @@ report(void)
 {
 	rt_printf("[netstack] %s: done: frames in %llu out %llu, "
 	    "bad %llu, dropped %llu, calls %llu, deferred %llu, "
-	    "overloaded %llu, lwIP drops: link %u ip %u tcp %u\n", ns_name,
+	    "overloaded %llu, lwIP drops: link %u ip %u tcp %u, "
+	    "open: sockets %d listeners %d\n", ns_name,
 	    (unsigned long long)ns_stats.rx_frames,
 	    (unsigned long long)ns_stats.tx_frames,
 	    (unsigned long long)ns_stats.rx_bad,
@@ -460,7 +470,8 @@ report(void)
 	    (unsigned long long)ns_stats.deferred,
 	    (unsigned long long)ns_stats.overloaded,
 	    (unsigned)lwip_stats.link.drop, (unsigned)lwip_stats.ip.drop,
-	    (unsigned)lwip_stats.tcp.drop);
+	    (unsigned)lwip_stats.tcp.drop, obj_open_sockets(),
+	    obj_open_listeners());
 }
 
 static void

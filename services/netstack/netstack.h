@@ -76,6 +76,9 @@ bool nic_tx_armed(uint64_t *tag);
 void obj_dispatch(int ep, struct rt_request *rq);
 void obj_service(void);
 int obj_deferred(void);
+void obj_dropped(int ep, uint64_t badge);
+int obj_open_sockets(void);
+int obj_open_listeners(void);
 
 /* main.c: answering calls. */
 int ns_return(int ep, uint64_t call_id, struct capnp_builder *b,

@@ -914,6 +914,53 @@ obj_dispatch(int ep, struct rt_request *rq)
 		    "the method failed");
 }
 
+/*
+ * The kernel's notice that the last reference to the client with this
+ * badge is gone: nobody can call the object again, so it ends as if
+ * closed. A badge whose object was closed already names an older
+ * generation (or a free slot) and is ignored; an authority holds nothing.
+ */
+void
+obj_dropped(int ep, uint64_t badge)
+{
+	uint32_t idx = BADGE_IDX(badge), gen = BADGE_GEN(badge);
+
+	if (ep != NS_EP_NET)
+		return;
+	switch (BADGE_KIND(badge)) {
+	case K_LISTENER:
+		if (idx < NS_MAX_LISTENERS && listeners[idx].used &&
+		    listeners[idx].gen == gen)
+			listener_free(&listeners[idx]);
+		break;
+	case K_SOCKET:
+		if (idx < NS_MAX_SOCKETS && socks[idx].state != S_FREE &&
+		    socks[idx].gen == gen)
+			sock_free(&socks[idx], "closed");
+		break;
+	}
+}
+
+int
+obj_open_sockets(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < NS_MAX_SOCKETS; i++)
+		n += socks[i].state != S_FREE;
+	return n;
+}
+
+int
+obj_open_listeners(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < NS_MAX_LISTENERS; i++)
+		n += listeners[i].used;
+	return n;
+}
+
 void
 obj_service(void)
 {

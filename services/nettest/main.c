@@ -6,8 +6,9 @@
  *                    large transfer, 16 connections at once, a TIME_WAIT
  *                    socket whose pcb lwIP reuses, a client
  *                    closing mid-transfer, a server closing first, a
- *                    refused connect, a closed socket's badge, and a
- *                    second recv on one socket (overloaded)
+ *                    refused connect, a closed socket's badge, a
+ *                    second recv on one socket (overloaded), and a
+ *                    socket and a listener dropped without close
  *   nettest closer   holds "listen" (a TcpListenAuthority): accepts one
  *                    connection, says "bye", and closes it first
  *
@@ -27,6 +28,7 @@
 /* The netstack's pcb pool (MEMP_NUM_TCP_PCB) less the one kept socket. */
 #define TW_CHURN	63
 #define TW_BYTES	(16u << 10)
+#define DROP_PORT	5000	/* a port of our own netstack */
 
 static capos_cap_t nm;
 static uint8_t buf[MSG_ROOM] __attribute__((aligned(8)));
@@ -42,15 +44,7 @@ static int failures;
 static void
 release(capos_cap_t cap)
 {
-	struct capos_sqe e;
-	struct capos_cqe c;
-
-	memset(&e, 0, sizeof(e));
-	e.opcode = CAPOS_OP_RELEASE;
-	e.cap = cap;
-	e.user_data = rt_next_tag();
-	if (rt_submit(&e) == 0)
-		(void)rt_wait(e.user_data, &c);
+	(void)rt_release(cap);
 }
 
 static int
@@ -515,6 +509,104 @@ timewait_reuse(void)
 	return pump_streams(MAX_STREAMS, &sum);
 }
 
+/* Listens on the authority's port; the listener, or CAPOS_CAP_NULL with
+ * the ListenResult's tag in *which (-1 for a failed call). */
+static capos_cap_t
+listen_on(capos_cap_t auth, int *which)
+{
+	struct capos_TcpListenAuthority_listen_Params_b p;
+	struct capos_ListenResult_r lr;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+
+	*which = -1;
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_TcpListenAuthority_listen_Params_init_root(&b, &p) != 0)
+		return CAPOS_CAP_NULL;
+	capos_TcpListenAuthority_listen_Params_set_backlog(&p, 1);
+	if (rt_call(auth, capos_TcpListenAuthority_INTERFACE_ID,
+	    capos_TcpListenAuthority_listen_ORDINAL, &b, NULL, 0, buf,
+	    sizeof(buf), &res) != 0)
+		return CAPOS_CAP_NULL;
+	lr.s = res.root;
+	*which = capos_ListenResult_which(&lr);
+	if (*which != capos_ListenResult_which_listener ||
+	    capos_ListenResult_get_listener(&lr, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}
+
+static void
+listener_close(capos_cap_t l)
+{
+	struct rt_result res;
+
+	(void)rt_call(l, capos_TcpListener_INTERFACE_ID,
+	    capos_TcpListener_close_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
+	    &res);
+	release(l);
+}
+
+/* A NetworkManager's authority for port; CAPOS_CAP_NULL on failure. */
+static capos_cap_t
+authority(uint16_t port)
+{
+	struct capos_NetworkManager_listenAuthority_Params_b p;
+	struct capos_NetworkManager_listenAuthority_Results_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_NetworkManager_listenAuthority_Params_init_root(&b, &p) != 0)
+		return CAPOS_CAP_NULL;
+	capos_NetworkManager_listenAuthority_Params_set_port(&p, port);
+	if (rt_call(nm, capos_NetworkManager_INTERFACE_ID,
+	    capos_NetworkManager_listenAuthority_ORDINAL, &b, NULL, 0, buf,
+	    sizeof(buf), &res) != 0)
+		return CAPOS_CAP_NULL;
+	r.s = res.root;
+	if (capos_NetworkManager_listenAuthority_Results_get_authority(&r,
+	    &idx) != 0 || idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}
+
+/*
+ * Objects whose holder lets go without close: the netstack hears of it
+ * from the kernel and frees them. A dropped listener's port can be
+ * listened on again at once; a dropped socket is gone from the netstack's
+ * count of open sockets at exit (test_net.py reads it).
+ */
+static bool
+dropped_objects(void)
+{
+	uint8_t got[4];
+	capos_cap_t s, auth, l;
+	int which;
+
+	if (tcp_connect(ECHO_ADDR, 7, &s) != capos_ConnectResult_which_socket)
+		return false;
+	if (send_all(s, (const uint8_t *)"drop", 4) != 0 ||
+	    recv_exact(s, got, 4) != 0)
+		return false;
+	release(s);
+	if ((auth = authority(DROP_PORT)) == CAPOS_CAP_NULL ||
+	    (l = listen_on(auth, &which)) == CAPOS_CAP_NULL)
+		return false;
+	release(l);
+	l = listen_on(auth, &which);
+	if (l == CAPOS_CAP_NULL) {
+		FAIL("listen after a dropped listener gave %d", which);
+		return false;
+	}
+	listener_close(l);
+	release(auth);
+	return true;
+}
+
 static bool
 closed_badge_and_overload(void)
 {
@@ -621,6 +713,10 @@ client(void)
 		rt_printf("[proof] tcp-badge ok\n");
 	else
 		FAIL("overloaded recv or closed badge");
+	if (dropped_objects())
+		rt_printf("[proof] tcp-dropped ok\n");
+	else
+		FAIL("dropped socket or listener");
 	rt_printf("nettest: %d failed\n", failures);
 	return failures == 0 ? 0 : 1;
 }
@@ -632,29 +728,15 @@ closer(void)
 {
 	capos_cap_t auth = rt_cap("listen",
 	    capos_TcpListenAuthority_INTERFACE_ID);
-	struct capos_TcpListenAuthority_listen_Params_b p;
 	struct capos_TcpListener_accept_Results_r ar;
-	struct capos_ListenResult_r lr;
-	struct capnp_builder b;
 	struct rt_result res;
 	capos_cap_t l, s;
 	uint32_t idx;
+	int which;
 
 	if (auth == CAPOS_CAP_NULL ||
-	    capnp_builder_init(&b, params, sizeof(params)) != 0 ||
-	    capos_TcpListenAuthority_listen_Params_init_root(&b, &p) != 0)
+	    (l = listen_on(auth, &which)) == CAPOS_CAP_NULL)
 		return 1;
-	capos_TcpListenAuthority_listen_Params_set_backlog(&p, 1);
-	if (rt_call(auth, capos_TcpListenAuthority_INTERFACE_ID,
-	    capos_TcpListenAuthority_listen_ORDINAL, &b, NULL, 0, buf,
-	    sizeof(buf), &res) != 0)
-		return 1;
-	lr.s = res.root;
-	if (capos_ListenResult_which(&lr) != capos_ListenResult_which_listener ||
-	    capos_ListenResult_get_listener(&lr, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return 1;
-	l = res.caps[idx].cap;
 	if (rt_call(l, capos_TcpListener_INTERFACE_ID,
 	    capos_TcpListener_accept_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
 	    &res) != 0)
@@ -667,9 +749,7 @@ closer(void)
 	if (send_all(s, (const uint8_t *)"bye\n", 4) != 0)
 		return 1;
 	sock_close(s);
-	(void)rt_call(l, capos_TcpListener_INTERFACE_ID,
-	    capos_TcpListener_close_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
-	    &res);
+	listener_close(l);
 	rt_printf("nettest closer: said bye and closed first\n");
 	return 0;
 }

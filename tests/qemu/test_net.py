@@ -32,6 +32,8 @@ def net_loop_tcp_echo_through_two_netstacks():
     expect_line(run, "[proof] tcp-server-close ok")
     expect_line(run, "[proof] tcp-refused ok")
     expect_line(run, "[proof] tcp-badge ok")
+    # A listener dropped without close freed its port at once.
+    expect_line(run, "[proof] tcp-dropped ok")
     expect_line(run, "nettest: 0 failed")
     # Malformed frames went into both stacks' live traffic, which went on.
     expect_line(run, "[proof] nic-malformed ok injected=84")
@@ -40,7 +42,11 @@ def net_loop_tcp_echo_through_two_netstacks():
         expect(run, "bad 6," in done,
                f"{name} should have refused the 6 oversized/empty frames "
                f"itself: {done!r}")
-    expect_line(run, "echo: served 101 connections")
+        # Every socket and listener ended, including those dropped
+        # without close (the kernel's notices).
+        expect(run, done.endswith("open: sockets 0 listeners 0"),
+               f"{name} should end with nothing open: {done!r}")
+    expect_line(run, "echo: served 102 connections")
     for name in ("nic-loop", "net-a", "net-b", "echo", "closer", "nettest"):
         expect_line(run, f"[init] {name} exited with status 0")
     expect_line(run, "init exited with status 0; halting")
