@@ -1,7 +1,8 @@
 # The network test system, without a network card: nic-loop joins two
 # netstacks back to back (and slips malformed frames into their traffic);
-# "net-a" (10.0.0.1) serves the echo service on port 7 and a server that
-# closes first on port 9; nettest connects through "net-b" (10.0.0.2).
+# "net-a" (10.0.0.1) serves the echo service on port 7, a server that
+# closes first on port 9 and a sink that reads nothing on port 10; nettest
+# connects through "net-b" (10.0.0.2).
 @0xc7d2e4f6a8b01357;
 
 using Capos = import "../schema/capos.capnp";
@@ -27,8 +28,11 @@ const manifest :Capos.SystemManifest = (
                   (name = "echo7",
                    interfaceId = N.tcpListenAuthorityInterface),
                   (name = "closer9",
+                   interfaceId = N.tcpListenAuthorityInterface),
+                  (name = "sink10",
                    interfaceId = N.tcpListenAuthorityInterface) ],
-      args = ["ip=10.0.0.1/24", "listen=echo7:7", "listen=closer9:9"] ),
+      args = ["ip=10.0.0.1/24", "listen=echo7:7", "listen=closer9:9",
+              "listen=sink10:10"] ),
     ( name = "net-b",
       binary = "netstack",
       grants = [ (name = "console", source = (kernel = console)),
@@ -44,13 +48,19 @@ const manifest :Capos.SystemManifest = (
       grants = [ (name = "console", source = (kernel = console)),
                  (name = "listen", source = (serviceExport =
                     (service = "net-a", export = "echo7"))) ],
-      args = ["count=102", "check"] ),
+      args = ["count=106", "check"] ),
     ( name = "closer",
       binary = "nettest",
       grants = [ (name = "console", source = (kernel = console)),
                  (name = "listen", source = (serviceExport =
                     (service = "net-a", export = "closer9"))) ],
       args = ["closer"] ),
+    ( name = "sink",
+      binary = "nettest",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "listen", source = (serviceExport =
+                    (service = "net-a", export = "sink10"))) ],
+      args = ["sink"] ),
     ( name = "nettest",
       binary = "nettest",
       grants = [ (name = "console", source = (kernel = console)),

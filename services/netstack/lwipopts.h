@@ -6,7 +6,7 @@
  *
  * Memory is static: lwIP's pools and heap are arrays in the netstack's
  * .bss, sized below for NETSTACK_TCP_STREAMS connections moving data at
- * full speed in both directions at once (5 MiB of .bss in all). Past that,
+ * full speed in both directions at once (4 MiB of .bss in all). Past that,
  * lwIP pushes back instead of failing: tcp_write() returns ERR_MEM and the
  * caller retries after the next sent callback, and a frame that finds the
  * PBUF pool empty is dropped, which the sender's TCP repairs.
@@ -96,13 +96,14 @@
 					 (TCP_SND_BUF / TCP_MSS + 1) * 2)
 
 /*
- * Out-of-order segments are kept (one loss then costs one retransmission,
- * not a window), but a connection may park at most this many pbufs there:
- * a peer sending tiny out-of-order segments could otherwise empty the
- * shared PBUF pool.
+ * Out-of-order segments are kept (one loss then costs one retransmission
+ * of a few segments, not a window), but a connection may park at most
+ * this many pbufs there, so every pcb at once parks less than the PBUF
+ * pool holds: a peer sending tiny out-of-order segments on many
+ * connections cannot empty it.
  */
 #define TCP_QUEUE_OOSEQ			1
-#define TCP_OOSEQ_MAX_PBUFS		64
+#define TCP_OOSEQ_MAX_PBUFS		8
 
 /*
  * Per-listener bound on connections not yet accepted (conventions.md:
@@ -128,16 +129,20 @@
 
 /*
  * Received frames land in pool pbufs of one full frame each
- * (PBUF_POOL_BUFSIZE defaults to MSS + headers). The pool holds every
- * stream's receive window at once, plus room for frames in transit.
+ * (PBUF_POOL_BUFSIZE defaults to MSS + headers). The netstack copies
+ * received data out at once (netstack.h, NS_RXBUF), so the pool holds
+ * only frames in transit (a Nic batch, IP fragments) and out-of-order
+ * segments, at most TCP_OOSEQ_MAX_PBUFS for each pcb, with room to
+ * spare for the first.
  */
-#define PBUF_POOL_SIZE		(NETSTACK_TCP_STREAMS * \
-				 (TCP_WND / TCP_MSS + 1) + 256)
+#define PBUF_POOL_SIZE		(MEMP_NUM_TCP_PCB * TCP_OOSEQ_MAX_PBUFS + \
+				 512)
 
 /*
  * The heap holds what tcp_write() copies (one pbuf per segment) and every
  * other PBUF_RAM: every stream's send buffer at once, plus headroom for
- * ARP, ICMP, DHCP and headers.
+ * ARP, ICMP, DHCP and headers. More sockets than that may be open: the
+ * netstack keeps what they queue below the top (NS_TX_HEADROOM).
  */
 #define MEM_SIZE		(NETSTACK_TCP_STREAMS * TCP_SND_BUF + \
 				 256 * 1024)

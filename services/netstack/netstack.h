@@ -29,8 +29,30 @@
 #define NS_MAX_SOCKETS		48
 #define NS_MAX_ACCEPTS		4	/* accept calls waiting per listener */
 #define NS_MAX_BACKLOG		16	/* connections waiting for accept */
-/* Received chains kept per socket: a full window of full segments fits. */
-#define NS_RXQ			128
+/*
+ * Received bytes are copied out of lwIP's pool into a ring per socket of
+ * one receive window, so no pool pbuf waits for a client to read: the
+ * shared pool only carries frames through (and a few out-of-order
+ * segments per connection, lwipopts.h). lwIP never offers more than the
+ * window it announced, which is the room left in the ring.
+ */
+#define NS_RXBUF		TCP_WND
+
+/*
+ * lwIP's heap (MEM_SIZE) holds what tcp_write copies and every outgoing
+ * ACK, ARP and ICMP frame. Sockets may fill it only up to NS_TX_HEADROOM
+ * below the top, so a peer that stops reading (zero window) cannot stop
+ * the stack answering anyone else. NS_TX_SEG_COST is what a queued
+ * segment costs beyond its payload (pbuf, headers, heap header).
+ */
+#define NS_TX_HEADROOM		(128 * 1024)
+#define NS_TX_SEG_COST		192
+#define NS_TX_BUDGET		((uint32_t)((uint64_t)(MEM_SIZE - \
+				 NS_TX_HEADROOM) * TCP_MSS / \
+				 (TCP_MSS + NS_TX_SEG_COST)))
+/* Of the budget, every socket may always queue this much: one socket's
+ * full send buffer cannot crowd another out. */
+#define NS_TX_RESERVE		(NS_TX_BUDGET / NS_MAX_SOCKETS)
 
 /* A call that will be answered later. */
 struct ns_pending {

@@ -14,6 +14,7 @@
 
 #include "lwip/dhcp.h"
 #include "lwip/ip4_addr.h"
+#include "lwip/stats.h"
 #include "netstack.h"
 
 /* Badge: kind in bits 56-63, generation in 16-47, slot (or port) in 0-15. */
@@ -43,10 +44,9 @@ struct sock {
 	enum sock_state state;
 	uint32_t gen;
 	struct tcp_pcb *pcb;		/* NULL once lwIP has freed it */
-	/* Received, not yet given out: separate chains, because a pbuf
-	 * chain's tot_len is 16 bits and a window is 128 KiB. */
-	struct pbuf *rxq[NS_RXQ];
-	uint32_t rx_head, rx_count;
+	/* Received, not yet given out: rx_len bytes of rxbufs[slot] from
+	 * rx_head, wrapping. */
+	uint32_t rx_head, rx_len;
 	bool eof;			/* the peer has finished sending */
 	bool shut;			/* we have finished sending */
 	err_t err;			/* why the connection died */
@@ -63,6 +63,7 @@ struct sock {
 
 static struct listener listeners[NS_MAX_LISTENERS];
 static struct sock socks[NS_MAX_SOCKETS];
+static uint8_t rxbufs[NS_MAX_SOCKETS][NS_RXBUF];
 static int ndeferred;
 static uint8_t chunk[capos_TcpSocket_maxChunk];
 
@@ -120,7 +121,7 @@ sock_alloc(void)
 		if (s->state != S_FREE)
 			continue;
 		s->pcb = NULL;
-		s->rx_head = s->rx_count = 0;
+		s->rx_head = s->rx_len = 0;
 		s->eof = s->shut = false;
 		s->err = ERR_OK;
 		s->listener = -1;
@@ -138,6 +139,31 @@ static int
 sock_idx(const struct sock *s)
 {
 	return (int)(s - socks);
+}
+
+/* Appends len bytes to s's ring; the caller checked the room. */
+static void
+ring_put(struct sock *s, const void *data, uint32_t len)
+{
+	uint8_t *ring = rxbufs[sock_idx(s)];
+	uint32_t tail = (s->rx_head + s->rx_len) % NS_RXBUF;
+	uint32_t first = NS_RXBUF - tail < len ? NS_RXBUF - tail : len;
+
+	memcpy(ring + tail, data, first);
+	memcpy(ring, (const uint8_t *)data + first, len - first);
+	s->rx_len += len;
+}
+
+/* Copies the first len (<= rx_len) bytes of s's ring to out. */
+static void
+ring_peek(const struct sock *s, uint8_t *out, uint32_t len)
+{
+	const uint8_t *ring = rxbufs[sock_idx(s)];
+	uint32_t first = NS_RXBUF - s->rx_head < len ?
+	    NS_RXBUF - s->rx_head : len;
+
+	memcpy(out, ring + s->rx_head, first);
+	memcpy(out + first, ring, len - first);
 }
 
 /* Forgets s's pcb and closes it: lwIP finishes the connection alone and
@@ -179,11 +205,7 @@ sock_free(struct sock *s, const char *why)
 	fail_pending(&s->recv, why);
 	fail_pending(&s->send, why);
 	fail_pending(&s->conn, why);
-	while (s->rx_count > 0) {
-		pbuf_free(s->rxq[s->rx_head]);
-		s->rx_head = (s->rx_head + 1) % NS_RXQ;
-		s->rx_count--;
-	}
+	s->rx_head = s->rx_len = 0;
 	free(s->send_buf);
 	s->send_buf = NULL;
 	if (s->listener >= 0) {
@@ -231,12 +253,14 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		}
 		return ERR_OK;
 	}
-	/* Bounded by the receive window: nothing is acknowledged to the
-	 * peer (tcp_recved) until a recv call has taken it. A full queue
-	 * refuses the data; lwIP keeps it and offers it again later. */
-	if (s->rx_count == NS_RXQ)
+	/* The window is opened again (tcp_recved) only as a recv call takes
+	 * bytes, so the peer cannot send past the ring's room. Were it to,
+	 * lwIP keeps the refused data and offers it again later. */
+	if (p->tot_len > NS_RXBUF - s->rx_len)
 		return ERR_MEM;
-	s->rxq[(s->rx_head + s->rx_count++) % NS_RXQ] = p;
+	for (struct pbuf *q = p; q != NULL; q = q->next)
+		ring_put(s, q->payload, q->len);
+	pbuf_free(p);
 	return ERR_OK;
 }
 
@@ -297,15 +321,56 @@ on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
+/* Bytes s has handed lwIP that the peer has not acknowledged. */
+static uint32_t
+queued(const struct sock *s)
+{
+	if (s->pcb == NULL || s->state != S_OPEN)
+		return 0;
+	return TCP_SND_BUF - s->pcb->snd_buf;
+}
+
+/*
+ * Bytes s may add to lwIP's send queues now. Every open socket counts as
+ * queuing at least NS_TX_RESERVE, and all of them together stay within
+ * NS_TX_BUDGET, so each can always reach its reserve; what the others
+ * leave is shared. Pcbs of closed sockets, which lwIP still drains, are
+ * not counted: the heap's own level is the final check.
+ */
+static uint32_t
+send_room(const struct sock *s)
+{
+	uint64_t committed = 0, heap_free, room;
+	uint32_t mine = queued(s);
+
+	for (int i = 0; i < NS_MAX_SOCKETS; i++) {
+		uint32_t q;
+
+		if (socks[i].state == S_FREE)
+			continue;
+		q = queued(&socks[i]);
+		committed += q > NS_TX_RESERVE ? q : NS_TX_RESERVE;
+	}
+	room = committed < NS_TX_BUDGET ? NS_TX_BUDGET - committed : 0;
+	if (mine < NS_TX_RESERVE)
+		room += NS_TX_RESERVE - mine;
+	heap_free = lwip_stats.mem.used + NS_TX_HEADROOM < MEM_SIZE ?
+	    MEM_SIZE - NS_TX_HEADROOM - lwip_stats.mem.used : 0;
+	heap_free = heap_free * TCP_MSS / (TCP_MSS + NS_TX_SEG_COST);
+	return (uint32_t)(room < heap_free ? room : heap_free);
+}
+
 /* Writes what fits now; the bytes taken, or -1 if the socket cannot send. */
 static int
 try_write(struct sock *s, const uint8_t *data, uint32_t len)
 {
-	uint32_t n;
+	uint32_t n, room;
 
 	if (s->pcb == NULL || s->state != S_OPEN || s->shut)
 		return -1;
 	n = tcp_sndbuf(s->pcb);
+	if ((room = send_room(s)) < n)
+		n = room;
 	if (n > len)
 		n = len;
 	while (n > 0) {
@@ -537,38 +602,32 @@ recv_answer(struct sock *s, int ep, uint64_t call_id, uint32_t max)
 	struct capnp_builder b;
 	uint32_t n = 0;
 
-	if (s->rx_count == 0 && !s->eof && s->state != S_DEAD)
+	if (s->rx_len == 0 && !s->eof && s->state != S_DEAD)
 		return false;
-	if (s->rx_count == 0 && !s->eof) {
+	if (s->rx_len == 0 && !s->eof) {
 		(void)ns_return_exception(ep, call_id,
 		    capos_CapException_Type_failed, "connection reset");
 		return true;
 	}
+	n = s->rx_len < max ? s->rx_len : max;
+	ring_peek(s, chunk, n);
 	if (capnp_builder_init(&b, ns_reply_buf, sizeof(ns_reply_buf)) != 0 ||
-	    capos_TcpSocket_recv_Results_init_root(&b, &r) != 0)
+	    capos_TcpSocket_recv_Results_init_root(&b, &r) != 0 ||
+	    capos_TcpSocket_recv_Results_set_data(&r, chunk, n) != 0) {
+		(void)ns_return_exception(ep, call_id,
+		    capos_CapException_Type_failed, "cannot build the answer");
 		return true;
-	if (s->rx_count > 0) {
-		while (n < max && s->rx_count > 0) {
-			struct pbuf **q = &s->rxq[s->rx_head];
-			uint32_t take = (*q)->tot_len;
-
-			if (take > max - n)
-				take = max - n;
-			pbuf_copy_partial(*q, chunk + n, (u16_t)take, 0);
-			n += take;
-			if ((*q = pbuf_free_header(*q, (u16_t)take)) == NULL) {
-				s->rx_head = (s->rx_head + 1) % NS_RXQ;
-				s->rx_count--;
-			}
-		}
-		if (s->pcb != NULL)
-			tcp_recved(s->pcb, (u16_t)n);
-		if (capos_TcpSocket_recv_Results_set_data(&r, chunk, n) != 0)
-			return true;
-	} else {
-		capos_TcpSocket_recv_Results_set_eof(&r, true);
 	}
-	(void)ns_return(ep, call_id, &b, NULL, 0);
+	if (n == 0)
+		capos_TcpSocket_recv_Results_set_eof(&r, true);
+	/* The bytes leave the ring only once the caller has them: a caller
+	 * gone meanwhile leaves them for the next recv. */
+	if (ns_return(ep, call_id, &b, NULL, 0) < 0 || n == 0)
+		return true;
+	s->rx_head = (s->rx_head + n) % NS_RXBUF;
+	s->rx_len -= n;
+	if (s->pcb != NULL)
+		tcp_recved(s->pcb, (u16_t)n);
 	return true;
 }
 

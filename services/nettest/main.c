@@ -11,6 +11,9 @@
  *                    socket and a listener dropped without close
  *   nettest closer   holds "listen" (a TcpListenAuthority): accepts one
  *                    connection, says "bye", and closes it first
+ *   nettest sink     holds "listen": accepts a control connection and
+ *                    FLOOD_CONNS more, sends on those and reads nothing
+ *                    until the control connection says "done"
  *
  * Every proof line is printed after the check behind it.
  */
@@ -29,6 +32,10 @@
 #define TW_CHURN	63
 #define TW_BYTES	(16u << 10)
 #define DROP_PORT	5000	/* a port of our own netstack */
+/* Connections to the sink, and bytes each way on each: one window. */
+#define FLOOD_CONNS	30
+#define FLOOD_BYTES	(128u << 10)
+#define FLOOD_GOOD_BYTES (256u << 10)
 
 static capos_cap_t nm;
 static uint8_t buf[MSG_ROOM] __attribute__((aligned(8)));
@@ -607,6 +614,50 @@ dropped_objects(void)
 	return true;
 }
 
+/*
+ * A peer that opens many connections and sends data nobody reads, and has
+ * data sent to it that it never reads, must not stop a well-behaved
+ * transfer. The sink (port 10 of the echo's netstack) accepts FLOOD_CONNS
+ * connections and reads none of them while sending FLOOD_BYTES on each;
+ * here each gets FLOOD_BYTES that the sink never reads and nothing it
+ * sends is read. Both netstacks then hold a window of unread data per
+ * connection each way, several times the lwIP pool, and queued sends that
+ * would fill the lwIP heap; four streams through the echo must still
+ * move every byte.
+ */
+static bool
+flood(void)
+{
+	static uint8_t junk[FLOOD_BYTES];
+	static capos_cap_t hog[FLOOD_CONNS];
+	capos_cap_t ctl;
+	uint64_t sum;
+	bool ok;
+
+	memset(junk, 0x5a, sizeof(junk));
+	if (tcp_connect(ECHO_ADDR, 10, &ctl) != capos_ConnectResult_which_socket)
+		return false;
+	for (int i = 0; i < FLOOD_CONNS; i++) {
+		if (tcp_connect(ECHO_ADDR, 10, &hog[i]) !=
+		    capos_ConnectResult_which_socket) {
+			FAIL("flood: connect %d failed", i);
+			return false;
+		}
+		if (send_all(hog[i], junk, sizeof(junk)) != 0) {
+			FAIL("flood: send on %d failed", i);
+			return false;
+		}
+	}
+	ok = run_streams(4, FLOOD_GOOD_BYTES, &sum);
+	/* Tells the sink to end; our unread data makes these resets. */
+	if (send_all(ctl, (const uint8_t *)"done", 4) != 0)
+		ok = false;
+	for (int i = 0; i < FLOOD_CONNS; i++)
+		sock_close(hog[i]);
+	sock_close(ctl);
+	return ok;
+}
+
 static bool
 closed_badge_and_overload(void)
 {
@@ -696,6 +747,11 @@ client(void)
 		rt_printf("[proof] tcp-many ok conns=%d bytes=%u sum=%016llx\n",
 		    MAX_STREAMS, MAX_STREAMS * MANY_BYTES,
 		    (unsigned long long)sum);
+	if (flood())
+		rt_printf("[proof] tcp-flood ok conns=%d unread=%u\n",
+		    FLOOD_CONNS, FLOOD_CONNS * FLOOD_BYTES);
+	else
+		FAIL("a transfer during a flood of unread data");
 	if (client_aborts())
 		rt_printf("[proof] tcp-client-abort ok\n");
 	else
@@ -754,6 +810,114 @@ closer(void)
 	return 0;
 }
 
+/* ---- The sink: holds connections and reads none of them ---- */
+
+static capos_cap_t
+accept_one(capos_cap_t l)
+{
+	struct capos_TcpListener_accept_Results_r ar;
+	struct rt_result res;
+	uint32_t idx;
+
+	if (rt_call(l, capos_TcpListener_INTERFACE_ID,
+	    capos_TcpListener_accept_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
+	    &res) != 0)
+		return CAPOS_CAP_NULL;
+	ar.s = res.root;
+	if (capos_TcpListener_accept_Results_get_socket(&ar, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}
+
+/*
+ * Accepts a control connection and FLOOD_CONNS more, sends FLOOD_BYTES on
+ * each of those (one send in flight per connection; the peer reads none)
+ * and reads nothing until the control connection says "done".
+ */
+static int
+sink(void)
+{
+	static capos_cap_t socks[FLOOD_CONNS];
+	static uint64_t tags[FLOOD_CONNS + 1];
+	static uint32_t sent[FLOOD_CONNS];
+	static bool busy[FLOOD_CONNS];
+	static uint8_t res_bufs[FLOOD_CONNS][64] __attribute__((aligned(8)));
+	static uint8_t rparams[64] __attribute__((aligned(8)));
+	static uint8_t cres[256] __attribute__((aligned(8)));
+	capos_cap_t auth = rt_cap("listen",
+	    capos_TcpListenAuthority_INTERFACE_ID);
+	struct capos_TcpSocket_send_Params_b sp;
+	struct capos_TcpSocket_recv_Params_b rp;
+	struct capnp_builder sb, rb;
+	struct capos_sqe e;
+	capos_cap_t l, ctl;
+	int which;
+
+	if (auth == CAPOS_CAP_NULL ||
+	    (l = listen_on(auth, &which)) == CAPOS_CAP_NULL ||
+	    (ctl = accept_one(l)) == CAPOS_CAP_NULL)
+		return 1;
+	for (int i = 0; i < FLOOD_CONNS; i++)
+		if ((socks[i] = accept_one(l)) == CAPOS_CAP_NULL)
+			return 1;
+	/* Every send carries the same message, built once. */
+	memset(buf, 0xa5, capos_TcpSocket_maxChunk);
+	if (capnp_builder_init(&sb, params, sizeof(params)) != 0 ||
+	    capos_TcpSocket_send_Params_init_root(&sb, &sp) != 0 ||
+	    capos_TcpSocket_send_Params_set_data(&sp, buf,
+	    capos_TcpSocket_maxChunk) != 0 ||
+	    capnp_builder_init(&rb, rparams, sizeof(rparams)) != 0 ||
+	    capos_TcpSocket_recv_Params_init_root(&rb, &rp) != 0)
+		return 1;
+	capos_TcpSocket_recv_Params_set_maxBytes(&rp, 16);
+	rt_prep_call(&e, ctl, capos_TcpSocket_INTERFACE_ID,
+	    capos_TcpSocket_recv_ORDINAL, &rb, cres, sizeof(cres), NULL, 0, 0);
+	if (rt_submit(&e) != 0)
+		return 1;
+	tags[FLOOD_CONNS] = e.user_data;
+	for (;;) {
+		struct capos_TcpSocket_send_Results_r r;
+		struct rt_result res;
+		struct capos_cqe c;
+		int k;
+
+		for (int i = 0; i < FLOOD_CONNS; i++) {
+			if (busy[i] || sent[i] >= FLOOD_BYTES)
+				continue;
+			rt_prep_call(&e, socks[i], capos_TcpSocket_INTERFACE_ID,
+			    capos_TcpSocket_send_ORDINAL, &sb, res_bufs[i],
+			    sizeof(res_bufs[i]), NULL, 0, 0);
+			if (rt_submit(&e) != 0)
+				return 1;
+			tags[i] = e.user_data;
+			busy[i] = true;
+		}
+		if ((k = rt_wait_any(tags, FLOOD_CONNS + 1, &c)) < 0)
+			return 1;
+		if (k == FLOOD_CONNS)
+			break;		/* "done" (or the end of the control) */
+		busy[k] = false;
+		tags[k] = rt_next_tag();	/* a tag nothing completes */
+		if (rt_result_read(&c, res_bufs[k], &res) != 0) {
+			sent[k] = FLOOD_BYTES;	/* reset: stop sending */
+			continue;
+		}
+		r.s = res.root;
+		sent[k] += capos_TcpSocket_send_Results_get_sent(&r);
+	}
+	/* Sends still waiting fail as their sockets close: nobody asks. */
+	for (int i = 0; i < FLOOD_CONNS; i++) {
+		if (busy[i])
+			(void)rt_forget(tags[i]);
+		sock_close(socks[i]);
+	}
+	sock_close(ctl);
+	listener_close(l);
+	rt_printf("nettest sink: held %d connections unread\n", FLOOD_CONNS);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -763,6 +927,8 @@ main(void)
 		return client();
 	if (strcmp(mode, "closer") == 0)
 		return closer();
-	rt_printf("nettest: mode \"client\" or \"closer\"\n");
+	if (strcmp(mode, "sink") == 0)
+		return sink();
+	rt_printf("nettest: mode \"client\", \"closer\" or \"sink\"\n");
 	return 1;
 }

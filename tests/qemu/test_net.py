@@ -12,9 +12,9 @@ def net_loop_tcp_echo_through_two_netstacks():
     run = boot(kernel=kernel_image(),
                initrd=os.path.join(BUILD, "net-loop.pkg"), timeout=60)
     expect_status(run, EXIT_CLEAN)
-    expect_line(run, "[proof] init ok services=6")
+    expect_line(run, "[proof] init ok services=7")
     expect_line(run, "[netstack] net-a: up, mac 52:54:00:00:00:01, "
-                "address 10.0.0.1 netmask 255.255.255.0, 3 endpoint(s)")
+                "address 10.0.0.1 netmask 255.255.255.0, 4 endpoint(s)")
     expect_line(run, "[netstack] net-b: up, mac 52:54:00:00:00:02, "
                 "address 10.0.0.2 netmask 255.255.255.0, 1 endpoint(s)")
     # echo holds only its console and the port-7 authority.
@@ -27,6 +27,10 @@ def net_loop_tcp_echo_through_two_netstacks():
     # order (nettest compares each byte; the sums are of what came back).
     expect_line(run, "[proof] tcp-echo ok bytes=2097152 sum=")
     expect_line(run, "[proof] tcp-many ok conns=16 bytes=2097152 sum=")
+    # 30 connections holding a window of unread data each way did not
+    # stop four streams through the echo.
+    expect_line(run, "[proof] tcp-flood ok conns=30 unread=3932160")
+    expect_line(run, "nettest sink: held 30 connections unread")
     expect_line(run, "[proof] tcp-client-abort ok")
     expect_line(run, "nettest closer: said bye and closed first")
     expect_line(run, "[proof] tcp-server-close ok")
@@ -46,8 +50,9 @@ def net_loop_tcp_echo_through_two_netstacks():
         # without close (the kernel's notices).
         expect(run, done.endswith("open: sockets 0 listeners 0"),
                f"{name} should end with nothing open: {done!r}")
-    expect_line(run, "echo: served 102 connections")
-    for name in ("nic-loop", "net-a", "net-b", "echo", "closer", "nettest"):
+    expect_line(run, "echo: served 106 connections")
+    for name in ("nic-loop", "net-a", "net-b", "echo", "closer", "sink",
+                 "nettest"):
         expect_line(run, f"[init] {name} exited with status 0")
     expect_line(run, "init exited with status 0; halting")
     expect_no_line(run, "panic")
