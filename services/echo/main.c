@@ -18,7 +18,9 @@
 #define MAX_CONN	20
 #define MSG_ROOM	(capos_TcpSocket_maxChunk + 256)
 
-enum conn_state { C_FREE, C_RECV, C_SEND };
+/* C_RETRY_*: the netstack refused the call as overloaded; it is made
+ * again after the next completion of another call. */
+enum conn_state { C_FREE, C_RECV, C_SEND, C_RETRY_RECV, C_RETRY_SEND };
 
 struct conn {
 	enum conn_state state;
@@ -37,6 +39,8 @@ static uint8_t acc_buf[128] __attribute__((aligned(8)));
 static struct capos_capdesc acc_caps[CAPOS_MAX_XCAPS];
 static uint64_t acc_tag;
 static bool acc_armed;
+static bool acc_retry;		/* accept refused as overloaded: try again */
+static bool acc_dead;		/* accept failed otherwise: stop accepting */
 static uint64_t served, bytes;
 
 static int
@@ -146,15 +150,16 @@ arm_accept(void)
 static void
 release(capos_cap_t cap)
 {
-	struct capos_sqe e;
-	struct capos_cqe c;
+	(void)rt_release(cap);
+}
 
-	memset(&e, 0, sizeof(e));
-	e.opcode = CAPOS_OP_RELEASE;
-	e.cap = cap;
-	e.user_data = rt_next_tag();
-	if (rt_submit(&e) == 0)
-		(void)rt_wait(e.user_data, &c);
+/* The call failed only because the netstack has too many calls waiting:
+ * worth making again later, not a reason to drop the connection. */
+static bool
+overloaded(int rc, const struct rt_result *res)
+{
+	return rc == RT_EXCEPTION &&
+	    res->cqe.aux == capos_CapException_Type_overloaded;
 }
 
 static void
@@ -221,9 +226,13 @@ recv_done(struct conn *c, const struct capos_cqe *cqe)
 	struct capos_TcpSocket_recv_Results_r r;
 	struct rt_result res;
 	struct capnp_data d;
+	int rc;
 
-	if (rt_result_read(cqe, c->in, &res) != 0) {
-		finish(c);		/* reset, or the netstack is gone */
+	if ((rc = rt_result_read(cqe, c->in, &res)) != 0) {
+		if (overloaded(rc, &res))
+			c->state = C_RETRY_RECV;
+		else
+			finish(c);	/* reset, or the netstack is gone */
 		return;
 	}
 	r.s = res.root;
@@ -244,9 +253,13 @@ send_done(struct conn *c, const struct capos_cqe *cqe)
 	struct capos_TcpSocket_send_Results_r r;
 	struct rt_result res;
 	uint32_t n;
+	int rc;
 
-	if (rt_result_read(cqe, c->res, &res) != 0) {
-		finish(c);
+	if ((rc = rt_result_read(cqe, c->res, &res)) != 0) {
+		if (overloaded(rc, &res))
+			c->state = C_RETRY_SEND;
+		else
+			finish(c);
 		return;
 	}
 	r.s = res.root;
@@ -268,14 +281,26 @@ accept_done(const struct capos_cqe *cqe)
 {
 	struct capos_TcpListener_accept_Results_r r;
 	struct rt_result res;
-	uint32_t idx;
+	uint32_t idx, n = cqe->ncaps < CAPOS_MAX_XCAPS ? cqe->ncaps :
+	    CAPOS_MAX_XCAPS;
+	int rc;
 
 	acc_armed = false;
-	if (rt_result_read(cqe, acc_buf, &res) != 0)
+	if ((rc = rt_result_read(cqe, acc_buf, &res)) != 0) {
+		if (overloaded(rc, &res))
+			acc_retry = true;
+		else
+			acc_dead = true;	/* the listener is gone */
 		return;
+	}
 	r.s = res.root;
-	if (capos_TcpListener_accept_Results_get_socket(&r, &idx) != 0 ||
-	    idx >= cqe->ncaps || idx >= CAPOS_MAX_XCAPS)
+	if (capos_TcpListener_accept_Results_get_socket(&r, &idx) != 0)
+		idx = n;
+	/* Only the socket is kept; anything else sent along is let go. */
+	for (uint32_t i = 0; i < n; i++)
+		if (i != idx)
+			release(acc_caps[i].cap);
+	if (idx >= n)
 		return;
 	for (int i = 0; i < MAX_CONN; i++) {
 		if (conns[i].state != C_FREE)
@@ -285,6 +310,19 @@ accept_done(const struct capos_cqe *cqe)
 		return;
 	}
 	release(acc_caps[idx].cap);	/* cannot happen: accept needs a slot */
+}
+
+/* Makes again the calls the netstack refused as overloaded. */
+static void
+retry_refused(void)
+{
+	for (int i = 0; i < MAX_CONN; i++) {
+		if (conns[i].state == C_RETRY_RECV)
+			start_recv(&conns[i]);
+		else if (conns[i].state == C_RETRY_SEND)
+			start_send(&conns[i]);
+	}
+	acc_retry = false;
 }
 
 static bool
@@ -328,21 +366,38 @@ main(void)
 		uint64_t tags[MAX_CONN + 1];
 		int idx[MAX_CONN + 1], n = 0, k;
 		struct capos_cqe c;
+		int retries = 0, live;
 
-		for (int i = 0; i < MAX_CONN; i++)
-			if (conns[i].state != C_FREE)
+		for (int i = 0; i < MAX_CONN; i++) {
+			if (conns[i].state == C_RECV ||
+			    conns[i].state == C_SEND)
 				tags[n] = conns[i].tag, idx[n++] = i;
-		if (!acc_armed && slot_free() && (limit == 0 ||
-		    served + (uint64_t)n < limit))
+			else if (conns[i].state != C_FREE)
+				retries++;
+		}
+		live = n + retries;
+		/* Refused calls wait for another completion (the netstack
+		 * answering someone frees room); with none in flight they
+		 * go again now: echo holds no timer to wait on. */
+		if (n == 0 && !acc_armed)
+			retry_refused();
+		if (!acc_armed && !acc_retry && !acc_dead && slot_free() &&
+		    (limit == 0 ||
+		    served + (uint64_t)live < limit))
 			arm_accept();
-		if (limit != 0 && served >= limit && n == 0)
+		if (limit != 0 && served >= limit && live == 0)
 			break;
 		if (acc_armed)
 			tags[n] = acc_tag, idx[n++] = -1;
-		if (n == 0)
+		if (n == 0 && retries == 0)
 			break;
+		if (n == 0)
+			continue;
 		if ((k = rt_wait_any(tags, n, &c)) < 0)
 			return 1;
+		/* Another call completed: what was refused before goes
+		 * again (what this completion refuses waits for the next). */
+		retry_refused();
 		if (idx[k] < 0)
 			accept_done(&c);
 		else if (conns[idx[k]].state == C_RECV)

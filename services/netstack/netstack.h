@@ -21,14 +21,28 @@
 #define NS_MAX_EPS		4
 #define NS_EP_NET		0
 
-/* Calls received and not yet answered, on all endpoints. The kernel stops
- * delivering at 64 per endpoint; staying below keeps room to refuse. */
-#define NS_MAX_DEFERRED		48
+/*
+ * Calls received and not yet answered. The kernel stops delivering at 64
+ * per endpoint, and every minted object shares the "net" endpoint. A
+ * call that would make an object's second waiting call (a send beside a
+ * recv, a further accept, a connect) is refused past NS_MAX_DEFERRED; an
+ * object's first waiting call (a recv or send on an otherwise idle
+ * socket, a listener's first accept) is taken up to NS_MAX_WAITING, so a
+ * client that fills the shared part cannot stop others' sockets from
+ * waiting for data. Past NS_MAX_WAITING the kernel's own bound is near.
+ */
+#define NS_MAX_DEFERRED		40
+#define NS_MAX_WAITING		60
 
 #define NS_MAX_LISTENERS	8
 #define NS_MAX_SOCKETS		48
 #define NS_MAX_ACCEPTS		4	/* accept calls waiting per listener */
 #define NS_MAX_BACKLOG		16	/* connections waiting for accept */
+/* Sockets one listener's connections may hold open at once (waiting for
+ * accept, or accepted and not closed), and sockets kept for connect:
+ * connections from outside can never take every socket. */
+#define NS_LISTENER_SOCKETS	32
+#define NS_CONNECT_RESERVE	8
 /*
  * Received bytes are copied out of lwIP's pool into a ring per socket of
  * one receive window, so no pool pbuf waits for a client to read: the

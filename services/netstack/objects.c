@@ -36,6 +36,7 @@ struct listener {
 	int backlog[NS_MAX_BACKLOG];
 	int nbacklog;
 	int max_backlog;
+	int nsocks;		/* open sockets it accepted (NS_LISTENER_SOCKETS) */
 };
 
 enum sock_state { S_FREE, S_CONNECTING, S_OPEN, S_DEAD };
@@ -51,6 +52,8 @@ struct sock {
 	bool shut;			/* we have finished sending */
 	err_t err;			/* why the connection died */
 	int listener;			/* in that listener's backlog, or -1 */
+	int from;			/* the listener that accepted it, or -1 */
+	uint32_t from_gen;		/* ...and that listener's generation */
 	uint32_t peer_addr;
 	uint16_t peer_port;
 	struct ns_pending recv;
@@ -74,11 +77,12 @@ obj_deferred(void)
 }
 
 /* Keeps rq to answer later in *pd; false (rq answered overloaded) when
- * the bound on deferred calls is reached. */
+ * the bound on deferred calls is reached. `first`: the object has no
+ * other call waiting (netstack.h). */
 static bool
-defer(struct ns_pending *pd, int ep, struct rt_request *rq)
+defer(struct ns_pending *pd, int ep, struct rt_request *rq, bool first)
 {
-	if (ndeferred >= NS_MAX_DEFERRED) {
+	if (ndeferred >= (first ? NS_MAX_WAITING : NS_MAX_DEFERRED)) {
 		ns_stats.overloaded++;
 		rt_reply_exception(rq, capos_CapException_Type_overloaded,
 		    "too many calls waiting");
@@ -125,6 +129,7 @@ sock_alloc(void)
 		s->eof = s->shut = false;
 		s->err = ERR_OK;
 		s->listener = -1;
+		s->from = -1;
 		s->peer_addr = 0;
 		s->peer_port = 0;
 		s->send_buf = NULL;
@@ -220,6 +225,9 @@ sock_free(struct sock *s, const char *why)
 			break;
 		}
 	}
+	if (s->from >= 0 && listeners[s->from].gen == s->from_gen)
+		listeners[s->from].nsocks--;
+	s->from = -1;
 	s->listener = -1;
 	s->state = S_FREE;
 	s->gen++;
@@ -309,11 +317,17 @@ on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 
 	if (l == NULL || err != ERR_OK || pcb == NULL)
 		return ERR_VAL;
-	if (l->nbacklog >= l->max_backlog || (s = sock_alloc()) == NULL) {
+	if (l->nbacklog >= l->max_backlog ||
+	    l->nsocks >= NS_LISTENER_SOCKETS ||
+	    NS_MAX_SOCKETS - obj_open_sockets() <= NS_CONNECT_RESERVE ||
+	    (s = sock_alloc()) == NULL) {
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
 	sock_attach(s, pcb);
+	s->from = (int)(l - listeners);
+	s->from_gen = l->gen;
+	l->nsocks++;
 	s->peer_addr = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)));
 	s->peer_port = pcb->remote_port;
 	s->listener = (int)(l - listeners);
@@ -523,6 +537,7 @@ do_listen(uint16_t port, int ep, struct rt_request *rq)
 	l->pcb = lpcb;
 	l->nbacklog = 0;
 	l->max_backlog = bl;
+	l->nsocks = 0;
 	tcp_arg(lpcb, l);
 	tcp_accept(lpcb, on_accept);
 	cd.cap = ns_mint(BADGE(K_LISTENER, l->gen, l - listeners),
@@ -574,9 +589,13 @@ listener_call(struct listener *l, int ep, struct rt_request *rq)
 	switch (rq->hdr->method) {
 	case capos_TcpListener_accept_ORDINAL:
 		for (int i = 0; i < NS_MAX_ACCEPTS; i++) {
+			bool first = true;
+
 			if (l->accepts[i].used)
 				continue;
-			if (defer(&l->accepts[i], ep, rq))
+			for (int j = 0; j < NS_MAX_ACCEPTS; j++)
+				first = first && !l->accepts[j].used;
+			if (defer(&l->accepts[i], ep, rq, first))
 				listener_service(l);
 			return 0;
 		}
@@ -678,7 +697,7 @@ sock_send(struct sock *s, int ep, struct rt_request *rq)
 		    capos_CapException_Type_overloaded, "out of memory");
 	memcpy(s->send_buf, d.ptr, d.len);
 	s->send_len = d.len;
-	if (!defer(&s->send, ep, rq)) {
+	if (!defer(&s->send, ep, rq, !s->recv.used)) {
 		free(s->send_buf);
 		s->send_buf = NULL;
 	}
@@ -703,7 +722,7 @@ sock_recv(struct sock *s, int ep, struct rt_request *rq)
 		return 0;
 	rq->deferred = false;
 	s->recv_max = max;
-	(void)defer(&s->recv, ep, rq);
+	(void)defer(&s->recv, ep, rq, !s->send.used);
 	return 0;
 }
 
@@ -904,7 +923,7 @@ nm_connect(int ep, struct rt_request *rq)
 		capos_ConnectResult_set_unreachable(&r);
 		return 0;
 	}
-	(void)defer(&s->conn, ep, rq);
+	(void)defer(&s->conn, ep, rq, false);
 	return 0;
 }
 

@@ -519,7 +519,7 @@ timewait_reuse(void)
 /* Listens on the authority's port; the listener, or CAPOS_CAP_NULL with
  * the ListenResult's tag in *which (-1 for a failed call). */
 static capos_cap_t
-listen_on(capos_cap_t auth, int *which)
+listen_on(capos_cap_t auth, uint16_t backlog, int *which)
 {
 	struct capos_TcpListenAuthority_listen_Params_b p;
 	struct capos_ListenResult_r lr;
@@ -531,7 +531,7 @@ listen_on(capos_cap_t auth, int *which)
 	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
 	    capos_TcpListenAuthority_listen_Params_init_root(&b, &p) != 0)
 		return CAPOS_CAP_NULL;
-	capos_TcpListenAuthority_listen_Params_set_backlog(&p, 1);
+	capos_TcpListenAuthority_listen_Params_set_backlog(&p, backlog);
 	if (rt_call(auth, capos_TcpListenAuthority_INTERFACE_ID,
 	    capos_TcpListenAuthority_listen_ORDINAL, &b, NULL, 0, buf,
 	    sizeof(buf), &res) != 0)
@@ -601,10 +601,10 @@ dropped_objects(void)
 		return false;
 	release(s);
 	if ((auth = authority(DROP_PORT)) == CAPOS_CAP_NULL ||
-	    (l = listen_on(auth, &which)) == CAPOS_CAP_NULL)
+	    (l = listen_on(auth, 1, &which)) == CAPOS_CAP_NULL)
 		return false;
 	release(l);
-	l = listen_on(auth, &which);
+	l = listen_on(auth, 1, &which);
 	if (l == CAPOS_CAP_NULL) {
 		FAIL("listen after a dropped listener gave %d", which);
 		return false;
@@ -625,6 +625,37 @@ dropped_objects(void)
  * would fill the lwIP heap; four streams through the echo must still
  * move every byte.
  */
+/*
+ * The sink's listener holds 31 sockets now, one short of its quota
+ * (NS_LISTENER_SOCKETS): one more connection waits for accept, the next
+ * is reset, so connections from outside cannot take every socket.
+ */
+static bool
+listener_quota(void)
+{
+	capos_cap_t spare, over;
+	uint8_t got[4];
+	int rc;
+
+	if (tcp_connect(ECHO_ADDR, 10, &spare) !=
+	    capos_ConnectResult_which_socket) {
+		FAIL("quota: the 32nd connection failed");
+		return false;
+	}
+	rc = tcp_connect(ECHO_ADDR, 10, &over);
+	if (rc == capos_ConnectResult_which_socket) {
+		/* The handshake completed before the netstack refused it. */
+		rc = recv_some(over, got, sizeof(got));
+		sock_close(over);
+		if (rc != RT_EXCEPTION)
+			FAIL("quota: the 33rd connection gave %d", rc);
+	} else if (rc != capos_ConnectResult_which_refused) {
+		FAIL("quota: the 33rd connect gave %d", rc);
+	}
+	sock_close(spare);
+	return rc == RT_EXCEPTION || rc == capos_ConnectResult_which_refused;
+}
+
 static bool
 flood(void)
 {
@@ -648,7 +679,7 @@ flood(void)
 			return false;
 		}
 	}
-	ok = run_streams(4, FLOOD_GOOD_BYTES, &sum);
+	ok = run_streams(4, FLOOD_GOOD_BYTES, &sum) && listener_quota();
 	/* Tells the sink to end; our unread data makes these resets. */
 	if (send_all(ctl, (const uint8_t *)"done", 4) != 0)
 		ok = false;
@@ -791,7 +822,7 @@ closer(void)
 	int which;
 
 	if (auth == CAPOS_CAP_NULL ||
-	    (l = listen_on(auth, &which)) == CAPOS_CAP_NULL)
+	    (l = listen_on(auth, 1, &which)) == CAPOS_CAP_NULL)
 		return 1;
 	if (rt_call(l, capos_TcpListener_INTERFACE_ID,
 	    capos_TcpListener_accept_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
@@ -855,7 +886,7 @@ sink(void)
 	int which;
 
 	if (auth == CAPOS_CAP_NULL ||
-	    (l = listen_on(auth, &which)) == CAPOS_CAP_NULL ||
+	    (l = listen_on(auth, 16, &which)) == CAPOS_CAP_NULL ||
 	    (ctl = accept_one(l)) == CAPOS_CAP_NULL)
 		return 1;
 	for (int i = 0; i < FLOOD_CONNS; i++)
