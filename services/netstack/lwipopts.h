@@ -118,6 +118,14 @@
  * out new connections).
  */
 #define MEMP_NUM_TCP_PCB		64
+
+/*
+ * SOF_REUSEADDR on listeners (objects.c): a port whose old connections
+ * are still closing or in TIME_WAIT can be listened on again at once.
+ * Those connections stay told apart by their peer address and port; the
+ * netstack itself keeps one listener per port.
+ */
+#define SO_REUSE			1
 #define MEMP_NUM_TCP_PCB_LISTEN		16
 #define MEMP_NUM_UDP_PCB		4
 

@@ -518,6 +518,9 @@ do_listen(uint16_t port, int ep, struct rt_request *rq)
 		capos_ListenResult_set_noMemory(&r);
 		return 0;
 	}
+	/* Connections of an earlier listener on the port may still be
+	 * closing; they inherit the option, so the bind does not clash. */
+	ip_set_option(pcb, SOF_REUSEADDR);
 	if (tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
 		tcp_abort(pcb);
 		capos_ListenResult_set_inUse(&r);

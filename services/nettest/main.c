@@ -10,7 +10,8 @@
  *                    second recv on one socket (overloaded), and a
  *                    socket and a listener dropped without close
  *   nettest closer   holds "listen" (a TcpListenAuthority): accepts one
- *                    connection, says "bye", and closes it first
+ *                    connection, says "bye", closes it first, and
+ *                    listens on the port again while it is closing
  *   nettest sink     holds "listen": accepts a control connection and
  *                    FLOOD_CONNS more, sends on those and reads nothing
  *                    until the control connection says "done"
@@ -838,6 +839,15 @@ closer(void)
 	sock_close(s);
 	listener_close(l);
 	rt_printf("nettest closer: said bye and closed first\n");
+	/* The connection is still closing (FIN_WAIT, then TIME_WAIT), and
+	 * holds port 9: listening there again must work all the same. */
+	if ((l = listen_on(auth, 1, &which)) == CAPOS_CAP_NULL) {
+		rt_printf("nettest closer: FAILED: listen again gave %d\n",
+		    which);
+		return 1;
+	}
+	listener_close(l);
+	rt_printf("nettest closer: listened again on port 9\n");
 	return 0;
 }
 

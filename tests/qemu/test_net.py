@@ -34,6 +34,8 @@ def net_loop_tcp_echo_through_two_netstacks():
     expect_line(run, "nettest sink: held 30 connections unread")
     expect_line(run, "[proof] tcp-client-abort ok")
     expect_line(run, "nettest closer: said bye and closed first")
+    # The port listens again while its last connection is still closing.
+    expect_line(run, "nettest closer: listened again on port 9")
     expect_line(run, "[proof] tcp-server-close ok")
     expect_line(run, "[proof] tcp-refused ok")
     expect_line(run, "[proof] tcp-badge ok")
