@@ -461,7 +461,7 @@ report(void)
 	rt_printf("[netstack] %s: done: frames in %llu out %llu, "
 	    "bad %llu, dropped %llu, calls %llu, deferred %llu, "
 	    "overloaded %llu, lwIP drops: link %u ip %u tcp %u, "
-	    "open: sockets %d listeners %d\n", ns_name,
+	    "receive retries %llu, open: sockets %d listeners %d\n", ns_name,
 	    (unsigned long long)ns_stats.rx_frames,
 	    (unsigned long long)ns_stats.tx_frames,
 	    (unsigned long long)ns_stats.rx_bad,
@@ -470,7 +470,8 @@ report(void)
 	    (unsigned long long)ns_stats.deferred,
 	    (unsigned long long)ns_stats.overloaded,
 	    (unsigned)lwip_stats.link.drop, (unsigned)lwip_stats.ip.drop,
-	    (unsigned)lwip_stats.tcp.drop, obj_open_sockets(),
+	    (unsigned)lwip_stats.tcp.drop,
+	    (unsigned long long)ns_stats.rx_retries, obj_open_sockets(),
 	    obj_open_listeners());
 }
 

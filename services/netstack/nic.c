@@ -24,6 +24,10 @@ static uint8_t rx_params[64] __attribute__((aligned(8)));
 static uint8_t rx_buf[CAPOS_MAX_RESULT] __attribute__((aligned(8)));
 static uint64_t rx_tag;
 static bool rx_armed;
+/* The last receive failed (or could not be made): ask again at the next
+ * tick rather than never, or at once in a loop. rx_failing: it failed,
+ * and that was said once. */
+static bool rx_retry, rx_failing;
 
 static uint8_t tx_params[CAPOS_MAX_PARAMS] __attribute__((aligned(8)));
 static uint8_t tx_result[128] __attribute__((aligned(8)));
@@ -177,11 +181,16 @@ nic_rx_done(const struct capos_cqe *c)
 	rx_armed = false;
 	rc = rt_result_read(c, rx_buf, &res);
 	if (rc != 0) {
-		/* The driver is gone or broken: no more frames will come. */
-		rt_printf("[netstack] %s: Nic.receive failed: %s\n", ns_name,
-		    rt_strerror(rc));
+		/* Overloaded, or a driver that is gone or broken: try again
+		 * from the tick; a gone driver fails each try cheaply. */
+		if (!rx_failing)
+			rt_printf("[netstack] %s: Nic.receive failed: %s; "
+			    "retrying\n", ns_name, rt_strerror(rc));
+		ns_stats.rx_retries++;
+		rx_failing = rx_retry = true;
 		return;
 	}
+	rx_failing = false;
 	r.s = res.root;
 	set_link(capos_Nic_receive_Results_get_linkUp(&r));
 	if (capos_Nic_receive_Results_get_frames(&r, &frames) == 0) {
@@ -200,8 +209,7 @@ nic_rx_done(const struct capos_cqe *c)
 		}
 	}
 	if (arm_rx() != 0)
-		rt_printf("[netstack] %s: cannot re-arm Nic.receive\n",
-		    ns_name);
+		rx_retry = true;
 }
 
 /* Sends up to maxBatch queued frames, if no transmit is in flight. */
@@ -285,4 +293,6 @@ void
 nic_tick(void)
 {
 	tx_stalled = false;
+	if (rx_retry && !rx_armed && arm_rx() == 0)
+		rx_retry = false;
 }

@@ -22,6 +22,8 @@
 /* A malformed frame goes into every INJECT_EVERY-th delivery. */
 #define INJECT_EVERY	4
 #define INJECT_ROUNDS	3
+/* With inject, the receive call of this number on each side is refused. */
+#define REFUSE_AT	50
 
 struct frame {
 	uint16_t len;
@@ -48,6 +50,8 @@ struct side {
 	uint32_t tx_len;
 	uint64_t deliveries, forwarded, after_inject;
 	uint32_t injected;
+	uint32_t receives, refused;	/* receive calls; refused (inject) */
+	uint64_t after_refusal;		/* frames delivered since */
 	uint8_t buf[RECV_BUF] __attribute__((aligned(8)));
 	struct capos_capdesc caps[CAPOS_MAX_XCAPS];
 };
@@ -313,6 +317,8 @@ deliver(struct side *s)
 	s->forwarded += n;
 	if (!injecting())
 		s->after_inject += n;
+	if (s->refused > 0)
+		s->after_refusal += n;
 	s->rx_waiting = false;
 	(void)do_return(s, s->rx_call, &b);
 }
@@ -400,8 +406,10 @@ handle(struct side *s, const struct capos_cqe *c)
 	uint32_t dropped;
 	int n;
 
-	if ((uint32_t)c->status < sizeof(*h) ||
-	    h->params_len > (uint32_t)c->status - sizeof(*h) ||
+	/* Too short to hold a header: no call id to answer. */
+	if ((uint32_t)c->status < sizeof(*h))
+		return;
+	if (h->params_len > (uint32_t)c->status - sizeof(*h) ||
 	    h->interface_id != capos_Nic_INTERFACE_ID) {
 		do_exception(s, h->call_id, capos_CapException_Type_failed,
 		    "malformed call");
@@ -450,6 +458,15 @@ handle(struct side *s, const struct capos_cqe *c)
 			do_exception(s, h->call_id,
 			    capos_CapException_Type_overloaded,
 			    "a receive is waiting");
+			return;
+		}
+		/* With inject, one receive per side is refused, as a busy
+		 * or restarting driver might: the stack must ask again. */
+		if (inject && ++s->receives == REFUSE_AT) {
+			do_exception(s, h->call_id,
+			    capos_CapException_Type_overloaded,
+			    "refused once (inject)");
+			s->refused++;
 			return;
 		}
 		p.s = (struct capnp_struct){ 0 };
@@ -556,6 +573,12 @@ main(void)
 	    (unsigned long long)sides[0].forwarded,
 	    (unsigned long long)sides[1].forwarded, sides[0].injected,
 	    sides[1].injected);
+	if (inject)
+		rt_printf("nic-loop: refused %u receive(s) of A, %u of B, "
+		    "then delivered %llu and %llu frames\n", sides[0].refused,
+		    sides[1].refused,
+		    (unsigned long long)sides[0].after_refusal,
+		    (unsigned long long)sides[1].after_refusal);
 	if (inject && !injecting() && sides[0].after_inject > 100 &&
 	    sides[1].after_inject > 100)
 		rt_printf("[proof] nic-malformed ok injected=%u frames-after="

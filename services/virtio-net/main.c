@@ -311,6 +311,18 @@ dispatch(const struct capos_cqe *c)
 	}
 }
 
+/* A broken device will produce no frame: the waiting receive fails now,
+ * whichever path found the device broken. */
+static void
+fail_waiting(void)
+{
+	if (!waiting.held || !nic.broken)
+		return;
+	(void)answer_exc(waiting.call_id, capos_CapException_Type_failed,
+	    "the device misbehaved and was stopped");
+	waiting.held = false;
+}
+
 /* After an interrupt: note the link, then serve the waiting receive. */
 static void
 interrupted(void)
@@ -320,10 +332,7 @@ interrupted(void)
 	if (!waiting.held)
 		return;
 	if (nic.broken) {
-		(void)answer_exc(waiting.call_id,
-		    capos_CapException_Type_failed,
-		    "the device misbehaved and was stopped");
-		waiting.held = false;
+		fail_waiting();
 		return;
 	}
 	if (fill_receive(waiting.call_id, waiting.max, false)) {
@@ -364,6 +373,8 @@ serve(void)
 		if (c.status >= 0) {
 			dispatch(&c);
 			release_caps(c.ncaps);
+			/* A transmit may have found the device broken. */
+			fail_waiting();
 		} else if (c.status != CAPOS_ERESULT &&
 		    c.status != CAPOS_ETRANSFER && c.status != CAPOS_EFAULT) {
 			rt_printf("[virtio-net] RECV: %s\n",

@@ -45,7 +45,10 @@ vq_kick(struct vq *q)
 /*
  * Takes the next device-ring entry: 1 with its id and length, 0 when the
  * ring is empty or the device broke its rules (n->broken is then set).
- * An id the device does not hold is counted and skipped.
+ * An id the device does not hold is counted and skipped. The device's
+ * index is read once per call, so a device that keeps publishing bad
+ * entries cannot hold the driver here: one call looks at no more than a
+ * queue's worth.
  */
 static int
 take_used(struct nic *n, struct vq *q, uint16_t *id, uint32_t *len)
@@ -54,16 +57,16 @@ take_used(struct nic *n, struct vq *q, uint16_t *id, uint32_t *len)
 	uint16_t ready;
 	uint32_t i;
 
-	for (;;) {
-		ready = (uint16_t)(device_idx(q) - q->used_idx);
-		if (ready == 0 || n->broken)
-			return 0;
-		if (ready > q->size) {
-			n->broken = true;
-			rt_printf("[virtio-net] queue %u: device ring index "
-			    "ran %u ahead; stopping\n", q->num, ready);
-			return 0;
-		}
+	if (n->broken)
+		return 0;
+	ready = (uint16_t)(device_idx(q) - q->used_idx);
+	if (ready > q->size) {
+		n->broken = true;
+		rt_printf("[virtio-net] queue %u: device ring index ran %u "
+		    "ahead; stopping\n", q->num, ready);
+		return 0;
+	}
+	for (; ready > 0; ready--) {
 		e = q->used + USED_RING +
 		    (q->used_idx & (q->size - 1)) * USED_ELEM;
 		i = *(volatile uint32_t *)e;
@@ -76,6 +79,7 @@ take_used(struct nic *n, struct vq *q, uint16_t *id, uint32_t *len)
 		}
 		n->bad_entries++;
 	}
+	return 0;
 }
 
 void
@@ -90,9 +94,11 @@ rx_interrupts(struct nic *n, bool on)
 int
 rx_next(struct nic *n, uint16_t *id, const uint8_t **frame, uint32_t *len)
 {
-	uint32_t got;
+	uint32_t got, tries = 0;
 
-	while (take_used(n, &n->rx, id, &got)) {
+	/* A dropped entry's buffer goes straight back, and the device may
+	 * return it at once: stop after a queue's worth per call. */
+	while (tries++ < n->rx.size && take_used(n, &n->rx, id, &got)) {
 		/* A header and a frame of 1 to maxFrame bytes, in the buffer. */
 		if (got <= NET_HDR_LEN || got > BUF_SIZE ||
 		    got - NET_HDR_LEN > capos_Nic_maxFrame) {

@@ -44,6 +44,11 @@ def net_loop_tcp_echo_through_two_netstacks():
     expect_line(run, "nettest: 0 failed")
     # Malformed frames went into both stacks' live traffic, which went on.
     expect_line(run, "[proof] nic-malformed ok injected=84")
+    # One receive per side was refused; both stacks asked again (the
+    # tests after it could not pass otherwise) and frames flowed on.
+    refused = expect_line(run, "nic-loop: refused 1 receive(s) of A, 1 of B")
+    expect(run, " 0 and " not in refused and not refused.endswith(" 0 frames"),
+           f"frames should flow after the refusal: {refused!r}")
     for name in ("net-a", "net-b"):
         done = expect_line(run, f"[netstack] {name}: done: ")
         expect(run, "bad 6," in done,
