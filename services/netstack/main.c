@@ -68,16 +68,10 @@ ns_return(int ep, uint64_t call_id, struct capnp_builder *b,
     struct capos_capdesc *caps, uint16_t ncaps)
 {
 	struct capos_sqe e;
+	size_t len = capnp_builder_finish(b);
 
-	memset(&e, 0, sizeof(e));
-	e.opcode = CAPOS_OP_RETURN;
-	e.cap = ns_eps[ep].owner;
-	e.user_data = rt_next_tag();
-	e.call_id = call_id;
-	e.params_len = (uint32_t)capnp_builder_finish(b);
-	e.params = (uint64_t)(uintptr_t)b->buf;
-	e.caps = (uint64_t)(uintptr_t)caps;
-	e.ncaps_in = ncaps;
+	rt_prep_return(&e, ns_eps[ep].owner, call_id, b->buf, len, caps,
+	    ncaps);
 	return submit_wait(&e);
 }
 
@@ -94,27 +88,16 @@ ns_return_exception(int ep, uint64_t call_id,
 	    capos_CapException_set_reason(&ex, why, strlen(why)) != 0)
 		return CAPOS_E2BIG;
 	capos_CapException_set_type(&ex, type);
-	memset(&e, 0, sizeof(e));
-	e.opcode = CAPOS_OP_RETURN;
+	rt_prep_return(&e, ns_eps[ep].owner, call_id, exc_buf,
+	    capnp_builder_finish(&b), NULL, 0);
 	e.flags = CAPOS_SQE_EXCEPTION;
-	e.cap = ns_eps[ep].owner;
-	e.user_data = rt_next_tag();
-	e.call_id = call_id;
-	e.params_len = (uint32_t)capnp_builder_finish(&b);
-	e.params = (uint64_t)(uintptr_t)exc_buf;
 	return submit_wait(&e);
 }
 
 void
 ns_release(capos_cap_t cap)
 {
-	struct capos_sqe e;
-
-	memset(&e, 0, sizeof(e));
-	e.opcode = CAPOS_OP_RELEASE;
-	e.cap = cap;
-	e.user_data = rt_next_tag();
-	(void)submit_wait(&e);
+	(void)rt_release(cap);
 }
 
 static int arm_recv(int ep);
@@ -161,14 +144,11 @@ arm_recv(int ep)
 	struct capos_sqe e;
 	int rc;
 
-	memset(&e, 0, sizeof(e));
-	e.opcode = CAPOS_OP_RECV;
-	e.cap = ns_eps[ep].owner;
-	e.user_data = rt_next_tag();
-	e.result = (uint64_t)(uintptr_t)recv_bufs[ep];
-	e.result_len = RECV_BUF;
-	e.caps = (uint64_t)(uintptr_t)recv_caps[ep];
-	e.ncaps_out = CAPOS_MAX_XCAPS;
+	/* Two RECVs on one buffer: one call would overwrite the other. */
+	if (ns_eps[ep].armed)
+		return CAPOS_EBUSY;
+	rt_prep_recv(&e, ns_eps[ep].owner, recv_bufs[ep], RECV_BUF,
+	    recv_caps[ep]);
 	if ((rc = rt_submit(&e)) != 0)
 		return rc;
 	ns_eps[ep].tag = e.user_data;

@@ -424,20 +424,25 @@ answer_socket(struct sock *s, int ep, uint64_t call_id, int which)
 		sock_free(s, "closed");
 		return;
 	}
-	if (capnp_builder_init(&b, ns_reply_buf, sizeof(ns_reply_buf)) != 0)
-		return;
-	if (which == capos_TcpListener_accept_ORDINAL) {
+	rc = capnp_builder_init(&b, ns_reply_buf, sizeof(ns_reply_buf));
+	if (rc == 0 && which == capos_TcpListener_accept_ORDINAL) {
 		struct capos_TcpListener_accept_Results_b r;
 
-		if (capos_TcpListener_accept_Results_init_root(&b, &r) != 0)
-			return;
-		capos_TcpListener_accept_Results_set_socket(&r, 0);
-	} else {
+		if ((rc = capos_TcpListener_accept_Results_init_root(&b,
+		    &r)) == 0)
+			capos_TcpListener_accept_Results_set_socket(&r, 0);
+	} else if (rc == 0) {
 		struct capos_ConnectResult_b r;
 
-		if (capos_ConnectResult_init_root(&b, &r) != 0)
-			return;
-		capos_ConnectResult_set_socket(&r, 0);
+		if ((rc = capos_ConnectResult_init_root(&b, &r)) == 0)
+			capos_ConnectResult_set_socket(&r, 0);
+	}
+	if (rc != 0) {
+		(void)ns_return_exception(ep, call_id,
+		    capos_CapException_Type_failed, "cannot build the answer");
+		ns_release(cd.cap);
+		sock_free(s, "closed");
+		return;
 	}
 	rc = ns_return(ep, call_id, &b, &cd, 1);
 	if (rc < 0) {
@@ -660,8 +665,11 @@ send_answer(int ep, uint64_t call_id, uint32_t sent)
 	struct capnp_builder b;
 
 	if (capnp_builder_init(&b, ns_reply_buf, sizeof(ns_reply_buf)) != 0 ||
-	    capos_TcpSocket_send_Results_init_root(&b, &r) != 0)
+	    capos_TcpSocket_send_Results_init_root(&b, &r) != 0) {
+		(void)ns_return_exception(ep, call_id,
+		    capos_CapException_Type_failed, "cannot build the answer");
 		return;
+	}
 	capos_TcpSocket_send_Results_set_sent(&r, sent);
 	(void)ns_return(ep, call_id, &b, NULL, 0);
 }
@@ -793,6 +801,10 @@ sock_service(struct sock *s)
 				else
 					capos_ConnectResult_set_unreachable(&r);
 				(void)ns_return(pd.ep, pd.call_id, &b, NULL, 0);
+			} else {
+				(void)ns_return_exception(pd.ep, pd.call_id,
+				    capos_CapException_Type_failed,
+				    "cannot build the answer");
 			}
 			sock_free(s, "closed");
 		}

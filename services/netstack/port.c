@@ -83,9 +83,11 @@ tsc_since_boot(void)
 u32_t
 sys_now(void)
 {
-	uint64_t hz = rt_start()->tsc_hz;
+	uint64_t hz = rt_start()->tsc_hz, t = tsc_since_boot();
 
-	return hz == 0 ? 0 : (u32_t)(tsc_since_boot() / (hz / 1000));
+	/* Whole seconds and the rest apart: no overflow of t * 1000, and
+	 * no division by zero for a rate below 1 kHz. */
+	return hz == 0 ? 0 : (u32_t)(t / hz * 1000 + t % hz * 1000 / hz);
 }
 
 #define ROTL(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))

@@ -45,6 +45,7 @@ struct side {
 	uint32_t rx_max;
 	/* This side's transmit waiting for room on the other side. */
 	bool tx_waiting;
+	bool gone;		/* its netstack has gone: frames for it drop */
 	uint64_t tx_call;
 	uint8_t tx_msg[CAPOS_MAX_PARAMS] __attribute__((aligned(8)));
 	uint32_t tx_len;
@@ -342,13 +343,22 @@ take(struct side *s, const uint8_t *msg, uint32_t len, uint32_t *dropped)
 	    capos_Nic_transmit_Params_get_frames(&p, &frames) != 0 ||
 	    frames.n > capos_Nic_maxBatch)
 		return -1;
+	/* All of it is checked before any frame is queued: a malformed
+	 * message takes nothing, so a retry cannot queue a frame twice. */
+	for (uint32_t i = 0; i < frames.n; i++) {
+		struct capnp_data d;
+
+		if (capnp_list_data(&frames, i, &d) != 0)
+			return -1;
+	}
 	for (uint32_t i = 0; i < frames.n; i++) {
 		struct capnp_data d;
 		struct frame *f;
 
 		if (capnp_list_data(&frames, i, &d) != 0)
-			return -1;
-		if (d.len > capos_Nic_maxFrame || d.len == 0) {
+			break;		/* cannot happen: checked above */
+		/* Nobody receives for a side that has gone: drop. */
+		if (d.len > capos_Nic_maxFrame || d.len == 0 || to->gone) {
 			(*dropped)++;
 			taken++;
 			continue;
@@ -375,8 +385,11 @@ answer_tx(struct side *s, uint64_t call_id, uint32_t sent, uint32_t dropped)
 	struct capnp_builder b;
 
 	if (capnp_builder_init(&b, reply, sizeof(reply)) != 0 ||
-	    capos_Nic_transmit_Results_init_root(&b, &r) != 0)
+	    capos_Nic_transmit_Results_init_root(&b, &r) != 0) {
+		do_exception(s, call_id, capos_CapException_Type_failed,
+		    "cannot build the answer");
 		return;
+	}
 	capos_Nic_transmit_Results_set_sent(&r, sent);
 	capos_Nic_transmit_Results_set_dropped(&r, dropped);
 	(void)do_return(s, call_id, &b);
@@ -388,7 +401,7 @@ retry_tx(struct side *s)
 	uint32_t dropped;
 	int n;
 
-	if (!s->tx_waiting || other(s)->qcount == QLEN)
+	if (!s->tx_waiting || (other(s)->qcount == QLEN && !other(s)->gone))
 		return;
 	s->tx_waiting = false;
 	n = take(s, s->tx_msg, s->tx_len, &dropped);
@@ -421,8 +434,12 @@ handle(struct side *s, const struct capos_cqe *c)
 
 		if (capnp_builder_init(&b, reply, sizeof(reply)) != 0 ||
 		    capos_Nic_info_Results_init_root(&b, &r) != 0 ||
-		    capos_Nic_info_Results_set_mac(&r, s->mac, 6) != 0)
+		    capos_Nic_info_Results_set_mac(&r, s->mac, 6) != 0) {
+			do_exception(s, h->call_id,
+			    capos_CapException_Type_failed,
+			    "cannot build the answer");
 			return;
+		}
 		capos_Nic_info_Results_set_mtu(&r, 1500);
 		capos_Nic_info_Results_set_linkUp(&r, true);
 		(void)do_return(s, h->call_id, &b);
@@ -557,8 +574,13 @@ main(void)
 		if ((k = rt_wait_any(tags, n, &c)) < 0)
 			return 1;
 		who[k]->armed = false;
-		if (c.status == CAPOS_EPEER || c.status == CAPOS_ECANCELED)
-			continue;	/* that side's netstack has gone */
+		if (c.status == CAPOS_EPEER || c.status == CAPOS_ECANCELED) {
+			/* That side's netstack has gone: a transmit waiting
+			 * for its queue to drain would wait for ever. */
+			who[k]->gone = true;
+			retry_tx(other(who[k]));
+			continue;
+		}
 		if (c.status >= 0)
 			handle(who[k], &c);
 		release_caps(who[k], &c);
