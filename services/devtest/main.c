@@ -6,25 +6,14 @@
  */
 #include <string.h>
 
+#include "check.h"
 #include "rt.h"
 
 #define VIRTIO_VENDOR	0x1af4
 #define CAP_VENDOR	0x09
 #define VIRTIO_COMMON	1
 
-static int checks, failed;
 static uint8_t buf[256] __attribute__((aligned(8)));
-
-static void
-expect(const char *what, int64_t got, int64_t want)
-{
-	checks++;
-	if (got != want) {
-		failed++;
-		rt_printf("devtest: %s: got %lld, want %lld\n", what,
-		    (long long)got, (long long)want);
-	}
-}
 
 /* A config read; returns the value, or -1 on any failure. */
 static int64_t
@@ -136,9 +125,9 @@ main(void)
 		memset(pmem, 0x5A, psize);
 		expect("pool is writable", pmem[psize - 1], 0x5A);
 	}
-	rt_printf("devtest: %d checks, %d failed\n", checks, failed);
-	if (failed != 0)
+	rt_printf("devtest: %d checks, %d failed\n", test_checks, test_failed);
+	if (test_failed != 0)
 		return 1;
-	rt_printf("[proof] device-caps ok checks=%d\n", checks);
+	rt_printf("[proof] device-caps ok checks=%d\n", test_checks);
 	return 0;
 }

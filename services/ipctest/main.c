@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ipctest.capnp.h"
+#include "check.h"
 #include "rt.h"
 
 /* The largest Data that fits a 64 KiB params message: the framing, the
@@ -21,18 +22,6 @@ static uint8_t result[CAPOS_MAX_RESULT + 64] __attribute__((aligned(8)));
 static uint8_t payload[CAPOS_MAX_PARAMS] __attribute__((aligned(8)));
 static uint8_t batch_params[256] __attribute__((aligned(8)));
 static uint8_t batch_results[BATCH][256] __attribute__((aligned(8)));
-static int checks, failed;
-
-static void
-expect(const char *what, int64_t got, int64_t want)
-{
-	checks++;
-	if (got != want) {
-		failed++;
-		rt_printf("ipctest: %s: got %lld, want %lld\n", what,
-		    (long long)got, (long long)want);
-	}
-}
 
 /* Echoes len bytes of pattern `seed`; returns 1 if they came back intact,
  * or a negative status. */
@@ -482,9 +471,9 @@ main(void)
 		overflow(quitter);
 		server_leaves(quitter);
 	}
-	rt_printf("ipctest: %d checks, %d failed\n", checks, failed);
-	if (failed != 0)
+	rt_printf("ipctest: %d checks, %d failed\n", test_checks, test_failed);
+	if (test_failed != 0)
 		return 1;
-	rt_printf("[proof] ipc ok checks=%d\n", checks);
+	rt_printf("[proof] ipc ok checks=%d\n", test_checks);
 	return 0;
 }

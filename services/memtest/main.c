@@ -6,22 +6,11 @@
  */
 #include <string.h>
 
+#include "check.h"
 #include "rt.h"
 
 #define N	200
 
-static int checks, failed;
-
-static void
-expect(const char *what, int64_t got, int64_t want)
-{
-	checks++;
-	if (got != want) {
-		failed++;
-		rt_printf("memtest: %s: got %lld, want %lld\n", what,
-		    (long long)got, (long long)want);
-	}
-}
 
 static void
 heap(void)
@@ -130,9 +119,9 @@ main(void)
 	refusals();
 	sparse();
 	whole_window();
-	rt_printf("memtest: %d checks, %d failed\n", checks, failed);
-	if (failed != 0)
+	rt_printf("memtest: %d checks, %d failed\n", test_checks, test_failed);
+	if (test_failed != 0)
 		return 1;
-	rt_printf("[proof] vm ok checks=%d\n", checks);
+	rt_printf("[proof] vm ok checks=%d\n", test_checks);
 	return 0;
 }

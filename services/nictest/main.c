@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "net.capnp.h"
+#include "check.h"
 #include "rt.h"
 
 #define DEADLINE_NS	(10ull * 1000000000ull)
@@ -30,7 +31,6 @@ static const uint8_t qemu_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
 static capos_cap_t nic, timer;
 static uint8_t mac[6];
-static int checks, failed;
 static uint64_t deadline_tag;
 
 static uint8_t params[CAPOS_MAX_PARAMS] __attribute__((aligned(8)));
@@ -40,17 +40,6 @@ static uint8_t rx_buf[2][CAPOS_MAX_RESULT] __attribute__((aligned(8)));
 static uint8_t timer_params[64] __attribute__((aligned(8)));
 static uint8_t timer_buf[128] __attribute__((aligned(8)));
 static uint8_t big[capos_Nic_maxFrame + 1];
-
-static void
-expect(const char *what, int64_t got, int64_t want)
-{
-	checks++;
-	if (got != want) {
-		failed++;
-		rt_printf("nictest: %s: got %lld, want %lld\n", what,
-		    (long long)got, (long long)want);
-	}
-}
 
 static void
 put16(uint8_t *p, uint16_t v)
@@ -423,8 +412,8 @@ main(void)
 	check_batch_and_waiting();
 	check_wrap();
 	check_bad_input();
-	rt_printf("nictest: %d checks, %d failed\n", checks, failed);
-	if (failed != 0)
+	rt_printf("nictest: %d checks, %d failed\n", test_checks, test_failed);
+	if (test_failed != 0)
 		return 1;
 	rt_printf("[proof] virtio-net ok mac=%02x:%02x:%02x:%02x:%02x:%02x "
 	    "arp-reply-from=10.0.2.2\n", mac[0], mac[1], mac[2], mac[3],

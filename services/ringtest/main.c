@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "check.h"
 #include "rt.h"
 
 #define KERNEL_ADDR	0xFFFF800000000000ull
@@ -14,18 +15,6 @@
 
 static uint8_t result[512] __attribute__((aligned(8)));
 static uint8_t params[256] __attribute__((aligned(8)));
-static int checks, failed;
-
-static void
-expect(const char *what, int64_t got, int64_t want)
-{
-	checks++;
-	if (got != want) {
-		failed++;
-		rt_printf("ringtest: %s: got %lld, want %lld\n", what,
-		    (long long)got, (long long)want);
-	}
-}
 
 /* A CALL to the console's write with an empty Console.write message. */
 static void
@@ -257,9 +246,9 @@ main(void)
 	bad_ids(con);
 	bad_indices();
 	/* Finally an ordinary call through the runtime. */
-	rt_printf("ringtest: %d checks, %d failed\n", checks, failed);
-	if (failed != 0)
+	rt_printf("ringtest: %d checks, %d failed\n", test_checks, test_failed);
+	if (test_failed != 0)
 		return 1;
-	rt_printf("[proof] ring-hostile ok checks=%d\n", checks);
+	rt_printf("[proof] ring-hostile ok checks=%d\n", test_checks);
 	return 0;
 }

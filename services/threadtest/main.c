@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ipctest.capnp.h"
+#include "check.h"
 #include "rt.h"
 
 #define STACK		16384
@@ -20,19 +21,7 @@
 #define COUNTERS	8
 #define ITERATIONS	2000
 
-static int checks, failed;
 static capos_cap_t slow, fast;
-
-static void
-expect(const char *what, int64_t got, int64_t want)
-{
-	checks++;
-	if (got != want) {
-		failed++;
-		rt_printf("threadtest: %s: got %lld, want %lld\n", what,
-		    (long long)got, (long long)want);
-	}
-}
 
 /* Sibling threads: a slow call then a fast one, answered fast first. */
 struct order {
@@ -268,7 +257,7 @@ static void
 preemption(void)
 {
 	struct rt_thread *t;
-	int before = failed;
+	int before = test_failed;
 
 	expect("spawn spinner", rt_thread_spawn(spinner, NULL, STACK, &t), 0);
 	/* The spinner never enters the kernel: we get the CPU back only
@@ -276,7 +265,7 @@ preemption(void)
 	expect("sleep beside a spinner", rt_sleep_ns(30000000), 0);
 	spin_stop = 1;
 	expect("join spinner", rt_thread_join(t, NULL), 0);
-	if (failed == before)
+	if (test_failed == before)
 		rt_printf("[proof] preemption ok\n");
 }
 
@@ -324,9 +313,9 @@ main(void)
 	contended();
 	park_rules();
 	preemption();
-	rt_printf("threadtest: %d checks, %d failed\n", checks, failed);
-	if (failed != 0)
+	rt_printf("threadtest: %d checks, %d failed\n", test_checks, test_failed);
+	if (test_failed != 0)
 		return 1;
-	rt_printf("[proof] threads ok checks=%d\n", checks);
+	rt_printf("[proof] threads ok checks=%d\n", test_checks);
 	return 0;
 }
