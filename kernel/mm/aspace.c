@@ -231,7 +231,7 @@ int
 aspace_protect(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
 {
 	const uint64_t keep = PTE_ADDR | PTE_OWNED | PTE_TAG_MASK | PTE_P |
-	    PTE_U;
+	    PTE_U | PTE_DEVICE;
 
 	if (!user_range_ok(va, len))
 		return -1;
@@ -256,7 +256,8 @@ user_byte(uint64_t pml4, uint64_t uva, bool write)
 {
 	uint64_t *pte = aspace_pte(pml4, uva);
 
-	if (pte == NULL || !(*pte & PTE_P) || !(*pte & PTE_U))
+	if (pte == NULL || !(*pte & PTE_P) || !(*pte & PTE_U) ||
+	    (*pte & PTE_DEVICE))
 		return NULL;
 	if (write && !(*pte & PTE_W))
 		return NULL;

@@ -18,6 +18,9 @@
 #define PTE_TAG_SHIFT	10		/* bits 10-11: charge tag, 0 = none */
 #define PTE_TAG(t)	((uint64_t)(t) << PTE_TAG_SHIFT)
 #define PTE_TAG_MASK	PTE_TAG(3)
+/* A device register page (bit 52, ignored by the hardware): not RAM, so
+ * the kernel never copies through it on behalf of the process. */
+#define PTE_DEVICE	(1ull << 52)
 #define ASPACE_TAGS	4
 
 struct aspace {

@@ -78,11 +78,13 @@ mapped_at(struct mapping *maps, struct process *p)
 
 /*
  * Maps [pa, pa + size) into p's device window with flags and remembers
- * where; returns the address or 0.
+ * where; returns the address or 0. Pages where hole(dev, offset) is true
+ * stay unmapped.
  */
 static uint64_t
 map_into(struct mapping *maps, struct process *p, uint64_t pa, uint64_t size,
-    uint64_t flags)
+    uint64_t flags, bool (*hole)(const struct mmio *, uint64_t),
+    const struct mmio *m)
 {
 	uint64_t at = p->dev_next, va;
 	int slot = -1;
@@ -92,16 +94,48 @@ map_into(struct mapping *maps, struct process *p, uint64_t pa, uint64_t size,
 			slot = i;
 	if (slot < 0 || at + size > CAPOS_USER_DEVICE_END)
 		return 0;
-	for (va = 0; va < size; va += PAGE_SIZE)
+	for (va = 0; va < size; va += PAGE_SIZE) {
+		if (hole != NULL && hole(m, va))
+			continue;
 		if (aspace_map_frame(&p->as, at + va, pa + va, flags) != 0) {
 			aspace_unmap(&p->as, at, va, NULL);
 			return 0;
 		}
+	}
 	/* A guard page between windows. */
 	p->dev_next = at + size + PAGE_SIZE;
 	maps[slot].proc = process_ref(p);
 	maps[slot].addr = at;
 	return at;
+}
+
+/* Whether [a, a + alen) and [b, b + blen) share a byte. */
+static bool
+overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/*
+ * The page at offset off of the BAR holds the device's MSI-X table or
+ * pending-bit array: those stay the kernel's, so a driver cannot aim its
+ * device's interrupts at other vectors.
+ */
+static bool
+msix_page(const struct mmio *m, uint64_t off)
+{
+	const struct pci_dev *d = m->dev;
+	uint32_t tbl, pba, n;
+
+	if (d->msix_cap == 0)
+		return false;
+	n = (pci_read(d, d->msix_cap + 2, 2) & 0x7FF) + 1;
+	tbl = pci_read(d, d->msix_cap + 4, 4);
+	pba = pci_read(d, d->msix_cap + 8, 4);
+	return ((tbl & 7) == m->bar &&
+	    overlap(off, PAGE_SIZE, tbl & ~7u, (uint64_t)n * 16)) ||
+	    ((pba & 7) == m->bar &&
+	    overlap(off, PAGE_SIZE, pba & ~7u, ((uint64_t)n + 63) / 64 * 8));
 }
 
 static int
@@ -121,7 +155,8 @@ mmio_call(struct kobj *obj, struct call *c)
 	case capos_DeviceMmio_map_ORDINAL:
 		if ((addr = mapped_at(m->maps, c->proc)) == 0)
 			addr = map_into(m->maps, c->proc, bar->base, size,
-			    PTE_W | PTE_PCD | PTE_PWT | PTE_NX);
+			    PTE_W | PTE_PCD | PTE_PWT | PTE_NX | PTE_DEVICE,
+			    msix_page, m);
 		if (addr == 0)
 			return call_exception(c,
 			    capos_CapException_Type_overloaded,
@@ -244,7 +279,7 @@ pool_call(struct kobj *obj, struct call *c)
 		    "DMAPool has no such method");
 	if ((addr = mapped_at(pl->maps, c->proc)) == 0)
 		addr = map_into(pl->maps, c->proc, pl->phys,
-		    pl->pages * PAGE_SIZE, PTE_W | PTE_NX);
+		    pl->pages * PAGE_SIZE, PTE_W | PTE_NX, NULL, NULL);
 	if (addr == 0)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "no room to map the pool");

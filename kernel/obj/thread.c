@@ -125,7 +125,7 @@ spawn(struct call *c)
 	struct thandle *h;
 	struct thread *t;
 	struct capnp_msg m;
-	uint64_t entry, stack;
+	uint64_t entry, stack, tls;
 	int idx;
 
 	if (c->to.ncaps_out < 1 || captable_room(&c->proc->caps) < 1)
@@ -140,9 +140,12 @@ spawn(struct call *c)
 		    "result buffer");
 	entry = capos_ThreadSpawner_spawn_Params_get_entry(&p);
 	stack = capos_ThreadSpawner_spawn_Params_get_stack(&p);
+	tls = capos_ThreadSpawner_spawn_Params_get_tls(&p);
 	/* The CPU would fault on a non-canonical or kernel address when the
-	 * thread first runs; refuse it here instead. */
-	if (entry == 0 || entry >= USER_TOP || stack >= USER_TOP) {
+	 * thread first runs (or, for the FS base, when the kernel loads it);
+	 * refuse it here instead. */
+	if (entry == 0 || entry >= USER_TOP || stack >= USER_TOP ||
+	    tls >= USER_TOP) {
 		capos_ThreadSpawnResult_set_invalid(&res);
 		return CALL_DONE;
 	}
@@ -158,7 +161,7 @@ spawn(struct call *c)
 		capos_ThreadSpawnResult_set_noMemory(&res);
 		return CALL_DONE;
 	}
-	t->fs_base = capos_ThreadSpawner_spawn_Params_get_tls(&p);
+	t->fs_base = tls;
 	t->handle = &h->obj;
 	h->thread = t;
 	idx = reply_add_cap(&c->reply, &h->obj,

@@ -112,15 +112,29 @@ deliver(struct notification *n)
 	reply_send(&n->waiter, &rep);
 }
 
+/*
+ * The expiry at deadline fired late or on time at now: counts it and every
+ * period missed since, and re-arms for the next one after now. A period so
+ * long that the next expiry would pass the end of time disarms.
+ */
 static void
 notification_fired(struct timeout *to)
 {
 	struct notification *n = (struct notification *)((char *)to -
 	    offsetof(struct notification, timeout));
+	uint64_t now = time_ns(), late, next;
 
 	n->expiries++;
-	if (n->period != 0)
-		timeout_arm(&n->timeout, to->deadline + n->period);
+	if (n->period != 0) {
+		late = now > to->deadline ? (now - to->deadline) / n->period : 0;
+		n->expiries += late;
+		if (late + 1 > (UINT64_MAX - to->deadline) / n->period)
+			n->period = 0;		/* no further expiry exists */
+		else {
+			next = to->deadline + (late + 1) * n->period;
+			timeout_arm(&n->timeout, next);
+		}
+	}
 	if (n->waiting)
 		deliver(n);
 }

@@ -358,7 +358,14 @@ process_stop(struct process *p, struct exit_status st)
 			sched_forget(t);
 			t->state = T_DEAD;
 		}
-		thread_handle_exited(t, true);
+		/* The thread that ended the process by exiting gives its
+		 * value to joiners; every other thread was killed. */
+		if (t == current && st.kind == EXIT_EXITED) {
+			t->exit_value = (uint64_t)(int64_t)st.code;
+			thread_handle_exited(t, false);
+		} else {
+			thread_handle_exited(t, true);
+		}
 		park_thread_gone(t);
 		timer_thread_gone(t);
 	}

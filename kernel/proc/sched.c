@@ -74,6 +74,7 @@ switch_to(struct thread *next)
 	current = next;
 	next->state = T_RUNNING;
 	quantum_end = time_ns() + QUANTUM_NS;
+	timer_arm_quantum(quantum_end);
 	if (next->proc != NULL) {
 		cpu_set_kernel_stack((uint64_t)next->kstack + KSTACK_SIZE);
 		if (prev->proc == NULL || prev->proc->as.pml4 != next->proc->as.pml4)

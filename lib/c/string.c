@@ -36,9 +36,20 @@ memmove(void *dst, const void *src, size_t n)
 
 	if (d == s || n == 0)
 		return dst;
-	if ((uintptr_t)d < (uintptr_t)s || (uintptr_t)d >= (uintptr_t)s + n)
-		return memcpy(dst, src, n);
-	/* Overlapping with d above s: copy backwards. */
+	if ((uintptr_t)d < (uintptr_t)s) {
+		/* Forward, a word at a time: each word is read before the
+		 * stores that could overlap it. */
+		for (; n >= 8; n -= 8, d += 8, s += 8) {
+			uint64_t w;
+
+			__builtin_memcpy(&w, s, 8);
+			__builtin_memcpy(d, &w, 8);
+		}
+		while (n--)
+			*d++ = *s++;
+		return dst;
+	}
+	/* d above s: copy backwards. */
 	while (n >= 8) {
 		uint64_t w;
 

@@ -103,6 +103,20 @@ main(void)
 	    addr >= CAPOS_USER_DEVICE_BASE && addr < CAPOS_USER_DEVICE_END, 1);
 	expect("mapped again at the same place", map_mmio(mmio, &again) ==
 	    addr, 1);
+	{
+		/* The kernel copies nothing through device registers. */
+		struct capos_sqe e;
+		struct capos_cqe c;
+
+		rt_prep_call(&e, rt_cap("console", capos_Console_INTERFACE_ID),
+		    capos_Console_INTERFACE_ID, capos_Console_write_ORDINAL,
+		    NULL, buf, sizeof(buf), NULL, 0, 0);
+		e.params = addr;
+		e.params_len = 64;
+		expect("a BAR as a params buffer is refused",
+		    rt_submit(&e) == 0 && rt_wait(e.user_data, &c) == 0 ?
+		    c.status : 0, CAPOS_EFAULT);
+	}
 	if (addr != 0 && off + 0x14 <= size) {
 		common = (volatile uint8_t *)(uintptr_t)(addr + off);
 		/* num_queues: a virtio-net device has at least rx and tx. */

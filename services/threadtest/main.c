@@ -269,6 +269,86 @@ preemption(void)
 		rt_printf("[proof] preemption ok\n");
 }
 
+/* A spinner that first blocks and is woken by a timeout: it resumes
+ * outside the timer interrupt, which must still leave the timer armed. */
+static void
+sleeper_spinner(void *arg)
+{
+	(void)arg;
+	(void)rt_sleep_ns(1000000);
+	while (!spin_stop)
+		;
+}
+
+static void
+preemption_after_wakeup(void)
+{
+	struct rt_thread *a, *b;
+	int before = test_failed;
+
+	spin_stop = 0;
+	expect("spawn spinner", rt_thread_spawn(spinner, NULL, STACK, &a), 0);
+	expect("spawn sleeper-spinner", rt_thread_spawn(sleeper_spinner, NULL,
+	    STACK, &b), 0);
+	expect("sleep beside two spinners", rt_sleep_ns(50000000), 0);
+	spin_stop = 1;
+	expect("join spinner", rt_thread_join(a, NULL), 0);
+	expect("join sleeper-spinner", rt_thread_join(b, NULL), 0);
+	if (test_failed == before)
+		rt_printf("[proof] preemption-after-wakeup ok\n");
+}
+
+/* Arguments the kernel must refuse or survive. */
+static void
+hostile_arguments(void)
+{
+	capos_cap_t sp = rt_cap("threadSpawner",
+	    capos_ThreadSpawner_INTERFACE_ID);
+	capos_cap_t tm = rt_cap("timer", capos_Timer_INTERFACE_ID);
+	struct capos_ThreadSpawner_spawn_Params_b p;
+	struct capos_ThreadSpawnResult_r r;
+	struct capos_Timer_notify_Params_b np;
+	struct capos_Timer_notify_Results_r nr;
+	uint8_t params[128] __attribute__((aligned(8)));
+	uint8_t buf[128] __attribute__((aligned(8)));
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+
+	/* A TLS base the CPU would refuse to load. */
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_ThreadSpawner_spawn_Params_init_root(&b, &p) != 0)
+		return;
+	capos_ThreadSpawner_spawn_Params_set_entry(&p, 0x401000);
+	capos_ThreadSpawner_spawn_Params_set_stack(&p, 0x100000);
+	capos_ThreadSpawner_spawn_Params_set_tls(&p, 0x8000000000000000ull);
+	expect("spawn with a kernel-half TLS base", rt_call(sp,
+	    capos_ThreadSpawner_INTERFACE_ID, capos_ThreadSpawner_spawn_ORDINAL,
+	    &b, NULL, 0, buf, sizeof(buf), &res), 0);
+	r.s = res.root;
+	expect("is invalid", capos_ThreadSpawnResult_which(&r),
+	    capos_ThreadSpawnResult_which_invalid);
+
+	/* A period whose next expiry lies past the end of time. */
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_Timer_notify_Params_init_root(&b, &np) != 0)
+		return;
+	capos_Timer_notify_Params_set_delayNs(&np, 0);
+	capos_Timer_notify_Params_set_periodNs(&np, UINT64_MAX);
+	expect("notify with the longest period", rt_call(tm,
+	    capos_Timer_INTERFACE_ID, capos_Timer_notify_ORDINAL, &b, NULL, 0,
+	    buf, sizeof(buf), &res), 0);
+	nr.s = res.root;
+	if (capos_Timer_notify_Results_get_notification(&nr, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return;
+	expect("its first expiry arrives", rt_call(res.caps[idx].cap,
+	    capos_TimerNotification_INTERFACE_ID,
+	    capos_TimerNotification_next_ORDINAL, NULL, NULL, 0, buf,
+	    sizeof(buf), &res), 0);
+	expect("the kernel still keeps time", rt_now_ns() != 0, 1);
+}
+
 static void
 park_forever(void *arg)
 {
@@ -313,6 +393,8 @@ main(void)
 	contended();
 	park_rules();
 	preemption();
+	preemption_after_wakeup();
+	hostile_arguments();
 	rt_printf("threadtest: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed != 0)
 		return 1;

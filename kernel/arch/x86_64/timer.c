@@ -90,10 +90,20 @@ timer_irq(struct trapframe *tf)
 
 	ticks++;
 	lapic_write(LAPIC_EOI, 0);
+	/* The one-shot that brought us here is spent. */
+	programmed = UINT64_MAX;
 	timeout_run(time_ns());
 	q = sched_tick((tf->cs & 3) != 0);
 	next = timeout_next();
 	program(next < q ? next : q);
+}
+
+void
+timer_arm_quantum(uint64_t quantum_end)
+{
+	uint64_t next = timeout_next();
+
+	program(next < quantum_end ? next : quantum_end);
 }
 
 void

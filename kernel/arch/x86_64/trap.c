@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
 #include "kernel.h"
 
@@ -134,8 +135,10 @@ trap_dispatch(struct trapframe *tf)
 		handlers[tf->vector](tf);
 		return;
 	}
-	if (tf->vector == VEC_SPURIOUS)
-		return;
-	panic("unexpected interrupt vector %llu",
-	    (unsigned long long)tf->vector);
+	/*
+	 * A vector nobody registered: a device interrupt after its Interrupt
+	 * object went away, or one aimed wrong. Acknowledge it and move on.
+	 */
+	if (tf->vector != VEC_SPURIOUS)
+		lapic_eoi();
 }
