@@ -8,8 +8,9 @@
  * Rules: a wait ends only by a wake (woken), its timeout (timedOut), or its
  * thread ending; there are no spurious wake-ups. timeoutNs 0 waits without
  * limit. A word that is unmapped or misaligned is `invalid`. At most
- * PARK_MAX_WAITERS waits are parked system-wide; one more is refused as
- * overloaded.
+ * PARK_MAX_WAITERS waits are parked system-wide, and a process's park
+ * waits, sleeps and notifications together at most PROC_MAX_KWAITS; one
+ * more is refused as overloaded.
  */
 #include "arch/x86_64/timer.h"
 #include "cap/call.h"
@@ -47,6 +48,7 @@ unlink_parked(struct parked *w)
 		if (parked_tail == w)
 			parked_tail = prev;
 		nparked--;
+		proc_kwait_put(w->proc);
 		break;
 	}
 	timeout_cancel(&w->timeout);
@@ -106,9 +108,14 @@ park_wait(struct call *c, const struct capnp_struct *root)
 		return result(c, capos_ParkResult_set_invalid);
 	if (word != capos_ParkSpace_wait_Params_get_expected(&p))
 		return result(c, capos_ParkResult_set_mismatch);
-	if (nparked == PARK_MAX_WAITERS || (w = kzalloc(sizeof(*w))) == NULL)
+	if (nparked == PARK_MAX_WAITERS || !proc_kwait_take(c->proc))
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "too many parked waits");
+	if ((w = kzalloc(sizeof(*w))) == NULL) {
+		proc_kwait_put(process_ref(c->proc));
+		return call_exception(c, capos_CapException_Type_overloaded,
+		    "kernel out of memory");
+	}
 	w->to = c->to;
 	w->to.owed = true;
 	w->proc = process_ref(c->proc);

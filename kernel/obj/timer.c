@@ -13,15 +13,18 @@
 #include "proc/timeout.h"
 
 #define MAX_SLEEPERS	4096
+#define MIN_PERIOD_NS	1000000		/* 1 ms */
 
 struct sleeper {
 	struct sleeper *next;
 	struct reply_to to;
+	struct proc_ref proc;
 	struct timeout timeout;
 };
 
 struct notification {
 	struct kobj obj;
+	struct proc_ref proc;		/* charged for it */
 	struct timeout timeout;
 	uint64_t period;		/* 0: one-shot */
 	uint64_t expiries;		/* since the last `next` returned */
@@ -48,6 +51,7 @@ sleeper_unlink(struct sleeper *s)
 		if (*pp == s) {
 			*pp = s->next;
 			nsleepers--;
+			proc_kwait_put(s->proc);
 			break;
 		}
 	}
@@ -199,6 +203,7 @@ notification_release(struct kobj *obj)
 	if (n->waiting)
 		reply_cancel(&n->waiter, capos_CapException_Type_disconnected,
 		    "notification released");
+	proc_kwait_put(n->proc);
 	kfree(n);
 }
 
@@ -214,9 +219,15 @@ timer_sleep(struct call *c, const struct capnp_struct *root)
 	struct capos_Timer_sleep_Params_r p = { *root };
 	struct sleeper *s;
 
-	if (nsleepers == MAX_SLEEPERS || (s = kzalloc(sizeof(*s))) == NULL)
+	if (nsleepers == MAX_SLEEPERS || !proc_kwait_take(c->proc))
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "too many sleepers");
+	if ((s = kzalloc(sizeof(*s))) == NULL) {
+		proc_kwait_put(process_ref(c->proc));
+		return call_exception(c, capos_CapException_Type_overloaded,
+		    "kernel out of memory");
+	}
+	s->proc = process_ref(c->proc);
 	s->to = c->to;
 	s->to.owed = true;
 	s->timeout.fire = sleep_done;
@@ -240,14 +251,20 @@ timer_notify(struct call *c, const struct capnp_struct *root)
 	if (c->to.ncaps_out < 1 || captable_room(&c->proc->caps) < 1)
 		return call_exception(c, capos_CapException_Type_failed,
 		    "no room for the notification in the result");
-	if ((n = kzalloc(sizeof(*n))) == NULL)
+	if (!proc_kwait_take(c->proc))
+		return call_exception(c, capos_CapException_Type_overloaded,
+		    "too many timers for this process");
+	if ((n = kzalloc(sizeof(*n))) == NULL) {
+		proc_kwait_put(process_ref(c->proc));
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "kernel out of memory");
+	}
 	kobj_init(&n->obj, &notification_ops);
+	n->proc = process_ref(c->proc);
 	n->period = capos_Timer_notify_Params_get_periodNs(&p);
-	/* Periods under the timer's resolution would only spin the CPU. */
-	if (n->period != 0 && n->period < 100000)
-		n->period = 100000;
+	/* Short periods would only spin the CPU in the interrupt. */
+	if (n->period != 0 && n->period < MIN_PERIOD_NS)
+		n->period = MIN_PERIOD_NS;
 	n->timeout.fire = notification_fired;
 	idx = reply_add_cap(&c->reply, &n->obj,
 	    capos_TimerNotification_INTERFACE_ID);

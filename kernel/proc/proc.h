@@ -20,7 +20,10 @@
 #include "proc/timeout.h"
 #include "capos/abi.h"
 
-#define MAX_THREADS		512
+#define MAX_THREADS		1024
+/* Kernel wait records (park waits, sleeps, timer notifications) one
+ * process may hold, so no process can take all of the system's. */
+#define PROC_MAX_KWAITS		256
 /* Threads one process may have at once (each has a ring slot). */
 #define PROC_MAX_THREADS	128
 #define RING_STRIDE		0x10000ull
@@ -114,6 +117,7 @@ struct process {
 	struct process *dead_next;	/* awaiting reaping */
 	uint64_t heap_next;		/* next free address for VM maps */
 	uint64_t dev_next;		/* next free address for device maps */
+	uint32_t nkwaits;		/* kernel wait records held */
 	struct vm_charge charges[ASPACE_TAGS - 1];	/* tags 1..3 */
 	uint8_t session[16];		/* immutable caller identity for IPC */
 	uint64_t epoch;
@@ -122,6 +126,11 @@ struct process {
 /* Process references: process_get is NULL once the process has stopped. */
 struct proc_ref process_ref(const struct process *p);
 struct process *process_get(struct proc_ref r);
+
+/* Takes one of p's kernel wait records (false at the limit); gives one
+ * back to the process r names, if it still runs. */
+bool proc_kwait_take(struct process *p);
+void proc_kwait_put(struct proc_ref r);
 
 /* Thread table and references. */
 struct thread_ref thread_ref(const struct thread *t);

@@ -58,6 +58,24 @@ process_get(struct proc_ref r)
 	return p;
 }
 
+bool
+proc_kwait_take(struct process *p)
+{
+	if (p->nkwaits >= PROC_MAX_KWAITS)
+		return false;
+	p->nkwaits++;
+	return true;
+}
+
+void
+proc_kwait_put(struct proc_ref r)
+{
+	struct process *p = process_get(r);
+
+	if (p != NULL && p->nkwaits > 0)
+		p->nkwaits--;
+}
+
 /* Fills a new process's session reference; see capos_recv_hdr. */
 static void
 new_session(struct process *p)
