@@ -21,11 +21,12 @@
 #include "capos/abi.h"
 
 #define MAX_THREADS		1024
-/* Kernel wait records (park waits, sleeps, timer notifications) one
- * process may hold, so no process can take all of the system's. */
-#define PROC_MAX_KWAITS		256
 /* Threads one process may have at once (each has a ring slot). */
 #define PROC_MAX_THREADS	128
+/* Kernel wait records (park waits, sleeps, timer notifications) one
+ * process may hold, so no process can take all of the system's: enough
+ * for every thread to wait at once and 64 notifications besides. */
+#define PROC_MAX_KWAITS		(PROC_MAX_THREADS + 64)
 #define RING_STRIDE		0x10000ull
 #define MAX_PROCS		256
 #define KSTACK_SIZE		16384

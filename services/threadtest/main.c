@@ -349,6 +349,69 @@ hostile_arguments(void)
 	expect("the kernel still keeps time", rt_now_ns() != 0, 1);
 }
 
+/*
+ * A process holds at most PROC_MAX_KWAITS (192) kernel wait records:
+ * notifications beyond that are refused as overloaded, and releasing one
+ * gives its record back.
+ */
+static void
+wait_quota(void)
+{
+	enum { LIMIT = 192 };
+	static capos_cap_t held[LIMIT + 1];
+	capos_cap_t tm = rt_cap("timer", capos_Timer_INTERFACE_ID);
+	struct capos_Timer_notify_Params_b np;
+	struct capos_Timer_notify_Results_r nr;
+	uint8_t params[128] __attribute__((aligned(8)));
+	uint8_t buf[128] __attribute__((aligned(8)));
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+	int n = 0, rc = 0, before = test_failed;
+
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_Timer_notify_Params_init_root(&b, &np) != 0)
+		return;
+	capos_Timer_notify_Params_set_delayNs(&np, 3600ull * 1000000000ull);
+	capos_Timer_notify_Params_set_periodNs(&np, 0);
+	while (n <= LIMIT) {
+		rc = rt_call(tm, capos_Timer_INTERFACE_ID,
+		    capos_Timer_notify_ORDINAL, &b, NULL, 0, buf, sizeof(buf),
+		    &res);
+		if (rc != 0)
+			break;
+		nr.s = res.root;
+		if (capos_Timer_notify_Results_get_notification(&nr, &idx) != 0 ||
+		    idx >= res.cqe.ncaps)
+			break;
+		held[n++] = res.caps[idx].cap;
+	}
+	/* The notification hostile_arguments() still holds counts too. */
+	expect("notifications granted up to the quota", n, LIMIT - 1);
+	expect("the next is refused", rc, RT_EXCEPTION);
+	expect("as overloaded", (int)res.cqe.aux,
+	    (int)capos_CapException_Type_overloaded);
+	expect("sleeping at the quota is refused too", rt_sleep_ns(1000) != 0,
+	    1);
+	if (n > 0) {
+		expect("release one", rt_release(held[--n]), 0);
+		rc = rt_call(tm, capos_Timer_INTERFACE_ID,
+		    capos_Timer_notify_ORDINAL, &b, NULL, 0, buf, sizeof(buf),
+		    &res);
+		expect("its record serves a new notification", rc, 0);
+		nr.s = res.root;
+		if (rc == 0 &&
+		    capos_Timer_notify_Results_get_notification(&nr, &idx) == 0 &&
+		    idx < res.cqe.ncaps)
+			held[n++] = res.caps[idx].cap;
+	}
+	while (n > 0)
+		(void)rt_release(held[--n]);
+	expect("all released: sleeping works again", rt_sleep_ns(1000), 0);
+	if (test_failed == before)
+		rt_printf("[proof] wait-quota ok\n");
+}
+
 static void
 park_forever(void *arg)
 {
@@ -395,6 +458,7 @@ main(void)
 	preemption();
 	preemption_after_wakeup();
 	hostile_arguments();
+	wait_quota();
 	rt_printf("threadtest: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed != 0)
 		return 1;

@@ -103,8 +103,10 @@ def threads_system_completions_parking_and_preemption():
     # an exact contended counter, park mismatch and timeout.
     # (also a kernel-half TLS base refused, and a period past the end of
     # time survived)
-    expect_line(run, "threadtest: 55 checks, 0 failed")
-    expect_line(run, "[proof] threads ok checks=55")
+    expect_line(run, "threadtest: 62 checks, 0 failed")
+    expect_line(run, "[proof] threads ok checks=62")
+    # The per-process limit on kernel wait records holds and is given back.
+    expect_line(run, "[proof] wait-quota ok")
     # A process that ends while its threads are parked is torn down.
     expect_line(run, "threadtest: 4 threads parked; ending the process")
     expect_line(run, "[init] parkexit exited with status 0")
