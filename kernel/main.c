@@ -263,7 +263,7 @@ kmain(uint32_t proto, uint32_t info_pa)
 
 	cpu_init_user();
 	sched_init();
-	pci_init();
+	pci_init(bootinfo.regions, bootinfo.nregions);
 	kprintf("[proof] boot ok\n");
 	if (start_init() != 0) {
 		kprintf("no boot package: nothing to run; halting\n");

@@ -63,6 +63,7 @@ UNIT_SRCS += tests/unit/test_ring.c kernel/cap/ring.c \
 	tests/unit/test_elf.c kernel/proc/elf.c
 UNIT_SRCS += tests/unit/test_transfer.c kernel/cap/transfer.c kernel/cap/kobj.c
 UNIT_SRCS += tests/unit/test_timeout.c kernel/proc/timeout.c
+UNIT_SRCS += tests/unit/test_pcibar.c kernel/arch/x86_64/pcibar.c
 
 # libFuzzer target for the kernel's parsers (make fuzz builds it too).
 fuzz: $(BUILD)/fuzz/kernel_parsers

@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/pci.h"
+#include "arch/x86_64/pcibar.h"
 #include "kernel.h"
 
 #define PCI_ADDR	0xCF8
@@ -138,8 +139,16 @@ add(uint8_t bus, uint8_t slot, uint8_t fn, uint32_t id)
 	    d->msix_cap ? " msix" : "");
 }
 
+static void
+bar_refused(const struct pci_dev *d, int bar, enum pci_bar_verdict v)
+{
+	kprintf("pci %02x:%02x.%x BAR%d %#llx+%#llx refused: %s\n", d->bus,
+	    d->slot, d->fn, bar, (unsigned long long)d->bar[bar].base,
+	    (unsigned long long)d->bar[bar].size, pci_bar_verdict_text(v));
+}
+
 void
-pci_init(void)
+pci_init(const struct mem_region *regions, uint32_t nregions)
 {
 	for (int bus = 0; bus < 256; bus++) {
 		for (uint8_t slot = 0; slot < 32; slot++) {
@@ -157,6 +166,7 @@ pci_init(void)
 			}
 		}
 	}
+	(void)pci_bars_check(devs, ndevs, regions, nregions, bar_refused);
 }
 
 struct pci_dev *

@@ -25,7 +25,11 @@ struct pci_dev {
 	uint8_t msix_cap;	/* offset of the MSI-X capability, or 0 */
 };
 
-void pci_init(void);
+struct mem_region;
+
+/* Finds the devices on every bus; memory BARs that fail the checks in
+ * pcibar.h (against the firmware's memory map `regions`) are not offered. */
+void pci_init(const struct mem_region *regions, uint32_t nregions);
 uint32_t pci_read(const struct pci_dev *d, uint16_t off, int width);
 void pci_write(const struct pci_dev *d, uint16_t off, int width, uint32_t v);
 
