@@ -22,6 +22,15 @@ const manifest :Capos.SystemManifest = (
         (name = "console", source = (kernel = console)),
         (name = "bar4", source = (device = (vendor = 0x1af4, device = 0x1041,
                                             index = 1,
-                                            resource = (mmio = 4)))) ] )
+                                            resource = (mmio = 4)))) ] ),
+    # A device's interrupt goes to one holder at a time.
+    ( name = "twoirq",
+      binary = "devtest",
+      grants = [
+        (name = "console", source = (kernel = console)),
+        (name = "irq", source = (device = (vendor = 0x1af4, device = 0x1041,
+                                           resource = (interrupt = void)))),
+        (name = "irq2", source = (device = (vendor = 0x1af4, device = 0x1041,
+                                            resource = (interrupt = void)))) ] )
   ]
 );

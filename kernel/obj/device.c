@@ -259,7 +259,8 @@ irq_release(struct kobj *obj)
 {
 	struct irq *q = (struct irq *)obj;
 
-	/* The vector stays routed here but falls silent. */
+	/* The vector stays routed here but falls silent until the device's
+	 * next Interrupt takes it. */
 	if (q->waiting)
 		reply_cancel(&q->waiter, capos_CapException_Type_disconnected,
 		    "interrupt released");
@@ -324,6 +325,9 @@ setup_msix(struct pci_dev *d)
 	volatile uint32_t *t;
 	uint8_t vec;
 
+	/* Programmed once; a later Interrupt for the device reuses it. */
+	if (d->msix_vector != 0)
+		return d->msix_vector;
 	if (bir > 5 || !d->bar[bir].mem || off + n * 16 > d->bar[bir].size ||
 	    next_vector == VEC_DEVICE_END)
 		return 0;
@@ -340,6 +344,7 @@ setup_msix(struct pci_dev *d)
 	/* Enable MSI-X, function mask off. */
 	pci_write(d, d->msix_cap + 2, 2, (ctl | 0x8000) & ~0x4000);
 	irq_set_handler(vec, device_irq);
+	d->msix_vector = vec;
 	return vec;
 }
 
@@ -478,6 +483,10 @@ manager_call(struct kobj *obj, struct call *c)
 			return call_exception(c,
 			    capos_CapException_Type_unimplemented,
 			    "the device has no MSI-X (INTx is not supported)");
+		if (d->msix_vector != 0 && irq_by_vector[d->msix_vector])
+			return call_exception(c,
+			    capos_CapException_Type_failed,
+			    "the device's interrupt is already granted");
 		if ((q = kzalloc(sizeof(*q))) == NULL)
 			return call_exception(c,
 			    capos_CapException_Type_overloaded, "no memory");

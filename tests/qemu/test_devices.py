@@ -23,5 +23,8 @@ def device_capabilities_on_virtio_net():
     # A grant for a device that is not there is refused by name.
     expect_line(run, "[init] manifest: service nodevice: the device "
                 "resource cannot be had; skipped")
+    # A second Interrupt for a device whose interrupt is held is refused.
+    expect_line(run, "[init] manifest: service twoirq: the device "
+                "resource cannot be had; skipped")
     expect_line(run, "[init] devtest exited with status 0")
     expect_no_line(run, "panic")

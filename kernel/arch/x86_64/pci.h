@@ -23,6 +23,7 @@ struct pci_dev {
 	uint8_t class_code, subclass;
 	struct pci_bar bar[6];
 	uint8_t msix_cap;	/* offset of the MSI-X capability, or 0 */
+	uint8_t msix_vector;	/* the vector its MSI-X table targets, or 0 */
 };
 
 struct mem_region;
