@@ -87,6 +87,9 @@ uint8_t *reply_scratch(size_t *len);
 /* Answers a pending call with an exception. */
 void reply_cancel(const struct reply_to *to, enum capos_CapException_Type type,
     const char *reason);
+/* Whether the thread a pending call came from has ended, so nothing can
+ * be delivered to it: a slot it holds may be taken by another call. */
+bool reply_to_gone(const struct reply_to *to);
 /* Completes a pending entry with a bare status (no result message). */
 void reply_status(const struct reply_to *to, int32_t status, uint64_t aux);
 

@@ -150,6 +150,12 @@ post(struct thread *t, const struct reply_to *to, struct capos_cqe *cqe)
 		sched_wake(t);
 }
 
+bool
+reply_to_gone(const struct reply_to *to)
+{
+	return thread_get(to->thread) == NULL;
+}
+
 void
 reply_status(const struct reply_to *to, int32_t status, uint64_t aux)
 {

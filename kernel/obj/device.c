@@ -223,6 +223,8 @@ device_irq(struct trapframe *tf)
 	if (q == NULL)
 		return;
 	q->count++;
+	if (q->waiting && reply_to_gone(&q->waiter))
+		q->waiting = false;	/* the count waits for the next wait */
 	if (q->waiting)
 		answer_wait(q);
 }
@@ -236,9 +238,10 @@ irq_call(struct kobj *obj, struct call *c)
 	if (c->method != capos_Interrupt_wait_ORDINAL)
 		return call_exception(c, capos_CapException_Type_unimplemented,
 		    "Interrupt has no such method");
-	if (q->waiting)
+	if (q->waiting && !reply_to_gone(&q->waiter))
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "a wait is already pending");
+	q->waiting = false;	/* the slot of a waiter whose thread ended */
 	if (q->count > 0) {
 		if (capos_Interrupt_wait_Results_init_root(call_result(c),
 		    &r) != CAPNP_OK)

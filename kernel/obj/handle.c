@@ -78,6 +78,12 @@ handle_call(struct kobj *obj, struct call *c)
 			    capos_CapException_Type_failed, "result buffer");
 		return CALL_DONE;
 	}
+	/* Slots of waiters whose threads ended are free. */
+	for (uint32_t i = 0; i < h->nwaiters;)
+		if (reply_to_gone(&h->waiters[i]))
+			h->waiters[i] = h->waiters[--h->nwaiters];
+		else
+			i++;
 	if (h->nwaiters == MAX_WAITERS)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "too many waiters on this process");

@@ -139,6 +139,8 @@ notification_fired(struct timeout *to)
 			timeout_arm(&n->timeout, next);
 		}
 	}
+	if (n->waiting && reply_to_gone(&n->waiter))
+		n->waiting = false;	/* kept for the next next() */
 	if (n->waiting)
 		deliver(n);
 }
@@ -152,10 +154,12 @@ notification_call(struct kobj *obj, struct call *c)
 
 	switch (c->method) {
 	case capos_TimerNotification_next_ORDINAL:
-		if (n->waiting)
+		/* The slot of a waiter whose thread ended is free. */
+		if (n->waiting && !reply_to_gone(&n->waiter))
 			return call_exception(c,
 			    capos_CapException_Type_overloaded,
 			    "a next() is already waiting");
+		n->waiting = false;
 		if (n->expiries > 0) {
 			if (capos_TimerNotification_next_Results_init_root(
 			    call_result(c), &r) != CAPNP_OK)

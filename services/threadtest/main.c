@@ -349,6 +349,65 @@ hostile_arguments(void)
 	expect("the kernel still keeps time", rt_now_ns() != 0, 1);
 }
 
+static capos_cap_t left_notification;
+
+/* Leaves a next() waiting on left_notification and exits at once. */
+static void
+leave_next(void *arg)
+{
+	static uint8_t out[64] __attribute__((aligned(8)));
+	struct capos_sqe e;
+
+	(void)arg;
+	rt_prep_call(&e, left_notification, capos_TimerNotification_INTERFACE_ID,
+	    capos_TimerNotification_next_ORDINAL, NULL, out, sizeof(out), NULL,
+	    0, 0);
+	if (rt_submit(&e) == 0)
+		cap_enter(0, CAPOS_TIMEOUT_NONE);
+	rt_thread_exit(8);
+}
+
+/*
+ * A single-waiter slot (TimerNotification.next) held by a thread that
+ * ended is free again, and the expiry is not spent on the dead thread.
+ */
+static void
+dead_waiter_slot(void)
+{
+	capos_cap_t tm = rt_cap("timer", capos_Timer_INTERFACE_ID);
+	struct capos_Timer_notify_Params_b np;
+	struct capos_Timer_notify_Results_r nr;
+	uint8_t params[128] __attribute__((aligned(8)));
+	uint8_t buf[128] __attribute__((aligned(8)));
+	struct capnp_builder b;
+	struct rt_result res;
+	struct rt_thread *t;
+	uint64_t v = 0;
+	uint32_t idx;
+
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_Timer_notify_Params_init_root(&b, &np) != 0)
+		return;
+	capos_Timer_notify_Params_set_delayNs(&np, 100000000);
+	capos_Timer_notify_Params_set_periodNs(&np, 0);
+	expect("a one-shot notification", rt_call(tm, capos_Timer_INTERFACE_ID,
+	    capos_Timer_notify_ORDINAL, &b, NULL, 0, buf, sizeof(buf), &res), 0);
+	nr.s = res.root;
+	if (capos_Timer_notify_Results_get_notification(&nr, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return;
+	left_notification = res.caps[idx].cap;
+	expect("spawn a thread that leaves next() waiting",
+	    rt_thread_spawn(leave_next, NULL, STACK, &t), 0);
+	expect("join it", rt_thread_join(t, &v), 0);
+	expect("its value", (int64_t)v, 8);
+	expect("next() after the dead waiter gets the expiry",
+	    rt_call(left_notification, capos_TimerNotification_INTERFACE_ID,
+	    capos_TimerNotification_next_ORDINAL, NULL, NULL, 0, buf,
+	    sizeof(buf), &res), 0);
+	expect("release it", rt_release(left_notification), 0);
+}
+
 /*
  * A process holds at most PROC_MAX_KWAITS (192) kernel wait records:
  * notifications beyond that are refused as overloaded, and releasing one
@@ -458,6 +517,7 @@ main(void)
 	preemption();
 	preemption_after_wakeup();
 	hostile_arguments();
+	dead_waiter_slot();
 	wait_quota();
 	rt_printf("threadtest: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed != 0)
