@@ -346,6 +346,10 @@ rt_strerror(int err)
 		return "exception";
 	case RT_BAD_PARAMS:
 		return "malformed params";
+	case RT_NOCAP:
+		return "capability not granted";
+	case RT_OVERLOADED:
+		return "overloaded";
 	default:
 		return "unknown error";
 	}

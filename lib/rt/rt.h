@@ -270,6 +270,11 @@ void rt_once(struct rt_once *o, void (*fn)(void));
  * sleeping (0, or a negative error). */
 uint64_t rt_now_ns(void);
 int rt_sleep_ns(uint64_t ns);
+/* A TimerNotification that fires first after delay_ns, then every
+ * period_ns (0: once), into *out. Returns 0, RT_NOCAP, RT_OVERLOADED when
+ * the kernel's limits refuse it, RT_EXCEPTION, or a transport error. */
+#define RT_OVERLOADED	(-1008)
+int rt_timer_notify(uint64_t delay_ns, uint64_t period_ns, capos_cap_t *out);
 
 /* The program's entry, called by the runtime's _start. */
 int main(void);

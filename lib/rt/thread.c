@@ -5,6 +5,9 @@
 
 #include "rt.h"
 
+/* Result buffers here hold 256 bytes: room for an exception and its
+ * reason, so a refusal reads as RT_EXCEPTION, not as ERESULT. */
+
 struct rt_thread rt_main_thread;
 bool rt_threaded;
 
@@ -142,7 +145,7 @@ rt_thread_exit(uint64_t value)
 	    capos_ThreadControl_INTERFACE_ID);
 	struct capos_ThreadControl_exit_Params_b p;
 	uint8_t params[64] __attribute__((aligned(8)));
-	uint8_t buf[64] __attribute__((aligned(8)));
+	uint8_t buf[256] __attribute__((aligned(8)));
 	struct capnp_builder b;
 	struct rt_result res;
 
@@ -166,7 +169,7 @@ rt_park_wait(uint32_t *addr, uint32_t expected, uint64_t timeout_ns)
 	struct capos_ParkSpace_wait_Params_b p;
 	struct capos_ParkResult_r r;
 	uint8_t params[64] __attribute__((aligned(8)));
-	uint8_t buf[64] __attribute__((aligned(8)));
+	uint8_t buf[256] __attribute__((aligned(8)));
 	struct capnp_builder b;
 	struct rt_result res;
 	int rc;
@@ -203,7 +206,7 @@ rt_park_wake(uint32_t *addr, uint32_t count)
 	struct capos_ParkSpace_wake_Params_b p;
 	struct capos_ParkSpace_wake_Results_r r;
 	uint8_t params[64] __attribute__((aligned(8)));
-	uint8_t buf[64] __attribute__((aligned(8)));
+	uint8_t buf[256] __attribute__((aligned(8)));
 	struct capnp_builder b;
 	struct rt_result res;
 	int rc;
@@ -306,7 +309,7 @@ rt_now_ns(void)
 {
 	capos_cap_t tm = rt_cap("timer", capos_Timer_INTERFACE_ID);
 	struct capos_Timer_now_Results_r r;
-	uint8_t buf[64] __attribute__((aligned(8)));
+	uint8_t buf[256] __attribute__((aligned(8)));
 	struct rt_result res;
 
 	if (tm == CAPOS_CAP_NULL || rt_call(tm, capos_Timer_INTERFACE_ID,
@@ -323,7 +326,7 @@ rt_sleep_ns(uint64_t ns)
 	capos_cap_t tm = rt_cap("timer", capos_Timer_INTERFACE_ID);
 	struct capos_Timer_sleep_Params_b p;
 	uint8_t params[64] __attribute__((aligned(8)));
-	uint8_t buf[64] __attribute__((aligned(8)));
+	uint8_t buf[256] __attribute__((aligned(8)));
 	struct capnp_builder b;
 	struct rt_result res;
 
@@ -335,4 +338,39 @@ rt_sleep_ns(uint64_t ns)
 	capos_Timer_sleep_Params_set_ns(&p, ns);
 	return rt_call(tm, capos_Timer_INTERFACE_ID, capos_Timer_sleep_ORDINAL,
 	    &b, NULL, 0, buf, sizeof(buf), &res);
+}
+
+int
+rt_timer_notify(uint64_t delay_ns, uint64_t period_ns, capos_cap_t *out)
+{
+	capos_cap_t tm = rt_cap("timer", capos_Timer_INTERFACE_ID);
+	struct capos_Timer_notify_Params_b p;
+	struct capos_Timer_notify_Results_r r;
+	uint8_t params[64] __attribute__((aligned(8)));
+	uint8_t buf[256] __attribute__((aligned(8)));
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+	int rc;
+
+	if (tm == CAPOS_CAP_NULL)
+		return RT_NOCAP;
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_Timer_notify_Params_init_root(&b, &p) != 0)
+		return CAPOS_E2BIG;
+	capos_Timer_notify_Params_set_delayNs(&p, delay_ns);
+	capos_Timer_notify_Params_set_periodNs(&p, period_ns);
+	rc = rt_call(tm, capos_Timer_INTERFACE_ID, capos_Timer_notify_ORDINAL,
+	    &b, NULL, 0, buf, sizeof(buf), &res);
+	if (rc == RT_EXCEPTION &&
+	    res.cqe.aux == capos_CapException_Type_overloaded)
+		return RT_OVERLOADED;
+	if (rc != 0)
+		return rc;
+	r.s = res.root;
+	if (capos_Timer_notify_Results_get_notification(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_EINVAL;
+	*out = res.caps[idx].cap;
+	return 0;
 }

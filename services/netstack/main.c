@@ -232,34 +232,6 @@ handle_call(int ep, const struct capos_cqe *c)
 
 /* ---- Time ---- */
 
-static int
-tick_start(void)
-{
-	capos_cap_t tm = rt_cap("timer", capos_Timer_INTERFACE_ID);
-	struct capos_Timer_notify_Params_b p;
-	struct capos_Timer_notify_Results_r r;
-	uint8_t params[64] __attribute__((aligned(8)));
-	struct capnp_builder b;
-	struct rt_result res;
-	uint32_t idx;
-
-	if (tm == CAPOS_CAP_NULL ||
-	    capnp_builder_init(&b, params, sizeof(params)) != 0 ||
-	    capos_Timer_notify_Params_init_root(&b, &p) != 0)
-		return RT_NOCAP;
-	capos_Timer_notify_Params_set_delayNs(&p, TICK_NS);
-	capos_Timer_notify_Params_set_periodNs(&p, TICK_NS);
-	if (rt_call(tm, capos_Timer_INTERFACE_ID, capos_Timer_notify_ORDINAL,
-	    &b, NULL, 0, tick_buf, sizeof(tick_buf), &res) != 0)
-		return CAPOS_EINVAL;
-	r.s = res.root;
-	if (capos_Timer_notify_Results_get_notification(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return CAPOS_EINVAL;
-	tick_cap = res.caps[idx].cap;
-	return 0;
-}
-
 static void
 tick_arm(void)
 {
@@ -533,7 +505,7 @@ main(void)
 		    ns_name, rt_strerror(rc));
 		return 1;
 	}
-	if ((rc = tick_start()) != 0) {
+	if ((rc = rt_timer_notify(TICK_NS, TICK_NS, &tick_cap)) != 0) {
 		rt_printf("[netstack] %s: no timer (%s)\n", ns_name,
 		    rt_strerror(rc));
 		return 1;

@@ -304,16 +304,14 @@ hostile_arguments(void)
 {
 	capos_cap_t sp = rt_cap("threadSpawner",
 	    capos_ThreadSpawner_INTERFACE_ID);
-	capos_cap_t tm = rt_cap("timer", capos_Timer_INTERFACE_ID);
 	struct capos_ThreadSpawner_spawn_Params_b p;
 	struct capos_ThreadSpawnResult_r r;
-	struct capos_Timer_notify_Params_b np;
-	struct capos_Timer_notify_Results_r nr;
 	uint8_t params[128] __attribute__((aligned(8)));
 	uint8_t buf[128] __attribute__((aligned(8)));
 	struct capnp_builder b;
 	struct rt_result res;
-	uint32_t idx;
+	capos_cap_t n;
+	int rc;
 
 	/* A TLS base the CPU would refuse to load. */
 	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
@@ -330,19 +328,11 @@ hostile_arguments(void)
 	    capos_ThreadSpawnResult_which_invalid);
 
 	/* A period whose next expiry lies past the end of time. */
-	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
-	    capos_Timer_notify_Params_init_root(&b, &np) != 0)
+	rc = rt_timer_notify(0, UINT64_MAX, &n);
+	expect("notify with the longest period", rc, 0);
+	if (rc != 0)
 		return;
-	capos_Timer_notify_Params_set_delayNs(&np, 0);
-	capos_Timer_notify_Params_set_periodNs(&np, UINT64_MAX);
-	expect("notify with the longest period", rt_call(tm,
-	    capos_Timer_INTERFACE_ID, capos_Timer_notify_ORDINAL, &b, NULL, 0,
-	    buf, sizeof(buf), &res), 0);
-	nr.s = res.root;
-	if (capos_Timer_notify_Results_get_notification(&nr, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return;
-	expect("its first expiry arrives", rt_call(res.caps[idx].cap,
+	expect("its first expiry arrives", rt_call(n,
 	    capos_TimerNotification_INTERFACE_ID,
 	    capos_TimerNotification_next_ORDINAL, NULL, NULL, 0, buf,
 	    sizeof(buf), &res), 0);
@@ -374,29 +364,15 @@ leave_next(void *arg)
 static void
 dead_waiter_slot(void)
 {
-	capos_cap_t tm = rt_cap("timer", capos_Timer_INTERFACE_ID);
-	struct capos_Timer_notify_Params_b np;
-	struct capos_Timer_notify_Results_r nr;
-	uint8_t params[128] __attribute__((aligned(8)));
 	uint8_t buf[128] __attribute__((aligned(8)));
-	struct capnp_builder b;
 	struct rt_result res;
 	struct rt_thread *t;
 	uint64_t v = 0;
-	uint32_t idx;
+	int rc = rt_timer_notify(100000000, 0, &left_notification);
 
-	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
-	    capos_Timer_notify_Params_init_root(&b, &np) != 0)
+	expect("a one-shot notification", rc, 0);
+	if (rc != 0)
 		return;
-	capos_Timer_notify_Params_set_delayNs(&np, 100000000);
-	capos_Timer_notify_Params_set_periodNs(&np, 0);
-	expect("a one-shot notification", rt_call(tm, capos_Timer_INTERFACE_ID,
-	    capos_Timer_notify_ORDINAL, &b, NULL, 0, buf, sizeof(buf), &res), 0);
-	nr.s = res.root;
-	if (capos_Timer_notify_Results_get_notification(&nr, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return;
-	left_notification = res.caps[idx].cap;
 	expect("spawn a thread that leaves next() waiting",
 	    rt_thread_spawn(leave_next, NULL, STACK, &t), 0);
 	expect("join it", rt_thread_join(t, &v), 0);
@@ -418,51 +394,22 @@ wait_quota(void)
 {
 	enum { LIMIT = 192 };
 	static capos_cap_t held[LIMIT + 1];
-	capos_cap_t tm = rt_cap("timer", capos_Timer_INTERFACE_ID);
-	struct capos_Timer_notify_Params_b np;
-	struct capos_Timer_notify_Results_r nr;
-	uint8_t params[128] __attribute__((aligned(8)));
-	uint8_t buf[128] __attribute__((aligned(8)));
-	struct capnp_builder b;
-	struct rt_result res;
-	uint32_t idx;
+	const uint64_t hour = 3600ull * 1000000000ull;
 	int n = 0, rc = 0, before = test_failed;
 
-	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
-	    capos_Timer_notify_Params_init_root(&b, &np) != 0)
-		return;
-	capos_Timer_notify_Params_set_delayNs(&np, 3600ull * 1000000000ull);
-	capos_Timer_notify_Params_set_periodNs(&np, 0);
-	while (n <= LIMIT) {
-		rc = rt_call(tm, capos_Timer_INTERFACE_ID,
-		    capos_Timer_notify_ORDINAL, &b, NULL, 0, buf, sizeof(buf),
-		    &res);
-		if (rc != 0)
-			break;
-		nr.s = res.root;
-		if (capos_Timer_notify_Results_get_notification(&nr, &idx) != 0 ||
-		    idx >= res.cqe.ncaps)
-			break;
-		held[n++] = res.caps[idx].cap;
-	}
+	while (n <= LIMIT && (rc = rt_timer_notify(hour, 0, &held[n])) == 0)
+		n++;
 	/* The notification hostile_arguments() still holds counts too. */
 	expect("notifications granted up to the quota", n, LIMIT - 1);
-	expect("the next is refused", rc, RT_EXCEPTION);
-	expect("as overloaded", (int)res.cqe.aux,
-	    (int)capos_CapException_Type_overloaded);
-	expect("sleeping at the quota is refused too", rt_sleep_ns(1000) != 0,
-	    1);
+	expect("the next is refused as overloaded", rc, RT_OVERLOADED);
+	expect("sleeping at the quota is refused too", rt_sleep_ns(1000),
+	    RT_EXCEPTION);
 	if (n > 0) {
 		expect("release one", rt_release(held[--n]), 0);
-		rc = rt_call(tm, capos_Timer_INTERFACE_ID,
-		    capos_Timer_notify_ORDINAL, &b, NULL, 0, buf, sizeof(buf),
-		    &res);
+		rc = rt_timer_notify(hour, 0, &held[n]);
 		expect("its record serves a new notification", rc, 0);
-		nr.s = res.root;
-		if (rc == 0 &&
-		    capos_Timer_notify_Results_get_notification(&nr, &idx) == 0 &&
-		    idx < res.cqe.ncaps)
-			held[n++] = res.caps[idx].cap;
+		if (rc == 0)
+			n++;
 	}
 	while (n > 0)
 		(void)rt_release(held[--n]);
