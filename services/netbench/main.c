@@ -17,16 +17,16 @@
 
 #include "net.capnp.h"
 #include "rt.h"
+#include "tcp.h"
 
 #define PORT		5001
 #define MAX_LEN		(1ull << 30)	/* longer transfers are refused */
-#define MSG_ROOM	(capos_TcpSocket_maxChunk + 256)
 #define END_LINE	"[bench] end"
 
 static capos_cap_t con;
 static bool end_held;
-static uint8_t in[MSG_ROOM] __attribute__((aligned(8)));
-static uint8_t out[MSG_ROOM] __attribute__((aligned(8)));
+static uint8_t in[TCP_SCRATCH] __attribute__((aligned(8)));
+static uint8_t out[TCP_SCRATCH] __attribute__((aligned(8)));
 static uint8_t res_buf[256] __attribute__((aligned(8)));
 static const uint8_t zeros[capos_TcpSocket_maxChunk];
 
@@ -79,100 +79,6 @@ gate_write(void *ctx, struct rt_request *rq)
 
 /* ---- Sockets ---- */
 
-static int
-sock_call0(capos_cap_t s, uint64_t iface, uint16_t method)
-{
-	struct rt_result res;
-
-	return rt_call(s, iface, method, NULL, NULL, 0, res_buf,
-	    sizeof(res_buf), &res);
-}
-
-static void
-sock_close(capos_cap_t s)
-{
-	(void)sock_call0(s, capos_TcpSocket_INTERFACE_ID,
-	    capos_TcpSocket_close_ORDINAL);
-	(void)rt_release(s);
-}
-
-/* Receives up to max bytes; *data points into `in`. Returns the count,
- * 0 at end of stream, or a negative error. */
-static int
-recv_some(capos_cap_t s, uint32_t max, const uint8_t **data)
-{
-	struct capos_TcpSocket_recv_Params_b p;
-	struct capos_TcpSocket_recv_Results_r r;
-	struct capnp_builder b;
-	struct rt_result res;
-	struct capnp_data d;
-	int rc;
-
-	if (capnp_builder_init(&b, out, sizeof(out)) != 0 ||
-	    capos_TcpSocket_recv_Params_init_root(&b, &p) != 0)
-		return CAPOS_E2BIG;
-	capos_TcpSocket_recv_Params_set_maxBytes(&p, max);
-	rc = rt_call(s, capos_TcpSocket_INTERFACE_ID,
-	    capos_TcpSocket_recv_ORDINAL, &b, NULL, 0, in, sizeof(in), &res);
-	if (rc != 0)
-		return rc < 0 ? rc : -1;
-	r.s = res.root;
-	if (capos_TcpSocket_recv_Results_get_data(&r, &d) != 0 || d.len == 0)
-		return 0;
-	if (d.len > max)
-		return -1;	/* more than asked for: not trusted */
-	*data = d.ptr;
-	return (int)d.len;
-}
-
-/* Receives exactly n bytes (n <= 16) into dst; false on a short stream. */
-static bool
-recv_exact(capos_cap_t s, uint8_t *dst, uint32_t n)
-{
-	while (n > 0) {
-		const uint8_t *d;
-		int k = recv_some(s, n, &d);
-
-		if (k <= 0)
-			return false;
-		memcpy(dst, d, (size_t)k);
-		dst += k;
-		n -= (uint32_t)k;
-	}
-	return true;
-}
-
-static int
-send_all(capos_cap_t s, const uint8_t *data, uint32_t len)
-{
-	while (len > 0) {
-		struct capos_TcpSocket_send_Params_b p;
-		struct capos_TcpSocket_send_Results_r r;
-		struct capnp_builder b;
-		struct rt_result res;
-		uint32_t n = len > capos_TcpSocket_maxChunk ?
-		    capos_TcpSocket_maxChunk : len;
-		int rc;
-
-		if (capnp_builder_init(&b, out, sizeof(out)) != 0 ||
-		    capos_TcpSocket_send_Params_init_root(&b, &p) != 0 ||
-		    capos_TcpSocket_send_Params_set_data(&p, data, n) != 0)
-			return -1;
-		rc = rt_call(s, capos_TcpSocket_INTERFACE_ID,
-		    capos_TcpSocket_send_ORDINAL, &b, NULL, 0, res_buf,
-		    sizeof(res_buf), &res);
-		if (rc != 0)
-			return -1;
-		r.s = res.root;
-		n = capos_TcpSocket_send_Results_get_sent(&r);
-		if (n == 0 || n > len)
-			return -1;
-		data += n;
-		len -= n;
-	}
-	return 0;
-}
-
 static uint64_t
 le64(const uint8_t *p)
 {
@@ -195,8 +101,8 @@ upload(capos_cap_t s, uint64_t len)
 	while (got < len) {
 		const uint8_t *d;
 		uint64_t want = len - got;
-		int k = recv_some(s, want < capos_TcpSocket_maxChunk ?
-		    (uint32_t)want : capos_TcpSocket_maxChunk, &d);
+		int k = tcp_recv_some(s, want < capos_TcpSocket_maxChunk ?
+		    (uint32_t)want : capos_TcpSocket_maxChunk, &d, in);
 
 		if (k <= 0)
 			break;
@@ -204,7 +110,7 @@ upload(capos_cap_t s, uint64_t len)
 	}
 	for (int i = 0; i < 8; i++)
 		reply[i] = (uint8_t)(got >> (8 * i));
-	(void)send_all(s, reply, sizeof(reply));
+	(void)tcp_send_all(s, reply, sizeof(reply), out);
 }
 
 /* 'd': sends len bytes. */
@@ -215,7 +121,7 @@ download(capos_cap_t s, uint64_t len)
 		uint32_t n = len < sizeof(zeros) ? (uint32_t)len :
 		    (uint32_t)sizeof(zeros);
 
-		if (send_all(s, zeros, n) != 0)
+		if (tcp_send_all(s, zeros, n, out) != 0)
 			return;
 		len -= n;
 	}
@@ -229,10 +135,11 @@ serve(capos_cap_t s)
 	uint64_t len = 0;
 	bool more = true;
 
-	if (!recv_exact(s, &cmd, 1))
+	if (tcp_recv_exact(s, &cmd, 1, in) != 0)
 		cmd = 0;
 	if ((cmd == 'u' || cmd == 'd') &&
-	    (!recv_exact(s, lenb, 8) || (len = le64(lenb)) > MAX_LEN))
+	    (tcp_recv_exact(s, lenb, 8, in) != 0 ||
+	    (len = le64(lenb)) > MAX_LEN))
 		cmd = 0;	/* cut short or too long: just close */
 	switch (cmd) {
 	case 'u':
@@ -242,13 +149,13 @@ serve(capos_cap_t s)
 		download(s, len);
 		break;
 	case 'c':
-		(void)send_all(s, &cmd, 1);
+		(void)tcp_send_all(s, &cmd, 1, out);
 		break;
 	case 'q':
 		more = false;
 		break;
 	}
-	sock_close(s);
+	tcp_close(s);
 	return more;
 }
 
@@ -305,6 +212,7 @@ main(void)
 	capos_cap_t gate = rt_cap("gate", capos_Endpoint_INTERFACE_ID);
 	capos_cap_t auth = rt_cap("listen",
 	    capos_TcpListenAuthority_INTERFACE_ID);
+	struct rt_result res;
 	capos_cap_t l, s;
 	uint64_t conns = 0;
 
@@ -336,8 +244,9 @@ main(void)
 		if (!serve(s))
 			break;
 	}
-	(void)sock_call0(l, capos_TcpListener_INTERFACE_ID,
-	    capos_TcpListener_close_ORDINAL);
+	(void)rt_call(l, capos_TcpListener_INTERFACE_ID,
+	    capos_TcpListener_close_ORDINAL, NULL, NULL, 0, res_buf,
+	    sizeof(res_buf), &res);
 	(void)rt_release(l);
 	rt_printf("netbench: served %llu connections\n",
 	    (unsigned long long)conns);

@@ -22,10 +22,10 @@
 
 #include "net.capnp.h"
 #include "rt.h"
+#include "tcp.h"
 
 #define ECHO_ADDR	0x0a000001u	/* 10.0.0.1, the echo's netstack */
 #define MY_ADDR		0x0a000002u
-#define MSG_ROOM	(capos_TcpSocket_maxChunk + 256)
 #define MAX_STREAMS	16
 #define LARGE_BYTES	(2u << 20)
 #define MANY_BYTES	(128u << 10)
@@ -39,8 +39,8 @@
 #define FLOOD_GOOD_BYTES (256u << 10)
 
 static capos_cap_t nm;
-static uint8_t buf[MSG_ROOM] __attribute__((aligned(8)));
-static uint8_t params[MSG_ROOM] __attribute__((aligned(8)));
+static uint8_t buf[TCP_SCRATCH] __attribute__((aligned(8)));
+static uint8_t params[TCP_SCRATCH] __attribute__((aligned(8)));
 static int failures;
 
 #define FAIL(...) do {							\
@@ -64,117 +64,25 @@ sock_call0(capos_cap_t s, uint16_t method)
 	    buf, sizeof(buf), &res);
 }
 
-static void
-sock_close(capos_cap_t s)
-{
-	(void)sock_call0(s, capos_TcpSocket_close_ORDINAL);
-	release(s);
-}
-
-/* Connects; the ConnectResult union's tag, or -1 on a failed call. */
+/* Connects to addr:port through the NetworkManager; the ConnectResult
+ * union's tag, or a negative error. */
 static int
-tcp_connect(uint32_t addr, uint16_t port, capos_cap_t *out)
+connect_to(uint32_t addr, uint16_t port, capos_cap_t *out)
 {
-	struct capos_NetworkManager_connect_Params_b p;
-	struct capos_ConnectResult_r r;
-	struct capnp_builder b;
-	struct rt_result res;
-	uint32_t idx;
-	int which;
-
-	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
-	    capos_NetworkManager_connect_Params_init_root(&b, &p) != 0)
-		return -1;
-	capos_NetworkManager_connect_Params_set_address(&p, addr);
-	capos_NetworkManager_connect_Params_set_port(&p, port);
-	if (rt_call(nm, capos_NetworkManager_INTERFACE_ID,
-	    capos_NetworkManager_connect_ORDINAL, &b, NULL, 0, buf,
-	    sizeof(buf), &res) != 0)
-		return -1;
-	r.s = res.root;
-	which = capos_ConnectResult_which(&r);
-	if (which == capos_ConnectResult_which_socket) {
-		if (capos_ConnectResult_get_socket(&r, &idx) != 0 ||
-		    idx >= res.cqe.ncaps)
-			return -1;
-		*out = res.caps[idx].cap;
-	}
-	return which;
-}
-
-/* Sends all of data; 0, or the failed call's error. */
-static int
-send_all(capos_cap_t s, const uint8_t *data, uint32_t len)
-{
-	while (len > 0) {
-		struct capos_TcpSocket_send_Params_b p;
-		struct capos_TcpSocket_send_Results_r r;
-		struct capnp_builder b;
-		struct rt_result res;
-		uint32_t n = len > capos_TcpSocket_maxChunk ?
-		    capos_TcpSocket_maxChunk : len;
-		int rc;
-
-		if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
-		    capos_TcpSocket_send_Params_init_root(&b, &p) != 0 ||
-		    capos_TcpSocket_send_Params_set_data(&p, data, n) != 0)
-			return -1;
-		rc = rt_call(s, capos_TcpSocket_INTERFACE_ID,
-		    capos_TcpSocket_send_ORDINAL, &b, NULL, 0, buf, sizeof(buf),
-		    &res);
-		if (rc != 0)
-			return rc;
-		r.s = res.root;
-		n = capos_TcpSocket_send_Results_get_sent(&r);
-		if (n == 0 || n > len)
-			return -1;
-		data += n;
-		len -= n;
-	}
-	return 0;
+	return tcp_connect(nm, addr, port, out, buf);
 }
 
 /* Receives up to max bytes into out; the count, 0 at end of stream, or a
  * negative error. */
 static int
-recv_some(capos_cap_t s, uint8_t *out, uint32_t max)
+recv_into(capos_cap_t s, uint8_t *out, uint32_t max)
 {
-	struct capos_TcpSocket_recv_Params_b p;
-	struct capos_TcpSocket_recv_Results_r r;
-	struct capnp_builder b;
-	struct rt_result res;
-	struct capnp_data d;
-	int rc;
+	const uint8_t *d;
+	int n = tcp_recv_some(s, max, &d, buf);
 
-	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
-	    capos_TcpSocket_recv_Params_init_root(&b, &p) != 0)
-		return -1;
-	capos_TcpSocket_recv_Params_set_maxBytes(&p, max);
-	rc = rt_call(s, capos_TcpSocket_INTERFACE_ID,
-	    capos_TcpSocket_recv_ORDINAL, &b, NULL, 0, buf, sizeof(buf), &res);
-	if (rc != 0)
-		return rc;
-	r.s = res.root;
-	if (capos_TcpSocket_recv_Results_get_data(&r, &d) != 0 ||
-	    d.len > max)
-		return -1;
-	memcpy(out, d.ptr, d.len);
-	return (int)d.len;
-}
-
-/* Receives exactly len bytes; 0, or -1. */
-static int
-recv_exact(capos_cap_t s, uint8_t *out, uint32_t len)
-{
-	while (len > 0) {
-		int n = recv_some(s, out, len);
-
-		if (n <= 0)
-			return -1;
-		out += n;
-		len -= (uint32_t)n;
-	}
-	return 0;
+	if (n > 0)
+		memmove(out, d, (size_t)n);
+	return n;
 }
 
 static bool
@@ -186,7 +94,7 @@ small_echo(const char *tag, int rounds)
 	capos_cap_t s;
 	int rc;
 
-	if ((rc = tcp_connect(ECHO_ADDR, 7, &s)) !=
+	if ((rc = connect_to(ECHO_ADDR, 7, &s)) !=
 	    capos_ConnectResult_which_socket) {
 		FAIL("%s: connect to port 7 gave %d", tag, rc);
 		return false;
@@ -195,14 +103,15 @@ small_echo(const char *tag, int rounds)
 		const char *m = msgs[i % 3];
 		uint32_t n = (uint32_t)strlen(m);
 
-		if (send_all(s, (const uint8_t *)m, n) != 0 ||
-		    recv_exact(s, back, n) != 0 || memcmp(back, m, n) != 0) {
+		if (tcp_send_all(s, (const uint8_t *)m, n, buf) != 0 ||
+		    tcp_recv_exact(s, back, n, buf) != 0 ||
+		    memcmp(back, m, n) != 0) {
 			FAIL("%s: echo %d did not come back", tag, i);
-			sock_close(s);
+			tcp_close(s);
 			return false;
 		}
 	}
-	sock_close(s);
+	tcp_close(s);
 	return true;
 }
 
@@ -219,10 +128,10 @@ struct stream {
 	uint64_t send_tag, recv_tag;
 	uint32_t chunk_len, chunk_off;
 	uint8_t chunk[capos_TcpSocket_maxChunk];
-	uint8_t sparams[MSG_ROOM] __attribute__((aligned(8)));
+	uint8_t sparams[TCP_SCRATCH] __attribute__((aligned(8)));
 	uint8_t rparams[64] __attribute__((aligned(8)));
 	uint8_t sres[64] __attribute__((aligned(8)));
-	uint8_t rres[MSG_ROOM] __attribute__((aligned(8)));
+	uint8_t rres[TCP_SCRATCH] __attribute__((aligned(8)));
 };
 
 static struct stream streams[MAX_STREAMS];
@@ -366,7 +275,7 @@ connect_streams(int n, uint32_t each)
 		st->total = each;
 		st->seed_tx = st->seed_rx = 0x9e3779b9u + (uint32_t)i * 7919u;
 		st->sum = 0xcbf29ce484222325ull;
-		if (tcp_connect(ECHO_ADDR, 7, &st->sock) !=
+		if (connect_to(ECHO_ADDR, 7, &st->sock) !=
 		    capos_ConnectResult_which_socket) {
 			FAIL("stream %d: connect failed", i);
 			return false;
@@ -426,7 +335,7 @@ pump_streams(int n, uint64_t *sum)
 			return false;
 		}
 		*sum ^= st->sum;
-		sock_close(st->sock);
+		tcp_close(st->sock);
 	}
 	return true;
 }
@@ -449,14 +358,14 @@ client_aborts(void)
 
 	for (uint32_t i = 0; i < sizeof(junk); i++)
 		junk[i] = (uint8_t)i;
-	if (tcp_connect(ECHO_ADDR, 7, &s) != capos_ConnectResult_which_socket)
+	if (connect_to(ECHO_ADDR, 7, &s) != capos_ConnectResult_which_socket)
 		return false;
 	/* Nothing is read back: the close finds unread data and resets. */
-	if (send_all(s, junk, sizeof(junk)) != 0) {
-		sock_close(s);
+	if (tcp_send_all(s, junk, sizeof(junk), buf) != 0) {
+		tcp_close(s);
 		return false;
 	}
-	sock_close(s);
+	tcp_close(s);
 	return small_echo("after-abort", 3);
 }
 
@@ -467,12 +376,12 @@ server_closes_first(void)
 	capos_cap_t s;
 	int n, total = 0;
 
-	if (tcp_connect(ECHO_ADDR, 9, &s) != capos_ConnectResult_which_socket)
+	if (connect_to(ECHO_ADDR, 9, &s) != capos_ConnectResult_which_socket)
 		return false;
-	while ((n = recv_some(s, got + total, sizeof(got) - (uint32_t)total))
+	while ((n = recv_into(s, got + total, sizeof(got) - (uint32_t)total))
 	    > 0)
 		total += n;
-	sock_close(s);
+	tcp_close(s);
 	return n == 0 && total == 4 && memcmp(got, "bye\n", 4) == 0;
 }
 
@@ -492,13 +401,13 @@ timewait_reuse(void)
 	uint64_t sum;
 	int n;
 
-	if (tcp_connect(ECHO_ADDR, 7, &old) != capos_ConnectResult_which_socket)
+	if (connect_to(ECHO_ADDR, 7, &old) != capos_ConnectResult_which_socket)
 		return false;
-	if (send_all(old, (const uint8_t *)"x", 1) != 0 ||
+	if (tcp_send_all(old, (const uint8_t *)"x", 1, buf) != 0 ||
 	    sock_call0(old, capos_TcpSocket_shutdown_ORDINAL) != 0)
 		return false;
 	/* The echo answers our FIN with its own: TIME_WAIT here. */
-	while ((n = recv_some(old, got, sizeof(got))) > 0)
+	while ((n = recv_into(old, got, sizeof(got))) > 0)
 		;
 	if (n != 0)
 		return false;
@@ -509,11 +418,11 @@ timewait_reuse(void)
 	/* ...so these take the oldest, the old socket's, among them. */
 	if (!connect_streams(MAX_STREAMS, TW_BYTES))
 		return false;
-	if (recv_some(old, got, sizeof(got)) != 0) {
+	if (recv_into(old, got, sizeof(got)) != 0) {
 		FAIL("timewait: old socket's recv did not give eof");
 		return false;
 	}
-	sock_close(old);
+	tcp_close(old);
 	return pump_streams(MAX_STREAMS, &sum);
 }
 
@@ -595,10 +504,10 @@ dropped_objects(void)
 	capos_cap_t s, auth, l;
 	int which;
 
-	if (tcp_connect(ECHO_ADDR, 7, &s) != capos_ConnectResult_which_socket)
+	if (connect_to(ECHO_ADDR, 7, &s) != capos_ConnectResult_which_socket)
 		return false;
-	if (send_all(s, (const uint8_t *)"drop", 4) != 0 ||
-	    recv_exact(s, got, 4) != 0)
+	if (tcp_send_all(s, (const uint8_t *)"drop", 4, buf) != 0 ||
+	    tcp_recv_exact(s, got, 4, buf) != 0)
 		return false;
 	release(s);
 	if ((auth = authority(DROP_PORT)) == CAPOS_CAP_NULL ||
@@ -638,22 +547,22 @@ listener_quota(void)
 	uint8_t got[4];
 	int rc;
 
-	if (tcp_connect(ECHO_ADDR, 10, &spare) !=
+	if (connect_to(ECHO_ADDR, 10, &spare) !=
 	    capos_ConnectResult_which_socket) {
 		FAIL("quota: the 32nd connection failed");
 		return false;
 	}
-	rc = tcp_connect(ECHO_ADDR, 10, &over);
+	rc = connect_to(ECHO_ADDR, 10, &over);
 	if (rc == capos_ConnectResult_which_socket) {
 		/* The handshake completed before the netstack refused it. */
-		rc = recv_some(over, got, sizeof(got));
-		sock_close(over);
+		rc = recv_into(over, got, sizeof(got));
+		tcp_close(over);
 		if (rc != RT_EXCEPTION)
 			FAIL("quota: the 33rd connection gave %d", rc);
 	} else if (rc != capos_ConnectResult_which_refused) {
 		FAIL("quota: the 33rd connect gave %d", rc);
 	}
-	sock_close(spare);
+	tcp_close(spare);
 	return rc == RT_EXCEPTION || rc == capos_ConnectResult_which_refused;
 }
 
@@ -667,26 +576,26 @@ flood(void)
 	bool ok;
 
 	memset(junk, 0x5a, sizeof(junk));
-	if (tcp_connect(ECHO_ADDR, 10, &ctl) != capos_ConnectResult_which_socket)
+	if (connect_to(ECHO_ADDR, 10, &ctl) != capos_ConnectResult_which_socket)
 		return false;
 	for (int i = 0; i < FLOOD_CONNS; i++) {
-		if (tcp_connect(ECHO_ADDR, 10, &hog[i]) !=
+		if (connect_to(ECHO_ADDR, 10, &hog[i]) !=
 		    capos_ConnectResult_which_socket) {
 			FAIL("flood: connect %d failed", i);
 			return false;
 		}
-		if (send_all(hog[i], junk, sizeof(junk)) != 0) {
+		if (tcp_send_all(hog[i], junk, sizeof(junk), buf) != 0) {
 			FAIL("flood: send on %d failed", i);
 			return false;
 		}
 	}
 	ok = run_streams(4, FLOOD_GOOD_BYTES, &sum) && listener_quota();
 	/* Tells the sink to end; our unread data makes these resets. */
-	if (send_all(ctl, (const uint8_t *)"done", 4) != 0)
+	if (tcp_send_all(ctl, (const uint8_t *)"done", 4, buf) != 0)
 		ok = false;
 	for (int i = 0; i < FLOOD_CONNS; i++)
-		sock_close(hog[i]);
-	sock_close(ctl);
+		tcp_close(hog[i]);
+	tcp_close(ctl);
 	return ok;
 }
 
@@ -695,8 +604,8 @@ closed_badge_and_overload(void)
 {
 	struct capos_TcpSocket_recv_Params_b p;
 	struct capnp_builder b;
-	static uint8_t r1[MSG_ROOM] __attribute__((aligned(8)));
-	static uint8_t r2[MSG_ROOM] __attribute__((aligned(8)));
+	static uint8_t r1[TCP_SCRATCH] __attribute__((aligned(8)));
+	static uint8_t r2[TCP_SCRATCH] __attribute__((aligned(8)));
 	uint8_t pp[64] __attribute__((aligned(8)));
 	struct capos_sqe e1, e2;
 	struct capos_cqe c1, c2;
@@ -704,7 +613,7 @@ closed_badge_and_overload(void)
 	bool ok;
 	int rc;
 
-	if (tcp_connect(ECHO_ADDR, 7, &s) != capos_ConnectResult_which_socket)
+	if (connect_to(ECHO_ADDR, 7, &s) != capos_ConnectResult_which_socket)
 		return false;
 	/* Two recvs on one socket: the second is refused as overloaded. */
 	if (capnp_builder_init(&b, pp, sizeof(pp)) != 0 ||
@@ -720,7 +629,7 @@ closed_badge_and_overload(void)
 		return false;
 	ok = (c2.flags & CAPOS_CQE_EXCEPTION) &&
 	    c2.aux == capos_CapException_Type_overloaded;
-	if (send_all(s, (const uint8_t *)"ping", 4) != 0 ||
+	if (tcp_send_all(s, (const uint8_t *)"ping", 4, buf) != 0 ||
 	    rt_wait(e1.user_data, &c1) != 0 || c1.status < 0 ||
 	    (c1.flags & CAPOS_CQE_EXCEPTION))
 		ok = false;
@@ -728,7 +637,7 @@ closed_badge_and_overload(void)
 	/* The closed socket's badge reaches nothing. */
 	rc = sock_call0(s, capos_TcpSocket_peer_ORDINAL);
 	ok = ok && rc == RT_EXCEPTION;
-	rc = recv_some(s, buf, 16);
+	rc = recv_into(s, buf, 16);
 	ok = ok && rc == RT_EXCEPTION;
 	release(s);
 	return ok;
@@ -792,7 +701,7 @@ client(void)
 		rt_printf("[proof] tcp-server-close ok\n");
 	else
 		FAIL("server closing first");
-	if ((rc = tcp_connect(ECHO_ADDR, 8, &s)) ==
+	if ((rc = connect_to(ECHO_ADDR, 8, &s)) ==
 	    capos_ConnectResult_which_refused)
 		rt_printf("[proof] tcp-refused ok\n");
 	else
@@ -834,9 +743,9 @@ closer(void)
 	    idx >= res.cqe.ncaps)
 		return 1;
 	s = res.caps[idx].cap;
-	if (send_all(s, (const uint8_t *)"bye\n", 4) != 0)
+	if (tcp_send_all(s, (const uint8_t *)"bye\n", 4, buf) != 0)
 		return 1;
-	sock_close(s);
+	tcp_close(s);
 	listener_close(l);
 	rt_printf("nettest closer: said bye and closed first\n");
 	/* The connection is still closing (FIN_WAIT, then TIME_WAIT), and
@@ -951,9 +860,9 @@ sink(void)
 	for (int i = 0; i < FLOOD_CONNS; i++) {
 		if (busy[i])
 			(void)rt_forget(tags[i]);
-		sock_close(socks[i]);
+		tcp_close(socks[i]);
 	}
-	sock_close(ctl);
+	tcp_close(ctl);
 	listener_close(l);
 	rt_printf("nettest sink: held %d connections unread\n", FLOOD_CONNS);
 	return 0;
