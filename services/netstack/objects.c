@@ -41,6 +41,10 @@ struct listener {
 
 enum sock_state { S_FREE, S_CONNECTING, S_OPEN, S_DEAD };
 
+/* Data segments a new connection ACKs at once, before lwIP's delayed ACKs
+ * (every second segment, or at the next fast timer) take over. */
+#define QUICK_ACKS	16
+
 struct sock {
 	enum sock_state state;
 	uint32_t gen;
@@ -48,6 +52,7 @@ struct sock {
 	/* Received, not yet given out: rx_len bytes of rxbufs[slot] from
 	 * rx_head, wrapping. */
 	uint32_t rx_head, rx_len;
+	uint32_t quick_acks;		/* segments still to ACK at once */
 	bool eof;			/* the peer has finished sending */
 	bool shut;			/* we have finished sending */
 	err_t err;			/* why the connection died */
@@ -126,6 +131,7 @@ sock_alloc(void)
 			continue;
 		s->pcb = NULL;
 		s->rx_head = s->rx_len = 0;
+		s->quick_acks = QUICK_ACKS;
 		s->eof = s->shut = false;
 		s->err = ERR_OK;
 		s->listener = -1;
@@ -269,6 +275,13 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	for (struct pbuf *q = p; q != NULL; q = q->next)
 		ring_put(s, q->payload, q->len);
 	pbuf_free(p);
+	/* Quick ACKs while the connection is young: a sender still in slow
+	 * start may have sent a single segment and waits for its ACK, which
+	 * lwIP would delay until its next fast timer (up to 250 ms). */
+	if (s->quick_acks > 0) {
+		s->quick_acks--;
+		tcp_set_flags(pcb, TF_ACK_NOW);	/* sent by tcp_input's output */
+	}
 	return ERR_OK;
 }
 

@@ -13,6 +13,7 @@ import queue
 import random
 import re
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -50,9 +51,16 @@ class Guest:
         self.closer_port = free_port()
         fwd = (f"user,id=n0,hostfwd=tcp:127.0.0.1:{self.echo_port}-:7,"
                f"hostfwd=tcp:127.0.0.1:{self.closer_port}-:9")
+        # The headers (first 128 bytes) of every frame on the link are
+        # captured, for checks of what the guest put on the wire.
+        self.pcap = os.path.join(BUILD, "tests", "net-host.pcap")
+        os.makedirs(os.path.dirname(self.pcap), exist_ok=True)
         cmd = harness.qemu_command(
             kernel=kernel_image(), initrd=os.path.join(BUILD, "net.pkg"),
-            extra=["-netdev", fwd, "-device", "virtio-net-pci,netdev=n0"])
+            extra=["-netdev", fwd, "-device", "virtio-net-pci,netdev=n0",
+                   "-object",
+                   f"filter-dump,id=d0,netdev=n0,file={self.pcap},"
+                   "maxlen=128"])
         self.start = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE,
@@ -250,6 +258,55 @@ def check_server_closes(g):
     g.wait_line("[init] closer exited with status 0", IO_TIMEOUT_S)
 
 
+def tcp_segments(path):
+    """(src port, dst port, seq, ack, flags, payload length, the part of
+    the payload captured) of each IPv4 TCP segment in a libpcap file of
+    Ethernet frames (which may be cut short)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    out, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack_from("<I", data, off + 8)[0]
+        frame = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if len(frame) < 34 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
+            continue
+        ihl = (frame[14] & 15) * 4
+        total = struct.unpack_from(">H", frame, 16)[0]
+        t = 14 + ihl
+        if len(frame) < t + 20:
+            continue
+        sport, dport, seq, ack, off_flags = struct.unpack_from(">HHIIH",
+                                                                frame, t)
+        hl = (off_flags >> 12) * 4
+        out.append((sport, dport, seq, ack, off_flags & 0x3F,
+                    total - ihl - hl, frame[t + hl:14 + total]))
+    return out
+
+
+def check_quick_ack(g):
+    """A young connection's first data segment is ACKed at once, not held
+    for lwIP's delayed-ACK timer: a sender in slow start that has sent one
+    segment would otherwise wait up to 250 ms. Seen on the wire: a bare
+    ACK of exactly that segment, ahead of the echo's own data (which
+    would otherwise carry the ACK)."""
+    marker = b"quick-ack probe "
+    with connect(g.echo_port) as s:
+        s.sendall(marker * 8)
+        recv_exact(s, len(marker) * 8)
+    time.sleep(0.2)     # QEMU writes the capture as frames pass
+    segs = tcp_segments(g.pcap)
+    first = [x for x in segs if x[1] == 7 and x[6].startswith(marker)]
+    expect(None, len(first) >= 1, "the probe's first segment is not in "
+           "the capture")
+    sport, _, seq, _, _, length, _ = first[0]
+    end = (seq + length) & 0xFFFFFFFF
+    bare = [x for x in segs if x[0] == 7 and x[1] == sport and
+            x[4] & 0x10 and x[5] == 0 and x[3] == end]
+    expect(None, bare, f"no bare ACK of the first segment (ack {end}) "
+           "from the guest")
+
+
 def check_no_net_code_in_kernel():
     """The network stack and the driver are in their userspace programs
     and not in the kernel."""
@@ -295,6 +352,7 @@ def host_reaches_echo_through_virtio_net_and_netstack():
                     BOOT_TIMEOUT_S)
         g.wait_line("echo: listening", BOOT_TIMEOUT_S)
         check_small(g)
+        check_quick_ack(g)
         secs = check_big(g)
         check_many(g)
         check_client_abort(g)
