@@ -102,8 +102,13 @@ void
 timer_arm_quantum(uint64_t quantum_end)
 {
 	uint64_t next = timeout_next();
+	uint64_t want = next < quantum_end ? next : quantum_end;
 
-	program(next < quantum_end ? next : quantum_end);
+	/* An interrupt already due sooner stands (it re-arms for whatever
+	 * is due then), which spares a LAPIC write on most switches; only a
+	 * missing or later one is brought forward. */
+	if (want < programmed)
+		program(want);
 }
 
 void

@@ -19,8 +19,9 @@ void lapic_eoi(void);
 /* Re-programs the one-shot timer after a timeout was armed earlier than
  * the interrupt already asked for. */
 void timer_reprogram(void);
-/* Programs the next interrupt for a thread just switched to: its quantum's
- * end or the earliest timeout. Every switch calls it, so a thread that
+/* Makes sure an interrupt comes by the end of the quantum of a thread just
+ * switched to, or the earliest timeout, whichever is first (an earlier one
+ * already programmed is kept). Every switch calls it, so a thread that
  * resumes outside the timer interrupt still has the timer armed. */
 void timer_arm_quantum(uint64_t quantum_end);
 uint64_t tsc_hz(void);
