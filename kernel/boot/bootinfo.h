@@ -8,6 +8,7 @@
 #ifndef CAPOS_BOOTINFO_H
 #define CAPOS_BOOTINFO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define BOOT_MAX_REGIONS	64
@@ -28,6 +29,13 @@ struct mem_region {
 	uint64_t len;
 	uint32_t type;
 };
+
+/* Whether [a, a + alen) and [b, b + blen) share a byte (neither wraps). */
+static inline bool
+range_overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
 
 struct boot_module {
 	uint64_t base;

@@ -158,12 +158,6 @@ pmm_usable_top(const struct mem_region *regions, uint32_t n)
 	return top;
 }
 
-static bool
-overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
 /* Finds a page-aligned spot of `bytes` in usable RAM clear of `res`. */
 static uint64_t
 find_home(const struct mem_region *regions, uint32_t n,
@@ -182,7 +176,7 @@ find_home(const struct mem_region *regions, uint32_t n,
 			uint32_t j;
 
 			for (j = 0; j < nres; j++)
-				if (overlaps(at, bytes, res[j].base,
+				if (range_overlaps(at, bytes, res[j].base,
 				    res[j].len))
 					break;
 			if (j == nres)

@@ -108,13 +108,13 @@ park_wait(struct call *c, const struct capnp_struct *root)
 		return result(c, capos_ParkResult_set_invalid);
 	if (word != capos_ParkSpace_wait_Params_get_expected(&p))
 		return result(c, capos_ParkResult_set_mismatch);
-	if (nparked == PARK_MAX_WAITERS || !proc_kwait_take(c->proc))
-		return call_exception(c, capos_CapException_Type_overloaded,
-		    "too many parked waits");
-	if ((w = kzalloc(sizeof(*w))) == NULL) {
-		proc_kwait_put(process_ref(c->proc));
+	if ((w = kzalloc(sizeof(*w))) == NULL)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "kernel out of memory");
+	if (nparked == PARK_MAX_WAITERS || !proc_kwait_take(c->proc)) {
+		kfree(w);
+		return call_exception(c, capos_CapException_Type_overloaded,
+		    "too many parked waits");
 	}
 	w->to = c->to;
 	w->to.owed = true;

@@ -223,13 +223,13 @@ timer_sleep(struct call *c, const struct capnp_struct *root)
 	struct capos_Timer_sleep_Params_r p = { *root };
 	struct sleeper *s;
 
-	if (nsleepers == MAX_SLEEPERS || !proc_kwait_take(c->proc))
-		return call_exception(c, capos_CapException_Type_overloaded,
-		    "too many sleepers");
-	if ((s = kzalloc(sizeof(*s))) == NULL) {
-		proc_kwait_put(process_ref(c->proc));
+	if ((s = kzalloc(sizeof(*s))) == NULL)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "kernel out of memory");
+	if (nsleepers == MAX_SLEEPERS || !proc_kwait_take(c->proc)) {
+		kfree(s);
+		return call_exception(c, capos_CapException_Type_overloaded,
+		    "too many sleepers");
 	}
 	s->proc = process_ref(c->proc);
 	s->to = c->to;
@@ -255,13 +255,13 @@ timer_notify(struct call *c, const struct capnp_struct *root)
 	if (c->to.ncaps_out < 1 || captable_room(&c->proc->caps) < 1)
 		return call_exception(c, capos_CapException_Type_failed,
 		    "no room for the notification in the result");
-	if (!proc_kwait_take(c->proc))
-		return call_exception(c, capos_CapException_Type_overloaded,
-		    "too many timers for this process");
-	if ((n = kzalloc(sizeof(*n))) == NULL) {
-		proc_kwait_put(process_ref(c->proc));
+	if ((n = kzalloc(sizeof(*n))) == NULL)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "kernel out of memory");
+	if (!proc_kwait_take(c->proc)) {
+		kfree(n);
+		return call_exception(c, capos_CapException_Type_overloaded,
+		    "too many timers for this process");
 	}
 	kobj_init(&n->obj, &notification_ops);
 	n->proc = process_ref(c->proc);

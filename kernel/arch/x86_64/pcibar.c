@@ -29,12 +29,6 @@ pci_bar_verdict_text(enum pci_bar_verdict v)
 	return "?";
 }
 
-static int
-overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
 static enum pci_bar_verdict
 check_one(const struct pci_bar *b, const struct mem_region *regions,
     uint32_t nregions)
@@ -53,12 +47,12 @@ check_one(const struct pci_bar *b, const struct mem_region *regions,
 		    r->type != MEM_ACPI_NVS)
 			continue;
 		/* A region that wraps is clipped to the address space. */
-		if (overlaps(b->base, b->size, r->base,
+		if (range_overlaps(b->base, b->size, r->base,
 		    r->len > UINT64_MAX - r->base ? UINT64_MAX - r->base :
 		    r->len))
 			return PCI_BAR_RAM;
 	}
-	if (overlaps(b->base, b->size, CHIPSET_BASE,
+	if (range_overlaps(b->base, b->size, CHIPSET_BASE,
 	    CHIPSET_END - CHIPSET_BASE))
 		return PCI_BAR_CHIPSET;
 	return PCI_BAR_OK;
@@ -111,7 +105,7 @@ pci_bars_check(struct pci_dev *devs, uint32_t n,
 					if (!devs[k].bar[l].mem)
 						continue;
 					pages(&devs[k].bar[l], &blo, &blen);
-					if (overlaps(alo, alen, blo, blen))
+					if (range_overlaps(alo, alen, blo, blen))
 						shared[i][j] = shared[k][l] = 1;
 				}
 		}
