@@ -250,6 +250,29 @@ interface VirtualMemory {
   unmap @1 (addr :UInt64, size :UInt64) -> VmResult;
   protect @2 (addr :UInt64, size :UInt64, prot :Protection) -> VmResult;
   quota @3 () -> (limitBytes :UInt64, usedBytes :UInt64);
+  # Memory for sharing with other processes: `size` bytes (a multiple of
+  # the page size, at most 4 MiB), zeroed, charged to this quota until the
+  # SharedMemory and every mapping of it are gone. Pass the capability on
+  # to whoever should map it too.
+  share @4 (size :UInt64) -> ShareResult;
+}
+
+struct ShareResult {
+  union {
+    memory @0 :SharedMemory;
+    invalid @1 :Void;
+    quotaExceeded @2 :Void;
+    noMemory @3 :Void;
+  }
+}
+
+# Memory more than one process maps: how a server and its client pass
+# bulk data without copying it through messages. Mapping is read-write and
+# never executable, in the holder's device window; the same process
+# mapping it again gets the same address. A mapping lasts as long as the
+# process.
+interface SharedMemory {
+  map @0 () -> (addr :UInt64, size :UInt64);
 }
 
 # ---------------------------------------------------------------------------
@@ -297,6 +320,9 @@ interface Interrupt {
 interface DMAPool {
   # Maps the pool into the caller; deviceAddr is what the device is told.
   map @0 () -> (addr :UInt64, size :UInt64, deviceAddr :UInt64);
+  # The pool as plain shared memory, for the program the driver serves:
+  # its holder maps the same pages but never learns the device address.
+  share @1 () -> (memory :SharedMemory);
 }
 
 # ---------------------------------------------------------------------------

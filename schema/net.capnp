@@ -12,21 +12,46 @@ const networkManagerInterface :UInt64 = 0xd1a2b3c4e5f60719;
 # netstack's args bind the export to its port; docs/network.md).
 const tcpListenAuthorityInterface :UInt64 = 0xd1a2b3c4e5f6071a;
 
+using Capos = import "capos.capnp";
+
 # One network interface card, served by its driver. Frames are whole
-# Ethernet frames without the FCS, carried in batches.
+# Ethernet frames without the FCS. They travel through a frame area both
+# sides map (`buffers`), cut into slots of `slotSize` bytes: receive slots
+# first, then transmit slots. A frame in a slot starts `headroom` bytes in.
+# Calls carry only slot numbers and lengths, in batches; each slot belongs
+# to one side at a time, and each side checks every slot number and length
+# the other gives it (docs/network.md, "The frame area").
 interface Nic @0xd1a2b3c4e5f60718 {
   const maxFrame :UInt32 = 1514;
-  # At most this many frames in one transmit or receive.
+  # At most this many frames in one transmit or receive. A `done` list
+  # holds at most the slot count of its kind.
   const maxBatch :UInt32 = 32;
 
+  struct Frame {
+    slot @0 :UInt16;
+    length @1 :UInt16;
+  }
+
   info @0 () -> (mac :Data, mtu :UInt16, linkUp :Bool);
-  # Queues the frames for sending; returns how many were taken (the rest
-  # may be offered again later). Frames longer than maxFrame are dropped
-  # and counted in `dropped`.
-  transmit @1 (frames :List(Data)) -> (sent :UInt32, dropped :UInt32);
-  # Completes once at least one frame has arrived, with up to maxFrames of
-  # them (and at most maxBatch), or when the link state changed.
-  receive @2 (maxFrames :UInt32) -> (frames :List(Data), linkUp :Bool);
+  # The frame area. Every transmit slot starts out the caller's; every
+  # receive slot starts out the driver's.
+  buffers @1 () -> (memory :Capos.SharedMemory, slotSize :UInt32,
+                    headroom :UInt32, rxSlots :UInt16, txSlots :UInt16);
+  # Takes frames from the front of the list, written by the caller into
+  # transmit slots it owns; returns how many were taken (`sent`, the rest
+  # may be offered again later), how many of those were discarded
+  # (`dropped`: a slot not the caller's, or a length of 0 or over
+  # maxFrame), and `done`: transmit slots given back to the caller (sent
+  # frames the device has finished with, and discarded ones).
+  transmit @2 (frames :List(Frame))
+      -> (sent :UInt32, dropped :UInt32, done :List(UInt16));
+  # Gives back the receive slots in `done` (ones the caller was lent and
+  # has finished reading), then completes once at least one frame has
+  # arrived, with up to maxFrames of them (and at most maxBatch), or when
+  # the link state changed. Each frame's slot is lent to the caller until
+  # it comes back in a later `done`.
+  receive @3 (maxFrames :UInt32, done :List(UInt16))
+      -> (frames :List(Frame), linkUp :Bool);
 }
 
 # The network stack's management face: held by whoever configures the

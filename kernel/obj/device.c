@@ -21,10 +21,10 @@
 #include "mm/mem.h"
 #include "mm/pmm.h"
 #include "obj/objects.h"
+#include "obj/window.h"
 
 #define MAX_BAR_SIZE	(16ull << 20)
 #define MAX_POOL_PAGES	1024		/* 4 MiB */
-#define MAX_MAPPINGS	4		/* processes one object maps into */
 #define VEC_DEVICE_BASE	64
 #define VEC_DEVICE_END	128
 #define PCI_COMMAND	0x04
@@ -32,16 +32,11 @@
 #define CMD_MASTER	0x4
 #define CMD_INTX_OFF	0x400
 
-struct mapping {
-	struct proc_ref proc;
-	uint64_t addr;
-};
-
 struct mmio {
 	struct kobj obj;
 	struct pci_dev *dev;
 	uint8_t bar;
-	struct mapping maps[MAX_MAPPINGS];
+	struct window_map maps[WINDOW_MAX_MAPPINGS];
 };
 
 struct irq {
@@ -57,57 +52,11 @@ struct pool {
 	struct kobj obj;
 	uint64_t phys;
 	uint64_t pages;
-	struct mapping maps[MAX_MAPPINGS];
+	struct window_map maps[WINDOW_MAX_MAPPINGS];
 };
 
 static struct irq *irq_by_vector[VEC_DEVICE_END];
 static uint8_t next_vector = VEC_DEVICE_BASE;
-
-/* Where p's existing mapping of an object is, or 0. */
-static uint64_t
-mapped_at(struct mapping *maps, struct process *p)
-{
-	struct proc_ref r = process_ref(p);
-
-	for (int i = 0; i < MAX_MAPPINGS; i++)
-		if (maps[i].addr != 0 && maps[i].proc.index == r.index &&
-		    maps[i].proc.gen == r.gen)
-			return maps[i].addr;
-	return 0;
-}
-
-/*
- * Maps [pa, pa + size) into p's device window with flags and remembers
- * where; returns the address or 0. Pages where hole(dev, offset) is true
- * stay unmapped.
- */
-static uint64_t
-map_into(struct mapping *maps, struct process *p, uint64_t pa, uint64_t size,
-    uint64_t flags, bool (*hole)(const struct mmio *, uint64_t),
-    const struct mmio *m)
-{
-	uint64_t at = p->dev_next, va;
-	int slot = -1;
-
-	for (int i = 0; i < MAX_MAPPINGS && slot < 0; i++)
-		if (maps[i].addr == 0 || process_get(maps[i].proc) == NULL)
-			slot = i;
-	if (slot < 0 || at + size > CAPOS_USER_DEVICE_END)
-		return 0;
-	for (va = 0; va < size; va += PAGE_SIZE) {
-		if (hole != NULL && hole(m, va))
-			continue;
-		if (aspace_map_frame(&p->as, at + va, pa + va, flags) != 0) {
-			aspace_unmap(&p->as, at, va, NULL);
-			return 0;
-		}
-	}
-	/* A guard page between windows. */
-	p->dev_next = at + size + PAGE_SIZE;
-	maps[slot].proc = process_ref(p);
-	maps[slot].addr = at;
-	return at;
-}
 
 /* Whether [a, a + alen) and [b, b + blen) share a byte. */
 static bool
@@ -122,8 +71,9 @@ overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
  * device's interrupts at other vectors.
  */
 static bool
-msix_page(const struct mmio *m, uint64_t off)
+msix_page(const void *ctx, uint64_t off)
 {
+	const struct mmio *m = ctx;
 	const struct pci_dev *d = m->dev;
 	uint32_t tbl, pba, n;
 
@@ -153,10 +103,10 @@ mmio_call(struct kobj *obj, struct call *c)
 
 	switch (c->method) {
 	case capos_DeviceMmio_map_ORDINAL:
-		if ((addr = mapped_at(m->maps, c->proc)) == 0)
-			addr = map_into(m->maps, c->proc, bar->base, size,
+		if ((addr = window_find(m->maps, c->proc)) == 0)
+			addr = window_map(m->maps, c->proc, bar->base, size,
 			    PTE_W | PTE_PCD | PTE_PWT | PTE_NX | PTE_DEVICE,
-			    msix_page, m);
+			    msix_page, m, NULL);
 		if (addr == 0)
 			return call_exception(c,
 			    capos_CapException_Type_overloaded,
@@ -271,19 +221,58 @@ irq_release(struct kobj *obj)
 	kfree(q);
 }
 
+/* Answers c with obj (whose reference the reply takes) as the result
+ * capability that set records. */
+static int
+mint(struct call *c, struct kobj *obj, uint64_t iface,
+    int (*set)(struct capnp_builder *, uint32_t))
+{
+	int idx;
+
+	if ((idx = reply_add_cap(&c->reply, obj, iface)) < 0) {
+		kobj_unref(obj);
+		return call_exception(c, capos_CapException_Type_failed,
+		    "result capabilities");
+	}
+	if (set(call_result(c), (uint32_t)idx) != 0)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "result buffer");
+	return CALL_DONE;
+}
+
+static int
+set_shared(struct capnp_builder *b, uint32_t idx)
+{
+	struct capos_DMAPool_share_Results_b r;
+
+	if (capos_DMAPool_share_Results_init_root(b, &r) != CAPNP_OK)
+		return -1;
+	capos_DMAPool_share_Results_set_memory(&r, idx);
+	return 0;
+}
+
 static int
 pool_call(struct kobj *obj, struct call *c)
 {
 	struct pool *pl = (struct pool *)obj;
 	struct capos_DMAPool_map_Results_b r;
-	uint64_t addr;
+	uint64_t size = pl->pages * PAGE_SIZE, addr;
+	bool shared = c->interface_id == capos_SharedMemory_INTERFACE_ID;
 
-	if (c->method != capos_DMAPool_map_ORDINAL)
+	/* One object, two faces: DMAPool, and the SharedMemory it shares.
+	 * Pool frames are never freed, so mappings hold no reference. */
+	if (!shared && c->method == capos_DMAPool_share_ORDINAL)
+		return mint(c, kobj_ref(&pl->obj),
+		    capos_SharedMemory_INTERFACE_ID, set_shared);
+	if (c->method != (shared ? capos_SharedMemory_map_ORDINAL :
+	    capos_DMAPool_map_ORDINAL))
 		return call_exception(c, capos_CapException_Type_unimplemented,
 		    "DMAPool has no such method");
-	if ((addr = mapped_at(pl->maps, c->proc)) == 0)
-		addr = map_into(pl->maps, c->proc, pl->phys,
-		    pl->pages * PAGE_SIZE, PTE_W | PTE_NX, NULL, NULL);
+	if ((addr = window_find(pl->maps, c->proc)) == 0)
+		addr = window_map(pl->maps, c->proc, pl->phys, size,
+		    PTE_W | PTE_NX, NULL, NULL, NULL);
+	if (shared)
+		return shared_map_result(c, addr, size);
 	if (addr == 0)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "no room to map the pool");
@@ -292,7 +281,7 @@ pool_call(struct kobj *obj, struct call *c)
 		return call_exception(c, capos_CapException_Type_failed,
 		    "result buffer");
 	capos_DMAPool_map_Results_set_addr(&r, addr);
-	capos_DMAPool_map_Results_set_size(&r, pl->pages * PAGE_SIZE);
+	capos_DMAPool_map_Results_set_size(&r, size);
 	capos_DMAPool_map_Results_set_deviceAddr(&r, pl->phys);
 	return CALL_DONE;
 }
@@ -349,19 +338,6 @@ setup_msix(struct pci_dev *d)
 	irq_set_handler(vec, device_irq);
 	d->msix_vector = vec;
 	return vec;
-}
-
-static int
-mint(struct call *c, struct kobj *obj, uint64_t iface,
-    int (*set)(struct capnp_builder *, uint32_t))
-{
-	int idx;
-
-	if ((idx = reply_add_cap(&c->reply, obj, iface)) < 0 ||
-	    set(call_result(c), (uint32_t)idx) != 0)
-		return call_exception(c, capos_CapException_Type_failed,
-		    "result buffer");
-	return CALL_DONE;
 }
 
 static int

@@ -19,6 +19,15 @@ struct kobj *entropy_create(void);
 struct kobj *vm_create(uint64_t quota);
 /* Refunds every VirtualMemory capability charged for p's pages. */
 void vm_process_stopped(struct process *p);
+/* Gives bytes of quota back to a VirtualMemory (a SharedMemory is gone). */
+void vm_refund(struct kobj *vm, uint64_t bytes);
+
+/* SharedMemory (kernel/obj/shm.c): pages zeroed, charged to vm by the
+ * caller, refunded through vm_refund on release. */
+struct kobj *shm_create(struct kobj *vm, uint64_t pages);
+/* Answers SharedMemory.map with addr (0: no room) and size. */
+struct call;
+int shared_map_result(struct call *c, uint64_t addr, uint64_t size);
 
 /*
  * The boot package: checks the image (untrusted bytes) and keeps it. On

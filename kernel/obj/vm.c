@@ -230,6 +230,53 @@ vm_protect(struct call *c, const struct capnp_struct *root)
 	return vm_result(c, VM_OK);
 }
 
+void
+vm_refund(struct kobj *obj, uint64_t bytes)
+{
+	struct vm *vm = (struct vm *)obj;
+
+	vm->used = bytes > vm->used ? 0 : vm->used - bytes;
+}
+
+#define SHARE_MAX	(4ull << 20)
+
+static int
+vm_share(struct vm *vm, struct call *c, const struct capnp_struct *root)
+{
+	struct capos_VirtualMemory_share_Params_r p = { *root };
+	struct capos_ShareResult_b res;
+	uint64_t size = capos_VirtualMemory_share_Params_get_size(&p);
+	struct kobj *shm;
+	int idx;
+
+	if (capos_ShareResult_init_root(call_result(c), &res) != 0)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "result buffer");
+	if (size == 0 || size % PAGE_SIZE != 0 || size > SHARE_MAX) {
+		capos_ShareResult_set_invalid(&res);
+		return CALL_DONE;
+	}
+	if (size > vm->quota - vm->used) {
+		capos_ShareResult_set_quotaExceeded(&res);
+		return CALL_DONE;
+	}
+	if ((shm = shm_create(&vm->obj, size / PAGE_SIZE)) == NULL) {
+		capos_ShareResult_set_noMemory(&res);
+		return CALL_DONE;
+	}
+	vm->used += size;
+	/* The reply takes the reference; without room the object goes,
+	 * refunding the quota. */
+	if ((idx = reply_add_cap(&c->reply, shm,
+	    capos_SharedMemory_INTERFACE_ID)) < 0) {
+		kobj_unref(shm);
+		return call_exception(c, capos_CapException_Type_failed,
+		    "result capabilities");
+	}
+	capos_ShareResult_set_memory(&res, (uint32_t)idx);
+	return CALL_DONE;
+}
+
 static int
 vm_call(struct kobj *obj, struct call *c)
 {
@@ -248,6 +295,8 @@ vm_call(struct kobj *obj, struct call *c)
 		return vm_unmap(c, &root);
 	case capos_VirtualMemory_protect_ORDINAL:
 		return vm_protect(c, &root);
+	case capos_VirtualMemory_share_ORDINAL:
+		return vm_share(vm, c, &root);
 	case capos_VirtualMemory_quota_ORDINAL:
 		if (capos_VirtualMemory_quota_Results_init_root(call_result(c),
 		    &q) != 0)

@@ -35,6 +35,8 @@
 #define KSTACK_REGION		0xFFFFFE8000000000ull
 #define PROC_CAP_SLOTS		256
 #define PROC_NAME_MAX		32
+/* Shared memory objects one process may map (each holds a reference). */
+#define PROC_MAX_HELD		8
 /* Frames one process may hold in pages and page tables: a kernel safety
  * net under the VirtualMemory quotas, which are the real budget. */
 #define PROC_FRAME_LIMIT	(128u << 20 >> 12)
@@ -118,6 +120,7 @@ struct process {
 	struct process *dead_next;	/* awaiting reaping */
 	uint64_t heap_next;		/* next free address for VM maps */
 	uint64_t dev_next;		/* next free address for device maps */
+	struct kobj *held[PROC_MAX_HELD];	/* mapped shared memory */
 	uint32_t nkwaits;		/* kernel wait records held */
 	struct vm_charge charges[ASPACE_TAGS - 1];	/* tags 1..3 */
 	uint8_t session[16];		/* immutable caller identity for IPC */

@@ -18,6 +18,7 @@
 #include "mm/mem.h"
 #include "mm/pmm.h"
 #include "obj/objects.h"
+#include "obj/window.h"
 #include "proc/elf.h"
 #include "proc/proc.h"
 #include "arch/x86_64/timer.h"
@@ -391,6 +392,7 @@ process_stop(struct process *p, struct exit_status st)
 	captable_foreach(&p->caps, release_cap, NULL);
 	captable_init(&p->caps, p->slots, PROC_CAP_SLOTS, 0);
 	vm_process_stopped(p);
+	window_process_stopped(p);
 	process_handle_exited(p);
 	kernel_process_stopped(p);
 	p->dead_next = dead_procs;
