@@ -12,7 +12,8 @@ const manifest :Capos.SystemManifest = (
   services = [
     ( name = "nic-loop",
       binary = "nic-loop",
-      grants = [ (name = "console", source = (kernel = console)) ],
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)) ],
       exports = [ (name = "nicA", interfaceId = N.nicInterface),
                   (name = "nicB", interfaceId = N.nicInterface) ],
       args = ["inject"] ),
