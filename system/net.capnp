@@ -24,9 +24,11 @@ const manifest :Capos.SystemManifest = (
                                             resource = (mmio = 4)))),
         (name = "irq", source = (device = (vendor = 0x1af4, device = 0,
                                            resource = (interrupt = void)))),
-        # services/virtio-net/driver.h: POOL_PAGES.
+        # services/virtio-net/driver.h: POOL_PAGES and FRAMES_PAGES.
         (name = "pool", source = (device = (vendor = 0x1af4, device = 0,
-                                            resource = (dmaPool = 262)))) ],
+                                            resource = (dmaPool = 7)))),
+        (name = "frames", source = (device = (vendor = 0x1af4, device = 0,
+                                            resource = (dmaPool = 192)))) ],
       exports = [ (name = "nic", interfaceId = N.nicInterface) ] ),
     ( name = "netstack",
       binary = "netstack",

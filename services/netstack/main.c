@@ -411,12 +411,14 @@ static void
 report(void)
 {
 	rt_printf("[netstack] %s: done: frames in %llu out %llu, "
-	    "bad %llu, dropped %llu, calls %llu, deferred %llu, "
+	    "bad %llu, bad slots %llu, dropped %llu, calls %llu, "
+	    "deferred %llu, "
 	    "overloaded %llu, lwIP drops: link %u ip %u tcp %u, "
 	    "receive retries %llu, open: sockets %d listeners %d\n", ns_name,
 	    (unsigned long long)ns_stats.rx_frames,
 	    (unsigned long long)ns_stats.tx_frames,
 	    (unsigned long long)ns_stats.rx_bad,
+	    (unsigned long long)ns_stats.bad_slots,
 	    (unsigned long long)ns_stats.tx_dropped,
 	    (unsigned long long)ns_stats.calls,
 	    (unsigned long long)ns_stats.deferred,

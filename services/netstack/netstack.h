@@ -94,6 +94,7 @@ extern uint8_t ns_mac[6];
 /* Counters for the report at exit. */
 struct ns_stats {
 	uint64_t rx_frames, rx_bad, tx_frames, tx_dropped, tx_calls;
+	uint64_t bad_slots;	/* slot numbers from the Nic that were wrong */
 	uint64_t calls, deferred, overloaded, rx_retries;
 };
 extern struct ns_stats ns_stats;

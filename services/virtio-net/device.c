@@ -201,8 +201,7 @@ nic_link_changed(struct nic *n)
  * need), its MSI-X vector 0, and where its notifications go.
  */
 static int
-setup_queue(struct nic *n, struct vq *q, uint8_t *va, uint64_t dev,
-    uint8_t *bufs)
+setup_queue(struct nic *n, struct vq *q, uint8_t *va, uint64_t dev)
 {
 	uint16_t max, size = QMAX;
 	uint64_t noff;
@@ -219,7 +218,6 @@ setup_queue(struct nic *n, struct vq *q, uint8_t *va, uint64_t dev,
 	q->desc = (volatile struct vq_desc *)va;
 	q->avail = va + PAGE;
 	q->used = va + 2 * PAGE;
-	q->bufs = bufs;
 	cc_w16(n, CC_Q_SIZE, size);
 	cc_w16(n, CC_Q_MSIX_VECTOR, 0);
 	if (cc_r16(n, CC_Q_MSIX_VECTOR) == MSIX_NO_VECTOR)
@@ -235,27 +233,40 @@ setup_queue(struct nic *n, struct vq *q, uint8_t *va, uint64_t dev,
 	return 0;
 }
 
-/* Every receive buffer to the device; every transmit buffer free. */
+/*
+ * Every receive slot to the device; every transmit chain written once,
+ * its header (all zero: no offloads) in the private pool and its frame
+ * in its slot.
+ */
 static void
-fill_queues(struct nic *n, uint64_t pool_dev)
+fill_queues(struct nic *n, uint64_t pool_dev, uint8_t *pool_va,
+    uint64_t frames_dev)
 {
 	struct vq *q = &n->rx;
 
 	for (uint16_t i = 0; i < q->size; i++) {
-		q->desc[i].addr = pool_dev + POOL_RXBUF + (uint64_t)i * BUF_SIZE;
-		q->desc[i].len = BUF_SIZE;
+		q->desc[i].addr = frames_dev + (uint64_t)i * SLOT_SIZE;
+		q->desc[i].len = SLOT_SIZE;
 		q->desc[i].flags = DESC_F_WRITE;
 		q->desc[i].next = 0;
 		rx_post(n, i);
 	}
 	q = &n->tx;
-	for (uint16_t i = 0; i < q->size; i++) {
-		q->desc[i].addr = pool_dev + POOL_TXBUF + (uint64_t)i * BUF_SIZE;
-		q->desc[i].flags = 0;
-		q->desc[i].next = 0;
-		q->free[q->nfree++] = i;
+	n->ntx = q->size / 2;
+	memset(pool_va + POOL_TXHDR, 0, PAGE);
+	for (uint16_t k = 0; k < n->ntx; k++) {
+		q->desc[2 * k].addr = pool_dev + POOL_TXHDR +
+		    (uint64_t)k * HDR_STRIDE;
+		q->desc[2 * k].len = NET_HDR_LEN;
+		q->desc[2 * k].flags = DESC_F_NEXT;
+		q->desc[2 * k].next = (uint16_t)(2 * k + 1);
+		q->desc[2 * k + 1].addr = frames_dev +
+		    (uint64_t)(n->rx.size + k) * SLOT_SIZE + HEADROOM;
+		q->desc[2 * k + 1].len = 0;
+		q->desc[2 * k + 1].flags = 0;
+		q->desc[2 * k + 1].next = 0;
 	}
-	/* Transmit completions are reclaimed on the next transmit, so
+	/* Transmit completions are collected on the next transmit, so
 	 * the device need not interrupt for them; received frames only
 	 * once a receive waits. */
 	*(volatile uint16_t *)(q->avail + AVAIL_FLAGS) = AVAIL_F_NO_INTERRUPT;
@@ -263,7 +274,7 @@ fill_queues(struct nic *n, uint64_t pool_dev)
 }
 
 static int
-map_pool(capos_cap_t pool, uint8_t **va, uint64_t *dev)
+map_pool(capos_cap_t pool, uint64_t need, uint8_t **va, uint64_t *dev)
 {
 	struct capos_DMAPool_map_Results_r r;
 	struct rt_result res;
@@ -272,7 +283,7 @@ map_pool(capos_cap_t pool, uint8_t **va, uint64_t *dev)
 	    NULL, NULL, 0, callbuf, sizeof(callbuf), &res) != 0)
 		return -1;
 	r.s = res.root;
-	if (capos_DMAPool_map_Results_get_size(&r) < POOL_BYTES)
+	if (capos_DMAPool_map_Results_get_size(&r) < need)
 		return -1;
 	*va = (uint8_t *)(uintptr_t)capos_DMAPool_map_Results_get_addr(&r);
 	*dev = capos_DMAPool_map_Results_get_deviceAddr(&r);
@@ -306,12 +317,13 @@ fail(struct nic *n, const char *why)
 }
 
 int
-nic_init(struct nic *n, capos_cap_t mmio, capos_cap_t pool)
+nic_init(struct nic *n, capos_cap_t mmio, capos_cap_t pool,
+    capos_cap_t frames)
 {
 	struct region rg[VCAP_DEVICE + 1];
 	volatile uint8_t *bar;
-	uint64_t bar_size, want, pool_dev;
-	uint8_t *pool_va;
+	uint64_t bar_size, want, pool_dev, frames_dev;
+	uint8_t *pool_va, *frames_va;
 
 	memset(n, 0, sizeof(*n));
 	memset(rg, 0, sizeof(rg));
@@ -325,8 +337,10 @@ nic_init(struct nic *n, capos_cap_t mmio, capos_cap_t pool)
 	    !region_ok(&rg[VCAP_NOTIFY], bar_size, 2, 2) ||
 	    !region_ok(&rg[VCAP_DEVICE], bar_size, NETCFG_SIZE, 2))
 		return fail(n, "no usable virtio structures in BAR 4");
-	if (map_pool(pool, &pool_va, &pool_dev) != 0)
+	if (map_pool(pool, POOL_BYTES, &pool_va, &pool_dev) != 0)
 		return fail(n, "cannot map a large enough DMA pool");
+	if (map_pool(frames, FRAMES_BYTES, &frames_va, &frames_dev) != 0)
+		return fail(n, "cannot map a large enough frame area");
 	n->common = bar + rg[VCAP_COMMON].off;
 	n->devcfg = bar + rg[VCAP_DEVICE].off;
 	n->notify_base = bar + rg[VCAP_NOTIFY].off;
@@ -356,13 +370,12 @@ nic_init(struct nic *n, capos_cap_t mmio, capos_cap_t pool)
 	cc_w16(n, CC_MSIX_CONFIG, 0);
 	if (cc_r16(n, CC_MSIX_CONFIG) == MSIX_NO_VECTOR)
 		return fail(n, "the device cannot use MSI-X vector 0");
-	if (setup_queue(n, &n->rx, pool_va + POOL_RXQ, pool_dev + POOL_RXQ,
-	    pool_va + POOL_RXBUF) != 0 ||
-	    setup_queue(n, &n->tx, pool_va + POOL_TXQ, pool_dev + POOL_TXQ,
-	    pool_va + POOL_TXBUF) != 0)
+	if (setup_queue(n, &n->rx, pool_va + POOL_RXQ, pool_dev + POOL_RXQ) !=
+	    0 || setup_queue(n, &n->tx, pool_va + POOL_TXQ, pool_dev + POOL_TXQ)
+	    != 0 || n->tx.size < 2)
 		return fail(n, "cannot set up the queues");
 	read_mac(n);
-	fill_queues(n, pool_dev);
+	fill_queues(n, pool_dev, pool_va, frames_dev);
 	cc_w8(n, CC_STATUS, ST_ACKNOWLEDGE | ST_DRIVER | ST_FEATURES_OK |
 	    ST_DRIVER_OK);
 	(void)nic_link_changed(n);

@@ -1,6 +1,7 @@
 /*
  * The virtio-net driver's state: one device, one receive and one
- * transmit queue, every ring and buffer inside the DMA pool.
+ * transmit queue, the rings and headers in a private DMA pool and the
+ * frames in a second one shared with the network stack.
  */
 #ifndef VIRTIO_NET_DRIVER_H
 #define VIRTIO_NET_DRIVER_H
@@ -13,28 +14,38 @@
 #include "virtio.h"
 
 /*
- * Queue entries we use (the device may offer more; fewer is allowed) and
- * one buffer of BUF_SIZE per entry: a 12-byte header plus the largest
- * frame (1514) fits, which is what a device without mergeable buffers
- * or offloads needs.
+ * Queue entries we use (the device may offer more; fewer is allowed).
+ * Frames live in the frame area, a second DMA pool shared with the
+ * network stack (docs/network.md): one slot of SLOT_SIZE per receive
+ * entry, then one per transmit chain. A receive slot holds the 12-byte
+ * header the device writes and the frame; a transmit chain is two
+ * descriptors, the header in the private pool (so the stack cannot
+ * change what the device is told about a frame) and the frame in its
+ * slot, HEADROOM bytes in, as in a receive slot.
  */
 #define QMAX		256
-#define BUF_SIZE	2048
+#define SLOT_SIZE	2048
+#define HEADROOM	NET_HDR_LEN
 #define PAGE		4096
 
-/* Pool layout: per queue a page each for the descriptor table, the
- * driver ring and the device ring, then the rx and the tx buffers. */
+/* Private pool: per queue a page each for the descriptor table, the
+ * driver ring and the device ring, then the transmit headers. */
 #define POOL_RXQ	0
 #define POOL_TXQ	(3 * PAGE)
-#define POOL_RXBUF	(6 * PAGE)
-#define POOL_TXBUF	(POOL_RXBUF + QMAX * BUF_SIZE)
-#define POOL_BYTES	(POOL_TXBUF + QMAX * BUF_SIZE)
+#define POOL_TXHDR	(6 * PAGE)
+#define HDR_STRIDE	16
+#define POOL_BYTES	(POOL_TXHDR + PAGE)
 #define POOL_PAGES	(POOL_BYTES / PAGE)
+
+/* Frame area: at most QMAX receive slots and QMAX / 2 transmit slots. */
+#define FRAMES_BYTES	((QMAX + QMAX / 2) * SLOT_SIZE)
+#define FRAMES_PAGES	(FRAMES_BYTES / PAGE)
 
 _Static_assert(QMAX * sizeof(struct vq_desc) <= PAGE, "descriptors fit");
 _Static_assert(AVAIL_RING + QMAX * 2 + 2 <= PAGE, "driver ring fits");
 _Static_assert(USED_RING + QMAX * USED_ELEM + 2 <= PAGE, "device ring fits");
-_Static_assert(NET_HDR_LEN + 1514 <= BUF_SIZE, "a frame fits a buffer");
+_Static_assert(QMAX / 2 * HDR_STRIDE <= PAGE, "transmit headers fit");
+_Static_assert(HEADROOM + 1514 <= SLOT_SIZE, "a frame fits a slot");
 
 struct vq {
 	uint16_t num;			/* the device's queue number */
@@ -45,12 +56,8 @@ struct vq {
 	volatile uint16_t *notify;
 	uint16_t avail_idx;		/* next driver-ring slot to fill */
 	uint16_t used_idx;		/* next device-ring entry to read */
-	uint8_t *bufs;			/* size buffers of BUF_SIZE */
 	/* Descriptors the device holds; an id it returns must be one. */
 	bool posted[QMAX];
-	/* Transmit descriptors the driver holds, free to fill. */
-	uint16_t free[QMAX];
-	uint16_t nfree;
 };
 
 struct nic {
@@ -65,11 +72,13 @@ struct nic {
 	/* The device broke a rule (or asked for a reset): stop using it. */
 	bool broken;
 	struct vq rx, tx;
+	uint16_t ntx;			/* transmit chains: tx.size / 2 */
 	uint64_t rx_frames, rx_dropped, tx_frames, tx_dropped, bad_entries;
 };
 
 /* device.c: bring-up and teardown. */
-int nic_init(struct nic *n, capos_cap_t mmio, capos_cap_t pool);
+int nic_init(struct nic *n, capos_cap_t mmio, capos_cap_t pool,
+    capos_cap_t frames);
 void nic_reset(struct nic *n);
 /* Rereads the link state; true if it changed. */
 bool nic_link_changed(struct nic *n);
@@ -77,22 +86,25 @@ bool nic_link_changed(struct nic *n);
 /* queue.c: the split virtqueues. */
 void vq_kick(struct vq *q);
 /*
- * The next good received frame: 1 with its descriptor id, bytes and
- * length, 0 when none is waiting. Bad entries are dropped and counted on
- * the way; a device that breaks the ring's rules sets n->broken.
+ * The next good received frame: 1 with its descriptor id (= its slot) and
+ * the frame's length, 0 when none is waiting. Bad entries are dropped
+ * and counted on the way; a device that breaks the ring's rules sets
+ * n->broken.
  */
-int rx_next(struct nic *n, uint16_t *id, const uint8_t **frame,
-    uint32_t *len);
+int rx_next(struct nic *n, uint16_t *id, uint32_t *len);
 /*
  * Whether the device should interrupt for received frames: only while a
  * receive waits for them. The flag is a hint the device may ignore.
  */
 void rx_interrupts(struct nic *n, bool on);
-/* Gives a receive buffer back to the device (kick afterwards). */
+/* Gives a receive slot back to the device (kick afterwards). */
 void rx_post(struct nic *n, uint16_t id);
-/* Takes back transmit buffers the device has finished with. */
-void tx_reclaim(struct nic *n);
-/* Queues one frame (kick afterwards); 0, or -1 when no buffer is free. */
-int tx_put(struct nic *n, const uint8_t *frame, uint32_t len);
+/* The next transmit chain the device has finished with: 1 with its
+ * number (0 .. ntx-1), or 0. */
+int tx_reclaim(struct nic *n, uint16_t *chain);
+/* Whether the device holds transmit chain k. */
+bool tx_busy(const struct nic *n, uint16_t k);
+/* Sends the len-byte frame in chain k's slot (kick afterwards). */
+void tx_put(struct nic *n, uint16_t k, uint32_t len);
 
 #endif

@@ -1,13 +1,18 @@
 /*
  * virtio-net: a driver for one virtio 1.0 network device, serving `Nic`
  * (schema/net.capnp) on its "nic" export. It holds the device's BAR 4,
- * its interrupt and a DMA pool, plus the console, and nothing else.
+ * its interrupt and two DMA pools (one private, one the frame area it
+ * shares with its client), plus the console, and nothing else.
  *
  * One loop keeps two things in flight: an Interrupt.wait and a RECV on
- * the export. info and transmit are answered at once; a receive with no
- * frame waiting is kept (one at a time) and answered when an interrupt
- * brings frames or a link change. When no client is left the device is
- * reset, so it stops touching the pool, and the driver exits.
+ * the export. info, buffers and transmit are answered at once; a receive
+ * with no frame waiting is kept (one at a time) and answered when an
+ * interrupt brings frames or a link change. When no client is left the
+ * device is reset, so it stops touching the pools, and the driver exits.
+ *
+ * Slot numbers from the client are checked against who holds each slot:
+ * the device (posted), the client (receive slots lent, transmit slots
+ * free), and nothing else.
  */
 #include <string.h>
 
@@ -16,7 +21,17 @@
 #define RECV_BUF	(sizeof(struct capos_recv_hdr) + CAPOS_MAX_PARAMS)
 
 static struct nic nic;
-static capos_cap_t owner, irq;
+static capos_cap_t owner, irq, shared;
+
+/* Receive slots lent to the client. */
+static bool lent[QMAX];
+/* Transmit chains given back and not yet reported in an answer that was
+ * delivered, and which were seen in the current transmit call. */
+static uint16_t owed[QMAX / 2];
+static uint32_t nowed;
+static uint32_t seen[QMAX / 2], call_gen;
+/* Slot numbers from the client that named no slot it held. */
+static uint64_t bad_slots;
 
 static uint8_t recv_buf[RECV_BUF] __attribute__((aligned(8)));
 static struct capos_capdesc recv_caps[CAPOS_MAX_XCAPS];
@@ -67,22 +82,18 @@ arm_recv(void)
 	return rc;
 }
 
-/* RETURNs msg (len bytes) to call_id; the RETURN's status. */
+/* RETURNs msg (len bytes) to call_id with ncaps copies of caps; the
+ * RETURN's status. */
 static int
-send_return(uint64_t call_id, uint8_t flags, const void *msg, size_t len)
+send_return(uint64_t call_id, uint8_t flags, const void *msg, size_t len,
+    struct capos_capdesc *caps, uint16_t ncaps)
 {
 	struct capos_sqe e;
 	struct capos_cqe c;
 	int rc;
 
-	memset(&e, 0, sizeof(e));
-	e.opcode = CAPOS_OP_RETURN;
-	e.flags = flags;
-	e.cap = owner;
-	e.user_data = rt_next_tag();
-	e.call_id = call_id;
-	e.params = (uint64_t)(uintptr_t)msg;
-	e.params_len = (uint32_t)len;
+	rt_prep_return(&e, owner, call_id, msg, len, caps, ncaps);
+	e.flags |= flags;
 	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, &c)) != 0)
 		return rc;
 	return c.status;
@@ -91,7 +102,8 @@ send_return(uint64_t call_id, uint8_t flags, const void *msg, size_t len)
 static int
 answer(uint64_t call_id, struct capnp_builder *b)
 {
-	return send_return(call_id, 0, reply_buf, capnp_builder_finish(b));
+	return send_return(call_id, 0, reply_buf, capnp_builder_finish(b),
+	    NULL, 0);
 }
 
 static int
@@ -107,7 +119,7 @@ answer_exc(uint64_t call_id, enum capos_CapException_Type type,
 		return CAPOS_E2BIG;
 	capos_CapException_set_type(&ex, type);
 	return send_return(call_id, CAPOS_SQE_EXCEPTION, exc_buf,
-	    capnp_builder_finish(&b));
+	    capnp_builder_finish(&b), NULL, 0);
 }
 
 /* No Nic method takes capabilities: drop whatever came with a call. */
@@ -145,11 +157,45 @@ do_info(uint64_t call_id)
 	(void)answer(call_id, &b);
 }
 
+/* The frame area: a copy of the SharedMemory and its geometry. */
+static void
+do_buffers(uint64_t call_id)
+{
+	struct capos_Nic_buffers_Results_b r;
+	struct capos_capdesc cd = { .cap = shared, .mode = CAPOS_XFER_COPY };
+	struct capnp_builder b;
+
+	if (capnp_builder_init(&b, reply_buf, sizeof(reply_buf)) != 0 ||
+	    capos_Nic_buffers_Results_init_root(&b, &r) != 0) {
+		(void)answer_exc(call_id, capos_CapException_Type_failed,
+		    "cannot build the answer");
+		return;
+	}
+	capos_Nic_buffers_Results_set_memory(&r, 0);
+	capos_Nic_buffers_Results_set_slotSize(&r, SLOT_SIZE);
+	capos_Nic_buffers_Results_set_headroom(&r, HEADROOM);
+	capos_Nic_buffers_Results_set_rxSlots(&r, nic.rx.size);
+	capos_Nic_buffers_Results_set_txSlots(&r, nic.ntx);
+	(void)send_return(call_id, 0, reply_buf, capnp_builder_finish(&b),
+	    &cd, 1);
+}
+
+/* Chain k goes back to the client in the next answer. */
+static void
+owe(uint16_t k)
+{
+	seen[k] = call_gen;
+	if (nowed < QMAX / 2)
+		owed[nowed++] = k;
+}
+
 /*
- * Takes frames from the front of the list while transmit buffers last.
- * `sent` counts every frame taken, so the caller can drop that many from
- * its queue; `dropped` counts those among them that were discarded
- * (empty, longer than maxFrame, or unreadable) instead of sent.
+ * Takes frames from the front of the list (at most maxBatch), each in a
+ * transmit slot the client holds, and answers with the slots given back:
+ * chains the device finished, discarded frames' slots, and any a lost
+ * answer did not report. `sent` counts every frame taken, so the caller
+ * can drop that many from its queue; `dropped` those among them that were
+ * discarded (a slot not the caller's, a length of 0 or over maxFrame).
  */
 static void
 do_transmit(uint64_t call_id, struct capnp_struct *params)
@@ -158,45 +204,73 @@ do_transmit(uint64_t call_id, struct capnp_struct *params)
 	struct capos_Nic_transmit_Results_b r;
 	struct capnp_builder b;
 	struct capnp_list frames;
-	struct capnp_data d;
 	uint32_t taken = 0, dropped = 0, queued = 0;
+	struct capnp_lb lb;
+	uint16_t k;
 
 	if (capos_Nic_transmit_Params_get_frames(&p, &frames) != 0) {
 		(void)answer_exc(call_id, capos_CapException_Type_failed,
-		    "frames is not a list of Data");
+		    "frames is not a list of Frame");
 		return;
 	}
-	tx_reclaim(&nic);
+	call_gen++;
+	/* Chains still owed from a lost answer count as seen too. */
+	for (uint32_t i = 0; i < nowed; i++)
+		seen[owed[i]] = call_gen;
+	while (tx_reclaim(&nic, &k))
+		owe(k);
 	for (uint32_t i = 0; i < frames.n && i < capos_Nic_maxBatch; i++) {
-		if (capnp_list_data(&frames, i, &d) != 0 || d.len == 0 ||
-		    d.len > capos_Nic_maxFrame) {
+		struct capos_Nic_Frame_r f;
+		uint32_t slot, len;
+
+		taken++;
+		if (capos_Nic_Frame_at(&frames, i, &f) != 0) {
 			dropped++;
-			taken++;
 			continue;
 		}
-		if (tx_put(&nic, d.ptr, d.len) != 0)
-			break;
-		taken++;
+		slot = capos_Nic_Frame_get_slot(&f);
+		len = capos_Nic_Frame_get_length(&f);
+		k = (uint16_t)(slot - nic.rx.size);
+		/* Not a transmit slot, or not the caller's now. */
+		if (slot < nic.rx.size || slot - nic.rx.size >= nic.ntx ||
+		    tx_busy(&nic, k) || seen[k] == call_gen) {
+			bad_slots++;
+			dropped++;
+			continue;
+		}
+		if (len == 0 || len > capos_Nic_maxFrame) {
+			dropped++;
+			owe(k);
+			continue;
+		}
+		seen[k] = call_gen;
+		tx_put(&nic, k, len);
 		queued++;
 	}
 	if (queued > 0)
 		vq_kick(&nic.tx);
 	nic.tx_dropped += dropped;
 	if (capnp_builder_init(&b, reply_buf, sizeof(reply_buf)) != 0 ||
-	    capos_Nic_transmit_Results_init_root(&b, &r) != 0) {
+	    capos_Nic_transmit_Results_init_root(&b, &r) != 0 ||
+	    capos_Nic_transmit_Results_init_done(&r, nowed, &lb) != 0) {
 		(void)answer_exc(call_id, capos_CapException_Type_failed,
 		    "cannot build the answer");
 		return;
 	}
+	for (uint32_t i = 0; i < nowed; i++)
+		if (capnp_lb_set_prim(&lb, i, nic.rx.size + owed[i]) != 0)
+			return;
 	capos_Nic_transmit_Results_set_sent(&r, taken);
 	capos_Nic_transmit_Results_set_dropped(&r, dropped);
-	(void)answer(call_id, &b);
+	/* Delivered: the client knows them. Otherwise they stay owed. */
+	if (answer(call_id, &b) >= 0)
+		nowed = 0;
 }
 
 /*
- * Answers a receive with up to max waiting frames (at most maxBatch).
- * With none waiting it answers only when `now` is set (an empty batch,
- * with the link state); returns whether it answered.
+ * Answers a receive with up to max waiting frames (at most maxBatch),
+ * lending their slots. With none waiting it answers only when `now` is
+ * set (an empty batch, with the link state); returns whether it answered.
  */
 static bool
 fill_receive(uint64_t call_id, uint32_t max, bool now)
@@ -204,14 +278,13 @@ fill_receive(uint64_t call_id, uint32_t max, bool now)
 	struct capos_Nic_receive_Results_b r;
 	struct capnp_builder b;
 	struct capnp_lb lb;
-	const uint8_t *frame[capos_Nic_maxBatch];
 	uint32_t len[capos_Nic_maxBatch], k = 0;
 	uint16_t id[capos_Nic_maxBatch];
 	int rc = 0;
 
 	if (max > capos_Nic_maxBatch)
 		max = capos_Nic_maxBatch;
-	while (k < max && rx_next(&nic, &id[k], &frame[k], &len[k]))
+	while (k < max && rx_next(&nic, &id[k], &len[k]))
 		k++;
 	if (k == 0 && !now && !link_news)
 		return false;
@@ -219,25 +292,56 @@ fill_receive(uint64_t call_id, uint32_t max, bool now)
 	    capos_Nic_receive_Results_init_root(&b, &r) != 0 ||
 	    capos_Nic_receive_Results_init_frames(&r, k, &lb) != 0)
 		rc = -1;
-	for (uint32_t i = 0; i < k && rc == 0; i++)
-		rc = capnp_lb_set_data(&lb, i, frame[i], len[i]);
-	/* The frames are copied out: their buffers go back at once. */
-	for (uint32_t i = 0; i < k; i++)
-		rx_post(&nic, id[i]);
-	if (k > 0)
-		vq_kick(&nic.rx);
-	if (rc != 0) {
-		nic.rx_dropped += k;
+	for (uint32_t i = 0; i < k && rc == 0; i++) {
+		struct capos_Nic_Frame_b f;
+
+		if ((rc = capos_Nic_Frame_b_at(&lb, i, &f)) != 0)
+			break;
+		capos_Nic_Frame_set_slot(&f, id[i]);
+		capos_Nic_Frame_set_length(&f, (uint16_t)len[i]);
+	}
+	if (rc == 0) {
+		capos_Nic_receive_Results_set_linkUp(&r, nic.link_up);
+		link_news = false;
+		for (uint32_t i = 0; i < k; i++)
+			lent[id[i]] = true;
+		if (answer(call_id, &b) >= 0)
+			return true;
+		/* A caller gone, or with too small a result buffer: the
+		 * slots come back and their frames are lost. */
+	} else {
 		(void)answer_exc(call_id, capos_CapException_Type_failed,
 		    "cannot build the answer");
-		return true;
 	}
-	capos_Nic_receive_Results_set_linkUp(&r, nic.link_up);
-	link_news = false;
-	/* A caller gone, or with too small a result buffer, loses them. */
-	if (answer(call_id, &b) < 0)
-		nic.rx_dropped += k;
+	for (uint32_t i = 0; i < k; i++) {
+		lent[id[i]] = false;
+		rx_post(&nic, id[i]);
+	}
+	if (k > 0)
+		vq_kick(&nic.rx);
+	nic.rx_dropped += k;
 	return true;
+}
+
+/* Receive slots the client has finished with go back to the device. */
+static void
+take_back(const struct capnp_list *done)
+{
+	uint32_t back = 0;
+
+	for (uint32_t i = 0; i < done->n; i++) {
+		uint16_t slot = capnp_list_u16(done, i);
+
+		if (slot >= nic.rx.size || !lent[slot]) {
+			bad_slots++;
+			continue;
+		}
+		lent[slot] = false;
+		rx_post(&nic, slot);
+		back++;
+	}
+	if (back > 0)
+		vq_kick(&nic.rx);
 }
 
 static void
@@ -245,12 +349,20 @@ do_receive(uint64_t call_id, struct capnp_struct *params)
 {
 	struct capos_Nic_receive_Params_r p = { *params };
 	uint32_t max = capos_Nic_receive_Params_get_maxFrames(&p);
+	struct capnp_list done;
 
+	/* Refused before `done` is looked at: the client offers it again. */
 	if (waiting.held) {
 		(void)answer_exc(call_id, capos_CapException_Type_overloaded,
 		    "a receive is already waiting");
 		return;
 	}
+	if (capos_Nic_receive_Params_get_done(&p, &done) != 0) {
+		(void)answer_exc(call_id, capos_CapException_Type_failed,
+		    "done is not a list of slot numbers");
+		return;
+	}
+	take_back(&done);
 	/* maxFrames 0 asks for no frames: the link state, at once. */
 	if (fill_receive(call_id, max, max == 0))
 		return;
@@ -297,6 +409,9 @@ dispatch(const struct capos_cqe *c)
 	switch (h->method) {
 	case capos_Nic_info_ORDINAL:
 		do_info(h->call_id);
+		break;
+	case capos_Nic_buffers_ORDINAL:
+		do_buffers(h->call_id);
 		break;
 	case capos_Nic_transmit_ORDINAL:
 		do_transmit(h->call_id, &params);
@@ -386,23 +501,50 @@ serve(void)
 	}
 }
 
+/* The frame area's SharedMemory face, for the client. */
+static capos_cap_t
+share(capos_cap_t frames)
+{
+	static uint8_t buf[128] __attribute__((aligned(8)));
+	struct capos_DMAPool_share_Results_r r;
+	struct rt_result res;
+	uint32_t idx;
+
+	if (rt_call(frames, capos_DMAPool_INTERFACE_ID,
+	    capos_DMAPool_share_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
+	    &res) != 0)
+		return CAPOS_CAP_NULL;
+	r.s = res.root;
+	if (capos_DMAPool_share_Results_get_memory(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}
+
 int
 main(void)
 {
 	capos_cap_t mmio = rt_cap("bar4", capos_DeviceMmio_INTERFACE_ID);
 	capos_cap_t pool = rt_cap("pool", capos_DMAPool_INTERFACE_ID);
+	capos_cap_t frames = rt_cap("frames", capos_DMAPool_INTERFACE_ID);
 	int rc;
 
 	irq = rt_cap("irq", capos_Interrupt_INTERFACE_ID);
 	owner = rt_cap("nic", capos_Endpoint_INTERFACE_ID);
 	if (mmio == CAPOS_CAP_NULL || pool == CAPOS_CAP_NULL ||
-	    irq == CAPOS_CAP_NULL || owner == CAPOS_CAP_NULL) {
-		rt_printf("[virtio-net] needs \"bar4\", \"irq\", \"pool\" and "
-		    "the \"nic\" export\n");
+	    frames == CAPOS_CAP_NULL || irq == CAPOS_CAP_NULL ||
+	    owner == CAPOS_CAP_NULL) {
+		rt_printf("[virtio-net] needs \"bar4\", \"irq\", \"pool\", "
+		    "\"frames\" and the \"nic\" export\n");
 		return 2;
 	}
-	if (nic_init(&nic, mmio, pool) != 0)
+	if (nic_init(&nic, mmio, pool, frames) != 0)
 		return 1;
+	if ((shared = share(frames)) == CAPOS_CAP_NULL) {
+		nic_reset(&nic);
+		rt_printf("[virtio-net] cannot share the frame area\n");
+		return 1;
+	}
 	rt_printf("[virtio-net] up: mac %02x:%02x:%02x:%02x:%02x:%02x, "
 	    "link %s, %u rx and %u tx entries\n", nic.mac[0], nic.mac[1],
 	    nic.mac[2], nic.mac[3], nic.mac[4], nic.mac[5],
@@ -410,11 +552,12 @@ main(void)
 	rc = serve();
 	nic_reset(&nic);
 	rt_printf("[virtio-net] stopped: rx %llu (dropped %llu), tx %llu "
-	    "(dropped %llu), bad device entries %llu\n",
+	    "(dropped %llu), bad device entries %llu, bad slots %llu\n",
 	    (unsigned long long)nic.rx_frames,
 	    (unsigned long long)nic.rx_dropped,
 	    (unsigned long long)nic.tx_frames,
 	    (unsigned long long)nic.tx_dropped,
-	    (unsigned long long)nic.bad_entries);
+	    (unsigned long long)nic.bad_entries,
+	    (unsigned long long)bad_slots);
 	return rc;
 }

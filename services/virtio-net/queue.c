@@ -1,7 +1,9 @@
 /*
- * The split virtqueues. Descriptor i of a queue always points at buffer
- * i of that queue, so a buffer is named by its descriptor id and the
- * device never chooses an address. What the device writes back (the used
+ * The split virtqueues. Every descriptor is written once, at bring-up
+ * (only a transmit frame's length changes): receive descriptor i points
+ * at receive slot i, transmit chain k is descriptors 2k (its header) and
+ * 2k + 1 (its slot). So a slot is named by its descriptor id and the
+ * device is never told an address outside the pools. What the device writes back (the used
  * index, ids, lengths) is untrusted: an id must name a descriptor the
  * device holds, a length must fit the buffer, and the used index may run
  * at most one queue's worth ahead of us.
@@ -92,21 +94,20 @@ rx_interrupts(struct nic *n, bool on)
 }
 
 int
-rx_next(struct nic *n, uint16_t *id, const uint8_t **frame, uint32_t *len)
+rx_next(struct nic *n, uint16_t *id, uint32_t *len)
 {
 	uint32_t got, tries = 0;
 
-	/* A dropped entry's buffer goes straight back, and the device may
+	/* A dropped entry's slot goes straight back, and the device may
 	 * return it at once: stop after a queue's worth per call. */
 	while (tries++ < n->rx.size && take_used(n, &n->rx, id, &got)) {
-		/* A header and a frame of 1 to maxFrame bytes, in the buffer. */
-		if (got <= NET_HDR_LEN || got > BUF_SIZE ||
+		/* A header and a frame of 1 to maxFrame bytes, in the slot. */
+		if (got <= NET_HDR_LEN || got > SLOT_SIZE ||
 		    got - NET_HDR_LEN > capos_Nic_maxFrame) {
 			n->rx_dropped++;
 			rx_post(n, *id);
 			continue;
 		}
-		*frame = n->rx.bufs + (size_t)*id * BUF_SIZE + NET_HDR_LEN;
 		*len = got - NET_HDR_LEN;
 		n->rx_frames++;
 		return 1;
@@ -121,34 +122,29 @@ rx_post(struct nic *n, uint16_t id)
 		offer(&n->rx, id);
 }
 
-void
-tx_reclaim(struct nic *n)
+int
+tx_reclaim(struct nic *n, uint16_t *chain)
 {
-	struct vq *q = &n->tx;
 	uint16_t id;
 	uint32_t len;
 
-	while (take_used(n, q, &id, &len))
-		if (q->nfree < q->size)
-			q->free[q->nfree++] = id;
+	/* Only a chain's head is ever offered, so only heads come back. */
+	if (!take_used(n, &n->tx, &id, &len))
+		return 0;
+	*chain = id / 2;
+	return 1;
 }
 
-int
-tx_put(struct nic *n, const uint8_t *frame, uint32_t len)
+bool
+tx_busy(const struct nic *n, uint16_t k)
 {
-	struct vq *q = &n->tx;
-	uint8_t *buf;
-	uint16_t id;
+	return n->tx.posted[2 * k];
+}
 
-	if (q->nfree == 0 || len > BUF_SIZE - NET_HDR_LEN)
-		return -1;
-	id = q->free[--q->nfree];
-	buf = q->bufs + (size_t)id * BUF_SIZE;
-	/* No offloads negotiated: an all-zero header. */
-	memset(buf, 0, NET_HDR_LEN);
-	memcpy(buf + NET_HDR_LEN, frame, len);
-	q->desc[id].len = NET_HDR_LEN + len;
-	offer(q, id);
+void
+tx_put(struct nic *n, uint16_t k, uint32_t len)
+{
+	n->tx.desc[2 * k + 1].len = len;
+	offer(&n->tx, (uint16_t)(2 * k));
 	n->tx_frames++;
-	return 0;
 }
