@@ -42,8 +42,11 @@ def net_loop_tcp_echo_through_two_netstacks():
     # A listener dropped without close freed its port at once.
     expect_line(run, "[proof] tcp-dropped ok")
     expect_line(run, "nettest: 0 failed")
-    # Malformed frames went into both stacks' live traffic, which went on.
-    expect_line(run, "[proof] nic-malformed ok injected=84")
+    # Malformed frames and receive entries went into both stacks' live
+    # traffic, which went on, and neither stack gave back a slot it had
+    # not been lent.
+    expect_line(run, "[proof] nic-malformed ok injected=108 bad-done=0 ")
+    expect_line(run, "nic-loop: bad done 0 from A, 0 from B;")
     # One receive per side was refused; both stacks asked again (the
     # tests after it could not pass otherwise) and frames flowed on.
     refused = expect_line(run, "nic-loop: refused 1 receive(s) of A, 1 of B")
@@ -51,8 +54,12 @@ def net_loop_tcp_echo_through_two_netstacks():
            f"frames should flow after the refusal: {refused!r}")
     for name in ("net-a", "net-b"):
         done = expect_line(run, f"[netstack] {name}: done: ")
-        expect(run, "bad 6," in done,
-               f"{name} should have refused the 6 oversized/empty frames "
+        # The 6 oversized and empty frames and the 3 lengths past their
+        # slot; the 9 entries naming a slot past the area, a transmit
+        # slot, or a slot already lent in the same answer.
+        expect(run, "bad 9, bad slots 9," in done,
+               f"{name} should have refused the 9 frames of impossible "
+               f"length and the 9 entries naming no slot of its own "
                f"itself: {done!r}")
         # Every socket and listener ended, including those dropped
         # without close (the kernel's notices).
