@@ -92,6 +92,7 @@ struct side {
 	uint32_t bad_frames, bad_entries;	/* injected (inject) */
 	uint32_t tx_dropped;		/* invalid frames it transmitted */
 	uint32_t bad_done;		/* slots given back but not lent */
+	uint32_t waits;			/* its transmits that waited */
 	uint32_t receives, refused;	/* receive calls; refused (inject) */
 	uint64_t after_refusal;		/* frames delivered since */
 	uint8_t buf[RECV_BUF] __attribute__((aligned(8)));
@@ -620,6 +621,7 @@ transmit(struct side *s, uint64_t call_id, const uint8_t *msg, uint32_t len)
 		}
 		s->tx_call = call_id;
 		s->tx_waiting = true;
+		s->waits++;
 	} else {
 		answer_tx(s, call_id, (uint32_t)n, dropped, done, ndone);
 	}
@@ -906,10 +908,11 @@ main(void)
 	    injected(&sides[1]));
 	rt_printf("nic-loop: bad done %u from A, %u from B; dropped %u "
 	    "invalid frames from A, %u from B; lost %llu for A, %llu for B "
-	    "once gone\n", sides[0].bad_done, sides[1].bad_done,
-	    sides[0].tx_dropped, sides[1].tx_dropped,
-	    (unsigned long long)sides[0].lost,
-	    (unsigned long long)sides[1].lost);
+	    "once gone; transmits waited %u times on A, %u on B\n",
+	    sides[0].bad_done, sides[1].bad_done, sides[0].tx_dropped,
+	    sides[1].tx_dropped, (unsigned long long)sides[0].lost,
+	    (unsigned long long)sides[1].lost, sides[0].waits,
+	    sides[1].waits);
 	if (inject)
 		rt_printf("nic-loop: refused %u receive(s) of A, %u of B, "
 		    "then delivered %llu and %llu frames\n", sides[0].refused,
