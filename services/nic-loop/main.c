@@ -886,9 +886,12 @@ main(void)
 			return 1;
 		who[k]->armed = false;
 		if (c.status == CAPOS_EPEER || c.status == CAPOS_ECANCELED) {
-			/* That side's netstack has gone: a transmit waiting
-			 * for its slots would wait for ever. */
+			/* That side's netstack has gone, and its waiting
+			 * calls with it; a transmit waiting for its slots
+			 * would wait for ever. */
 			who[k]->gone = true;
+			who[k]->rx_waiting = false;
+			who[k]->tx_waiting = false;
 			retry_tx(other(who[k]));
 			continue;
 		}
