@@ -187,6 +187,68 @@ share(uint64_t size, capos_cap_t *out)
 	}
 }
 
+/* VirtualMemory.share with no room for the result capability: the
+ * completion's status. */
+static int
+share_no_room(uint64_t size)
+{
+	struct capos_VirtualMemory_share_Params_b p;
+	struct capnp_builder b;
+	struct capos_sqe e;
+	struct capos_cqe c;
+	uint8_t params[64] __attribute__((aligned(8)));
+	int rc;
+
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_VirtualMemory_share_Params_init_root(&b, &p) != 0)
+		return CAPOS_E2BIG;
+	capos_VirtualMemory_share_Params_set_size(&p, size);
+	rt_prep_call(&e, rt_cap("virtualMemory",
+	    capos_VirtualMemory_INTERFACE_ID), capos_VirtualMemory_INTERFACE_ID,
+	    capos_VirtualMemory_share_ORDINAL, &b, rbuf, sizeof(rbuf), NULL, 0,
+	    0);
+	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, &c)) != 0)
+		return rc;
+	return c.status;
+}
+
+/* VirtualMemory.protect: 0, RT_VM_INVALID, RT_VM_DENIED, or an error. */
+static int
+vm_protect(uint64_t addr, uint64_t size, int prot)
+{
+	struct capos_VirtualMemory_protect_Params_b p;
+	struct capos_Protection_b pr;
+	struct capos_VmResult_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint8_t params[128] __attribute__((aligned(8)));
+	int rc;
+
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_VirtualMemory_protect_Params_init_root(&b, &p) != 0 ||
+	    capos_VirtualMemory_protect_Params_init_prot(&p, &pr) != 0)
+		return CAPOS_E2BIG;
+	capos_VirtualMemory_protect_Params_set_addr(&p, addr);
+	capos_VirtualMemory_protect_Params_set_size(&p, size);
+	capos_Protection_set_read(&pr, (prot & RT_PROT_READ) != 0);
+	capos_Protection_set_write(&pr, (prot & RT_PROT_WRITE) != 0);
+	capos_Protection_set_exec(&pr, (prot & RT_PROT_EXEC) != 0);
+	if ((rc = rt_call(rt_cap("virtualMemory",
+	    capos_VirtualMemory_INTERFACE_ID), capos_VirtualMemory_INTERFACE_ID,
+	    capos_VirtualMemory_protect_ORDINAL, &b, NULL, 0, rbuf,
+	    sizeof(rbuf), &res)) != 0)
+		return rc;
+	r.s = res.root;
+	switch (capos_VmResult_which(&r)) {
+	case capos_VmResult_which_ok:
+		return 0;
+	case capos_VmResult_which_denied:
+		return RT_VM_DENIED;
+	default:
+		return RT_VM_INVALID;
+	}
+}
+
 /*
  * SharedMemory.map: 0 with the address and size, or a call error; for
  * RT_EXCEPTION the exception's type is in *exc.
@@ -265,6 +327,9 @@ share_refusals(void)
 	expect("share of 2^63 bytes invalid", share(1ull << 63, &m),
 	    RT_VM_INVALID);
 	expect("nothing charged for refused shares", vm_used(), before);
+	expect("share with no room for the capability", share_no_room(4096),
+	    CAPOS_ETRANSFER);
+	expect("nothing charged for the undelivered share", vm_used(), before);
 
 	/* The largest share, released without being mapped: refunded. */
 	expect("share of 4 MiB", share(4 * MIB, &m), 0);
@@ -339,6 +404,13 @@ share_map(void)
 	expect("called as VirtualMemory: wrong interface", rt_call(m,
 	    capos_VirtualMemory_INTERFACE_ID, capos_VirtualMemory_quota_ORDINAL,
 	    NULL, NULL, 0, rbuf, sizeof(rbuf), &res), CAPOS_EIFACE);
+	/* VirtualMemory reaches only the heap window: the mapping cannot
+	 * be made executable, nor unmapped. */
+	expect("made executable through VirtualMemory: refused",
+	    vm_protect(addr, size, RT_PROT_READ | RT_PROT_EXEC), RT_VM_INVALID);
+	expect("unmapped through VirtualMemory: refused", rt_vm_unmap(addr,
+	    size), RT_VM_INVALID);
+	expect("still mapped and intact", count_unlike(mem, size), 0);
 
 	/* The mapping holds the object: the pages stay, and so does the
 	 * charge. */
