@@ -267,6 +267,7 @@ pool_call(struct kobj *obj, struct call *c)
 	if (c->method != (shared ? capos_SharedMemory_map_ORDINAL :
 	    capos_DMAPool_map_ORDINAL))
 		return call_exception(c, capos_CapException_Type_unimplemented,
+		    shared ? "SharedMemory has no such method" :
 		    "DMAPool has no such method");
 	if ((addr = window_find(pl->maps, c->proc)) == 0)
 		addr = window_map(pl->maps, c->proc, pl->phys, size,

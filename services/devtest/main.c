@@ -2,7 +2,8 @@
  * devtest: checks the device capabilities a driver gets, on a virtio-net
  * device: configuration reads (and refusals), the BAR mapped uncached
  * into this process (reading the device's virtio common configuration
- * through it), the DMA pool, and that the interrupt was granted.
+ * through it), the DMA pool and its SharedMemory face, and that the
+ * interrupt was granted.
  */
 #include <string.h>
 
@@ -51,6 +52,94 @@ map_mmio(capos_cap_t mmio, uint64_t *size)
 	r.s = res.root;
 	*size = capos_DeviceMmio_map_Results_get_size(&r);
 	return capos_DeviceMmio_map_Results_get_addr(&r);
+}
+
+/* DMAPool.share: the pool's SharedMemory face, or CAPOS_CAP_NULL. */
+static capos_cap_t
+pool_share(capos_cap_t pool)
+{
+	struct capos_DMAPool_share_Results_r r;
+	struct rt_result res;
+	uint32_t idx;
+
+	if (rt_call(pool, capos_DMAPool_INTERFACE_ID,
+	    capos_DMAPool_share_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
+	    &res) != 0)
+		return CAPOS_CAP_NULL;
+	r.s = res.root;
+	if (capos_DMAPool_share_Results_get_memory(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}
+
+/*
+ * The pool's SharedMemory face maps the pool's pages where DMAPool.map
+ * put them, tells no device address, and answers only SharedMemory.
+ */
+static void
+shared_face(capos_cap_t pool, uint8_t *pmem, uint64_t psize)
+{
+	struct capos_SharedMemory_map_Results_r sr;
+	struct capos_DMAPool_map_Results_r pr;
+	struct rt_result res;
+	capos_cap_t shm = pool_share(pool), again;
+	uint64_t addr = 0, size = 0;
+
+	expect("pool share gives a capability", shm != CAPOS_CAP_NULL, 1);
+	expect("shared face map", rt_call(shm, capos_SharedMemory_INTERFACE_ID,
+	    capos_SharedMemory_map_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
+	    &res), 0);
+	sr.s = res.root;
+	addr = capos_SharedMemory_map_Results_get_addr(&sr);
+	size = capos_SharedMemory_map_Results_get_size(&sr);
+	expect("shared face at the pool's address", addr ==
+	    (uint64_t)(uintptr_t)pmem && addr != 0, 1);
+	expect("shared face has the pool's size", (int64_t)size,
+	    (int64_t)psize);
+	/* Read as a DMAPool answer, the device address field is not there. */
+	pr.s = res.root;
+	expect("shared face tells no device address",
+	    (int64_t)capos_DMAPool_map_Results_get_deviceAddr(&pr), 0);
+	if (addr != 0 && addr == (uint64_t)(uintptr_t)pmem &&
+	    size == psize && psize >= 2) {
+		volatile uint8_t *m = (volatile uint8_t *)(uintptr_t)addr;
+
+		expect("pool bytes seen through the shared face",
+		    m[0] == 0x5A && m[psize - 1] == 0x5A, 1);
+		m[1] = 0xA5;
+		expect("shared face writes seen through the pool", pmem[1],
+		    0xA5);
+	}
+
+	/* Only SharedMemory's own method, and only under its interface. */
+	expect("shared face as a DMAPool: wrong interface", rt_call(shm,
+	    capos_DMAPool_INTERFACE_ID, capos_DMAPool_map_ORDINAL, NULL, NULL,
+	    0, buf, sizeof(buf), &res), CAPOS_EIFACE);
+	expect("DMAPool.share's number on the shared face", rt_call(shm,
+	    capos_SharedMemory_INTERFACE_ID, capos_DMAPool_share_ORDINAL,
+	    NULL, NULL, 0, buf, sizeof(buf), &res), RT_EXCEPTION);
+	expect("as unimplemented", (int64_t)res.cqe.aux,
+	    capos_CapException_Type_unimplemented);
+	expect("and it hands out no capability", res.cqe.ncaps, 0);
+	expect("the pool as a SharedMemory: wrong interface", rt_call(pool,
+	    capos_SharedMemory_INTERFACE_ID, capos_SharedMemory_map_ORDINAL,
+	    NULL, NULL, 0, buf, sizeof(buf), &res), CAPOS_EIFACE);
+
+	/* Shared twice, and released: the pool goes on as before. */
+	again = pool_share(pool);
+	expect("a second share maps at the same address", again !=
+	    CAPOS_CAP_NULL && rt_call(again, capos_SharedMemory_INTERFACE_ID,
+	    capos_SharedMemory_map_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
+	    &res) == 0 && (sr.s = res.root,
+	    capos_SharedMemory_map_Results_get_addr(&sr)) == addr, 1);
+	expect("release the shared faces", rt_release(shm) == 0 &&
+	    rt_release(again) == 0, 1);
+	expect("pool maps at the same address after", rt_call(pool,
+	    capos_DMAPool_INTERFACE_ID, capos_DMAPool_map_ORDINAL, NULL, NULL,
+	    0, buf, sizeof(buf), &res) == 0 && (pr.s = res.root,
+	    capos_DMAPool_map_Results_get_addr(&pr)) ==
+	    (uint64_t)(uintptr_t)pmem && pmem[1] == 0xA5, 1);
 }
 
 /* The BAR and offset of the virtio common configuration, from config. */
@@ -138,6 +227,7 @@ main(void)
 		expect("pool starts zeroed", pmem[psize - 1], 0);
 		memset(pmem, 0x5A, psize);
 		expect("pool is writable", pmem[psize - 1], 0x5A);
+		shared_face(pool, pmem, psize);
 	}
 	rt_printf("devtest: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed != 0)

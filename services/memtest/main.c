@@ -2,7 +2,10 @@
  * memtest: a test service for VirtualMemory and malloc. It allocates and
  * frees many blocks of many sizes checking their contents, and shows that
  * the capability refuses what it must: writable and executable memory,
- * addresses outside the heap window, and mappings beyond its quota.
+ * addresses outside the heap window, and mappings beyond its quota. It
+ * also checks SharedMemory made by VirtualMemory.share: its sizes, its
+ * charge to the quota and when that is given back, its mapping, and the
+ * limit on how many one process maps.
  */
 #include <string.h>
 
@@ -10,7 +13,11 @@
 #include "rt.h"
 
 #define N	200
+#define KIB	1024ull
+#define MIB	(1024ull * KIB)
+#define SHM_HELD_MAX	8	/* SharedMemory objects one process may map */
 
+static uint8_t rbuf[256] __attribute__((aligned(8)));
 
 static void
 heap(void)
@@ -112,12 +119,357 @@ whole_window(void)
 	    CAPOS_USER_HEAP_END - CAPOS_USER_HEAP_BASE), 0);
 }
 
+/* The quota of the "virtualMemory" capability; 0, or -1 on any failure. */
+static int
+vm_quota(uint64_t *limit, uint64_t *used)
+{
+	struct capos_VirtualMemory_quota_Results_r r;
+	struct rt_result res;
+
+	if (rt_call(rt_cap("virtualMemory", capos_VirtualMemory_INTERFACE_ID),
+	    capos_VirtualMemory_INTERFACE_ID, capos_VirtualMemory_quota_ORDINAL,
+	    NULL, NULL, 0, rbuf, sizeof(rbuf), &res) != 0)
+		return -1;
+	r.s = res.root;
+	*limit = capos_VirtualMemory_quota_Results_get_limitBytes(&r);
+	*used = capos_VirtualMemory_quota_Results_get_usedBytes(&r);
+	return 0;
+}
+
+/* The quota's used bytes, or -1. */
+static int64_t
+vm_used(void)
+{
+	uint64_t limit, used;
+
+	return vm_quota(&limit, &used) == 0 ? (int64_t)used : -1;
+}
+
+/*
+ * VirtualMemory.share: 0 with the SharedMemory in *out, RT_VM_INVALID,
+ * RT_VM_QUOTA, RT_VM_NOMEM, or a call error.
+ */
+static int
+share(uint64_t size, capos_cap_t *out)
+{
+	struct capos_VirtualMemory_share_Params_b p;
+	struct capos_ShareResult_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint8_t params[64] __attribute__((aligned(8)));
+	uint32_t idx;
+	int rc;
+
+	*out = CAPOS_CAP_NULL;
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_VirtualMemory_share_Params_init_root(&b, &p) != 0)
+		return CAPOS_E2BIG;
+	capos_VirtualMemory_share_Params_set_size(&p, size);
+	if ((rc = rt_call(rt_cap("virtualMemory",
+	    capos_VirtualMemory_INTERFACE_ID), capos_VirtualMemory_INTERFACE_ID,
+	    capos_VirtualMemory_share_ORDINAL, &b, NULL, 0, rbuf, sizeof(rbuf),
+	    &res)) != 0)
+		return rc;
+	r.s = res.root;
+	switch (capos_ShareResult_which(&r)) {
+	case capos_ShareResult_which_memory:
+		if (capos_ShareResult_get_memory(&r, &idx) != 0 ||
+		    idx >= res.cqe.ncaps)
+			return CAPOS_EINVAL;
+		*out = res.caps[idx].cap;
+		return 0;
+	case capos_ShareResult_which_invalid:
+		return RT_VM_INVALID;
+	case capos_ShareResult_which_quotaExceeded:
+		return RT_VM_QUOTA;
+	default:
+		return RT_VM_NOMEM;
+	}
+}
+
+/* VirtualMemory.share with no room for the result capability: the
+ * completion's status. */
+static int
+share_no_room(uint64_t size)
+{
+	struct capos_VirtualMemory_share_Params_b p;
+	struct capnp_builder b;
+	struct capos_sqe e;
+	struct capos_cqe c;
+	uint8_t params[64] __attribute__((aligned(8)));
+	int rc;
+
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_VirtualMemory_share_Params_init_root(&b, &p) != 0)
+		return CAPOS_E2BIG;
+	capos_VirtualMemory_share_Params_set_size(&p, size);
+	rt_prep_call(&e, rt_cap("virtualMemory",
+	    capos_VirtualMemory_INTERFACE_ID), capos_VirtualMemory_INTERFACE_ID,
+	    capos_VirtualMemory_share_ORDINAL, &b, rbuf, sizeof(rbuf), NULL, 0,
+	    0);
+	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, &c)) != 0)
+		return rc;
+	return c.status;
+}
+
+/* VirtualMemory.protect: 0, RT_VM_INVALID, RT_VM_DENIED, or an error. */
+static int
+vm_protect(uint64_t addr, uint64_t size, int prot)
+{
+	struct capos_VirtualMemory_protect_Params_b p;
+	struct capos_Protection_b pr;
+	struct capos_VmResult_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint8_t params[128] __attribute__((aligned(8)));
+	int rc;
+
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_VirtualMemory_protect_Params_init_root(&b, &p) != 0 ||
+	    capos_VirtualMemory_protect_Params_init_prot(&p, &pr) != 0)
+		return CAPOS_E2BIG;
+	capos_VirtualMemory_protect_Params_set_addr(&p, addr);
+	capos_VirtualMemory_protect_Params_set_size(&p, size);
+	capos_Protection_set_read(&pr, (prot & RT_PROT_READ) != 0);
+	capos_Protection_set_write(&pr, (prot & RT_PROT_WRITE) != 0);
+	capos_Protection_set_exec(&pr, (prot & RT_PROT_EXEC) != 0);
+	if ((rc = rt_call(rt_cap("virtualMemory",
+	    capos_VirtualMemory_INTERFACE_ID), capos_VirtualMemory_INTERFACE_ID,
+	    capos_VirtualMemory_protect_ORDINAL, &b, NULL, 0, rbuf,
+	    sizeof(rbuf), &res)) != 0)
+		return rc;
+	r.s = res.root;
+	switch (capos_VmResult_which(&r)) {
+	case capos_VmResult_which_ok:
+		return 0;
+	case capos_VmResult_which_denied:
+		return RT_VM_DENIED;
+	default:
+		return RT_VM_INVALID;
+	}
+}
+
+/*
+ * SharedMemory.map: 0 with the address and size, or a call error; for
+ * RT_EXCEPTION the exception's type is in *exc.
+ */
+static int
+shm_map(capos_cap_t m, uint64_t *addr, uint64_t *size, int64_t *exc)
+{
+	struct capos_SharedMemory_map_Results_r r;
+	struct rt_result res;
+	int rc;
+
+	*addr = *size = 0;
+	*exc = -1;
+	rc = rt_call(m, capos_SharedMemory_INTERFACE_ID,
+	    capos_SharedMemory_map_ORDINAL, NULL, NULL, 0, rbuf, sizeof(rbuf),
+	    &res);
+	if (rc == RT_EXCEPTION)
+		*exc = (int64_t)res.cqe.aux;
+	if (rc != 0)
+		return rc;
+	r.s = res.root;
+	*addr = capos_SharedMemory_map_Results_get_addr(&r);
+	*size = capos_SharedMemory_map_Results_get_size(&r);
+	return 0;
+}
+
+static bool
+in_device_window(uint64_t addr, uint64_t size)
+{
+	return addr >= CAPOS_USER_DEVICE_BASE && addr % 4096 == 0 &&
+	    addr < CAPOS_USER_DEVICE_END &&
+	    size <= CAPOS_USER_DEVICE_END - addr;
+}
+
+/* Bytes of [p, p + n) that differ from c. */
+static int
+count_not(const volatile uint8_t *p, uint64_t n, uint8_t c)
+{
+	int bad = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		bad += p[i] != c;
+	return bad;
+}
+
+static uint8_t
+pattern(uint64_t i)
+{
+	return (uint8_t)(i * 7 + 1 + (i >> 12));
+}
+
+/* Bytes of [p, p + n) that differ from the pattern. */
+static int
+count_unlike(const volatile uint8_t *p, uint64_t n)
+{
+	int bad = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		bad += p[i] != pattern(i);
+	return bad;
+}
+
+/* Sizes VirtualMemory.share refuses, and the quota running out. */
+static void
+share_refusals(void)
+{
+	capos_cap_t m, x;
+	uint64_t limit = 0, used = 0, fill = 0;
+	int64_t before = vm_used();
+
+	expect("share of 0 bytes invalid", share(0, &m), RT_VM_INVALID);
+	expect("share of 4097 bytes invalid", share(4097, &m), RT_VM_INVALID);
+	expect("share of 4 MiB + 4 KiB invalid", share(4 * MIB + 4096, &m),
+	    RT_VM_INVALID);
+	expect("share of 8 MiB invalid", share(8 * MIB, &m), RT_VM_INVALID);
+	expect("share of 2^63 bytes invalid", share(1ull << 63, &m),
+	    RT_VM_INVALID);
+	expect("nothing charged for refused shares", vm_used(), before);
+	expect("share with no room for the capability", share_no_room(4096),
+	    CAPOS_ETRANSFER);
+	expect("nothing charged for the undelivered share", vm_used(), before);
+
+	/* The largest share, released without being mapped: refunded. */
+	expect("share of 4 MiB", share(4 * MIB, &m), 0);
+	expect("4 MiB charged", vm_used() - before, (int64_t)(4 * MIB));
+	expect("release the unmapped 4 MiB", rt_release(m), 0);
+	expect("unmapped and released: refunded", vm_used(), before);
+
+	/* Leave 8 KiB of the quota: 16 KiB is over it, 8 KiB just fits. */
+	expect("quota read", vm_quota(&limit, &used), 0);
+	if (limit - used > 8192)
+		expect("map all but 8 KiB of the quota", rt_vm_map(0,
+		    limit - used - 8192, RT_PROT_READ | RT_PROT_WRITE, &fill),
+		    0);
+	expect("share over the quota left refused", share(16384, &m),
+	    RT_VM_QUOTA);
+	expect("share of exactly the quota left", share(8192, &m), 0);
+	expect("quota used up", vm_used(), (int64_t)limit);
+	expect("share of one page past the quota refused", share(4096, &x),
+	    RT_VM_QUOTA);
+	expect("release the last 8 KiB", rt_release(m), 0);
+	expect("last 8 KiB refunded", vm_used(), (int64_t)(limit - 8192));
+	if (fill != 0) {
+		/* Its frames go back dirty; shared memory made from them
+		 * later must still start zeroed. */
+		memset((void *)(uintptr_t)fill, 0xEE, limit - used - 8192);
+		expect("unmap the filler", rt_vm_unmap(fill, limit - used -
+		    8192), 0);
+	}
+	expect("quota back where it was", vm_used(), (int64_t)used);
+}
+
+/*
+ * A SharedMemory mapped, then released while mapped; then as many more as
+ * a process may map, and one past that.
+ */
+static void
+share_map(void)
+{
+	capos_cap_t m, more[SHM_HELD_MAX];
+	uint64_t addr = 0, size = 0, again = 0, asize = 0, a, sz;
+	volatile uint8_t *mem;
+	int64_t before, charged, exc;
+	struct rt_result res;
+	int bad;
+
+	before = vm_used();
+	expect("share of 64 KiB", share(64 * KIB, &m), 0);
+	expect("share gives a capability", m != CAPOS_CAP_NULL, 1);
+	charged = vm_used();
+	expect("64 KiB charged to the quota", charged - before,
+	    (int64_t)(64 * KIB));
+	expect("map", shm_map(m, &addr, &size, &exc), 0);
+	expect("mapped in the device window", in_device_window(addr, size), 1);
+	expect("mapped size", (int64_t)size, (int64_t)(64 * KIB));
+	expect("mapping charges nothing more", vm_used(), charged);
+	if (addr == 0 || size != 64 * KIB)
+		return;
+	mem = (volatile uint8_t *)(uintptr_t)addr;
+	expect("shared memory starts zeroed", count_not(mem, size, 0), 0);
+	for (uint64_t i = 0; i < size; i++)
+		mem[i] = pattern(i);
+	expect("pattern written and read back", count_unlike(mem, size), 0);
+	expect("map again", shm_map(m, &again, &asize, &exc), 0);
+	expect("mapped again at the same address", again == addr &&
+	    asize == size, 1);
+
+	expect("unknown SharedMemory method", rt_call(m,
+	    capos_SharedMemory_INTERFACE_ID, capos_SharedMemory_map_ORDINAL + 1,
+	    NULL, NULL, 0, rbuf, sizeof(rbuf), &res), RT_EXCEPTION);
+	expect("as unimplemented", (int64_t)res.cqe.aux,
+	    capos_CapException_Type_unimplemented);
+	expect("called as VirtualMemory: wrong interface", rt_call(m,
+	    capos_VirtualMemory_INTERFACE_ID, capos_VirtualMemory_quota_ORDINAL,
+	    NULL, NULL, 0, rbuf, sizeof(rbuf), &res), CAPOS_EIFACE);
+	/* VirtualMemory reaches only the heap window: the mapping cannot
+	 * be made executable, nor unmapped. */
+	expect("made executable through VirtualMemory: refused",
+	    vm_protect(addr, size, RT_PROT_READ | RT_PROT_EXEC), RT_VM_INVALID);
+	expect("unmapped through VirtualMemory: refused", rt_vm_unmap(addr,
+	    size), RT_VM_INVALID);
+	expect("still mapped and intact", count_unlike(mem, size), 0);
+
+	/* The mapping holds the object: the pages stay, and so does the
+	 * charge. */
+	expect("release while mapped", rt_release(m), 0);
+	expect("memory kept after the release", count_unlike(mem, size), 0);
+	expect("still charged after the release", vm_used(), charged);
+	expect("released capability gone", shm_map(m, &a, &sz, &exc),
+	    CAPOS_EBADCAP);
+
+	/* That one is the first of the SHM_HELD_MAX this process may map. */
+	bad = 0;
+	for (int i = 0; i < SHM_HELD_MAX; i++) {
+		uint64_t prev = addr + size;
+
+		if (share(4096, &more[i]) != 0) {
+			bad++;
+			continue;
+		}
+		if (i == SHM_HELD_MAX - 1)
+			break;
+		if (shm_map(more[i], &a, &sz, &exc) != 0 || sz != 4096 ||
+		    !in_device_window(a, sz) || a < prev ||
+		    count_not((volatile uint8_t *)(uintptr_t)a, sz, 0) != 0) {
+			bad++;
+			continue;
+		}
+		*(volatile uint8_t *)(uintptr_t)a = (uint8_t)(i + 1);
+		addr = a;
+		size = sz;
+	}
+	expect("7 more shared, mapped apart and zeroed", bad, 0);
+	expect("the 9th object is made", more[SHM_HELD_MAX - 1] !=
+	    CAPOS_CAP_NULL, 1);
+	before = vm_used();
+	expect("the 9th mapping refused", shm_map(more[SHM_HELD_MAX - 1], &a,
+	    &sz, &exc), RT_EXCEPTION);
+	expect("as overloaded", exc, capos_CapException_Type_overloaded);
+	expect("a held one still maps", shm_map(more[0], &a, &sz, &exc) == 0 &&
+	    *(volatile uint8_t *)(uintptr_t)a == 1, 1);
+	expect("the first one is intact", count_unlike(mem, 64 * KIB), 0);
+	expect("release the unmapped 9th", rt_release(more[SHM_HELD_MAX - 1]),
+	    0);
+	expect("the 9th refunded", before - vm_used(), 4096);
+	before = vm_used();
+	bad = 0;
+	for (int i = 0; i < SHM_HELD_MAX - 1; i++)
+		bad += rt_release(more[i]) != 0;
+	expect("release the mapped ones", bad, 0);
+	expect("mapped ones stay charged", vm_used(), before);
+}
+
 int
 main(void)
 {
 	heap();
 	refusals();
 	sparse();
+	share_refusals();
+	share_map();
 	whole_window();
 	rt_printf("memtest: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed != 0)

@@ -2,8 +2,9 @@
 serves Nic to nictest, which talks ARP with QEMU's user network (restrict=on:
 nothing leaves the host, QEMU itself answers ARP) and feeds it bad input."""
 import os
+import re
 
-from harness import (BUILD, EXIT_CLEAN, boot, case, expect_line,
+from harness import (BUILD, EXIT_CLEAN, boot, case, expect, expect_line,
                      expect_no_line, expect_status, kernel_image)
 
 VIRTIO_NET = ["-netdev", "user,id=n0,restrict=on",
@@ -25,4 +26,17 @@ def virtio_net_driver_serves_nic():
     expect_line(run, "[init] nictest exited with status 0")
     expect_line(run, "[init] virtio-net exited with status 0")
     expect_line(run, "bad device entries 0")
+    # Every slot number nictest sent on purpose that named no slot of its
+    # own was counted by the driver, and nothing else was.
+    sent = re.search(r"nictest: \d+ checks, 0 failed, (\d+) bad slot "
+                     r"numbers sent", run.log)
+    counted = re.search(r"\[virtio-net\] stopped: .* bad slots (\d+)",
+                        run.log)
+    expect(run, sent is not None and counted is not None,
+           "nictest's and the driver's slot counts are printed")
+    expect(run, sent.group(1) == "9",
+           f"nictest sent {sent.group(1)} bad slot numbers, want 9")
+    expect(run, sent.group(1) == counted.group(1),
+           f"the driver counted {counted.group(1)} bad slot numbers, "
+           f"nictest sent {sent.group(1)}")
     expect_no_line(run, "panic")
