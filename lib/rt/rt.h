@@ -158,6 +158,17 @@ void rt_flush(void);
 int rt_vm_map(uint64_t addr, uint64_t size, int prot, uint64_t *out);
 int rt_vm_unmap(uint64_t addr, uint64_t size);
 
+/*
+ * Shared memory. rt_vm_share makes size bytes of it from the
+ * "virtualMemory" quota (0 with the SharedMemory in *out, or RT_VM_* /
+ * CAPOS_E*); rt_pool_share gives a DMAPool's SharedMemory face (or
+ * CAPOS_CAP_NULL); rt_shared_map maps a SharedMemory (0 with its address
+ * and size, or CAPOS_E* / RT_EXCEPTION).
+ */
+int rt_vm_share(uint64_t size, capos_cap_t *out);
+capos_cap_t rt_pool_share(capos_cap_t pool);
+int rt_shared_map(capos_cap_t mem, uint8_t **addr, uint64_t *size);
+
 /* The heap, over rt_vm_map. */
 void *malloc(size_t size);
 void *calloc(size_t n, size_t size);

@@ -82,3 +82,82 @@ rt_vm_unmap(uint64_t addr, uint64_t size)
 	return capos_VmResult_which(&r) == capos_VmResult_which_ok ? 0 :
 	    RT_VM_INVALID;
 }
+
+int
+rt_vm_share(uint64_t size, capos_cap_t *out)
+{
+	struct capos_VirtualMemory_share_Params_b p;
+	struct capos_ShareResult_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	capos_cap_t vm = vm_cap();
+	uint8_t vm_params[64] __attribute__((aligned(8)));
+	uint8_t vm_result[128] __attribute__((aligned(8)));
+	uint32_t idx;
+	int rc;
+
+	if (vm == CAPOS_CAP_NULL)
+		return RT_VM_NOCAP;
+	if (capnp_builder_init(&b, vm_params, sizeof(vm_params)) != 0 ||
+	    capos_VirtualMemory_share_Params_init_root(&b, &p) != 0)
+		return CAPOS_E2BIG;
+	capos_VirtualMemory_share_Params_set_size(&p, size);
+	rc = rt_call(vm, capos_VirtualMemory_INTERFACE_ID,
+	    capos_VirtualMemory_share_ORDINAL, &b, NULL, 0, vm_result,
+	    sizeof(vm_result), &res);
+	if (rc != 0)
+		return rc;
+	r.s = res.root;
+	switch (capos_ShareResult_which(&r)) {
+	case capos_ShareResult_which_memory:
+		if (capos_ShareResult_get_memory(&r, &idx) != 0 ||
+		    idx >= res.cqe.ncaps)
+			return CAPOS_EINVAL;
+		*out = res.caps[idx].cap;
+		return 0;
+	case capos_ShareResult_which_invalid:
+		return RT_VM_INVALID;
+	case capos_ShareResult_which_quotaExceeded:
+		return RT_VM_QUOTA;
+	default:
+		return RT_VM_NOMEM;
+	}
+}
+
+capos_cap_t
+rt_pool_share(capos_cap_t pool)
+{
+	struct capos_DMAPool_share_Results_r r;
+	struct rt_result res;
+	uint8_t buf[128] __attribute__((aligned(8)));
+	uint32_t idx;
+
+	if (rt_call(pool, capos_DMAPool_INTERFACE_ID,
+	    capos_DMAPool_share_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
+	    &res) != 0)
+		return CAPOS_CAP_NULL;
+	r.s = res.root;
+	if (capos_DMAPool_share_Results_get_memory(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}
+
+int
+rt_shared_map(capos_cap_t mem, uint8_t **addr, uint64_t *size)
+{
+	struct capos_SharedMemory_map_Results_r r;
+	struct rt_result res;
+	uint8_t buf[128] __attribute__((aligned(8)));
+	int rc;
+
+	rc = rt_call(mem, capos_SharedMemory_INTERFACE_ID,
+	    capos_SharedMemory_map_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
+	    &res);
+	if (rc != 0)
+		return rc;
+	r.s = res.root;
+	*addr = (uint8_t *)(uintptr_t)capos_SharedMemory_map_Results_get_addr(&r);
+	*size = capos_SharedMemory_map_Results_get_size(&r);
+	return 0;
+}

@@ -54,36 +54,13 @@ map_mmio(capos_cap_t mmio, uint64_t *size)
 	return capos_DeviceMmio_map_Results_get_addr(&r);
 }
 
-/* DMAPool.share: the pool's SharedMemory face, or CAPOS_CAP_NULL. */
-static capos_cap_t
-pool_share(capos_cap_t pool)
-{
-	struct capos_DMAPool_share_Results_r r;
-	struct rt_result res;
-	uint32_t idx;
-
-	if (rt_call(pool, capos_DMAPool_INTERFACE_ID,
-	    capos_DMAPool_share_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
-	    &res) != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
-	if (capos_DMAPool_share_Results_get_memory(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return CAPOS_CAP_NULL;
-	return res.caps[idx].cap;
-}
-
-/*
- * The pool's SharedMemory face maps the pool's pages where DMAPool.map
- * put them, tells no device address, and answers only SharedMemory.
- */
 static void
 shared_face(capos_cap_t pool, uint8_t *pmem, uint64_t psize)
 {
 	struct capos_SharedMemory_map_Results_r sr;
 	struct capos_DMAPool_map_Results_r pr;
 	struct rt_result res;
-	capos_cap_t shm = pool_share(pool), again;
+	capos_cap_t shm = rt_pool_share(pool), again;
 	uint64_t addr = 0, size = 0;
 
 	expect("pool share gives a capability", shm != CAPOS_CAP_NULL, 1);
@@ -127,7 +104,7 @@ shared_face(capos_cap_t pool, uint8_t *pmem, uint64_t psize)
 	    NULL, NULL, 0, buf, sizeof(buf), &res), CAPOS_EIFACE);
 
 	/* Shared twice, and released: the pool goes on as before. */
-	again = pool_share(pool);
+	again = rt_pool_share(pool);
 	expect("a second share maps at the same address", again !=
 	    CAPOS_CAP_NULL && rt_call(again, capos_SharedMemory_INTERFACE_ID,
 	    capos_SharedMemory_map_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),

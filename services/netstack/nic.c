@@ -195,9 +195,8 @@ map_area(void)
 {
 	static uint8_t buf[256] __attribute__((aligned(8)));
 	struct capos_Nic_buffers_Results_r r;
-	struct capos_SharedMemory_map_Results_r m;
 	struct rt_result res;
-	uint64_t size;
+	uint64_t size = 0;
 	uint32_t idx;
 	int rc;
 
@@ -213,15 +212,9 @@ map_area(void)
 	headroom = capos_Nic_buffers_Results_get_headroom(&r);
 	rx_slots = capos_Nic_buffers_Results_get_rxSlots(&r);
 	tx_slots = capos_Nic_buffers_Results_get_txSlots(&r);
-	rc = rt_call(res.caps[idx].cap, capos_SharedMemory_INTERFACE_ID,
-	    capos_SharedMemory_map_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
-	    &res);
-	if (rc != 0)
+	if ((rc = rt_shared_map(res.caps[idx].cap, &area, &size)) != 0)
 		return rc;
-	m.s = res.root;
-	area = (uint8_t *)(uintptr_t)capos_SharedMemory_map_Results_get_addr(&m);
-	size = capos_SharedMemory_map_Results_get_size(&m);
-	if (rx_slots == 0 || rx_slots > MAX_SLOTS || tx_slots == 0 ||
+	if (area == NULL || rx_slots == 0 || rx_slots > MAX_SLOTS || tx_slots == 0 ||
 	    tx_slots > MAX_SLOTS || slot_size > 65536 ||
 	    headroom > slot_size ||
 	    slot_size - headroom < capos_Nic_maxFrame ||

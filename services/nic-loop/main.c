@@ -794,52 +794,21 @@ release_caps(struct side *s, const struct capos_cqe *c)
 static int
 make_area(struct side *s)
 {
-	static uint8_t buf[256] __attribute__((aligned(8)));
-	struct capos_VirtualMemory_share_Params_b p;
-	struct capos_SharedMemory_map_Results_r mr;
-	struct capos_ShareResult_r sr;
-	struct capnp_builder b;
-	struct rt_result res;
-	capos_cap_t vm = rt_cap("virtualMemory",
-	    capos_VirtualMemory_INTERFACE_ID);
-	uint8_t params[64] __attribute__((aligned(8)));
-	uint32_t idx;
+	uint64_t size = 0;
 	int rc;
 
-	if (vm == CAPOS_CAP_NULL) {
-		rt_printf("nic-loop: no virtualMemory capability\n");
+	if ((rc = rt_vm_share(AREA_SIZE, &s->mem)) != 0) {
+		rt_printf("nic-loop: %s: cannot share %u bytes (%s)\n",
+		    s->name, AREA_SIZE, rc == RT_VM_NOCAP ?
+		    "no virtualMemory capability" : rt_strerror(rc));
 		return -1;
 	}
-	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
-	    capos_VirtualMemory_share_Params_init_root(&b, &p) != 0)
-		return -1;
-	capos_VirtualMemory_share_Params_set_size(&p, AREA_SIZE);
-	rc = rt_call(vm, capos_VirtualMemory_INTERFACE_ID,
-	    capos_VirtualMemory_share_ORDINAL, &b, NULL, 0, buf, sizeof(buf),
-	    &res);
-	sr.s = res.root;
-	if (rc != 0 || capos_ShareResult_which(&sr) !=
-	    capos_ShareResult_which_memory ||
-	    capos_ShareResult_get_memory(&sr, &idx) != 0 ||
-	    idx >= res.cqe.ncaps) {
-		rt_printf("nic-loop: %s: cannot share %u bytes (%s, %d)\n",
-		    s->name, AREA_SIZE, rt_strerror(rc),
-		    rc == 0 ? (int)capos_ShareResult_which(&sr) : rc);
-		return -1;
-	}
-	s->mem = res.caps[idx].cap;
-	rc = rt_call(s->mem, capos_SharedMemory_INTERFACE_ID,
-	    capos_SharedMemory_map_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
-	    &res);
-	mr.s = res.root;
-	if (rc != 0 || capos_SharedMemory_map_Results_get_size(&mr) <
-	    AREA_SIZE || capos_SharedMemory_map_Results_get_addr(&mr) == 0) {
+	if ((rc = rt_shared_map(s->mem, &s->area, &size)) != 0 ||
+	    s->area == NULL || size < AREA_SIZE) {
 		rt_printf("nic-loop: %s: cannot map the frame area (%s)\n",
 		    s->name, rt_strerror(rc));
 		return -1;
 	}
-	s->area = (uint8_t *)(uintptr_t)
-	    capos_SharedMemory_map_Results_get_addr(&mr);
 	for (uint16_t i = 0; i < RX_SLOTS; i++)
 		slot_free(s, i);
 	return 0;

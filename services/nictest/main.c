@@ -397,10 +397,9 @@ static int
 check_buffers(void)
 {
 	struct capos_Nic_buffers_Results_r r;
-	struct capos_SharedMemory_map_Results_r m;
 	struct rt_result res;
 	capos_cap_t mem;
-	uint64_t addr, size;
+	uint64_t addr, size = 0;
 	uint32_t idx;
 
 	if (rt_call(nic, capos_Nic_INTERFACE_ID, capos_Nic_buffers_ORDINAL,
@@ -428,15 +427,11 @@ check_buffers(void)
 	expect("the area is no DMAPool", rt_call(mem,
 	    capos_DMAPool_INTERFACE_ID, capos_DMAPool_map_ORDINAL, NULL, NULL,
 	    0, small, sizeof(small), &res), CAPOS_EIFACE);
-	if (rt_call(mem, capos_SharedMemory_INTERFACE_ID,
-	    capos_SharedMemory_map_ORDINAL, NULL, NULL, 0, small,
-	    sizeof(small), &res) != 0) {
+	if (rt_shared_map(mem, &area, &size) != 0) {
 		expect("the area maps", 0, 1);
 		return -1;
 	}
-	m.s = res.root;
-	addr = capos_SharedMemory_map_Results_get_addr(&m);
-	size = capos_SharedMemory_map_Results_get_size(&m);
+	addr = (uint64_t)(uintptr_t)area;
 	expect("the area is in the device window",
 	    addr >= CAPOS_USER_DEVICE_BASE && addr < CAPOS_USER_DEVICE_END, 1);
 	expect("the area holds every slot",
@@ -445,7 +440,6 @@ check_buffers(void)
 	    size < (uint64_t)(rx_slots + tx_slots) * slot_size ||
 	    slot_size < headroom + capos_Nic_maxFrame)
 		return -1;
-	area = (uint8_t *)(uintptr_t)addr;
 	for (uint32_t i = 0; i < tx_slots; i++)
 		tx_mine[i] = true;
 	return 0;

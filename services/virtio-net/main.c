@@ -501,26 +501,6 @@ serve(void)
 	}
 }
 
-/* The frame area's SharedMemory face, for the client. */
-static capos_cap_t
-share(capos_cap_t frames)
-{
-	static uint8_t buf[128] __attribute__((aligned(8)));
-	struct capos_DMAPool_share_Results_r r;
-	struct rt_result res;
-	uint32_t idx;
-
-	if (rt_call(frames, capos_DMAPool_INTERFACE_ID,
-	    capos_DMAPool_share_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
-	    &res) != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
-	if (capos_DMAPool_share_Results_get_memory(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return CAPOS_CAP_NULL;
-	return res.caps[idx].cap;
-}
-
 int
 main(void)
 {
@@ -540,7 +520,7 @@ main(void)
 	}
 	if (nic_init(&nic, mmio, pool, frames) != 0)
 		return 1;
-	if ((shared = share(frames)) == CAPOS_CAP_NULL) {
+	if ((shared = rt_pool_share(frames)) == CAPOS_CAP_NULL) {
 		nic_reset(&nic);
 		rt_printf("[virtio-net] cannot share the frame area\n");
 		return 1;
