@@ -96,6 +96,7 @@ rt_vm_share(uint64_t size, capos_cap_t *out)
 	uint32_t idx;
 	int rc;
 
+	*out = CAPOS_CAP_NULL;
 	if (vm == CAPOS_CAP_NULL)
 		return RT_VM_NOCAP;
 	if (capnp_builder_init(&b, vm_params, sizeof(vm_params)) != 0 ||
@@ -157,7 +158,8 @@ rt_shared_map(capos_cap_t mem, uint8_t **addr, uint64_t *size)
 	if (rc != 0)
 		return rc;
 	r.s = res.root;
-	*addr = (uint8_t *)(uintptr_t)capos_SharedMemory_map_Results_get_addr(&r);
+	*addr = (uint8_t *)(uintptr_t)
+	    capos_SharedMemory_map_Results_get_addr(&r);
 	*size = capos_SharedMemory_map_Results_get_size(&r);
 	return 0;
 }

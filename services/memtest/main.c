@@ -145,48 +145,6 @@ vm_used(void)
 	return vm_quota(&limit, &used) == 0 ? (int64_t)used : -1;
 }
 
-/*
- * VirtualMemory.share: 0 with the SharedMemory in *out, RT_VM_INVALID,
- * RT_VM_QUOTA, RT_VM_NOMEM, or a call error.
- */
-static int
-share(uint64_t size, capos_cap_t *out)
-{
-	struct capos_VirtualMemory_share_Params_b p;
-	struct capos_ShareResult_r r;
-	struct capnp_builder b;
-	struct rt_result res;
-	uint8_t params[64] __attribute__((aligned(8)));
-	uint32_t idx;
-	int rc;
-
-	*out = CAPOS_CAP_NULL;
-	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
-	    capos_VirtualMemory_share_Params_init_root(&b, &p) != 0)
-		return CAPOS_E2BIG;
-	capos_VirtualMemory_share_Params_set_size(&p, size);
-	if ((rc = rt_call(rt_cap("virtualMemory",
-	    capos_VirtualMemory_INTERFACE_ID), capos_VirtualMemory_INTERFACE_ID,
-	    capos_VirtualMemory_share_ORDINAL, &b, NULL, 0, rbuf, sizeof(rbuf),
-	    &res)) != 0)
-		return rc;
-	r.s = res.root;
-	switch (capos_ShareResult_which(&r)) {
-	case capos_ShareResult_which_memory:
-		if (capos_ShareResult_get_memory(&r, &idx) != 0 ||
-		    idx >= res.cqe.ncaps)
-			return CAPOS_EINVAL;
-		*out = res.caps[idx].cap;
-		return 0;
-	case capos_ShareResult_which_invalid:
-		return RT_VM_INVALID;
-	case capos_ShareResult_which_quotaExceeded:
-		return RT_VM_QUOTA;
-	default:
-		return RT_VM_NOMEM;
-	}
-}
-
 /* VirtualMemory.share with no room for the result capability: the
  * completion's status. */
 static int
@@ -319,12 +277,15 @@ share_refusals(void)
 	uint64_t limit = 0, used = 0, fill = 0;
 	int64_t before = vm_used();
 
-	expect("share of 0 bytes invalid", share(0, &m), RT_VM_INVALID);
-	expect("share of 4097 bytes invalid", share(4097, &m), RT_VM_INVALID);
-	expect("share of 4 MiB + 4 KiB invalid", share(4 * MIB + 4096, &m),
+	expect("share of 0 bytes invalid", rt_vm_share(0, &m),
 	    RT_VM_INVALID);
-	expect("share of 8 MiB invalid", share(8 * MIB, &m), RT_VM_INVALID);
-	expect("share of 2^63 bytes invalid", share(1ull << 63, &m),
+	expect("share of 4097 bytes invalid", rt_vm_share(4097, &m),
+	    RT_VM_INVALID);
+	expect("share of 4 MiB + 4 KiB invalid",
+	    rt_vm_share(4 * MIB + 4096, &m), RT_VM_INVALID);
+	expect("share of 8 MiB invalid", rt_vm_share(8 * MIB, &m),
+	    RT_VM_INVALID);
+	expect("share of 2^63 bytes invalid", rt_vm_share(1ull << 63, &m),
 	    RT_VM_INVALID);
 	expect("nothing charged for refused shares", vm_used(), before);
 	expect("share with no room for the capability", share_no_room(4096),
@@ -332,7 +293,7 @@ share_refusals(void)
 	expect("nothing charged for the undelivered share", vm_used(), before);
 
 	/* The largest share, released without being mapped: refunded. */
-	expect("share of 4 MiB", share(4 * MIB, &m), 0);
+	expect("share of 4 MiB", rt_vm_share(4 * MIB, &m), 0);
 	expect("4 MiB charged", vm_used() - before, (int64_t)(4 * MIB));
 	expect("release the unmapped 4 MiB", rt_release(m), 0);
 	expect("unmapped and released: refunded", vm_used(), before);
@@ -343,11 +304,11 @@ share_refusals(void)
 		expect("map all but 8 KiB of the quota", rt_vm_map(0,
 		    limit - used - 8192, RT_PROT_READ | RT_PROT_WRITE, &fill),
 		    0);
-	expect("share over the quota left refused", share(16384, &m),
+	expect("share over the quota left refused", rt_vm_share(16384, &m),
 	    RT_VM_QUOTA);
-	expect("share of exactly the quota left", share(8192, &m), 0);
+	expect("share of exactly the quota left", rt_vm_share(8192, &m), 0);
 	expect("quota used up", vm_used(), (int64_t)limit);
-	expect("share of one page past the quota refused", share(4096, &x),
+	expect("share of one page past the quota refused", rt_vm_share(4096, &x),
 	    RT_VM_QUOTA);
 	expect("release the last 8 KiB", rt_release(m), 0);
 	expect("last 8 KiB refunded", vm_used(), (int64_t)(limit - 8192));
@@ -376,7 +337,7 @@ share_map(void)
 	int bad;
 
 	before = vm_used();
-	expect("share of 64 KiB", share(64 * KIB, &m), 0);
+	expect("share of 64 KiB", rt_vm_share(64 * KIB, &m), 0);
 	expect("share gives a capability", m != CAPOS_CAP_NULL, 1);
 	charged = vm_used();
 	expect("64 KiB charged to the quota", charged - before,
@@ -425,7 +386,7 @@ share_map(void)
 	for (int i = 0; i < SHM_HELD_MAX; i++) {
 		uint64_t prev = addr + size;
 
-		if (share(4096, &more[i]) != 0) {
+		if (rt_vm_share(4096, &more[i]) != 0) {
 			bad++;
 			continue;
 		}

@@ -214,10 +214,9 @@ map_area(void)
 	tx_slots = capos_Nic_buffers_Results_get_txSlots(&r);
 	if ((rc = rt_shared_map(res.caps[idx].cap, &area, &size)) != 0)
 		return rc;
-	if (area == NULL || rx_slots == 0 || rx_slots > MAX_SLOTS || tx_slots == 0 ||
-	    tx_slots > MAX_SLOTS || slot_size > 65536 ||
-	    headroom > slot_size ||
-	    slot_size - headroom < capos_Nic_maxFrame ||
+	if (area == NULL || rx_slots == 0 || rx_slots > MAX_SLOTS ||
+	    tx_slots == 0 || tx_slots > MAX_SLOTS || slot_size > 65536 ||
+	    headroom > slot_size || slot_size - headroom < capos_Nic_maxFrame ||
 	    (uint64_t)(rx_slots + tx_slots) * slot_size > size)
 		return CAPOS_EINVAL;
 	for (uint32_t i = 0; i < tx_slots; i++)
@@ -387,7 +386,8 @@ nic_flush(void)
 
 		if (capos_Nic_Frame_b_at(&lb, i, &f) != 0)
 			return;
-		capos_Nic_Frame_set_slot(&f, (uint16_t)(rx_slots + txq[q].slot));
+		capos_Nic_Frame_set_slot(&f,
+		    (uint16_t)(rx_slots + txq[q].slot));
 		capos_Nic_Frame_set_length(&f, txq[q].len);
 	}
 	rt_prep_call(&e, nic_cap, capos_Nic_INTERFACE_ID,

@@ -3,10 +3,10 @@
  * (only a transmit frame's length changes): receive descriptor i points
  * at receive slot i, transmit chain k is descriptors 2k (its header) and
  * 2k + 1 (its slot). So a slot is named by its descriptor id and the
- * device is never told an address outside the pools. What the device writes back (the used
- * index, ids, lengths) is untrusted: an id must name a descriptor the
- * device holds, a length must fit the buffer, and the used index may run
- * at most one queue's worth ahead of us.
+ * device is never told an address outside the pools. What the device
+ * writes back (the used index, ids, lengths) is untrusted: an id must
+ * name a descriptor the device holds, a length must fit the slot, and the
+ * used index may run at most one queue's worth ahead of us.
  */
 #include <string.h>
 
