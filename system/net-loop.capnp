@@ -16,7 +16,7 @@ const manifest :Capos.SystemManifest = (
                  (name = "virtualMemory", source = (kernel = virtualMemory)) ],
       exports = [ (name = "nicA", interfaceId = N.nicInterface),
                   (name = "nicB", interfaceId = N.nicInterface) ],
-      args = ["inject"] ),
+      args = ["inject", "slots=32"] ),
     ( name = "net-a",
       binary = "netstack",
       grants = [ (name = "console", source = (kernel = console)),

@@ -23,6 +23,10 @@
  * back that was not lent is counted ("bad done"). The proof line is
  * printed at the end once real traffic kept flowing both ways after the
  * last injection and neither stack gave back a slot it was not lent.
+ *
+ * With "slots=N" only the first N receive slots of each side are used
+ * (the area keeps its geometry), so a burst finds them all lent and the
+ * sender's transmit takes what fits and then waits.
  */
 #include <string.h>
 
@@ -103,6 +107,7 @@ static struct side sides[2];
 static uint8_t reply[CAPOS_MAX_RESULT] __attribute__((aligned(8)));
 static uint8_t exc_buf[512] __attribute__((aligned(8)));
 static bool inject;
+static uint32_t usable = RX_SLOTS;	/* receive slots in use (slots=N) */
 
 /* ---- Malformed frames ---- */
 
@@ -809,7 +814,7 @@ make_area(struct side *s)
 		    s->name, rt_strerror(rc));
 		return -1;
 	}
-	for (uint16_t i = 0; i < RX_SLOTS; i++)
+	for (uint16_t i = 0; i < usable; i++)
 		slot_free(s, i);
 	return 0;
 }
@@ -819,9 +824,26 @@ main(void)
 {
 	static const char *names[2] = { "nicA", "nicB" };
 
-	for (int i = 0; i < rt_argc(); i++)
-		if (strcmp(rt_argv(i), "inject") == 0)
+	for (int i = 0; i < rt_argc(); i++) {
+		const char *a = rt_argv(i);
+
+		if (strcmp(a, "inject") == 0) {
 			inject = true;
+		} else if (strncmp(a, "slots=", 6) == 0) {
+			usable = 0;
+			for (a += 6; *a >= '0' && *a <= '9' && usable <= RX_SLOTS;
+			    a++)
+				usable = usable * 10 + (uint32_t)(*a - '0');
+			if (*a != '\0' || usable < 8 || usable > RX_SLOTS) {
+				rt_printf("nic-loop: slots=N takes 8 to %u\n",
+				    RX_SLOTS);
+				return 2;
+			}
+		} else {
+			rt_printf("nic-loop: unknown argument \"%s\"\n", a);
+			return 2;
+		}
+	}
 	for (int i = 0; i < 2; i++) {
 		struct side *s = &sides[i];
 
