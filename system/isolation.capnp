@@ -25,7 +25,13 @@ const manifest :Capos.SystemManifest = (
     ( name = "memtest",
       binary = "memtest",
       grants = [ (name = "console", source = (kernel = console)),
-                 (name = "virtualMemory", source = (kernel = virtualMemory)) ] ),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)),
+                 (name = "threadSpawner", source = (kernel = threadSpawner)),
+                 (name = "threadControl", source = (kernel = threadControl)) ],
+      # memtest serves this itself, passing a client off as SharedMemory
+      # (interface id 0xa885c32c7bf2bd7d) to show rt_shared_map refuses
+      # forged addresses.
+      exports = [ (name = "fake", interfaceId = 0xa885c32c7bf2bd7d) ] ),
     ( name = "hello",
       binary = "hello",
       grants = [ (name = "console", source = (kernel = console)) ] )

@@ -150,6 +150,7 @@ rt_shared_map(capos_cap_t mem, uint8_t **addr, uint64_t *size)
 	struct capos_SharedMemory_map_Results_r r;
 	struct rt_result res;
 	uint8_t buf[128] __attribute__((aligned(8)));
+	uint64_t a, n;
 	int rc;
 
 	rc = rt_call(mem, capos_SharedMemory_INTERFACE_ID,
@@ -158,8 +159,18 @@ rt_shared_map(capos_cap_t mem, uint8_t **addr, uint64_t *size)
 	if (rc != 0)
 		return rc;
 	r.s = res.root;
-	*addr = (uint8_t *)(uintptr_t)
-	    capos_SharedMemory_map_Results_get_addr(&r);
-	*size = capos_SharedMemory_map_Results_get_size(&r);
+	a = capos_SharedMemory_map_Results_get_addr(&r);
+	n = capos_SharedMemory_map_Results_get_size(&r);
+	/*
+	 * The kernel maps shared memory only in the device window; anything
+	 * else came from a server passing off an endpoint as SharedMemory,
+	 * and would point into our own memory.
+	 */
+	if (a % 4096 != 0 || n == 0 || n % 4096 != 0 ||
+	    a < CAPOS_USER_DEVICE_BASE || a >= CAPOS_USER_DEVICE_END ||
+	    n > CAPOS_USER_DEVICE_END - a)
+		return CAPOS_EINVAL;
+	*addr = (uint8_t *)(uintptr_t)a;
+	*size = n;
 	return 0;
 }

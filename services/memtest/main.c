@@ -5,7 +5,9 @@
  * addresses outside the heap window, and mappings beyond its quota. It
  * also checks SharedMemory made by VirtualMemory.share: its sizes, its
  * charge to the quota and when that is given back, its mapping, and the
- * limit on how many one process maps.
+ * limit on how many one process maps; and that rt_shared_map refuses the
+ * answers of an endpoint passed off as SharedMemory (its own "fake"
+ * export, served by a second thread).
  */
 #include <string.h>
 
@@ -423,6 +425,128 @@ share_map(void)
 	expect("mapped ones stay charged", vm_used(), before);
 }
 
+/* ---- An endpoint passed off as SharedMemory ---- */
+
+/* The forged map answers the "fake" server gives, one per call. */
+static const struct { uint64_t addr, size; } forged[] = {
+	{ 0, 4096 },			/* a heap page: our own memory */
+	{ CAPOS_USER_DEVICE_BASE + 4096, 0 },
+	{ CAPOS_USER_DEVICE_BASE + 100, 4096 },
+	{ CAPOS_USER_DEVICE_END - 4096, 8192 },	/* past the window */
+	{ CAPOS_USER_DEVICE_BASE + 4096, 4096 },	/* plausible */
+};
+#define NFORGED	(sizeof(forged) / sizeof(forged[0]))
+
+struct fake {
+	capos_cap_t owner;
+	uint64_t heap_page;
+	int served;
+};
+
+/* Answers NFORGED map calls on the fake endpoint with forged results. */
+static void
+serve_fake(void *arg)
+{
+	static uint8_t in[512] __attribute__((aligned(8)));
+	static uint8_t out[128] __attribute__((aligned(8)));
+	struct capos_capdesc caps[CAPOS_MAX_XCAPS];
+	struct fake *f = arg;
+
+	for (size_t i = 0; i < NFORGED; i++) {
+		struct capos_SharedMemory_map_Results_b r;
+		const struct capos_recv_hdr *h = (const void *)in;
+		struct capnp_builder b;
+		struct capos_sqe e;
+		struct capos_cqe c;
+
+		rt_prep_recv(&e, f->owner, in, sizeof(in), caps);
+		if (rt_submit(&e) != 0 || rt_wait(e.user_data, &c) != 0 ||
+		    c.status < (int)sizeof(*h))
+			return;
+		if (capnp_builder_init(&b, out, sizeof(out)) != 0 ||
+		    capos_SharedMemory_map_Results_init_root(&b, &r) != 0)
+			return;
+		capos_SharedMemory_map_Results_set_addr(&r, forged[i].addr != 0 ?
+		    forged[i].addr : f->heap_page);
+		capos_SharedMemory_map_Results_set_size(&r, forged[i].size);
+		rt_prep_return(&e, f->owner, h->call_id, out,
+		    capnp_builder_finish(&b), NULL, 0);
+		if (rt_submit(&e) != 0 || rt_wait(e.user_data, &c) != 0)
+			return;
+		f->served++;
+	}
+}
+
+/* A client of owner typed as iface, or CAPOS_CAP_NULL. */
+static capos_cap_t
+mint_client(capos_cap_t owner, uint64_t iface)
+{
+	struct capos_Endpoint_client_Params_b p;
+	struct capos_Endpoint_client_Results_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint8_t params[64] __attribute__((aligned(8)));
+	uint32_t idx;
+
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_Endpoint_client_Params_init_root(&b, &p) != 0)
+		return CAPOS_CAP_NULL;
+	capos_Endpoint_client_Params_set_interfaceId(&p, iface);
+	if (rt_call(owner, capos_Endpoint_INTERFACE_ID,
+	    capos_Endpoint_client_ORDINAL, &b, NULL, 0, rbuf, sizeof(rbuf),
+	    &res) != 0)
+		return CAPOS_CAP_NULL;
+	r.s = res.root;
+	if (capos_Endpoint_client_Results_get_client(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}
+
+/*
+ * Any endpoint owner can mint a client labelled SharedMemory and answer
+ * its map with any address: rt_shared_map takes only a page-aligned
+ * range inside the device window, where the kernel puts shared memory,
+ * so a forged answer can never point into the caller's own memory.
+ */
+static void
+forged_share(void)
+{
+	struct fake f = { rt_cap("fake", capos_Endpoint_INTERFACE_ID), 0, 0 };
+	struct rt_thread *t = NULL;
+	capos_cap_t mem;
+	uint8_t *addr = NULL;
+	uint64_t size = 0;
+
+	expect("the fake export is held", f.owner != CAPOS_CAP_NULL, 1);
+	expect("a heap page to point at", rt_vm_map(0, 4096,
+	    RT_PROT_READ | RT_PROT_WRITE, &f.heap_page), 0);
+	mem = mint_client(f.owner, capos_SharedMemory_INTERFACE_ID);
+	expect("a client labelled SharedMemory", mem != CAPOS_CAP_NULL, 1);
+	if (f.owner == CAPOS_CAP_NULL || mem == CAPOS_CAP_NULL ||
+	    rt_thread_spawn(serve_fake, &f, 16384, &t) != 0) {
+		expect("the fake server runs", 0, 1);
+		return;
+	}
+	expect("an answer in our own heap refused",
+	    rt_shared_map(mem, &addr, &size), CAPOS_EINVAL);
+	expect("an empty answer refused", rt_shared_map(mem, &addr, &size),
+	    CAPOS_EINVAL);
+	expect("an unaligned answer refused",
+	    rt_shared_map(mem, &addr, &size), CAPOS_EINVAL);
+	expect("an answer past the window refused",
+	    rt_shared_map(mem, &addr, &size), CAPOS_EINVAL);
+	expect("nothing taken from refused answers", addr == NULL &&
+	    size == 0, 1);
+	expect("an answer inside the window taken",
+	    rt_shared_map(mem, &addr, &size), 0);
+	expect("as given", (uint64_t)(uintptr_t)addr ==
+	    CAPOS_USER_DEVICE_BASE + 4096 && size == 4096, 1);
+	expect("the fake server joined", rt_thread_join(t, NULL), 0);
+	expect("every forged answer served", f.served, (int64_t)NFORGED);
+	(void)rt_vm_unmap(f.heap_page, 4096);
+}
+
 int
 main(void)
 {
@@ -431,6 +555,7 @@ main(void)
 	sparse();
 	share_refusals();
 	share_map();
+	forged_share();
 	whole_window();
 	rt_printf("memtest: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed != 0)

@@ -84,8 +84,8 @@ def isolation_system_contains_hostile_and_faulting_services():
     # quota charged and refunded, a mapping outliving its capability and
     # out of VirtualMemory's reach, and the ninth SharedMemory mapping
     # refused.
-    expect_line(run, "memtest: 68 checks, 0 failed")
-    expect_line(run, "[proof] vm ok checks=68")
+    expect_line(run, "memtest: 80 checks, 0 failed")
+    expect_line(run, "[proof] vm ok checks=80")
     for name in ("ringtest", "noauth", "memtest", "hello"):
         expect_line(run, f"[init] {name} exited with status 0")
     expect_line(run, "init exited with status 0; halting")
