@@ -10,6 +10,8 @@
  * batch, more than maxBatch frames, a mistyped list, a receive of zero
  * frames. It counts the bad slot numbers it sends; the driver's exit line
  * must count the same (tests/qemu/test_virtio.py).
+ * With the argument "intruder" it is a second holder of the Nic instead:
+ * info answers, but the frame area and every slot call are refused.
  * It holds only "nic", "console" and "timer"; one deadline bounds every
  * wait, so a silent network fails the test instead of hanging it.
  */
@@ -640,7 +642,24 @@ check_bad_transmit(void)
 	expect("bad slots all taken", sent, 6);
 	expect("bad slots dropped", dropped, 4);
 	bad_sent += 4;
+	/* A bad length gives the slot back in this answer: the same slot
+	 * again in the list is no longer ours, whatever its length. */
+	expect("every transmit slot comes back", collect_tx(), 1);
+	a = take_tx();
+	test_frame(slot_data((uint32_t)a), 64);
+	f[0] = (struct frame){ (uint16_t)a, 0 };
+	f[1] = (struct frame){ (uint16_t)a, 64 };
+	before = tx_free_count();
+	expect("a slot given back, then offered again", transmit(f, 2, &sent,
+	    &dropped, &back), 0);
+	expect("both frames dropped", dropped, 2);
+	expect("the slot given back once", back, 1);
+	expect("and it is free", tx_free_count(), (int64_t)before + 1);
+	bad_sent += 1;
+	c = take_tx();
+	test_frame(slot_data((uint32_t)c), 64);
 	f[0] = (struct frame){ (uint16_t)c, 64 };
+	expect("a slot sent", transmit(f, 1, &sent, &dropped, &back), 0);
 	expect("a slot in flight offered again", transmit(f, 1, &sent,
 	    &dropped, &back), 0);
 	expect("in flight: dropped", dropped, 1);
@@ -714,6 +733,33 @@ check_bad_done(void)
 	expect("and the link up", capos_Nic_receive_Results_get_linkUp(&r), 1);
 }
 
+/* A second holder of the Nic: the frame area is not its. */
+static int
+intruder(void)
+{
+	struct frame f = { 0, 64 };
+	uint16_t slot = 0;
+	uint32_t sent, dropped, back;
+	struct rt_result res;
+
+	expect("info answers anyone", rt_call(nic, capos_Nic_INTERFACE_ID,
+	    capos_Nic_info_ORDINAL, NULL, NULL, 0, small, sizeof(small), &res),
+	    0);
+	/* Before the client binds the area or after, these are refused. */
+	expect("transmit refused", transmit(&f, 1, &sent, &dropped, &back),
+	    RT_EXCEPTION);
+	expect("an empty transmit refused", transmit(&f, 0, &sent, &dropped,
+	    &back), RT_EXCEPTION);
+	expect("receive refused", finish(start_receive_with(0, 0, &slot, 1),
+	    rx_buf[0], &res), RT_EXCEPTION);
+	rt_printf("nictest intruder: %d checks, %d failed\n", test_checks,
+	    test_failed);
+	if (test_failed != 0)
+		return 1;
+	rt_printf("[proof] nic-area-bound ok\n");
+	return 0;
+}
+
 int
 main(void)
 {
@@ -721,6 +767,9 @@ main(void)
 
 	nic = rt_cap("nic", capos_Nic_INTERFACE_ID);
 	timer = rt_cap("timer", capos_Timer_INTERFACE_ID);
+	if (rt_argc() > 0 && strcmp(rt_argv(0), "intruder") == 0)
+		return nic == CAPOS_CAP_NULL || timer == CAPOS_CAP_NULL ||
+		    start_deadline() != 0 ? 2 : intruder();
 	if (nic == CAPOS_CAP_NULL || timer == CAPOS_CAP_NULL) {
 		rt_printf("nictest: needs \"nic\" and \"timer\"\n");
 		return 2;

@@ -32,6 +32,11 @@ static uint32_t nowed;
 static uint32_t seen[QMAX / 2], call_gen;
 /* Slot numbers from the client that named no slot it held. */
 static uint64_t bad_slots;
+/* The one client the frame area is served to: the process (session) that
+ * first asked for it. Anyone else holding "nic" gets info and nothing
+ * more, so it cannot give back or send the client's slots. */
+static bool bound;
+static uint8_t client[16];
 
 static uint8_t recv_buf[RECV_BUF] __attribute__((aligned(8)));
 static struct capos_capdesc recv_caps[CAPOS_MAX_XCAPS];
@@ -378,6 +383,18 @@ do_receive(uint64_t call_id, struct capnp_struct *params)
 	waiting.max = max;
 }
 
+/* Whether h's caller may use the frame area; the first caller of
+ * buffers becomes the client. */
+static bool
+area_caller(const struct capos_recv_hdr *h)
+{
+	if (!bound && h->method == capos_Nic_buffers_ORDINAL) {
+		memcpy(client, h->session, sizeof(client));
+		bound = true;
+	}
+	return bound && memcmp(client, h->session, sizeof(client)) == 0;
+}
+
 /* Handles one received call; its capabilities are released after. */
 static void
 dispatch(const struct capos_cqe *c)
@@ -404,6 +421,14 @@ dispatch(const struct capos_cqe *c)
 	if (nic.broken && h->method != capos_Nic_info_ORDINAL) {
 		(void)answer_exc(h->call_id, capos_CapException_Type_failed,
 		    "the device misbehaved and was stopped");
+		return;
+	}
+	if ((h->method == capos_Nic_buffers_ORDINAL ||
+	    h->method == capos_Nic_transmit_ORDINAL ||
+	    h->method == capos_Nic_receive_ORDINAL) && !area_caller(h)) {
+		(void)answer_exc(h->call_id, capos_CapException_Type_failed,
+		    bound ? "the frame area is another client's" :
+		    "ask for the frame area (buffers) first");
 		return;
 	}
 	switch (h->method) {

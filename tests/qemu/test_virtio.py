@@ -24,6 +24,10 @@ def virtio_net_driver_serves_nic():
     expect_no_line(run, "nictest: the deadline passed")
     # The driver sees its last client go, resets the device and exits.
     expect_line(run, "[init] nictest exited with status 0")
+    # A second holder of the Nic got info and was refused everything else.
+    expect_line(run, "nictest intruder: 4 checks, 0 failed")
+    expect_line(run, "[proof] nic-area-bound ok")
+    expect_line(run, "[init] intruder exited with status 0")
     expect_line(run, "[init] virtio-net exited with status 0")
     expect_line(run, "bad device entries 0")
     # Every slot number nictest sent on purpose that named no slot of its
@@ -34,8 +38,8 @@ def virtio_net_driver_serves_nic():
                         run.log)
     expect(run, sent is not None and counted is not None,
            "nictest's and the driver's slot counts are printed")
-    expect(run, sent.group(1) == "9",
-           f"nictest sent {sent.group(1)} bad slot numbers, want 9")
+    expect(run, sent.group(1) == "10",
+           f"nictest sent {sent.group(1)} bad slot numbers, want 10")
     expect(run, sent.group(1) == counted.group(1),
            f"the driver counted {counted.group(1)} bad slot numbers, "
            f"nictest sent {sent.group(1)}")
