@@ -3,6 +3,7 @@
 @0xb7e2c4a1f9d03856;
 
 using C = import "c.capnp";
+using Capos = import "capos.capnp";
 $C.namespace("capos");
 
 const ipcTestInterface :UInt64 = 0xc43d8e2a7b195f60;
@@ -36,4 +37,14 @@ interface IpcTest @0xc43d8e2a7b195f60 {
   sleep @10 (ns :UInt64) -> ();
   # A new client capability to this server carrying `badge`.
   badged @11 (badge :UInt64) -> (cap :Capability);
+}
+
+const shareTestInterface :UInt64 = 0xc43d8e2a7b195f61;
+
+# memtest hands a SharedMemory to a second process, which maps it, writes
+# to it and exits: the quota comes back only if that mapping let go.
+interface ShareTest @0xc43d8e2a7b195f61 {
+  take @0 () -> (memory :Capos.SharedMemory);
+  # The memory mapped, and its first byte as the server left it.
+  mapped @1 (ok :Bool, first :UInt8) -> ();
 }

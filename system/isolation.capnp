@@ -4,6 +4,7 @@
 @0xc1a0e1b5a7d3f201;
 
 using Capos = import "../schema/capos.capnp";
+using T = import "../schema/ipctest.capnp";
 
 const manifest :Capos.SystemManifest = (
   services = [
@@ -31,7 +32,16 @@ const manifest :Capos.SystemManifest = (
       # memtest serves this itself, passing a client off as SharedMemory
       # (interface id 0xa885c32c7bf2bd7d) to show rt_shared_map refuses
       # forged addresses.
-      exports = [ (name = "fake", interfaceId = 0xa885c32c7bf2bd7d) ] ),
+      exports = [ (name = "fake", interfaceId = 0xa885c32c7bf2bd7d),
+                  (name = "hand", interfaceId = T.shareTestInterface) ] ),
+    # Takes shared memory from memtest, maps it and exits; memtest then
+    # sees its quota come back.
+    ( name = "mapper",
+      binary = "memtest",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "hand", source = (serviceExport =
+                    (service = "memtest", export = "hand"))) ],
+      args = ["mapper"] ),
     ( name = "hello",
       binary = "hello",
       grants = [ (name = "console", source = (kernel = console)) ] )

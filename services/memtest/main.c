@@ -7,11 +7,15 @@
  * charge to the quota and when that is given back, its mapping, and the
  * limit on how many one process maps; and that rt_shared_map refuses the
  * answers of an endpoint passed off as SharedMemory (its own "fake"
- * export, served by a second thread).
+ * export, served by a second thread), and that a process that mapped
+ * SharedMemory lets go of it when it stops: with the argument "mapper"
+ * memtest is that process, taking the memory from the other's "hand"
+ * export (ShareTest, schema/ipctest.capnp).
  */
 #include <string.h>
 
 #include "check.h"
+#include "ipctest.capnp.h"
 #include "rt.h"
 
 #define N	200
@@ -547,15 +551,140 @@ forged_share(void)
 	(void)rt_vm_unmap(f.heap_page, 4096);
 }
 
+/* ---- A mapping that ends with its process ---- */
+
+/* The mapper's side: take the memory, map it, check and write it. */
+static int
+mapper(void)
+{
+	struct capos_ShareTest_take_Results_r tr;
+	struct capos_ShareTest_mapped_Params_b mp;
+	capos_cap_t hand = rt_cap("hand", capos_ShareTest_INTERFACE_ID);
+	struct capnp_builder b;
+	struct rt_result res;
+	uint8_t params[64] __attribute__((aligned(8)));
+	uint8_t *addr = NULL;
+	uint64_t size = 0;
+	uint32_t idx;
+	bool ok;
+
+	if (hand == CAPOS_CAP_NULL ||
+	    rt_call(hand, capos_ShareTest_INTERFACE_ID,
+	    capos_ShareTest_take_ORDINAL, NULL, NULL, 0, rbuf, sizeof(rbuf),
+	    &res) != 0)
+		return 1;
+	tr.s = res.root;
+	ok = capos_ShareTest_take_Results_get_memory(&tr, &idx) == 0 &&
+	    idx < res.cqe.ncaps &&
+	    rt_shared_map(res.caps[idx].cap, &addr, &size) == 0 &&
+	    size == 64 * KIB;
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_ShareTest_mapped_Params_init_root(&b, &mp) != 0)
+		return 1;
+	capos_ShareTest_mapped_Params_set_ok(&mp, ok);
+	capos_ShareTest_mapped_Params_set_first(&mp, ok ? addr[0] : 0);
+	if (ok)
+		memset(addr, 0x3C, size);
+	/* Released, but the mapping still holds the memory until we stop. */
+	(void)rt_release(res.caps[idx].cap);
+	return rt_call(hand, capos_ShareTest_INTERFACE_ID,
+	    capos_ShareTest_mapped_ORDINAL, &b, NULL, 0, rbuf, sizeof(rbuf),
+	    &res) == 0 && ok ? 0 : 1;
+}
+
+/* RETURNs an empty result, or the memory capability m, to call_id. */
+static int
+answer_hand(capos_cap_t owner, uint64_t call_id, capos_cap_t m)
+{
+	struct capos_ShareTest_take_Results_b r;
+	struct capos_capdesc cd = { .cap = m, .mode = CAPOS_XFER_COPY };
+	struct capnp_builder b;
+	struct capos_sqe e;
+	struct capos_cqe c;
+	uint8_t out[64] __attribute__((aligned(8)));
+
+	if (capnp_builder_init(&b, out, sizeof(out)) != 0 ||
+	    capos_ShareTest_take_Results_init_root(&b, &r) != 0)
+		return -1;
+	if (m != CAPOS_CAP_NULL)
+		capos_ShareTest_take_Results_set_memory(&r, 0);
+	rt_prep_return(&e, owner, call_id, out, capnp_builder_finish(&b),
+	    &cd, m != CAPOS_CAP_NULL ? 1 : 0);
+	if (rt_submit(&e) != 0 || rt_wait(e.user_data, &c) != 0)
+		return -1;
+	return c.status;
+}
+
+/*
+ * Hands 64 KiB of shared memory to the "mapper" process, which maps it
+ * (fresh, so it must read zero), releases its capability, writes it and
+ * exits. Our capability keeps the quota charged; once we release it, the
+ * quota must come back, which it can only do if the stopped mapper's
+ * mapping let go.
+ */
+static void
+mapping_ends_with_process(void)
+{
+	static uint8_t in[512] __attribute__((aligned(8)));
+	struct capos_capdesc caps[CAPOS_MAX_XCAPS];
+	capos_cap_t owner = rt_cap("hand", capos_Endpoint_INTERFACE_ID), m;
+	int64_t before = vm_used();
+	bool took = false, mapped = false, gone = false;
+
+	expect("the hand export is held", owner != CAPOS_CAP_NULL, 1);
+	expect("share 64 KiB for the mapper", rt_vm_share(64 * KIB, &m), 0);
+	if (owner == CAPOS_CAP_NULL || m == CAPOS_CAP_NULL)
+		return;
+	for (int i = 0; i < 4 && !gone; i++) {
+		const struct capos_recv_hdr *h = (const void *)in;
+		struct capos_ShareTest_mapped_Params_r p;
+		struct capnp_msg msg;
+		struct capos_sqe e;
+		struct capos_cqe c;
+
+		rt_prep_recv(&e, owner, in, sizeof(in), caps);
+		if (rt_submit(&e) != 0 || rt_wait(e.user_data, &c) != 0)
+			break;
+		if (c.status == CAPOS_EPEER) {
+			gone = true;
+			break;
+		}
+		if (c.status < (int)sizeof(*h) ||
+		    h->params_len > (uint32_t)c.status - sizeof(*h))
+			break;
+		if (h->method == capos_ShareTest_take_ORDINAL) {
+			took = answer_hand(owner, h->call_id, m) >= 0;
+		} else if (h->method == capos_ShareTest_mapped_ORDINAL) {
+			if (h->params_len == 0 || capnp_msg_init(&msg,
+			    in + sizeof(*h), h->params_len) != 0 ||
+			    capnp_msg_root(&msg, &p.s) != 0)
+				memset(&p, 0, sizeof(p));
+			mapped = capos_ShareTest_mapped_Params_get_ok(&p) &&
+			    capos_ShareTest_mapped_Params_get_first(&p) == 0;
+			(void)answer_hand(owner, h->call_id, CAPOS_CAP_NULL);
+		}
+	}
+	expect("the mapper took the memory", took, 1);
+	expect("the mapper mapped it, zeroed", mapped, 1);
+	expect("the mapper has stopped", gone, 1);
+	expect("still charged while we hold it", vm_used(),
+	    before + (int64_t)(64 * KIB));
+	expect("released", rt_release(m), 0);
+	expect("refunded: the stopped mapper let go", vm_used(), before);
+}
+
 int
 main(void)
 {
+	if (rt_argc() > 0 && strcmp(rt_argv(0), "mapper") == 0)
+		return mapper();
 	heap();
 	refusals();
 	sparse();
 	share_refusals();
 	share_map();
 	forged_share();
+	mapping_ends_with_process();
 	whole_window();
 	rt_printf("memtest: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed != 0)
