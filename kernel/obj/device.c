@@ -103,10 +103,9 @@ mmio_call(struct kobj *obj, struct call *c)
 
 	switch (c->method) {
 	case capos_DeviceMmio_map_ORDINAL:
-		if ((addr = window_find(m->maps, c->proc)) == 0)
-			addr = window_map(m->maps, c->proc, bar->base, size,
-			    PTE_W | PTE_PCD | PTE_PWT | PTE_NX | PTE_DEVICE,
-			    msix_page, m, NULL);
+		addr = window_map(m->maps, c->proc, bar->base, size,
+		    PTE_W | PTE_PCD | PTE_PWT | PTE_NX | PTE_DEVICE, msix_page,
+		    m, NULL);
 		if (addr == 0)
 			return call_exception(c,
 			    capos_CapException_Type_overloaded,
@@ -269,9 +268,8 @@ pool_call(struct kobj *obj, struct call *c)
 		return call_exception(c, capos_CapException_Type_unimplemented,
 		    shared ? "SharedMemory has no such method" :
 		    "DMAPool has no such method");
-	if ((addr = window_find(pl->maps, c->proc)) == 0)
-		addr = window_map(pl->maps, c->proc, pl->phys, size,
-		    PTE_W | PTE_NX, NULL, NULL, NULL);
+	addr = window_map(pl->maps, c->proc, pl->phys, size, PTE_W | PTE_NX,
+	    NULL, NULL, NULL);
 	if (shared)
 		return shared_map_result(c, addr, size);
 	if (addr == 0)

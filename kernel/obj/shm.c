@@ -27,7 +27,8 @@ struct shm {
 	struct window_map maps[WINDOW_MAX_MAPPINGS];
 };
 
-uint64_t
+/* Where p's existing mapping of an object is, or 0. */
+static uint64_t
 window_find(const struct window_map *maps, struct process *p)
 {
 	struct proc_ref r = process_ref(p);
@@ -47,6 +48,8 @@ window_map(struct window_map *maps, struct process *p, uint64_t pa,
 	uint64_t at = p->dev_next, va;
 	int slot = -1, held = -1;
 
+	if ((va = window_find(maps, p)) != 0)
+		return va;
 	for (int i = 0; i < WINDOW_MAX_MAPPINGS && slot < 0; i++)
 		if (maps[i].addr == 0 || process_get(maps[i].proc) == NULL)
 			slot = i;
@@ -112,9 +115,8 @@ shm_call(struct kobj *obj, struct call *c)
 	if (c->method != capos_SharedMemory_map_ORDINAL)
 		return call_exception(c, capos_CapException_Type_unimplemented,
 		    "SharedMemory has no such method");
-	if ((addr = window_find(s->maps, c->proc)) == 0)
-		addr = window_map(s->maps, c->proc, s->phys, size,
-		    PTE_W | PTE_NX, NULL, NULL, &s->obj);
+	addr = window_map(s->maps, c->proc, s->phys, size, PTE_W | PTE_NX,
+	    NULL, NULL, &s->obj);
 	return shared_map_result(c, addr, size);
 }
 

@@ -72,6 +72,14 @@ charge_slot(struct process *p, struct vm *vm)
 	return free_slot;
 }
 
+void
+vm_refund(struct kobj *obj, uint64_t bytes)
+{
+	struct vm *vm = (struct vm *)obj;
+
+	vm->used = bytes > vm->used ? 0 : vm->used - bytes;
+}
+
 static void
 refund(struct process *p, int slot, uint64_t bytes)
 {
@@ -82,7 +90,7 @@ refund(struct process *p, int slot, uint64_t bytes)
 		return;
 	bytes = bytes > ch->bytes ? ch->bytes : bytes;
 	ch->bytes -= bytes;
-	vm->used = bytes > vm->used ? 0 : vm->used - bytes;
+	vm_refund(&vm->obj, bytes);
 	if (ch->bytes == 0) {
 		ch->vm = NULL;
 		kobj_unref(&vm->obj);
@@ -230,13 +238,6 @@ vm_protect(struct call *c, const struct capnp_struct *root)
 	return vm_result(c, VM_OK);
 }
 
-void
-vm_refund(struct kobj *obj, uint64_t bytes)
-{
-	struct vm *vm = (struct vm *)obj;
-
-	vm->used = bytes > vm->used ? 0 : vm->used - bytes;
-}
 
 #define SHARE_MAX	(4ull << 20)
 

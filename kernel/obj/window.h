@@ -20,15 +20,13 @@ struct window_map {
 	uint64_t addr;
 };
 
-/* Where p's existing mapping of an object is, or 0. */
-uint64_t window_find(const struct window_map *maps, struct process *p);
-
 /*
- * Maps [pa, pa + size) into p's device window with flags and records it
- * in maps; returns the address or 0 (no free record, no room, no memory).
- * Pages where hole(ctx, offset) is true stay unmapped. With hold set, p
- * keeps a reference to it until p stops (for objects whose frames are
- * freed with them); 0 if p holds too many already.
+ * The address of p's mapping of an object: where it is already mapped,
+ * else [pa, pa + size) newly mapped into p's device window with flags and
+ * recorded in maps; 0 if there is no free record, no room or no memory.
+ * Pages where hole(ctx, offset) is true stay unmapped. With hold set, a
+ * new mapping makes p keep a reference to it until p stops (for objects
+ * whose frames are freed with them); 0 if p holds too many already.
  */
 uint64_t window_map(struct window_map *maps, struct process *p, uint64_t pa,
     uint64_t size, uint64_t flags, bool (*hole)(const void *, uint64_t),

@@ -3,10 +3,17 @@
  */
 #include "rt.h"
 
-static capos_cap_t
-vm_cap(void)
+/* Calls method of the "virtualMemory" capability with params b, its
+ * result in buf; RT_VM_NOCAP without the capability, else as rt_call. */
+static int
+vm_call(uint16_t method, struct capnp_builder *b, void *buf, size_t len,
+    struct rt_result *res)
 {
-	return rt_cap("virtualMemory", capos_VirtualMemory_INTERFACE_ID);
+	capos_cap_t vm = rt_cap("virtualMemory",
+	    capos_VirtualMemory_INTERFACE_ID);
+
+	return rt_call(vm, capos_VirtualMemory_INTERFACE_ID, method, b, NULL,
+	    0, buf, len, res);
 }
 
 int
@@ -17,13 +24,10 @@ rt_vm_map(uint64_t addr, uint64_t size, int prot, uint64_t *out)
 	struct capos_MapResult_r r;
 	struct capnp_builder b;
 	struct rt_result res;
-	capos_cap_t vm = vm_cap();
 	uint8_t vm_params[128] __attribute__((aligned(8)));
 	uint8_t vm_result[128] __attribute__((aligned(8)));
 	int rc;
 
-	if (vm == CAPOS_CAP_NULL)
-		return RT_VM_NOCAP;
 	if (capnp_builder_init(&b, vm_params, sizeof(vm_params)) != 0 ||
 	    capos_VirtualMemory_map_Params_init_root(&b, &p) != 0 ||
 	    capos_VirtualMemory_map_Params_init_prot(&p, &pr) != 0)
@@ -33,8 +37,7 @@ rt_vm_map(uint64_t addr, uint64_t size, int prot, uint64_t *out)
 	capos_Protection_set_read(&pr, (prot & RT_PROT_READ) != 0);
 	capos_Protection_set_write(&pr, (prot & RT_PROT_WRITE) != 0);
 	capos_Protection_set_exec(&pr, (prot & RT_PROT_EXEC) != 0);
-	rc = rt_call(vm, capos_VirtualMemory_INTERFACE_ID,
-	    capos_VirtualMemory_map_ORDINAL, &b, NULL, 0, vm_result,
+	rc = vm_call(capos_VirtualMemory_map_ORDINAL, &b, vm_result,
 	    sizeof(vm_result), &res);
 	if (rc != 0)
 		return rc;
@@ -61,20 +64,16 @@ rt_vm_unmap(uint64_t addr, uint64_t size)
 	struct capos_VmResult_r r;
 	struct capnp_builder b;
 	struct rt_result res;
-	capos_cap_t vm = vm_cap();
 	uint8_t vm_params[128] __attribute__((aligned(8)));
 	uint8_t vm_result[128] __attribute__((aligned(8)));
 	int rc;
 
-	if (vm == CAPOS_CAP_NULL)
-		return RT_VM_NOCAP;
 	if (capnp_builder_init(&b, vm_params, sizeof(vm_params)) != 0 ||
 	    capos_VirtualMemory_unmap_Params_init_root(&b, &p) != 0)
 		return CAPOS_E2BIG;
 	capos_VirtualMemory_unmap_Params_set_addr(&p, addr);
 	capos_VirtualMemory_unmap_Params_set_size(&p, size);
-	rc = rt_call(vm, capos_VirtualMemory_INTERFACE_ID,
-	    capos_VirtualMemory_unmap_ORDINAL, &b, NULL, 0, vm_result,
+	rc = vm_call(capos_VirtualMemory_unmap_ORDINAL, &b, vm_result,
 	    sizeof(vm_result), &res);
 	if (rc != 0)
 		return rc;
@@ -90,21 +89,17 @@ rt_vm_share(uint64_t size, capos_cap_t *out)
 	struct capos_ShareResult_r r;
 	struct capnp_builder b;
 	struct rt_result res;
-	capos_cap_t vm = vm_cap();
 	uint8_t vm_params[64] __attribute__((aligned(8)));
 	uint8_t vm_result[128] __attribute__((aligned(8)));
 	uint32_t idx;
 	int rc;
 
 	*out = CAPOS_CAP_NULL;
-	if (vm == CAPOS_CAP_NULL)
-		return RT_VM_NOCAP;
 	if (capnp_builder_init(&b, vm_params, sizeof(vm_params)) != 0 ||
 	    capos_VirtualMemory_share_Params_init_root(&b, &p) != 0)
 		return CAPOS_E2BIG;
 	capos_VirtualMemory_share_Params_set_size(&p, size);
-	rc = rt_call(vm, capos_VirtualMemory_INTERFACE_ID,
-	    capos_VirtualMemory_share_ORDINAL, &b, NULL, 0, vm_result,
+	rc = vm_call(capos_VirtualMemory_share_ORDINAL, &b, vm_result,
 	    sizeof(vm_result), &res);
 	if (rc != 0)
 		return rc;

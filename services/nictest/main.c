@@ -343,8 +343,7 @@ take_frames(const struct rt_result *res,
 		}
 		rx_lent[slot] = true;
 		rx_done[rx_ndone++] = (uint16_t)slot;
-		if (fn != NULL)
-			fn(slot_data(slot), len, ctx);
+		fn(slot_data(slot), len, ctx);
 		good++;
 	}
 	return good;

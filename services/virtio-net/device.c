@@ -235,12 +235,11 @@ setup_queue(struct nic *n, struct vq *q, uint8_t *va, uint64_t dev)
 
 /*
  * Every receive slot to the device; every transmit chain written once,
- * its header (all zero: no offloads) in the private pool and its frame
- * in its slot.
+ * its header in the private pool (which the kernel zeroes, and a zero
+ * header asks for no offloads) and its frame in its slot.
  */
 static void
-fill_queues(struct nic *n, uint64_t pool_dev, uint8_t *pool_va,
-    uint64_t frames_dev)
+fill_queues(struct nic *n, uint64_t pool_dev, uint64_t frames_dev)
 {
 	struct vq *q = &n->rx;
 
@@ -253,7 +252,6 @@ fill_queues(struct nic *n, uint64_t pool_dev, uint8_t *pool_va,
 	}
 	q = &n->tx;
 	n->ntx = q->size / 2;
-	memset(pool_va + POOL_TXHDR, 0, PAGE);
 	for (uint16_t k = 0; k < n->ntx; k++) {
 		q->desc[2 * k].addr = pool_dev + POOL_TXHDR +
 		    (uint64_t)k * HDR_STRIDE;
@@ -375,7 +373,7 @@ nic_init(struct nic *n, capos_cap_t mmio, capos_cap_t pool,
 	    != 0 || n->tx.size < 2)
 		return fail(n, "cannot set up the queues");
 	read_mac(n);
-	fill_queues(n, pool_dev, pool_va, frames_dev);
+	fill_queues(n, pool_dev, frames_dev);
 	cc_w8(n, CC_STATUS, ST_ACKNOWLEDGE | ST_DRIVER | ST_FEATURES_OK |
 	    ST_DRIVER_OK);
 	(void)nic_link_changed(n);

@@ -26,10 +26,10 @@ static capos_cap_t owner, irq, shared;
 /* Receive slots lent to the client. */
 static bool lent[QMAX];
 /* Transmit chains given back and not yet reported in an answer that was
- * delivered, and which were seen in the current transmit call. */
+ * delivered: not the device's, and not the client's to offer yet. */
 static uint16_t owed[QMAX / 2];
 static uint32_t nowed;
-static uint32_t seen[QMAX / 2], call_gen;
+static bool owing[QMAX / 2];
 /* Slot numbers from the client that named no slot it held. */
 static uint64_t bad_slots;
 /* The one client the frame area is served to: the process (session) that
@@ -189,9 +189,8 @@ do_buffers(uint64_t call_id)
 static void
 owe(uint16_t k)
 {
-	seen[k] = call_gen;
-	if (nowed < QMAX / 2)
-		owed[nowed++] = k;
+	owing[k] = true;
+	owed[nowed++] = k;
 }
 
 /*
@@ -218,10 +217,6 @@ do_transmit(uint64_t call_id, struct capnp_struct *params)
 		    "frames is not a list of Frame");
 		return;
 	}
-	call_gen++;
-	/* Chains still owed from a lost answer count as seen too. */
-	for (uint32_t i = 0; i < nowed; i++)
-		seen[owed[i]] = call_gen;
 	while (tx_reclaim(&nic, &k))
 		owe(k);
 	for (uint32_t i = 0; i < frames.n && i < capos_Nic_maxBatch; i++) {
@@ -236,9 +231,11 @@ do_transmit(uint64_t call_id, struct capnp_struct *params)
 		slot = capos_Nic_Frame_get_slot(&f);
 		len = capos_Nic_Frame_get_length(&f);
 		k = (uint16_t)(slot - nic.rx.size);
-		/* Not a transmit slot, or not the caller's now. */
+		/* Not a transmit slot, or not the caller's now: the device
+		 * holds it (sent, or named earlier in the list), or it is
+		 * owed (given back in this answer or a lost one). */
 		if (slot < nic.rx.size || slot - nic.rx.size >= nic.ntx ||
-		    tx_busy(&nic, k) || seen[k] == call_gen) {
+		    tx_busy(&nic, k) || owing[k]) {
 			bad_slots++;
 			dropped++;
 			continue;
@@ -248,7 +245,6 @@ do_transmit(uint64_t call_id, struct capnp_struct *params)
 			owe(k);
 			continue;
 		}
-		seen[k] = call_gen;
 		tx_put(&nic, k, len);
 		queued++;
 	}
@@ -267,9 +263,12 @@ do_transmit(uint64_t call_id, struct capnp_struct *params)
 			return;
 	capos_Nic_transmit_Results_set_sent(&r, taken);
 	capos_Nic_transmit_Results_set_dropped(&r, dropped);
-	/* Delivered: the client knows them. Otherwise they stay owed. */
-	if (answer(call_id, &b) >= 0)
+	/* Delivered: the client holds them. Otherwise they stay owed. */
+	if (answer(call_id, &b) >= 0) {
+		for (uint32_t i = 0; i < nowed; i++)
+			owing[owed[i]] = false;
 		nowed = 0;
+	}
 }
 
 /*
