@@ -31,10 +31,14 @@ struct kobj_ops {
 struct kobj {
 	const struct kobj_ops *ops;
 	uint32_t refs;
+	struct kobj *doomed_next;	/* on the release work list */
 };
 
 void kobj_init(struct kobj *o, const struct kobj_ops *ops);
 struct kobj *kobj_ref(struct kobj *o);
+/* Drops a reference. The last one releases the object, and every object
+ * that release frees in turn, before kobj_unref returns; never by
+ * recursion (see kobj.c). */
 void kobj_unref(struct kobj *o);
 
 #endif
