@@ -2,10 +2,13 @@
  * The global frame allocator and the kernel heap.
  *
  * The heap serves sizes up to 2 KiB from power-of-two classes carved out of
- * whole frames; larger requests take contiguous frames. Each block carries a
- * 16-byte header naming its class and a magic word, so kfree needs no size
- * and a double free or a stray pointer stops the kernel instead of
- * corrupting it.
+ * whole frames (slabs); larger requests take contiguous frames. Each block
+ * carries a 16-byte header naming its class and a magic word, so kfree needs
+ * no size and a double free or a stray pointer stops the kernel instead of
+ * corrupting it. A slab starts with a small header counting its blocks in
+ * use; the frame goes back to the frame allocator as soon as the count is
+ * zero, so memory a process made the kernel allocate returns in full when
+ * the objects go (the shutdown leak check relies on it).
  */
 #include <string.h>
 
@@ -33,9 +36,23 @@ struct free_block {
 	struct free_block *next;
 };
 
+/* The head of a frame carved into blocks of one class. Blocks start at
+ * SLAB_HDR; slabs with a free block are on their class's partial list. */
+#define SLAB_MAGIC	0x5AB5AB5AB5AB0001ull
+#define SLAB_HDR	64
+struct slab {
+	uint64_t magic;
+	uint32_t class;
+	uint32_t nused;
+	struct free_block *free;
+	struct slab *next, *prev;
+};
+_Static_assert(sizeof(struct slab) <= SLAB_HDR, "slab header fits");
+
 static struct pmm pmm;
 static uint64_t usable_frames;
-static struct free_block *free_lists[MAX_CLASS + 1];
+static struct slab *partial[MAX_CLASS + 1];
+static uint64_t heap_used;	/* bytes in blocks handed out */
 
 static void *
 early_to_virt(uint64_t pa)
@@ -115,26 +132,53 @@ size_class(size_t size)
 	return c;
 }
 
-/* Splits one fresh frame into blocks of class c. */
-static int
-refill(unsigned c)
+static void
+slab_unlink(struct slab *s)
+{
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		partial[s->class] = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	s->next = s->prev = NULL;
+}
+
+static void
+slab_link(struct slab *s)
+{
+	s->prev = NULL;
+	s->next = partial[s->class];
+	if (s->next != NULL)
+		s->next->prev = s;
+	partial[s->class] = s;
+}
+
+/* Carves one fresh frame into blocks of class c. */
+static struct slab *
+slab_new(unsigned c)
 {
 	uint64_t pa = frame_alloc();
-	char *page;
+	struct slab *s;
 	size_t bsize = (size_t)1 << c;
 
 	if (pa == 0)
-		return -1;
-	page = phys_to_virt(pa);
-	for (size_t off = 0; off + bsize <= PAGE_SIZE; off += bsize) {
-		struct free_block *b = (struct free_block *)(page + off);
+		return NULL;
+	s = phys_to_virt(pa);
+	s->magic = SLAB_MAGIC;
+	s->class = c;
+	s->nused = 0;
+	s->free = NULL;
+	for (size_t off = PAGE_SIZE - bsize; off >= SLAB_HDR; off -= bsize) {
+		struct free_block *b = (struct free_block *)((char *)s + off);
 
 		b->hdr.magic = HEAP_MAGIC_FREE;
 		b->hdr.class = c;
-		b->next = free_lists[c];
-		free_lists[c] = b;
+		b->next = s->free;
+		s->free = b;
 	}
-	return 0;
+	slab_link(s);
+	return s;
 }
 
 static void *
@@ -151,13 +195,28 @@ large_alloc(size_t size)
 	h->magic = HEAP_MAGIC_USED;
 	h->class = LARGE_CLASS;
 	h->pages = (uint32_t)pages;
+	heap_used += pages * PAGE_SIZE;
 	return h + 1;
+}
+
+size_t
+kmalloc_size(size_t size)
+{
+	unsigned c;
+
+	if (size == 0 || size > ((size_t)1 << 32))
+		return 0;
+	c = size_class(size);
+	if (c > MAX_CLASS)
+		return ALIGN_UP(size + sizeof(struct heap_hdr), PAGE_SIZE);
+	return (size_t)1 << c;
 }
 
 void *
 kmalloc(size_t size)
 {
 	struct free_block *b;
+	struct slab *s;
 	unsigned c;
 
 	if (size == 0 || size > ((size_t)1 << 32))
@@ -165,13 +224,17 @@ kmalloc(size_t size)
 	c = size_class(size);
 	if (c > MAX_CLASS)
 		return large_alloc(size);
-	if (free_lists[c] == NULL && refill(c) != 0)
+	if ((s = partial[c]) == NULL && (s = slab_new(c)) == NULL)
 		return NULL;
-	b = free_lists[c];
-	free_lists[c] = b->next;
-	if (b->hdr.magic != HEAP_MAGIC_FREE)
-		panic("kmalloc: free list of class %u is corrupt", c);
+	b = s->free;
+	if (b == NULL || b->hdr.magic != HEAP_MAGIC_FREE)
+		panic("kmalloc: a slab of class %u is corrupt", c);
+	s->free = b->next;
+	s->nused++;
+	if (s->free == NULL)
+		slab_unlink(s);
 	b->hdr.magic = HEAP_MAGIC_USED;
+	heap_used += (size_t)1 << c;
 	return &b->hdr + 1;
 }
 
@@ -185,11 +248,18 @@ kzalloc(size_t size)
 	return p;
 }
 
+uint64_t
+heap_bytes_used(void)
+{
+	return heap_used;
+}
+
 void
 kfree(void *p)
 {
 	struct heap_hdr *h;
 	struct free_block *b;
+	struct slab *s;
 
 	if (p == NULL)
 		return;
@@ -199,13 +269,26 @@ kfree(void *p)
 		    (unsigned long long)h->magic);
 	if (h->class == LARGE_CLASS) {
 		h->magic = HEAP_MAGIC_FREE;
+		heap_used -= (uint64_t)h->pages * PAGE_SIZE;
 		pmm_free(&pmm, virt_to_phys(h), h->pages);
 		return;
 	}
 	if (h->class < MIN_CLASS || h->class > MAX_CLASS)
 		panic("kfree: %p has a bad size class %u", p, h->class);
+	s = (struct slab *)ALIGN_DOWN((uintptr_t)h, PAGE_SIZE);
+	if (s->magic != SLAB_MAGIC || s->class != h->class || s->nused == 0)
+		panic("kfree: %p is not in a slab of its class", p);
 	b = (struct free_block *)h;
 	b->hdr.magic = HEAP_MAGIC_FREE;
-	b->next = free_lists[h->class];
-	free_lists[h->class] = b;
+	b->next = s->free;
+	if (s->free == NULL)
+		slab_link(s);
+	s->free = b;
+	heap_used -= (size_t)1 << h->class;
+	/* An empty slab's frame goes back: the heap never hoards memory. */
+	if (--s->nused == 0) {
+		slab_unlink(s);
+		s->magic = 0;
+		frame_free(virt_to_phys(s));
+	}
 }

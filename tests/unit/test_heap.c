@@ -55,11 +55,12 @@ TEST(heap_blocks_are_distinct_and_reusable)
 	static const size_t sizes[] = { 1, 8, 16, 17, 100, 1000, 2032, 2033,
 	    5000, 70000 };
 	void *p[HEAP_ROUNDS * 10];
-	uint64_t before;
+	uint64_t before, used;
 	int n = 0;
 
 	heap_setup();
 	before = frames_free_count();
+	used = heap_bytes_used();
 	for (int round = 0; round < HEAP_ROUNDS; round++) {
 		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 			p[n] = kmalloc(sizes[i]);
@@ -82,11 +83,12 @@ TEST(heap_blocks_are_distinct_and_reusable)
 				break;
 			}
 	}
+	CHECK(heap_bytes_used() > used);
 	for (int i = 0; i < n; i++)
 		kfree(p[i]);
-	/* Large blocks go straight back to the frame allocator. */
-	CHECK(frames_free_count() <= before);
-	CHECK(frames_free_count() + 64 >= before);
+	/* Every frame comes back, small classes' slabs included. */
+	CHECK_EQ_U64(frames_free_count(), before);
+	CHECK_EQ_U64(heap_bytes_used(), used);
 	/* Freed small blocks are reused before new frames are taken. */
 	before = frames_free_count();
 	for (int i = 0; i < 8; i++)
@@ -94,6 +96,35 @@ TEST(heap_blocks_are_distinct_and_reusable)
 	CHECK_EQ_U64(frames_free_count(), before);
 	CHECK(kmalloc(0) == NULL);
 	CHECK(kzalloc(64) != NULL);
+}
+
+/* Slabs return their frame only when their last block goes, whatever
+ * the order of frees; the bytes in use follow each block's class. */
+TEST(heap_slabs_return_frames_in_any_order)
+{
+	enum { N = 600 };
+	static void *p[N];
+	uint64_t before, used;
+
+	heap_setup();
+	before = frames_free_count();
+	used = heap_bytes_used();
+	for (int i = 0; i < N; i++) {
+		p[i] = kmalloc(40 + (size_t)(i % 7) * 150);
+		CHECK(p[i] != NULL);
+	}
+	CHECK_EQ_U64(kmalloc_size(40), 64);
+	CHECK_EQ_U64(kmalloc_size(2032), 2048);
+	CHECK_EQ_U64(kmalloc_size(2033), 4096);
+	CHECK_EQ_U64(kmalloc_size(4081), 8192);
+	/* Free the odd ones: no slab empties completely, none returns. */
+	for (int i = 1; i < N; i += 2)
+		kfree(p[i]);
+	CHECK(frames_free_count() < before);
+	for (int i = 0; i < N; i += 2)
+		kfree(p[i]);
+	CHECK_EQ_U64(frames_free_count(), before);
+	CHECK_EQ_U64(heap_bytes_used(), used);
 }
 
 TEST(heap_double_free_and_foreign_pointer_panic)
