@@ -18,6 +18,7 @@ extern char __data_start[], __data_end[];
 static uint64_t direct_base;	/* 0 until the kernel tables are live */
 static uint64_t kernel_pml4;
 static uint64_t nx_bit;		/* PTE_NX when the CPU supports it */
+static uint64_t table_frames;	/* frames holding the kernel's tables */
 
 void *
 phys_to_virt(uint64_t pa)
@@ -47,15 +48,23 @@ vmm_kernel_pml4(void)
 	return kernel_pml4;
 }
 
+/* A fresh page table, or 0 when memory is out. */
 static uint64_t
 zeroed_frame(void)
 {
 	uint64_t pa = frame_alloc();
 
 	if (pa == 0)
-		panic("vmm: out of memory for page tables");
+		return 0;
 	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	table_frames++;
 	return pa;
+}
+
+uint64_t
+vmm_table_frames(void)
+{
+	return table_frames;
 }
 
 /*
@@ -72,9 +81,11 @@ walk(uint64_t pml4_pa, uint64_t va, int level, bool create)
 		uint64_t *e = &table[(va >> shift) & 511];
 
 		if (!(*e & PTE_P)) {
-			if (!create)
+			uint64_t pa;
+
+			if (!create || (pa = zeroed_frame()) == 0)
 				return NULL;
-			*e = zeroed_frame() | inter;
+			*e = pa | inter;
 		} else if (*e & PTE_PS) {
 			return NULL;
 		}
@@ -154,10 +165,16 @@ vmm_init(const struct bootinfo *bi)
 		nx_bit = PTE_NX;
 	}
 
-	kernel_pml4 = zeroed_frame();
+	if ((kernel_pml4 = zeroed_frame()) == 0)
+		panic("vmm: no memory for the kernel page tables");
 	pml4 = phys_to_virt(kernel_pml4);
-	for (int i = 256; i < 512; i++)
-		pml4[i] = zeroed_frame() | PTE_P | PTE_W;
+	for (int i = 256; i < 512; i++) {
+		uint64_t pa = zeroed_frame();
+
+		if (pa == 0)
+			panic("vmm: no memory for the kernel page tables");
+		pml4[i] = pa | PTE_P | PTE_W;
+	}
 
 	for (uint32_t i = 0; i < bi->nregions; i++) {
 		const struct mem_region *m = &bi->regions[i];
@@ -193,7 +210,6 @@ vmm_map_mmio(uint64_t pa, uint64_t len)
 	for (uint64_t p = ALIGN_DOWN(pa, PAGE_SIZE); p < end; p += PAGE_SIZE)
 		if (vmm_map_page(kernel_pml4, DIRECT_MAP_BASE + p, p,
 		    PTE_W | PTE_PCD | PTE_PWT | nx_bit) != 0)
-			panic("vmm: MMIO window %#llx overlaps RAM",
-			    (unsigned long long)pa);
+			return NULL;
 	return phys_to_virt(pa);
 }

@@ -33,8 +33,13 @@ void vmm_init(const struct bootinfo *bi);
 
 /* Maps one 4 KiB page; returns 0 or -1 (no memory, or a large page). */
 int vmm_map_page(uint64_t pml4_pa, uint64_t va, uint64_t pa, uint64_t flags);
-/* Maps [pa, pa + len) uncached at its direct-map address and returns it. */
+/* Maps [pa, pa + len) uncached at its direct-map address and returns it,
+ * or NULL when no memory is left for a page table. */
 void *vmm_map_mmio(uint64_t pa, uint64_t len);
+/* Frames taken for the kernel's own page tables so far. They are never
+ * given back: the kernel half is shared by every address space, and what
+ * it can grow by is bounded by its layout (kernel stacks, MMIO windows). */
+uint64_t vmm_table_frames(void);
 
 uint64_t vmm_kernel_pml4(void);
 bool vmm_nx_supported(void);

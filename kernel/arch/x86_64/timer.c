@@ -160,6 +160,8 @@ timer_init(void)
 	pic_disable();
 	wrmsr(MSR_APIC_BASE, base | (1u << 11));
 	lapic = vmm_map_mmio(base & 0xFFFFF000ull, 4096);
+	if (lapic == NULL)
+		panic("timer: no memory to map the local APIC");
 	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
 
