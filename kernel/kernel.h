@@ -5,6 +5,7 @@
 #define CAPOS_KERNEL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,8 +36,14 @@ extern uint64_t kernel_boot_tsc;
 uint64_t random_u64(void);
 
 struct process;
-/* Called as each process stops; the system halts when init does. */
+/* Called as each process stops. When init stops, every other process is
+ * stopped too and the system halts once they are all gone. */
 void kernel_process_stopped(struct process *p);
+/* Whether the system is shutting down (no new process may start). */
+bool kernel_stopping(void);
+/* Run by the idle thread after reaping: halts the machine, with the
+ * shutdown leak check, once shutdown has stopped every process. */
+void kernel_idle(void);
 
 /* Stops the machine with the given isa-debug-exit value; halts if absent. */
 void machine_exit(uint8_t code) __attribute__((noreturn));

@@ -25,6 +25,8 @@
 #define TIMER_PROOF_NS		2000000ull	/* the boot timer check */
 /* init's VirtualMemory quota; services granted init's capability share it. */
 #define INIT_VM_QUOTA		(64ull << 20)
+/* init's kernel memory limit: it starts the system, so it may hold more. */
+#define INIT_KMEM_LIMIT		(32ull << 20)
 
 void kmain(uint32_t proto, uint32_t info_pa);
 
@@ -135,6 +137,19 @@ run_fault_tests(void)
 static struct process *init_proc;
 uint64_t kernel_boot_tsc;
 
+/*
+ * The shutdown leak check. Free frames and heap bytes are taken just before
+ * init starts; when init has ended, every other process is stopped, and
+ * once the idle thread has reaped them all the same figures must be back.
+ * Frames the kernel's own page tables took meanwhile are counted apart
+ * (vmm_table_frames): they stay with the kernel for good and are bounded.
+ */
+static struct {
+	uint64_t frames, heap, tables;
+	bool stopping;
+	uint8_t exit_code;
+} shutdown;
+
 /* The kernel command line, as NUL-separated words: init's arguments. */
 static size_t
 cmdline_args(char *out, size_t max)
@@ -191,7 +206,7 @@ start_init(void)
 		panic("boot: boot package rejected: %s", why);
 	if (bootpkg_find(pkg, "init", 4, &elf, &len) != 0)
 		panic("boot: the boot package has no init binary");
-	if ((init_proc = process_create("init")) == NULL)
+	if ((init_proc = process_create("init", INIT_KMEM_LIMIT)) == NULL)
 		panic("boot: cannot create the init process");
 	sb.magic = CAPOS_START_MAGIC;
 	sb.version = 1;
@@ -227,15 +242,50 @@ kernel_process_stopped(struct process *p)
 {
 	if (p != init_proc)
 		return;
-	switch (p->status.kind) {
-	case EXIT_EXITED:
+	if (p->status.kind == EXIT_EXITED) {
 		kprintf("init exited with status %d; halting\n",
 		    p->status.code);
-		machine_exit(p->status.code == 0 ? EXIT_CLEAN : EXIT_INIT_FAILED);
-	default:
+		shutdown.exit_code = p->status.code == 0 ? EXIT_CLEAN :
+		    EXIT_INIT_FAILED;
+	} else {
 		kprintf("init died; halting\n");
-		machine_exit(EXIT_INIT_FAILED);
+		shutdown.exit_code = EXIT_INIT_FAILED;
 	}
+	init_proc = NULL;
+	shutdown.stopping = true;
+	processes_stop_all();
+}
+
+bool
+kernel_stopping(void)
+{
+	return shutdown.stopping;
+}
+
+void
+kernel_idle(void)
+{
+	uint64_t frames, heap, tables;
+
+	if (!shutdown.stopping || process_count() != 0)
+		return;
+	frames = frames_free_count();
+	heap = heap_bytes_used();
+	tables = vmm_table_frames() - shutdown.tables;
+	if (frames + tables == shutdown.frames && heap == shutdown.heap)
+		kprintf("[proof] no-leak ok frames=%llu heap=%llu\n",
+		    (unsigned long long)frames, (unsigned long long)heap);
+	else
+		kprintf("leak: %lld frames and %lld heap bytes not returned "
+		    "(free frames %llu, before init %llu; kernel tables +%llu; "
+		    "heap %llu, before init %llu)\n",
+		    (long long)(shutdown.frames - frames - tables),
+		    (long long)(heap - shutdown.heap),
+		    (unsigned long long)frames,
+		    (unsigned long long)shutdown.frames,
+		    (unsigned long long)tables, (unsigned long long)heap,
+		    (unsigned long long)shutdown.heap);
+	machine_exit(shutdown.exit_code);
 }
 
 void
@@ -265,6 +315,9 @@ kmain(uint32_t proto, uint32_t info_pa)
 	sched_init();
 	pci_init(bootinfo.regions, bootinfo.nregions);
 	kprintf("[proof] boot ok\n");
+	shutdown.frames = frames_free_count();
+	shutdown.heap = heap_bytes_used();
+	shutdown.tables = vmm_table_frames();
 	if (start_init() != 0) {
 		kprintf("no boot package: nothing to run; halting\n");
 		machine_exit(EXIT_CLEAN);

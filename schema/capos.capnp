@@ -87,6 +87,10 @@ struct Service {
   exports @3 :List(Export);
   restart @4 :RestartPolicy;
   args @5 :List(Text);
+  # The most kernel memory the service may make the kernel hold for it
+  # (threads, queued calls, endpoints, wait records, DMA pools), in bytes;
+  # 0 takes the kernel's default. See docs/abi.md, "Kernel memory".
+  kernelMemory @6 :UInt64;
 }
 
 # One capability a service receives, under the name it sees in its CapSet.
@@ -184,9 +188,10 @@ interface ProcessSpawner {
   }
 
   # name is the process's name (in its start block and in kernel logs);
-  # the binary's name when absent.
+  # the binary's name when absent. kernelMemory limits the kernel memory
+  # the child may cause (bytes; 0: the default, 8 MiB; at most 256 MiB).
   spawn @0 (binary :Text, grants :List(NamedCap), args :List(Text),
-            name :Text) -> SpawnResult;
+            name :Text, kernelMemory :UInt64) -> SpawnResult;
 }
 
 enum FaultKind {

@@ -6,6 +6,7 @@
 using Capos = import "../schema/capos.capnp";
 using T = import "../schema/ipctest.capnp";
 using N = import "../schema/net.capnp";
+using X = import "../schema/text.capnp";
 
 const manifest :Capos.SystemManifest = (
   services = [
@@ -45,8 +46,8 @@ const manifest :Capos.SystemManifest = (
       grants = [ (name = "console", source = (kernel = console)),
                  (name = "listen", source = (serviceExport =
                     (service = "netstack", export = "bench5001"))) ],
-      # capos_Console_INTERFACE_ID (schema/capos.capnp, interface Console).
-      exports = [ (name = "gate", interfaceId = 0x881ef02e9dde650e) ] ),
+      # A TextSink (schema/text.capnp): the bench program's console.
+      exports = [ (name = "gate", interfaceId = X.textSinkInterface) ] ),
     ( name = "bench-srv",
       binary = "ipctest-srv",
       grants = [ (name = "console", source = (kernel = console)) ],

@@ -29,10 +29,9 @@ const manifest :Capos.SystemManifest = (
                  (name = "virtualMemory", source = (kernel = virtualMemory)),
                  (name = "threadSpawner", source = (kernel = threadSpawner)),
                  (name = "threadControl", source = (kernel = threadControl)) ],
-      # memtest serves this itself, passing a client off as SharedMemory
-      # (interface id 0xa885c32c7bf2bd7d) to show rt_shared_map refuses
-      # forged addresses.
-      exports = [ (name = "fake", interfaceId = 0xa885c32c7bf2bd7d),
+      # memtest tries to mint clients of this endpoint labelled with
+      # kernel interface ids; the kernel must refuse every one.
+      exports = [ (name = "fake", interfaceId = 0x9a3c5e7f1b2d4c60),
                   (name = "hand", interfaceId = T.shareTestInterface) ] ),
     # Takes shared memory from memtest, maps it and exits; memtest then
     # sees its quota come back.

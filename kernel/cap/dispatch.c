@@ -345,7 +345,7 @@ do_recv(struct thread *t, const struct capos_sqe *e)
 		return CAPOS_EIFACE;
 	/* Promise the slot first: the endpoint may complete the RECV now. */
 	t->ring.cq_owed++;
-	rc = endpoint_recv(s->obj, &to);
+	rc = endpoint_recv(s->obj, &to, e->cap);
 	if (rc < 0)
 		t->ring.cq_owed--;
 	return rc;

@@ -290,6 +290,22 @@ copy_user(uint64_t pml4, uint64_t uva, uint8_t *kbuf, uint64_t n, bool write)
 	return 0;
 }
 
+bool
+user_writable(uint64_t pml4, uint64_t uva, uint64_t n)
+{
+	uint64_t end;
+
+	if (n == 0)
+		return true;
+	if (uva >= USER_TOP || n > USER_TOP - uva)
+		return false;
+	end = uva + n;
+	for (uva = ALIGN_DOWN(uva, PAGE_SIZE); uva < end; uva += PAGE_SIZE)
+		if (user_byte(pml4, uva, true) == NULL)
+			return false;
+	return true;
+}
+
 int
 copy_from_user(uint64_t pml4, void *dst, uint64_t uva, uint64_t n)
 {

@@ -65,6 +65,8 @@ uint64_t *aspace_pte(uint64_t pml4, uint64_t va);
  * copy_to_user).
  */
 int copy_from_user(uint64_t pml4, void *dst, uint64_t uva, uint64_t n);
+/* Whether copy_to_user of n bytes at uva would succeed. */
+bool user_writable(uint64_t pml4, uint64_t uva, uint64_t n);
 int copy_to_user(uint64_t pml4, uint64_t uva, const void *src, uint64_t n);
 
 #endif

@@ -7,8 +7,14 @@
  * Without an IOMMU nothing stops a driver from telling its device any
  * physical address; the pool is what a correct driver uses, and the
  * driver is trusted with its device. The kernel itself holds no driver.
- * Pools and mappings last as long as the system: drivers are boot-time
- * services, and a pool's frames are never handed out again.
+ *
+ * A pool's frames and struct are charged to the process that asked for it
+ * (kernel/mm/kmem.h); a device has at most MAX_DEVICE_POOLS pools at once.
+ * Each process that maps a pool holds a reference to it until it stops,
+ * so the frames outlive every mapping. A released pool's frames are not
+ * freed at once: the device may still be writing into them. They wait
+ * until the device's last pool is released, when the kernel turns its bus
+ * mastering off (no more DMA) and frees every waiting pool.
  */
 #include <string.h>
 
@@ -18,6 +24,7 @@
 #include "cap/call.h"
 #include "kernel.h"
 #include "mm/aspace.h"
+#include "mm/kmem.h"
 #include "mm/mem.h"
 #include "mm/pmm.h"
 #include "obj/objects.h"
@@ -25,6 +32,7 @@
 
 #define MAX_BAR_SIZE	(16ull << 20)
 #define MAX_POOL_PAGES	1024		/* 4 MiB */
+#define MAX_DEVICE_POOLS	8
 #define VEC_DEVICE_BASE	64
 #define VEC_DEVICE_END	128
 #define PCI_COMMAND	0x04
@@ -50,8 +58,11 @@ struct irq {
 
 struct pool {
 	struct kobj obj;
+	struct pci_dev *dev;
 	uint64_t phys;
 	uint64_t pages;
+	struct kcharge charge;		/* frames and struct */
+	struct pool *retired_next;
 	struct window_map maps[WINDOW_MAX_MAPPINGS];
 };
 
@@ -259,7 +270,7 @@ pool_call(struct kobj *obj, struct call *c)
 	bool shared = c->interface_id == capos_SharedMemory_INTERFACE_ID;
 
 	/* One object, two faces: DMAPool, and the SharedMemory it shares.
-	 * Pool frames are never freed, so mappings hold no reference. */
+	 * Either way a mapping holds the pool until its process stops. */
 	if (!shared && c->method == capos_DMAPool_share_ORDINAL)
 		return mint(c, kobj_ref(&pl->obj),
 		    capos_SharedMemory_INTERFACE_ID, set_shared);
@@ -269,7 +280,7 @@ pool_call(struct kobj *obj, struct call *c)
 		    shared ? "SharedMemory has no such method" :
 		    "DMAPool has no such method");
 	addr = window_map(pl->maps, c->proc, pl->phys, size, PTE_W | PTE_NX,
-	    NULL, NULL, NULL);
+	    NULL, NULL, &pl->obj);
 	if (shared)
 		return shared_map_result(c, addr, size);
 	if (addr == 0)
@@ -297,9 +308,31 @@ static const struct kobj_ops mmio_ops = {
 static const struct kobj_ops irq_ops = {
 	.name = "Interrupt", .call = irq_call, .release = irq_release,
 };
-/* A pool's frames stay the device's: mappings of them may outlive it. */
+/*
+ * The last reference to a pool is gone (capabilities and mappings). Its
+ * frames wait for the device's other pools; see the comment at the top.
+ */
+static void
+pool_release(struct kobj *obj)
+{
+	struct pool *pl = (struct pool *)obj, *next;
+	struct pci_dev *d = pl->dev;
+
+	pl->retired_next = d->retired_pools;
+	d->retired_pools = pl;
+	if (--d->npools != 0)
+		return;
+	pci_write(d, PCI_COMMAND, 2, pci_read(d, PCI_COMMAND, 2) & ~CMD_MASTER);
+	for (pl = d->retired_pools; pl != NULL; pl = next) {
+		next = pl->retired_next;
+		frames_free(pl->phys, pl->pages);
+		kmem_free(pl, &pl->charge);
+	}
+	d->retired_pools = NULL;
+}
+
 static const struct kobj_ops pool_ops = {
-	.name = "DMAPool", .call = pool_call, .release = free_obj,
+	.name = "DMAPool", .call = pool_call, .release = pool_release,
 };
 
 /*
@@ -322,8 +355,9 @@ setup_msix(struct pci_dev *d)
 	if (bir > 5 || !d->bar[bir].mem || off + n * 16 > d->bar[bir].size ||
 	    next_vector == VEC_DEVICE_END)
 		return 0;
+	if ((t = vmm_map_mmio(d->bar[bir].base + off, n * 16)) == NULL)
+		return 0;
 	vec = next_vector++;
-	t = vmm_map_mmio(d->bar[bir].base + off, n * 16);
 	pci_write(d, PCI_COMMAND, 2, pci_read(d, PCI_COMMAND, 2) | CMD_MEM |
 	    CMD_INTX_OFF);
 	for (uint32_t i = 0; i < n; i++) {
@@ -484,19 +518,34 @@ manager_call(struct kobj *obj, struct call *c)
 		struct capos_DeviceManager_dmaPool_Params_r p = { root };
 		struct pool *pl;
 
+		struct kcharge ch = { 0 };
+
 		pages = capos_DeviceManager_dmaPool_Params_get_pages(&p);
 		if (pages == 0 || pages > MAX_POOL_PAGES)
 			return call_exception(c,
 			    capos_CapException_Type_failed,
 			    "a pool is 1 to 1024 pages");
+		if (d->npools == MAX_DEVICE_POOLS)
+			return call_exception(c,
+			    capos_CapException_Type_overloaded,
+			    "the device has 8 pools already");
+		if (kcharge_take(&ch, c->proc->kmem, kmalloc_size(sizeof(*pl)) +
+		    (uint64_t)pages * PAGE_SIZE) != 0)
+			return call_exception(c,
+			    capos_CapException_Type_overloaded,
+			    "the kernel memory limit is reached");
 		if ((pl = kzalloc(sizeof(*pl))) == NULL ||
 		    (pl->phys = frames_alloc_contig(pages)) == 0) {
 			kfree(pl);
+			kcharge_drop(&ch);
 			return call_exception(c,
 			    capos_CapException_Type_overloaded,
 			    "no contiguous memory for the pool");
 		}
 		memset(phys_to_virt(pl->phys), 0, pages * PAGE_SIZE);
+		pl->charge = ch;
+		pl->dev = d;
+		d->npools++;
 		pl->pages = pages;
 		kobj_init(&pl->obj, &pool_ops);
 		pci_write(d, PCI_COMMAND, 2, pci_read(d, PCI_COMMAND, 2) |

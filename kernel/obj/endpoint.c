@@ -23,12 +23,34 @@
  * notice (CAPOS_METHOD_DROPPED with that badge) so it can drop the object
  * the badge named. Its record is allocated with the facet, so a notice can
  * neither fail nor be bounded away; it does not count against the queue.
+ *
+ * Who pays (kernel/mm/kmem.h): the endpoint and its owner facet are charged
+ * to the process that created them, a client facet and its notice to the
+ * process that minted it (the owner's holder), a call record and its params
+ * to the caller. The params are freed when the call is delivered, so a call
+ * being served costs only its record.
+ *
+ * Lifetimes that users cannot stretch:
+ *   - A call waiting in the queue is cancelled when its calling thread
+ *     ends: its capabilities go back (or are dropped with a stopped
+ *     process) and its record is freed.
+ *   - A RECV serves only while its thread's process still holds the owner
+ *     facet under the id it was posted with; once the owner has moved or
+ *     been released there, the RECV completes with CAPOS_ECANCELED instead
+ *     of taking a call.
+ *   - An owner facet never waits inside a queued call (CALL refuses to
+ *     send one; it travels by spawn grant or RETURN, which deliver at once).
+ *     So every owner lives in some process's table, and no cycle of
+ *     endpoints held only by each other's queues can outlive the processes.
+ *   - A client facet cannot be labelled with a kernel interface: no service
+ *     can pass an endpoint off as a kernel object.
  */
 #include <string.h>
 
 #include "cap/call.h"
 #include "kernel.h"
 #include "mm/aspace.h"
+#include "mm/kmem.h"
 #include "mm/mem.h"
 #include "obj/objects.h"
 
@@ -38,6 +60,12 @@
 
 struct ep_call {
 	struct ep_call *next;
+	/* While queued: the endpoint, and the calling thread's list of its
+	 * queued calls (so its end can cancel them). */
+	struct endpoint *ep;
+	struct thread *caller;
+	struct ep_call *tnext, **tprev;
+	struct kcharge charge;		/* record and params */
 	uint64_t id;
 	struct reply_to to;		/* the caller */
 	struct proc_ref sender;
@@ -54,7 +82,9 @@ struct ep_call {
 };
 
 struct endpoint {
-	uint32_t refs;			/* facets */
+	uint32_t refs;			/* facets, and running operations */
+	struct kcharge charge;
+	struct kobj *owner;		/* the owner facet (no reference) */
 	uint32_t nclients;		/* client facets */
 	bool closed;
 	uint64_t interface_id;
@@ -62,6 +92,7 @@ struct endpoint {
 	struct ep_call *queue, *queue_tail;
 	uint32_t nqueued;
 	struct reply_to recvs[EP_MAX_RECVS];
+	capos_cap_t recv_cap[EP_MAX_RECVS];	/* the id each was posted on */
 	uint32_t nrecvs;
 	struct ep_call *active;
 	uint32_t nactive;
@@ -72,6 +103,7 @@ struct facet {
 	struct endpoint *ep;
 	uint64_t badge;			/* client facets: told to the server */
 	struct ep_call *notice;		/* badged clients: sent when dropped */
+	struct kcharge charge;		/* the facet */
 };
 
 static const struct kobj_ops owner_ops, client_ops;
@@ -80,16 +112,32 @@ static void
 ep_unref(struct endpoint *ep)
 {
 	if (--ep->refs == 0)
-		kfree(ep);
+		kmem_free(ep, &ep->charge);
 }
 
+/*
+ * A facet charged to p, with its notice record when notice is set. The
+ * notice carries its own charge: it may wait in the queue long after the
+ * facet is gone, and stays charged to p until the owner takes it.
+ */
 static struct facet *
-facet_new(struct endpoint *ep, const struct kobj_ops *ops)
+facet_new(struct endpoint *ep, const struct kobj_ops *ops, struct process *p,
+    bool notice)
 {
-	struct facet *f = kzalloc(sizeof(*f));
+	struct kcharge ch = { 0 }, nch = { 0 };
+	struct facet *f;
 
-	if (f == NULL)
+	if ((f = kmem_zalloc(p->kmem, sizeof(*f), &ch)) == NULL)
 		return NULL;
+	f->charge = ch;
+	if (notice) {
+		if ((f->notice = kmem_zalloc(p->kmem, sizeof(*f->notice),
+		    &nch)) == NULL) {
+			kmem_free(f, &f->charge);
+			return NULL;
+		}
+		f->notice->charge = nch;
+	}
 	kobj_init(&f->obj, ops);
 	f->ep = ep;
 	ep->refs++;
@@ -107,12 +155,33 @@ sender_table(const struct ep_call *ec)
 	return p != NULL ? &p->caps : NULL;
 }
 
+/* Takes a call off its caller's list of queued calls. */
+static void
+call_unlink(struct ep_call *ec)
+{
+	if (ec->tprev == NULL)
+		return;
+	*ec->tprev = ec->tnext;
+	if (ec->tnext != NULL)
+		ec->tnext->tprev = ec->tprev;
+	ec->tnext = NULL;
+	ec->tprev = NULL;
+}
+
 static void
 call_free(struct ep_call *ec, bool delivered)
 {
+	call_unlink(ec);
 	xcaps_settle(sender_table(ec), ec->caps, ec->ncaps, delivered);
 	kfree(ec->params);
-	kfree(ec);
+	kmem_free(ec, &ec->charge);
+}
+
+static void
+notice_free(struct ep_call *n)
+{
+	if (n != NULL)
+		kmem_free(n, &n->charge);
 }
 
 /* Fails a call that will never be served, returning its capabilities. */
@@ -186,9 +255,33 @@ deliver(struct endpoint *ep, struct ep_call *ec, const struct reply_to *rt)
 	/* The receiver's table took the records' references. */
 	for (uint32_t i = 0; i < ec->ncaps; i++)
 		kobj_ref(ec->caps[i].obj);
+	/* The server has the params now; the record alone waits for RETURN. */
+	if (ec->params != NULL) {
+		kfree(ec->params);
+		ec->params = NULL;
+		kcharge_shrink(&ec->charge, kmalloc_size(ec->params_len));
+	}
 	ec->id = ep->next_id++;
 	reply_status(rt, (int32_t)need, ec->id);
 	return DELIVERED;
+}
+
+/*
+ * Whether the thread that posted a RECV still runs in a process holding
+ * this endpoint's owner under the id the RECV named. An owner moved away
+ * or released there takes its future with it: the RECV no longer serves.
+ */
+static bool
+recv_holds_owner(const struct endpoint *ep, const struct reply_to *rt,
+    capos_cap_t cap)
+{
+	struct thread *t = thread_get(rt->thread);
+	struct cap_slot *s;
+
+	if (t == NULL)
+		return false;
+	s = captable_lookup(&t->proc->caps, cap);
+	return s != NULL && s->obj == ep->owner;
 }
 
 /* Completes every waiting RECV with status. */
@@ -226,10 +319,18 @@ pump_locked(struct endpoint *ep)
 	    ep->nactive < EP_MAX_ACTIVE) {
 		struct ep_call *ec = ep->queue;
 		struct reply_to rt = ep->recvs[0];
+		capos_cap_t cap = ep->recv_cap[0];
 		enum deliver d;
 
+		ep->nrecvs--;
 		memmove(&ep->recvs[0], &ep->recvs[1],
-		    --ep->nrecvs * sizeof(ep->recvs[0]));
+		    ep->nrecvs * sizeof(ep->recvs[0]));
+		memmove(&ep->recv_cap[0], &ep->recv_cap[1],
+		    ep->nrecvs * sizeof(ep->recv_cap[0]));
+		if (!recv_holds_owner(ep, &rt, cap)) {
+			reply_status(&rt, CAPOS_ECANCELED, 0);
+			continue;
+		}
 		d = deliver(ep, ec, &rt);
 		if (d == KEEP_CALL)
 			continue;
@@ -237,10 +338,11 @@ pump_locked(struct endpoint *ep)
 		if (ep->queue == NULL)
 			ep->queue_tail = NULL;
 		if (d == NOTICE_DONE) {
-			kfree(ec);
+			notice_free(ec);
 			continue;
 		}
 		ep->nqueued--;
+		call_unlink(ec);
 		if (d == DROP_CALL) {
 			reply_status(&ec->to, CAPOS_ETRANSFER, 0);
 			call_free(ec, false);
@@ -261,6 +363,7 @@ static int
 client_call(struct kobj *obj, struct call *c)
 {
 	struct endpoint *ep = ((struct facet *)obj)->ep;
+	struct kcharge ch = { 0 };
 	struct ep_call *ec;
 
 	if (ep->closed)
@@ -270,21 +373,27 @@ client_call(struct kobj *obj, struct call *c)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "the service's call queue is full");
 	/*
-	 * An owner facet waiting in its own endpoint's queue would keep the
-	 * endpoint open forever once its holder dies: refuse it.
+	 * An owner facet waiting in a queue could keep endpoints open after
+	 * every process that could receive from them is gone (two owners, each
+	 * queued on the other's endpoint): owners never ride in a CALL.
 	 */
 	for (uint32_t i = 0; i < c->ncaps_in; i++)
-		if (c->caps_in[i].obj->ops == &owner_ops &&
-		    ((struct facet *)c->caps_in[i].obj)->ep == ep)
+		if (c->caps_in[i].obj->ops == &owner_ops)
 			return call_exception(c, capos_CapException_Type_failed,
-			    "an endpoint's owner cannot be sent through itself");
+			    "an endpoint's owner cannot be sent with a call");
+	if (kcharge_take(&ch, c->proc->kmem,
+	    kmalloc_size(sizeof(*ec)) + kmalloc_size(c->params_len)) != 0)
+		return call_exception(c, capos_CapException_Type_overloaded,
+		    "the caller's kernel memory limit is reached");
 	if ((ec = kzalloc(sizeof(*ec))) == NULL ||
 	    (c->params_len != 0 &&
 	    (ec->params = kmalloc(c->params_len)) == NULL)) {
 		kfree(ec);
+		kcharge_drop(&ch);
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "kernel out of memory");
 	}
+	ec->charge = ch;
 	memcpy(ec->params, c->params, c->params_len);
 	ec->params_len = c->params_len;
 	ec->to = c->to;
@@ -299,6 +408,13 @@ client_call(struct kobj *obj, struct call *c)
 	memcpy(ec->caps, c->caps_in, c->ncaps_in * sizeof(ec->caps[0]));
 	ec->ncaps = c->ncaps_in;
 	c->ncaps_in = 0;
+	ec->ep = ep;
+	ec->caller = c->thread;
+	ec->tnext = c->thread->ep_calls;
+	if (ec->tnext != NULL)
+		ec->tnext->tprev = &ec->tnext;
+	ec->tprev = &c->thread->ep_calls;
+	c->thread->ep_calls = ec;
 	if (ep->queue_tail != NULL)
 		ep->queue_tail->next = ec;
 	else
@@ -309,21 +425,67 @@ client_call(struct kobj *obj, struct call *c)
 	return CALL_PENDING;
 }
 
+/* Takes ec out of its endpoint's queue (it must be there). */
+static void
+queue_remove(struct endpoint *ep, struct ep_call *ec)
+{
+	struct ep_call *prev = NULL;
+
+	for (struct ep_call *q = ep->queue; q != NULL; prev = q, q = q->next) {
+		if (q != ec)
+			continue;
+		if (prev != NULL)
+			prev->next = ec->next;
+		else
+			ep->queue = ec->next;
+		if (ep->queue_tail == ec)
+			ep->queue_tail = prev;
+		ep->nqueued--;
+		return;
+	}
+	panic("endpoint: a queued call is missing from its queue");
+}
+
+void
+endpoint_thread_gone(struct thread *t)
+{
+	struct ep_call *ec;
+
+	while ((ec = t->ep_calls) != NULL) {
+		struct endpoint *ep = ec->ep;
+
+		call_unlink(ec);
+		ep->refs++;
+		queue_remove(ep, ec);
+		call_free(ec, false);
+		if (!ep->closed)
+			pump(ep);
+		ep_unref(ep);
+	}
+}
+
 int
-endpoint_recv(struct kobj *owner, const struct reply_to *to)
+endpoint_recv(struct kobj *owner, const struct reply_to *to, capos_cap_t cap)
 {
 	struct endpoint *ep = ((struct facet *)owner)->ep;
 	uint32_t n = 0;
 
-	/* RECVs of threads that have exited hold no promise: drop them. */
-	for (uint32_t i = 0; i < ep->nrecvs; i++)
-		if (thread_get(ep->recvs[i].thread) != NULL)
+	/* RECVs that can no longer serve hold no promise: their threads have
+	 * exited (dropped), or their owner has gone elsewhere (cancelled). */
+	for (uint32_t i = 0; i < ep->nrecvs; i++) {
+		if (recv_holds_owner(ep, &ep->recvs[i], ep->recv_cap[i])) {
+			ep->recv_cap[n] = ep->recv_cap[i];
 			ep->recvs[n++] = ep->recvs[i];
+		} else {
+			reply_status(&ep->recvs[i], CAPOS_ECANCELED, 0);
+		}
+	}
 	ep->nrecvs = n;
 	if (ep->nrecvs == EP_MAX_RECVS)
 		return CAPOS_EBUSY;
 	ep->recvs[ep->nrecvs] = *to;
 	ep->recvs[ep->nrecvs].owed = true;
+	ep->recv_cap[ep->nrecvs] = cap;
 	ep->nrecvs++;
 	pump(ep);
 	return 0;
@@ -384,7 +546,7 @@ close_endpoint(struct endpoint *ep)
 	while ((ec = ep->queue) != NULL) {
 		ep->queue = ec->next;
 		if (ec->notice)
-			kfree(ec);
+			notice_free(ec);
 		else
 			call_fail(ec, capos_CapException_Type_disconnected,
 			    "the service went away");
@@ -409,7 +571,7 @@ owner_call(struct kobj *obj, struct call *c)
 	struct capos_Endpoint_client_Results_b res;
 	struct capnp_msg m;
 	struct facet *f;
-	uint64_t iface;
+	uint64_t iface, badge;
 	int idx;
 
 	if (c->method != capos_Endpoint_client_ORDINAL)
@@ -424,15 +586,14 @@ owner_call(struct kobj *obj, struct call *c)
 	iface = capos_Endpoint_client_Params_get_interfaceId(&p);
 	if (iface == 0)
 		iface = ep->interface_id;
-	if ((f = facet_new(ep, &client_ops)) == NULL)
+	if (kernel_interface(iface))
+		return call_exception(c, capos_CapException_Type_failed,
+		    "a client cannot carry a kernel interface id");
+	badge = capos_Endpoint_client_Params_get_badge(&p);
+	if ((f = facet_new(ep, &client_ops, c->proc, badge != 0)) == NULL)
 		return call_exception(c, capos_CapException_Type_overloaded,
-		    "kernel out of memory");
-	f->badge = capos_Endpoint_client_Params_get_badge(&p);
-	if (f->badge != 0 && (f->notice = kzalloc(sizeof(*f->notice))) == NULL) {
-		kobj_unref(&f->obj);
-		return call_exception(c, capos_CapException_Type_overloaded,
-		    "kernel out of memory");
-	}
+		    "the kernel memory limit is reached");
+	f->badge = badge;
 	if ((idx = reply_add_cap(&c->reply, &f->obj, iface)) < 0 ||
 	    capos_Endpoint_client_Results_init_root(call_result(c), &res) !=
 	    CAPNP_OK) {
@@ -452,7 +613,7 @@ owner_release(struct kobj *obj)
 
 	close_endpoint(f->ep);
 	ep_unref(f->ep);
-	kfree(f);
+	kmem_free(f, &f->charge);
 }
 
 static void
@@ -473,12 +634,12 @@ client_release(struct kobj *obj)
 			ep->queue = n;
 		ep->queue_tail = n;
 	} else {
-		kfree(n);
+		notice_free(n);
 	}
 	if (!ep->closed)
 		pump(ep);
 	ep_unref(ep);
-	kfree(f);
+	kmem_free(f, &f->charge);
 }
 
 static const struct kobj_ops owner_ops = {
@@ -493,6 +654,29 @@ static const struct kobj_ops client_ops = {
 	.release = client_release,
 };
 
+/* The interfaces the kernel serves: no endpoint may wear their ids. */
+static const uint64_t kernel_ifaces[] = {
+	capos_Console_INTERFACE_ID, capos_BootPackage_INTERFACE_ID,
+	capos_ProcessSpawner_INTERFACE_ID, capos_ProcessHandle_INTERFACE_ID,
+	capos_VirtualMemory_INTERFACE_ID, capos_SharedMemory_INTERFACE_ID,
+	capos_DeviceManager_INTERFACE_ID, capos_DeviceMmio_INTERFACE_ID,
+	capos_Interrupt_INTERFACE_ID, capos_DMAPool_INTERFACE_ID,
+	capos_Entropy_INTERFACE_ID, capos_Endpoint_INTERFACE_ID,
+	capos_EndpointFactory_INTERFACE_ID, capos_ThreadSpawner_INTERFACE_ID,
+	capos_ThreadHandle_INTERFACE_ID, capos_ThreadControl_INTERFACE_ID,
+	capos_ParkSpace_INTERFACE_ID, capos_TimerNotification_INTERFACE_ID,
+	capos_Timer_INTERFACE_ID,
+};
+
+bool
+kernel_interface(uint64_t iface)
+{
+	for (size_t i = 0; i < ARRAY_LEN(kernel_ifaces); i++)
+		if (kernel_ifaces[i] == iface)
+			return true;
+	return false;
+}
+
 bool
 endpoint_is_owner(const struct kobj *obj)
 {
@@ -506,6 +690,7 @@ factory_call(struct kobj *obj, struct call *c)
 	struct capos_EndpointFactory_create_Results_b res;
 	struct endpoint *ep;
 	struct facet *owner;
+	struct kcharge ch = { 0 };
 	struct capnp_msg m;
 	int idx;
 
@@ -516,17 +701,23 @@ factory_call(struct kobj *obj, struct call *c)
 	if (call_params(c, &m, &p.s) != 0)
 		return call_exception(c, capos_CapException_Type_failed,
 		    "malformed create params");
-	if ((ep = kzalloc(sizeof(*ep))) == NULL)
+	if (kernel_interface(
+	    capos_EndpointFactory_create_Params_get_interfaceId(&p)))
+		return call_exception(c, capos_CapException_Type_failed,
+		    "an endpoint cannot carry a kernel interface id");
+	if ((ep = kmem_zalloc(c->proc->kmem, sizeof(*ep), &ch)) == NULL)
 		return call_exception(c, capos_CapException_Type_overloaded,
-		    "kernel out of memory");
+		    "the kernel memory limit is reached");
+	ep->charge = ch;
 	ep->interface_id = capos_EndpointFactory_create_Params_get_interfaceId(
 	    &p);
 	ep->next_id = 1;
-	if ((owner = facet_new(ep, &owner_ops)) == NULL) {
-		kfree(ep);
+	if ((owner = facet_new(ep, &owner_ops, c->proc, false)) == NULL) {
+		kmem_free(ep, &ep->charge);
 		return call_exception(c, capos_CapException_Type_overloaded,
-		    "kernel out of memory");
+		    "the kernel memory limit is reached");
 	}
+	ep->owner = &owner->obj;
 	if ((idx = reply_add_cap(&c->reply, &owner->obj,
 	    capos_Endpoint_INTERFACE_ID)) < 0 ||
 	    capos_EndpointFactory_create_Results_init_root(call_result(c),

@@ -10,8 +10,10 @@
 #include <stdint.h>
 
 #include "cap/kobj.h"
+#include "capos/abi.h"
 
 struct process;
+struct thread;
 
 struct kobj *console_create(void);
 struct kobj *entropy_create(void);
@@ -56,7 +58,12 @@ struct kobj *endpoint_factory_create(void);
 bool endpoint_is_owner(const struct kobj *obj);
 /* RECV: 0 when the completion was posted or is owed (the caller already
  * promised the CQ slot), or a transport error. */
-int endpoint_recv(struct kobj *owner, const struct reply_to *to);
+int endpoint_recv(struct kobj *owner, const struct reply_to *to,
+    capos_cap_t cap);
+/* Cancels the calls thread t has queued on endpoints (t is ending). */
+void endpoint_thread_gone(struct thread *t);
+/* Whether iface is the id of an interface the kernel serves. */
+bool kernel_interface(uint64_t iface);
 /* RETURN: the client's completion status (>= 0 delivered) or an error. */
 int endpoint_return(struct kobj *owner, uint64_t call_id, const uint8_t *msg,
     uint32_t len, bool exception, struct xcap *caps, uint32_t ncaps);

@@ -20,12 +20,15 @@
 #include "obj/objects.h"
 #include "proc/timeout.h"
 
-#define PARK_MAX_WAITERS	4096
+/* Enough for every process to hold all the records it may: a process's
+ * own limit is what a hostile one meets first. */
+#define PARK_MAX_WAITERS	(MAX_PROCS * PROC_MAX_KWAITS)
 
 struct parked {
 	struct parked *next;
 	struct reply_to to;
 	struct proc_ref proc;
+	struct kcharge charge;
 	uint64_t addr;
 	struct timeout timeout;
 };
@@ -48,7 +51,7 @@ unlink_parked(struct parked *w)
 		if (parked_tail == w)
 			parked_tail = prev;
 		nparked--;
-		proc_kwait_put(w->proc);
+		proc_kwait_put(&w->charge);
 		break;
 	}
 	timeout_cancel(&w->timeout);
@@ -111,7 +114,8 @@ park_wait(struct call *c, const struct capnp_struct *root)
 	if ((w = kzalloc(sizeof(*w))) == NULL)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "kernel out of memory");
-	if (nparked == PARK_MAX_WAITERS || !proc_kwait_take(c->proc)) {
+	if (nparked == PARK_MAX_WAITERS ||
+	    !proc_kwait_take(c->proc, sizeof(*w), &w->charge)) {
 		kfree(w);
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "too many parked waits");

@@ -8,6 +8,8 @@
 #include "cap/call.h"
 #include "kernel.h"
 #include "obj/objects.h"
+#include "mm/aspace.h"
+#include "mm/kmem.h"
 #include "proc/elf.h"
 
 #define ARGS_MAX	2048
@@ -72,6 +74,27 @@ read_grants(struct call *c, const struct capnp_list *grants,
 	return NULL;
 }
 
+/*
+ * A capability moved with the call goes to the child or stays with the
+ * caller; one that no grant names would be destroyed by the move, so the
+ * spawn is refused instead.
+ */
+static const char *
+unnamed_move(const struct call *c, const uint32_t *idx, uint32_t ngrants)
+{
+	for (uint32_t k = 0; k < c->ncaps_in; k++) {
+		bool named = false;
+
+		if (c->caps_in[k].mode != CAPOS_XFER_MOVE)
+			continue;
+		for (uint32_t i = 0; i < ngrants && !named; i++)
+			named = idx[i] == k;
+		if (!named)
+			return "a moved capability is named by no grant";
+	}
+	return NULL;
+}
+
 /* Packs args as NUL-terminated strings; returns the length or -1. */
 static int
 read_args(const struct capnp_list *args, char *out)
@@ -108,16 +131,26 @@ spawn(struct spawner *sp, struct call *c)
 	struct exit_status killed = { .kind = EXIT_KILLED };
 	struct process *child;
 	struct kobj *h = NULL;
+	uint64_t kmem;
 	int nargs, err, hi;
 
 	/*
-	 * Everything that could fail after the child starts is checked first:
-	 * the caller must have room for the handle it gets back.
+	 * Spawn is all or nothing with its reply. Everything that could fail
+	 * after the child starts is checked first: the caller must have room
+	 * for the handle it gets back, and its result and capability buffers
+	 * must take the reply (nothing else runs before the reply is written,
+	 * so they cannot change in between).
 	 */
 	if (c->to.ncaps_out < 1 || captable_room(&c->proc->caps) < 1 ||
-	    c->to.result_len < SPAWN_RESULT_MIN)
+	    c->to.result_len < SPAWN_RESULT_MIN ||
+	    !user_writable(c->proc->as.pml4, c->to.result, c->to.result_len) ||
+	    !user_writable(c->proc->as.pml4, c->to.caps,
+	    sizeof(struct capos_capdesc)))
 		return call_exception(c, capos_CapException_Type_failed,
 		    "no room for the process handle in the result");
+	if (kernel_stopping())
+		return call_exception(c, capos_CapException_Type_disconnected,
+		    "the system is shutting down");
 	if (call_params(c, &m, &p.s) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_get_binary(&p, &bin) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_get_grants(&p, &grants) != 0 ||
@@ -127,6 +160,12 @@ spawn(struct spawner *sp, struct call *c)
 		    "malformed spawn params");
 	if (name.len == 0)
 		name = bin;
+	kmem = capos_ProcessSpawner_spawn_Params_get_kernelMemory(&p);
+	if (kmem == 0)
+		kmem = KMEM_DEFAULT_LIMIT;
+	if (kmem > KMEM_MAX_LIMIT)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "kernelMemory is more than 256 MiB");
 	if (capos_ProcessSpawner_SpawnResult_init_root(call_result(c), &res))
 		return call_exception(c, capos_CapException_Type_failed,
 		    "result buffer");
@@ -142,6 +181,8 @@ spawn(struct spawner *sp, struct call *c)
 			    capos_CapException_Type_failed, "result buffer");
 		return CALL_DONE;
 	}
+	if ((why = unnamed_move(c, idx, sb.ncaps)) != NULL)
+		return call_exception(c, capos_CapException_Type_failed, why);
 	if ((nargs = read_args(&args, argbuf)) < 0)
 		return call_exception(c, capos_CapException_Type_failed,
 		    "spawn args too long or malformed");
@@ -150,7 +191,7 @@ spawn(struct spawner *sp, struct call *c)
 	memcpy(sb.name, name.str, name.len < CAPOS_CAPNAME_MAX - 1 ? name.len :
 	    CAPOS_CAPNAME_MAX - 1);
 
-	if ((child = process_create(sb.name)) == NULL ||
+	if ((child = process_create(sb.name, kmem)) == NULL ||
 	    (h = process_handle_create(child)) == NULL) {
 		if (child != NULL)
 			process_kill(child, killed);

@@ -12,19 +12,20 @@
 #include "obj/objects.h"
 #include "proc/timeout.h"
 
-#define MAX_SLEEPERS	4096
+/* As PARK_MAX_WAITERS: per-process limits come first. */
+#define MAX_SLEEPERS	(MAX_PROCS * PROC_MAX_KWAITS)
 #define MIN_PERIOD_NS	1000000		/* 1 ms */
 
 struct sleeper {
 	struct sleeper *next;
 	struct reply_to to;
-	struct proc_ref proc;
+	struct kcharge charge;
 	struct timeout timeout;
 };
 
 struct notification {
 	struct kobj obj;
-	struct proc_ref proc;		/* charged for it */
+	struct kcharge charge;
 	struct timeout timeout;
 	uint64_t period;		/* 0: one-shot */
 	uint64_t expiries;		/* since the last `next` returned */
@@ -51,7 +52,7 @@ sleeper_unlink(struct sleeper *s)
 		if (*pp == s) {
 			*pp = s->next;
 			nsleepers--;
-			proc_kwait_put(s->proc);
+			proc_kwait_put(&s->charge);
 			break;
 		}
 	}
@@ -207,7 +208,7 @@ notification_release(struct kobj *obj)
 	if (n->waiting)
 		reply_cancel(&n->waiter, capos_CapException_Type_disconnected,
 		    "notification released");
-	proc_kwait_put(n->proc);
+	proc_kwait_put(&n->charge);
 	kfree(n);
 }
 
@@ -226,12 +227,12 @@ timer_sleep(struct call *c, const struct capnp_struct *root)
 	if ((s = kzalloc(sizeof(*s))) == NULL)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "kernel out of memory");
-	if (nsleepers == MAX_SLEEPERS || !proc_kwait_take(c->proc)) {
+	if (nsleepers == MAX_SLEEPERS ||
+	    !proc_kwait_take(c->proc, sizeof(*s), &s->charge)) {
 		kfree(s);
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "too many sleepers");
 	}
-	s->proc = process_ref(c->proc);
 	s->to = c->to;
 	s->to.owed = true;
 	s->timeout.fire = sleep_done;
@@ -258,13 +259,12 @@ timer_notify(struct call *c, const struct capnp_struct *root)
 	if ((n = kzalloc(sizeof(*n))) == NULL)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "kernel out of memory");
-	if (!proc_kwait_take(c->proc)) {
+	if (!proc_kwait_take(c->proc, sizeof(*n), &n->charge)) {
 		kfree(n);
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "too many timers for this process");
 	}
 	kobj_init(&n->obj, &notification_ops);
-	n->proc = process_ref(c->proc);
 	n->period = capos_Timer_notify_Params_get_periodNs(&p);
 	/* Short periods would only spin the CPU in the interrupt. */
 	if (n->period != 0 && n->period < MIN_PERIOD_NS)

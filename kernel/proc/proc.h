@@ -17,6 +17,7 @@
 #include "cap/captable.h"
 #include "cap/ring.h"
 #include "mm/aspace.h"
+#include "mm/kmem.h"
 #include "proc/timeout.h"
 #include "capos/abi.h"
 
@@ -67,6 +68,7 @@ struct proc_ref {
 };
 
 struct process;
+struct ep_call;
 
 struct thread {
 	uint64_t ksp;			/* saved kernel stack pointer */
@@ -85,6 +87,8 @@ struct thread {
 	struct kobj *handle;		/* its ThreadHandle, if any */
 	uint64_t exit_value;
 	struct thread *dead_next;	/* exited, awaiting reaping */
+	struct kcharge charge;		/* its memory, kernel stack and ring */
+	struct ep_call *ep_calls;	/* its calls queued on endpoints */
 	struct ring ring;
 	uint64_t fs_base;
 	uint8_t fpu[512] __attribute__((aligned(16)));
@@ -121,7 +125,7 @@ struct process {
 	uint64_t heap_next;		/* next free address for VM maps */
 	uint64_t dev_next;		/* next free address for device maps */
 	struct kobj *held[PROC_MAX_HELD];	/* mapped shared memory */
-	uint32_t nkwaits;		/* kernel wait records held */
+	struct kmem_account *kmem;	/* what it causes the kernel to hold */
 	struct vm_charge charges[ASPACE_TAGS - 1];	/* tags 1..3 */
 	uint8_t session[16];		/* immutable caller identity for IPC */
 	uint64_t epoch;
@@ -131,10 +135,10 @@ struct process {
 struct proc_ref process_ref(const struct process *p);
 struct process *process_get(struct proc_ref r);
 
-/* Takes one of p's kernel wait records (false at the limit); gives one
- * back to the process r names, if it still runs. */
-bool proc_kwait_take(struct process *p);
-void proc_kwait_put(struct proc_ref r);
+/* Takes one of p's kernel wait records, charging size bytes for it to
+ * p's account into c (false at either limit); gives one back. */
+bool proc_kwait_take(struct process *p, size_t size, struct kcharge *c);
+void proc_kwait_put(struct kcharge *c);
 
 /* Thread table and references. */
 struct thread_ref thread_ref(const struct thread *t);
@@ -144,7 +148,8 @@ struct thread *thread_get(struct thread_ref r);	/* NULL when stale */
 struct thread *thread_create(struct process *p, uint64_t rip, uint64_t rsp,
     uint64_t arg);
 
-struct process *process_create(const char *name);
+/* A new process whose kernel memory account has the given limit. */
+struct process *process_create(const char *name, uint64_t kmem_limit);
 /*
  * Loads an ELF image into p and starts its main thread. `start` is the
  * start block (its CapSet naming caps already in p's table); args are
@@ -160,6 +165,10 @@ void process_exit_current(struct exit_status st) __attribute__((noreturn));
 void thread_exit_current(uint64_t value) __attribute__((noreturn));
 /* Kills p (a fault in one of its threads, or a kill request). */
 void process_kill(struct process *p, struct exit_status st);
+/* Stops every process still running (shutdown); they are reaped later. */
+void processes_stop_all(void);
+/* Processes not yet reaped, running or stopped. */
+uint32_t process_count(void);
 
 /* Scheduler. */
 extern struct thread *current;

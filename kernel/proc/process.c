@@ -60,21 +60,22 @@ process_get(struct proc_ref r)
 }
 
 bool
-proc_kwait_take(struct process *p)
+proc_kwait_take(struct process *p, size_t size, struct kcharge *c)
 {
-	if (p->nkwaits >= PROC_MAX_KWAITS)
+	if (p->kmem->nwaits >= PROC_MAX_KWAITS ||
+	    kcharge_take(c, p->kmem, kmalloc_size(size)) != 0)
 		return false;
-	p->nkwaits++;
+	p->kmem->nwaits++;
 	return true;
 }
 
 void
-proc_kwait_put(struct proc_ref r)
+proc_kwait_put(struct kcharge *c)
 {
-	struct process *p = process_get(r);
-
-	if (p != NULL && p->nkwaits > 0)
-		p->nkwaits--;
+	if (c->acct == NULL || c->acct->nwaits == 0)
+		panic("proc_kwait_put: no wait record was taken");
+	c->acct->nwaits--;
+	kcharge_drop(c);
 }
 
 /* Fills a new process's session reference; see capos_recv_hdr. */
@@ -227,21 +228,31 @@ kstack_free(struct thread *t)
 	t->kstack = NULL;
 }
 
+/* What one thread costs its process's account. */
+#define THREAD_COST	(kmalloc_size(sizeof(struct thread)) + KSTACK_SIZE + \
+	RING_PAGES * PAGE_SIZE)
+
 struct thread *
 thread_create(struct process *p, uint64_t rip, uint64_t rsp, uint64_t arg)
 {
 	int slot = thread_slot();
+	struct kcharge ch = { 0 };
 	struct thread *t;
 
-	if (slot < 0 || (t = kzalloc(sizeof(*t))) == NULL)
+	if (slot < 0 || kcharge_take(&ch, p->kmem, THREAD_COST) != 0)
 		return NULL;
+	if ((t = kzalloc(sizeof(*t))) == NULL) {
+		kcharge_drop(&ch);
+		return NULL;
+	}
+	t->charge = ch;
 	if (kstack_alloc(t, (uint32_t)slot) != 0) {
-		kfree(t);
+		kmem_free(t, &t->charge);
 		return NULL;
 	}
 	if (ring_setup(p, t) != 0) {
 		kstack_free(t);
-		kfree(t);
+		kmem_free(t, &t->charge);
 		return NULL;
 	}
 	t->proc = p;
@@ -264,7 +275,7 @@ thread_create(struct process *p, uint64_t rip, uint64_t rsp, uint64_t arg)
 }
 
 struct process *
-process_create(const char *name)
+process_create(const char *name, uint64_t kmem_limit)
 {
 	struct process *p;
 	int slot = -1;
@@ -274,7 +285,12 @@ process_create(const char *name)
 			slot = i;
 	if (slot < 0 || (p = kzalloc(sizeof(*p))) == NULL)
 		return NULL;
+	if ((p->kmem = kmem_account_new(kmem_limit)) == NULL) {
+		kfree(p);
+		return NULL;
+	}
 	if (aspace_init(&p->as, PROC_FRAME_LIMIT) != 0) {
+		kmem_account_put(p->kmem);
 		kfree(p);
 		return NULL;
 	}
@@ -387,6 +403,7 @@ process_stop(struct process *p, struct exit_status st)
 		}
 		park_thread_gone(t);
 		timer_thread_gone(t);
+		endpoint_thread_gone(t);
 	}
 	/* Releasing capabilities may wake other processes; none is us. */
 	captable_foreach(&p->caps, release_cap, NULL);
@@ -408,6 +425,27 @@ process_kill(struct process *p, struct exit_status st)
 }
 
 void
+processes_stop_all(void)
+{
+	struct exit_status st = { .kind = EXIT_KILLED };
+
+	for (uint32_t i = 0; i < MAX_PROCS; i++)
+		if (proc_table[i] != NULL &&
+		    proc_table[i]->status.kind == EXIT_RUNNING)
+			process_stop(proc_table[i], st);
+}
+
+uint32_t
+process_count(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < MAX_PROCS; i++)
+		n += proc_table[i] != NULL;
+	return n;
+}
+
+void
 thread_exit_current(uint64_t value)
 {
 	struct thread *t = current;
@@ -422,6 +460,7 @@ thread_exit_current(uint64_t value)
 	thread_handle_exited(t, false);
 	park_thread_gone(t);
 	timer_thread_gone(t);
+	endpoint_thread_gone(t);
 	t->dead_next = dead_threads;
 	dead_threads = t;
 	sched_exit_current();
@@ -441,7 +480,7 @@ thread_free(struct thread *t)
 	thread_table[t->index] = NULL;
 	frames_free(t->ring.phys, RING_PAGES);
 	kstack_free(t);
-	kfree(t);
+	kmem_free(t, &t->charge);
 }
 
 /* Takes t off its process's list (the process lives on). */
@@ -470,7 +509,7 @@ threads_reap(void)
 		ring_teardown(t);
 		thread_table[t->index] = NULL;
 		kstack_free(t);
-		kfree(t);
+		kmem_free(t, &t->charge);
 	}
 	while (dead_procs != NULL) {
 		struct process *p = dead_procs;
@@ -483,6 +522,7 @@ threads_reap(void)
 		}
 		aspace_destroy(&p->as);
 		proc_table[p->index] = NULL;
+		kmem_account_put(p->kmem);
 		kfree(p);
 	}
 }

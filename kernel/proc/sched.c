@@ -203,6 +203,7 @@ sched_run(void)
 {
 	for (;;) {
 		threads_reap();
+		kernel_idle();
 		if (rq_head != NULL) {
 			schedule();
 			continue;

@@ -1,12 +1,15 @@
 /*
  * Formatted output to the "console" capability, line-buffered: each full
- * line (or a full buffer) becomes one Console.write call. One lock keeps
+ * line (or a full buffer) becomes one write call. The console is the
+ * kernel's Console, or a TextSink served by a process standing in front
+ * of it (schema/text.capnp); both take the same write. One lock keeps
  * lines of different threads whole.
  */
 #include <string.h>
 
 #include "fmt/fmt.h"
 #include "rt.h"
+#include "text.capnp.h"
 
 #define LINE_MAX_BYTES	512
 
@@ -20,20 +23,30 @@ flush_locked(void)
 	static uint8_t msg[LINE_MAX_BYTES + 128] __attribute__((aligned(8)));
 	static uint8_t out[256] __attribute__((aligned(8)));
 	struct capos_Console_write_Params_b p;
+	struct capos_TextSink_write_Params_b tp;
 	struct capnp_builder b;
 	struct rt_result res;
 	capos_cap_t con;
 
 	if (used == 0)
 		return;
-	con = rt_cap("console", capos_Console_INTERFACE_ID);
-	if (con != CAPOS_CAP_NULL &&
-	    capnp_builder_init(&b, msg, sizeof(msg)) == 0 &&
-	    capos_Console_write_Params_init_root(&b, &p) == 0 &&
-	    capos_Console_write_Params_set_bytes(&p, line, used) == 0)
-		(void)rt_call(con, capos_Console_INTERFACE_ID,
-		    capos_Console_write_ORDINAL, &b, NULL, 0, out, sizeof(out),
-		    &res);
+	if ((con = rt_cap("console", capos_Console_INTERFACE_ID)) !=
+	    CAPOS_CAP_NULL) {
+		if (capnp_builder_init(&b, msg, sizeof(msg)) == 0 &&
+		    capos_Console_write_Params_init_root(&b, &p) == 0 &&
+		    capos_Console_write_Params_set_bytes(&p, line, used) == 0)
+			(void)rt_call(con, capos_Console_INTERFACE_ID,
+			    capos_Console_write_ORDINAL, &b, NULL, 0, out,
+			    sizeof(out), &res);
+	} else if ((con = rt_cap("console", capos_TextSink_INTERFACE_ID)) !=
+	    CAPOS_CAP_NULL) {
+		if (capnp_builder_init(&b, msg, sizeof(msg)) == 0 &&
+		    capos_TextSink_write_Params_init_root(&b, &tp) == 0 &&
+		    capos_TextSink_write_Params_set_bytes(&tp, line, used) == 0)
+			(void)rt_call(con, capos_TextSink_INTERFACE_ID,
+			    capos_TextSink_write_ORDINAL, &b, NULL, 0, out,
+			    sizeof(out), &res);
+	}
 	used = 0;
 }
 

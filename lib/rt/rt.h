@@ -164,8 +164,7 @@ int rt_vm_unmap(uint64_t addr, uint64_t size);
  * CAPOS_E*); rt_pool_share gives a DMAPool's SharedMemory face (or
  * CAPOS_CAP_NULL); rt_shared_map maps a SharedMemory (0 with its address
  * and size, or CAPOS_E* / RT_EXCEPTION; CAPOS_EINVAL when the answer is
- * not a page-aligned range of the device window, as from a server
- * answering in the kernel's place).
+ * not a page-aligned range of the device window).
  */
 int rt_vm_share(uint64_t size, capos_cap_t *out);
 capos_cap_t rt_pool_share(capos_cap_t pool);

@@ -157,9 +157,10 @@ rt_shared_map(capos_cap_t mem, uint8_t **addr, uint64_t *size)
 	a = capos_SharedMemory_map_Results_get_addr(&r);
 	n = capos_SharedMemory_map_Results_get_size(&r);
 	/*
-	 * The kernel maps shared memory only in the device window; anything
-	 * else came from a server passing off an endpoint as SharedMemory,
-	 * and would point into our own memory.
+	 * The kernel maps shared memory only in the device window, and no
+	 * server can pass an endpoint off as SharedMemory (the kernel refuses
+	 * kernel interface ids on clients). Checked all the same: a wrong
+	 * answer would aim us at our own memory.
 	 */
 	if (a % 4096 != 0 || n == 0 || n % 4096 != 0 ||
 	    a < CAPOS_USER_DEVICE_BASE || a >= CAPOS_USER_DEVICE_END ||

@@ -432,6 +432,8 @@ build_spawn(struct service *s, struct capnp_builder *b,
 	    capos_ProcessSpawner_spawn_Params_init_grants(&p, n, &gl) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_init_args(&p, args.n, &al) != 0)
 		return "entry too large";
+	capos_ProcessSpawner_spawn_Params_set_kernelMemory(&p,
+	    capos_Service_get_kernelMemory(&s->entry));
 	for (uint32_t i = 0; i < grants.n; i++) {
 		if (capos_Grant_at(&grants, i, &g) != 0 ||
 		    capos_Grant_get_name(&g, &gname) != 0 || !name_ok(&gname))

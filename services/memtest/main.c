@@ -5,9 +5,9 @@
  * addresses outside the heap window, and mappings beyond its quota. It
  * also checks SharedMemory made by VirtualMemory.share: its sizes, its
  * charge to the quota and when that is given back, its mapping, and the
- * limit on how many one process maps; and that rt_shared_map refuses the
- * answers of an endpoint passed off as SharedMemory (its own "fake"
- * export, served by a second thread), and that a process that mapped
+ * limit on how many one process maps; that no client of its own "fake"
+ * export can be labelled with a kernel interface id (so no endpoint can be
+ * passed off as SharedMemory or any kernel object); and that a process that mapped
  * SharedMemory lets go of it when it stops: with the argument "mapper"
  * memtest is that process, taking the memory from the other's "hand"
  * export (ShareTest, schema/ipctest.capnp).
@@ -429,61 +429,12 @@ share_map(void)
 	expect("mapped ones stay charged", vm_used(), before);
 }
 
-/* ---- An endpoint passed off as SharedMemory ---- */
+/* ---- An endpoint passed off as a kernel object ---- */
 
-/* The forged map answers the "fake" server gives, one per call. */
-static const struct { uint64_t addr, size; } forged[] = {
-	{ 0, 4096 },			/* a heap page: our own memory */
-	{ CAPOS_USER_DEVICE_BASE + 4096, 0 },
-	{ CAPOS_USER_DEVICE_BASE + 100, 4096 },
-	{ CAPOS_USER_DEVICE_END - 4096, 8192 },	/* past the window */
-	{ CAPOS_USER_DEVICE_BASE + 4096, 4096 },	/* plausible */
-};
-#define NFORGED	(sizeof(forged) / sizeof(forged[0]))
-
-struct fake {
-	capos_cap_t owner;
-	uint64_t heap_page;
-	int served;
-};
-
-/* Answers NFORGED map calls on the fake endpoint with forged results. */
-static void
-serve_fake(void *arg)
-{
-	static uint8_t in[512] __attribute__((aligned(8)));
-	static uint8_t out[128] __attribute__((aligned(8)));
-	struct capos_capdesc caps[CAPOS_MAX_XCAPS];
-	struct fake *f = arg;
-
-	for (size_t i = 0; i < NFORGED; i++) {
-		struct capos_SharedMemory_map_Results_b r;
-		const struct capos_recv_hdr *h = (const void *)in;
-		struct capnp_builder b;
-		struct capos_sqe e;
-		struct capos_cqe c;
-
-		rt_prep_recv(&e, f->owner, in, sizeof(in), caps);
-		if (rt_submit(&e) != 0 || rt_wait(e.user_data, &c) != 0 ||
-		    c.status < (int)sizeof(*h))
-			return;
-		if (capnp_builder_init(&b, out, sizeof(out)) != 0 ||
-		    capos_SharedMemory_map_Results_init_root(&b, &r) != 0)
-			return;
-		capos_SharedMemory_map_Results_set_addr(&r, forged[i].addr != 0 ?
-		    forged[i].addr : f->heap_page);
-		capos_SharedMemory_map_Results_set_size(&r, forged[i].size);
-		rt_prep_return(&e, f->owner, h->call_id, out,
-		    capnp_builder_finish(&b), NULL, 0);
-		if (rt_submit(&e) != 0 || rt_wait(e.user_data, &c) != 0)
-			return;
-		f->served++;
-	}
-}
-
-/* A client of owner typed as iface, or CAPOS_CAP_NULL. */
+/* A client of owner typed as iface, or CAPOS_CAP_NULL; *exc is set when
+ * the kernel answered with an exception. */
 static capos_cap_t
-mint_client(capos_cap_t owner, uint64_t iface)
+mint_client(capos_cap_t owner, uint64_t iface, bool *exc)
 {
 	struct capos_Endpoint_client_Params_b p;
 	struct capos_Endpoint_client_Results_r r;
@@ -492,14 +443,17 @@ mint_client(capos_cap_t owner, uint64_t iface)
 	uint8_t params[64] __attribute__((aligned(8)));
 	uint32_t idx;
 
+	*exc = false;
 	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
 	    capos_Endpoint_client_Params_init_root(&b, &p) != 0)
 		return CAPOS_CAP_NULL;
 	capos_Endpoint_client_Params_set_interfaceId(&p, iface);
 	if (rt_call(owner, capos_Endpoint_INTERFACE_ID,
 	    capos_Endpoint_client_ORDINAL, &b, NULL, 0, rbuf, sizeof(rbuf),
-	    &res) != 0)
+	    &res) != 0) {
+		*exc = (res.cqe.flags & CAPOS_CQE_EXCEPTION) != 0;
 		return CAPOS_CAP_NULL;
+	}
 	r.s = res.root;
 	if (capos_Endpoint_client_Results_get_client(&r, &idx) != 0 ||
 	    idx >= res.cqe.ncaps)
@@ -508,47 +462,44 @@ mint_client(capos_cap_t owner, uint64_t iface)
 }
 
 /*
- * Any endpoint owner can mint a client labelled SharedMemory and answer
- * its map with any address: rt_shared_map takes only a page-aligned
- * range inside the device window, where the kernel puts shared memory,
- * so a forged answer can never point into the caller's own memory.
+ * Any endpoint owner can mint clients, but never one labelled with a
+ * kernel interface: otherwise a server could pass its endpoint off as
+ * SharedMemory, VirtualMemory, ... and answer with whatever it liked.
+ * Every kernel interface id is refused; the endpoint's own one is not.
  */
 static void
-forged_share(void)
+forged_labels(void)
 {
-	struct fake f = { rt_cap("fake", capos_Endpoint_INTERFACE_ID), 0, 0 };
-	struct rt_thread *t = NULL;
-	capos_cap_t mem;
-	uint8_t *addr = NULL;
-	uint64_t size = 0;
+	static const uint64_t kernel_ids[] = {
+		capos_SharedMemory_INTERFACE_ID,
+		capos_VirtualMemory_INTERFACE_ID, capos_Console_INTERFACE_ID,
+		capos_ProcessSpawner_INTERFACE_ID, capos_Endpoint_INTERFACE_ID,
+		capos_EndpointFactory_INTERFACE_ID, capos_DMAPool_INTERFACE_ID,
+		capos_DeviceManager_INTERFACE_ID, capos_Timer_INTERFACE_ID,
+		capos_ParkSpace_INTERFACE_ID, capos_Entropy_INTERFACE_ID,
+		capos_ThreadSpawner_INTERFACE_ID,
+	};
+	capos_cap_t owner = rt_cap("fake", capos_Endpoint_INTERFACE_ID), c;
+	int minted = 0, refused = 0;
+	bool exc;
 
-	expect("the fake export is held", f.owner != CAPOS_CAP_NULL, 1);
-	expect("a heap page to point at", rt_vm_map(0, 4096,
-	    RT_PROT_READ | RT_PROT_WRITE, &f.heap_page), 0);
-	mem = mint_client(f.owner, capos_SharedMemory_INTERFACE_ID);
-	expect("a client labelled SharedMemory", mem != CAPOS_CAP_NULL, 1);
-	if (f.owner == CAPOS_CAP_NULL || mem == CAPOS_CAP_NULL ||
-	    rt_thread_spawn(serve_fake, &f, 16384, &t) != 0) {
-		expect("the fake server runs", 0, 1);
-		return;
+	expect("the fake export is held", owner != CAPOS_CAP_NULL, 1);
+	for (size_t i = 0; i < sizeof(kernel_ids) / sizeof(kernel_ids[0]);
+	    i++) {
+		c = mint_client(owner, kernel_ids[i], &exc);
+		if (c != CAPOS_CAP_NULL) {
+			minted++;
+			(void)rt_release(c);
+		}
+		refused += exc;
 	}
-	expect("an answer in our own heap refused",
-	    rt_shared_map(mem, &addr, &size), CAPOS_EINVAL);
-	expect("an empty answer refused", rt_shared_map(mem, &addr, &size),
-	    CAPOS_EINVAL);
-	expect("an unaligned answer refused",
-	    rt_shared_map(mem, &addr, &size), CAPOS_EINVAL);
-	expect("an answer past the window refused",
-	    rt_shared_map(mem, &addr, &size), CAPOS_EINVAL);
-	expect("nothing taken from refused answers", addr == NULL &&
-	    size == 0, 1);
-	expect("an answer inside the window taken",
-	    rt_shared_map(mem, &addr, &size), 0);
-	expect("as given", (uint64_t)(uintptr_t)addr ==
-	    CAPOS_USER_DEVICE_BASE + 4096 && size == 4096, 1);
-	expect("the fake server joined", rt_thread_join(t, NULL), 0);
-	expect("every forged answer served", f.served, (int64_t)NFORGED);
-	(void)rt_vm_unmap(f.heap_page, 4096);
+	expect("no client wears a kernel interface id", minted, 0);
+	expect("each refused with an exception", refused,
+	    (int64_t)(sizeof(kernel_ids) / sizeof(kernel_ids[0])));
+	c = mint_client(owner, 0, &exc);
+	expect("a client of the endpoint's own interface", c != CAPOS_CAP_NULL,
+	    1);
+	(void)rt_release(c);
 }
 
 /* ---- A mapping that ends with its process ---- */
@@ -683,7 +634,7 @@ main(void)
 	sparse();
 	share_refusals();
 	share_map();
-	forged_share();
+	forged_labels();
 	mapping_ends_with_process();
 	whole_window();
 	rt_printf("memtest: %d checks, %d failed\n", test_checks, test_failed);

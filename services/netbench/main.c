@@ -1,7 +1,7 @@
 /*
  * netbench: the capOS side of make bench's TCP rows (docs/benchmarks.md,
  * "TCP rows"). It holds the console, a TcpListenAuthority for guest port
- * 5001 ("listen") and the owner of a Console export ("gate") that the
+ * 5001 ("listen") and the owner of a TextSink export ("gate") that the
  * bench program prints through.
  *
  * The protocol wants the TCP rows after the in-guest rows and before the
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "net.capnp.h"
+#include "text.capnp.h"
 #include "rt.h"
 #include "tcp.h"
 
@@ -54,13 +55,13 @@ con_write(const char *p, size_t n)
 static int
 gate_write(void *ctx, struct rt_request *rq)
 {
-	struct capos_Console_write_Params_r p = { rq->params };
+	struct capos_TextSink_write_Params_r p = { rq->params };
 	struct capnp_sb root;
 	struct capnp_data d;
 	const char *s, *e;
 
 	(void)ctx;
-	if (capos_Console_write_Params_get_bytes(&p, &d) != 0)
+	if (capos_TextSink_write_Params_get_bytes(&p, &d) != 0)
 		return rt_reply_exception(rq, capos_CapException_Type_failed,
 		    "malformed bytes");
 	for (s = (const char *)d.ptr, e = s + d.len; s < e;) {
@@ -203,7 +204,8 @@ do_accept(capos_cap_t l)
 }
 
 static const struct rt_method gate_methods[] = {
-	{ capos_Console_INTERFACE_ID, capos_Console_write_ORDINAL, gate_write },
+	{ capos_TextSink_INTERFACE_ID, capos_TextSink_write_ORDINAL,
+	    gate_write },
 };
 
 int

@@ -106,11 +106,19 @@ def expect_no_line(run, text):
 
 
 def expect_status(run, status):
+    """QEMU exited with status; a system whose init ended must also have
+    passed the kernel's shutdown leak check (every process, thread,
+    endpoint, record and pool gone, free memory back to its figure from
+    before init started)."""
     if run.timed_out:
         raise CaseFailed(f"QEMU did not exit (timed out after "
                          f"{run.seconds:.1f}s); expected status {status}")
     if run.status != status:
         raise CaseFailed(f"QEMU exit status {run.status}, expected {status}")
+    ended = any(l.startswith(("init exited", "init died"))
+                for l in run.lines())
+    if ended:
+        expect_line(run, "[proof] no-leak ok")
 
 
 def kernel_image():

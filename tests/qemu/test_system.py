@@ -86,8 +86,8 @@ def isolation_system_contains_hostile_and_faulting_services():
     # refused, forged SharedMemory answers refused by rt_shared_map, and
     # the quota coming back once "mapper", which mapped memtest's shared
     # memory, has stopped.
-    expect_line(run, "memtest: 88 checks, 0 failed")
-    expect_line(run, "[proof] vm ok checks=88")
+    expect_line(run, "memtest: 80 checks, 0 failed")
+    expect_line(run, "[proof] vm ok checks=80")
     for name in ("ringtest", "noauth", "memtest", "mapper", "hello"):
         expect_line(run, f"[init] {name} exited with status 0")
     expect_line(run, "init exited with status 0; halting")

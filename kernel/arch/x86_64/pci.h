@@ -24,6 +24,8 @@ struct pci_dev {
 	struct pci_bar bar[6];
 	uint8_t msix_cap;	/* offset of the MSI-X capability, or 0 */
 	uint8_t msix_vector;	/* the vector its MSI-X table targets, or 0 */
+	uint32_t npools;	/* live DMA pools (kernel/obj/device.c) */
+	void *retired_pools;	/* released pools whose frames wait */
 };
 
 struct mem_region;

@@ -1,0 +1,103 @@
+/*
+ * Kernel memory accounts. See kmem.h.
+ */
+#include <string.h>
+
+#include "kernel.h"
+#include "mm/kmem.h"
+#include "mm/mem.h"
+
+struct kmem_account *
+kmem_account_new(uint64_t limit)
+{
+	struct kmem_account *a = kzalloc(sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	a->limit = limit;
+	a->refs = 1;
+	return a;
+}
+
+void
+kmem_account_put(struct kmem_account *a)
+{
+	if (a == NULL)
+		return;
+	if (a->refs == 0)
+		panic("kmem: an account was put once too often");
+	if (--a->refs == 0) {
+		if (a->used != 0 || a->nwaits != 0)
+			panic("kmem: an account went with %llu bytes charged",
+			    (unsigned long long)a->used);
+		kfree(a);
+	}
+}
+
+int
+kcharge_take(struct kcharge *c, struct kmem_account *a, uint64_t bytes)
+{
+	if (c->acct != NULL)
+		panic("kmem: charging a charge twice");
+	if (bytes > a->limit - a->used || a->used > a->limit)
+		return -1;
+	a->used += bytes;
+	if (a->used > a->peak)
+		a->peak = a->used;
+	a->refs++;
+	c->acct = a;
+	c->bytes = bytes;
+	return 0;
+}
+
+void
+kcharge_shrink(struct kcharge *c, uint64_t bytes)
+{
+	if (c->acct == NULL || bytes > c->bytes || bytes > c->acct->used)
+		panic("kmem: refunding more than was charged");
+	c->acct->used -= bytes;
+	c->bytes -= bytes;
+}
+
+void
+kcharge_drop(struct kcharge *c)
+{
+	struct kmem_account *a = c->acct;
+
+	if (a == NULL)
+		return;
+	kcharge_shrink(c, c->bytes);
+	c->acct = NULL;
+	kmem_account_put(a);
+}
+
+void *
+kmem_alloc(struct kmem_account *a, size_t size, struct kcharge *c)
+{
+	void *p;
+
+	if (kcharge_take(c, a, kmalloc_size(size)) != 0)
+		return NULL;
+	if ((p = kmalloc(size)) == NULL)
+		kcharge_drop(c);
+	return p;
+}
+
+void *
+kmem_zalloc(struct kmem_account *a, size_t size, struct kcharge *c)
+{
+	void *p = kmem_alloc(a, size, c);
+
+	if (p != NULL)
+		memset(p, 0, size);
+	return p;
+}
+
+void
+kmem_free(void *p, struct kcharge *c)
+{
+	struct kcharge ch = *c;	/* c may live in p */
+
+	kfree(p);
+	kcharge_drop(&ch);
+}

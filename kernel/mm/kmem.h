@@ -1,0 +1,64 @@
+/*
+ * Kernel memory accounts: whoever makes the kernel allocate pays for it.
+ *
+ * Every process has an account with a limit set when it is spawned. Each
+ * kernel allocation made on a process's behalf (its threads with their
+ * kernel stacks and rings, the call records and params it queues, the
+ * endpoints, facets and notices it mints, its park, sleep and timer
+ * records, its DMA pools) is charged to that account before it is made and
+ * refunded when it is freed. A charge past the limit fails, and the caller
+ * sees an ordinary `overloaded` (or `noMemory`) result.
+ *
+ * An object can outlive the process that paid for it (an endpoint handed
+ * to a peer, a call queued on a server that has not received it yet). The
+ * charge then stays on the payer's account, which lives on without its
+ * process until the last charge is refunded: each outstanding charge holds
+ * a reference to it. What the limit bounds is therefore what a process
+ * has caused and not yet given back, wherever it now lives.
+ */
+#ifndef CAPOS_KMEM_H
+#define CAPOS_KMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The limit of a process whose spawner names none, and the most a spawner
+ * may name. */
+#define KMEM_DEFAULT_LIMIT	(8ull << 20)
+#define KMEM_MAX_LIMIT		(256ull << 20)
+
+struct kmem_account {
+	uint64_t used;		/* bytes charged and not yet refunded */
+	uint64_t limit;
+	uint64_t peak;
+	uint32_t refs;		/* the process's, plus one per charge */
+	uint32_t nwaits;	/* kernel wait records held (a count limit) */
+};
+
+/* One object's charge: the account it went to and how much. */
+struct kcharge {
+	struct kmem_account *acct;
+	uint64_t bytes;
+};
+
+/* A new account holding one reference (its process's), or NULL. */
+struct kmem_account *kmem_account_new(uint64_t limit);
+void kmem_account_put(struct kmem_account *a);
+
+/* Charges bytes to a into c (which must be empty); 0, or -1 past the
+ * limit with nothing charged. */
+int kcharge_take(struct kcharge *c, struct kmem_account *a, uint64_t bytes);
+/* Refunds what c holds and empties it; an empty c is left alone. */
+void kcharge_drop(struct kcharge *c);
+/* Refunds part of c's charge, keeping the rest. */
+void kcharge_shrink(struct kcharge *c, uint64_t bytes);
+
+/* kzalloc(size) charged to a: NULL past the limit or without memory. */
+void *kmem_zalloc(struct kmem_account *a, size_t size, struct kcharge *c);
+/* kmalloc(size) charged to a; the memory is not cleared. */
+void *kmem_alloc(struct kmem_account *a, size_t size, struct kcharge *c);
+/* Frees p and refunds c. */
+void kmem_free(void *p, struct kcharge *c);
+
+#endif
