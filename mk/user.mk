@@ -88,3 +88,5 @@ PKG_BINARIES_threads := $(USER_DIR)/init $(USER_DIR)/threadtest \
 ALL_TARGETS += $(BUILD)/threads.pkg
 PKG_BINARIES_devices := $(USER_DIR)/init $(USER_DIR)/devtest
 ALL_TARGETS += $(BUILD)/devices.pkg
+PKG_BINARIES_kmem := $(USER_DIR)/init $(USER_DIR)/kmemtest
+ALL_TARGETS += $(BUILD)/kmem.pkg

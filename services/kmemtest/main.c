@@ -1,0 +1,572 @@
+/*
+ * kmemtest: a hostile test program for the kernel's memory accounting and
+ * teardown (docs/abi.md, "Kernel memory"). Each part does what a process
+ * bent on hurting the kernel would, and checks the kernel's answer:
+ *
+ *   notices     mints and drops badged clients of an endpoint it never
+ *               receives from: the notices are charged to it, so minting
+ *               stops at its kernel memory limit, and everything comes back
+ *               when the endpoint goes
+ *   owners      tries to queue an endpoint owner inside a call, and builds
+ *               a chain of endpoints whose head it then drops: owners never
+ *               wait in a queue, so neither a cycle nor a deep chain forms
+ *   cancel      a thread queues a call carrying a moved capability on an
+ *               endpoint nobody serves, then exits: the call is cancelled
+ *               and the capability is back in the table, usable
+ *   recv        moves an endpoint owner away from the id a RECV was posted
+ *               on: that RECV no longer serves, the new holder's does
+ *   spawn       spawns with a read-only result buffer and with a moved
+ *               capability no grant names: both refused before a child
+ *               runs, the moved capability still ours
+ *   threads     makes threads until the kernel refuses: the refusal comes
+ *               from its own limit, and a child can still make threads
+ *   soak        mint/release and spawn/exit cycles (counts from the
+ *               arguments); the shutdown leak check then shows that free
+ *               memory is back at its baseline
+ *
+ * Capabilities: "console" (output), "spare" and "spare2" (two more Console
+ * capabilities to move around and test), "endpointFactory",
+ * "processSpawner", "threadSpawner", "threadControl", "virtualMemory".
+ * Arguments: "mints=N spawns=N" for the soak; "child" runs as the spawned
+ * child (exits 0); "threads" as a child that makes 8 threads; "tattle" as
+ * a child that must never run (it prints a line the harness looks for).
+ * The system gives it a small kernel memory limit (system/kmem.capnp), so
+ * the limits are reached quickly.
+ */
+#include <string.h>
+
+#include "check.h"
+#include "rt.h"
+
+#define TEST_IFACE	0x6b6d656d74657374ull	/* this program's endpoints */
+#define MAX_MINTS	100000
+#define CHAIN_LINKS	100	/* well inside one capability table */
+
+static uint8_t rbuf[1024] __attribute__((aligned(8)));
+static uint8_t pbuf[1024] __attribute__((aligned(8)));
+
+/* A fresh endpoint's owner, or CAPOS_CAP_NULL. */
+static capos_cap_t
+endpoint_new(void)
+{
+	struct capos_EndpointFactory_create_Params_b p;
+	struct capos_EndpointFactory_create_Results_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+
+	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
+	    capos_EndpointFactory_create_Params_init_root(&b, &p) != 0)
+		return CAPOS_CAP_NULL;
+	capos_EndpointFactory_create_Params_set_interfaceId(&p, TEST_IFACE);
+	if (rt_call(rt_cap("endpointFactory",
+	    capos_EndpointFactory_INTERFACE_ID),
+	    capos_EndpointFactory_INTERFACE_ID,
+	    capos_EndpointFactory_create_ORDINAL, &b, NULL, 0, rbuf,
+	    sizeof(rbuf), &res) != 0)
+		return CAPOS_CAP_NULL;
+	r.s = res.root;
+	if (capos_EndpointFactory_create_Results_get_endpoint(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}
+
+/* A client of owner with badge; 0 with *out, or the rt_call error (with
+ * the exception type in *exc when it was one). */
+static int
+client_new(capos_cap_t owner, uint64_t badge, capos_cap_t *out, int *exc)
+{
+	struct capos_Endpoint_client_Params_b p;
+	struct capos_Endpoint_client_Results_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+	int rc;
+
+	*out = CAPOS_CAP_NULL;
+	*exc = -1;
+	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
+	    capos_Endpoint_client_Params_init_root(&b, &p) != 0)
+		return CAPOS_EINVAL;
+	capos_Endpoint_client_Params_set_badge(&p, badge);
+	rc = rt_call(owner, capos_Endpoint_INTERFACE_ID,
+	    capos_Endpoint_client_ORDINAL, &b, NULL, 0, rbuf, sizeof(rbuf),
+	    &res);
+	if (rc == RT_EXCEPTION)
+		*exc = (int)res.cqe.aux;
+	if (rc != 0)
+		return rc;
+	r.s = res.root;
+	if (capos_Endpoint_client_Results_get_client(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_EINVAL;
+	*out = res.caps[idx].cap;
+	return 0;
+}
+
+/* Whether a Console capability works: an empty write succeeds. */
+static bool
+console_works(capos_cap_t con)
+{
+	struct capos_Console_write_Params_b p;
+	struct capnp_builder b;
+	struct rt_result res;
+
+	return capnp_builder_init(&b, pbuf, sizeof(pbuf)) == 0 &&
+	    capos_Console_write_Params_init_root(&b, &p) == 0 &&
+	    rt_call(con, capos_Console_INTERFACE_ID,
+	    capos_Console_write_ORDINAL, &b, NULL, 0, rbuf, sizeof(rbuf),
+	    &res) == 0;
+}
+
+/* Mints and drops badged clients until the kernel refuses; the count. */
+static int
+mint_until_refused(capos_cap_t owner, int *exc)
+{
+	capos_cap_t c;
+	int n;
+
+	for (n = 0; n < MAX_MINTS; n++) {
+		if (client_new(owner, (uint64_t)n + 1, &c, exc) != 0)
+			break;
+		rt_release(c);
+	}
+	return n;
+}
+
+static void
+notices(void)
+{
+	capos_cap_t owner = endpoint_new(), again;
+	int first, second, exc;
+	uint64_t addr;
+
+	expect("an endpoint", owner != CAPOS_CAP_NULL, 1);
+	first = mint_until_refused(owner, &exc);
+	expect("badged mints stop at the kernel memory limit",
+	    first > 0 && first < MAX_MINTS, 1);
+	expect("refused as overloaded", exc,
+	    capos_CapException_Type_overloaded);
+	/* The kernel as a whole is not short of memory. */
+	expect("a 1 MiB mapping still works", rt_vm_map(0, 1 << 20,
+	    RT_PROT_READ | RT_PROT_WRITE, &addr), 0);
+	(void)rt_vm_unmap(addr, 1 << 20);
+	/* Dropping the endpoint frees its queued notices and refunds us. */
+	rt_release(owner);
+	again = endpoint_new();
+	second = mint_until_refused(again, &exc);
+	expect("the same number after the endpoint went", second, first);
+	rt_release(again);
+	if (test_failed == 0)
+		rt_printf("[proof] kmem-notices ok: badged clients refused at "
+		    "the kernel memory limit after %d; all refunded when the "
+		    "endpoint went\n", first);
+}
+
+/* Calls client with caps (nonblocking: submit, then wait). */
+static int
+call_with(capos_cap_t client, struct capos_capdesc *caps, uint16_t n,
+    struct capos_cqe *cqe)
+{
+	struct capos_sqe e;
+	int rc;
+
+	rt_prep_call(&e, client, TEST_IFACE, 0, NULL, rbuf, sizeof(rbuf),
+	    caps, n, 0);
+	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, cqe)) != 0)
+		return rc;
+	return cqe->status;
+}
+
+static void
+owners(void)
+{
+	static capos_cap_t ep[CHAIN_LINKS];
+	capos_cap_t a = endpoint_new(), b = endpoint_new(), bc;
+	struct capos_capdesc d = { a, CAPOS_XFER_MOVE };
+	struct capos_cqe cqe;
+	int exc, refused = 0, rc;
+
+	expect("two endpoints", a != CAPOS_CAP_NULL && b != CAPOS_CAP_NULL, 1);
+	expect("a client of the second", client_new(b, 0, &bc, &exc), 0);
+	rc = call_with(bc, &d, 1, &cqe);
+	expect("an owner moved in a call is refused",
+	    rc >= 0 && (cqe.flags & CAPOS_CQE_EXCEPTION) != 0 &&
+	    cqe.aux == capos_CapException_Type_failed, 1);
+	{
+		capos_cap_t ac;
+
+		expect("and stays ours", client_new(a, 0, &ac, &exc), 0);
+		rt_release(ac);
+	}
+	rt_release(bc);
+	/* A chain: each link's owner sent (copied) to the next one. */
+	for (int i = 0; i < CHAIN_LINKS; i++)
+		ep[i] = endpoint_new();
+	for (int i = 0; i + 1 < CHAIN_LINKS; i++) {
+		capos_cap_t c;
+		struct capos_capdesc cd = { ep[i], CAPOS_XFER_COPY };
+
+		if (client_new(ep[i + 1], 0, &c, &exc) != 0)
+			break;
+		rc = call_with(c, &cd, 1, &cqe);
+		refused += rc >= 0 && (cqe.flags & CAPOS_CQE_EXCEPTION) != 0;
+		rt_release(c);
+	}
+	expect("every link refused", refused, CHAIN_LINKS - 1);
+	for (int i = CHAIN_LINKS - 1; i >= 0; i--)
+		rt_release(ep[i]);
+	rt_release(a);
+	rt_release(b);
+	if (test_failed == 0)
+		rt_printf("[proof] kmem-owners ok: no endpoint owner waits in "
+		    "a queue, so no cycle or chain of them outlives its "
+		    "holders\n");
+}
+
+struct canceller {
+	capos_cap_t client, spare;
+	int submitted;
+};
+
+/* Queues a call moving "spare" on an endpoint nobody serves, then exits
+ * without waiting for it. */
+static void
+queue_and_exit(void *arg)
+{
+	struct canceller *cx = arg;
+	static struct capos_capdesc d;
+	struct capos_sqe e;
+
+	d.cap = cx->spare;
+	d.mode = CAPOS_XFER_MOVE;
+	rt_prep_call(&e, cx->client, TEST_IFACE, 0, NULL, rbuf, sizeof(rbuf),
+	    &d, 1, 0);
+	cx->submitted = rt_submit(&e) == 0;
+	rt_thread_exit(0);
+}
+
+static void
+cancel(void)
+{
+	struct canceller cx;
+	struct rt_thread *t;
+	capos_cap_t owner = endpoint_new();
+	int exc;
+
+	cx.spare = rt_cap("spare", capos_Console_INTERFACE_ID);
+	cx.submitted = 0;
+	expect("spare works first", console_works(cx.spare), 1);
+	expect("a client", client_new(owner, 0, &cx.client, &exc), 0);
+	expect("a thread", rt_thread_spawn(queue_and_exit, &cx, 16384, &t), 0);
+	expect("it joined", rt_thread_join(t, NULL), 0);
+	expect("it queued its call", cx.submitted, 1);
+	/* Its call was cancelled with it: the move rolled back. */
+	expect("the moved capability is ours again", console_works(cx.spare),
+	    1);
+	rt_release(cx.client);
+	rt_release(owner);
+	if (test_failed == 0)
+		rt_printf("[proof] kmem-cancel ok: a queued call is cancelled "
+		    "when its thread exits and its moved capability comes "
+		    "back\n");
+}
+
+struct mover {
+	capos_cap_t client;	/* of the serving endpoint */
+	capos_cap_t got;	/* the owner it was given */
+};
+
+static void
+ask_for_owner(void *arg)
+{
+	static uint8_t buf[64] __attribute__((aligned(8)));
+	static struct capos_capdesc caps[CAPOS_MAX_XCAPS];
+	struct mover *m = arg;
+	struct capos_sqe e;
+	struct capos_cqe cqe;
+
+	m->got = CAPOS_CAP_NULL;
+	rt_prep_call(&e, m->client, TEST_IFACE, 0, NULL, buf, sizeof(buf),
+	    caps, 0, CAPOS_MAX_XCAPS);
+	if (rt_submit(&e) == 0 && rt_wait(e.user_data, &cqe) == 0 &&
+	    cqe.status >= 0 && cqe.ncaps == 1)
+		m->got = caps[0].cap;
+}
+
+static void
+recv_follows_owner(void)
+{
+	static uint8_t in1[256] __attribute__((aligned(8)));
+	static uint8_t in2[256] __attribute__((aligned(8)));
+	static uint8_t out[64] __attribute__((aligned(8)));
+	struct capos_capdesc c1[CAPOS_MAX_XCAPS], c2[CAPOS_MAX_XCAPS];
+	const struct capos_recv_hdr *h = (const void *)in2;
+	capos_cap_t s = endpoint_new(), o = endpoint_new(), oc;
+	struct capos_capdesc give = { o, CAPOS_XFER_MOVE };
+	struct capos_sqe r1, e, call;
+	struct capos_cqe cq, ccq;
+	struct mover m;
+	struct rt_thread *t;
+	int exc;
+
+	expect("a client of the moving endpoint", client_new(o, 0, &oc, &exc),
+	    0);
+	expect("a client of the server", client_new(s, 0, &m.client, &exc), 0);
+	/* A RECV posted on the owner's current id, left waiting. */
+	rt_prep_recv(&r1, o, in1, sizeof(in1), c1);
+	expect("RECV posted", rt_submit(&r1), 0);
+	/* The owner moves: a thread asks, we answer with the owner. */
+	expect("a thread", rt_thread_spawn(ask_for_owner, &m, 16384, &t), 0);
+	rt_prep_recv(&e, s, in2, sizeof(in2), c2);
+	expect("its request", rt_submit(&e) == 0 &&
+	    rt_wait(e.user_data, &cq) == 0 && cq.status >= (int)sizeof(*h), 1);
+	rt_prep_return(&e, s, h->call_id, out, 0, &give, 1);
+	expect("owner moved in RETURN", rt_submit(&e) == 0 &&
+	    rt_wait(e.user_data, &cq) == 0 && cq.status >= 0, 1);
+	expect("the thread joined", rt_thread_join(t, NULL), 0);
+	expect("and holds the owner", m.got != CAPOS_CAP_NULL, 1);
+	/* A call now: the old RECV must not take it. */
+	rt_prep_call(&call, oc, TEST_IFACE, 0, NULL, out, sizeof(out), NULL,
+	    0, 0);
+	expect("call submitted", rt_submit(&call), 0);
+	expect("the RECV on the old id is cancelled",
+	    rt_wait(r1.user_data, &cq) == 0 ? cq.status : -9999,
+	    CAPOS_ECANCELED);
+	rt_prep_recv(&e, m.got, in2, sizeof(in2), c2);
+	expect("the new holder receives the call", rt_submit(&e) == 0 &&
+	    rt_wait(e.user_data, &cq) == 0 && cq.status >= (int)sizeof(*h), 1);
+	rt_prep_return(&e, m.got, h->call_id, out, 0, NULL, 0);
+	expect("and answers it", rt_submit(&e) == 0 &&
+	    rt_wait(e.user_data, &cq) == 0 && cq.status >= 0, 1);
+	expect("the caller has its answer", rt_wait(call.user_data, &ccq) == 0 &&
+	    ccq.status >= 0 && (ccq.flags & CAPOS_CQE_EXCEPTION) == 0, 1);
+	rt_release(oc);
+	rt_release(m.client);
+	rt_release(m.got);
+	rt_release(s);
+	if (test_failed == 0)
+		rt_printf("[proof] kmem-recv ok: a RECV posted before the owner "
+		    "moved no longer serves; the new holder's does\n");
+}
+
+/* ProcessSpawner.spawn of this binary with arg; caps go as grants named
+ * by names (NULL: sent but named by no grant). Returns rt_call's result,
+ * the handle in *h. */
+static int
+spawn_self(const char *arg, struct capos_capdesc *caps,
+    const char *const *names, uint16_t ncaps, void *buf, size_t buflen,
+    capos_cap_t *h)
+{
+	struct capos_ProcessSpawner_spawn_Params_b p;
+	struct capos_ProcessSpawner_SpawnResult_r r;
+	struct capos_ProcessSpawner_NamedCap_b nc;
+	struct capnp_builder b;
+	struct capnp_lb gl, al;
+	struct rt_result res;
+	uint32_t ng = 0, idx;
+	int rc;
+
+	*h = CAPOS_CAP_NULL;
+	for (uint16_t i = 0; i < ncaps; i++)
+		ng += names[i] != NULL;
+	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
+	    capos_ProcessSpawner_spawn_Params_init_root(&b, &p) != 0 ||
+	    capos_ProcessSpawner_spawn_Params_set_binary(&p, "kmemtest", 8) ||
+	    capos_ProcessSpawner_spawn_Params_init_grants(&p, ng, &gl) != 0 ||
+	    capos_ProcessSpawner_spawn_Params_init_args(&p, 1, &al) != 0 ||
+	    capnp_lb_set_text(&al, 0, arg, strlen(arg)) != 0)
+		return CAPOS_EINVAL;
+	for (uint16_t i = 0, g = 0; i < ncaps; i++) {
+		if (names[i] == NULL)
+			continue;
+		if (capos_ProcessSpawner_NamedCap_b_at(&gl, g++, &nc) != 0 ||
+		    capos_ProcessSpawner_NamedCap_set_name(&nc, names[i],
+		    strlen(names[i])) != 0)
+			return CAPOS_EINVAL;
+		capos_ProcessSpawner_NamedCap_set_cap(&nc, i);
+	}
+	rc = rt_call(rt_cap("processSpawner", capos_ProcessSpawner_INTERFACE_ID),
+	    capos_ProcessSpawner_INTERFACE_ID,
+	    capos_ProcessSpawner_spawn_ORDINAL, &b, caps, ncaps, buf, buflen,
+	    &res);
+	if (rc != 0)
+		return rc;
+	r.s = res.root;
+	if (capos_ProcessSpawner_SpawnResult_which(&r) !=
+	    capos_ProcessSpawner_SpawnResult_which_handle ||
+	    capos_ProcessSpawner_SpawnResult_get_handle(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_EINVAL;
+	*h = res.caps[idx].cap;
+	return 0;
+}
+
+/* Waits for a child; its exit code, or -1. */
+static int
+child_exit(capos_cap_t h)
+{
+	struct capos_ExitStatus_r st;
+	struct rt_result res;
+	int rc;
+
+	rc = rt_call(h, capos_ProcessHandle_INTERFACE_ID,
+	    capos_ProcessHandle_wait_ORDINAL, NULL, NULL, 0, rbuf, sizeof(rbuf),
+	    &res);
+	rt_release(h);
+	st.s = res.root;
+	if (rc != 0 || capos_ExitStatus_which(&st) !=
+	    capos_ExitStatus_which_exited)
+		return -1;
+	return capos_ExitStatus_get_exited(&st);
+}
+
+static void
+spawn_refusals(void)
+{
+	static const char *const named[] = { "console" };
+	static const char *const unnamed[] = { NULL };
+	capos_cap_t spare2 = rt_cap("spare2", capos_Console_INTERFACE_ID), h;
+	struct capos_capdesc d = { spare2, CAPOS_XFER_MOVE };
+	uint64_t ro;
+
+	expect("a read-only page", rt_vm_map(0, 4096, RT_PROT_READ, &ro), 0);
+	/* Refused with an exception the caller cannot be given either: the
+	 * completion says the result buffer could not be written. */
+	expect("spawn into a read-only result is refused",
+	    spawn_self("tattle", &d, named, 1, (void *)(uintptr_t)ro, 4096,
+	    &h), CAPOS_EFAULT);
+	expect("and the moved capability is still ours", console_works(spare2),
+	    1);
+	expect("a moved capability no grant names is refused",
+	    spawn_self("tattle", &d, unnamed, 1, rbuf, sizeof(rbuf), &h),
+	    RT_EXCEPTION);
+	expect("and stays ours", console_works(spare2), 1);
+	(void)rt_vm_unmap(ro, 4096);
+	if (test_failed == 0)
+		rt_printf("[proof] kmem-spawn ok: spawns whose reply cannot be "
+		    "delivered or that would destroy a moved capability are "
+		    "refused before the child runs\n");
+}
+
+static void
+idle_thread(void *arg)
+{
+	(void)arg;
+}
+
+static void
+threads(void)
+{
+	static struct rt_thread *t[128];
+	static const char *const names[] = { "threadSpawner", "threadControl",
+	    "virtualMemory" };
+	struct capos_capdesc d[] = {
+		{ rt_cap("threadSpawner", capos_ThreadSpawner_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+		{ rt_cap("threadControl", capos_ThreadControl_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+		{ rt_cap("virtualMemory", capos_VirtualMemory_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+	};
+	capos_cap_t h;
+	int n, rc = 0;
+
+	for (n = 0; n < 128; n++)
+		if ((rc = rt_thread_spawn(idle_thread, NULL, 4096, &t[n])) != 0)
+			break;
+	expect("threads stop at this process's limit", n > 0 && n < 127, 1);
+	/* Meanwhile another process can still make threads. */
+	expect("a child", spawn_self("threads", d, names, 3, rbuf,
+	    sizeof(rbuf), &h), 0);
+	expect("makes its 8 threads", child_exit(h), 0);
+	while (n > 0)
+		expect("joined", rt_thread_join(t[--n], NULL), 0);
+	if (test_failed == 0)
+		rt_printf("[proof] kmem-threads ok: thread creation stops at "
+		    "the process's own limit, not the system's\n");
+}
+
+static long
+arg_value(const char *key)
+{
+	size_t k = strlen(key);
+
+	for (int i = 0; i < rt_argc(); i++) {
+		const char *a = rt_argv(i);
+
+		if (strncmp(a, key, k) == 0 && a[k] == '=') {
+			long v = 0;
+
+			for (a += k + 1; *a >= '0' && *a <= '9'; a++)
+				v = v * 10 + (*a - '0');
+			return v;
+		}
+	}
+	return 0;
+}
+
+static void
+soak(void)
+{
+	long mints = arg_value("mints"), spawns = arg_value("spawns");
+	capos_cap_t owner = endpoint_new(), c, h;
+	long ok = 0, exited = 0;
+	int exc;
+
+	for (long i = 0; i < mints; i++) {
+		if (client_new(owner, 0, &c, &exc) != 0)
+			break;
+		ok += rt_release(c) == 0;
+	}
+	expect("every mint and release", ok, mints);
+	rt_release(owner);
+	for (long i = 0; i < spawns; i++) {
+		if (spawn_self("child", NULL, NULL, 0, rbuf, sizeof(rbuf),
+		    &h) != 0)
+			break;
+		exited += child_exit(h) == 0;
+	}
+	expect("every child spawned and exited", exited, spawns);
+	if (test_failed == 0)
+		rt_printf("[proof] kmem-soak ok: %ld mint/release and %ld "
+		    "spawn/exit cycles done\n", mints, spawns);
+}
+
+static int
+child_threads(void)
+{
+	struct rt_thread *t[8];
+
+	for (int i = 0; i < 8; i++)
+		if (rt_thread_spawn(idle_thread, NULL, 4096, &t[i]) != 0)
+			return 1;
+	for (int i = 0; i < 8; i++)
+		if (rt_thread_join(t[i], NULL) != 0)
+			return 1;
+	return 0;
+}
+
+int
+main(void)
+{
+	if (rt_argc() > 0 && strcmp(rt_argv(0), "child") == 0)
+		return 0;
+	if (rt_argc() > 0 && strcmp(rt_argv(0), "threads") == 0)
+		return child_threads();
+	if (rt_argc() > 0 && strcmp(rt_argv(0), "tattle") == 0) {
+		rt_printf("kmemtest: a refused spawn ran its child\n");
+		return 1;
+	}
+	notices();
+	owners();
+	cancel();
+	recv_follows_owner();
+	spawn_refusals();
+	threads();
+	soak();
+	rt_printf("kmemtest: %d checks, %d failed\n", test_checks,
+	    test_failed);
+	return test_failed != 0;
+}
