@@ -186,6 +186,38 @@ int crypto_scrypt(const void *pass, size_t plen, const void *salt,
     size_t slen, uint32_t n, uint32_t r, uint32_t p, uint8_t *out,
     size_t olen);
 
+/* ---- OpenSSH encodings (ssh.c) ---- */
+
+/* string "ssh-ed25519", string key (RFC 8709 4) and string sig (6). */
+#define CRYPTO_SSH_ED25519_KEY_BLOB_LEN	(4 + 11 + 4 + 32)
+#define CRYPTO_SSH_ED25519_SIG_BLOB_LEN	(4 + 11 + 4 + 64)
+/* "SHA256:", 43 characters of unpadded base64, NUL. */
+#define CRYPTO_SSH_FINGERPRINT_LEN	(7 + 43 + 1)
+
+void crypto_ssh_ed25519_key_blob(const uint8_t pub[CRYPTO_ED25519_PUB_LEN],
+    uint8_t out[CRYPTO_SSH_ED25519_KEY_BLOB_LEN]);
+void crypto_ssh_ed25519_sig_blob(const uint8_t sig[CRYPTO_ED25519_SIG_LEN],
+    uint8_t out[CRYPTO_SSH_ED25519_SIG_BLOB_LEN]);
+/* The key or signature inside a blob of exactly that shape (no other
+ * algorithm, no trailing bytes); CRYPTO_EINVAL otherwise. */
+int crypto_ssh_ed25519_parse_key(const uint8_t *blob, size_t len,
+    uint8_t pub[CRYPTO_ED25519_PUB_LEN]);
+int crypto_ssh_ed25519_parse_sig(const uint8_t *blob, size_t len,
+    uint8_t sig[CRYPTO_ED25519_SIG_LEN]);
+/* OpenSSH's fingerprint of a key blob: "SHA256:" and the unpadded base64
+ * of its SHA-256, as ssh-keygen -l and ssh print it. */
+int crypto_ssh_fingerprint(const uint8_t *blob, size_t len,
+    char out[CRYPTO_SSH_FINGERPRINT_LEN]);
+/* Base64 (RFC 4648 4) of len bytes into out with its NUL; the length
+ * written, or CRYPTO_EINVAL when room is short. */
+int crypto_base64(const uint8_t *in, size_t len, bool pad, char *out,
+    size_t room);
+/* The bytes an SSHSIG signature in namespace ns covers, for a message
+ * hashed with SHA-512 (PROTOCOL.sshsig); their length, or CRYPTO_EINVAL
+ * (room short, ns empty or over 64 bytes). */
+int crypto_sshsig_signed_data(const char *ns, const void *msg, size_t mlen,
+    uint8_t *out, size_t room);
+
 /* ---- The random generator (drbg.c) ---- */
 
 /*

@@ -35,6 +35,47 @@ TEST(crypto_kat_ed25519_rfc8032_refuses_s_not_below_l) { run_kat("ed25519"); }
 TEST(crypto_kat_chacha20_poly1305_rfc8439) { run_kat("chacha20poly1305"); }
 TEST(crypto_kat_p256_ecdsa_rfc6979) { run_kat("p256"); }
 TEST(crypto_kat_scrypt_rfc7914) { run_kat("scrypt"); }
+TEST(crypto_kat_openssh_ssh_keygen_transcript) { run_kat("openssh"); }
+
+TEST(crypto_base64_matches_rfc4648_with_and_without_padding)
+{
+	static const char *const padded[] = { "", "Zg==", "Zm8=", "Zm9v",
+		"Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+	char out[16];
+
+	for (size_t n = 0; n <= 6; n++) {
+		size_t want = strlen(padded[n]);
+
+		CHECK_EQ(crypto_base64((const uint8_t *)"foobar", n, true, out,
+		    sizeof(out)), (long long)want);
+		CHECK_STR(out, padded[n]);
+		while (want > 0 && padded[n][want - 1] == '=')
+			want--;
+		CHECK_EQ(crypto_base64((const uint8_t *)"foobar", n, false, out,
+		    sizeof(out)), (long long)want);
+		CHECK(strncmp(out, padded[n], want) == 0 && out[want] == '\0');
+	}
+	/* No room for the NUL: refused. */
+	CHECK_EQ(crypto_base64((const uint8_t *)"foo", 3, true, out, 4),
+	    CRYPTO_EINVAL);
+}
+
+TEST(crypto_ssh_blob_parsers_refuse_every_truncation)
+{
+	uint8_t pub[32] = { 9 }, blob[CRYPTO_SSH_ED25519_SIG_BLOB_LEN], sig[64];
+
+	crypto_ssh_ed25519_key_blob(pub, blob);
+	for (size_t n = 0; n < CRYPTO_SSH_ED25519_KEY_BLOB_LEN; n++)
+		CHECK_EQ(crypto_ssh_ed25519_parse_key(blob, n, pub),
+		    CRYPTO_EINVAL);
+	/* A key blob is not a signature blob. */
+	CHECK_EQ(crypto_ssh_ed25519_parse_sig(blob,
+	    CRYPTO_SSH_ED25519_KEY_BLOB_LEN, sig), CRYPTO_EINVAL);
+	/* A length field pointing past the end. */
+	blob[18] = 0xff;
+	CHECK_EQ(crypto_ssh_ed25519_parse_key(blob,
+	    CRYPTO_SSH_ED25519_KEY_BLOB_LEN, pub), CRYPTO_EINVAL);
+}
 
 TEST(crypto_memcmp_is_zero_only_for_equal_bytes)
 {

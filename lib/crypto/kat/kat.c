@@ -520,6 +520,74 @@ kat_scrypt(void)
 	return NULL;
 }
 
+/*
+ * ---- OpenSSH's own construction ----
+ *
+ * A transcript made on the host with OpenSSH 9.2 (Debian 12):
+ *   ssh-keygen -t ed25519 -N '' -C capos-test -f k
+ *   printf 'capOS OpenSSH cross-check\n' > msg
+ *   ssh-keygen -Y sign -f k -n file msg
+ *   ssh-keygen -lf k.pub
+ * The key blob is k.pub's base64, the signature blob the one inside
+ * msg.sig, the fingerprint what ssh-keygen -l printed. lib/crypto must
+ * parse both blobs, compute the same fingerprint, rebuild the SSHSIG
+ * signed data itself, and verify OpenSSH's signature over it.
+ */
+static const char *
+kat_openssh(void)
+{
+	static const char msg[] = "capOS OpenSSH cross-check\n";
+	uint8_t blob[CRYPTO_SSH_ED25519_SIG_BLOB_LEN], again[sizeof(blob)];
+	uint8_t pub[32], sig[64], data[160];
+	char fp[CRYPTO_SSH_FINGERPRINT_LEN];
+	size_t blen;
+	int dlen;
+
+	blen = unhex("0000000b7373682d6564323535313900000020"
+	    "9b0068f7c555a321c485f7b312044f7e3279fec721bed8fe54f9e818e7cfd153",
+	    blob, sizeof(blob));
+	if (crypto_ssh_ed25519_parse_key(blob, blen, pub) != 0)
+		return "ssh-keygen key blob not parsed";
+	crypto_ssh_ed25519_key_blob(pub, again);
+	if (blen != CRYPTO_SSH_ED25519_KEY_BLOB_LEN ||
+	    memcmp(blob, again, blen) != 0)
+		return "ssh-ed25519 key blob not rebuilt byte for byte";
+	if (crypto_ssh_fingerprint(blob, blen, fp) != 0 ||
+	    strcmp(fp, "SHA256:w2h+W72PnfguX0np6hNqJZCki+5h4Nl17jj4Wn6Zrs8") != 0)
+		return "fingerprint differs from ssh-keygen -l";
+	blen = unhex("0000000b7373682d6564323535313900000040"
+	    "57caa726da14e7abed414e0c0997446e82f8ef7a6ce527e028b706657d74f43b"
+	    "c920fa27ddaa7224043be12f9fec96eb51c10c9fe1737d18310396921235b207",
+	    blob, sizeof(blob));
+	if (crypto_ssh_ed25519_parse_sig(blob, blen, sig) != 0)
+		return "ssh-keygen signature blob not parsed";
+	crypto_ssh_ed25519_sig_blob(sig, again);
+	if (memcmp(blob, again, blen) != 0)
+		return "ssh-ed25519 signature blob not rebuilt byte for byte";
+	dlen = crypto_sshsig_signed_data("file", msg, sizeof(msg) - 1, data,
+	    sizeof(data));
+	if (dlen < 0 || crypto_ed25519_verify(pub, data, (size_t)dlen, sig) != 0)
+		return "OpenSSH's SSHSIG signature does not verify";
+	dlen = crypto_sshsig_signed_data("git", msg, sizeof(msg) - 1, data,
+	    sizeof(data));
+	if (dlen < 0 ||
+	    crypto_ed25519_verify(pub, data, (size_t)dlen, sig) != CRYPTO_EBADSIG)
+		return "SSHSIG signature accepted in another namespace";
+	/* A key blob of another algorithm, or with a byte more, is refused. */
+	blen = unhex("0000000b7373682d6564343438000000000020"
+	    "9b0068f7c555a321c485f7b312044f7e3279fec721bed8fe54f9e818e7cfd153",
+	    blob, sizeof(blob));
+	if (crypto_ssh_ed25519_parse_key(blob, blen, pub) != CRYPTO_EINVAL)
+		return "ssh-ed448 blob taken for ssh-ed25519";
+	crypto_ssh_ed25519_key_blob(pub, blob);
+	if (crypto_ssh_ed25519_parse_key(blob,
+	    CRYPTO_SSH_ED25519_KEY_BLOB_LEN + 1, pub) != CRYPTO_EINVAL ||
+	    crypto_ssh_ed25519_parse_key(blob,
+	    CRYPTO_SSH_ED25519_KEY_BLOB_LEN - 1, pub) != CRYPTO_EINVAL)
+		return "key blob of the wrong length taken";
+	return NULL;
+}
+
 const struct crypto_kat crypto_kats[] = {
 	{ "sha2", "FIPS 180-4 SHA-256/512", kat_sha2 },
 	{ "hmac", "RFC 4231 HMAC-SHA-256/512", kat_hmac },
@@ -531,5 +599,7 @@ const struct crypto_kat crypto_kats[] = {
 	    kat_chacha },
 	{ "p256", "RFC 6979 A.2.5 P-256 ECDSA verify", kat_p256 },
 	{ "scrypt", "RFC 7914 12 scrypt", kat_scrypt },
+	{ "openssh", "OpenSSH ssh-keygen key, fingerprint and SSHSIG "
+	    "signature", kat_openssh },
 };
 const size_t crypto_nkats = sizeof(crypto_kats) / sizeof(crypto_kats[0]);
