@@ -94,3 +94,23 @@ UNIT_SRCS += $(wildcard tests/unit/test_crypto*.c) $(CRYPTO_HOST_OBJS) \
 	$(WOLFCRYPT_HOST_OBJS)
 UNIT_CFLAGS += -Ilib/crypto
 UNIT_SRCS += lib/crypto/kat/kat.c
+
+# ---- capOS programs ----
+
+# lib/crypto's capOS side (lib/crypto/rt) and the shared known-answer tests.
+CRYPTO_RT_UOBJS := $(BUILD)/u/lib/crypto/rt/entropy.c.o
+CRYPTO_KAT_UOBJS := $(BUILD)/u/lib/crypto/kat/kat.c.o
+$(CRYPTO_RT_UOBJS) $(CRYPTO_KAT_UOBJS): UCFLAGS += -Ilib/crypto/rt \
+	$(CRYPTO_INCLUDES)
+
+CRYPTO_PROG_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard \
+	services/keyvault/*.c services/cryptotest/*.c))
+$(CRYPTO_PROG_OBJS): UCFLAGS += -Ilib/crypto -Ilib/crypto/rt
+$(BUILD)/user/keyvault: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS)
+$(BUILD)/user/cryptotest: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS) \
+	$(CRYPTO_KAT_UOBJS)
+
+# The test system (system/crypto.capnp, tests/qemu/test_crypto.py).
+PKG_BINARIES_crypto := $(BUILD)/user/init $(BUILD)/user/keyvault \
+	$(BUILD)/user/cryptotest
+ALL_TARGETS += $(BUILD)/crypto.pkg
