@@ -1,8 +1,8 @@
 /*
  * lib/c's ctype, stdlib, string and strings functions, under test on the
  * host. The unit runner builds lib/c/ctype.c, stdlib.c, string.c and
- * strings.c against lib/c's own
- * headers with this file forced in (-include) and CAPOS_LIBC_RENAME
+ * strings.c against lib/c's own headers with this file forced in
+ * (-include) and CAPOS_LIBC_RENAME
  * defined, which gives every function a capos_ prefix: they must neither
  * clash with the host C library nor replace it for the rest of the runner
  * (and the sanitizers' runtime). The tests include it for the prototypes.
