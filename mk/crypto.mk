@@ -114,3 +114,17 @@ $(BUILD)/user/cryptotest: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS) \
 PKG_BINARIES_crypto := $(BUILD)/user/init $(BUILD)/user/keyvault \
 	$(BUILD)/user/cryptotest
 ALL_TARGETS += $(BUILD)/crypto.pkg
+
+# libFuzzer target for lib/crypto's functions that take a peer's bytes
+# (make fuzz builds it too). wolfCrypt is compiled into it with the host
+# build's allowances (docs/crypto.md); lib/crypto's own warnings are
+# checked with -Werror by the unit runner's build.
+fuzz: $(BUILD)/fuzz/crypto_parsers
+
+$(BUILD)/fuzz/crypto_parsers: tests/fuzz/crypto_parsers.c $(CRYPTO_SRCS) \
+    $(CRYPTO_HDRS) $(WOLFCRYPT_SRCS) | deps
+	@sh tools/deps.sh $(FUZZ_PACKAGES)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -g -O1 -fwrapv -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize=shift-base $(CRYPTO_INCLUDES) -o $@ \
+		$< $(CRYPTO_SRCS) $(WOLFCRYPT_SRCS)
