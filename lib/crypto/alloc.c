@@ -28,8 +28,9 @@ capos_crypto_alloc(size_t n)
 {
 	uint8_t *p;
 
-	if (n > SIZE_MAX - HDR ||
-	    (stats.limit != 0 && n > stats.limit - stats.in_use)) {
+	/* A limit set below what is already in use refuses everything. */
+	if (n > SIZE_MAX - HDR || (stats.limit != 0 &&
+	    (stats.in_use > stats.limit || n > stats.limit - stats.in_use))) {
 		stats.refused++;
 		return NULL;
 	}

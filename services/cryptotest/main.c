@@ -186,7 +186,8 @@ role_holder(void)
 	static uint8_t buf[256] __attribute__((aligned(8)));
 	capos_cap_t key = rt_cap("hostKey", capos_SshHostKey_INTERFACE_ID);
 	uint8_t pub[32], h[65], blob[128], sig[64];
-	char fp[CRYPTO_SSH_FINGERPRINT_LEN], kb[CRYPTO_SSH_ED25519_KEY_BLOB_LEN];
+	uint8_t kb[CRYPTO_SSH_ED25519_KEY_BLOB_LEN];
+	char fp[CRYPTO_SSH_FINGERPRINT_LEN];
 	struct rt_result res;
 	size_t blen = sizeof(blob);
 	int rc, big, empty, other, alien;
@@ -199,8 +200,8 @@ role_holder(void)
 		rt_printf("[cryptotest] holder: publicKey: %d\n", rc);
 		return 1;
 	}
-	crypto_ssh_ed25519_key_blob(pub, (uint8_t *)kb);
-	crypto_ssh_fingerprint((uint8_t *)kb, sizeof(kb), fp);
+	crypto_ssh_ed25519_key_blob(pub, kb);
+	crypto_ssh_fingerprint(kb, sizeof(kb), fp);
 	/* A SHA-256 exchange hash, as a key exchange would make one. */
 	crypto_sha256("capOS exchange hash", 19, h);
 	if ((rc = call_sign(key, h, 32, blob, &blen)) != 0 ||

@@ -152,6 +152,31 @@ TEST(crypto_ed25519_refuses_a_public_key_that_is_not_a_point)
 	CHECK_EQ(crypto_ed25519_verify(k.pub, "m", 1, sig), CRYPTO_EBADSIG);
 }
 
+/* The allocator behind wolfCrypt (user_settings.h declares it). */
+void *capos_crypto_alloc(size_t n);
+void capos_crypto_free(void *p);
+
+TEST(crypto_alloc_refuses_past_its_limit_even_one_set_below_use)
+{
+	struct crypto_mem_stats st;
+	void *a, *b;
+
+	crypto_mem_limit(1000);
+	a = capos_crypto_alloc(600);
+	CHECK(a != NULL);
+	CHECK(capos_crypto_alloc(401) == NULL);
+	/* A limit lowered below what is in use refuses even one byte. */
+	crypto_mem_limit(500);
+	CHECK(capos_crypto_alloc(1) == NULL);
+	capos_crypto_free(a);
+	b = capos_crypto_alloc(500);
+	CHECK(b != NULL);
+	capos_crypto_free(b);
+	crypto_mem_stats(&st);
+	CHECK_EQ(st.in_use, 0);
+	crypto_mem_limit(0);
+}
+
 TEST(crypto_scrypt_memory_is_counted_and_limited)
 {
 	struct crypto_mem_stats st;

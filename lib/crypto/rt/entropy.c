@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "crypto.h"
 #include "crypto_rt.h"
 #include "rt.h"
 
@@ -14,7 +15,9 @@ crypto_rt_entropy(void *ctx, uint8_t *out, size_t n)
 {
 	capos_cap_t cap = *(capos_cap_t *)ctx;
 	uint8_t params[64] __attribute__((aligned(8)));
-	static uint8_t buf[256 + 64] __attribute__((aligned(8)));
+	/* On the stack, so generators on different threads share nothing;
+	 * wiped before returning, as it held seed bytes. */
+	uint8_t buf[256 + 64] __attribute__((aligned(8)));
 	struct capos_Entropy_fill_Params_b p;
 	struct capos_Entropy_fill_Results_r r;
 	struct capnp_builder b;
@@ -33,15 +36,15 @@ crypto_rt_entropy(void *ctx, uint8_t *out, size_t n)
 		if (rt_call(cap, capos_Entropy_INTERFACE_ID,
 		    capos_Entropy_fill_ORDINAL, &b, NULL, 0, buf, sizeof(buf),
 		    &res) != 0)
-			return -1;
+			break;
 		r.s = res.root;
 		if (capos_Entropy_fill_Results_get_bytes(&r, &d) != 0 ||
 		    d.len != k)
-			return -1;
+			break;
 		memcpy(out, d.ptr, k);
-		memset(buf, 0, sizeof(buf));
 		out += k;
 		n -= k;
 	}
-	return 0;
+	crypto_wipe(buf, sizeof(buf));
+	return n == 0 ? 0 : -1;
 }
