@@ -222,9 +222,9 @@ int crypto_sshsig_signed_data(const char *ns, const void *msg, size_t mlen,
 
 /*
  * wolfCrypt's Hash_DRBG (SP 800-90A, SHA-256) seeded from an entropy
- * source, on capOS the Entropy capability (lib/crypto/rt/entropy.c). The source fills
- * out with n unpredictable bytes and returns 0, or anything else to
- * refuse.
+ * source, on capOS the Entropy capability (lib/crypto/rt/entropy.c). The
+ * source fills out with n unpredictable bytes and returns 0, or anything
+ * else to refuse.
  *
  * The generator takes fresh entropy when it is created, and again before
  * a request once CRYPTO_DRBG_RESEED_REQUESTS requests or
