@@ -1,7 +1,8 @@
 /*
- * lib/c's ctype, stdlib and string functions, under test on the host. The
- * unit runner builds lib/c/ctype.c, stdlib.c and string.c against lib/c's own
- * headers with this file forced in (-include) and CAPOS_LIBC_RENAME
+ * lib/c's ctype, stdlib, string and strings functions, under test on the
+ * host. The unit runner builds lib/c/ctype.c, stdlib.c, string.c and
+ * strings.c against lib/c's own headers with this file forced in
+ * (-include) and CAPOS_LIBC_RENAME
  * defined, which gives every function a capos_ prefix: they must neither
  * clash with the host C library nor replace it for the rest of the runner
  * (and the sanitizers' runtime). The tests include it for the prototypes.
@@ -46,6 +47,8 @@
 #define strcat capos_strcat
 #define strncat capos_strncat
 #define strstr capos_strstr
+#define strcasecmp capos_strcasecmp
+#define strncasecmp capos_strncasecmp
 #else
 #include <stddef.h>
 void *capos_memcpy(void *dst, const void *src, size_t n);
@@ -53,6 +56,8 @@ void *capos_memmove(void *dst, const void *src, size_t n);
 void *capos_memset(void *dst, int c, size_t n);
 int capos_memcmp(const void *a, const void *b, size_t n);
 char *capos_strstr(const char *hay, const char *needle);
+int capos_strcasecmp(const char *a, const char *b);
+int capos_strncasecmp(const char *a, const char *b, size_t n);
 char *capos_strncat(char *dst, const char *src, size_t n);
 char *capos_strncpy(char *dst, const char *src, size_t n);
 int capos_isalnum(int c);

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "libc_host.h"
 #include "test.h"
@@ -195,4 +196,43 @@ TEST(libc_atoi_reads_decimal_and_saturates_to_int)
 	CHECK_EQ(capos_atoi("-99999999999999999999999"), INT_MIN);
 	CHECK(capos_atol("-9223372036854775809") == LONG_MIN);
 	CHECK(capos_atoll("9223372036854775808") == LLONG_MAX);
+}
+
+/* strcasecmp and strncasecmp against the host's, in the C locale, over
+ * every pair of bytes in one position and a few longer strings. */
+TEST(libc_strcasecmp_folds_only_ascii_letters_like_the_c_locale)
+{
+	static const char *const pairs[][2] = {
+		{ "SECP256R1", "secp256r1" }, { "abc", "abd" }, { "abc", "ab" },
+		{ "", "" }, { "", "a" }, { "Zebra", "zEBRA" }, { "a[", "A{" },
+		{ "@", "`" }, { "\xc4", "\xe4" },
+	};
+	char a[2] = { 0 }, b[2] = { 0 };
+
+	for (int x = 1; x < 256; x++) {
+		for (int y = 1; y < 256; y++) {
+			int ours, host;
+
+			a[0] = (char)x;
+			b[0] = (char)y;
+			ours = capos_strcasecmp(a, b);
+			host = strcasecmp(a, b);
+			if ((ours < 0) != (host < 0) || (ours > 0) != (host > 0))
+				test_fail(__FILE__, __LINE__,
+				    "strcasecmp(0x%02x, 0x%02x): %d, host %d",
+				    x, y, ours, host);
+		}
+	}
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		const char *p = pairs[i][0], *q = pairs[i][1];
+
+		CHECK_EQ(capos_strcasecmp(p, q) < 0, strcasecmp(p, q) < 0);
+		CHECK_EQ(capos_strcasecmp(p, q) > 0, strcasecmp(p, q) > 0);
+		for (size_t n = 0; n < 12; n++) {
+			CHECK_EQ(capos_strncasecmp(p, q, n) < 0,
+			    strncasecmp(p, q, n) < 0);
+			CHECK_EQ(capos_strncasecmp(p, q, n) > 0,
+			    strncasecmp(p, q, n) > 0);
+		}
+	}
 }

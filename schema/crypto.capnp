@@ -1,0 +1,27 @@
+# Capabilities over keys that never leave the key vault (services/keyvault,
+# docs/crypto.md). A holder can use a key for the one purpose its interface
+# names and can never read it.
+@0xa3f1c7e95b20d846;
+
+using C = import "c.capnp";
+$C.namespace("capos");
+
+const sshHostKeyInterface :UInt64 = 0xd1a6e2b8f04c9375;
+
+# The kernel's Entropy interface id (capos.capnp), for manifests that
+# export a stand-in Entropy from a test service.
+const entropyInterface :UInt64 = 0x971beaddf7192558;
+
+# An SSH host key, ssh-ed25519 only (RFC 8709).
+interface SshHostKey @0xd1a6e2b8f04c9375 {
+  # The longest exchange hash accepted: SHA-512's output. SSH key
+  # exchanges hash with SHA-256 or SHA-512.
+  const maxHash :UInt32 = 64;
+
+  # The public key as SSH's wire blob: string "ssh-ed25519", string key.
+  publicKey @0 () -> (blob :Data);
+  # Signs an exchange hash H (1..maxHash bytes); the answer is SSH's
+  # signature blob: string "ssh-ed25519", string signature. Longer or
+  # empty input is refused with a `failed` exception.
+  signExchangeHash @1 (hash :Data) -> (signature :Data);
+}

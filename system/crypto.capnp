@@ -1,0 +1,54 @@
+# The cryptography test system (tests/qemu/test_crypto.py): lib/crypto's
+# known-answer tests inside capOS, the random generator over the kernel's
+# Entropy and over one that refuses, and the key vault with a holder of
+# its SshHostKey that can sign and do nothing else.
+@0xc6e1b4a9d2f73058;
+
+using Capos = import "../schema/capos.capnp";
+using K = import "../schema/crypto.capnp";
+
+const manifest :Capos.SystemManifest = (
+  services = [
+    # The host key here is a development key, NOT FOR PRODUCTION: its
+    # seed is in this file for anyone to read.
+    ( name = "keyvault",
+      binary = "keyvault",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)) ],
+      exports = [ (name = "sshHostKey", interfaceId = K.sshHostKeyInterface) ],
+      args = ["ssh-ed25519=dev:9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"] ),
+    ( name = "keyvault-gen",
+      binary = "keyvault",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)) ],
+      exports = [ (name = "sshHostKey", interfaceId = K.sshHostKeyInterface) ],
+      args = ["ssh-ed25519=generate"] ),
+    ( name = "refuser",
+      binary = "cryptotest",
+      grants = [ (name = "console", source = (kernel = console)) ],
+      exports = [ (name = "entropy", interfaceId = K.entropyInterface) ],
+      args = ["refuse"] ),
+    ( name = "cryptotest",
+      binary = "cryptotest",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "badEntropy", source = (serviceExport =
+                    (service = "refuser", export = "entropy"))) ],
+      args = ["kat"] ),
+    ( name = "holder",
+      binary = "cryptotest",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "hostKey", source = (serviceExport =
+                    (service = "keyvault", export = "sshHostKey"))) ],
+      args = ["holder"] ),
+    ( name = "holder-gen",
+      binary = "cryptotest",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "hostKey", source = (serviceExport =
+                    (service = "keyvault-gen", export = "sshHostKey"))) ],
+      args = ["holder"] )
+  ]
+);

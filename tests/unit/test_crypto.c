@@ -1,0 +1,335 @@
+/*
+ * lib/crypto on the host, over the same wolfCrypt build capOS uses: every
+ * known-answer family of lib/crypto/kat (which services/cryptotest runs
+ * inside capOS too), then bad input of every kind, the allocator's limit,
+ * and the random generator's seeding, reseeding and failing closed.
+ */
+#include <stdlib.h>
+
+#include "crypto.h"
+#include "kat/kat.h"
+#include "test.h"
+
+static void
+run_kat(const char *id)
+{
+	for (size_t i = 0; i < crypto_nkats; i++) {
+		const char *bad;
+
+		if (strcmp(crypto_kats[i].id, id) != 0)
+			continue;
+		bad = crypto_kats[i].run();
+		if (bad != NULL)
+			test_fail(__FILE__, __LINE__, "%s: %s failed",
+			    crypto_kats[i].what, bad);
+		return;
+	}
+	test_fail(__FILE__, __LINE__, "no KAT family %s", id);
+}
+
+TEST(crypto_kat_sha2_fips180) { run_kat("sha2"); }
+TEST(crypto_kat_hmac_rfc4231) { run_kat("hmac"); }
+TEST(crypto_kat_hkdf_rfc5869) { run_kat("hkdf"); }
+TEST(crypto_kat_x25519_rfc7748_refuses_low_order) { run_kat("x25519"); }
+TEST(crypto_kat_ed25519_rfc8032_refuses_s_not_below_l) { run_kat("ed25519"); }
+TEST(crypto_kat_chacha20_poly1305_rfc8439) { run_kat("chacha20poly1305"); }
+TEST(crypto_kat_p256_ecdsa_rfc6979) { run_kat("p256"); }
+TEST(crypto_kat_scrypt_rfc7914) { run_kat("scrypt"); }
+TEST(crypto_kat_openssh_ssh_keygen_transcript) { run_kat("openssh"); }
+
+TEST(crypto_base64_matches_rfc4648_with_and_without_padding)
+{
+	static const char *const padded[] = { "", "Zg==", "Zm8=", "Zm9v",
+		"Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+	char out[16];
+
+	for (size_t n = 0; n <= 6; n++) {
+		size_t want = strlen(padded[n]);
+
+		CHECK_EQ(crypto_base64((const uint8_t *)"foobar", n, true, out,
+		    sizeof(out)), (long long)want);
+		CHECK_STR(out, padded[n]);
+		while (want > 0 && padded[n][want - 1] == '=')
+			want--;
+		CHECK_EQ(crypto_base64((const uint8_t *)"foobar", n, false, out,
+		    sizeof(out)), (long long)want);
+		CHECK(strncmp(out, padded[n], want) == 0 && out[want] == '\0');
+	}
+	/* No room for the NUL: refused. */
+	CHECK_EQ(crypto_base64((const uint8_t *)"foo", 3, true, out, 4),
+	    CRYPTO_EINVAL);
+}
+
+TEST(crypto_ssh_blob_parsers_refuse_every_truncation)
+{
+	uint8_t pub[32] = { 9 }, blob[CRYPTO_SSH_ED25519_SIG_BLOB_LEN], sig[64];
+
+	crypto_ssh_ed25519_key_blob(pub, blob);
+	for (size_t n = 0; n < CRYPTO_SSH_ED25519_KEY_BLOB_LEN; n++)
+		CHECK_EQ(crypto_ssh_ed25519_parse_key(blob, n, pub),
+		    CRYPTO_EINVAL);
+	/* A key blob is not a signature blob. */
+	CHECK_EQ(crypto_ssh_ed25519_parse_sig(blob,
+	    CRYPTO_SSH_ED25519_KEY_BLOB_LEN, sig), CRYPTO_EINVAL);
+	/* A length field pointing past the end. */
+	blob[18] = 0xff;
+	CHECK_EQ(crypto_ssh_ed25519_parse_key(blob,
+	    CRYPTO_SSH_ED25519_KEY_BLOB_LEN, pub), CRYPTO_EINVAL);
+}
+
+TEST(crypto_memcmp_is_zero_only_for_equal_bytes)
+{
+	uint8_t a[33] = { 0 }, b[33] = { 0 };
+
+	CHECK_EQ(crypto_memcmp(a, b, sizeof(a)), 0);
+	CHECK_EQ(crypto_memcmp(a, b, 0), 0);
+	for (size_t i = 0; i < sizeof(a); i++) {
+		for (int bit = 0; bit < 8; bit++) {
+			b[i] = (uint8_t)(1u << bit);
+			CHECK_EQ(crypto_memcmp(a, b, sizeof(a)), 1);
+			b[i] = 0;
+		}
+	}
+}
+
+TEST(crypto_refuses_lengths_out_of_range)
+{
+	uint8_t key[32] = { 1 }, nonce[12] = { 0 }, buf[128], prk[32] = { 0 };
+	uint8_t big[CRYPTO_HKDF_SHA256_MAX + 1];
+
+	/* HKDF: one byte past 255 blocks. */
+	CHECK_EQ(crypto_hkdf_sha256_expand(prk, NULL, 0, big, sizeof(big)),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_hkdf_sha256_expand(prk, NULL, 0, big,
+	    CRYPTO_HKDF_SHA256_MAX), 0);
+	CHECK_EQ(crypto_hkdf_sha256_expand(prk, NULL, 3, big, 32),
+	    CRYPTO_EINVAL);
+	/* ChaCha20: the block counter must not wrap inside one call. */
+	CHECK_EQ(crypto_chacha20_xor(key, nonce, UINT32_MAX, buf, buf, 64), 0);
+	CHECK_EQ(crypto_chacha20_xor(key, nonce, UINT32_MAX, buf, buf, 65),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_chacha20_xor(key, nonce, UINT32_MAX - 1, buf, buf, 128),
+	    0);
+	/* P-256: a hash of 0 or 65 bytes. */
+	CHECK_EQ(crypto_p256_verify(buf, buf, buf, 0, buf, buf), CRYPTO_EINVAL);
+	CHECK_EQ(crypto_p256_verify(buf, buf, buf, 65, buf, buf), CRYPTO_EINVAL);
+	/* scrypt: N not a power of two, N too big for r, r, p, output. */
+	CHECK_EQ(crypto_scrypt("p", 1, "s", 1, 1000, 1, 1, buf, 32),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_scrypt("p", 1, "s", 1, 1, 1, 1, buf, 32),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_scrypt("p", 1, "s", 1, 1u << 16, 1, 1, buf, 32),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_scrypt("p", 1, "s", 1, 16, 9, 1, buf, 32),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_scrypt("p", 1, "s", 1, 16, 1, 17, buf, 32),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_scrypt("p", 1, "s", 1, 16, 1, 1, buf, 0),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_scrypt("p", 1, "s", 1, 16, 1, 1, buf, 1025),
+	    CRYPTO_EINVAL);
+	/* 128 r N past 1 GiB, where wolfCrypt's 32-bit size would wrap. */
+	CHECK_EQ(crypto_scrypt("p", 1, "s", 1, 1u << 24, 8, 1, buf, 32),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_scrypt("p", 1, "s", 1, 1u << 31, 8, 1, buf, 32),
+	    CRYPTO_EINVAL);
+}
+
+TEST(crypto_ed25519_refuses_a_public_key_that_is_not_a_point)
+{
+	struct crypto_ed25519_key k;
+	uint8_t seed[32] = { 7 }, sig[64], pub[32];
+
+	CHECK_EQ(crypto_ed25519_from_seed(&k, seed), 0);
+	CHECK_EQ(crypto_ed25519_sign(&k, "m", 1, sig), 0);
+	CHECK_EQ(crypto_ed25519_verify(k.pub, "m", 1, sig), 0);
+	/* y = 2 has no x on the curve. */
+	memset(pub, 0, sizeof(pub));
+	pub[0] = 2;
+	CHECK_EQ(crypto_ed25519_verify(pub, "m", 1, sig), CRYPTO_EBADSIG);
+	/* All-ones S is far above L. */
+	memset(sig + 32, 0xff, 32);
+	CHECK_EQ(crypto_ed25519_verify(k.pub, "m", 1, sig), CRYPTO_EBADSIG);
+}
+
+/* The allocator behind wolfCrypt (user_settings.h declares it). */
+void *capos_crypto_alloc(size_t n);
+void capos_crypto_free(void *p);
+
+TEST(crypto_alloc_refuses_past_its_limit_even_one_set_below_use)
+{
+	struct crypto_mem_stats st;
+	void *a, *b;
+
+	crypto_mem_limit(1000);
+	a = capos_crypto_alloc(600);
+	CHECK(a != NULL);
+	CHECK(capos_crypto_alloc(401) == NULL);
+	/* A limit lowered below what is in use refuses even one byte. */
+	crypto_mem_limit(500);
+	CHECK(capos_crypto_alloc(1) == NULL);
+	capos_crypto_free(a);
+	b = capos_crypto_alloc(500);
+	CHECK(b != NULL);
+	capos_crypto_free(b);
+	crypto_mem_stats(&st);
+	CHECK_EQ(st.in_use, 0);
+	crypto_mem_limit(0);
+}
+
+TEST(crypto_scrypt_memory_is_counted_and_limited)
+{
+	struct crypto_mem_stats st;
+	uint8_t out[64];
+
+	crypto_mem_reset_peak();
+	CHECK_EQ(crypto_scrypt("pleaseletmein", 13, "SodiumChloride", 14,
+	    1024, 8, 1, out, 64), 0);
+	crypto_mem_stats(&st);
+	/* The work area 128 r N, the p blocks and one more block. */
+	CHECK_EQ(st.in_use, 0);
+	CHECK_EQ(st.peak, 128 * 8 * (1024 + 1 + 1));
+
+	/* Under a 512 KiB cap the 1 MiB work area is refused, not taken. */
+	crypto_mem_limit(512 * 1024);
+	memset(out, 0x5a, sizeof(out));
+	CHECK_EQ(crypto_scrypt("pleaseletmein", 13, "SodiumChloride", 14,
+	    1024, 8, 1, out, 64), CRYPTO_ENOMEM);
+	crypto_mem_stats(&st);
+	CHECK(st.refused > 0);
+	CHECK_EQ(st.in_use, 0);
+	for (size_t i = 0; i < sizeof(out); i++)
+		CHECK_EQ(out[i], 0);
+	crypto_mem_limit(0);
+}
+
+/* ---- The random generator ---- */
+
+/* A test entropy source: a counter-derived stream (distinct blocks, so
+ * wolfCrypt's repetition test passes) that answers `allow` calls and
+ * refuses after that (allow < 0: never refuses), or repeats one byte. */
+struct fake_entropy {
+	int allow;
+	bool repeat;
+	uint32_t calls;
+	uint8_t next;
+};
+
+static int
+fake_source(void *ctx, uint8_t *out, size_t n)
+{
+	struct fake_entropy *f = ctx;
+
+	f->calls++;
+	if (f->allow >= 0 && f->calls > (uint32_t)f->allow)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = f->repeat ? 0x42 : f->next++;
+	return 0;
+}
+
+static bool
+all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
+TEST(crypto_drbg_depends_on_its_seed)
+{
+	struct fake_entropy e1 = { .allow = -1 }, e2 = { .allow = -1 };
+	struct fake_entropy e3 = { .allow = -1, .next = 1 };
+	struct crypto_drbg a, b, c;
+	uint8_t x[64], y[64], z[64];
+
+	CHECK_EQ(crypto_drbg_init(&a, fake_source, &e1), 0);
+	CHECK_EQ(crypto_drbg_init(&b, fake_source, &e2), 0);
+	CHECK_EQ(crypto_drbg_init(&c, fake_source, &e3), 0);
+	CHECK_EQ(crypto_drbg_generate(&a, x, sizeof(x)), 0);
+	CHECK_EQ(crypto_drbg_generate(&b, y, sizeof(y)), 0);
+	CHECK_EQ(crypto_drbg_generate(&c, z, sizeof(z)), 0);
+	/* The same entropy gives the same stream; other entropy another. */
+	CHECK(memcmp(x, y, sizeof(x)) == 0);
+	CHECK(memcmp(x, z, sizeof(x)) != 0);
+	/* Consecutive outputs differ. */
+	CHECK_EQ(crypto_drbg_generate(&a, y, sizeof(y)), 0);
+	CHECK(memcmp(x, y, sizeof(x)) != 0);
+	crypto_drbg_free(&a);
+	crypto_drbg_free(&b);
+	crypto_drbg_free(&c);
+}
+
+TEST(crypto_drbg_reseeds_on_schedule)
+{
+	static uint8_t buf[100000];
+	struct fake_entropy e = { .allow = -1 };
+	struct crypto_drbg d;
+	uint32_t calls;
+
+	CHECK_EQ(crypto_drbg_init(&d, fake_source, &e), 0);
+	calls = e.calls;
+	for (int i = 0; i < CRYPTO_DRBG_RESEED_REQUESTS; i++)
+		CHECK_EQ(crypto_drbg_generate(&d, buf, 16), 0);
+	CHECK_EQ(e.calls, calls);
+	CHECK_EQ(d.reseeds, 0);
+	/* The next request takes fresh entropy first. */
+	CHECK_EQ(crypto_drbg_generate(&d, buf, 16), 0);
+	CHECK_EQ(e.calls, calls + 1);
+	CHECK_EQ(d.reseeds, 1);
+	/* So does the first request after 1 MiB of output. */
+	for (int i = 0; i < 11; i++)
+		CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), 0);
+	CHECK_EQ(d.reseeds, 1);
+	CHECK_EQ(crypto_drbg_generate(&d, buf, 1), 0);
+	CHECK_EQ(d.reseeds, 2);
+	CHECK_EQ(crypto_drbg_reseed(&d), 0);
+	CHECK_EQ(d.reseeds, 3);
+	crypto_drbg_free(&d);
+}
+
+TEST(crypto_drbg_fails_closed_when_a_reseed_is_refused)
+{
+	struct fake_entropy e = { .allow = 1 };
+	struct crypto_drbg d;
+	uint8_t buf[64];
+
+	CHECK_EQ(crypto_drbg_init(&d, fake_source, &e), 0);
+	for (int i = 0; i < CRYPTO_DRBG_RESEED_REQUESTS; i++)
+		CHECK_EQ(crypto_drbg_generate(&d, buf, 16), 0);
+	/* The scheduled reseed is refused: the request fails with zeros. */
+	memset(buf, 0xa5, sizeof(buf));
+	CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), CRYPTO_EENTROPY);
+	CHECK(all_zero(buf, sizeof(buf)));
+	/* Every later request fails too, even with entropy back. */
+	e.allow = -1;
+	memset(buf, 0xa5, sizeof(buf));
+	CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), CRYPTO_EFAILED);
+	CHECK(all_zero(buf, sizeof(buf)));
+	CHECK_EQ(crypto_drbg_reseed(&d), CRYPTO_EFAILED);
+	crypto_drbg_free(&d);
+}
+
+TEST(crypto_drbg_refuses_to_start_without_good_entropy)
+{
+	struct fake_entropy refuse = { .allow = 0 };
+	struct fake_entropy stuck = { .allow = -1, .repeat = true };
+	struct crypto_drbg d;
+	uint8_t buf[32];
+
+	/* No source at all. */
+	CHECK_EQ(crypto_drbg_init(&d, NULL, NULL), CRYPTO_EENTROPY);
+	memset(buf, 0xa5, sizeof(buf));
+	CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), CRYPTO_EFAILED);
+	CHECK(all_zero(buf, sizeof(buf)));
+	crypto_drbg_free(&d);
+	/* A source that refuses from its first call. */
+	CHECK_EQ(crypto_drbg_init(&d, fake_source, &refuse), CRYPTO_EENTROPY);
+	CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), CRYPTO_EFAILED);
+	crypto_drbg_free(&d);
+	/* A source stuck on one value fails wolfCrypt's repetition test. */
+	CHECK_EQ(crypto_drbg_init(&d, fake_source, &stuck), CRYPTO_EENTROPY);
+	CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), CRYPTO_EFAILED);
+	crypto_drbg_free(&d);
+}
