@@ -8,9 +8,14 @@ $C.namespace("capos");
 
 const sshHostKeyInterface :UInt64 = 0xd1a6e2b8f04c9375;
 
-# The kernel's Entropy interface id (capos.capnp), for manifests that
-# export a stand-in Entropy from a test service.
-const entropyInterface :UInt64 = 0x971beaddf7192558;
+const entropySourceInterface :UInt64 = 0xd1a6e2b8f04c9376;
+
+# Entropy served by a process instead of the kernel: the same fill as the
+# kernel's Entropy (whose interface id no process may serve). lib/crypto's
+# random generator takes either (crypto_rt.h).
+interface EntropySource @0xd1a6e2b8f04c9376 {
+  fill @0 (len :UInt32) -> (bytes :Data);
+}
 
 # An SSH host key, ssh-ed25519 only (RFC 8709).
 interface SshHostKey @0xd1a6e2b8f04c9375 {

@@ -4,10 +4,10 @@
  * argument:
  *
  *   kat     holds the console, virtualMemory (scrypt's work area, the
- *           generator's state), the kernel's Entropy ("entropy") and a
- *           stand-in Entropy that refuses ("badEntropy"). Runs every
- *           known-answer family of lib/crypto/kat, then the random
- *           generator over each Entropy.
+ *           generator's state), the kernel's Entropy ("entropy") and an
+ *           EntropySource that refuses ("badEntropy", served by the
+ *           "refuse" role). Runs every known-answer family of
+ *           lib/crypto/kat, then the random generator over each source.
  *   holder  holds the console and an SshHostKey ("hostKey") and nothing
  *           else: it proves it can sign, and that the capability does
  *           nothing more.
@@ -57,8 +57,9 @@ run_kats(void)
 /* The generator over the kernel's Entropy: it starts, its outputs
  * differ, and a reseed takes fresh entropy. */
 static int
-drbg_real(capos_cap_t entropy)
+drbg_real(capos_cap_t cap)
 {
+	struct crypto_rt_source entropy = { cap, capos_Entropy_INTERFACE_ID };
 	struct crypto_drbg d;
 	uint8_t a[32], b[32];
 	int rc;
@@ -87,8 +88,9 @@ drbg_real(capos_cap_t entropy)
 /* The generator over an Entropy that refuses: no generator, and no
  * bytes out of it. */
 static int
-drbg_refused(capos_cap_t bad)
+drbg_refused(capos_cap_t cap)
 {
+	struct crypto_rt_source bad = { cap, capos_EntropySource_INTERFACE_ID };
 	struct crypto_drbg d;
 	uint8_t out[32];
 	int init, gen;
@@ -113,7 +115,8 @@ static int
 role_kat(void)
 {
 	capos_cap_t entropy = rt_cap("entropy", capos_Entropy_INTERFACE_ID);
-	capos_cap_t bad = rt_cap("badEntropy", capos_Entropy_INTERFACE_ID);
+	capos_cap_t bad = rt_cap("badEntropy",
+	    capos_EntropySource_INTERFACE_ID);
 	int fails = run_kats();
 
 	if (entropy == CAPOS_CAP_NULL || bad == CAPOS_CAP_NULL) {
@@ -250,8 +253,8 @@ static int
 role_refuse(void)
 {
 	static const struct rt_method methods[] = {
-		{ capos_Entropy_INTERFACE_ID, capos_Entropy_fill_ORDINAL,
-		    refuse_fill },
+		{ capos_EntropySource_INTERFACE_ID,
+		    capos_EntropySource_fill_ORDINAL, refuse_fill },
 	};
 	capos_cap_t ep = rt_cap("entropy", capos_Endpoint_INTERFACE_ID);
 

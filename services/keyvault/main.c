@@ -118,7 +118,10 @@ make_key(const char *arg, capos_cap_t entropy)
 		rt_printf("[keyvault] WARNING: ssh-ed25519 host key from the "
 		    "manifest: a development key, NOT FOR PRODUCTION\n");
 	} else if (strcmp(arg, "generate") == 0) {
-		rc = crypto_drbg_init(&drbg, crypto_rt_entropy, &entropy);
+		struct crypto_rt_source src = { entropy,
+		    capos_Entropy_INTERFACE_ID };
+
+		rc = crypto_drbg_init(&drbg, crypto_rt_entropy, &src);
 		if (rc == 0)
 			rc = crypto_drbg_generate(&drbg, seed, sizeof(seed));
 		crypto_drbg_free(&drbg);

@@ -8,8 +8,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* An entropy source (crypto_entropy_fn) over the Entropy capability
- * whose id ctx points to. */
+#include "capos/abi.h"
+
+/* Where a generator's entropy comes from: the kernel's Entropy, or an
+ * EntropySource served by a process (schema/crypto.capnp). */
+struct crypto_rt_source {
+	capos_cap_t cap;
+	uint64_t iface;	/* capos_Entropy_ or capos_EntropySource_INTERFACE_ID */
+};
+
+/* An entropy source (crypto_entropy_fn) over the capability described by
+ * the struct crypto_rt_source ctx points to. */
 int crypto_rt_entropy(void *ctx, uint8_t *out, size_t n);
 
 #endif

@@ -1,19 +1,25 @@
 /*
- * The random generator's source on capOS: the Entropy capability
- * (schema/capos.capnp), asked for at most Entropy.maxFill bytes a call.
+ * The random generator's source on capOS: the kernel's Entropy capability
+ * (schema/capos.capnp), or an EntropySource a process serves
+ * (schema/crypto.capnp), which has the same fill method and messages;
+ * asked for at most Entropy.maxFill bytes a call.
  * Any transport error, exception or short answer is a refusal, which the
  * generator turns into failing closed (drbg.c).
  */
 #include <string.h>
 
+#include "crypto.capnp.h"
 #include "crypto.h"
 #include "crypto_rt.h"
 #include "rt.h"
 
+_Static_assert(capos_Entropy_fill_ORDINAL == capos_EntropySource_fill_ORDINAL,
+    "EntropySource.fill is Entropy.fill");
+
 int
 crypto_rt_entropy(void *ctx, uint8_t *out, size_t n)
 {
-	capos_cap_t cap = *(capos_cap_t *)ctx;
+	const struct crypto_rt_source *src = ctx;
 	uint8_t params[64] __attribute__((aligned(8)));
 	/* On the stack, so generators on different threads share nothing;
 	 * wiped before returning, as it held seed bytes. */
@@ -33,8 +39,7 @@ crypto_rt_entropy(void *ctx, uint8_t *out, size_t n)
 		    capos_Entropy_fill_Params_init_root(&b, &p) != 0)
 			return -1;
 		capos_Entropy_fill_Params_set_len(&p, k);
-		if (rt_call(cap, capos_Entropy_INTERFACE_ID,
-		    capos_Entropy_fill_ORDINAL, &b, NULL, 0, buf, sizeof(buf),
+		if (rt_call(src->cap, src->iface, capos_Entropy_fill_ORDINAL, &b, NULL, 0, buf, sizeof(buf),
 		    &res) != 0)
 			break;
 		r.s = res.root;
