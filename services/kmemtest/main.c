@@ -27,7 +27,8 @@
  * Capabilities: "console" (output), "spare" and "spare2" (two more Console
  * capabilities to move around and test), "endpointFactory",
  * "processSpawner", "threadSpawner", "threadControl", "virtualMemory".
- * Arguments: "mints=N spawns=N" for the soak; "child" runs as the spawned
+ * Arguments: "mints=N spawns=N" for the soak; "only=PART" runs one part
+ * (notices, owners, cancel, recv, spawn, threads, soak); "child" runs as the spawned
  * child (exits 0); "threads" as a child that makes 8 threads; "tattle" as
  * a child that must never run (it prints a line the harness looks for).
  * The system gives it a small kernel memory limit (system/kmem.capnp), so
@@ -488,23 +489,17 @@ threads(void)
 		    "the process's own limit, not the system's\n");
 }
 
+static const char *arg_text(const char *key);
+
 static long
 arg_value(const char *key)
 {
-	size_t k = strlen(key);
+	const char *a = arg_text(key);
+	long v = 0;
 
-	for (int i = 0; i < rt_argc(); i++) {
-		const char *a = rt_argv(i);
-
-		if (strncmp(a, key, k) == 0 && a[k] == '=') {
-			long v = 0;
-
-			for (a += k + 1; *a >= '0' && *a <= '9'; a++)
-				v = v * 10 + (*a - '0');
-			return v;
-		}
-	}
-	return 0;
+	for (; *a >= '0' && *a <= '9'; a++)
+		v = v * 10 + (*a - '0');
+	return v;
 }
 
 static void
@@ -548,9 +543,32 @@ child_threads(void)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	void (*run)(void);
+} parts[] = {
+	{ "notices", notices }, { "owners", owners }, { "cancel", cancel },
+	{ "recv", recv_follows_owner }, { "spawn", spawn_refusals },
+	{ "threads", threads }, { "soak", soak },
+};
+
+/* The value of "key=..." among the arguments, or "". */
+static const char *
+arg_text(const char *key)
+{
+	size_t k = strlen(key);
+
+	for (int i = 0; i < rt_argc(); i++)
+		if (strncmp(rt_argv(i), key, k) == 0 && rt_argv(i)[k] == '=')
+			return rt_argv(i) + k + 1;
+	return "";
+}
+
 int
 main(void)
 {
+	const char *only = arg_text("only");
+
 	if (rt_argc() > 0 && strcmp(rt_argv(0), "child") == 0)
 		return 0;
 	if (rt_argc() > 0 && strcmp(rt_argv(0), "threads") == 0)
@@ -559,13 +577,9 @@ main(void)
 		rt_printf("kmemtest: a refused spawn ran its child\n");
 		return 1;
 	}
-	notices();
-	owners();
-	cancel();
-	recv_follows_owner();
-	spawn_refusals();
-	threads();
-	soak();
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (only[0] == '\0' || strcmp(only, parts[i].name) == 0)
+			parts[i].run();
 	rt_printf("kmemtest: %d checks, %d failed\n", test_checks,
 	    test_failed);
 	return test_failed != 0;
