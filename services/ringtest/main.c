@@ -504,8 +504,10 @@ endpoint_attacks(capos_cap_t con, capos_cap_t factory)
 	slot = next_slot(a);
 	if (capnp_builder_init(&b, msg, sizeof(msg)) != 0 ||
 	    capos_CapException_init_root(&b, &ex) != 0 ||
-	    capos_CapException_set_reason(&ex, "no", 2) != 0)
+	    capos_CapException_set_reason(&ex, "no", 2) != 0) {
+		expect("a CapException to answer with", 0, 1);
 		return;
+	}
 	capos_CapException_set_type(&ex, capos_CapException_Type_overloaded);
 	len = capnp_builder_finish(&b);
 	moved = endpoint_client(bep);
@@ -533,6 +535,7 @@ endpoint_attacks(capos_cap_t con, capos_cap_t factory)
 
 	/* Finally an ordinary call, with a capability, through b. */
 	len = echo_result(msg, sizeof(msg), "three");
+	send[0] = (struct capos_capdesc){ con, CAPOS_XFER_COPY };
 	expect("ordinary RETURN with a capability", answer(bep, f3.call_id, 0,
 	    msg, len, send, 1), 0);
 	expect("ordinary call answered", flight_echoed(&f3, "three", &res), 1);
