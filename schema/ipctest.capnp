@@ -48,3 +48,15 @@ interface ShareTest @0xc43d8e2a7b195f61 {
   # The memory mapped, and its first byte as the server left it.
   mapped @1 (ok :Bool, first :UInt8) -> ();
 }
+
+const peerIdsInterface :UInt64 = 0xc43d8e2a7b195f62;
+
+# noauth's cooperating peer tells noauth, as plain numbers, the ids its own
+# capabilities have in its table, and sends its console as a capability:
+# the numbers must buy noauth nothing, the capability must work.
+interface PeerIds @0xc43d8e2a7b195f62 {
+  # ids[i] names, in the caller's table, a capability speaking
+  # interfaces[i]; console is the caller's console, sent as a copy.
+  tell @0 (ids :List(UInt32), interfaces :List(UInt64),
+           console :Capos.Console) -> ();
+}

@@ -11,10 +11,15 @@ const manifest :Capos.SystemManifest = (
     ( name = "ringtest",
       binary = "ringtest",
       grants = [ (name = "console", source = (kernel = console)),
-                 (name = "console2", source = (kernel = console)) ] ),
+                 (name = "console2", source = (kernel = console)),
+                 (name = "endpointFactory",
+                  source = (kernel = endpointFactory)) ] ),
+    # noauth holds the console and the owner of its export; the peer,
+    # started after it, sends it capability ids by value.
     ( name = "noauth",
       binary = "noauth",
-      grants = [ (name = "console", source = (kernel = console)) ] ),
+      grants = [ (name = "console", source = (kernel = console)) ],
+      exports = [ (name = "peer", interfaceId = T.peerIdsInterface) ] ),
     ( name = "crash-null",
       binary = "crash",
       grants = [ (name = "console", source = (kernel = console)) ],
@@ -43,6 +48,18 @@ const manifest :Capos.SystemManifest = (
       args = ["mapper"] ),
     ( name = "hello",
       binary = "hello",
-      grants = [ (name = "console", source = (kernel = console)) ] )
+      grants = [ (name = "console", source = (kernel = console)) ] ),
+    # noauth's cooperating process: it holds what noauth must not reach
+    # and tells noauth the ids of all of it as plain numbers.
+    ( name = "noauth-peer",
+      binary = "noauth",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "bootPackage", source = (kernel = bootPackage)),
+                 (name = "processSpawner",
+                  source = (kernel = processSpawner)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)),
+                 (name = "noauth", source = (serviceExport =
+                    (service = "noauth", export = "peer"))) ],
+      args = ["peer"] )
   ]
 );

@@ -71,11 +71,23 @@ def ipc_system_payloads_transfers_overflow_and_disconnect():
 def isolation_system_contains_hostile_and_faulting_services():
     run = boot(kernel=kernel_image(), initrd=package("isolation"), timeout=60)
     expect_status(run, EXIT_CLEAN)
-    expect_line(run, "[proof] init ok services=7")
+    expect_line(run, "[proof] init ok services=8")
     # Each proof line is printed by the service after its own checks.
-    expect_line(run, "[proof] ring-hostile ok checks=")
-    expect_line(run, "ringtest: 33 checks, 0 failed")
-    expect_line(run, "[proof] no-ambient-authority ok attempts=516")
+    # ringtest's include RECV and RETURN on a client facet, a kernel
+    # object and a released id, RETURNs with call ids that are bogus, of
+    # another endpoint or answered already, with an unmapped reply, and as
+    # an exception sending capabilities (refused whole, the call stays
+    # open); then calls through the endpoints with a capability.
+    expect_line(run, "ringtest: 76 checks, 0 failed")
+    expect_line(run, "[proof] ring-hostile ok malformed entries, corrupt "
+                "indices, stale and foreign ids, RECV and RETURN off an "
+                "owner or with a wrong call_id all refused; calls work after")
+    # noauth tried its peer's ids, sent to it as plain numbers, and
+    # clients of its endpoint labelled with every kernel interface id.
+    expect_line(run, "[proof] no-ambient-authority ok spawner and boot "
+                "package unreachable by name, slot and init's ids; kernel "
+                "interface labels refused; a peer's ids by value name "
+                "nothing here")
     # Faulting processes are killed and reported; the kernel goes on.
     expect_line(run, "process 4 (crash-null) faulted: vector 14")
     expect_line(run, "[init] crash-null faulted: page fault at ip 0x4")
@@ -88,7 +100,8 @@ def isolation_system_contains_hostile_and_faulting_services():
     # memory, has stopped.
     expect_line(run, "memtest: 80 checks, 0 failed")
     expect_line(run, "[proof] vm ok checks=80")
-    for name in ("ringtest", "noauth", "memtest", "mapper", "hello"):
+    for name in ("ringtest", "noauth", "noauth-peer", "memtest", "mapper",
+                 "hello"):
         expect_line(run, f"[init] {name} exited with status 0")
     expect_line(run, "init exited with status 0; halting")
     expect_no_line(run, "panic")
