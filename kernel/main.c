@@ -194,7 +194,7 @@ start_init(void)
 	const struct boot_module *m;
 	const uint8_t *elf;
 	const char *why;
-	struct kobj *pkg;
+	struct kobj *pkg, *obj;
 	size_t len;
 	int err;
 
@@ -231,6 +231,9 @@ start_init(void)
 	    capos_ParkSpace_INTERFACE_ID);
 	grant_init(&sb, "deviceManager", device_manager_create(),
 	    capos_DeviceManager_INTERFACE_ID);
+	if ((obj = console_input_create()) != NULL)
+		grant_init(&sb, "consoleInput", obj,
+		    capos_ConsoleInput_INTERFACE_ID);
 	if ((err = process_start(init_proc, elf, len, &sb, args,
 	    cmdline_args(args, sizeof(args)))) != 0)
 		panic("boot: cannot start init (error %d)", err);
@@ -267,7 +270,8 @@ kernel_idle(void)
 {
 	uint64_t frames, heap, tables;
 
-	if (!shutdown.stopping || process_count() != 0)
+	/* Every process gone, and their last words out of the console. */
+	if (!shutdown.stopping || process_count() != 0 || !console_idle())
 		return;
 	frames = frames_free_count();
 	heap = heap_bytes_used();
@@ -311,6 +315,7 @@ kmain(uint32_t proto, uint32_t info_pa)
 	run_fault_tests();
 	irq_disable();
 
+	console_start();
 	cpu_init_user();
 	sched_init();
 	pci_init(bootinfo.regions, bootinfo.nregions);

@@ -90,3 +90,5 @@ PKG_BINARIES_devices := $(USER_DIR)/init $(USER_DIR)/devtest
 ALL_TARGETS += $(BUILD)/devices.pkg
 PKG_BINARIES_kmem := $(USER_DIR)/init $(USER_DIR)/kmemtest
 ALL_TARGETS += $(BUILD)/kmem.pkg
+PKG_BINARIES_console := $(USER_DIR)/init $(USER_DIR)/keyecho
+ALL_TARGETS += $(BUILD)/console.pkg

@@ -41,6 +41,7 @@ enum KernelObject {
   threadControl @8;
   endpointFactory @9;
   deviceManager @10;
+  consoleInput @11;
 }
 
 # A device resource a grant asks for: the index-th PCI device of a vendor
@@ -124,6 +125,20 @@ struct Export {
 
 interface Console {
   write @0 (bytes :Data) -> ();
+}
+
+# What is typed on the serial console, for the one process that runs the
+# console's terminal. The kernel takes each byte from the UART's receive
+# interrupt into a 4 KiB buffer; bytes that arrive while it is full are
+# dropped and counted.
+interface ConsoleInput {
+  const maxRead :UInt32 = 4096;
+
+  # Completes once at least one byte is buffered (at once if some are),
+  # with up to `max` of them, oldest first (`max` 0 means maxRead).
+  # `overflowed` is how many bytes were dropped since the previous read.
+  # One read waits at a time; a second is refused as overloaded.
+  read @0 (max :UInt32) -> (bytes :Data, overflowed :UInt32);
 }
 
 # ---------------------------------------------------------------------------

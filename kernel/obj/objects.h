@@ -16,6 +16,12 @@ struct process;
 struct thread;
 
 struct kobj *console_create(void);
+/* Routes the console's interrupt (after the timer is up). */
+void console_start(void);
+/* The ConsoleInput object, or NULL when the console has no interrupt. */
+struct kobj *console_input_create(void);
+/* Whether all console output has gone out. */
+bool console_idle(void);
 struct kobj *entropy_create(void);
 /* A VirtualMemory capability with a quota of `quota` bytes. */
 struct kobj *vm_create(uint64_t quota);

@@ -50,6 +50,7 @@ static const char *const kernel_names[] = {
 	[capos_KernelObject_threadControl] = "threadControl",
 	[capos_KernelObject_endpointFactory] = "endpointFactory",
 	[capos_KernelObject_deviceManager] = "deviceManager",
+	[capos_KernelObject_consoleInput] = "consoleInput",
 };
 
 static bool

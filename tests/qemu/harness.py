@@ -7,6 +7,7 @@ what the machine said.
 """
 import os
 import subprocess
+import threading
 import time
 
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
@@ -84,6 +85,70 @@ def boot(timeout=60, **kw):
               timed_out)
     RUNS.append(run)
     return run
+
+
+class Console:
+    """A booted image whose serial console a case types into while it
+    runs, as a person at the terminal would: wait_for a line, then send
+    keys. finish() waits for QEMU to exit and returns the Run."""
+
+    def __init__(self, timeout=60, **kw):
+        self.deadline = time.monotonic() + timeout
+        self.start = time.monotonic()
+        self.proc = subprocess.Popen(qemu_command(**kw),
+                                     stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.out = bytearray()
+        self.cond = threading.Condition()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        while True:
+            chunk = self.proc.stdout.read1(4096)
+            with self.cond:
+                if not chunk:
+                    self.cond.notify_all()
+                    return
+                self.out += chunk
+                self.cond.notify_all()
+
+    def text(self):
+        with self.cond:
+            return self.out.decode("utf-8", "replace").replace("\r\n", "\n")
+
+    def wait_for(self, text):
+        """Waits until the console has printed text (anywhere)."""
+        want = text.encode()
+        with self.cond:
+            while want not in self.out:
+                left = self.deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None and \
+                        not self.reader.is_alive():
+                    raise CaseFailed(f"the console never printed {text!r}"
+                                     f"\n---- console so far ----\n"
+                                     f"{self.text()}")
+                self.cond.wait(timeout=min(left, 0.5))
+
+    def send(self, data):
+        self.proc.stdin.write(data if isinstance(data, bytes)
+                              else data.encode())
+        self.proc.stdin.flush()
+
+    def finish(self):
+        timed_out = False
+        try:
+            self.proc.wait(timeout=max(0.1, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            timed_out = True
+        self.reader.join(timeout=5)
+        run = Run(None if timed_out else self.proc.returncode, self.text(),
+                  time.monotonic() - self.start, timed_out)
+        RUNS.append(run)
+        return run
 
 
 def expect(run, cond, what):

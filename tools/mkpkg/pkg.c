@@ -12,7 +12,7 @@
 #include "pkg.h"
 
 /* One past the last KernelObject enumerant. */
-#define KERNEL_OBJECTS (capos_KernelObject_deviceManager + 1)
+#define KERNEL_OBJECTS (capos_KernelObject_consoleInput + 1)
 
 struct check {
 	struct capos_SystemManifest_r manifest;

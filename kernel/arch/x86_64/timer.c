@@ -15,6 +15,7 @@
 #define PIT_GATE	0x61
 #define CALIBRATE_MS	10
 
+#define LAPIC_ID	0x020
 #define LAPIC_EOI	0x0B0
 #define LAPIC_SVR	0x0F0
 #define LAPIC_LVT_TIMER	0x320
@@ -185,6 +186,12 @@ void
 lapic_eoi(void)
 {
 	lapic_write(LAPIC_EOI, 0);
+}
+
+uint32_t
+lapic_id(void)
+{
+	return lapic_read(LAPIC_ID) >> 24;
 }
 
 uint64_t

@@ -16,6 +16,8 @@ void timer_init(void);
 uint64_t timer_ticks(void);
 /* Ends the interrupt being handled (device interrupt handlers call it). */
 void lapic_eoi(void);
+/* This CPU's local APIC id. */
+uint32_t lapic_id(void);
 /* Re-programs the one-shot timer after a timeout was armed earlier than
  * the interrupt already asked for. */
 void timer_reprogram(void);

@@ -18,6 +18,7 @@ struct trapframe {
 };
 
 #define VEC_TIMER	32
+#define VEC_SERIAL	33	/* COM1, through the I/O APIC */
 #define VEC_SPURIOUS	255
 
 typedef void (*irq_handler)(struct trapframe *tf);
