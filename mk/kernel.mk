@@ -61,7 +61,8 @@ UNIT_CFLAGS += -Ikernel
 UNIT_SRCS += tests/unit/test_captable.c kernel/cap/captable.c
 UNIT_SRCS += tests/unit/test_ring.c kernel/cap/ring.c \
 	tests/unit/test_elf.c kernel/proc/elf.c
-UNIT_SRCS += tests/unit/test_transfer.c kernel/cap/transfer.c kernel/cap/kobj.c
+UNIT_SRCS += tests/unit/test_transfer.c kernel/cap/transfer.c kernel/cap/kobj.c \
+	tests/unit/test_kobj.c
 UNIT_SRCS += tests/unit/test_timeout.c kernel/proc/timeout.c
 UNIT_SRCS += tests/unit/test_pcibar.c kernel/arch/x86_64/pcibar.c
 
