@@ -63,6 +63,8 @@ UNIT_SRCS += tests/unit/test_ring.c kernel/cap/ring.c \
 	tests/unit/test_elf.c kernel/proc/elf.c
 UNIT_SRCS += tests/unit/test_transfer.c kernel/cap/transfer.c kernel/cap/kobj.c \
 	tests/unit/test_kobj.c
+# Endpoints with a fake dispatch layer around them (test_endpoint.c).
+UNIT_SRCS += tests/unit/test_endpoint.c kernel/obj/endpoint.c kernel/mm/kmem.c
 UNIT_SRCS += tests/unit/test_timeout.c kernel/proc/timeout.c
 UNIT_SRCS += tests/unit/test_pcibar.c kernel/arch/x86_64/pcibar.c
 

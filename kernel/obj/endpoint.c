@@ -394,7 +394,8 @@ client_call(struct kobj *obj, struct call *c)
 		    "kernel out of memory");
 	}
 	ec->charge = ch;
-	memcpy(ec->params, c->params, c->params_len);
+	if (c->params_len != 0)
+		memcpy(ec->params, c->params, c->params_len);
 	ec->params_len = c->params_len;
 	ec->to = c->to;
 	ec->to.owed = true;

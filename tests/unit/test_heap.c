@@ -34,8 +34,11 @@ virt_to_phys(const void *va)
 extern jmp_buf *test_panic_jump(void);
 extern int test_panic_arm(void);
 
-static void
-heap_setup(void)
+/* Also used by other tests that need the kernel heap (test_endpoint.c). */
+void test_heap_setup(void);
+
+void
+test_heap_setup(void)
 {
 	static struct bootinfo bi;
 
@@ -58,7 +61,7 @@ TEST(heap_blocks_are_distinct_and_reusable)
 	uint64_t before, used;
 	int n = 0;
 
-	heap_setup();
+	test_heap_setup();
 	before = frames_free_count();
 	used = heap_bytes_used();
 	for (int round = 0; round < HEAP_ROUNDS; round++) {
@@ -106,7 +109,7 @@ TEST(heap_slabs_return_frames_in_any_order)
 	static void *p[N];
 	uint64_t before, used;
 
-	heap_setup();
+	test_heap_setup();
 	before = frames_free_count();
 	used = heap_bytes_used();
 	for (int i = 0; i < N; i++) {
@@ -132,7 +135,7 @@ TEST(heap_double_free_and_foreign_pointer_panic)
 	char stack_block[64] = { 0 };
 	void *p;
 
-	heap_setup();
+	test_heap_setup();
 	p = kmalloc(48);
 	kfree(p);
 	if (setjmp(*test_panic_jump()) == 0) {
