@@ -90,5 +90,7 @@ PKG_BINARIES_devices := $(USER_DIR)/init $(USER_DIR)/devtest
 ALL_TARGETS += $(BUILD)/devices.pkg
 PKG_BINARIES_kmem := $(USER_DIR)/init $(USER_DIR)/kmemtest
 ALL_TARGETS += $(BUILD)/kmem.pkg
+PKG_BINARIES_oom := $(USER_DIR)/init $(USER_DIR)/kmemtest
+ALL_TARGETS += $(BUILD)/oom.pkg
 PKG_BINARIES_console := $(USER_DIR)/init $(USER_DIR)/keyecho
 ALL_TARGETS += $(BUILD)/console.pkg

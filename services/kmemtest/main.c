@@ -27,8 +27,13 @@
  * Capabilities: "console" (output), "spare" and "spare2" (two more Console
  * capabilities to move around and test), "endpointFactory",
  * "processSpawner", "threadSpawner", "threadControl", "virtualMemory".
+ *   oom         with little RAM (system/oom.capnp), takes every frame, then
+ *               asks for threads, children and endpoints: ordinary refusals,
+ *               no panic, and all works again once memory is given back
+ *
  * Arguments: "mints=N spawns=N" for the soak; "only=PART" runs one part
- * (notices, owners, cancel, recv, spawn, threads, soak); "child" runs as the spawned
+ * (notices, owners, cancel, recv, spawn, threads, soak, oom; all but oom
+ * run when none is named); "child" runs as the spawned
  * child (exits 0); "threads" as a child that makes 8 threads; "tattle" as
  * a child that must never run (it prints a line the harness looks for).
  * The system gives it a small kernel memory limit (system/kmem.capnp), so
@@ -529,6 +534,60 @@ soak(void)
 		    "spawn/exit cycles done\n", mints, spawns);
 }
 
+/*
+ * Out of physical memory (system/oom.capnp boots with little RAM): maps
+ * 1 MiB blocks until the kernel has no frame left, then asks for kernel
+ * objects that need memory. Each must fail with an ordinary result, the
+ * kernel must go on, and everything must work again once the memory is
+ * given back.
+ */
+#define OOM_BLOCKS	512
+
+static void
+oom(void)
+{
+	static uint64_t blocks[OOM_BLOCKS];
+	struct rt_thread *t;
+	capos_cap_t h, ep;
+	int n = 0, rc = 0, exc, made = 0, big;
+
+	while (n < OOM_BLOCKS && (rc = rt_vm_map(0, 1 << 20,
+	    RT_PROT_READ | RT_PROT_WRITE, &blocks[n])) == 0)
+		n++;
+	expect("mapping stops for want of memory", rc, RT_VM_NOMEM);
+	big = n;
+	/* Take the last frames too, a page at a time. */
+	while (n < OOM_BLOCKS && rt_vm_map(0, 4096,
+	    RT_PROT_READ | RT_PROT_WRITE, &blocks[n]) == 0)
+		n++;
+	expect("no thread without memory", rt_thread_spawn(idle_thread, NULL,
+	    4096, &t) != 0, 1);
+	expect("no child without memory", spawn_self("child", NULL, NULL, 0,
+	    rbuf, sizeof(rbuf), &h) != 0, 1);
+	/* Endpoints come from the kernel heap: at some point none is left. */
+	while (made < 100000 && (ep = endpoint_new()) != CAPOS_CAP_NULL) {
+		made++;
+		if (client_new(ep, 0, &h, &exc) == 0)
+			rt_release(h);
+		rt_release(ep);
+	}
+	expect("endpoints stop for want of memory", made < 100000, 1);
+	rt_printf("[kmemtest] out of memory after %d MiB and %d pages, "
+	    "%d endpoints\n", big, n - big, made);
+	for (int i = 0; i < n; i++)
+		(void)rt_vm_unmap(blocks[i], i < big ? 1 << 20 : 4096);
+	expect("a thread again once memory is back",
+	    rt_thread_spawn(idle_thread, NULL, 4096, &t), 0);
+	expect("which joins", rt_thread_join(t, NULL), 0);
+	expect("a child again", spawn_self("child", NULL, NULL, 0, rbuf,
+	    sizeof(rbuf), &h), 0);
+	expect("which exits", child_exit(h), 0);
+	if (test_failed == 0)
+		rt_printf("[proof] kmem-oom ok: with no frame left, threads, "
+		    "children and endpoints are refused with ordinary results, "
+		    "and all work again once memory is back\n");
+}
+
 static int
 child_threads(void)
 {
@@ -549,7 +608,7 @@ static const struct {
 } parts[] = {
 	{ "notices", notices }, { "owners", owners }, { "cancel", cancel },
 	{ "recv", recv_follows_owner }, { "spawn", spawn_refusals },
-	{ "threads", threads }, { "soak", soak },
+	{ "threads", threads }, { "soak", soak }, { "oom", oom },
 };
 
 /* The value of "key=..." among the arguments, or "". */
@@ -577,8 +636,10 @@ main(void)
 		rt_printf("kmemtest: a refused spawn ran its child\n");
 		return 1;
 	}
+	/* oom needs a machine with little memory: only when asked for. */
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		if (only[0] == '\0' || strcmp(only, parts[i].name) == 0)
+		if ((only[0] == '\0' && parts[i].run != oom) ||
+		    strcmp(only, parts[i].name) == 0)
 			parts[i].run();
 	rt_printf("kmemtest: %d checks, %d failed\n", test_checks,
 	    test_failed);

@@ -30,3 +30,16 @@ def kmem_system_limits_and_reclaims_what_a_hostile_process_causes():
     # free frames and heap bytes are what they were before init started.
     expect_line(run, "[proof] no-leak ok")
     expect_no_line(run, "panic")
+
+
+@case
+def kmem_out_of_physical_memory_is_an_ordinary_error():
+    # 48 MiB: less than the VirtualMemory quota, so the frames run out.
+    run = boot(kernel=kernel_image(), initrd=package("oom"),
+               extra=["-m", "48M"], timeout=120)
+    expect_status(run, EXIT_CLEAN)
+    expect_line(run, "memory: 4")    # the banner: the small machine booted
+    expect_line(run, "[proof] kmem-oom ok")
+    expect_line(run, "kmemtest: 8 checks, 0 failed")
+    expect_line(run, "[proof] no-leak ok")
+    expect_no_line(run, "panic")
