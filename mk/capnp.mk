@@ -4,7 +4,7 @@
 #   build/tools/mkpkg        the boot-package builder
 #   build/<sys>.manifest.bin system/<sys>.capnp's `manifest` constant
 #   build/<sys>.pkg          manifest plus binaries, for -initrd
-# and the test-capnp suite, `make fuzz` and `make capnp-bench`.
+# and the test-capnp suite, the reader's fuzz target and `make capnp-bench`.
 #
 # A boot package for system <sys> lists its binaries in PKG_BINARIES_<sys>;
 # each is stored under its file name, which the manifest's `binary` fields
@@ -118,16 +118,8 @@ capnp-bench: $(CAPNP_GEN)/capos.capnp.h
 		"$$(size $(foreach f,$(CAPNP_SRCS),$(CAPNP_TEST_BIN)/$(notdir \
 		$(f)).o) | awk 'NR > 1 {t += $$1} END {print t}') bytes of text"
 
-# libFuzzer target for the reader, seeded with the default manifest and
-# the sample message; run with e.g.
-#   build/fuzz/capnp_reader -max_total_time=60 build/fuzz/corpus
-.PHONY: fuzz
-fuzz: $(BUILD)/fuzz/capnp_reader $(BUILD)/default.manifest.bin \
-    $(CAPNP_TEST_BIN)/build_sample
-	@mkdir -p $(BUILD)/fuzz/corpus
-	cp $(BUILD)/default.manifest.bin $(BUILD)/fuzz/corpus/manifest
-	$(CAPNP_TEST_BIN)/build_sample > $(BUILD)/fuzz/corpus/sample
-
+# libFuzzer target for the reader (mk/fuzz.mk runs it and replays its
+# corpus, tests/fuzz/corpus/capnp_reader/, in make test).
 $(BUILD)/fuzz/capnp_reader: tests/fuzz/capnp_reader.c \
     $(CAPNP_GEN)/capos.capnp.h $(CAPNP_SRCS) $(CAPNP_HDRS) | deps
 	@sh tools/deps.sh $(FUZZ_PACKAGES)
