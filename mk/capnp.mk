@@ -43,9 +43,9 @@ $(CAPNPC_C): tools/capnpc-c/main.c tools/capnpc-c/emit.c \
 		tools/capnpc-c/emit.c $(CAPNP_SRCS)
 
 $(MKPKG): tools/mkpkg/main.c tools/mkpkg/pkg.c tools/mkpkg/pkg.h \
-    $(CAPNP_GEN)/capos.capnp.h $(CAPNP_SRCS) $(CAPNP_HDRS)
+    include/capos/abi.h $(CAPNP_GEN)/capos.capnp.h $(CAPNP_SRCS) $(CAPNP_HDRS)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(CAPNP_HOST_CFLAGS) -I$(CAPNP_GEN) -o $@ \
+	$(HOSTCC) $(CAPNP_HOST_CFLAGS) -I$(CAPNP_GEN) -Iinclude -o $@ \
 		tools/mkpkg/main.c tools/mkpkg/pkg.c $(CAPNP_SRCS)
 
 $(CAPNP_GEN)/%.capnp.h: schema/%.capnp $(CAPNP_SCHEMAS) $(CAPNPC_C) | deps
