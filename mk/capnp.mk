@@ -87,6 +87,7 @@ $(CAPNP_TEST_BIN)/%: tests/capnp/%.c tests/capnp/sample.c tests/capnp/sample.h \
 
 TEST_SUITES += capnp
 .PHONY: test-capnp
+## test-capnp: Cap'n Proto round trips against the stock capnp tool, mkpkg's checks, freestanding compiles
 test-capnp: $(CAPNP_TEST_TOOLS) $(MKPKG) $(CAPNPC_C) $(CAPNP_GEN)/capos.capnp.h \
     $(BUILD)/default.manifest.bin | deps
 	@$(PYTHON) tests/capnp/run.py --build $(BUILD) \
@@ -96,6 +97,7 @@ test-capnp: $(CAPNP_TEST_TOOLS) $(MKPKG) $(CAPNPC_C) $(CAPNP_GEN)/capos.capnp.h 
 # code (the header, and an object that keeps every inline accessor, built
 # with the kernel's flags); prints figures, asserts nothing.
 .PHONY: capnp-bench
+## capnp-bench: reader and builder throughput and the size of the generated code
 capnp-bench: $(CAPNP_GEN)/capos.capnp.h
 	@mkdir -p $(CAPNP_TEST_BIN)
 	$(HOSTCC) $(CAPNP_HOST_CFLAGS) -I$(CAPNP_GEN) \

@@ -43,9 +43,11 @@ $(FUZZ_REPLAY_DIR)/%: tests/fuzz/%.c tests/fuzz/replay.c $$(FUZZ_SRCS_$$*) \
 		tests/fuzz/$*.c tests/fuzz/replay.c $(FUZZ_SRCS_$*)
 
 .PHONY: test-fuzz fuzz fuzz-run
+## test-fuzz: replay every fuzz target over its committed corpus (ASan/UBSan, no clang)
 test-fuzz: $(FUZZ_REPLAYS)
 	@$(PYTHON) tests/fuzz/run.py --bindir $(FUZZ_REPLAY_DIR) $(FUZZ_TARGETS)
 
+## fuzz: build the libFuzzer binaries of the fuzz targets in build/fuzz/ (installs clang)
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do mkdir -p $(BUILD)/fuzz/corpus/$$t \
 		$(BUILD)/fuzz/findings/$$t || exit 1; done
@@ -53,6 +55,7 @@ fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 # One target at a time, so a run uses one core; the first finding stops
 # the run. libFuzzer writes new inputs to the first corpus folder only, so
 # the committed corpus is read but never changed.
+## fuzz-run: run each libFuzzer target for FUZZ_TIME seconds (default 600)
 fuzz-run: fuzz
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz: $$t for $(FUZZ_TIME) s"; \
