@@ -2,9 +2,9 @@
  * Replays inputs through a fuzz target without libFuzzer: linked with one
  * target's LLVMFuzzerTestOneInput and built by the host compiler under
  * ASan and UBSan, it feeds it each file named on the command line, one
- * call per file, exactly as libFuzzer would. A finding aborts the process
- * with the sanitizer's report; tests/fuzz/run.py runs one file per process
- * so that each corpus file is one test case.
+ * call per file, as libFuzzer replays a corpus. A finding ends the process
+ * with the sanitizer's report; tests/fuzz/run.py then replays each file in
+ * a process of its own to name the files that fail.
  *
  *	build/tests/fuzz/kernel_parsers tests/fuzz/corpus/kernel_parsers/ *
  */

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """The fuzz suite: every file of tests/fuzz/corpus/<target>/ replayed
 through its fuzz target, built under ASan/UBSan as a plain host program
-(tests/fuzz/replay.c). Each file runs in its own process and is one case:
-it passes when the target returns with exit status 0 and no sanitizer
-report. A target without a corpus folder, or with an empty one, fails.
+(tests/fuzz/replay.c). Each file is one case: it passes when the target
+returns for it and the process ends with status 0 and no sanitizer
+report. All files of a target first run in one process, as libFuzzer
+replays a corpus; when that fails, each file runs again in its own
+process, so the report names the files that fail. A target without a
+corpus folder, or with an empty one, fails.
 
 Every case prints "ok NAME" or "FAIL NAME: why"; the last line is
 "N passed, N failed".
@@ -17,7 +20,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
-# A hang is a finding too; no corpus file comes near this on any machine.
+# A hang is a finding too; no corpus comes near this on any machine.
 HANG_SECONDS = 60
 ENV = dict(os.environ,
            ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86",
@@ -38,10 +41,10 @@ def report(name, ok, why=""):
         print(f"FAIL {name}: {why}")
 
 
-def replay(binary, path):
-    """Returns None when the input ran clean, else what went wrong."""
+def replay(binary, paths):
+    """Returns None when the inputs ran clean, else what went wrong."""
     try:
-        p = subprocess.run([binary, path], capture_output=True, env=ENV,
+        p = subprocess.run([binary] + paths, capture_output=True, env=ENV,
                            timeout=HANG_SECONDS)
     except subprocess.TimeoutExpired:
         return f"no return within {HANG_SECONDS} s"
@@ -68,8 +71,13 @@ def main():
         if not files:
             report(target, False, f"no corpus in {folder}")
             continue
-        for f in files:
-            why = replay(binary, os.path.join(folder, f))
+        paths = [os.path.join(folder, f) for f in files]
+        if replay(binary, paths) is None:
+            for f in files:
+                report(f"{target}/{f}", True)
+            continue
+        for f, path in zip(files, paths):
+            why = replay(binary, [path])
             report(f"{target}/{f}", why is None, why or "")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
