@@ -16,7 +16,6 @@ Every case prints "ok NAME" or "FAIL NAME: why"; the last line is
 "N passed, N failed". Real QEMU runs use TCG (ACCEL=tcg) unless a case is
 about the accelerator.
 """
-import argparse
 import glob
 import os
 import re
@@ -136,8 +135,12 @@ def run_lines(out):
 
 
 def ctrl_a_x(target, wait_line, extra):
+    """Leaves the target's QEMU with Ctrl-a x once wait_line was printed,
+    or at once when wait_line is None: the default system halts by itself
+    a few milliseconds after its last line, while the keys, sent before
+    QEMU starts, are read by its first main-loop turn."""
     r = Run(make(target, "ACCEL=tcg", *extra))
-    seen = r.wait_for(wait_line, BOOT_SECONDS)
+    seen = wait_line is None or r.wait_for(wait_line, BOOT_SECONDS)
     if seen:
         r.send(b"\x01x")
     status, out = r.finish(BOOT_SECONDS)
@@ -231,12 +234,10 @@ def help_and_deps():
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.parse_args()
     steps = [help_and_deps, statuses, unusable_kvm, taken_port,
              lambda: ctrl_a_x("run-net", "echo: listening",
                               [f"NET_ECHO_PORT={free_port()}"]),
-             lambda: ctrl_a_x("run", "[proof] init ok", [])]
+             lambda: ctrl_a_x("run", None, [])]
     for step in steps:
         try:
             step()
