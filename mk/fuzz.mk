@@ -11,6 +11,8 @@
 #                    seconds; it reads the committed corpus, keeps what it
 #                    finds new in build/fuzz/corpus/<target>/ and writes a
 #                    crashing input to build/fuzz/findings/<target>/
+#   make fuzz-merge  adds to the committed corpus the fewest inputs of
+#                    those runs that reach code it does not
 #
 # A target names the code it exercises in FUZZ_SRCS_<target> and its
 # include flags in FUZZ_CFLAGS_<target>; its libFuzzer build rule lives
@@ -42,7 +44,7 @@ $(FUZZ_REPLAY_DIR)/%: tests/fuzz/%.c tests/fuzz/replay.c $$(FUZZ_SRCS_$$*) \
 	$(HOSTCC) $(FUZZ_REPLAY_CFLAGS) $(FUZZ_CFLAGS_$*) -o $@ \
 		tests/fuzz/$*.c tests/fuzz/replay.c $(FUZZ_SRCS_$*)
 
-.PHONY: test-fuzz fuzz fuzz-run
+.PHONY: test-fuzz fuzz fuzz-run fuzz-merge
 ## test-fuzz: replay every fuzz target over its committed corpus (ASan/UBSan, no clang)
 test-fuzz: $(FUZZ_REPLAYS)
 	@$(PYTHON) tests/fuzz/run.py --bindir $(FUZZ_REPLAY_DIR) $(FUZZ_TARGETS)
@@ -63,3 +65,8 @@ fuzz-run: fuzz
 			-artifact_prefix=$(BUILD)/fuzz/findings/$$t/ \
 			$(BUILD)/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
 		done
+
+## fuzz-merge: add to tests/fuzz/corpus/ the fewest inputs of fuzz-run's corpora that reach code the committed corpus does not
+fuzz-merge: fuzz
+	@for t in $(FUZZ_TARGETS); do sh tests/fuzz/merge.sh $(BUILD)/fuzz/$$t \
+		$(BUILD)/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; done
