@@ -1,14 +1,11 @@
 # capOS top-level Makefile.
 #
 # Every subsystem describes its own outputs in a fragment under mk/; this file
-# holds only the shared settings and the targets whose meaning never changes:
-#   make            build everything
-#   make run        boot the default system in QEMU (serial on the terminal)
-#   make test       every test suite, ending with one "N passed, N failed" line
-#   make test-unit  host unit tests
-#   make test-qemu  QEMU boot tests
-#   make iso        GRUB Multiboot2 ISO at build/capos.iso
-#   make deps       install the Debian packages the build needs
+# holds only the shared settings and the targets whose meaning never changes.
+# A target users call is documented by a line
+#   ## target: what it does
+# above its rule; `make help` and the README's table are made from them
+# (tools/make-help.py), and the run suite checks that the two agree.
 
 BUILD   := build
 HOSTCC  ?= gcc
@@ -28,13 +25,17 @@ TEST_SUITES :=
 
 include $(sort $(wildcard mk/*.mk))
 
+## all: build everything under build/
 all: $(ALL_TARGETS)
 
+## test: build, then run every test suite; ends with "N passed, N failed"
 test: all
 	@$(PYTHON) tests/run_suites.py $(TEST_SUITES)
 
+## clean: remove build/
 clean:
 	rm -rf $(BUILD)
 
+## help: this list of targets
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# //'
+	@$(PYTHON) tools/make-help.py Makefile $(sort $(wildcard mk/*.mk))

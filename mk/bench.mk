@@ -77,11 +77,13 @@ bench-capos-image:
 	@$(if $(strip $(CAPOS_BENCH_DEPS)),$(MAKE) --no-print-directory \
 		$(CAPOS_BENCH_DEPS),:)
 
+## bench: capOS and a Linux guest measured side by side, KVM when usable (docs/benchmarks.md)
 bench: $(BENCH_LINUX_GUEST) bench-capos-image | deps
 	$(BENCH_HARNESS) --accel $(BENCH_ACCEL) \
 		$(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) \
 		--json $(BENCH_OUT)/results.json --logdir $(BENCH_OUT)/logs
 
+## bench-smoke: the bench harness with few iterations under TCG, with checks (the bench-smoke suite)
 bench-smoke: $(BENCH_LINUX_GUEST) bench-capos-image | deps
 	$(PYTHON) tests/bench/smoke.py --json $(BENCH_OUT)/smoke.json -- \
 		$(BENCH_HARNESS) --accel tcg --runs 1 --quick \

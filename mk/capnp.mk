@@ -4,7 +4,7 @@
 #   build/tools/mkpkg        the boot-package builder
 #   build/<sys>.manifest.bin system/<sys>.capnp's `manifest` constant
 #   build/<sys>.pkg          manifest plus binaries, for -initrd
-# and the test-capnp suite, `make fuzz` and `make capnp-bench`.
+# and the test-capnp suite, the reader's fuzz target and `make capnp-bench`.
 #
 # A boot package for system <sys> lists its binaries in PKG_BINARIES_<sys>;
 # each is stored under its file name, which the manifest's `binary` fields
@@ -43,9 +43,9 @@ $(CAPNPC_C): tools/capnpc-c/main.c tools/capnpc-c/emit.c \
 		tools/capnpc-c/emit.c $(CAPNP_SRCS)
 
 $(MKPKG): tools/mkpkg/main.c tools/mkpkg/pkg.c tools/mkpkg/pkg.h \
-    $(CAPNP_GEN)/capos.capnp.h $(CAPNP_SRCS) $(CAPNP_HDRS)
+    include/capos/abi.h $(CAPNP_GEN)/capos.capnp.h $(CAPNP_SRCS) $(CAPNP_HDRS)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(CAPNP_HOST_CFLAGS) -I$(CAPNP_GEN) -o $@ \
+	$(HOSTCC) $(CAPNP_HOST_CFLAGS) -I$(CAPNP_GEN) -Iinclude -o $@ \
 		tools/mkpkg/main.c tools/mkpkg/pkg.c $(CAPNP_SRCS)
 
 $(CAPNP_GEN)/%.capnp.h: schema/%.capnp $(CAPNP_SCHEMAS) $(CAPNPC_C) | deps
@@ -87,6 +87,7 @@ $(CAPNP_TEST_BIN)/%: tests/capnp/%.c tests/capnp/sample.c tests/capnp/sample.h \
 
 TEST_SUITES += capnp
 .PHONY: test-capnp
+## test-capnp: Cap'n Proto round trips against the stock capnp tool, mkpkg's checks, freestanding compiles
 test-capnp: $(CAPNP_TEST_TOOLS) $(MKPKG) $(CAPNPC_C) $(CAPNP_GEN)/capos.capnp.h \
     $(BUILD)/default.manifest.bin | deps
 	@$(PYTHON) tests/capnp/run.py --build $(BUILD) \
@@ -96,6 +97,7 @@ test-capnp: $(CAPNP_TEST_TOOLS) $(MKPKG) $(CAPNPC_C) $(CAPNP_GEN)/capos.capnp.h 
 # code (the header, and an object that keeps every inline accessor, built
 # with the kernel's flags); prints figures, asserts nothing.
 .PHONY: capnp-bench
+## capnp-bench: reader and builder throughput and the size of the generated code
 capnp-bench: $(CAPNP_GEN)/capos.capnp.h
 	@mkdir -p $(CAPNP_TEST_BIN)
 	$(HOSTCC) $(CAPNP_HOST_CFLAGS) -I$(CAPNP_GEN) \
@@ -118,16 +120,8 @@ capnp-bench: $(CAPNP_GEN)/capos.capnp.h
 		"$$(size $(foreach f,$(CAPNP_SRCS),$(CAPNP_TEST_BIN)/$(notdir \
 		$(f)).o) | awk 'NR > 1 {t += $$1} END {print t}') bytes of text"
 
-# libFuzzer target for the reader, seeded with the default manifest and
-# the sample message; run with e.g.
-#   build/fuzz/capnp_reader -max_total_time=60 build/fuzz/corpus
-.PHONY: fuzz
-fuzz: $(BUILD)/fuzz/capnp_reader $(BUILD)/default.manifest.bin \
-    $(CAPNP_TEST_BIN)/build_sample
-	@mkdir -p $(BUILD)/fuzz/corpus
-	cp $(BUILD)/default.manifest.bin $(BUILD)/fuzz/corpus/manifest
-	$(CAPNP_TEST_BIN)/build_sample > $(BUILD)/fuzz/corpus/sample
-
+# libFuzzer target for the reader (mk/fuzz.mk runs it and replays its
+# corpus, tests/fuzz/corpus/capnp_reader/, in make test).
 $(BUILD)/fuzz/capnp_reader: tests/fuzz/capnp_reader.c \
     $(CAPNP_GEN)/capos.capnp.h $(CAPNP_SRCS) $(CAPNP_HDRS) | deps
 	@sh tools/deps.sh $(FUZZ_PACKAGES)

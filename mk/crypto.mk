@@ -115,6 +115,11 @@ PKG_BINARIES_crypto := $(BUILD)/user/init $(BUILD)/user/keyvault \
 	$(BUILD)/user/cryptotest
 ALL_TARGETS += $(BUILD)/crypto.pkg
 
+# make test-fuzz replays its corpus through the unit runner's host build of
+# lib/crypto and wolfCrypt (mk/fuzz.mk).
+FUZZ_SRCS_crypto_parsers = $(CRYPTO_HOST_OBJS) $(WOLFCRYPT_HOST_OBJS)
+FUZZ_CFLAGS_crypto_parsers = $(CRYPTO_INCLUDES)
+
 # libFuzzer target for lib/crypto's functions that take a peer's bytes
 # (make fuzz builds it too). wolfCrypt is compiled into it with the host
 # build's allowances (docs/crypto.md); lib/crypto's own warnings are

@@ -43,6 +43,7 @@ $(KERNEL): $(KERNEL_OBJS) kernel/kernel.ld
 ISO := $(BUILD)/capos.iso
 ISO_ROOT := $(BUILD)/iso
 
+## iso: the GRUB ISO at build/capos.iso
 iso: $(ISO)
 
 $(ISO): $(KERNEL) $(BUILD)/default.pkg tools/grub.cfg | deps

@@ -111,6 +111,7 @@ LWIP_LIBC_UOBJS := $(BUILD)/u/lib/c/string.c.o $(BUILD)/u/lib/c/ctype.c.o \
 
 TEST_SUITES += lwip
 .PHONY: test-lwip
+## test-lwip: lwIP with the netstack's configuration on the host (ASan/UBSan), and its freestanding link
 test-lwip: $(LWIP_RUNNER) $(LWIP_ULIB) $(LWIP_LIBC_UOBJS)
 	@$(PYTHON) tests/lwip/run.py --runner $(LWIP_RUNNER) \
 		--lib $(LWIP_ULIB) $(LWIP_LIBC_UOBJS)

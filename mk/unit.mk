@@ -22,5 +22,6 @@ $(UNIT_RUNNER): $$(UNIT_SRCS) $$(UNIT_DEPS) $$(UNIT_HDRS) | deps
 	$(HOSTCC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS)
 
 .PHONY: test-unit
+## test-unit: host unit tests (ASan/UBSan); build/tests/unit/runner NAME runs some
 test-unit: $(UNIT_RUNNER)
 	@ASAN_OPTIONS=detect_leaks=1 $(UNIT_RUNNER)

@@ -135,6 +135,13 @@ struct capos_cqe {
 #define CAPOS_MAX_PARAMS	65536	/* bytes of one params message */
 #define CAPOS_MAX_RESULT	65536	/* bytes of one result message */
 #define CAPOS_MAX_XCAPS		16	/* capabilities on one call or return */
+/*
+ * The largest system manifest a boot package may hold, as init receives
+ * it: BootPackage.manifest's whole result message (framing, the result
+ * struct and the copied manifest) is one result. mkpkg refuses a manifest
+ * whose result would be larger; init's result buffer has this size.
+ */
+#define CAPOS_MANIFEST_MAX	CAPOS_MAX_RESULT
 
 /*
  * The ring: a header page, then the submission entries, then the completion

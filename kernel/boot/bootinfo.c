@@ -148,7 +148,11 @@ mb2_mmap(struct bootinfo *bi, const unsigned char *tag, uint32_t size)
 	esize = rd32(tag + 8);
 	if (esize < MB2_MMAP_ENTRY_MIN || esize % 8 != 0)
 		return -5;
-	for (off = 16; off + esize <= size; off += esize)
+	/*
+	 * off never passes size, so size - off cannot wrap; off + esize
+	 * could, for an entry size near 2^32.
+	 */
+	for (off = 16; esize <= size - off; off += esize)
 		add_region(bi, rd64(tag + off), rd64(tag + off + 8),
 		    rd32(tag + off + 16));
 	return 0;

@@ -16,7 +16,6 @@
 
 #define MAX_SERVICES	GRAPH_MAX
 #define MAX_EXPORTS	4
-#define MANIFEST_BUF	65536
 #define NAME_MAX_LEN	(CAPOS_CAPNAME_MAX - 1)
 
 struct service {
@@ -31,7 +30,7 @@ struct service {
 	uint8_t status_buf[256] __attribute__((aligned(8)));
 };
 
-static uint8_t manifest_buf[MANIFEST_BUF] __attribute__((aligned(8)));
+static uint8_t manifest_buf[CAPOS_MANIFEST_MAX] __attribute__((aligned(8)));
 static uint8_t params_buf[8192] __attribute__((aligned(8)));
 static uint8_t result_buf[1024] __attribute__((aligned(8)));
 static struct service services[MAX_SERVICES];
@@ -733,8 +732,13 @@ main(void)
 	r.s = res.root;
 	if (rc != 0 ||
 	    capos_BootPackage_manifest_Results_get_manifest(&r, &man) != 0) {
-		rt_printf("[init] cannot read the manifest: %s\n",
-		    rt_strerror(rc));
+		/* The kernel names the cause in its exception; the limit is
+		 * the one a package built without mkpkg most likely broke. */
+		rt_printf("[init] cannot read the manifest: %s (the manifest "
+		    "must fit a %u-byte result, CAPOS_MANIFEST_MAX)\n",
+		    rc == RT_EXCEPTION ? rt_exception_reason(&res) :
+		    rc == 0 ? "malformed result" : rt_strerror(rc),
+		    (unsigned)CAPOS_MANIFEST_MAX);
 		return 1;
 	}
 	started = start_services(&man);

@@ -9,6 +9,7 @@ a failure, never as a pass.
 """
 import argparse
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -194,6 +195,63 @@ def mkpkg_cases(build, tmp):
                f"status {p.returncode}, stderr {err!r}")
 
 
+def abi_define(name):
+    """The value of a numeric #define in include/capos/abi.h, following a
+    define that names another."""
+    text = open(os.path.join(ROOT, "include", "capos", "abi.h")).read()
+    m = re.search(r"^#define\s+" + name + r"\s+(\w+)", text, re.M)
+    if m is None:
+        raise RuntimeError(f"{name} not in abi.h")
+    value = m.group(1)
+    return int(value, 0) if value[0].isdigit() else abi_define(value)
+
+
+def mkpkg_size(mkpkg, tmp, n):
+    """Runs mkpkg on a manifest whose one grant names an init capability
+    of n bytes; returns (exit status, stderr)."""
+    text = ('(services = [(name = "hello", binary = "hello", grants = '
+            f'[(name = "big", source = (init = "{"x" * n}"))])])')
+    path = os.path.join(tmp, f"size-{n}.bin")
+    with open(path, "wb") as f:
+        f.write(encode(ABI_SCHEMA, "SystemManifest", text))
+    out = os.path.join(tmp, f"size-{n}.pkg")
+    p = run([mkpkg, "-o", out, path, os.path.join(tmp, "hello")])
+    return p.returncode, p.stderr.decode(errors="replace")
+
+
+def mkpkg_manifest_limit(build, tmp):
+    """The largest manifest mkpkg accepts is the largest whose copy in
+    BootPackage.manifest's result fits CAPOS_MANIFEST_MAX: one word more
+    is refused with an error naming the size and the limit."""
+    mkpkg = os.path.join(build, "tools", "mkpkg")
+    limit = abi_define("CAPOS_MANIFEST_MAX")
+    with open(os.path.join(tmp, "hello"), "wb") as f:
+        f.write(b"\x7fELF fixture hello")
+    lo, hi = 1, 2 * limit
+    status, err = mkpkg_size(mkpkg, tmp, lo)
+    if status != 0:
+        report("mkpkg accepts a small manifest", False, err)
+        return
+    status, err = mkpkg_size(mkpkg, tmp, hi)
+    report(f"mkpkg refuses a manifest over {limit} bytes, naming the limit",
+           status != 0 and "manifest too large" in err and
+           f"at most {limit} (CAPOS_MANIFEST_MAX)" in err,
+           f"status {status}, stderr {err!r}")
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if mkpkg_size(mkpkg, tmp, mid)[0] == 0:
+            lo = mid
+        else:
+            hi = mid
+    status, err = mkpkg_size(mkpkg, tmp, hi)
+    m = re.search(r"as a (\d+)-byte message", err)
+    report(f"mkpkg's largest manifest ({lo}-byte grant) fills the limit "
+           "to the word",
+           status != 0 and m is not None and
+           limit < int(m.group(1)) <= limit + 8,
+           f"first refusal: status {status}, stderr {err!r}")
+
+
 def generator_refusals(build, tmp):
     plugin = os.path.abspath(os.path.join(build, "tools", "capnpc-c"))
     with open(os.path.join(tmp, "bad.capnp"), "w") as f:
@@ -259,6 +317,8 @@ def main():
     steps = [("round trips", lambda t: round_trips(bindir)),
              ("default manifest", lambda t: default_manifest(args.build)),
              ("mkpkg", lambda t: mkpkg_cases(args.build, t)),
+             ("mkpkg manifest limit",
+              lambda t: mkpkg_manifest_limit(args.build, t)),
              ("generator", lambda t: generator_refusals(args.build, t)),
              ("freestanding", lambda t: freestanding(args.build,
                                                      args.kernel_cflags, t))]

@@ -210,3 +210,61 @@ TEST(bootinfo_multiboot2_hostile)
 			put32(at + 8, 12);
 	CHECK_EQ(bootinfo_from_multiboot2(&bi, 0x1000, fake_read, NULL), -5);
 }
+
+/* Physical memory that is exactly the bytes given, on the heap, so ASan
+ * reports any read past its end. */
+struct exact_mem {
+	const unsigned char *p;
+	size_t n;
+};
+
+static const void *
+exact_read(void *ctx, uint64_t pa, uint64_t len)
+{
+	struct exact_mem *m = ctx;
+
+	if (pa == 0 || pa >= m->n || len > m->n - pa)
+		return NULL;
+	return m->p + pa;
+}
+
+/*
+ * A memory map tag whose entry size is 0xfffffff8 (found by the
+ * kernel_parsers fuzzer, tests/fuzz/corpus/kernel_parsers/mb2-mmap-esize-wrap
+ * without its selector byte). off + esize wraps in 32 bits, so a check
+ * written that way walks entries outside the 22-byte tag. No entry fits:
+ * the map adds nothing, and the block, which has no end tag, is refused.
+ */
+TEST(bootinfo_multiboot2_mmap_entry_size_wraps)
+{
+	static const unsigned char in[] = {
+		0x7f, 0x45, 0x4c, 0x46, 0x06, 0x01, 0x01, 0xef,
+		0x26, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* total 38 */
+		0x06, 0x00, 0x00, 0x00, 0x16, 0x00, 0x00, 0x00,	/* mmap, 22 */
+		0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf9, 0xff,	/* esize */
+		0x00, 0x16, 0x00, 0x00, 0x00, 0x01, 0x03, 0xfc,
+		0xfc, 0xfc, 0x00, 0x00, 0x01, 0x00,
+	};
+	struct exact_mem m;
+	struct bootinfo bi;
+	unsigned char *copy = malloc(sizeof(in));
+
+	CHECK(copy != NULL);
+	if (copy == NULL)
+		return;
+	memcpy(copy, in, sizeof(in));
+	m.p = copy;
+	m.n = sizeof(in);
+	CHECK_EQ(bootinfo_from_multiboot2(&bi, 8, exact_read, &m), -2);
+	CHECK_EQ(bi.nregions, 0);
+	free(copy);
+
+	/* The same entry size in an otherwise valid block: nothing is read
+	 * from the map, and a block without usable memory is refused. */
+	build_mb2();
+	for (uint64_t at = 0x1008; at < 0x1100; at += 8)
+		if (mem[at] == 6 && mem[at + 1] == 0)
+			put32(at + 8, 0xfffffff8);
+	CHECK_EQ(bootinfo_from_multiboot2(&bi, 0x1000, fake_read, NULL), -3);
+	CHECK_EQ(bi.nregions, 0);
+}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "capos.capnp.h"
+#include "capos/abi.h"
 #include "pkg.h"
 
 /* One past the last KernelObject enumerant. */
@@ -242,6 +243,39 @@ build(struct check *c, void *out, size_t outcap, size_t *outlen)
 	return 0;
 }
 
+/*
+ * Init reads the manifest with BootPackage.manifest, whose result message
+ * holds a copy of it and must fit CAPOS_MANIFEST_MAX bytes. The result is
+ * built here exactly as the kernel builds it, in out (free until the
+ * package is built), and its size compared with the limit.
+ */
+static int
+check_manifest_size(struct check *c, void *out, size_t outcap)
+{
+	struct capos_BootPackage_manifest_Results_b res;
+	struct capnp_builder b;
+	size_t len;
+	int err;
+
+	if ((err = capnp_builder_init(&b, out, outcap)) != 0 ||
+	    (err = capos_BootPackage_manifest_Results_init_root(&b,
+	    &res)) != 0 ||
+	    (err = capos_BootPackage_manifest_Results_set_manifest(&res,
+	    &c->manifest)) != 0) {
+		if (err != CAPNP_E_NOSPACE)
+			return capnp_fail(c, "manifest", err);
+		return fail(c, "manifest too large: init receives it as a "
+		    "message of more than %zu bytes and reads at most %u "
+		    "(CAPOS_MANIFEST_MAX)", outcap, CAPOS_MANIFEST_MAX);
+	}
+	len = capnp_builder_finish(&b);
+	if (len > CAPOS_MANIFEST_MAX)
+		return fail(c, "manifest too large: init receives it as a "
+		    "%zu-byte message and reads at most %u (CAPOS_MANIFEST_MAX)",
+		    len, CAPOS_MANIFEST_MAX);
+	return 0;
+}
+
 int
 pkg_build(const void *manifest, size_t manifest_len,
     const struct pkg_binary *bins, size_t nbins, void *out, size_t outcap,
@@ -254,7 +288,8 @@ pkg_build(const void *manifest, size_t manifest_len,
 
 	if ((e = capnp_msg_init(&m, manifest, manifest_len)) != 0)
 		return capnp_fail(&c, "manifest", e);
-	if (check_manifest(&c, &m) != 0)
+	if (check_manifest(&c, &m) != 0 ||
+	    check_manifest_size(&c, out, outcap) != 0)
 		return -1;
 	return build(&c, out, outcap, outlen);
 }

@@ -22,7 +22,8 @@ size_t pkg_size_bound(size_t manifest_len, const struct pkg_binary *bins,
 /*
  * Build the package into out. On success returns 0 and sets *outlen; on
  * failure returns -1 and writes into err a message naming the offending
- * service, grant or binary.
+ * service, grant or binary, or the manifest's size when init could not
+ * read it (over CAPOS_MANIFEST_MAX).
  */
 int pkg_build(const void *manifest, size_t manifest_len,
     const struct pkg_binary *bins, size_t nbins, void *out, size_t outcap,
