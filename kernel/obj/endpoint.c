@@ -34,6 +34,9 @@
  *   - A call waiting in the queue is cancelled when its calling thread
  *     ends: its capabilities go back (or are dropped with a stopped
  *     process) and its record is freed.
+ *   - A call received by a process that stops before answering fails with
+ *     `disconnected`, even when another process still holds the owner
+ *     (a supervisor keeping the endpoint for a restarted server).
  *   - A RECV serves only while its thread's process still holds the owner
  *     facet under the id it was posted with; once the owner has moved or
  *     been released there, the RECV completes with CAPOS_ECANCELED instead
@@ -60,10 +63,11 @@
 
 struct ep_call {
 	struct ep_call *next;
-	/* While queued: the endpoint, and the calling thread's list of its
-	 * queued calls (so its end can cancel them). */
+	/* The endpoint, and while queued the calling thread's list of its
+	 * queued calls (so its end can cancel them), once received the
+	 * receiving process's list of calls it owes an answer (so its end
+	 * can fail them). */
 	struct endpoint *ep;
-	struct thread *caller;
 	struct ep_call *tnext, **tprev;
 	struct kcharge charge;		/* record and params */
 	uint64_t id;
@@ -155,7 +159,19 @@ sender_table(const struct ep_call *ec)
 	return p != NULL ? &p->caps : NULL;
 }
 
-/* Takes a call off its caller's list of queued calls. */
+/* Puts a call on a list of calls (a thread's queued or a process's
+ * received ones). */
+static void
+call_link(struct ep_call *ec, struct ep_call **head)
+{
+	ec->tnext = *head;
+	if (ec->tnext != NULL)
+		ec->tnext->tprev = &ec->tnext;
+	ec->tprev = head;
+	*head = ec;
+}
+
+/* Takes a call off the list it is on. */
 static void
 call_unlink(struct ep_call *ec)
 {
@@ -262,6 +278,8 @@ deliver(struct endpoint *ep, struct ep_call *ec, const struct reply_to *rt)
 		kcharge_shrink(&ec->charge, kmalloc_size(ec->params_len));
 	}
 	ec->id = ep->next_id++;
+	call_unlink(ec);
+	call_link(ec, &t->proc->ep_received);
 	reply_status(rt, (int32_t)need, ec->id);
 	return DELIVERED;
 }
@@ -342,7 +360,6 @@ pump_locked(struct endpoint *ep)
 			continue;
 		}
 		ep->nqueued--;
-		call_unlink(ec);
 		if (d == DROP_CALL) {
 			reply_status(&ec->to, CAPOS_ETRANSFER, 0);
 			call_free(ec, false);
@@ -410,12 +427,7 @@ client_call(struct kobj *obj, struct call *c)
 	ec->ncaps = c->ncaps_in;
 	c->ncaps_in = 0;
 	ec->ep = ep;
-	ec->caller = c->thread;
-	ec->tnext = c->thread->ep_calls;
-	if (ec->tnext != NULL)
-		ec->tnext->tprev = &ec->tnext;
-	ec->tprev = &c->thread->ep_calls;
-	c->thread->ep_calls = ec;
+	call_link(ec, &c->thread->ep_calls);
 	if (ep->queue_tail != NULL)
 		ep->queue_tail->next = ec;
 	else
@@ -445,6 +457,40 @@ queue_remove(struct endpoint *ep, struct ep_call *ec)
 		return;
 	}
 	panic("endpoint: a queued call is missing from its queue");
+}
+
+/* Takes ec out of its endpoint's received calls (it must be there). */
+static void
+active_remove(struct endpoint *ep, struct ep_call *ec)
+{
+	for (struct ep_call **pp = &ep->active; *pp != NULL;
+	    pp = &(*pp)->next) {
+		if (*pp == ec) {
+			*pp = ec->next;
+			ep->nactive--;
+			return;
+		}
+	}
+	panic("endpoint: a received call is missing from its endpoint");
+}
+
+void
+endpoint_process_gone(struct process *p)
+{
+	struct ep_call *ec;
+
+	while ((ec = p->ep_received) != NULL) {
+		struct endpoint *ep = ec->ep;
+
+		call_unlink(ec);
+		ep->refs++;
+		active_remove(ep, ec);
+		call_fail(ec, capos_CapException_Type_disconnected,
+		    "the service stopped during the call");
+		if (!ep->closed)
+			pump(ep);
+		ep_unref(ep);
+	}
 }
 
 void

@@ -68,6 +68,8 @@ int endpoint_recv(struct kobj *owner, const struct reply_to *to,
     capos_cap_t cap);
 /* Cancels the calls thread t has queued on endpoints (t is ending). */
 void endpoint_thread_gone(struct thread *t);
+/* Fails the calls process p received and did not answer (p stopped). */
+void endpoint_process_gone(struct process *p);
 /* Whether iface is the id of an interface the kernel serves. */
 bool kernel_interface(uint64_t iface);
 /* RETURN: the client's completion status (>= 0 delivered) or an error. */

@@ -126,6 +126,7 @@ struct process {
 	uint64_t dev_next;		/* next free address for device maps */
 	struct kobj *held[PROC_MAX_HELD];	/* mapped shared memory */
 	struct kmem_account *kmem;	/* what it causes the kernel to hold */
+	struct ep_call *ep_received;	/* calls received, not yet answered */
 	struct vm_charge charges[ASPACE_TAGS - 1];	/* tags 1..3 */
 	uint8_t session[16];		/* immutable caller identity for IPC */
 	uint64_t epoch;

@@ -405,6 +405,7 @@ process_stop(struct process *p, struct exit_status st)
 		timer_thread_gone(t);
 		endpoint_thread_gone(t);
 	}
+	endpoint_process_gone(p);
 	/* Releasing capabilities may wake other processes; none is us. */
 	captable_foreach(&p->caps, release_cap, NULL);
 	captable_init(&p->caps, p->slots, PROC_CAP_SLOTS, 0);

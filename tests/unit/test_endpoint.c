@@ -429,3 +429,40 @@ TEST(endpoint_refuses_owners_in_calls_and_kernel_labels)
 	CHECK_EQ_U64(world[0].proc.kmem->used, 0);
 	world_end();
 }
+
+TEST(endpoint_calls_received_by_a_stopped_process_fail)
+{
+	struct kobj *owner, *client;
+	capos_cap_t oid;
+	struct reply_to to = { .result_len = 4096, .ncaps_out = 16 };
+	struct call c;
+	uint64_t used;
+	int exc;
+
+	world_init(KMEM_DEFAULT_LIMIT);
+	oid = new_endpoint(&owner);
+	client = mint(owner, 0, 0, 0, &exc);
+	used = world[1].proc.kmem->used;
+	to.thread.index = world[0].thread.index;
+	to.thread.gen = world[0].thread.gen;
+	CHECK_EQ(endpoint_recv(owner, &to, oid), 0);
+	call_init(&c, 1, 0, NULL, 0);
+	CHECK_EQ(client->ops->call(client, &c), CALL_PENDING);
+	CHECK(world[0].proc.ep_received != NULL);
+	/* The server stops without answering; the owner lives on (held
+	 * here, as a supervisor would): the caller hears disconnected. */
+	nlog = 0;
+	endpoint_process_gone(&world[0].proc);
+	CHECK(world[0].proc.ep_received == NULL);
+	CHECK_EQ(nlog, 1);
+	CHECK_EQ(log_[0].thread, world[1].thread.index);
+	CHECK_EQ(log_[0].exc, capos_CapException_Type_disconnected);
+	CHECK_EQ_U64(world[1].proc.kmem->used, used);
+	/* The endpoint still takes calls for the next server. */
+	call_init(&c, 1, 0, NULL, 0);
+	CHECK_EQ(client->ops->call(client, &c), CALL_PENDING);
+	endpoint_thread_gone(&world[1].thread);
+	kobj_unref(client);
+	kobj_unref(captable_remove(&world[0].proc.caps, oid));
+	world_end();
+}
