@@ -94,6 +94,8 @@ PKG_BINARIES_oom := $(USER_DIR)/init $(USER_DIR)/kmemtest
 ALL_TARGETS += $(BUILD)/oom.pkg
 PKG_BINARIES_console := $(USER_DIR)/init $(USER_DIR)/keyecho
 ALL_TARGETS += $(BUILD)/console.pkg
+PKG_BINARIES_supervisor := $(USER_DIR)/init $(USER_DIR)/flaky
+ALL_TARGETS += $(BUILD)/supervisor.pkg
 # The first-service guide's system (docs/first-service.md).
 PKG_BINARIES_greeter := $(USER_DIR)/init $(USER_DIR)/greeter \
 	$(USER_DIR)/greeter-client

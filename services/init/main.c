@@ -8,6 +8,16 @@
  * reported by name and skipped, and so is every service that imports from
  * it or sits on a dependency cycle; the rest of the system still starts.
  * docs/init.md has the rules.
+ *
+ * init supervises the services whose restart policy is not `never`: it
+ * keeps a copy of their exports' owners (so the endpoints outlive a
+ * crash and clients keep their capabilities) and of the clients it minted
+ * for their imports, and restarts them when they end (`always`) or fail
+ * (`onFailure`) after a back-off of BACKOFF_FIRST_MS doubling to
+ * BACKOFF_MAX_MS. A service that ends RESTART_LIMIT + 1 times in a row,
+ * each time within STABLE_MS of its start, is given up: init lets go of
+ * what it kept, so its clients see it as gone. Its capabilities are granted
+ * afresh at each start (devices minted again).
  */
 #include <string.h>
 
@@ -17,6 +27,10 @@
 #define MAX_SERVICES	GRAPH_MAX
 #define MAX_EXPORTS	4
 #define NAME_MAX_LEN	(CAPOS_CAPNAME_MAX - 1)
+#define RESTART_LIMIT	5
+#define BACKOFF_FIRST_MS 50
+#define BACKOFF_MAX_MS	5000
+#define STABLE_MS	10000
 
 struct service {
 	char name[CAPOS_CAPNAME_MAX];
@@ -28,6 +42,10 @@ struct service {
 	capos_cap_t client[CAPOS_MAX_XCAPS];	/* per grant, for imports */
 	capos_cap_t handle;
 	uint8_t status_buf[256] __attribute__((aligned(8)));
+	enum capos_RestartPolicy restart;
+	uint32_t devices;		/* client[] bits minted from devices */
+	uint32_t failures;		/* quick ends in a row */
+	uint64_t started_tsc;
 };
 
 static uint8_t manifest_buf[CAPOS_MANIFEST_MAX] __attribute__((aligned(8)));
@@ -368,8 +386,10 @@ resolve_grant(struct service *s, uint32_t k, const struct capos_Grant_r *g,
 			*why = "init holds no capability of that name";
 		return cap;
 	case capos_Grant_source_which_serviceExport:
-		/* Minted for this service alone: it moves there. */
-		*mode = CAPOS_XFER_MOVE;
+		/* Minted for this service alone: it moves there, unless init
+		 * keeps it for restarts. */
+		*mode = s->restart == capos_RestartPolicy_never ?
+		    CAPOS_XFER_MOVE : CAPOS_XFER_COPY;
 		return s->client[k];
 	case capos_Grant_source_which_device: {
 		struct capos_DeviceGrant_r dg;
@@ -380,6 +400,7 @@ resolve_grant(struct service *s, uint32_t k, const struct capos_Grant_r *g,
 		}
 		/* Kept in client[] so a failed spawn releases it. */
 		s->client[k] = mint_device(&dg, why);
+		s->devices |= 1u << k;
 		*mode = CAPOS_XFER_MOVE;
 		return s->client[k];
 	}
@@ -446,7 +467,9 @@ build_spawn(struct service *s, struct capnp_builder *b,
 	}
 	for (uint32_t k = 0; k < s->nexports; k++) {
 		send[grants.n + k].cap = s->owner[k];
-		send[grants.n + k].mode = CAPOS_XFER_MOVE;
+		send[grants.n + k].mode = s->restart ==
+		    capos_RestartPolicy_never ? CAPOS_XFER_MOVE :
+		    CAPOS_XFER_COPY;
 		if ((why = add_named_cap(&gl, grants.n + k, s->export_name[k],
 		    strlen(s->export_name[k]))) != NULL)
 			return why;
@@ -461,7 +484,7 @@ build_spawn(struct service *s, struct capnp_builder *b,
 
 /* Spawns one checked service; returns 0 or -1 (reported). */
 static int
-spawn(struct service *s)
+spawn_once(struct service *s)
 {
 	capos_cap_t spawner = rt_cap("processSpawner",
 	    capos_ProcessSpawner_INTERFACE_ID);
@@ -488,9 +511,18 @@ spawn(struct service *s)
 		    rt_strerror(rc), rt_exception_reason(&res));
 		return -1;
 	}
-	/* Moved capabilities now belong to the child. */
-	memset(s->owner, 0, sizeof(s->owner));
-	memset(s->client, 0, sizeof(s->client));
+	/* Moved capabilities now belong to the child; a supervised
+	 * service's exports and imports were copied and stay init's. */
+	if (s->restart == capos_RestartPolicy_never) {
+		memset(s->owner, 0, sizeof(s->owner));
+		memset(s->client, 0, sizeof(s->client));
+	} else {
+		for (uint32_t k = 0; k < CAPOS_MAX_XCAPS; k++)
+			if (s->devices & (1u << k))
+				s->client[k] = CAPOS_CAP_NULL;
+	}
+	s->devices = 0;
+	s->started_tsc = __builtin_ia32_rdtsc();
 	r.s = res.root;
 	switch (capos_ProcessSpawner_SpawnResult_which(&r)) {
 	case capos_ProcessSpawner_SpawnResult_which_handle:
@@ -514,6 +546,25 @@ spawn(struct service *s)
 		rt_printf("[init] %s: spawn refused\n", s->name);
 		return -1;
 	}
+}
+
+/* Spawns s; a failed spawn gives back the devices minted for it, which
+ * the next attempt mints again. */
+static int
+spawn(struct service *s)
+{
+	int rc = spawn_once(s);
+
+	if (rc != 0) {
+		for (uint32_t k = 0; k < CAPOS_MAX_XCAPS; k++)
+			if ((s->devices & (1u << k)) &&
+			    s->client[k] != CAPOS_CAP_NULL) {
+				rt_release(s->client[k]);
+				s->client[k] = CAPOS_CAP_NULL;
+			}
+		s->devices = 0;
+	}
+	return rc;
 }
 
 /* Reads the service list and checks each entry's own fields. */
@@ -544,10 +595,30 @@ read_services(const struct capos_SystemManifest_r *man)
 		copy_name(s->name, &name);
 		if (find_service(&name) >= 0)
 			s->why = "duplicate service name";
+		s->restart = capos_Service_get_restart(&s->entry);
+		if (s->restart > capos_RestartPolicy_always)
+			s->why = "unknown restart policy";
 		nservices++;
 		read_service(s, i);
 	}
 	return 0;
+}
+
+/* Releases what init keeps of a service: its exports' owners and its
+ * imports' clients. */
+static void
+let_go(struct service *s)
+{
+	for (uint32_t k = 0; k < MAX_EXPORTS; k++)
+		if (s->owner[k] != CAPOS_CAP_NULL) {
+			rt_release(s->owner[k]);
+			s->owner[k] = CAPOS_CAP_NULL;
+		}
+	for (uint32_t k = 0; k < CAPOS_MAX_XCAPS; k++)
+		if (s->client[k] != CAPOS_CAP_NULL) {
+			rt_release(s->client[k]);
+			s->client[k] = CAPOS_CAP_NULL;
+		}
 }
 
 /* Checks, orders and starts everything; returns how many started. */
@@ -589,15 +660,12 @@ start_services(const struct capos_SystemManifest_r *man)
 		}
 	}
 	/* Endpoints and clients of services that did not start go away,
-	 * so whoever imports from them sees the service as gone. */
-	for (int i = 0; i < nservices; i++) {
-		for (uint32_t k = 0; k < MAX_EXPORTS; k++)
-			if (services[i].owner[k] != CAPOS_CAP_NULL)
-				rt_release(services[i].owner[k]);
-		for (uint32_t k = 0; k < CAPOS_MAX_XCAPS; k++)
-			if (services[i].client[k] != CAPOS_CAP_NULL)
-				rt_release(services[i].client[k]);
-	}
+	 * so whoever imports from them sees the service as gone; init keeps
+	 * those of the services it supervises. */
+	for (int i = 0; i < nservices; i++)
+		if (services[i].handle == CAPOS_CAP_NULL ||
+		    services[i].restart == capos_RestartPolicy_never)
+			let_go(&services[i]);
 	return started;
 }
 
@@ -618,25 +686,26 @@ fault_name(enum capos_FaultKind k)
 	}
 }
 
-static void
+/* Reports how s ended; true when it failed (not an exit with 0). */
+static bool
 report_exit(struct service *s, const struct capos_cqe *cqe)
 {
 	struct capos_ExitStatus_r es;
 	struct capos_Fault_r f;
 	struct rt_result res;
-	int rc = rt_result_read(cqe, s->status_buf, &res);
+	int rc = rt_result_read(cqe, s->status_buf, &res), code;
 
 	if (rc != 0) {
 		rt_printf("[init] %s: wait failed: %s\n", s->name,
 		    rt_strerror(rc));
-		return;
+		return true;
 	}
 	es.s = res.root;
 	switch (capos_ExitStatus_which(&es)) {
 	case capos_ExitStatus_which_exited:
-		rt_printf("[init] %s exited with status %d\n", s->name,
-		    capos_ExitStatus_get_exited(&es));
-		break;
+		code = capos_ExitStatus_get_exited(&es);
+		rt_printf("[init] %s exited with status %d\n", s->name, code);
+		return code != 0;
 	case capos_ExitStatus_which_faulted:
 		if (capos_ExitStatus_get_faulted(&es, &f) != 0)
 			memset(&f, 0, sizeof(f));
@@ -644,48 +713,150 @@ report_exit(struct service *s, const struct capos_cqe *cqe)
 		    "%#llx\n", s->name, fault_name(capos_Fault_get_kind(&f)),
 		    (unsigned long long)capos_Fault_get_ip(&f),
 		    (unsigned long long)capos_Fault_get_address(&f));
-		break;
+		return true;
 	default:
 		rt_printf("[init] %s was killed\n", s->name);
-		break;
+		return true;
 	}
 }
 
-/* Waits for every started service, reporting exits in the order they end. */
+/* What init waits on for each service: its end, or its back-off. */
+enum wait_kind { WAIT_END, WAIT_BACKOFF };
+
+struct waiting {
+	uint64_t tag;
+	int svc;
+	enum wait_kind kind;
+};
+
+static struct waiting waits[MAX_SERVICES];
+static int nwaits;
+static uint8_t sleep_params[64] __attribute__((aligned(8)));
+static uint8_t sleep_result[MAX_SERVICES][64] __attribute__((aligned(8)));
+
+static uint64_t
+ms_since(uint64_t tsc)
+{
+	uint64_t hz = rt_start()->tsc_hz;
+
+	return hz == 0 ? 0 : (__builtin_ia32_rdtsc() - tsc) / (hz / 1000);
+}
+
+/* Waits for s to end; false if the wait cannot be posted. */
+static bool
+wait_end(int i)
+{
+	struct service *s = &services[i];
+	struct capos_sqe e;
+
+	rt_prep_call(&e, s->handle, capos_ProcessHandle_INTERFACE_ID,
+	    capos_ProcessHandle_wait_ORDINAL, NULL, s->status_buf,
+	    sizeof(s->status_buf), NULL, 0, 0);
+	if (rt_submit(&e) != 0) {
+		rt_printf("[init] %s: cannot wait\n", s->name);
+		return false;
+	}
+	waits[nwaits++] = (struct waiting){ e.user_data, i, WAIT_END };
+	return true;
+}
+
+/* Waits ms before restarting s; false if the timer cannot be asked. */
+static bool
+wait_backoff(int i, uint64_t ms)
+{
+	capos_cap_t timer = rt_cap("timer", capos_Timer_INTERFACE_ID);
+	struct capos_Timer_sleep_Params_b p;
+	struct capnp_builder b;
+	struct capos_sqe e;
+
+	if (timer == CAPOS_CAP_NULL ||
+	    capnp_builder_init(&b, sleep_params, sizeof(sleep_params)) != 0 ||
+	    capos_Timer_sleep_Params_init_root(&b, &p) != 0)
+		return false;
+	capos_Timer_sleep_Params_set_ns(&p, ms * 1000000ull);
+	rt_prep_call(&e, timer, capos_Timer_INTERFACE_ID,
+	    capos_Timer_sleep_ORDINAL, &b, sleep_result[i],
+	    sizeof(sleep_result[i]), NULL, 0, 0);
+	if (rt_submit(&e) != 0)
+		return false;
+	waits[nwaits++] = (struct waiting){ e.user_data, i, WAIT_BACKOFF };
+	return true;
+}
+
+/* s has ended: restart it after its back-off, or give it up. */
 static void
-wait_all(void)
+ended(int i, bool failed)
+{
+	struct service *s = &services[i];
+	bool not_started = s->handle == CAPOS_CAP_NULL;	/* spawn failed */
+	uint64_t ms;
+
+	if (!not_started) {
+		rt_release(s->handle);
+		s->handle = CAPOS_CAP_NULL;
+	}
+	if (s->restart == capos_RestartPolicy_never ||
+	    (s->restart == capos_RestartPolicy_onFailure && !failed)) {
+		let_go(s);
+		return;
+	}
+	s->failures = not_started || ms_since(s->started_tsc) < STABLE_MS ?
+	    s->failures + 1 : 1;
+	if (s->failures > RESTART_LIMIT) {
+		rt_printf("[init] %s ended %u times in a row within %u ms of "
+		    "its start; giving up\n", s->name, s->failures, STABLE_MS);
+		let_go(s);
+		return;
+	}
+	ms = BACKOFF_FIRST_MS << (s->failures - 1);
+	if (ms > BACKOFF_MAX_MS)
+		ms = BACKOFF_MAX_MS;
+	rt_printf("[init] %s: restarting in %llu ms (restart %u of %u)\n",
+	    s->name, (unsigned long long)ms, s->failures, RESTART_LIMIT);
+	if (!wait_backoff(i, ms)) {
+		rt_printf("[init] %s: no timer for the back-off; giving up\n",
+		    s->name);
+		let_go(s);
+	}
+}
+
+/*
+ * Waits for every started service, reporting ends in the order they
+ * happen, and restarts supervised ones; returns once nothing is left to
+ * wait for.
+ */
+static void
+supervise(void)
 {
 	uint64_t tags[MAX_SERVICES];
-	int idx[MAX_SERVICES], n = 0;
-	struct capos_sqe e;
 	struct capos_cqe cqe;
 
-	for (int i = 0; i < nservices; i++) {
-		if (services[i].handle == CAPOS_CAP_NULL)
-			continue;
-		rt_prep_call(&e, services[i].handle,
-		    capos_ProcessHandle_INTERFACE_ID,
-		    capos_ProcessHandle_wait_ORDINAL, NULL,
-		    services[i].status_buf, sizeof(services[i].status_buf),
-		    NULL, 0, 0);
-		if (rt_submit(&e) != 0) {
-			rt_printf("[init] %s: cannot wait\n", services[i].name);
-			continue;
-		}
-		tags[n] = e.user_data;
-		idx[n++] = i;
-	}
-	while (n > 0) {
-		int k = rt_wait_any(tags, n, &cqe);
+	for (int i = 0; i < nservices; i++)
+		if (services[i].handle != CAPOS_CAP_NULL && !wait_end(i))
+			let_go(&services[i]);
+	while (nwaits > 0) {
+		struct waiting w;
+		int k;
 
-		if (k < 0) {
-			rt_printf("[init] waiting failed: %s\n", rt_strerror(k));
+		for (int j = 0; j < nwaits; j++)
+			tags[j] = waits[j].tag;
+		if ((k = rt_wait_any(tags, nwaits, &cqe)) < 0) {
+			rt_printf("[init] waiting failed: %s\n",
+			    rt_strerror(k));
 			return;
 		}
-		report_exit(&services[idx[k]], &cqe);
-		tags[k] = tags[n - 1];
-		idx[k] = idx[n - 1];
-		n--;
+		w = waits[k];
+		waits[k] = waits[--nwaits];
+		if (w.kind == WAIT_END) {
+			ended(w.svc, report_exit(&services[w.svc], &cqe));
+		} else if (spawn(&services[w.svc]) == 0) {
+			rt_printf("[init] restarted %s\n",
+			    services[w.svc].name);
+			if (!wait_end(w.svc))
+				let_go(&services[w.svc]);
+		} else {
+			ended(w.svc, true);
+		}
 	}
 }
 
@@ -743,7 +914,7 @@ main(void)
 	}
 	started = start_services(&man);
 	rt_printf("[proof] init ok services=%d\n", started);
-	wait_all();
+	supervise();
 	rt_printf("[init] all services have ended\n");
 	return 0;
 }
