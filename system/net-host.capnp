@@ -1,7 +1,7 @@
 # The networked system of tests/qemu/test_net_host.py: system/net.capnp
 # with lifetimes short enough for a test to watch them end connections
 # (docs/network.md, "Lifetimes": keep-alive after 2 s idle, every 1 s, 3
-# probes; the zero-window give-up after 3 s; echo's idle timeout 4 s), and
+# probes; the zero-window give-up after 6 s; echo's idle timeout 8 s), and
 # the netstack's counters answered on guest port 15 (statport=). The
 # services, grants and the other ports are net.capnp's.
 @0xe4a7c9d1b3f50269;
@@ -43,14 +43,14 @@ const manifest :Capos.SystemManifest = (
                   (name = "closer9",
                    interfaceId = N.tcpListenAuthorityInterface) ],
       args = ["listen=echo7:7", "listen=closer9:9", "statport=15",
-              "keepalive=2,1,3", "zerowindow=3"] ),
+              "keepalive=2,1,3", "zerowindow=6"] ),
     # No count=: echo serves until the machine is stopped.
     ( name = "echo",
       binary = "echo",
       grants = [ (name = "console", source = (kernel = console)),
                  (name = "listen", source = (serviceExport =
                     (service = "netstack", export = "echo7"))) ],
-      args = ["check", "idle=4"] ),
+      args = ["check", "idle=8"] ),
     ( name = "closer",
       binary = "nettest",
       grants = [ (name = "console", source = (kernel = console)),
