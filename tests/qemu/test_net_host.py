@@ -468,8 +468,11 @@ def check_stalled_client(g, base):
     """One client stalls with both windows shut. While it does, it may cost
     only persist probes and their answers (the zero-window live-lock cost
     thousands of frames a second each way), read from the counters, which
-    must show the stall and then the zero-window give-up resetting it."""
+    must show the stall and then the zero-window give-up resetting it.
+    Meanwhile a second client connects and says nothing: echo's idle
+    timeout must end it."""
     before = counters(g)
+    silent = connect(g.echo_port)
     clients = never_reading(g, 1)
     a = wait_counters(g, "the zero-window stall", lambda c:
                       c["zeroWindowStalls"] > before["zeroWindowStalls"],
@@ -480,8 +483,9 @@ def check_stalled_client(g, base):
     secs = time.monotonic() - t0
     frames = (b["framesIn"] + b["framesOut"] - a["framesIn"] -
               a["framesOut"])
-    # Asking for the counters costs about ten frames.
-    bound = STALL_FRAMES_PER_S * secs + 10
+    # Asking for the counters costs about ten frames, and the silent
+    # client's keep-alive two a second.
+    bound = (STALL_FRAMES_PER_S + 2) * secs + 10
     expect(None, a["reclaimedZeroWindow"] == before["reclaimedZeroWindow"],
            "the stall ended before it could be watched (a loaded host?): "
            f"before {before}, after {a}")
@@ -494,6 +498,17 @@ def check_stalled_client(g, base):
                   c["resetsSent"] > before["resetsSent"], RECLAIM_S)
     g.wait_line(" on port 7: send stalled for ", IO_TIMEOUT_S)
     drain_and_close(clients)
+    # The silent client, idle since it connected, is reset in its turn.
+    wait_counters(g, "echo's idle timeout ending a silent client",
+                  lambda c: c["reclaimedIdle"] > before["reclaimedIdle"],
+                  RECLAIM_S)
+    g.wait_line(" on port 7: idle for ", IO_TIMEOUT_S)
+    try:
+        end = silent.recv(1)
+    except ConnectionError:
+        end = b""
+    expect(None, end == b"", f"the silent client got {end!r}, not its end")
+    silent.close()
     check_capacity(g, base, "a stalled client")
     print(f"     a stalled client: {frames} frames in {secs:.2f} s, then "
           "reset by the zero-window give-up", flush=True)
