@@ -2,7 +2,9 @@
  * The counters of the running netstack (schema/net.capnp, NetStatistics;
  * docs/network.md, "Counters"): answered to NetworkManager.statistics,
  * and, with the statport= argument, as one line of text to each
- * connection to that port. Frame counts are the netstack's own (nic.c);
+ * connection to that port, read back from a NetStatistics message built
+ * exactly as the method's answer is, so the port shows what the method
+ * says. Frame counts are the netstack's own (nic.c);
  * drops per layer are lwIP's statistics, resets sent and retransmissions
  * its MIB-II counters (lwipopts.h); connections by state are counted from
  * lwIP's pcb lists at the moment of asking.
@@ -29,18 +31,6 @@ enum {
 	C_CLOSE_WAIT, C_FIN_WAIT, C_CLOSING, C_TIME_WAIT, C_SOCKETS,
 	C_WAITING_ACCEPT, C_COUNT
 };
-
-static const char *const names[C_COUNT] = {
-	"framesIn", "framesOut", "framesBad", "framesDropped", "linkDrops",
-	"ipDrops", "tcpDrops", "retransmits", "resetsSent",
-	"zeroWindowStalls", "reclaimed", "reclaimedIdle",
-	"reclaimedZeroWindow", "reclaimedAcceptQueue", "timedOut",
-	"listening", "synReceived", "established", "closeWait", "finWait",
-	"closing", "timeWait", "sockets", "waitingAccept",
-};
-
-/* Longest line: "counters", then " name=" and up to 20 digits each. */
-#define LINE_MAX	(9 + C_COUNT * (1 + 21 + 1 + 20) + 1)
 
 static void
 count_states(uint64_t *c)
@@ -140,6 +130,86 @@ stats_fill(struct capos_NetStatistics_b *st)
 
 /* ---- The statistics port ---- */
 
+/* The longest line: "counters", 24 names of up to 20 characters, each
+ * with "=" and up to 20 digits, spaces between, and the newline. */
+#define LINE_MAX	(8 + C_COUNT * (1 + 20 + 1 + 20) + 1)
+
+/* Appends " name=value"; the buffer always has room (LINE_MAX). */
+static size_t
+put(char *line, size_t len, const char *name, uint64_t v)
+{
+	int n = fmt_snprintf(line + len, LINE_MAX - len, " %s=%llu", name,
+	    (unsigned long long)v);
+
+	return n > 0 && (size_t)n < LINE_MAX - len ? len + (size_t)n : len;
+}
+
+/* The line for r, fields in schema order; its length. */
+static size_t
+line_of(const struct capos_NetStatistics_r *r, char *line)
+{
+	size_t n = (size_t)fmt_snprintf(line, LINE_MAX, "counters");
+
+	n = put(line, n, "framesIn", capos_NetStatistics_get_framesIn(r));
+	n = put(line, n, "framesOut", capos_NetStatistics_get_framesOut(r));
+	n = put(line, n, "framesBad", capos_NetStatistics_get_framesBad(r));
+	n = put(line, n, "framesDropped",
+	    capos_NetStatistics_get_framesDropped(r));
+	n = put(line, n, "linkDrops", capos_NetStatistics_get_linkDrops(r));
+	n = put(line, n, "ipDrops", capos_NetStatistics_get_ipDrops(r));
+	n = put(line, n, "tcpDrops", capos_NetStatistics_get_tcpDrops(r));
+	n = put(line, n, "retransmits",
+	    capos_NetStatistics_get_retransmits(r));
+	n = put(line, n, "resetsSent", capos_NetStatistics_get_resetsSent(r));
+	n = put(line, n, "zeroWindowStalls",
+	    capos_NetStatistics_get_zeroWindowStalls(r));
+	n = put(line, n, "reclaimed", capos_NetStatistics_get_reclaimed(r));
+	n = put(line, n, "reclaimedIdle",
+	    capos_NetStatistics_get_reclaimedIdle(r));
+	n = put(line, n, "reclaimedZeroWindow",
+	    capos_NetStatistics_get_reclaimedZeroWindow(r));
+	n = put(line, n, "reclaimedAcceptQueue",
+	    capos_NetStatistics_get_reclaimedAcceptQueue(r));
+	n = put(line, n, "timedOut", capos_NetStatistics_get_timedOut(r));
+	n = put(line, n, "listening", capos_NetStatistics_get_listening(r));
+	n = put(line, n, "synReceived",
+	    capos_NetStatistics_get_synReceived(r));
+	n = put(line, n, "established",
+	    capos_NetStatistics_get_established(r));
+	n = put(line, n, "closeWait", capos_NetStatistics_get_closeWait(r));
+	n = put(line, n, "finWait", capos_NetStatistics_get_finWait(r));
+	n = put(line, n, "closing", capos_NetStatistics_get_closing(r));
+	n = put(line, n, "timeWait", capos_NetStatistics_get_timeWait(r));
+	n = put(line, n, "sockets", capos_NetStatistics_get_sockets(r));
+	n = put(line, n, "waitingAccept",
+	    capos_NetStatistics_get_waitingAccept(r));
+	line[n++] = '\n';
+	return n;
+}
+
+/* The counters encoded as the method answers them, then read back into
+ * a line; 0 if either step failed. */
+static size_t
+stats_line(char *line)
+{
+	static uint8_t msg[256] __attribute__((aligned(8)));
+	struct capos_NetStatistics_b st;
+	struct capos_NetStatistics_r r;
+	struct capnp_builder b;
+	struct capnp_msg m;
+	size_t len;
+
+	if (capnp_builder_init(&b, msg, sizeof(msg)) != 0 ||
+	    capos_NetStatistics_init_root(&b, &st) != 0 ||
+	    stats_fill(&st) != 0)
+		return 0;
+	len = capnp_builder_finish(&b);
+	if (capnp_msg_init(&m, msg, len) != 0 ||
+	    capos_NetStatistics_read_root(&m, &r) != 0)
+		return 0;
+	return line_of(&r, line);
+}
+
 static err_t
 stat_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
@@ -156,21 +226,15 @@ static err_t
 stat_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	static char line[LINE_MAX];
-	uint64_t c[C_COUNT];
-	size_t len = 0;
+	size_t len;
 
 	(void)arg;
 	if (err != ERR_OK || pcb == NULL)
 		return ERR_VAL;
-	counters(c);
-	len = (size_t)fmt_snprintf(line, sizeof(line), "counters");
-	for (int i = 0; i < C_COUNT; i++)
-		len += (size_t)fmt_snprintf(line + len, sizeof(line) - len,
-		    " %s=%llu", names[i], (unsigned long long)c[i]);
-	line[len++] = '\n';
 	tcp_recv(pcb, stat_recv);
-	/* The line fits in any send buffer: MSS-sized, 128 KiB of room. */
-	if (tcp_write(pcb, line, (u16_t)len, TCP_WRITE_FLAG_COPY) != ERR_OK ||
+	/* The line fits in any send buffer (128 KiB of room). */
+	if ((len = stats_line(line)) == 0 ||
+	    tcp_write(pcb, line, (u16_t)len, TCP_WRITE_FLAG_COPY) != ERR_OK ||
 	    tcp_close(pcb) != ERR_OK) {
 		tcp_abort(pcb);
 		return ERR_ABRT;

@@ -359,6 +359,15 @@ def check_quick_ack(g):
            "from the guest")
 
 
+# NetStatistics (schema/net.capnp), in schema order.
+COUNTERS = ["framesIn", "framesOut", "framesBad", "framesDropped",
+            "linkDrops", "ipDrops", "tcpDrops", "retransmits", "resetsSent",
+            "zeroWindowStalls", "reclaimed", "reclaimedIdle",
+            "reclaimedZeroWindow", "reclaimedAcceptQueue", "timedOut",
+            "listening", "synReceived", "established", "closeWait",
+            "finWait", "closing", "timeWait", "sockets", "waitingAccept"]
+
+
 def counters(g):
     """The netstack's counters, as its statistics port (guest port 15)
     tells them: one line, "counters" and name=value for each field of
@@ -380,7 +389,10 @@ def counters(g):
     if not words or words[0] != "counters" or not data.endswith(b"\n"):
         raise CaseFailed(f"the statistics port answered {bytes(data)!r}")
     try:
-        return {k: int(v) for k, v in (w.split("=", 1) for w in words[1:])}
+        c = {k: int(v) for k, v in (w.split("=", 1) for w in words[1:])}
+        if list(c) != COUNTERS:
+            raise ValueError
+        return c
     except ValueError:
         raise CaseFailed(f"the statistics port answered {bytes(data)!r}") \
             from None
