@@ -15,8 +15,9 @@
  *                       counters (test systems; off by default)
  *   keepalive=I,N,C     keep-alive: first probe after I s idle, then every
  *                       N s, reset after C unanswered (default 120,15,4)
- *   zerowindow=S        reset a connection whose peer's window stays shut
- *                       S s while data waits (default 120)
+ *   zerowindow=S        reset a connection whose peer takes less than a
+ *                       segment of the data waiting for it in S s (the
+ *                       zero-window give-up; default 120)
  */
 #include <string.h>
 
@@ -411,6 +412,14 @@ bad:
 		rt_printf("[netstack] %s: bad argument \"%s\"\n", ns_name, a);
 		return false;
 	}
+	/* The statistics port is no service's to listen on. */
+	for (int i = 1; i < ns_neps; i++) {
+		if (ns_eps[i].port == cf->stat_port) {
+			rt_printf("[netstack] %s: statport=%u is also a listen= "
+			    "port\n", ns_name, cf->stat_port);
+			return false;
+		}
+	}
 	return true;
 }
 
@@ -465,8 +474,9 @@ net_up(const struct config *cf)
 		print_ip("address ", cf->ip);
 		print_ip(" netmask ", cf->mask);
 	}
-	rt_printf(", %d endpoint(s), keepalive %u,%u,%u s, zero window give-up %u s\n",
-	    ns_neps, ns_life.keep_idle_ms / 1000, ns_life.keep_intvl_ms / 1000,
+	rt_printf(", %d endpoint(s), keepalive %u,%u,%u s, "
+	    "zero window give-up %u s\n", ns_neps,
+	    ns_life.keep_idle_ms / 1000, ns_life.keep_intvl_ms / 1000,
 	    ns_life.keep_cnt, ns_life.zero_window_ms / 1000);
 	return 0;
 }

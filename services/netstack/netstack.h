@@ -99,7 +99,7 @@ struct ns_stats {
 	uint64_t rx_frames, rx_bad, tx_frames, tx_dropped, tx_calls;
 	uint64_t bad_slots;	/* slot numbers from the Nic that were wrong */
 	uint64_t calls, deferred, overloaded, rx_retries;
-	uint64_t zw_stalls;	/* connections that entered persist */
+	uint64_t zw_stalls;	/* stretches of a connection in persist */
 	uint64_t reclaimed[R_KINDS];
 	uint64_t timed_out;	/* sockets' connections lwIP gave up on */
 };
@@ -107,8 +107,9 @@ extern struct ns_stats ns_stats;
 
 /*
  * Lifetimes (docs/network.md, "Lifetimes"), set by the arguments:
- * keep-alive on every connection, and the zero-window give-up for every
- * pcb, with or without a socket. A socket's idle timeout is its holder's
+ * keep-alive on every connection, and the send-stall (zero-window)
+ * give-up for every connected pcb with data waiting, with or without a
+ * socket. A socket's idle timeout is its holder's
  * (TcpSocket.setIdleTimeout).
  */
 struct ns_lifetimes {
