@@ -485,6 +485,31 @@ def never_reading(g, n):
     return clients
 
 
+# Frames in half a second, both ways, below which the guest counts as
+# quiet: a few persist probes and keep-alives and the counters' own
+# request, against thousands while data still drains.
+QUIET_FRAMES = 60
+
+
+def wait_guest_quiet(g, timeout):
+    """Waits until the guest's frames in and out have all but stopped for
+    half a second: on a loaded host QEMU drains what it buffered for a
+    while after the clients can send no more. The last counters."""
+    deadline = time.monotonic() + timeout
+    prev = counters(g)
+    while True:
+        time.sleep(0.5)
+        c = counters(g)
+        moved = (c["framesIn"] + c["framesOut"] - prev["framesIn"] -
+                 prev["framesOut"])
+        if moved <= QUIET_FRAMES:
+            return c
+        if time.monotonic() > deadline:
+            raise CaseFailed(f"the guest never went quiet: {moved} frames "
+                             f"in the last half second after {timeout} s")
+        prev = c
+
+
 def check_stalled_client(g, base):
     """One client stalls with both windows shut. While it does, it may cost
     only persist probes and their answers (the zero-window live-lock cost
@@ -495,6 +520,7 @@ def check_stalled_client(g, base):
     before = counters(g)
     silent = connect(g.echo_port)
     clients = never_reading(g, 1)
+    wait_guest_quiet(g, 4 * IO_TIMEOUT_S)
     a = wait_counters(g, "the zero-window stall", lambda c:
                       c["zeroWindowStalls"] > before["zeroWindowStalls"],
                       IO_TIMEOUT_S)
@@ -559,6 +585,7 @@ def check_stalled_clients(g, base):
     full capacity."""
     before = counters(g)
     clients = never_reading(g, ECHO_SLOTS)
+    wait_guest_quiet(g, 6 * IO_TIMEOUT_S)
 
     def ended(c):
         return (c["reclaimed"] + c["timedOut"] - before["reclaimed"] -
