@@ -449,18 +449,18 @@ def check_capacity(g, base, after):
     all_back(f"after the capacity check that followed {after}")
 
 
-def never_reading(g, n):
+def never_reading(g, n, rcvbuf):
     """n clients that send to the echo without ever reading, until nothing
-    more goes anywhere for half a second: every buffer on the way is full
-    and the guest's windows are shut both ways (QEMU stops reading a host
-    socket once what waits for that host fills half its buffer). QEMU's
-    own host socket takes a few MiB before that happens."""
+    more goes anywhere for half a second. With a receive buffer of 64 KiB
+    every buffer on the way fills and the guest's windows shut both ways
+    (QEMU stops reading a host socket once what waits for that host fills
+    half its buffer); QEMU's own host socket takes a few MiB before that
+    happens. With a tiny one QEMU stops forwarding after a few KiB and
+    the guest sees a connection that goes idle, or trickles."""
     clients = []
     for _ in range(n):
         s = socket.socket()
-        # A bounded host receive buffer: the echo fills it, and QEMU's
-        # buffers behind it, sooner.
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         s.settimeout(IO_TIMEOUT_S)
         paced(lambda: s.connect(("127.0.0.1", g.echo_port)))
         s.setblocking(False)
@@ -519,7 +519,7 @@ def check_stalled_client(g, base):
     timeout must end it."""
     before = counters(g)
     silent = connect(g.echo_port)
-    clients = never_reading(g, 1)
+    clients = never_reading(g, 1, 64 << 10)
     wait_guest_quiet(g, 4 * IO_TIMEOUT_S)
     a = wait_counters(g, "the zero-window stall", lambda c:
                       c["zeroWindowStalls"] > before["zeroWindowStalls"],
@@ -577,14 +577,15 @@ def drain_and_close(clients):
 
 
 def check_stalled_clients(g, base):
-    """ECHO_SLOTS never-reading clients take every echo slot and stall.
-    The guest must end every one of them by itself within the documented
-    time (the zero-window give-up, or echo's idle timeout for those whose
-    data QEMU stopped forwarding), give back every socket, and count each
-    as ended by a lifetime; then the clients close, and echo is back at
-    full capacity."""
+    """ECHO_SLOTS never-reading clients (with tiny receive buffers, so that
+    they stall after a few KiB) take every echo slot and stall. The guest
+    must end every one of them by itself within the documented time
+    (echo's idle timeout, or the send-stall give-up for those QEMU
+    trickles data to), give back every socket, and count each as ended by
+    a lifetime; then the clients close, and echo is back at full
+    capacity."""
     before = counters(g)
-    clients = never_reading(g, ECHO_SLOTS)
+    clients = never_reading(g, ECHO_SLOTS, 4096)
     wait_guest_quiet(g, 6 * IO_TIMEOUT_S)
 
     def ended(c):
@@ -594,8 +595,6 @@ def check_stalled_clients(g, base):
                       "connections by itself",
                       lambda c: ended(c) >= ECHO_SLOTS and
                       c["sockets"] == base["sockets"], RECLAIM_S)
-    expect(None, c["zeroWindowStalls"] > before["zeroWindowStalls"],
-           f"the stalls should count: before {before}, after {c}")
     drain_and_close(clients)
     check_capacity(g, base, f"{ECHO_SLOTS} never-reading clients")
 
