@@ -2,6 +2,10 @@
 #   build/third_party/lwip/   Debian's source package, pinned in
 #                             tools/third-party.lock, fetched and unpacked
 #                             with Debian's patches by tools/fetch-source.sh
+#   build/third_party/lwip-capos/
+#                             its src/ with our patches applied on top
+#                             (services/netstack/patches/, in name order):
+#                             everything below compiles this tree
 #   build/u/liblwip.a         lwIP built freestanding for capOS userspace
 #                             with the netstack's port (services/netstack/
 #                             lwipopts.h and arch/)
@@ -48,21 +52,51 @@ LWIP_PORT_HDRS := $(LWIP_PORT)/lwipopts.h $(wildcard $(LWIP_PORT)/arch/*.h)
 $(LWIP_STAMP): tools/third-party.lock | deps
 	@sh tools/fetch-source.sh lwip $(LWIP_DIR)
 
+# ---- Our patches to lwIP ----
+
+# Fixes to lwIP's own code, each a documented patch (docs/third-party.md)
+# applied after Debian's. The patched tree is made afresh from the fetched
+# one whenever the fetch or a patch changes, so a patch never meets a tree
+# it was already applied to; a patch that does not apply cleanly stops the
+# build.
+LWIP_SRC := $(BUILD)/third_party/lwip-capos
+LWIP_PATCHED := $(LWIP_SRC)/.capos-patched
+LWIP_PATCHES := $(sort $(wildcard $(LWIP_PORT)/patches/*.patch))
+# The names of the patches, rewritten only when they change, so that a
+# patch taken away also makes the tree again.
+LWIP_PATCH_LIST := $(BUILD)/third_party/lwip-patches.list
+$(shell mkdir -p $(dir $(LWIP_PATCH_LIST)) && \
+	echo '$(notdir $(LWIP_PATCHES))' | cmp -s - $(LWIP_PATCH_LIST) || \
+	echo '$(notdir $(LWIP_PATCHES))' >$(LWIP_PATCH_LIST))
+
+$(LWIP_PATCHED): $(LWIP_STAMP) $(LWIP_PATCHES) $(LWIP_PATCH_LIST)
+	@rm -rf $(LWIP_SRC) $(LWIP_SRC).tmp
+	@mkdir -p $(LWIP_SRC).tmp
+	@cp -a $(LWIP_DIR)/src $(LWIP_SRC).tmp/src
+	@for p in $(LWIP_PATCHES); do \
+		echo "  PATCH   lwip: $$(basename $$p)"; \
+		patch -d $(LWIP_SRC).tmp -p1 --batch --forward --quiet \
+			--no-backup-if-mismatch <$$p || exit 1; \
+	done
+	@touch $(LWIP_SRC).tmp/.capos-patched
+	@mv $(LWIP_SRC).tmp $(LWIP_SRC)
+
 # The parts of lwIP the netstack uses: the core with TCP and UDP, IPv4
-# with DHCP and ARP, and Ethernet. The sources exist once the stamp does.
+# with DHCP and ARP, and Ethernet. The sources exist once the patched
+# tree does.
 LWIP_CORE := def dhcp etharp icmp inet_chksum init ip ip4 ip4_addr ip4_frag \
 	mem memp netif pbuf stats tcp tcp_in tcp_out timeouts udp
-LWIP_SRCS := $(foreach f,$(LWIP_CORE),$(LWIP_DIR)/src/core/$(if $(filter \
+LWIP_SRCS := $(foreach f,$(LWIP_CORE),$(LWIP_SRC)/src/core/$(if $(filter \
 	dhcp etharp icmp ip4 ip4_addr ip4_frag,$(f)),ipv4/)$(f).c) \
-	$(LWIP_DIR)/src/netif/ethernet.c
-$(LWIP_SRCS): | $(LWIP_STAMP)
+	$(LWIP_SRC)/src/netif/ethernet.c
+$(LWIP_SRCS): | $(LWIP_PATCHED)
 
-LWIP_INCLUDES = -I$(LWIP_PORT) -I$(LWIP_DIR)/src/include
+LWIP_INCLUDES = -I$(LWIP_PORT) -I$(LWIP_SRC)/src/include
 
 # ---- lwIP for capOS userspace ----
 
 LWIP_ULIB := $(BUILD)/u/liblwip.a
-LWIP_UOBJS := $(patsubst $(LWIP_DIR)/%.c,$(BUILD)/u/lwip/%.o,$(LWIP_SRCS))
+LWIP_UOBJS := $(patsubst $(LWIP_SRC)/%.c,$(BUILD)/u/lwip/%.o,$(LWIP_SRCS))
 # The userspace flags; lwIP's own warnings are shown but, being third-party
 # code, do not fail the build. Our port headers are checked with -Werror
 # by the host build of tests/lwip.
@@ -70,7 +104,7 @@ LWIP_UCFLAGS = $(UCFLAGS) $(LWIP_INCLUDES) -Wno-error
 
 ALL_TARGETS += $(LWIP_ULIB)
 
-$(BUILD)/u/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) | deps
+$(BUILD)/u/lwip/%.o: $(LWIP_SRC)/%.c $(LWIP_PATCHED) | deps
 	@mkdir -p $(dir $@)
 	@echo "  UCC     lwip/$*.c"
 	@$(UCC) $(LWIP_UCFLAGS) -c -o $@ $<
@@ -84,7 +118,7 @@ $(LWIP_ULIB): $(LWIP_UOBJS)
 # ---- lwIP on the host, and the test-lwip suite ----
 
 LWIP_HOST_DIR := $(BUILD)/tests/lwip
-LWIP_HOST_OBJS := $(patsubst $(LWIP_DIR)/%.c,$(LWIP_HOST_DIR)/%.o,$(LWIP_SRCS))
+LWIP_HOST_OBJS := $(patsubst $(LWIP_SRC)/%.c,$(LWIP_HOST_DIR)/%.o,$(LWIP_SRCS))
 LWIP_TEST_SRCS := tests/unit/main.c $(wildcard tests/lwip/*.c)
 LWIP_RUNNER := $(LWIP_HOST_DIR)/runner
 LWIP_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -93,7 +127,7 @@ LWIP_HOST_CFLAGS = -std=c11 -g -O1 $(LWIP_SAN) $(LWIP_INCLUDES)
 LWIP_TEST_CFLAGS = $(LWIP_HOST_CFLAGS) -Wall -Wextra -Werror -Itests/unit \
 	-Itests/lwip
 
-$(LWIP_HOST_DIR)/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) | deps
+$(LWIP_HOST_DIR)/%.o: $(LWIP_SRC)/%.c $(LWIP_PATCHED) | deps
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  lwip/$*.c"
 	@$(HOSTCC) $(LWIP_HOST_CFLAGS) -Wall -Wextra -MMD -MP -c -o $@ $<
@@ -121,7 +155,7 @@ test-lwip: $(LWIP_RUNNER) $(LWIP_ULIB) $(LWIP_LIBC_UOBJS)
 # Its sources see lwIP's headers and the port, and wait for the fetch.
 NETSTACK_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard services/netstack/*.c))
 $(NETSTACK_OBJS): UCFLAGS += $(LWIP_INCLUDES)
-$(NETSTACK_OBJS): | $(LWIP_STAMP)
+$(NETSTACK_OBJS): | $(LWIP_PATCHED)
 # mk/user.mk links every .o prerequisite of a program: lwIP's objects
 # join the netstack's own that way.
 $(BUILD)/user/netstack: $(LWIP_UOBJS)

@@ -11,6 +11,10 @@ NET_ECHO_PORT ?= 7007
 PKG_BINARIES_net = $(BUILD)/user/init $(BUILD)/user/virtio-net \
 	$(BUILD)/user/netstack $(BUILD)/user/echo $(BUILD)/user/nettest
 ALL_TARGETS += $(BUILD)/net.pkg
+# The same system with short lifetimes and the counters on a port, for
+# tests/qemu/test_net_host.py.
+PKG_BINARIES_net-host = $(PKG_BINARIES_net)
+ALL_TARGETS += $(BUILD)/net-host.pkg
 
 NET_QEMU_NET := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(NET_ECHO_PORT)-:7 \
 	-device virtio-net-pci,netdev=n0

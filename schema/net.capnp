@@ -75,6 +75,42 @@ interface NetworkManager @0xd1a2b3c4e5f60719 {
   # An outgoing connection; completes once it is established or has
   # failed. Addresses are numbers as in Status (10.0.0.1 is 0x0a000001).
   connect @3 (address :UInt32, port :UInt16) -> ConnectResult;
+  # The counters of the running stack (docs/network.md, "Counters").
+  statistics @4 () -> (stats :NetStatistics);
+}
+
+# What the netstack has seen since it started (docs/network.md, "Counters").
+# Counts only grow; the connection counts are the state of the moment.
+struct NetStatistics {
+  framesIn @0 :UInt64;         # frames taken from the Nic
+  framesOut @1 :UInt64;        # frames handed to the Nic
+  framesBad @2 :UInt64;        # received frames refused (length, slot)
+  framesDropped @3 :UInt64;    # outgoing frames dropped (no transmit slot)
+  linkDrops @4 :UInt64;        # lwIP's drops per layer
+  ipDrops @5 :UInt64;
+  tcpDrops @6 :UInt64;
+  retransmits @7 :UInt64;      # timeouts and fast retransmits
+  resetsSent @8 :UInt64;
+  zeroWindowStalls @9 :UInt64; # times a connection's peer window stayed
+                               # shut while data waited (persist began)
+  reclaimed @10 :UInt64;       # connections ended by force, all reasons:
+  reclaimedIdle @11 :UInt64;   # a socket's idle timeout
+  reclaimedZeroWindow @12 :UInt64;  # the zero-window give-up: the peer
+                               # took under one segment of waiting data
+                               # in the give-up time
+  reclaimedAcceptQueue @13 :UInt64; # gone peers waiting for accept
+  timedOut @14 :UInt64;        # given up by lwIP: retransmissions or
+                               # keep-alive probes unanswered
+  # Connections by TCP state, open sockets or not.
+  listening @15 :UInt32;
+  synReceived @16 :UInt32;     # SYN_SENT and SYN_RCVD
+  established @17 :UInt32;
+  closeWait @18 :UInt32;
+  finWait @19 :UInt32;         # FIN_WAIT_1 and FIN_WAIT_2
+  closing @20 :UInt32;         # CLOSING and LAST_ACK
+  timeWait @21 :UInt32;
+  sockets @22 :UInt32;         # TcpSocket slots in use (of 48)
+  waitingAccept @23 :UInt32;   # connections waiting for accept
 }
 
 struct ConnectResult {
@@ -121,4 +157,10 @@ interface TcpSocket @0xd1a2b3c4e5f6071c {
   shutdown @2 () -> ();
   close @3 () -> ();
   peer @4 () -> (address :UInt32, port :UInt16);
+  # Ends the connection with a reset once no byte has moved either way
+  # (none received, none of ours acknowledged) for `ms` milliseconds;
+  # pending calls then fail "timed out". 0 (the start) means never; at
+  # most maxIdleMs. The netstack checks every 20 ms.
+  setIdleTimeout @5 (ms :UInt32) -> ();
+  const maxIdleMs :UInt32 = 86400000;
 }

@@ -4,7 +4,10 @@
 # capabilities alone; the netstack configures itself by DHCPv4 over the
 # driver's Nic and serves two listening ports; echo (port 7) and closer
 # (port 9, says "bye" and closes first) each hold one TcpListenAuthority
-# and the console, nothing else.
+# and the console, nothing else. The lifetimes are the netstack's and
+# echo's defaults (docs/network.md, "Lifetimes"); system/net-host.capnp
+# is this system with short ones and the counters on a port, for the host
+# test.
 @0xe4a7c9d1b3f50268;
 
 using Capos = import "../schema/capos.capnp";

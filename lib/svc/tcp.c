@@ -131,3 +131,23 @@ tcp_close(capos_cap_t s)
 	    &res);
 	(void)rt_release(s);
 }
+
+int
+tcp_set_idle_timeout(capos_cap_t s, uint32_t ms)
+{
+	struct capos_TcpSocket_setIdleTimeout_Params_b p;
+	uint8_t params[64] __attribute__((aligned(8)));
+	uint8_t out[256] __attribute__((aligned(8)));
+	struct capnp_builder b;
+	struct rt_result res;
+
+	if (ms > capos_TcpSocket_maxIdleMs)
+		return CAPOS_EINVAL;
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_TcpSocket_setIdleTimeout_Params_init_root(&b, &p) != 0)
+		return CAPOS_E2BIG;
+	capos_TcpSocket_setIdleTimeout_Params_set_ms(&p, ms);
+	return rt_call(s, capos_TcpSocket_INTERFACE_ID,
+	    capos_TcpSocket_setIdleTimeout_ORDINAL, &b, NULL, 0, out,
+	    sizeof(out), &res);
+}

@@ -34,5 +34,8 @@ int tcp_recv_exact(capos_cap_t s, uint8_t *dst, uint32_t len,
     uint8_t *scratch);
 /* Closes the socket (ignoring the answer) and releases the capability. */
 void tcp_close(capos_cap_t s);
+/* Has the netstack reset the connection once no byte has moved either
+ * way for ms milliseconds (0: never; at most maxIdleMs); 0 or an error. */
+int tcp_set_idle_timeout(capos_cap_t s, uint32_t ms);
 
 #endif

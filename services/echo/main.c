@@ -8,14 +8,18 @@
  *
  * Arguments: "count=N" ends the service after N connections (test
  * systems); "check" first proves that nothing but the two capabilities
- * can be reached.
+ * can be reached; "idle=S" has the netstack reset a connection on which
+ * no byte has moved either way for S seconds (default 300, 1 to 86400),
+ * so a client that stalls, or goes without a word, gives its slot back.
  */
 #include <string.h>
 
 #include "net.capnp.h"
 #include "rt.h"
+#include "tcp.h"
 
 #define MAX_CONN	20
+#define IDLE_DEFAULT_S	300
 #define MSG_ROOM	(capos_TcpSocket_maxChunk + 256)
 
 /* C_RETRY_*: the netstack refused the call as overloaded; it is made
@@ -42,6 +46,7 @@ static bool acc_armed;
 static bool acc_retry;		/* accept refused as overloaded: try again */
 static bool acc_dead;		/* accept failed otherwise: stop accepting */
 static uint64_t served, bytes;
+static uint32_t idle_ms = IDLE_DEFAULT_S * 1000;
 
 static int
 call0(capos_cap_t cap, uint64_t iface, uint16_t method)
@@ -306,6 +311,12 @@ accept_done(const struct capos_cqe *cqe)
 		if (conns[i].state != C_FREE)
 			continue;
 		conns[i].sock = acc_caps[idx].cap;
+		/* Without its idle timeout a stalled client would keep the
+		 * slot for as long as it likes: no connection goes without. */
+		if (tcp_set_idle_timeout(conns[i].sock, idle_ms) != 0) {
+			finish(&conns[i]);
+			return;
+		}
 		start_recv(&conns[i]);
 		return;
 	}
@@ -323,6 +334,27 @@ retry_refused(void)
 			start_send(&conns[i]);
 	}
 	acc_retry = false;
+}
+
+/* Seconds, 1 to 86400, as milliseconds. */
+static bool
+parse_secs(const char *s, uint32_t *ms)
+{
+	uint32_t n = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		n = n * 10 + (uint32_t)(*s - '0');
+		if (n > 86400)
+			return false;
+	}
+	if (n == 0)
+		return false;
+	*ms = n * 1000;
+	return true;
 }
 
 static bool
@@ -353,6 +385,11 @@ main(void)
 			for (const char *p = a + 6; *p >= '0' && *p <= '9' &&
 			    limit < 1000000; p++)
 				limit = limit * 10 + (uint64_t)(*p - '0');
+		} else if (strncmp(a, "idle=", 5) == 0) {
+			if (!parse_secs(a + 5, &idle_ms)) {
+				rt_printf("echo: bad argument \"%s\"\n", a);
+				return 1;
+			}
 		} else if (strcmp(a, "check") == 0 && !confined(con, auth)) {
 			return 1;
 		}

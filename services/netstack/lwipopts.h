@@ -129,6 +129,13 @@
 #define MEMP_NUM_TCP_PCB_LISTEN		16
 #define MEMP_NUM_UDP_PCB		4
 
+/*
+ * Keep-alive times per pcb (keep_idle, keep_intvl, keep_cnt), which the
+ * netstack sets on every connection from its arguments (docs/network.md,
+ * "Lifetimes"); lwIP's own defaults would wait two hours.
+ */
+#define LWIP_TCP_KEEPALIVE		1
+
 /* Sequence numbers per RFC 6528 (arch/hooks.h). */
 #define LWIP_HOOK_FILENAME		"arch/hooks.h"
 #define LWIP_HOOK_TCP_ISN		capos_lwip_tcp_isn
@@ -178,5 +185,11 @@
 #define LWIP_STATS_DISPLAY		0
 /* 32-bit counters: 16-bit ones wrap within seconds of bulk traffic. */
 #define LWIP_STATS_LARGE		1
+/*
+ * The SNMP MIB-II counters without SNMP: resets sent and retransmissions
+ * (a timeout counts too, services/netstack/patches/0002-*), which the
+ * netstack's statistics report.
+ */
+#define MIB2_STATS			1
 
 #endif

@@ -11,6 +11,13 @@
  *   gw=A.B.C.D          static default gateway
  *   listen=EXPORT:PORT  serve the export EXPORT as the TcpListenAuthority
  *                       for PORT
+ *   statport=PORT       answer each connection to PORT with one line of
+ *                       counters (test systems; off by default)
+ *   keepalive=I,N,C     keep-alive: first probe after I s idle, then every
+ *                       N s, reset after C unanswered (default 120,15,4)
+ *   zerowindow=S        reset a connection whose peer takes less than a
+ *                       segment of the data waiting for it in S s (the
+ *                       zero-window give-up; default 120)
  */
 #include <string.h>
 
@@ -294,6 +301,7 @@ parse_uint(const char *s, uint32_t max, uint32_t *out)
 struct config {
 	bool have_ip;
 	uint32_t ip, mask, gw;
+	uint16_t stat_port;	/* 0: none */
 };
 
 static bool
@@ -319,6 +327,49 @@ parse_listen(const char *arg)
 	return true;
 }
 
+/* Seconds as milliseconds: 1 s to a day. */
+static bool
+parse_secs(const char *s, uint32_t *ms)
+{
+	uint32_t n;
+
+	if (!parse_uint(s, 86400, &n) || n == 0)
+		return false;
+	*ms = n * 1000;
+	return true;
+}
+
+/* "I,N,C": idle and interval in seconds, count 1..100. */
+static bool
+parse_keepalive(const char *arg)
+{
+	char part[3][8];
+	uint32_t cnt;
+	int k = 0;
+	size_t n = 0;
+
+	for (const char *p = arg;; p++) {
+		if (*p == ',' || *p == '\0') {
+			if (k == 3 || n == 0)
+				return false;
+			part[k++][n] = '\0';
+			n = 0;
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		if (k == 3 || n + 1 >= sizeof(part[0]))
+			return false;
+		part[k][n++] = *p;
+	}
+	if (k != 3 || !parse_secs(part[0], &ns_life.keep_idle_ms) ||
+	    !parse_secs(part[1], &ns_life.keep_intvl_ms) ||
+	    !parse_uint(part[2], 100, &cnt) || cnt == 0)
+		return false;
+	ns_life.keep_cnt = cnt;
+	return true;
+}
+
 static bool
 parse_args(struct config *cf)
 {
@@ -341,6 +392,18 @@ parse_args(struct config *cf)
 		} else if (strncmp(a, "listen=", 7) == 0) {
 			if (!parse_listen(a + 7))
 				goto bad;
+		} else if (strncmp(a, "statport=", 9) == 0) {
+			uint32_t port;
+
+			if (!parse_uint(a + 9, 65535, &port) || port == 0)
+				goto bad;
+			cf->stat_port = (uint16_t)port;
+		} else if (strncmp(a, "keepalive=", 10) == 0) {
+			if (!parse_keepalive(a + 10))
+				goto bad;
+		} else if (strncmp(a, "zerowindow=", 11) == 0) {
+			if (!parse_secs(a + 11, &ns_life.zero_window_ms))
+				goto bad;
 		} else {
 			goto bad;
 		}
@@ -348,6 +411,14 @@ parse_args(struct config *cf)
 bad:
 		rt_printf("[netstack] %s: bad argument \"%s\"\n", ns_name, a);
 		return false;
+	}
+	/* The statistics port is no service's to listen on. */
+	for (int i = 1; i < ns_neps; i++) {
+		if (ns_eps[i].port == cf->stat_port) {
+			rt_printf("[netstack] %s: statport=%u is also a listen= "
+			    "port\n", ns_name, cf->stat_port);
+			return false;
+		}
 	}
 	return true;
 }
@@ -392,6 +463,8 @@ net_up(const struct config *cf)
 	ns_dhcp = !cf->have_ip;
 	if (ns_dhcp && dhcp_start(&ns_netif) != ERR_OK)
 		return -1;
+	if (cf->stat_port != 0 && stats_listen(cf->stat_port) != 0)
+		return -1;
 	rt_printf("[netstack] %s: up, mac %02x:%02x:%02x:%02x:%02x:%02x, ",
 	    ns_name, ns_mac[0], ns_mac[1], ns_mac[2], ns_mac[3], ns_mac[4],
 	    ns_mac[5]);
@@ -401,7 +474,10 @@ net_up(const struct config *cf)
 		print_ip("address ", cf->ip);
 		print_ip(" netmask ", cf->mask);
 	}
-	rt_printf(", %d endpoint(s)\n", ns_neps);
+	rt_printf(", %d endpoint(s), keepalive %u,%u,%u s, "
+	    "zero window give-up %u s\n", ns_neps,
+	    ns_life.keep_idle_ms / 1000, ns_life.keep_intvl_ms / 1000,
+	    ns_life.keep_cnt, ns_life.zero_window_ms / 1000);
 	return 0;
 }
 
@@ -414,7 +490,9 @@ report(void)
 	    "bad %llu, bad slots %llu, dropped %llu, calls %llu, "
 	    "deferred %llu, "
 	    "overloaded %llu, lwIP drops: link %u ip %u tcp %u, "
-	    "receive retries %llu, open: sockets %d listeners %d\n", ns_name,
+	    "receive retries %llu, zero-window stalls %llu, reclaimed: idle "
+	    "%llu zero window %llu accept queue %llu, timed out %llu, "
+	    "open: sockets %d listeners %d\n", ns_name,
 	    (unsigned long long)ns_stats.rx_frames,
 	    (unsigned long long)ns_stats.tx_frames,
 	    (unsigned long long)ns_stats.rx_bad,
@@ -425,7 +503,12 @@ report(void)
 	    (unsigned long long)ns_stats.overloaded,
 	    (unsigned)lwip_stats.link.drop, (unsigned)lwip_stats.ip.drop,
 	    (unsigned)lwip_stats.tcp.drop,
-	    (unsigned long long)ns_stats.rx_retries, obj_open_sockets(),
+	    (unsigned long long)ns_stats.rx_retries,
+	    (unsigned long long)ns_stats.zw_stalls,
+	    (unsigned long long)ns_stats.reclaimed[R_IDLE],
+	    (unsigned long long)ns_stats.reclaimed[R_ZERO_WINDOW],
+	    (unsigned long long)ns_stats.reclaimed[R_ACCEPT_QUEUE],
+	    (unsigned long long)ns_stats.timed_out, obj_open_sockets(),
 	    obj_open_listeners());
 }
 
@@ -474,6 +557,7 @@ loop(void)
 		case W_TICK:
 			tick_armed = false;
 			nic_tick();
+			obj_tick();
 			tick_arm();
 			break;
 		}

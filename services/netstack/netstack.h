@@ -91,13 +91,45 @@ extern bool ns_dhcp;
 extern bool ns_link_up;
 extern uint8_t ns_mac[6];
 
-/* Counters for the report at exit. */
+/* Why a connection was ended by force (lifetime.c). */
+enum ns_reclaim { R_IDLE, R_ZERO_WINDOW, R_ACCEPT_QUEUE, R_KINDS };
+
+/* Counters, reported by NetworkManager.statistics and at exit. */
 struct ns_stats {
 	uint64_t rx_frames, rx_bad, tx_frames, tx_dropped, tx_calls;
 	uint64_t bad_slots;	/* slot numbers from the Nic that were wrong */
 	uint64_t calls, deferred, overloaded, rx_retries;
+	uint64_t zw_stalls;	/* stretches of a connection in persist */
+	uint64_t reclaimed[R_KINDS];
+	uint64_t timed_out;	/* sockets' connections lwIP gave up on */
 };
 extern struct ns_stats ns_stats;
+
+/*
+ * Lifetimes (docs/network.md, "Lifetimes"), set by the arguments:
+ * keep-alive on every connection, and the send-stall (zero-window)
+ * give-up for every connected pcb with data waiting, with or without a
+ * socket. A socket's idle timeout is its holder's
+ * (TcpSocket.setIdleTimeout).
+ */
+struct ns_lifetimes {
+	uint32_t keep_idle_ms, keep_intvl_ms, keep_cnt;
+	uint32_t zero_window_ms;
+};
+extern struct ns_lifetimes ns_life;
+
+/* lifetime.c */
+void life_tick(void);
+/* Ends pcb with a reset, says so on the console and counts it; lwIP calls
+ * its error callback (ERR_ABRT) before this returns. */
+void life_reclaim(struct tcp_pcb *pcb, enum ns_reclaim why, uint32_t ms);
+/* True while life_reclaim aborts: the error callback is not lwIP giving
+ * up on its own. */
+extern bool ns_reclaiming;
+
+/* stats.c */
+int stats_fill(struct capos_NetStatistics_b *st);
+int stats_listen(uint16_t port);
 
 /* nic.c: frames in and out. */
 int nic_start(capos_cap_t nic);
@@ -116,6 +148,8 @@ int obj_deferred(void);
 void obj_dropped(int ep, uint64_t badge);
 int obj_open_sockets(void);
 int obj_open_listeners(void);
+int obj_waiting_accept(void);
+void obj_tick(void);
 
 /* main.c: answering calls. */
 int ns_return(int ep, uint64_t call_id, struct capnp_builder *b,

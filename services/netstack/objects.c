@@ -15,6 +15,7 @@
 #include "lwip/dhcp.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/stats.h"
+#include "lwip/sys.h"
 #include "netstack.h"
 
 /* Badge: kind in bits 56-63, generation in 16-47, slot (or port) in 0-15. */
@@ -56,6 +57,9 @@ struct sock {
 	bool eof;			/* the peer has finished sending */
 	bool shut;			/* we have finished sending */
 	err_t err;			/* why the connection died */
+	const char *why;		/* ...said to calls that fail */
+	uint32_t idle_ms;		/* reset after this long idle; 0: never */
+	uint32_t last_active;		/* sys_now() when a byte last moved */
 	int listener;			/* in that listener's backlog, or -1 */
 	int from;			/* the listener that accepted it, or -1 */
 	uint32_t from_gen;		/* ...and that listener's generation */
@@ -134,6 +138,9 @@ sock_alloc(void)
 		s->quick_acks = QUICK_ACKS;
 		s->eof = s->shut = false;
 		s->err = ERR_OK;
+		s->why = "connection reset";
+		s->idle_ms = 0;
+		s->last_active = sys_now();
 		s->listener = -1;
 		s->from = -1;
 		s->peer_addr = 0;
@@ -275,6 +282,7 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	for (struct pbuf *q = p; q != NULL; q = q->next)
 		ring_put(s, q->payload, q->len);
 	pbuf_free(p);
+	s->last_active = sys_now();
 	/* Quick ACKs while the connection is young: a sender still in slow
 	 * start may have sent a single segment and waits for its ACK, which
 	 * lwIP would delay until its next fast timer (up to 250 ms). */
@@ -295,6 +303,13 @@ on_err(void *arg, err_t err)
 	/* lwIP has freed the pcb already. */
 	s->pcb = NULL;
 	s->err = err;
+	/* ERR_ABRT: reset by life_reclaim, or lwIP gave up (retransmissions
+	 * or keep-alive probes unanswered); any other error is the peer's. */
+	if (err == ERR_ABRT) {
+		s->why = "timed out";
+		if (!ns_reclaiming)
+			ns_stats.timed_out++;
+	}
 	if (s->listener >= 0 && s->state == S_OPEN) {
 		sock_free(s, "connection reset");
 		return;
@@ -313,13 +328,56 @@ on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
+/* The peer acknowledged data of ours: the connection is not idle. */
+static err_t
+on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	struct sock *s = arg;
+
+	(void)pcb;
+	(void)len;
+	if (s != NULL)
+		s->last_active = sys_now();
+	return ERR_OK;
+}
+
 static void
 sock_attach(struct sock *s, struct tcp_pcb *pcb)
 {
 	s->pcb = pcb;
 	tcp_arg(pcb, s);
 	tcp_recv(pcb, on_recv);
+	tcp_sent(pcb, on_sent);
 	tcp_err(pcb, on_err);
+	/* A peer that vanishes without a word is found by keep-alive. */
+	ip_set_option(pcb, SOF_KEEPALIVE);
+	pcb->keep_idle = ns_life.keep_idle_ms;
+	pcb->keep_intvl = ns_life.keep_intvl_ms;
+	pcb->keep_cnt = ns_life.keep_cnt;
+}
+
+/*
+ * Makes room in l's accept queue: the oldest connection waiting there
+ * whose peer has finished sending without sending anything (it closed,
+ * or gave up waiting) is reset, since a peer that is gone would otherwise
+ * hold the place of one that is not. A FIN looks the same whether the
+ * peer closed or only half-closed, so one that sent a request before its
+ * FIN is kept: it may be waiting for the answer. False when no waiting
+ * peer is gone.
+ */
+static bool
+evict_gone(struct listener *l)
+{
+	for (int i = 0; i < l->nbacklog; i++) {
+		struct sock *s = &socks[l->backlog[i]];
+
+		if (!s->eof || s->rx_len != 0 || s->pcb == NULL)
+			continue;
+		/* on_err frees s, taking it out of the backlog. */
+		life_reclaim(s->pcb, R_ACCEPT_QUEUE, 0);
+		return true;
+	}
+	return false;
 }
 
 static err_t
@@ -330,6 +388,11 @@ on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 
 	if (l == NULL || err != ERR_OK || pcb == NULL)
 		return ERR_VAL;
+	while ((l->nbacklog >= l->max_backlog ||
+	    l->nsocks >= NS_LISTENER_SOCKETS ||
+	    NS_MAX_SOCKETS - obj_open_sockets() <= NS_CONNECT_RESERVE) &&
+	    evict_gone(l))
+		;
 	if (l->nbacklog >= l->max_backlog ||
 	    l->nsocks >= NS_LISTENER_SOCKETS ||
 	    NS_MAX_SOCKETS - obj_open_sockets() <= NS_CONNECT_RESERVE ||
@@ -646,7 +709,7 @@ recv_answer(struct sock *s, int ep, uint64_t call_id, uint32_t max)
 		return false;
 	if (s->rx_len == 0 && !s->eof) {
 		(void)ns_return_exception(ep, call_id,
-		    capos_CapException_Type_failed, "connection reset");
+		    capos_CapException_Type_failed, s->why);
 		return true;
 	}
 	n = s->rx_len < max ? s->rx_len : max;
@@ -708,7 +771,7 @@ sock_send(struct sock *s, int ep, struct rt_request *rq)
 	n = d.len == 0 ? 0 : try_write(s, d.ptr, d.len);
 	if (n < 0)
 		return rt_reply_exception(rq, capos_CapException_Type_failed,
-		    s->shut ? "shut down" : "connection reset");
+		    s->shut ? "shut down" : s->why);
 	if (n > 0 || d.len == 0) {
 		if (capos_TcpSocket_send_Results_init_root(&rq->reply, &r) != 0)
 			return -1;
@@ -751,6 +814,21 @@ sock_recv(struct sock *s, int ep, struct rt_request *rq)
 }
 
 static int
+sock_set_idle(struct sock *s, struct rt_request *rq)
+{
+	struct capos_TcpSocket_setIdleTimeout_Params_r p = { rq->params };
+	uint32_t ms = capos_TcpSocket_setIdleTimeout_Params_get_ms(&p);
+	struct capnp_sb root;
+
+	if (ms > capos_TcpSocket_maxIdleMs)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "idle timeout over maxIdleMs");
+	s->idle_ms = ms;
+	s->last_active = sys_now();
+	return capnp_init_root(&rq->reply, 0, 0, &root);
+}
+
+static int
 socket_call(struct sock *s, int ep, struct rt_request *rq)
 {
 	struct capos_TcpSocket_peer_Results_b pr;
@@ -781,6 +859,8 @@ socket_call(struct sock *s, int ep, struct rt_request *rq)
 	case capos_TcpSocket_close_ORDINAL:
 		sock_free(s, "closed");
 		return capnp_init_root(&rq->reply, 0, 0, &root);
+	case capos_TcpSocket_setIdleTimeout_ORDINAL:
+		return sock_set_idle(s, rq);
 	case capos_TcpSocket_peer_ORDINAL:
 		if (capos_TcpSocket_peer_Results_init_root(&rq->reply, &pr))
 			return -1;
@@ -831,7 +911,7 @@ sock_service(struct sock *s)
 
 		if (n < 0) {
 			fail_pending(&s->send, s->shut ? "shut down" :
-			    "connection reset");
+			    s->why);
 		} else if (n > 0) {
 			send_answer(s->send.ep, s->send.call_id, (uint32_t)n);
 			undefer(&s->send);
@@ -865,6 +945,19 @@ nm_status(struct rt_request *rq)
 	    lwip_ntohl(ip4_addr_get_u32(netif_ip4_gw(&ns_netif))));
 	capos_NetworkManager_Status_set_linkUp(&st, ns_link_up);
 	return capos_NetworkManager_Status_set_mac(&st, ns_mac, 6);
+}
+
+static int
+nm_statistics(struct rt_request *rq)
+{
+	struct capos_NetworkManager_statistics_Results_b r;
+	struct capos_NetStatistics_b st;
+
+	if (capos_NetworkManager_statistics_Results_init_root(&rq->reply,
+	    &r) != 0 ||
+	    capos_NetworkManager_statistics_Results_init_stats(&r, &st) != 0)
+		return -1;
+	return stats_fill(&st);
 }
 
 static int
@@ -970,6 +1063,8 @@ nm_call(int ep, struct rt_request *rq)
 		return nm_authority(rq);
 	case capos_NetworkManager_connect_ORDINAL:
 		return nm_connect(ep, rq);
+	case capos_NetworkManager_statistics_ORDINAL:
+		return nm_statistics(rq);
 	}
 	return rt_reply_exception(rq, capos_CapException_Type_unimplemented,
 	    "no such method");
@@ -1055,6 +1150,34 @@ obj_open_sockets(void)
 	for (int i = 0; i < NS_MAX_SOCKETS; i++)
 		n += socks[i].state != S_FREE;
 	return n;
+}
+
+int
+obj_waiting_accept(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < NS_MAX_LISTENERS; i++)
+		if (listeners[i].used)
+			n += listeners[i].nbacklog;
+	return n;
+}
+
+/* Every tick: sockets idle past their holder's timeout are reset, then
+ * the zero-window give-up runs over every pcb. */
+void
+obj_tick(void)
+{
+	uint32_t now = sys_now();
+
+	for (int i = 0; i < NS_MAX_SOCKETS; i++) {
+		struct sock *s = &socks[i];
+
+		if (s->state == S_OPEN && s->pcb != NULL && s->idle_ms != 0 &&
+		    now - s->last_active >= s->idle_ms)
+			life_reclaim(s->pcb, R_IDLE, now - s->last_active);
+	}
+	life_tick();
 }
 
 int

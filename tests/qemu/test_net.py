@@ -14,10 +14,13 @@ def net_loop_tcp_echo_through_two_netstacks():
                initrd=os.path.join(BUILD, "net-loop.pkg"), timeout=60)
     expect_status(run, EXIT_CLEAN)
     expect_line(run, "[proof] init ok services=7")
+    # Both run with the production lifetimes (docs/network.md).
     expect_line(run, "[netstack] net-a: up, mac 52:54:00:00:00:01, "
-                "address 10.0.0.1 netmask 255.255.255.0, 4 endpoint(s)")
+                "address 10.0.0.1 netmask 255.255.255.0, 4 endpoint(s), "
+                "keepalive 120,15,4 s, zero window give-up 120 s")
     expect_line(run, "[netstack] net-b: up, mac 52:54:00:00:00:02, "
-                "address 10.0.0.2 netmask 255.255.255.0, 1 endpoint(s)")
+                "address 10.0.0.2 netmask 255.255.255.0, 1 endpoint(s), "
+                "keepalive 120,15,4 s, zero window give-up 120 s")
     # echo holds only its console and the port-7 authority.
     expect_line(run, "[proof] echo-confined ok caps=2 attempts=512")
     # A socket kept after both FINs must not reach the connection that
@@ -74,6 +77,12 @@ def net_loop_tcp_echo_through_two_netstacks():
         # without close (the kernel's notices).
         expect(run, done.endswith("open: sockets 0 listeners 0"),
                f"{name} should end with nothing open: {done!r}")
+        # The flood's windows stay shut for a while, well under the
+        # give-up: with the production lifetimes nothing was reset.
+        expect(run, "reclaimed: idle 0 zero window 0 accept queue 0, "
+               "timed out 0," in done,
+               f"{name} should have reset no connection by force: "
+               f"{done!r}")
     expect_line(run, "echo: served 106 connections")
     for name in ("nic-loop", "net-a", "net-b", "echo", "closer", "sink",
                  "nettest"):
