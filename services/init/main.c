@@ -720,8 +720,9 @@ report_exit(struct service *s, const struct capos_cqe *cqe)
 	}
 }
 
-/* What init waits on for each service: its end, or its back-off. */
-enum wait_kind { WAIT_END, WAIT_BACKOFF };
+/* What init waits on: each service's end or back-off, and the console
+ * when "stop=console" is among its arguments. */
+enum wait_kind { WAIT_END, WAIT_BACKOFF, WAIT_STOP };
 
 struct waiting {
 	uint64_t tag;
@@ -729,10 +730,60 @@ struct waiting {
 	enum wait_kind kind;
 };
 
-static struct waiting waits[MAX_SERVICES];
+static struct waiting waits[MAX_SERVICES + 1];
 static int nwaits;
 static uint8_t sleep_params[64] __attribute__((aligned(8)));
 static uint8_t sleep_result[MAX_SERVICES][64] __attribute__((aligned(8)));
+
+static uint8_t stop_params[64] __attribute__((aligned(8)));
+static uint8_t stop_result[256] __attribute__((aligned(8)));
+
+/* Reads the console for a stop request; false if it cannot. */
+static bool
+wait_stop(void)
+{
+	capos_cap_t in = rt_cap("consoleInput", capos_ConsoleInput_INTERFACE_ID);
+	struct capos_ConsoleInput_read_Params_b p;
+	struct capnp_builder b;
+	struct capos_sqe e;
+
+	if (in == CAPOS_CAP_NULL ||
+	    capnp_builder_init(&b, stop_params, sizeof(stop_params)) != 0 ||
+	    capos_ConsoleInput_read_Params_init_root(&b, &p) != 0)
+		return false;
+	capos_ConsoleInput_read_Params_set_max(&p, 64);
+	rt_prep_call(&e, in, capos_ConsoleInput_INTERFACE_ID,
+	    capos_ConsoleInput_read_ORDINAL, &b, stop_result,
+	    sizeof(stop_result), NULL, 0, 0);
+	if (rt_submit(&e) != 0)
+		return false;
+	waits[nwaits++] = (struct waiting){ e.user_data, -1, WAIT_STOP };
+	return true;
+}
+
+/* Whether a completed console read holds 'q'. */
+static bool
+stop_typed(const struct capos_cqe *cqe)
+{
+	struct capos_ConsoleInput_read_Results_r r;
+	struct rt_result res;
+	struct capnp_data d;
+
+	if (rt_result_read(cqe, stop_result, &res) != 0)
+		return false;
+	r.s = res.root;
+	return capos_ConsoleInput_read_Results_get_bytes(&r, &d) == 0 &&
+	    memchr(d.ptr, 'q', d.len) != NULL;
+}
+
+static bool
+has_arg(const char *a)
+{
+	for (int i = 0; i < rt_argc(); i++)
+		if (strcmp(rt_argv(i), a) == 0)
+			return true;
+	return false;
+}
 
 static uint64_t
 ms_since(uint64_t tsc)
@@ -823,18 +874,24 @@ ended(int i, bool failed)
 /*
  * Waits for every started service, reporting ends in the order they
  * happen, and restarts supervised ones; returns once nothing is left to
- * wait for.
+ * wait for, or when 'q' is typed on the console and init's arguments
+ * have "stop=console" (test systems whose services never end: init's
+ * exit then stops them all, and the kernel checks for leaks).
  */
 static void
 supervise(void)
 {
-	uint64_t tags[MAX_SERVICES];
+	uint64_t tags[MAX_SERVICES + 1];
 	struct capos_cqe cqe;
+	bool stoppable = has_arg("stop=console");
 
 	for (int i = 0; i < nservices; i++)
 		if (services[i].handle != CAPOS_CAP_NULL && !wait_end(i))
 			let_go(&services[i]);
-	while (nwaits > 0) {
+	if (stoppable && !(stoppable = wait_stop()))
+		rt_printf("[init] stop=console: no consoleInput\n");
+	/* Until no service is left to wait for (the stop read aside). */
+	while (nwaits > (stoppable ? 1 : 0)) {
 		struct waiting w;
 		int k;
 
@@ -847,7 +904,14 @@ supervise(void)
 		}
 		w = waits[k];
 		waits[k] = waits[--nwaits];
-		if (w.kind == WAIT_END) {
+		if (w.kind == WAIT_STOP) {
+			if (stop_typed(&cqe)) {
+				rt_printf("[init] stop requested on the "
+				    "console\n");
+				return;
+			}
+			stoppable = wait_stop();
+		} else if (w.kind == WAIT_END) {
 			ended(w.svc, report_exit(&services[w.svc], &cqe));
 		} else if (spawn(&services[w.svc]) == 0) {
 			rt_printf("[init] restarted %s\n",

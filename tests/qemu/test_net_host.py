@@ -83,12 +83,14 @@ class Guest:
         cmd = harness.qemu_command(
             kernel=kernel_image(),
             initrd=os.path.join(BUILD, "net-host.pkg"),
+            # init stops the system when 'q' is typed on the console.
+            append="stop=console",
             extra=["-netdev", fwd, "-device", "virtio-net-pci,netdev=n0",
                    "-object",
                    f"filter-dump,id=d0,netdev=n0,file={self.pcap},"
                    "maxlen=128"])
         self.start = time.monotonic()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         self.lines = []
@@ -806,6 +808,15 @@ def host_reaches_echo_through_virtio_net_and_netstack():
                     "[init] virtio-net exited", "bad device entries"):
             expect(None, not g.has_line(bad),
                    f"unexpected console line containing {bad!r}")
+        # A clean stop: init ends on 'q', the kernel stops every service
+        # and checks that all the kernel memory they held came back.
+        g.proc.stdin.write(b"q")
+        g.proc.stdin.flush()
+        g.wait_line("[proof] no-leak ok", BOOT_TIMEOUT_S)
+        status = g.proc.wait(timeout=BOOT_TIMEOUT_S)
+        expect(None, status == harness.EXIT_CLEAN,
+               f"QEMU exit status {status} after the stop, expected "
+               f"{harness.EXIT_CLEAN}")
         print(f"     16 MiB echoed in {secs:.2f} s "
               f"({BIG / (1 << 20) / secs:.1f} MiB/s each way)", flush=True)
     finally:
