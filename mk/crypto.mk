@@ -104,7 +104,7 @@ $(CRYPTO_RT_UOBJS) $(CRYPTO_KAT_UOBJS): UCFLAGS += -Ilib/crypto/rt \
 	$(CRYPTO_INCLUDES)
 
 CRYPTO_PROG_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard \
-	services/keyvault/*.c services/cryptotest/*.c))
+	services/keyvault/*.c tests/programs/cryptotest/*.c))
 $(CRYPTO_PROG_OBJS): UCFLAGS += -Ilib/crypto -Ilib/crypto/rt
 $(BUILD)/user/keyvault: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS)
 $(BUILD)/user/cryptotest: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS) \

@@ -22,9 +22,13 @@ USER_GEN_HDRS := $(patsubst schema/%.capnp,$(CAPNP_GEN)/%.capnp.h, \
 USER_LIB_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(USER_LIB_SRCS))
 USER_LIB := $(BUILD)/u/librt.a
 
-# A program is a services/<name>/ folder with C sources in it.
-USER_PROGRAMS := $(patsubst services/%/,%,$(sort $(dir \
-	$(wildcard services/*/*.c))))
+# A program is a folder with C sources in it: services/<name>/ for what
+# capOS runs, tests/programs/<name>/ for the test programs the test
+# systems run, bench/programs/<name>/ for make bench's.
+PROGRAM_DIRS := services tests/programs bench/programs
+PROGRAM_SRCS := $(foreach d,$(PROGRAM_DIRS),$(wildcard $(d)/*/*.c))
+USER_PROGRAMS := $(sort $(foreach d,$(PROGRAM_DIRS),$(patsubst $(d)/%/,%, \
+	$(filter $(d)/%,$(dir $(PROGRAM_SRCS))))))
 USER_BINS := $(addprefix $(USER_DIR)/,$(USER_PROGRAMS))
 
 ALL_TARGETS += $(USER_BINS)
@@ -46,7 +50,8 @@ $(USER_LIB): $(USER_LIB_OBJS)
 # Each program links its own objects, then the runtime.
 .SECONDEXPANSION:
 $(USER_DIR)/%: \
-    $$(addsuffix .o,$$(addprefix $(BUILD)/u/,$$(wildcard services/$$*/*.c))) \
+    $$(addsuffix .o,$$(addprefix $(BUILD)/u/,$$(foreach d,$(PROGRAM_DIRS), \
+    $$(wildcard $$(d)/$$*/*.c)))) \
     $(USER_LIB) lib/rt/user.ld
 	@mkdir -p $(dir $@)
 	@echo "  ULD     $@"
@@ -54,7 +59,7 @@ $(USER_DIR)/%: \
 		-T lib/rt/user.ld -o $@ $(filter %.o,$^) $(USER_LIB)
 
 -include $(USER_LIB_OBJS:.o=.d) \
-	$(patsubst %,$(BUILD)/u/%.d,$(wildcard services/*/*.c))
+	$(patsubst %,$(BUILD)/u/%.d,$(PROGRAM_SRCS))
 
 # The default system: init plus the services its manifest names.
 PKG_BINARIES_default := $(USER_DIR)/init $(USER_DIR)/hello \

@@ -14,7 +14,7 @@ const manifest :Capos.SystemManifest = (
     # runs the transitional virtio-net-pci), the netstack with the address
     # the Linux guest uses, and netbench on guest port 5001. bench prints
     # through netbench's gate, which holds "[bench] end" back until the
-    # host has run the TCP rows (services/netbench/main.c).
+    # host has run the TCP rows (bench/programs/netbench/main.c).
     ( name = "virtio-net",
       binary = "virtio-net",
       grants = [

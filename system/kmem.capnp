@@ -1,5 +1,5 @@
 # The kernel memory system: kmemtest attacks the kernel's accounting and
-# teardown (services/kmemtest). Its kernel memory limit is small, so each
+# teardown (tests/programs/kmemtest). Its kernel memory limit is small, so each
 # limit is reached in a few thousand calls; the soak counts come from its
 # arguments. Its proofs, and the kernel's shutdown leak check, are read by
 # tests/qemu/test_kmem.py.

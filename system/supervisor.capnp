@@ -1,7 +1,7 @@
 # The supervisor system (tests/qemu/test_system.py): init restarts
 # "flaky" each time it ends with a failure, keeping its endpoint so its
 # client calls again on the same capability; "doomed" fails at every start
-# until init gives it up. services/flaky has the three roles.
+# until init gives it up. tests/programs/flaky has the three roles.
 @0xd0c1b2a3f4e5d6c7;
 
 using Capos = import "../schema/capos.capnp";

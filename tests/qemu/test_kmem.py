@@ -1,5 +1,5 @@
 """The kernel's memory accounting and teardown under a hostile process:
-kmemtest (services/kmemtest) attacks each path where a process could make
+kmemtest (tests/programs/kmemtest) attacks each path where a process could make
 the kernel allocate without limit or keep objects alive, and proves each
 defence with its own line; the kernel's shutdown leak check then shows
 that 500k mint/release and 10k spawn/exit cycles left nothing behind."""

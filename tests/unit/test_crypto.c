@@ -1,6 +1,6 @@
 /*
  * lib/crypto on the host, over the same wolfCrypt build capOS uses: every
- * known-answer family of lib/crypto/kat (which services/cryptotest runs
+ * known-answer family of lib/crypto/kat (which tests/programs/cryptotest runs
  * inside capOS too), then bad input of every kind, the allocator's limit,
  * and the random generator's seeding, reseeding and failing closed.
  */
