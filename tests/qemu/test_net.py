@@ -22,7 +22,8 @@ def net_loop_tcp_echo_through_two_netstacks():
                 "address 10.0.0.2 netmask 255.255.255.0, 1 endpoint(s), "
                 "keepalive 120,15,4 s, zero window give-up 120 s")
     # echo holds only its console and the port-7 authority.
-    expect_line(run, "[proof] echo-confined ok caps=2 attempts=512")
+    expect_line(run, "[proof] echo-confined ok: with only the console and "
+                     "port 7's listen authority, all 512 attempts")
     # A socket kept after both FINs must not reach the connection that
     # reuses its TIME_WAIT pcb.
     expect_line(run, "[proof] tcp-timewait-reuse ok conns=80")

@@ -783,7 +783,8 @@ def host_reaches_echo_through_virtio_net_and_netstack():
         g.wait_line(UP_LINE, BOOT_TIMEOUT_S)
         # echo holds only the console and the port-7 authority, and
         # nothing else it tries can be reached.
-        g.wait_line("[proof] echo-confined ok caps=2 attempts=512",
+        g.wait_line("[proof] echo-confined ok: with only the console and "
+                    "port 7's listen authority, all 512 attempts",
                     BOOT_TIMEOUT_S)
         g.wait_line("echo: listening", BOOT_TIMEOUT_S)
         base = counters(g)

@@ -60,7 +60,7 @@ def ipc_system_payloads_transfers_overflow_and_disconnect():
     # The client's checks include moves of in-flight and unheld
     # capabilities, a RETURN given twice and a RETURN to a dead caller.
     expect_line(run, "ipctest: 51 checks, 0 failed")
-    expect_line(run, "[proof] ipc ok checks=51")
+    expect_line(run, "[proof] ipc ok: payloads arrive intact")
     for name in ("ipc-srv", "ipc-quit", "ipctest", "dier", "echo-a",
                  "echo-b"):
         expect_line(run, f"[init] {name} exited with status 0")
@@ -99,7 +99,7 @@ def isolation_system_contains_hostile_and_faulting_services():
     # the quota coming back once "mapper", which mapped memtest's shared
     # memory, has stopped.
     expect_line(run, "memtest: 80 checks, 0 failed")
-    expect_line(run, "[proof] vm ok checks=80")
+    expect_line(run, "[proof] vm ok: mappings hold their contents")
     for name in ("ringtest", "noauth", "noauth-peer", "memtest", "mapper",
                  "hello"):
         expect_line(run, f"[init] {name} exited with status 0")
@@ -125,7 +125,7 @@ def threads_system_completions_parking_and_preemption():
     # time survived, and a notification's next() slot freed by its
     # waiter's thread ending)
     expect_line(run, "threadtest: 67 checks, 0 failed")
-    expect_line(run, "[proof] threads ok checks=67")
+    expect_line(run, "[proof] threads ok: joins return their values")
     # The per-process limit on kernel wait records holds and is given back.
     expect_line(run, "[proof] wait-quota ok")
     # A process that ends while its threads are parked is torn down.
