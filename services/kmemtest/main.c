@@ -20,21 +20,27 @@
  *               runs, the moved capability still ours
  *   threads     makes threads until the kernel refuses: the refusal comes
  *               from its own limit, and a child can still make threads
+ *   handles     a child with a 128 KiB kernel memory limit makes threads
+ *               that end at once and keeps their ThreadHandles: the
+ *               handles are kernel objects charged to it, so its limit,
+ *               not its 256-slot capability table, is what stops it
  *   soak        mint/release and spawn/exit cycles (counts from the
  *               arguments); the shutdown leak check then shows that free
  *               memory is back at its baseline
  *
  * Capabilities: "console" (output), "spare" and "spare2" (two more Console
  * capabilities to move around and test), "endpointFactory",
- * "processSpawner", "threadSpawner", "threadControl", "virtualMemory".
+ * "processSpawner", "threadSpawner", "threadControl", "virtualMemory",
+ * "timer" (to let the kernel reap ended threads).
  *   oom         with little RAM (system/oom.capnp), takes every frame, then
  *               asks for threads, children and endpoints: ordinary refusals,
  *               no panic, and all works again once memory is given back
  *
  * Arguments: "mints=N spawns=N" for the soak; "only=PART" runs one part
- * (notices, owners, cancel, recv, spawn, threads, soak, oom; all but oom
- * run when none is named); "child" runs as the spawned
- * child (exits 0); "threads" as a child that makes 8 threads; "tattle" as
+ * (notices, owners, cancel, recv, spawn, threads, handles, soak, oom; all
+ * but oom run when none is named); "child" runs as the spawned
+ * child (exits 0); "threads" as a child that makes 8 threads; "handles" as
+ * the handles part's child; "tattle" as
  * a child that must never run (it prints a line the harness looks for).
  * The system gives it a small kernel memory limit (system/kmem.capnp), so
  * the limits are reached quickly.
@@ -360,6 +366,9 @@ recv_follows_owner(void)
 /* ProcessSpawner.spawn of this binary with arg; caps go as grants named
  * by names (NULL: sent but named by no grant). Returns rt_call's result,
  * the handle in *h. */
+/* The kernelMemory spawn_self asks for (0: the default). */
+static uint64_t spawn_kmem;
+
 static int
 spawn_self(const char *arg, struct capos_capdesc *caps,
     const char *const *names, uint16_t ncaps, void *buf, size_t buflen,
@@ -384,6 +393,7 @@ spawn_self(const char *arg, struct capos_capdesc *caps,
 	    capos_ProcessSpawner_spawn_Params_init_args(&p, 1, &al) != 0 ||
 	    capnp_lb_set_text(&al, 0, arg, strlen(arg)) != 0)
 		return CAPOS_EINVAL;
+	capos_ProcessSpawner_spawn_Params_set_kernelMemory(&p, spawn_kmem);
 	for (uint16_t i = 0, g = 0; i < ncaps; i++) {
 		if (names[i] == NULL)
 			continue;
@@ -492,6 +502,73 @@ threads(void)
 	if (test_failed == 0)
 		rt_printf("[proof] kmem-threads ok: thread creation stops at "
 		    "the process's own limit, not the system's\n");
+}
+
+#define HANDLES_KMEM	(128u << 10)	/* the handles child's limit */
+#define HANDLES_MAX	256		/* more than its table can hold */
+
+/*
+ * A child with a small limit keeps the handles of threads that have ended
+ * (and been reaped, so their own charge is back). Each handle is a kernel
+ * object; were it free of charge, the child could fill its whole
+ * capability table with them.
+ */
+static void
+handles(void)
+{
+	static const char *const names[] = { "threadSpawner", "threadControl",
+	    "virtualMemory", "timer", "console" };
+	struct capos_capdesc d[] = {
+		{ rt_cap("threadSpawner", capos_ThreadSpawner_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+		{ rt_cap("threadControl", capos_ThreadControl_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+		{ rt_cap("virtualMemory", capos_VirtualMemory_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+		{ rt_cap("timer", capos_Timer_INTERFACE_ID), CAPOS_XFER_COPY },
+		{ rt_cap("console", capos_Console_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+	};
+	capos_cap_t h;
+	int rc;
+
+	spawn_kmem = HANDLES_KMEM;
+	rc = spawn_self("handles", d, names, 5, rbuf, sizeof(rbuf), &h);
+	spawn_kmem = 0;
+	expect("a child with a 128 KiB limit", rc, 0);
+	expect("is stopped by its limit, not its table", child_exit(h), 0);
+	if (test_failed == 0)
+		rt_printf("[proof] kmem-handles ok: thread handles are charged "
+		    "to the process that made them; a 128 KiB limit stops it "
+		    "before its capability table is full\n");
+}
+
+/* The handles child: makes threads that end, keeping their handles. */
+static int
+child_handles(void)
+{
+	static struct rt_thread *t[HANDLES_MAX];
+	struct rt_result res;
+	uint8_t buf[128] __attribute__((aligned(8)));
+	int n, rc = 0;
+
+	for (n = 0; n < HANDLES_MAX; n++) {
+		if ((rc = rt_thread_spawn(idle_thread, NULL, 4096, &t[n])) != 0)
+			break;
+		/* Joined without releasing the handle; the sleep lets the
+		 * kernel reap the thread, refunding its own charge. */
+		if (rt_call(t[n]->handle, capos_ThreadHandle_INTERFACE_ID,
+		    capos_ThreadHandle_join_ORDINAL, NULL, NULL, 0, buf,
+		    sizeof(buf), &res) != 0 || rt_sleep_ns(1000000) != 0) {
+			rt_printf("kmemtest: handles child: join failed\n");
+			return 1;
+		}
+	}
+	/* RT_VM_NOMEM is the kernel's noMemory; RT_EXCEPTION would be the
+	 * full capability table. */
+	rt_printf("kmemtest: handles child kept %d thread handles, then "
+	    "got %d\n", n, rc);
+	return rc == RT_VM_NOMEM && n < HANDLES_MAX - 16 ? 0 : 1;
 }
 
 static const char *arg_text(const char *key);
@@ -608,7 +685,8 @@ static const struct {
 } parts[] = {
 	{ "notices", notices }, { "owners", owners }, { "cancel", cancel },
 	{ "recv", recv_follows_owner }, { "spawn", spawn_refusals },
-	{ "threads", threads }, { "soak", soak }, { "oom", oom },
+	{ "threads", threads }, { "handles", handles }, { "soak", soak },
+	{ "oom", oom },
 };
 
 /* The value of "key=..." among the arguments, or "". */
@@ -632,6 +710,8 @@ main(void)
 		return 0;
 	if (rt_argc() > 0 && strcmp(rt_argv(0), "threads") == 0)
 		return child_threads();
+	if (rt_argc() > 0 && strcmp(rt_argv(0), "handles") == 0)
+		return child_handles();
 	if (rt_argc() > 0 && strcmp(rt_argv(0), "tattle") == 0) {
 		rt_printf("kmemtest: a refused spawn ran its child\n");
 		return 1;
