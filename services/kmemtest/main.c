@@ -23,7 +23,9 @@
  *   handles     a child with a 128 KiB kernel memory limit makes threads
  *               that end at once and keeps their ThreadHandles: the
  *               handles are kernel objects charged to it, so its limit,
- *               not its 256-slot capability table, is what stops it
+ *               not its 256-slot capability table, is what stops it; a
+ *               second child does the same with the ProcessHandles of
+ *               children that have ended
  *   soak        mint/release and spawn/exit cycles (counts from the
  *               arguments); the shutdown leak check then shows that free
  *               memory is back at its baseline
@@ -40,7 +42,7 @@
  * (notices, owners, cancel, recv, spawn, threads, handles, soak, oom; all
  * but oom run when none is named); "child" runs as the spawned
  * child (exits 0); "threads" as a child that makes 8 threads; "handles" as
- * the handles part's child; "tattle" as
+ * the handles part's child, "phandles" as its second; "tattle" as
  * a child that must never run (it prints a line the harness looks for).
  * The system gives it a small kernel memory limit (system/kmem.capnp), so
  * the limits are reached quickly.
@@ -529,18 +531,61 @@ handles(void)
 		{ rt_cap("console", capos_Console_INTERFACE_ID),
 		  CAPOS_XFER_COPY },
 	};
+	static const char *const pnames[] = { "processSpawner", "timer",
+	    "console" };
+	struct capos_capdesc pd[] = {
+		{ rt_cap("processSpawner", capos_ProcessSpawner_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+		{ rt_cap("timer", capos_Timer_INTERFACE_ID), CAPOS_XFER_COPY },
+		{ rt_cap("console", capos_Console_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+	};
 	capos_cap_t h;
 	int rc;
 
 	spawn_kmem = HANDLES_KMEM;
 	rc = spawn_self("handles", d, names, 5, rbuf, sizeof(rbuf), &h);
-	spawn_kmem = 0;
 	expect("a child with a 128 KiB limit", rc, 0);
 	expect("is stopped by its limit, not its table", child_exit(h), 0);
+	rc = spawn_self("phandles", pd, pnames, 3, rbuf, sizeof(rbuf), &h);
+	spawn_kmem = 0;
+	expect("a second child with a 128 KiB limit", rc, 0);
+	expect("is stopped by its limit too", child_exit(h), 0);
 	if (test_failed == 0)
-		rt_printf("[proof] kmem-handles ok: thread handles are charged "
-		    "to the process that made them; a 128 KiB limit stops it "
-		    "before its capability table is full\n");
+		rt_printf("[proof] kmem-handles ok: thread and process handles "
+		    "are charged to the process that made them; a 128 KiB "
+		    "limit stops it before its capability table is full\n");
+}
+
+/* The second handles child: spawns children that exit at once, keeping
+ * their ProcessHandles. */
+static int
+child_phandles(void)
+{
+	static const char *const none[] = { NULL };
+	struct rt_result res;
+	uint8_t buf[128] __attribute__((aligned(8)));
+	capos_cap_t h;
+	int n, rc = 0;
+
+	for (n = 0; n < HANDLES_MAX; n++) {
+		if ((rc = spawn_self("child", NULL, none, 0, rbuf,
+		    sizeof(rbuf), &h)) != 0)
+			break;
+		/* Waited for without releasing the handle; the sleep lets the
+		 * kernel reap the child, so the process table never fills. */
+		if (rt_call(h, capos_ProcessHandle_INTERFACE_ID,
+		    capos_ProcessHandle_wait_ORDINAL, NULL, NULL, 0, buf,
+		    sizeof(buf), &res) != 0 || rt_sleep_ns(1000000) != 0) {
+			rt_printf("kmemtest: phandles child: wait failed\n");
+			return 1;
+		}
+	}
+	/* CAPOS_EINVAL is a SpawnResult other than a handle (noMemory);
+	 * RT_EXCEPTION would be the full capability table. */
+	rt_printf("kmemtest: phandles child kept %d process handles, then "
+	    "got %d\n", n, rc);
+	return rc == CAPOS_EINVAL && n < HANDLES_MAX - 16 ? 0 : 1;
 }
 
 /* The handles child: makes threads that end, keeping their handles. */
@@ -712,6 +757,8 @@ main(void)
 		return child_threads();
 	if (rt_argc() > 0 && strcmp(rt_argv(0), "handles") == 0)
 		return child_handles();
+	if (rt_argc() > 0 && strcmp(rt_argv(0), "phandles") == 0)
+		return child_phandles();
 	if (rt_argc() > 0 && strcmp(rt_argv(0), "tattle") == 0) {
 		rt_printf("kmemtest: a refused spawn ran its child\n");
 		return 1;
