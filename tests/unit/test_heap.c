@@ -116,8 +116,9 @@ TEST(heap_slabs_return_frames_in_any_order)
 		p[i] = kmalloc(40 + (size_t)(i % 7) * 150);
 		CHECK(p[i] != NULL);
 	}
-	CHECK_EQ_U64(kmalloc_size(40), 64);
-	CHECK_EQ_U64(kmalloc_size(2032), 2048);
+	CHECK_EQ_U64(kmalloc_size(40), 66);	/* 63 blocks a slab */
+	CHECK_EQ_U64(kmalloc_size(1000), 1366);	/* 3 */
+	CHECK_EQ_U64(kmalloc_size(2032), 4096);	/* 1 */
 	CHECK_EQ_U64(kmalloc_size(2033), 4096);
 	CHECK_EQ_U64(kmalloc_size(4081), 8192);
 	/* Free the odd ones: no slab empties completely, none returns. */
