@@ -10,7 +10,10 @@ const manifest :Capos.SystemManifest = (
       binary = "keyecho",
       grants = [ (name = "console", source = (kernel = console)),
                  (name = "consoleInput", source = (kernel = consoleInput)),
-                 (name = "timer", source = (kernel = timer)) ],
+                 (name = "timer", source = (kernel = timer)),
+                 (name = "threadSpawner", source = (kernel = threadSpawner)),
+                 (name = "threadControl", source = (kernel = threadControl)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)) ],
       args = ["flood=6000"] )
   ]
 );

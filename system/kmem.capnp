@@ -19,7 +19,8 @@ const manifest :Capos.SystemManifest = (
                  (name = "processSpawner", source = (kernel = processSpawner)),
                  (name = "threadSpawner", source = (kernel = threadSpawner)),
                  (name = "threadControl", source = (kernel = threadControl)),
-                 (name = "virtualMemory", source = (kernel = virtualMemory)) ],
+                 (name = "virtualMemory", source = (kernel = virtualMemory)),
+                 (name = "timer", source = (kernel = timer)) ],
       args = ["mints=500000", "spawns=10000"],
       kernelMemory = 1048576 )
   ],

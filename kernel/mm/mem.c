@@ -203,13 +203,18 @@ size_t
 kmalloc_size(size_t size)
 {
 	unsigned c;
+	size_t nblocks;
 
 	if (size == 0 || size > ((size_t)1 << 32))
 		return 0;
 	c = size_class(size);
 	if (c > MAX_CLASS)
 		return ALIGN_UP(size + sizeof(struct heap_hdr), PAGE_SIZE);
-	return (size_t)1 << c;
+	/* A block's share of its slab's frame: the slab header leaves room
+	 * for fewer blocks than the class divides into a page (one 2 KiB
+	 * block, three of 1 KiB), and charges must cover the frames. */
+	nblocks = (PAGE_SIZE - SLAB_HDR) >> c;
+	return (PAGE_SIZE + nblocks - 1) / nblocks;
 }
 
 void *

@@ -26,7 +26,8 @@ uint64_t frames_total_usable(void);
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 void kfree(void *p);
-/* The bytes kmalloc(size) takes from memory (its block), or 0. */
+/* The bytes kmalloc(size) takes from memory, or 0: a large block's
+ * frames, or a small block's share of its slab's frame. */
 size_t kmalloc_size(size_t size);
 /* Bytes in heap blocks handed out and not yet freed. */
 uint64_t heap_bytes_used(void);

@@ -11,7 +11,8 @@
  *
  * ConsoleInput.read answers with the bytes the receive interrupt buffered,
  * or waits for the next; one read waits at a time (a second one:
- * `overloaded`, unless the first one's thread has ended).
+ * `overloaded`, unless the first one's thread has ended). A read whose
+ * thread has ended is never answered, so the bytes wait for the next one.
  */
 #include <string.h>
 
@@ -178,6 +179,10 @@ input_ready(void)
 	if (!reader.waiting)
 		return;
 	reader.waiting = false;
+	/* A read whose thread has ended takes nothing: the bytes stay for
+	 * the next reader instead of going nowhere. */
+	if (reply_to_gone(&reader.to))
+		return;
 	buf = reply_scratch(&len);
 	reply_init(&r, buf, len);
 	if (read_result(&r.b, reader.max) != 0)

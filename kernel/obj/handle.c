@@ -6,6 +6,7 @@
  */
 #include "cap/call.h"
 #include "kernel.h"
+#include "mm/kmem.h"
 #include "mm/mem.h"
 #include "obj/objects.h"
 
@@ -18,6 +19,9 @@ struct handle {
 	struct exit_status status;
 	uint32_t nwaiters;
 	struct reply_to waiters[MAX_WAITERS];
+	/* Charged to the spawner: a handle outlives its process for as long
+	 * as it is held. */
+	struct kcharge charge;
 };
 
 static enum capos_FaultKind
@@ -127,7 +131,7 @@ handle_release(struct kobj *obj)
 		    capos_CapException_Type_disconnected, "handle released");
 	if (h->proc != NULL)
 		h->proc->handle = NULL;
-	kfree(h);
+	kmem_free(h, &h->charge);
 }
 
 static const struct kobj_ops handle_ops = {
@@ -137,12 +141,14 @@ static const struct kobj_ops handle_ops = {
 };
 
 struct kobj *
-process_handle_create(struct process *p)
+process_handle_create(struct process *p, struct kmem_account *payer)
 {
-	struct handle *h = kzalloc(sizeof(*h));
+	struct kcharge ch = { 0 };
+	struct handle *h = kmem_zalloc(payer, sizeof(*h), &ch);
 
 	if (h == NULL)
 		return NULL;
+	h->charge = ch;
 	kobj_init(&h->obj, &handle_ops);
 	h->proc = p;
 	p->handle = &h->obj;

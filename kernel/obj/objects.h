@@ -50,7 +50,10 @@ int bootpkg_find(struct kobj *pkg, const char *name, size_t name_len,
 struct kobj *spawner_create(struct kobj *pkg);
 
 /* The handle to a process; at most one per process. */
-struct kobj *process_handle_create(struct process *p);
+struct kmem_account;
+/* p's handle, charged to payer (the spawner's account). */
+struct kobj *process_handle_create(struct process *p,
+    struct kmem_account *payer);
 /* Called once when p stops: answers waiters and detaches the handle. */
 void process_handle_exited(struct process *p);
 

@@ -192,7 +192,7 @@ spawn(struct spawner *sp, struct call *c)
 	    CAPOS_CAPNAME_MAX - 1);
 
 	if ((child = process_create(sb.name, kmem)) == NULL ||
-	    (h = process_handle_create(child)) == NULL) {
+	    (h = process_handle_create(child, c->proc->kmem)) == NULL) {
 		if (child != NULL)
 			process_kill(child, killed);
 		capos_ProcessSpawner_SpawnResult_set_noMemory(&res);

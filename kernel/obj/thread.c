@@ -10,6 +10,7 @@
 #include "cap/call.h"
 #include "kernel.h"
 #include "mm/aspace.h"
+#include "mm/kmem.h"
 #include "mm/mem.h"
 #include "obj/objects.h"
 
@@ -24,6 +25,9 @@ struct thandle {
 	uint64_t value;
 	uint32_t njoiners;
 	struct reply_to joiners[MAX_JOINERS];
+	/* Charged to the spawning process: a handle outlives its thread
+	 * (and the thread's own charge) for as long as it is held. */
+	struct kcharge charge;
 };
 
 static int
@@ -108,7 +112,7 @@ handle_release(struct kobj *obj)
 		    capos_CapException_Type_disconnected, "handle released");
 	if (h->thread != NULL)
 		h->thread->handle = NULL;
-	kfree(h);
+	kmem_free(h, &h->charge);
 }
 
 static const struct kobj_ops handle_ops = {
@@ -125,6 +129,7 @@ spawn(struct call *c)
 	struct thandle *h;
 	struct thread *t;
 	struct capnp_msg m;
+	struct kcharge ch = { 0 };
 	uint64_t entry, stack, tls;
 	int idx;
 
@@ -149,15 +154,16 @@ spawn(struct call *c)
 		capos_ThreadSpawnResult_set_invalid(&res);
 		return CALL_DONE;
 	}
-	if ((h = kzalloc(sizeof(*h))) == NULL) {
+	if ((h = kmem_zalloc(c->proc->kmem, sizeof(*h), &ch)) == NULL) {
 		capos_ThreadSpawnResult_set_noMemory(&res);
 		return CALL_DONE;
 	}
+	h->charge = ch;
 	kobj_init(&h->obj, &handle_ops);
 	t = thread_create(c->proc, entry, stack,
 	    capos_ThreadSpawner_spawn_Params_get_arg(&p));
 	if (t == NULL) {
-		kfree(h);
+		kmem_free(h, &h->charge);
 		capos_ThreadSpawnResult_set_noMemory(&res);
 		return CALL_DONE;
 	}

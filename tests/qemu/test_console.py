@@ -23,13 +23,19 @@ def console_input_reaches_its_reader_bounded_and_in_order():
     con.wait_for("[keyecho] line: second line")
     con.send("quit\r")
     con.wait_for("[keyecho] waiting")
-    con.send("bye\r")
+    con.send("bye")
+    # A read whose thread ended must not swallow what is typed next.
+    con.wait_for("[keyecho] orphaned")
+    con.send("kept\r")
+    con.wait_for("[keyecho] reading")
+    con.send("late\r")
     run = con.finish()
     expect_status(run, EXIT_CLEAN)
     expect_line(run, f"[proof] console-input-overflow ok: {FLOOD} bytes "
                      f"sent unread, the kernel kept 4096 and counted "
                      f"{FLOOD - 4096} dropped")
-    expect_line(run, "keyecho: 9 checks, 0 failed")
+    expect_line(run, "keyecho: 14 checks, 0 failed")
+    expect_line(run, "[proof] console-input-orphan ok")
     expect_line(run, "[proof] console-input ok")
     lines = [l for l in run.lines() if l.startswith("[keyecho] line: ")]
     expect(run, lines == ["[keyecho] line: hello capOS",

@@ -116,8 +116,9 @@ TEST(heap_slabs_return_frames_in_any_order)
 		p[i] = kmalloc(40 + (size_t)(i % 7) * 150);
 		CHECK(p[i] != NULL);
 	}
-	CHECK_EQ_U64(kmalloc_size(40), 64);
-	CHECK_EQ_U64(kmalloc_size(2032), 2048);
+	CHECK_EQ_U64(kmalloc_size(40), 66);	/* 63 blocks a slab */
+	CHECK_EQ_U64(kmalloc_size(1000), 1366);	/* 3 */
+	CHECK_EQ_U64(kmalloc_size(2032), 4096);	/* 1 */
 	CHECK_EQ_U64(kmalloc_size(2033), 4096);
 	CHECK_EQ_U64(kmalloc_size(4081), 8192);
 	/* Free the odd ones: no slab empties completely, none returns. */
@@ -128,6 +129,34 @@ TEST(heap_slabs_return_frames_in_any_order)
 		kfree(p[i]);
 	CHECK_EQ_U64(frames_free_count(), before);
 	CHECK_EQ_U64(heap_bytes_used(), used);
+}
+
+/* What kmalloc_size reports is what a process is charged for a block
+ * (kernel/mm/kmem.h), so blocks of any size must, together, be charged at
+ * least the frames they took from the frame allocator, but for the one
+ * slab they left partly empty. */
+TEST(heap_charges_cover_the_frames_blocks_take)
+{
+	enum { N = 96 };
+	static const size_t sizes[] = { 16, 100, 500, 1000, 1500, 2032, 3000 };
+	static void *p[N];
+
+	test_heap_setup();
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		uint64_t before = frames_free_count(), taken;
+
+		for (int i = 0; i < N; i++)
+			CHECK((p[i] = kmalloc(sizes[k])) != NULL);
+		taken = (before - frames_free_count()) * 4096;
+		if ((uint64_t)N * kmalloc_size(sizes[k]) + 4096 < taken)
+			test_fail(__FILE__, __LINE__, "%d blocks of %zu bytes "
+			    "are charged %llu bytes but took %llu", N,
+			    sizes[k], (unsigned long long)N *
+			    kmalloc_size(sizes[k]), (unsigned long long)taken);
+		for (int i = 0; i < N; i++)
+			kfree(p[i]);
+		CHECK_EQ_U64(frames_free_count(), before);
+	}
 }
 
 TEST(heap_double_free_and_foreign_pointer_panic)

@@ -1,7 +1,8 @@
 /*
  * keyecho: a test program for the kernel's console input (ConsoleInput,
- * docs/abi.md "The console"). It holds "console", "consoleInput" and
- * "timer" (for rt_sleep_ns) and nothing else. Argument: "flood=N", the
+ * docs/abi.md "The console"). It holds "console", "consoleInput",
+ * "timer" (for rt_sleep_ns), and for step 4's thread "threadSpawner",
+ * "threadControl" and "virtualMemory" (its stack), and nothing else. Argument: "flood=N", the
  * number of bytes the harness sends while keyecho is not reading.
  *
  *   1. prints "[keyecho] ready", sleeps, then reads until N bytes are
@@ -11,7 +12,14 @@
  *      it reads as "[keyecho] line: TEXT"
  *   3. on the line "quit": posts a read that waits, checks that a second
  *      read meanwhile is refused as overloaded, and ends when the waiting
- *      read completes with what the harness types last ("bye")
+ *      read completes with what the harness types next ("bye", with no
+ *      line end, so nothing is left buffered)
+ *   4. a thread posts a read and exits without waiting for it; keyecho
+ *      prints "[keyecho] orphaned" and sleeps while the harness types
+ *      "kept", then prints "[keyecho] reading" and reads: the bytes typed
+ *      while only the ended thread's read waited must still be there, not
+ *      handed to a thread that can no longer take them (the harness types
+ *      "late" after "reading", so a lost "kept" shows as "late")
  */
 #include <string.h>
 
@@ -170,6 +178,67 @@ one_reader(void)
 	    d.len >= 3 && memcmp(d.ptr, "bye", 3) == 0, 1);
 }
 
+/* Posts a read from a thread that then ends without waiting for it. */
+static void
+post_and_exit(void *arg)
+{
+	static uint8_t orphan_buf[capos_ConsoleInput_maxRead + 256]
+	    __attribute__((aligned(8)));
+	struct capos_ConsoleInput_read_Params_b p;
+	struct capnp_builder b;
+	struct capos_sqe e;
+
+	(void)arg;
+	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
+	    capos_ConsoleInput_read_Params_init_root(&b, &p) != 0)
+		rt_thread_exit(1);
+	rt_prep_call(&e, input, capos_ConsoleInput_INTERFACE_ID,
+	    capos_ConsoleInput_read_ORDINAL, &b, orphan_buf,
+	    sizeof(orphan_buf), NULL, 0, 0);
+	rt_thread_exit(rt_submit(&e) == 0 ? 0 : 1);
+}
+
+/* Bytes typed while only an ended thread's read waits stay buffered. */
+static void
+orphaned_read(void)
+{
+	struct rt_thread *t;
+	struct capnp_data d;
+	char got[8];
+	size_t n = 0;
+	uint32_t dropped;
+	uint64_t v = 1;
+
+	expect("a thread is spawned",
+	    rt_thread_spawn(post_and_exit, NULL, 16384, &t), 0);
+	expect("and joined", rt_thread_join(t, &v), 0);
+	expect("after it posted its read", (long)v, 0);
+	rt_printf("[keyecho] orphaned\n");
+	rt_flush();
+	expect("a pause while the harness types", rt_sleep_ns(1000000000ull),
+	    0);
+	rt_printf("[keyecho] reading\n");
+	rt_flush();
+	/* The first four bytes, however the reads split them. */
+	while (n < 4) {
+		if (read_some(&d, &dropped) < 0) {
+			expect("a read after the orphaned one", 0, 1);
+			return;
+		}
+		for (uint32_t i = 0; i < d.len && n < 4; i++)
+			got[n++] = (char)d.ptr[i];
+	}
+	got[n] = '\0';
+	if (memcmp(got, "kept", 4) != 0)
+		rt_printf("[keyecho] after the orphaned read got: %s\n", got);
+	expect("the bytes typed meanwhile were kept for the next read",
+	    memcmp(got, "kept", 4), 0);
+	if (memcmp(got, "kept", 4) == 0)
+		rt_printf("[proof] console-input-orphan ok: bytes typed while "
+		    "only an ended thread's read waited reached the next "
+		    "read\n");
+}
+
 int
 main(void)
 {
@@ -183,6 +252,7 @@ main(void)
 	flood(n);
 	echo_lines();
 	one_reader();
+	orphaned_read();
 	rt_printf("keyecho: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed == 0)
 		rt_printf("[proof] console-input ok: lines typed reach the "

@@ -20,21 +20,29 @@
  *               runs, the moved capability still ours
  *   threads     makes threads until the kernel refuses: the refusal comes
  *               from its own limit, and a child can still make threads
+ *   handles     a child with a 128 KiB kernel memory limit makes threads
+ *               that end at once and keeps their ThreadHandles: the
+ *               handles are kernel objects charged to it, so its limit,
+ *               not its 256-slot capability table, is what stops it; a
+ *               second child does the same with the ProcessHandles of
+ *               children that have ended
  *   soak        mint/release and spawn/exit cycles (counts from the
  *               arguments); the shutdown leak check then shows that free
  *               memory is back at its baseline
  *
  * Capabilities: "console" (output), "spare" and "spare2" (two more Console
  * capabilities to move around and test), "endpointFactory",
- * "processSpawner", "threadSpawner", "threadControl", "virtualMemory".
+ * "processSpawner", "threadSpawner", "threadControl", "virtualMemory",
+ * "timer" (to let the kernel reap ended threads).
  *   oom         with little RAM (system/oom.capnp), takes every frame, then
  *               asks for threads, children and endpoints: ordinary refusals,
  *               no panic, and all works again once memory is given back
  *
  * Arguments: "mints=N spawns=N" for the soak; "only=PART" runs one part
- * (notices, owners, cancel, recv, spawn, threads, soak, oom; all but oom
- * run when none is named); "child" runs as the spawned
- * child (exits 0); "threads" as a child that makes 8 threads; "tattle" as
+ * (notices, owners, cancel, recv, spawn, threads, handles, soak, oom; all
+ * but oom run when none is named); "child" runs as the spawned
+ * child (exits 0); "threads" as a child that makes 8 threads; "handles" as
+ * the handles part's child, "phandles" as its second; "tattle" as
  * a child that must never run (it prints a line the harness looks for).
  * The system gives it a small kernel memory limit (system/kmem.capnp), so
  * the limits are reached quickly.
@@ -360,6 +368,9 @@ recv_follows_owner(void)
 /* ProcessSpawner.spawn of this binary with arg; caps go as grants named
  * by names (NULL: sent but named by no grant). Returns rt_call's result,
  * the handle in *h. */
+/* The kernelMemory spawn_self asks for (0: the default). */
+static uint64_t spawn_kmem;
+
 static int
 spawn_self(const char *arg, struct capos_capdesc *caps,
     const char *const *names, uint16_t ncaps, void *buf, size_t buflen,
@@ -384,6 +395,7 @@ spawn_self(const char *arg, struct capos_capdesc *caps,
 	    capos_ProcessSpawner_spawn_Params_init_args(&p, 1, &al) != 0 ||
 	    capnp_lb_set_text(&al, 0, arg, strlen(arg)) != 0)
 		return CAPOS_EINVAL;
+	capos_ProcessSpawner_spawn_Params_set_kernelMemory(&p, spawn_kmem);
 	for (uint16_t i = 0, g = 0; i < ncaps; i++) {
 		if (names[i] == NULL)
 			continue;
@@ -462,6 +474,18 @@ idle_thread(void *arg)
 	(void)arg;
 }
 
+static uint32_t threads_gate;
+
+/* Stays alive until the gate opens: a thread that ended could be reaped,
+ * its charge refunded, before the count of threads alive is taken. */
+static void
+held_thread(void *arg)
+{
+	(void)arg;
+	while (__atomic_load_n(&threads_gate, __ATOMIC_ACQUIRE) == 0)
+		(void)rt_sleep_ns(1000000);
+}
+
 static void
 threads(void)
 {
@@ -477,21 +501,144 @@ threads(void)
 		  CAPOS_XFER_COPY },
 	};
 	capos_cap_t h;
-	int n, rc = 0;
+	int n, rc = 0, joined = 0;
 
 	for (n = 0; n < 128; n++)
-		if ((rc = rt_thread_spawn(idle_thread, NULL, 4096, &t[n])) != 0)
+		if ((rc = rt_thread_spawn(held_thread, NULL, 4096, &t[n])) != 0)
 			break;
 	expect("threads stop at this process's limit", n > 0 && n < 127, 1);
 	/* Meanwhile another process can still make threads. */
 	expect("a child", spawn_self("threads", d, names, 3, rbuf,
 	    sizeof(rbuf), &h), 0);
 	expect("makes its 8 threads", child_exit(h), 0);
-	while (n > 0)
-		expect("joined", rt_thread_join(t[--n], NULL), 0);
+	/* One check for all joins, so the check count does not depend on
+	 * the limit's exact size. */
+	__atomic_store_n(&threads_gate, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < n; i++)
+		joined += rt_thread_join(t[i], NULL) == 0;
+	expect("every thread joined", joined, n);
 	if (test_failed == 0)
 		rt_printf("[proof] kmem-threads ok: thread creation stops at "
-		    "the process's own limit, not the system's\n");
+		    "the process's own limit (%d threads), not the system's\n",
+		    n);
+}
+
+#define HANDLES_KMEM	(128u << 10)	/* the handles child's limit */
+#define HANDLES_MAX	256		/* more than its table can hold */
+
+/*
+ * A child with a small limit keeps the handles of threads that have ended
+ * (and been reaped, so their own charge is back). Each handle is a kernel
+ * object; were it free of charge, the child could fill its whole
+ * capability table with them.
+ */
+static void
+handles(void)
+{
+	static const char *const names[] = { "threadSpawner", "threadControl",
+	    "virtualMemory", "timer", "console" };
+	struct capos_capdesc d[] = {
+		{ rt_cap("threadSpawner", capos_ThreadSpawner_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+		{ rt_cap("threadControl", capos_ThreadControl_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+		{ rt_cap("virtualMemory", capos_VirtualMemory_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+		{ rt_cap("timer", capos_Timer_INTERFACE_ID), CAPOS_XFER_COPY },
+		{ rt_cap("console", capos_Console_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+	};
+	static const char *const pnames[] = { "processSpawner", "timer",
+	    "console" };
+	struct capos_capdesc pd[] = {
+		{ rt_cap("processSpawner", capos_ProcessSpawner_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+		{ rt_cap("timer", capos_Timer_INTERFACE_ID), CAPOS_XFER_COPY },
+		{ rt_cap("console", capos_Console_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+	};
+	capos_cap_t h;
+	int rc;
+
+	spawn_kmem = HANDLES_KMEM;
+	rc = spawn_self("handles", d, names, 5, rbuf, sizeof(rbuf), &h);
+	expect("a child with a 128 KiB limit", rc, 0);
+	expect("is stopped by its limit, not its table", child_exit(h), 0);
+	rc = spawn_self("phandles", pd, pnames, 3, rbuf, sizeof(rbuf), &h);
+	spawn_kmem = 0;
+	expect("a second child with a 128 KiB limit", rc, 0);
+	expect("is stopped by its limit too", child_exit(h), 0);
+	if (test_failed == 0)
+		rt_printf("[proof] kmem-handles ok: thread and process handles "
+		    "are charged to the process that made them; a 128 KiB "
+		    "limit stops it before its capability table is full\n");
+}
+
+/* The second handles child: spawns children that exit at once, keeping
+ * their ProcessHandles. */
+static int
+child_phandles(void)
+{
+	static const char *const none[] = { NULL };
+	struct rt_result res;
+	uint8_t buf[128] __attribute__((aligned(8)));
+	capos_cap_t h;
+	bool slept = true;
+	int n, rc = 0;
+
+	for (n = 0; n < HANDLES_MAX; n++) {
+		if ((rc = spawn_self("child", NULL, none, 0, rbuf,
+		    sizeof(rbuf), &h)) != 0)
+			break;
+		/* Waited for without releasing the handle; the sleep lets the
+		 * kernel reap the child, so the process table never fills.
+		 * The sleep's record is charged too, so it may be what meets
+		 * the limit first. */
+		if (rt_call(h, capos_ProcessHandle_INTERFACE_ID,
+		    capos_ProcessHandle_wait_ORDINAL, NULL, NULL, 0, buf,
+		    sizeof(buf), &res) != 0) {
+			rt_printf("kmemtest: phandles child: wait failed\n");
+			return 1;
+		}
+		if (rt_sleep_ns(1000000) != 0) {
+			slept = false;
+			break;
+		}
+	}
+	/* A refused sleep or CAPOS_EINVAL (a SpawnResult other than a
+	 * handle: noMemory) is the limit; RT_EXCEPTION from the spawn would
+	 * be the full capability table. */
+	rt_printf("kmemtest: phandles child kept %d process handles, then "
+	    "%s\n", n, slept ? "a spawn was refused" : "a sleep was refused");
+	return (!slept || rc == CAPOS_EINVAL) && n < HANDLES_MAX - 16 ? 0 : 1;
+}
+
+/* The handles child: makes threads that end, keeping their handles. */
+static int
+child_handles(void)
+{
+	static struct rt_thread *t[HANDLES_MAX];
+	struct rt_result res;
+	uint8_t buf[128] __attribute__((aligned(8)));
+	int n, rc = 0;
+
+	for (n = 0; n < HANDLES_MAX; n++) {
+		if ((rc = rt_thread_spawn(idle_thread, NULL, 4096, &t[n])) != 0)
+			break;
+		/* Joined without releasing the handle; the sleep lets the
+		 * kernel reap the thread, refunding its own charge. */
+		if (rt_call(t[n]->handle, capos_ThreadHandle_INTERFACE_ID,
+		    capos_ThreadHandle_join_ORDINAL, NULL, NULL, 0, buf,
+		    sizeof(buf), &res) != 0 || rt_sleep_ns(1000000) != 0) {
+			rt_printf("kmemtest: handles child: join failed\n");
+			return 1;
+		}
+	}
+	/* RT_VM_NOMEM is the kernel's noMemory; RT_EXCEPTION would be the
+	 * full capability table. */
+	rt_printf("kmemtest: handles child kept %d thread handles, then "
+	    "got %d\n", n, rc);
+	return rc == RT_VM_NOMEM && n < HANDLES_MAX - 16 ? 0 : 1;
 }
 
 static const char *arg_text(const char *key);
@@ -609,7 +756,8 @@ static const struct {
 } parts[] = {
 	{ "notices", notices }, { "owners", owners }, { "cancel", cancel },
 	{ "recv", recv_follows_owner }, { "spawn", spawn_refusals },
-	{ "threads", threads }, { "soak", soak }, { "oom", oom },
+	{ "threads", threads }, { "handles", handles }, { "soak", soak },
+	{ "oom", oom },
 };
 
 /* The value of "key=..." among the arguments, or "". */
@@ -633,6 +781,10 @@ main(void)
 		return 0;
 	if (rt_argc() > 0 && strcmp(rt_argv(0), "threads") == 0)
 		return child_threads();
+	if (rt_argc() > 0 && strcmp(rt_argv(0), "handles") == 0)
+		return child_handles();
+	if (rt_argc() > 0 && strcmp(rt_argv(0), "phandles") == 0)
+		return child_phandles();
 	if (rt_argc() > 0 && strcmp(rt_argv(0), "tattle") == 0) {
 		rt_printf("kmemtest: a refused spawn ran its child\n");
 		return 1;
