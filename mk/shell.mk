@@ -1,0 +1,28 @@
+# The shell tier (docs/auth.md, docs/shell.md): the identity services in
+# services/auth, and their pure logic in the host unit runner.
+
+AUTH_PURE_SRCS := services/auth/account.c services/auth/credential.c \
+	services/auth/login.c services/auth/session.c services/auth/broker.c \
+	services/auth/audit.c
+UNIT_SRCS += tests/unit/test_auth.c $(AUTH_PURE_SRCS)
+UNIT_CFLAGS += -Iservices/auth
+
+# auth uses lib/crypto (scrypt, the DRBG over the kernel's Entropy).
+AUTH_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard services/auth/*.c))
+$(AUTH_OBJS): UCFLAGS += -Ilib/crypto -Ilib/crypto/rt
+$(BUILD)/user/auth: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS)
+
+# pwrecord makes the password records of auth's seed (docs/auth.md).
+PWRECORD := $(BUILD)/tools/pwrecord
+ALL_TARGETS += $(PWRECORD)
+$(PWRECORD): tools/pwrecord.c services/auth/credential.c \
+    services/auth/credential.h $(CRYPTO_HOST_OBJS) $(WOLFCRYPT_HOST_OBJS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(CRYPTO_HOST_CFLAGS) -Wall -Wextra -Werror -Iservices/auth \
+		-o $@ tools/pwrecord.c services/auth/credential.c \
+		$(CRYPTO_HOST_OBJS) $(WOLFCRYPT_HOST_OBJS)
+
+# The identity test system (tests/qemu/test_auth.py).
+PKG_BINARIES_auth := $(BUILD)/user/init $(BUILD)/user/auth \
+	$(BUILD)/user/authtest
+ALL_TARGETS += $(BUILD)/auth.pkg
