@@ -26,3 +26,23 @@ $(PWRECORD): tools/pwrecord.c services/auth/credential.c \
 PKG_BINARIES_auth := $(BUILD)/user/init $(BUILD)/user/auth \
 	$(BUILD)/user/authtest
 ALL_TARGETS += $(BUILD)/auth.pkg
+
+# The console terminal and the shell: their pure parts in the unit runner.
+SHELL_PURE_SRCS := services/console-terminal/keys.c \
+	services/capos-shell/lineedit.c services/capos-shell/typed.c
+UNIT_SRCS += tests/unit/test_shell.c $(SHELL_PURE_SRCS)
+UNIT_CFLAGS += -Iservices/console-terminal -Iservices/capos-shell
+UNIT_DEPS += $(CAPNP_GEN)/auth.capnp.h $(CAPNP_GEN)/terminal.capnp.h
+
+# The default system (make run): the shell on the console.
+PKG_BINARIES_default := $(BUILD)/user/init $(BUILD)/user/console-terminal \
+	$(BUILD)/user/launcher $(BUILD)/user/auth $(BUILD)/user/capos-shell \
+	$(BUILD)/user/hello
+ALL_TARGETS += $(BUILD)/default.pkg
+
+# The chat demo, booted like `make run` (QEMU status 33 is the clean halt).
+.PHONY: run-chat
+run-chat: $(KERNEL) $(BUILD)/chat.pkg | deps
+	@$(QEMU) $(QEMU_RUN_ARGS) -accel $(ACCEL) -kernel $(KERNEL) \
+		-initrd $(BUILD)/chat.pkg; \
+		s=$$?; [ $$s -eq 33 ] || { echo "QEMU exit status $$s"; exit 1; }

@@ -11,6 +11,7 @@ const terminalSessionInterface :UInt64 = 0xbc53bcac37003294;
 interface TerminalSession @0xbc53bcac37003294 {
   const maxWrite :UInt32 = 16384;
   const maxLine :UInt32 = 1024;
+  const maxEvents :UInt32 = 256;
 
   enum Key {
     char @0;       # an ordinary byte, in `byte`
@@ -54,11 +55,15 @@ interface TerminalSession @0xbc53bcac37003294 {
     }
   }
 
+  # Text to show; "\n" ends a line, and each implementation maps it to
+  # what its transport needs (the console's is the kernel's CR LF).
   write @0 (bytes :Data) -> ();
   # A line, edited with backspace; echo false shows nothing (passwords).
   readLine @1 (echo :Bool) -> LineResult;
-  # The next key or event, for a shell that edits lines itself.
-  readEvent @2 () -> Event;
+  # What was typed since the last read, for a shell that edits lines
+  # itself: waits for at least one event, then gives every one buffered,
+  # oldest first, at most maxEvents.
+  readEvents @2 () -> (events :List(Event));
   windowSize @3 () -> (columns :UInt16, rows :UInt16);
   close @4 () -> ();
 }

@@ -1,8 +1,9 @@
-# The default system: a chat service with a bot and two clients, one of
-# them trying to speak for the other, and hello. Everything ends by itself:
-# the clients say goodbye, the bot leaves after both goodbyes, the chat
-# server ends when no client is left, and init halts the machine.
-@0xed5bd09a30d71fbd;
+# The chat demo (make run-chat): a chat service with a bot and two
+# clients, one of them trying to speak for the other, and hello.
+# Everything ends by itself: the clients say goodbye, the bot leaves after
+# both goodbyes, the chat server ends when no client is left, and init
+# halts the machine.
+@0x84d234a92f909ff2;
 
 using Capos = import "../schema/capos.capnp";
 using Chat = import "../schema/chat.capnp";

@@ -1,0 +1,33 @@
+# Launching from a shell (docs/shell.md): ProgramLauncher starts one of a
+# listed set of programs for a shell's `run`, with explicit grants only.
+@0xc396e144734d5803;
+
+using C = import "c.capnp";
+$C.namespace("capos");
+using Capos = import "capos.capnp";
+
+const programLauncherInterface :UInt64 = 0xe7a1c24f93b05d16;
+
+interface ProgramLauncher @0xe7a1c24f93b05d16 {
+  struct RunResult {
+    union {
+      # The child, and the owner of the endpoint it writes its output to
+      # (TextSink, the child's "console"): the caller serves it.
+      started :group {
+        handle @0 :Capos.ProcessHandle;
+        stdio @1 :Capability;
+      }
+      notAllowed @2 :Void;   # not one of the listed programs
+      failed @3 :Text;       # the spawn was refused; why
+    }
+  }
+
+  const maxArgs :UInt32 = 8;
+  const maxArg :UInt32 = 127;
+
+  # The programs this launcher starts.
+  programs @0 () -> (names :List(Text));
+  # Starts a listed program. The child holds exactly one capability:
+  # "console", a TextSink client of the returned stdio endpoint.
+  run @1 (program :Text, args :List(Text)) -> RunResult;
+}
