@@ -37,7 +37,7 @@ UNIT_DEPS += $(CAPNP_GEN)/auth.capnp.h $(CAPNP_GEN)/terminal.capnp.h
 # The default system (make run): the shell on the console.
 PKG_BINARIES_default := $(BUILD)/user/init $(BUILD)/user/console-terminal \
 	$(BUILD)/user/launcher $(BUILD)/user/auth $(BUILD)/user/capos-shell \
-	$(BUILD)/user/hello
+	$(BUILD)/user/hello $(BUILD)/user/count
 ALL_TARGETS += $(BUILD)/default.pkg
 
 # The chat demo, booted like `make run` (QEMU status 33 is the clean halt).
@@ -46,3 +46,9 @@ run-chat: $(KERNEL) $(BUILD)/chat.pkg | deps
 	@$(QEMU) $(QEMU_RUN_ARGS) -accel $(ACCEL) -kernel $(KERNEL) \
 		-initrd $(BUILD)/chat.pkg; \
 		s=$$?; [ $$s -eq 33 ] || { echo "QEMU exit status $$s"; exit 1; }
+
+# The gateway path: RestrictedShellLauncher driven by gatetest.
+PKG_BINARIES_shells := $(BUILD)/user/init $(BUILD)/user/console-terminal \
+	$(BUILD)/user/launcher $(BUILD)/user/auth $(BUILD)/user/shell-launcher \
+	$(BUILD)/user/capos-shell $(BUILD)/user/gatetest $(BUILD)/user/hello
+ALL_TARGETS += $(BUILD)/shells.pkg

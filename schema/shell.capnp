@@ -1,5 +1,7 @@
-# Launching from a shell (docs/shell.md): ProgramLauncher starts one of a
-# listed set of programs for a shell's `run`, with explicit grants only.
+# Launching (docs/shell.md): ProgramLauncher starts one of a listed set of
+# programs for a shell's `run`, with explicit grants only;
+# RestrictedShellLauncher starts capos-shell, and nothing else, for a
+# gateway that has a terminal and a logged-in session.
 @0xc396e144734d5803;
 
 using C = import "c.capnp";
@@ -30,4 +32,25 @@ interface ProgramLauncher @0xe7a1c24f93b05d16 {
   # Starts a listed program. The child holds exactly one capability:
   # "console", a TextSink client of the returned stdio endpoint.
   run @1 (program :Text, args :List(Text)) -> RunResult;
+}
+
+const shellLauncherInterface :UInt64 = 0xd1f3a5b7c9e20486;
+
+interface RestrictedShellLauncher @0xd1f3a5b7c9e20486 {
+  struct LaunchResult {
+    union {
+      handle @0 :Capos.ProcessHandle;
+      # The broker refused the profile for this session; its reason
+      # (an AuthReason name).
+      refused @1 :Text;
+      failed @2 :Text;
+    }
+  }
+
+  # Starts capos-shell holding `terminal` (a TerminalSession) and the
+  # bundle the session's broker issues for `profile`, asked for by the
+  # launcher itself, so a caller cannot hand the shell any other set.
+  # There is no binary to choose.
+  launch @0 (terminal :Capability, session :Capability, profile :Text)
+      -> LaunchResult;
 }

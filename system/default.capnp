@@ -31,7 +31,7 @@ const manifest :Capos.SystemManifest = (
                   source = (kernel = endpointFactory)) ],
       exports = [ (name = "programs",
                    interfaceId = Shell.programLauncherInterface) ],
-      args = ["program=hello"] ),
+      args = ["program=hello", "program=count"] ),
     ( name = "auth",
       binary = "auth",
       grants = [ (name = "console", source = (kernel = console)),

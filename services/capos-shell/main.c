@@ -7,7 +7,9 @@
  * Holds: "terminal" (TerminalSession: all its input and output) and
  * "sessionManager" (SessionManager). Everything else comes in a bundle
  * (UserSession.shellBundle): at start the anonymous session's, after
- * `login` the account's. It never holds ProcessSpawner: `run` goes
+ * `login` the account's. Started by RestrictedShellLauncher for a
+ * gateway instead, it holds "terminal" and a logged-in session's bundle
+ * (no sessionManager): it cannot log in again, and logout ends it. It never holds ProcessSpawner: `run` goes
  * through the bundle's "launcher" (ProgramLauncher), which gives the
  * child one capability, its output endpoint, served here.
  *
@@ -503,7 +505,8 @@ static void
 cmd_caps(void)
 {
 	say("terminal  TerminalSession  (the shell's own)\n");
-	say("sessionManager  SessionManager  (the shell's own)\n");
+	if (manager != CAPOS_CAP_NULL)
+		say("sessionManager  SessionManager  (the shell's own)\n");
 	for (int i = 0; i < nbundle; i++)
 		say("%s  %s  (%s bundle)\n", bundle[i].name,
 		    iface_name(bundle[i].iface), profile);
@@ -736,7 +739,7 @@ cmd_login(void)
 	bool denied;
 	int rc;
 
-	if (account[0] != '\0') {
+	if (account[0] != '\0' || manager == CAPOS_CAP_NULL) {
 		say("login: already logged in as %s; logout first\n", account);
 		return;
 	}
@@ -789,6 +792,11 @@ cmd_logout(void)
 	    capos_UserSession_logout_ORDINAL, NULL, NULL, 0, rbuf,
 	    sizeof(rbuf), &res);
 	say("Logged out %s.\n", account);
+	if (manager == CAPOS_CAP_NULL) {
+		/* A launched shell has no way back to anonymous: it ends. */
+		quit = true;
+		return;
+	}
 	if (become_anonymous() != 0)
 		say("logout: no anonymous session could be had\n");
 }
@@ -880,8 +888,8 @@ supervise(const char *prog, capos_cap_t handle, capos_cap_t owner)
 			if (take_events(&c) != 0)
 				continue;
 			if (take_interrupt()) {
-				say("^C\nrun: %s goes on without its output "
-				    "(it cannot be stopped yet)\n", prog);
+				say("^C\nrun: %s detached: its output is cut "
+				    "off\n", prog);
 				(void)rt_forget(we.user_data);
 				done = true;
 			}
@@ -1060,6 +1068,43 @@ execute(char *line)
 		say("unknown command: %.40s (type 'help')\n", cmd);
 }
 
+/* A shell started by RestrictedShellLauncher: its CapSet, less the
+ * terminal, is its session's bundle. 0, or -1 without a live session. */
+static int
+adopt_bundle(void)
+{
+	const struct capos_start *sb = rt_start();
+	struct capos_SessionInfo_r info;
+	struct capnp_text t;
+	struct rt_result res;
+
+	session = rt_cap("session", capos_UserSession_INTERFACE_ID);
+	if (session == CAPOS_CAP_NULL ||
+	    rt_call(session, capos_UserSession_INTERFACE_ID,
+	    capos_UserSession_info_ORDINAL, NULL, NULL, 0, rbuf, sizeof(rbuf),
+	    &res) != 0)
+		return -1;
+	info.s = res.root;
+	if (capos_SessionInfo_get_account(&info, &t) != 0 || t.len == 0 ||
+	    t.len > NAME_MAX)
+		return -1;
+	memcpy(account, t.str, t.len + 1);
+	if (capos_SessionInfo_get_profile(&info, &t) != 0 || t.len > NAME_MAX)
+		return -1;
+	memcpy(profile, t.str, t.len + 1);
+	for (uint32_t i = 0; i < sb->ncaps && i < CAPOS_CAPSET_MAX &&
+	    nbundle < BUNDLE_MAX; i++) {
+		if (strcmp(sb->caps[i].name, "terminal") == 0)
+			continue;
+		memcpy(bundle[nbundle].name, sb->caps[i].name,
+		    sizeof(bundle[nbundle].name));
+		bundle[nbundle].name[NAME_MAX] = '\0';
+		bundle[nbundle].iface = sb->caps[i].interface_id;
+		bundle[nbundle++].cap = sb->caps[i].cap;
+	}
+	return 0;
+}
+
 static void
 read_args(void)
 {
@@ -1087,12 +1132,19 @@ main(void)
 
 	term = rt_cap("terminal", capos_TerminalSession_INTERFACE_ID);
 	manager = rt_cap("sessionManager", capos_SessionManager_INTERFACE_ID);
-	if (term == CAPOS_CAP_NULL || manager == CAPOS_CAP_NULL)
+	if (term == CAPOS_CAP_NULL)
 		return 1;
 	read_args();
 	for (int i = 0; i < nmotd; i++)
 		say("%s\n", motd[i]);
-	if (become_anonymous() != 0) {
+	if (manager == CAPOS_CAP_NULL) {
+		if (adopt_bundle() != 0) {
+			say("capos-shell: no live session to work in\n");
+			return 1;
+		}
+		say("Logged in as %s, profile %s. Type 'caps' to see what this "
+		    "session holds.\n", account, profile);
+	} else if (become_anonymous() != 0) {
 		say("capos-shell: no anonymous session could be had\n");
 		return 1;
 	}

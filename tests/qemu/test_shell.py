@@ -117,7 +117,7 @@ def shell_login_bundles_calls_run_and_audit_on_the_console():
 
     # Typed calls, checked against the schema's metadata.
     out = sh.command("call launcher.programs()", "admin@capos> ")
-    expect(sh.con, '(names = ["hello"])' in out, repr(out))
+    expect(sh.con, '(names = ["hello", "count"])' in out, repr(out))
     out = sh.command("call session.info()", "admin@capos> ")
     expect(sh.con, 'principal = 1000, account = "admin", profile = '
            '"operator", strength = password' in out, repr(out))
@@ -137,6 +137,14 @@ def shell_login_bundles_calls_run_and_audit_on_the_console():
     out = sh.command("run hello", "admin@capos> ")
     expect(sh.con, "hello: hello, world from hello, holding 1 capability"
            in out, repr(out))
+    # Ctrl-C while a program runs: the prompt comes back, the program's
+    # output is cut off, and count ends once a write fails.
+    sh.type("run count\r", "count: 20\n")
+    out = sh.type("\x03", "admin@capos> ")
+    expect(sh.con, "run: count detached: its output is cut off" in out,
+           repr(out))
+    out = sh.command("whoami", "admin@capos> ")
+    expect(sh.con, "count:" not in out and "\nadmin\n" in out, repr(out))
     out = sh.command("run chat", "admin@capos> ")
     expect(sh.con, "run: chat is not a program this launcher starts" in out,
            repr(out))
@@ -157,7 +165,8 @@ def shell_login_bundles_calls_run_and_audit_on_the_console():
     sh.type("laun\t", "launcher")
     sh.type(".prog\t", "programs")
     out = sh.command("()", "admin@capos> ")
-    expect(sh.con, '(names = ["hello"])' in out, f"completion: {out!r}")
+    expect(sh.con, '(names = ["hello", "count"])' in out,
+           f"completion: {out!r}")
 
     # Bad input gets a message and the shell goes on.
     out = sh.command("who\x02ami", "admin@capos> ")
@@ -203,3 +212,35 @@ def shell_login_bundles_calls_run_and_audit_on_the_console():
     expect_line(run, "Shutting down")
     expect_line(run, "[init] shell exited with status 0")
     expect_line(run, "[init] all services have ended")
+
+
+@case
+def restricted_shell_launcher_starts_a_shell_with_the_brokers_bundle():
+    con = Console(kernel=kernel_image(),
+                  initrd=os.path.join(BUILD, "shells.pkg"), timeout=120)
+    sh = Shell.__new__(Shell)
+    sh.con, sh.mark = con, 0
+    sh.wait("[gatetest] a shell runs on the console")
+    out = sh.wait("admin@capos> ")
+    expect(con, "Logged in as admin, profile operator." in out, repr(out))
+    out = sh.command("caps", "admin@capos> ")
+    expect(con, caps_of(out) == ["audit AuditLog",
+                                 "launcher ProgramLauncher",
+                                 "session UserSession"],
+           f"launched shell's caps: {out!r}")
+    expect(con, "sessionManager" not in out, repr(out))
+    out = sh.command("login", "admin@capos> ")
+    expect(con, "already logged in as admin" in out, repr(out))
+    out = sh.command("run hello", "admin@capos> ")
+    expect(con, "holding 1 capability" in out, repr(out))
+    con.send("logout\r")
+    run = con.finish()
+    expect_status(run, EXIT_CLEAN)
+    expect_line(run, "[shell-launcher] started a shell, profile operator, "
+                     "holding terminal and 3 bundle capabilities")
+    expect_line(run, "[proof] restricted-shell ok: the broker refused a "
+                     "guest's operator shell (profileNotAllowed) and a root "
+                     "shell (unknownProfile); admin's shell ran with the "
+                     "operator bundle, ended cleanly, and its session ended "
+                     "with it")
+    expect_line(run, "[gatetest] 10 checks, 0 failed")
