@@ -9,9 +9,10 @@
  * (UserSession.shellBundle): at start the anonymous session's, after
  * `login` the account's. Started by RestrictedShellLauncher for a
  * gateway instead, it holds "terminal" and a logged-in session's bundle
- * (no sessionManager): it cannot log in again, and logout ends it. It never holds ProcessSpawner: `run` goes
- * through the bundle's "launcher" (ProgramLauncher), which gives the
- * child one capability, its output endpoint, served here.
+ * (no sessionManager): it cannot log in again, and logout ends it. It
+ * never holds ProcessSpawner: `run` goes through the bundle's "launcher"
+ * (ProgramLauncher), which gives the child one capability, its output
+ * endpoint, served here.
  *
  * Arguments: "motd=TEXT" (repeatable: the banner's lines), "source=NAME"
  * (the login source auth counts failures by; default "console"),
@@ -19,8 +20,8 @@
  * in order; default operator, then guest).
  *
  * Bounds: lines of LE_MAX bytes (lineedit.h), BUNDLE_MAX capabilities,
- * TYPEAHEAD_MAX keys typed while a program runs, OUT_MAX bytes of one
- * printed result. Bad input gets a message and the shell goes on.
+ * TYPEAHEAD_MAX keys queued (typed ahead, or while a program runs; more
+ * are dropped), OUT_MAX bytes of one printed result. Bad input gets a message and the shell goes on.
  */
 #include <string.h>
 
@@ -71,7 +72,7 @@ static bool quit;
 static struct lineedit le;
 static struct { int code; uint8_t byte; } typeahead[TYPEAHEAD_MAX];
 static int ntypeahead;
-/* A readEvent posted and not yet collected (after a `run`). */
+/* A readEvents posted and not yet collected (after a `run`). */
 static struct capos_sqe ev_sqe;
 static bool ev_posted;
 
