@@ -28,7 +28,7 @@ RUN_QEMU = QEMU='$(QEMU)' sh tools/run-qemu.sh --accel '$(ACCEL)' \
 
 .PHONY: run run-iso test-qemu
 
-## run: boot the default system (a chat demo) with the console here; it halts by itself, Ctrl-a x leaves earlier
+## run: boot the default system: a login prompt and the capability shell on the console; shutdown (operator) halts, Ctrl-a x leaves
 run: $(KERNEL) $(BUILD)/default.pkg $(KVM_PROBE) | deps
 	@$(RUN_QEMU) -kernel $(KERNEL) -initrd $(BUILD)/default.pkg
 

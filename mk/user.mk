@@ -61,10 +61,10 @@ $(USER_DIR)/%: \
 -include $(USER_LIB_OBJS:.o=.d) \
 	$(patsubst %,$(BUILD)/u/%.d,$(PROGRAM_SRCS))
 
-# The default system: init plus the services its manifest names.
-PKG_BINARIES_default := $(USER_DIR)/init $(USER_DIR)/hello \
+# The chat demo (make run-chat); the default system is in mk/shell.mk.
+PKG_BINARIES_chat := $(USER_DIR)/init $(USER_DIR)/hello \
 	$(USER_DIR)/chat $(USER_DIR)/chat-client $(USER_DIR)/chat-bot
-ALL_TARGETS += $(BUILD)/default.pkg
+ALL_TARGETS += $(BUILD)/chat.pkg
 
 # Test systems, booted by tests/qemu.
 PKG_BINARIES_isolation := $(USER_DIR)/init $(USER_DIR)/ringtest \

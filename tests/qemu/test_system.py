@@ -1,6 +1,7 @@
-"""The default system: the kernel starts init from the boot package, init
-starts the manifest's services with their grants, and everything halts
-cleanly once they end."""
+"""The chat system (system/chat.capnp, make run-chat): the kernel starts
+init from the boot package, init starts the manifest's services with their
+grants, and everything halts cleanly once they end. The default system,
+the shell, has its own cases in test_shell.py."""
 import os
 
 from harness import (BUILD, EXIT_CLEAN, boot, case, expect, expect_line,
@@ -12,8 +13,8 @@ def package(name):
 
 
 @case
-def default_system_runs_chat_and_hello():
-    run = boot(kernel=kernel_image(), initrd=package("default"), timeout=60)
+def chat_system_runs_chat_and_hello():
+    run = boot(kernel=kernel_image(), initrd=package("chat"), timeout=60)
     expect_status(run, EXIT_CLEAN)
     expect_line(run, "[proof] boot ok")
     expect_line(run, "[proof] init ok services=5")

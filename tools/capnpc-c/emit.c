@@ -14,6 +14,8 @@
 
 #define NAMELEN 256
 
+static void emit_meta(struct gen *g);
+
 /* How a primitive field is stored: C type, unsigned carrier, bit width. */
 struct prim {
 	const char *ctype;
@@ -575,5 +577,160 @@ emit_file(struct gen *g, const struct capnp_list *imports)
 	each(g, NODE_CONST, emit_const);
 	fputc('\n', g->out);
 	each(g, NODE_STRUCT, emit_accessors);
+	emit_meta(g);
 	emit_guard(g, false);
+}
+
+/* ---- Metadata (lib/capnp/meta.h), emitted under #ifdef CAPNP_META ---- */
+
+/* The short name of a node: its display name after the file's colon. */
+static const char *
+short_name(const struct capnp_struct *node)
+{
+	struct capnp_text t = text_of(node, NODE_P_NAME);
+	const char *p = strchr(t.str, ':');
+
+	return p != NULL ? p + 1 : t.str;
+}
+
+static void
+meta_declare(struct gen *g, const struct capnp_struct *node)
+{
+	char n[NAMELEN];
+
+	c_name(g, node, n, sizeof(n));
+	fprintf(g->out, "static const struct capnp_meta_struct %s_meta;\n", n);
+}
+
+static void
+meta_enum(struct gen *g, const struct capnp_struct *node)
+{
+	struct capnp_list l;
+	struct capnp_struct e;
+	char n[NAMELEN];
+
+	c_name(g, node, n, sizeof(n));
+	must(capnp_get_list(node, NODE_P_FIELDS, CAPNP_ELEM_COMPOSITE, &l),
+	    "enumerants");
+	fprintf(g->out, "static const char *const %s_meta_names[] = {", n);
+	for (uint32_t i = 0; i < l.n; i++) {
+		must(capnp_list_struct(&l, i, &e), "enumerant");
+		fprintf(g->out, " \"%s\",", text_of(&e, 0).str);
+	}
+	fprintf(g->out, " };\nstatic const struct capnp_meta_enum %s_meta = "
+	    "{ \"%s\", %u, %s_meta_names };\n", n, short_name(node), l.n, n);
+}
+
+/* The C name of the node a type refers to, into buf ("NULL" if none). */
+static void
+meta_ref(struct gen *g, uint64_t id, char *buf, size_t len)
+{
+	const struct capnp_struct *t = find_node(g, id);
+
+	if (t == NULL) {
+		snprintf(buf, len, "NULL");
+		return;
+	}
+	c_name(g, t, buf, len - 6);
+	strcat(buf, "_meta");
+	memmove(buf + 1, buf, strlen(buf) + 1);
+	buf[0] = '&';
+}
+
+static void
+meta_field(struct gen *g, const struct capnp_struct *fr)
+{
+	struct capnp_struct type, elem;
+	unsigned kind, ek = 0;
+	uint32_t off = 0;
+	char st[NAMELEN] = "NULL", en[NAMELEN] = "NULL";
+
+	if (FIELD_WHICH(fr) == FIELD_GROUP) {
+		kind = 19;	/* CAPNP_META_GROUP */
+		meta_ref(g, FIELD_GROUP_ID(fr), st, sizeof(st));
+	} else {
+		must(capnp_get_struct(fr, FIELD_P_SLOT_TYPE, &type), "type");
+		kind = TYPE_WHICH(&type);
+		off = FIELD_SLOT_OFFSET(fr);
+		if (kind == T_STRUCT)
+			meta_ref(g, TYPE_ID(&type), st, sizeof(st));
+		else if (kind == T_ENUM)
+			meta_ref(g, TYPE_ID(&type), en, sizeof(en));
+		else if (kind == T_LIST) {
+			must(capnp_get_struct(&type, TYPE_P_ELEMENT, &elem),
+			    "element type");
+			ek = TYPE_WHICH(&elem);
+			if (ek == T_STRUCT)
+				meta_ref(g, TYPE_ID(&elem), st, sizeof(st));
+			else if (ek == T_ENUM)
+				meta_ref(g, TYPE_ID(&elem), en, sizeof(en));
+		}
+	}
+	fprintf(g->out, "\t{ \"%s\", %u, %#x, %u, %u, %s, %s },\n",
+	    text_of(fr, 0).str, kind, FIELD_DISC(fr), off, ek, st, en);
+}
+
+static void
+meta_struct(struct gen *g, const struct capnp_struct *node)
+{
+	struct capnp_list l;
+	struct capnp_struct fr;
+	char n[NAMELEN];
+
+	c_name(g, node, n, sizeof(n));
+	must(capnp_get_list(node, NODE_P_FIELDS, CAPNP_ELEM_COMPOSITE, &l),
+	    "fields");
+	if (l.n > 0) {
+		fprintf(g->out, "static const struct capnp_meta_field "
+		    "%s_meta_fields[] = {\n", n);
+		for (uint32_t i = 0; i < l.n; i++) {
+			must(capnp_list_struct(&l, i, &fr), "field");
+			meta_field(g, &fr);
+		}
+		fprintf(g->out, "};\n");
+	}
+	fprintf(g->out, "static const struct capnp_meta_struct %s_meta = { "
+	    "\"%s\", %u, %u, %u, %u, %u, %s%s };\n", n, short_name(node),
+	    NODE_STRUCT_DW(node), NODE_STRUCT_PC(node),
+	    NODE_STRUCT_DCOUNT(node), NODE_STRUCT_DOFF(node) * 2, l.n,
+	    l.n > 0 ? n : "NULL", l.n > 0 ? "_meta_fields" : "");
+}
+
+static void
+meta_interface(struct gen *g, const struct capnp_struct *node)
+{
+	struct capnp_list l;
+	struct capnp_struct m;
+	char n[NAMELEN], p[NAMELEN], r[NAMELEN];
+
+	c_name(g, node, n, sizeof(n));
+	must(capnp_get_list(node, NODE_P_FIELDS, CAPNP_ELEM_COMPOSITE, &l),
+	    "methods");
+	if (l.n > 0) {
+		fprintf(g->out, "static const struct capnp_meta_method "
+		    "%s_meta_methods[] = {\n", n);
+		for (uint32_t i = 0; i < l.n; i++) {
+			must(capnp_list_struct(&l, i, &m), "method");
+			meta_ref(g, METHOD_PARAMS(&m), p, sizeof(p));
+			meta_ref(g, METHOD_RESULTS(&m), r, sizeof(r));
+			fprintf(g->out, "\t{ \"%s\", %u, %s, %s },\n",
+			    text_of(&m, 0).str, i, p, r);
+		}
+		fprintf(g->out, "};\n");
+	}
+	fprintf(g->out, "static const struct capnp_meta_interface %s_meta = {"
+	    " \"%s\", UINT64_C(%#llx), %u, %s%s };\n", n, short_name(node),
+	    (unsigned long long)NODE_ID(node), l.n, l.n > 0 ? n : "NULL",
+	    l.n > 0 ? "_meta_methods" : "");
+}
+
+static void
+emit_meta(struct gen *g)
+{
+	fprintf(g->out, "#ifdef CAPNP_META\n#include \"meta.h\"\n");
+	each(g, NODE_STRUCT, meta_declare);
+	each(g, NODE_ENUM, meta_enum);
+	each(g, NODE_STRUCT, meta_struct);
+	each(g, NODE_INTERFACE, meta_interface);
+	fprintf(g->out, "#endif /* CAPNP_META */\n\n");
 }

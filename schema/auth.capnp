@@ -1,0 +1,137 @@
+# Identity: who may log in, the sessions that follow, the bundle of
+# capabilities a session's shell receives, and the audit trail of all of
+# it (docs/auth.md). One service, `auth`, serves these interfaces; the
+# kernel's interface ids are reserved to the kernel, so each has its own.
+#
+# Authentication selects a principal; it grants nothing by itself. What a
+# session may do is the bundle its profile names, and every capability in
+# the bundle that auth serves fails closed once the session has ended.
+@0x8eeb025c6dc93cda;
+
+using C = import "c.capnp";
+$C.namespace("capos");
+
+const sessionManagerInterface :UInt64 = 0xf892c33fa06932a1;
+const userSessionInterface :UInt64 = 0x8dfd16d6437f707d;
+const auditLogInterface :UInt64 = 0xb5b5d55f0a4b3aae;
+
+enum AccountStatus {
+  active @0;
+  disabled @1;
+  locked @2;
+  recoveryOnly @3;
+}
+
+enum AuthStrength {
+  none @0;          # the anonymous session
+  password @1;
+  publicKey @2;
+  passkey @3;
+}
+
+# Stable reason codes: audit records and tools key on these numbers, so
+# a code is never renumbered or reused.
+enum AuthReason {
+  ok @0;
+  unknownAccount @1;
+  badPassword @2;
+  accountLocked @3;      # locked by the failure policy, for a while
+  accountDisabled @4;    # disabled or recoveryOnly in the account store
+  throttled @5;          # the source has failed too often, for a while
+  profileNotAllowed @6;
+  unknownProfile @7;
+  sessionEnded @8;       # revoked, logged out or expired
+  malformed @9;          # the request itself was unusable
+  tableFull @10;         # no room for another session
+}
+
+enum AuditEvent {
+  loginSucceeded @0;
+  loginFailed @1;
+  bundleIssued @2;
+  bundleRefused @3;
+  sessionEnded @4;
+  anonymousSession @5;
+}
+
+# One audit record. It holds no password, key or token: the request's
+# secret fields have no place here, and the name a failed login typed is
+# kept only when it is a known account (an unknown "name" may well be a
+# password typed one prompt early).
+struct AuditRecord {
+  seq @0 :UInt64;          # 1, 2, ... in the order written
+  timeNs @1 :UInt64;       # monotonic, since boot
+  event @2 :AuditEvent;
+  reason @3 :AuthReason;
+  account @4 :Text;        # "" when not a known account
+  source @5 :Text;         # where the request came from, e.g. "console"
+  profile @6 :Text;
+  sessionSerial @7 :UInt64; # 0 when no session is involved
+}
+
+struct SessionInfo {
+  # 128 random bits from the DRBG; an identifier, not a credential:
+  # nothing accepts it in place of the session capability.
+  id @0 :Data;
+  serial @1 :UInt64;
+  principal @2 :UInt64;
+  account @3 :Text;        # "" for the anonymous session
+  profile @4 :Text;        # the profile granted last ("" before one)
+  strength @5 :AuthStrength;
+  source @6 :Text;
+  createdNs @7 :UInt64;
+  expiresNs @8 :UInt64;    # 0: no wall-clock expiry
+}
+
+# One capability of a bundle, under the name the shell shows it by.
+struct BundleEntry {
+  name @0 :Text;
+  interfaceId @1 :UInt64;
+  cap @2 :Capability;
+}
+
+interface SessionManager @0xf892c33fa06932a1 {
+  struct LoginResult {
+    union {
+      session @0 :UserSession;
+      # Every refusal looks the same to the caller, whether the account
+      # is unknown, the password wrong, or a lock or slow-down is in
+      # force; the audit log records which.
+      denied @1 :Void;
+    }
+  }
+
+  const maxName :UInt32 = 31;
+  const maxPassword :UInt32 = 256;
+  const maxSource :UInt32 = 31;
+
+  # A failed attempt is answered only after the failure policy's delay.
+  login @0 (account :Text, password :Data, source :Text) -> LoginResult;
+  # A session with no principal, for a shell before anyone logs in.
+  anonymous @1 (source :Text) -> (session :UserSession);
+}
+
+interface UserSession @0x8dfd16d6437f707d {
+  struct BundleResult {
+    union {
+      entries @0 :List(BundleEntry);
+      refused @1 :AuthReason;
+    }
+  }
+
+  # Every method fails with a CapException once the session has ended.
+  info @0 () -> SessionInfo;
+  # The capabilities profile grants, for this session's shell.
+  shellBundle @1 (profile :Text) -> BundleResult;
+  # Ends the session; its capabilities fail from now on.
+  logout @2 () -> ();
+}
+
+interface AuditLog @0xb5b5d55f0a4b3aae {
+  const maxRead :UInt32 = 32;
+
+  # Records with seq > after, oldest first, at most max (<= maxRead).
+  # dropped counts records overwritten before anyone could read them.
+  read @0 (after :UInt64, max :UInt32)
+      -> (records :List(AuditRecord), dropped :UInt64, last :UInt64);
+}

@@ -1,0 +1,68 @@
+/*
+ * The account store: the accounts auth knows, read once from its
+ * arguments (the manifest's seed) and kept in a fixed table. An account
+ * has a principal id, a name, a status, the shell profiles it may use and
+ * a password record (credential.h); it never holds a password.
+ *
+ * Bounds: ACCOUNT_MAX accounts, names of 1..ACCOUNT_NAME_MAX bytes of
+ * [a-z0-9_-], ACCOUNT_PROFILES profile names each. A seed entry beyond
+ * these is refused with a reason, never truncated.
+ */
+#ifndef AUTH_ACCOUNT_H
+#define AUTH_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "credential.h"
+
+#define ACCOUNT_MAX		16
+#define ACCOUNT_NAME_MAX	31
+#define ACCOUNT_PROFILES	4
+
+/* The values of schema/auth.capnp's AccountStatus. */
+enum account_status {
+	ACCOUNT_ACTIVE = 0,
+	ACCOUNT_DISABLED = 1,
+	ACCOUNT_LOCKED = 2,
+	ACCOUNT_RECOVERY_ONLY = 3,
+};
+
+struct account {
+	char name[ACCOUNT_NAME_MAX + 1];
+	uint64_t principal;
+	enum account_status status;
+	uint32_t nprofiles;
+	char profiles[ACCOUNT_PROFILES][ACCOUNT_NAME_MAX + 1];
+	struct pw_record pw;
+	struct fail_state fails;	/* the failure policy's count for it */
+};
+
+struct account_store {
+	uint32_t n;
+	struct account a[ACCOUNT_MAX];
+};
+
+/* A name is 1..ACCOUNT_NAME_MAX bytes of [a-z0-9_-]. */
+bool account_name_ok(const char *s, size_t len);
+
+/*
+ * Adds the account a seed entry describes:
+ *   NAME:PRINCIPAL:STATUS:PROFILE[+PROFILE...]:RECORD
+ * with PRINCIPAL a decimal number, STATUS one of active, disabled, locked,
+ * recoveryOnly, and RECORD a password record (pw_parse). Returns NULL, or
+ * the reason the entry is refused.
+ */
+const char *account_add(struct account_store *st, const char *s,
+    size_t len);
+
+/* The account of that name, or NULL. */
+struct account *account_find(struct account_store *st, const char *name,
+    size_t len);
+
+/* Whether the account may use the profile. */
+bool account_may_use(const struct account *a, const char *profile,
+    size_t len);
+
+#endif

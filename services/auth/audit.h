@@ -1,0 +1,63 @@
+/*
+ * The audit log: append-only records of what auth decided, held in a
+ * ring of AUDIT_MAX entries.
+ *
+ * Policy when full: the oldest record is overwritten. Records carry a
+ * sequence number from 1 up, so a reader sees a gap, and the log counts
+ * every record overwritten before a read returned it (`dropped`).
+ *
+ * Redaction: a record has no field for a password, key or token, and
+ * audit_append takes none. An account name is recorded only when it names
+ * a known account (the caller passes "" otherwise), because a name that
+ * matches nothing is often a password typed at the wrong prompt. Text
+ * fields are cut to AUDIT_TEXT_MAX bytes.
+ */
+#ifndef AUTH_AUDIT_H
+#define AUTH_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AUDIT_MAX	256
+#define AUDIT_TEXT_MAX	31
+
+/* The values of schema/auth.capnp's AuditEvent. */
+enum audit_event {
+	AUDIT_LOGIN_OK = 0,
+	AUDIT_LOGIN_FAILED = 1,
+	AUDIT_BUNDLE_ISSUED = 2,
+	AUDIT_BUNDLE_REFUSED = 3,
+	AUDIT_SESSION_ENDED = 4,
+	AUDIT_ANONYMOUS = 5,
+};
+
+struct audit_record {
+	uint64_t seq;
+	uint64_t time_ns;
+	enum audit_event event;
+	uint32_t reason;		/* schema/auth.capnp's Reason */
+	char account[AUDIT_TEXT_MAX + 1];
+	char source[AUDIT_TEXT_MAX + 1];
+	char profile[AUDIT_TEXT_MAX + 1];
+	uint64_t session_serial;
+};
+
+struct audit_log {
+	struct audit_record r[AUDIT_MAX];
+	uint64_t last;		/* the newest record's seq; 0 when empty */
+	uint64_t read_upto;	/* the highest seq a read has returned */
+	uint64_t dropped;
+};
+
+/* Appends a record; returns its seq. Texts are (pointer, length). */
+uint64_t audit_append(struct audit_log *log, uint64_t now_ns,
+    enum audit_event event, uint32_t reason, const char *account,
+    size_t alen, const char *source, size_t slen, const char *profile,
+    size_t plen, uint64_t session_serial);
+
+/* Up to max records with seq > after, oldest first, into out; returns how
+ * many. Records overwritten meanwhile are skipped. */
+uint32_t audit_read(struct audit_log *log, uint64_t after, uint32_t max,
+    const struct audit_record **out);
+
+#endif

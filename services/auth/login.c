@@ -1,0 +1,75 @@
+/*
+ * The login decision (login.h).
+ */
+#include <string.h>
+
+#include "login.h"
+
+/* The decoy uses the parameters the default seed uses, so its cost
+ * matches a real account's. */
+#define DECOY_N	4096
+#define DECOY_R	8
+#define DECOY_P	1
+
+int
+login_init(struct login_state *ls)
+{
+	static const uint8_t salt[PW_SALT_LEN] = "capos-decoy-salt";
+	static const char pw[] = "no password hashes to this";
+
+	return pw_make(pw, sizeof(pw) - 1, salt, DECOY_N, DECOY_R, DECOY_P,
+	    &ls->decoy);
+}
+
+static uint64_t
+max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+void
+login_attempt(struct login_state *ls, const char *name, size_t nlen,
+    const void *pw, size_t plen, const char *source, size_t slen,
+    uint64_t now_ns, struct login_outcome *out)
+{
+	struct fail_state *src = fail_source(ls->sources, source, slen,
+	    now_ns);
+	struct account *a = account_find(&ls->accounts, name, nlen);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->account = a;
+	if (src == NULL || fail_locked(src, now_ns)) {
+		out->reason = CRED_THROTTLED;
+		out->delay_ns = FAIL_DELAY_MAX_NS;
+		return;
+	}
+	if (a != NULL && fail_locked(&a->fails, now_ns)) {
+		out->reason = CRED_ACCOUNT_LOCKED;
+		out->delay_ns = FAIL_DELAY_MAX_NS;
+		return;
+	}
+	rc = pw_verify(a != NULL ? &a->pw : &ls->decoy, pw, plen);
+	if (rc < 0) {
+		/* scrypt could not run: refuse, and count nothing. */
+		out->reason = CRED_MALFORMED;
+		return;
+	}
+	if (a == NULL)
+		out->reason = CRED_UNKNOWN_ACCOUNT;
+	else if (rc != 0)
+		out->reason = CRED_BAD_PASSWORD;
+	else if (a->status != ACCOUNT_ACTIVE)
+		out->reason = CRED_ACCOUNT_DISABLED;
+	else {
+		out->reason = CRED_OK;
+		memset(&a->fails, 0, sizeof(a->fails));
+		memset(src, 0, sizeof(*src));
+		return;
+	}
+	fail_count(src, now_ns);
+	if (a != NULL)
+		fail_count(&a->fails, now_ns);
+	out->delay_ns = max64(fail_delay(src),
+	    a != NULL ? fail_delay(&a->fails) : 0);
+}

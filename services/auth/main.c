@@ -1,0 +1,513 @@
+/*
+ * auth: the identity services (docs/auth.md). One process serves
+ *   SessionManager  on its "sessionManager" export (login, anonymous);
+ *   UserSession     per session, a badged client it mints (info,
+ *                   shellBundle: the authority broker; logout);
+ *   AuditLog        per operator session, a badged reader client.
+ * The account store, credential check, session table, broker rules and
+ * audit log are pure code beside this file (account.c, credential.c,
+ * login.c, session.c, broker.c, audit.c), tested on the host.
+ *
+ * Holds: "sessionManager" (the endpoint it serves), "console" (its own
+ * status lines, never a password or a name that failed), "entropy" (the
+ * DRBG that draws session ids), "timer" (expiry and the failure delays),
+ * "virtualMemory" (the heap scrypt works in), and whatever capabilities
+ * the manifest grants it to hand out in bundles (a profile names them).
+ *
+ * Arguments (the manifest's seed, docs/auth.md has the forms):
+ *   account=NAME:PRINCIPAL:STATUS:PROFILE[+PROFILE]:scrypt$N$r$p$SALT$HASH
+ *   profile=NAME:CAP[+CAP...]
+ *   sessionTtl=SECONDS   expiry of password sessions (default: none)
+ * A malformed argument is reported and skipped; the rest still load.
+ *
+ * Queues and bounds: calls wait in the kernel's endpoint queue and are
+ * answered one at a time, so a failed login's delay (at most 4 s, see
+ * credential.h) holds back the calls behind it; SESSION_MAX sessions,
+ * AUDIT_MAX audit records (the oldest overwritten, and counted), and
+ * requests' texts are refused beyond SessionManager's max* constants.
+ * auth ends when no client capability to it is left.
+ */
+#include <string.h>
+
+#include "audit.h"
+#include "auth.capnp.h"
+#include "broker.h"
+#include "crypto.h"
+#include "crypto_rt.h"
+#include "login.h"
+#include "rt.h"
+#include "session.h"
+
+static struct login_state logins;
+static struct profile_set profiles;
+static struct session_table sessions;
+static struct audit_log audit;
+static struct crypto_drbg drbg;
+static struct crypto_rt_source entropy;
+static uint64_t session_ttl_ns;
+static capos_cap_t owner;
+static uint8_t mint_buf[512] __attribute__((aligned(8)));
+
+static int
+rng(void *ctx, uint8_t *out, size_t n)
+{
+	return crypto_drbg_generate(ctx, out, n);
+}
+
+static void
+text_of(const struct capnp_text *t, const char **s, size_t *len)
+{
+	*s = t->str != NULL ? t->str : "";
+	*len = t->str != NULL ? t->len : 0;
+}
+
+/* A new client of our endpoint, typed iface and carrying badge. */
+static capos_cap_t
+mint(uint64_t badge, uint64_t iface)
+{
+	struct capos_Endpoint_client_Params_b p;
+	struct capos_Endpoint_client_Results_r r;
+	uint8_t pbuf[128] __attribute__((aligned(8)));
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+
+	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
+	    capos_Endpoint_client_Params_init_root(&b, &p) != 0)
+		return CAPOS_CAP_NULL;
+	capos_Endpoint_client_Params_set_badge(&p, badge);
+	capos_Endpoint_client_Params_set_interfaceId(&p, iface);
+	if (rt_call(owner, capos_Endpoint_INTERFACE_ID,
+	    capos_Endpoint_client_ORDINAL, &b, NULL, 0, mint_buf,
+	    sizeof(mint_buf), &res) != 0)
+		return CAPOS_CAP_NULL;
+	r.s = res.root;
+	if (capos_Endpoint_client_Results_get_client(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}
+
+/* Moves a freshly minted client into the answer; -1 when it cannot. */
+static int
+reply_minted(struct rt_request *rq, capos_cap_t cap)
+{
+	int idx;
+
+	if (cap == CAPOS_CAP_NULL)
+		return -1;
+	if ((idx = rt_reply_cap(rq, cap, CAPOS_XFER_MOVE)) < 0) {
+		rt_release(cap);
+		return -1;
+	}
+	return idx;
+}
+
+/* ---- SessionManager ---- */
+
+static int
+do_login(void *ctx, struct rt_request *rq)
+{
+	struct capos_SessionManager_login_Params_r p = { rq->params };
+	struct capos_SessionManager_LoginResult_b r;
+	struct capnp_text name = { 0 }, src = { 0 };
+	struct capnp_data pw = { 0 };
+	struct login_outcome out;
+	struct session *s;
+	const char *n, *sn, *why;
+	size_t nlen, slen;
+	int idx;
+
+	(void)ctx;
+	if (capos_SessionManager_login_Params_get_account(&p, &name) != 0 ||
+	    capos_SessionManager_login_Params_get_password(&p, &pw) != 0 ||
+	    capos_SessionManager_login_Params_get_source(&p, &src) != 0 ||
+	    name.len > capos_SessionManager_maxName ||
+	    pw.len > capos_SessionManager_maxPassword ||
+	    src.len > capos_SessionManager_maxSource)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed login request");
+	if (capos_SessionManager_LoginResult_init_root(&rq->reply, &r) != 0)
+		return -1;
+	text_of(&name, &n, &nlen);
+	text_of(&src, &sn, &slen);
+	login_attempt(&logins, n, nlen, pw.ptr, pw.len, sn, slen,
+	    rt_now_ns(), &out);
+	if (out.reason != CRED_OK) {
+		/* A name that matches no account is not recorded: it may be
+		 * a password typed at the wrong prompt. */
+		audit_append(&audit, rt_now_ns(), AUDIT_LOGIN_FAILED,
+		    out.reason, out.account != NULL ? n : "",
+		    out.account != NULL ? nlen : 0, sn, slen, "", 0, 0);
+		if (out.delay_ns != 0)
+			rt_sleep_ns(out.delay_ns);
+		capos_SessionManager_LoginResult_set_denied(&r);
+		return 0;
+	}
+	s = session_mint(&sessions, rng, &drbg, out.account->principal,
+	    out.account->name, sn, slen, STRENGTH_PASSWORD, rt_now_ns(),
+	    session_ttl_ns, &why);
+	if (s == NULL) {
+		audit_append(&audit, rt_now_ns(), AUDIT_LOGIN_FAILED,
+		    capos_AuthReason_tableFull, n, nlen, sn, slen, "", 0, 0);
+		return rt_reply_exception(rq, capos_CapException_Type_overloaded,
+		    strcmp(why, "table") == 0 ? "no room for another session" :
+		    "the random generator failed");
+	}
+	idx = reply_minted(rq, mint(session_badge(&sessions, s,
+	    SESSION_KIND_SESSION), capos_UserSession_INTERFACE_ID));
+	if (idx < 0) {
+		session_end(s);
+		return rt_reply_exception(rq, capos_CapException_Type_overloaded,
+		    "cannot mint the session capability");
+	}
+	audit_append(&audit, rt_now_ns(), AUDIT_LOGIN_OK, capos_AuthReason_ok,
+	    n, nlen, sn, slen, "", 0, s->serial);
+	capos_SessionManager_LoginResult_set_session(&r, (uint32_t)idx);
+	return 0;
+}
+
+static int
+do_anonymous(void *ctx, struct rt_request *rq)
+{
+	struct capos_SessionManager_anonymous_Params_r p = { rq->params };
+	struct capos_SessionManager_anonymous_Results_b r;
+	struct capnp_text src = { 0 };
+	struct session *s;
+	const char *sn, *why;
+	size_t slen;
+	int idx;
+
+	(void)ctx;
+	if (capos_SessionManager_anonymous_Params_get_source(&p, &src) != 0 ||
+	    src.len > capos_SessionManager_maxSource)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed source");
+	text_of(&src, &sn, &slen);
+	s = session_mint(&sessions, rng, &drbg, 0, "", sn, slen,
+	    STRENGTH_NONE, rt_now_ns(), 0, &why);
+	if (s == NULL)
+		return rt_reply_exception(rq, capos_CapException_Type_overloaded,
+		    "no room for another session");
+	if (capos_SessionManager_anonymous_Results_init_root(&rq->reply,
+	    &r) != 0 || (idx = reply_minted(rq, mint(session_badge(&sessions,
+	    s, SESSION_KIND_SESSION), capos_UserSession_INTERFACE_ID))) < 0) {
+		session_end(s);
+		return -1;
+	}
+	audit_append(&audit, rt_now_ns(), AUDIT_ANONYMOUS, capos_AuthReason_ok,
+	    "", 0, sn, slen, "", 0, s->serial);
+	capos_SessionManager_anonymous_Results_set_session(&r, (uint32_t)idx);
+	return 0;
+}
+
+/* ---- UserSession ---- */
+
+/* The caller's live session, or NULL after answering with an exception:
+ * an ended session's capabilities fail closed. */
+static struct session *
+caller_session(struct rt_request *rq, enum session_kind kind)
+{
+	struct session *s = session_lookup(&sessions, rq->hdr->badge, kind,
+	    rt_now_ns());
+
+	if (s == NULL)
+		rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "the session has ended");
+	return s;
+}
+
+static int
+do_info(void *ctx, struct rt_request *rq)
+{
+	struct capos_SessionInfo_b r;
+	struct session *s = caller_session(rq, SESSION_KIND_SESSION);
+
+	(void)ctx;
+	if (s == NULL)
+		return 0;
+	if (capos_SessionInfo_init_root(&rq->reply, &r) != 0 ||
+	    capos_SessionInfo_set_id(&r, s->id, sizeof(s->id)) != 0 ||
+	    capos_SessionInfo_set_account(&r, s->account,
+	    strlen(s->account)) != 0 ||
+	    capos_SessionInfo_set_profile(&r, s->profile,
+	    strlen(s->profile)) != 0 ||
+	    capos_SessionInfo_set_source(&r, s->source,
+	    strlen(s->source)) != 0)
+		return -1;
+	capos_SessionInfo_set_serial(&r, s->serial);
+	capos_SessionInfo_set_principal(&r, s->principal);
+	capos_SessionInfo_set_strength(&r, (enum capos_AuthStrength)
+	    s->strength);
+	capos_SessionInfo_set_createdNs(&r, s->created_ns);
+	capos_SessionInfo_set_expiresNs(&r, s->expires_ns);
+	return 0;
+}
+
+/* The interface id of a capability in our own CapSet, by name. */
+static capos_cap_t
+own_cap(const char *name, uint64_t *iface)
+{
+	const struct capos_start *sb = rt_start();
+
+	for (uint32_t i = 0; i < sb->ncaps && i < CAPOS_CAPSET_MAX; i++)
+		if (strcmp(sb->caps[i].name, name) == 0) {
+			*iface = sb->caps[i].interface_id;
+			return sb->caps[i].cap;
+		}
+	return CAPOS_CAP_NULL;
+}
+
+/* Adds one bundle entry: minted for "session" and "audit", else a copy of
+ * our own capability of that name. 0, or -1 when it cannot be had. */
+static int
+bundle_entry(struct rt_request *rq, struct session *s, const char *name,
+    struct capos_BundleEntry_b *e)
+{
+	uint64_t iface;
+	capos_cap_t cap;
+	int idx;
+
+	if (strcmp(name, "session") == 0) {
+		iface = capos_UserSession_INTERFACE_ID;
+		idx = reply_minted(rq, mint(session_badge(&sessions, s,
+		    SESSION_KIND_SESSION), iface));
+	} else if (strcmp(name, "audit") == 0) {
+		iface = capos_AuditLog_INTERFACE_ID;
+		idx = reply_minted(rq, mint(session_badge(&sessions, s,
+		    SESSION_KIND_AUDIT), iface));
+	} else {
+		if ((cap = own_cap(name, &iface)) == CAPOS_CAP_NULL)
+			return -1;
+		idx = rt_reply_cap(rq, cap, CAPOS_XFER_COPY);
+	}
+	if (idx < 0 || capos_BundleEntry_set_name(e, name, strlen(name)) != 0)
+		return -1;
+	capos_BundleEntry_set_interfaceId(e, iface);
+	capos_BundleEntry_set_cap(e, (uint32_t)idx);
+	return 0;
+}
+
+static int
+do_bundle(void *ctx, struct rt_request *rq)
+{
+	struct capos_UserSession_shellBundle_Params_r p = { rq->params };
+	struct capos_UserSession_BundleResult_b r;
+	struct capos_BundleEntry_b e;
+	struct session *s = caller_session(rq, SESSION_KIND_SESSION);
+	const struct profile *prof;
+	const struct account *a = NULL;
+	struct capnp_text want = { 0 };
+	struct capnp_lb list;
+	const char *w;
+	size_t wlen;
+	int reason;
+
+	(void)ctx;
+	if (s == NULL)
+		return 0;
+	if (capos_UserSession_shellBundle_Params_get_profile(&p, &want) != 0 ||
+	    want.len > ACCOUNT_NAME_MAX)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed profile name");
+	text_of(&want, &w, &wlen);
+	if (s->principal != 0)
+		a = account_find(&logins.accounts, s->account,
+		    strlen(s->account));
+	if (capos_UserSession_BundleResult_init_root(&rq->reply, &r) != 0)
+		return -1;
+	reason = broker_decide(&profiles, a, w, wlen, &prof);
+	/* An account deleted or disabled since login gets nothing more. */
+	if (s->principal != 0 && (a == NULL || a->status != ACCOUNT_ACTIVE))
+		reason = capos_AuthReason_profileNotAllowed;
+	if (reason != BROKER_OK) {
+		audit_append(&audit, rt_now_ns(), AUDIT_BUNDLE_REFUSED,
+		    (uint32_t)reason, s->account, strlen(s->account),
+		    s->source, strlen(s->source), w, wlen, s->serial);
+		capos_UserSession_BundleResult_set_refused(&r,
+		    (enum capos_AuthReason)reason);
+		return 0;
+	}
+	if (capos_UserSession_BundleResult_init_entries(&r, prof->ncaps,
+	    &list) != 0)
+		return -1;
+	for (uint32_t i = 0; i < prof->ncaps; i++)
+		if (capos_BundleEntry_b_at(&list, i, &e) != 0 ||
+		    bundle_entry(rq, s, prof->caps[i], &e) != 0)
+			return rt_reply_exception(rq,
+			    capos_CapException_Type_failed,
+			    "a capability of the profile cannot be had");
+	memcpy(s->profile, prof->name, strlen(prof->name) + 1);
+	audit_append(&audit, rt_now_ns(), AUDIT_BUNDLE_ISSUED,
+	    capos_AuthReason_ok, s->account, strlen(s->account), s->source,
+	    strlen(s->source), prof->name, strlen(prof->name), s->serial);
+	return 0;
+}
+
+static void
+end_session(struct session *s, uint32_t reason)
+{
+	if (s->principal != 0)
+		audit_append(&audit, rt_now_ns(), AUDIT_SESSION_ENDED, reason,
+		    s->account, strlen(s->account), s->source,
+		    strlen(s->source), s->profile, strlen(s->profile),
+		    s->serial);
+	session_end(s);
+}
+
+static int
+do_logout(void *ctx, struct rt_request *rq)
+{
+	struct capos_UserSession_logout_Results_b r;
+	struct session *s = caller_session(rq, SESSION_KIND_SESSION);
+
+	(void)ctx;
+	if (s == NULL)
+		return 0;
+	end_session(s, capos_AuthReason_ok);
+	return capos_UserSession_logout_Results_init_root(&rq->reply, &r);
+}
+
+/* The kernel's notice that a badged client is gone: a session whose
+ * UserSession capability was dropped has lost its shell. */
+static int
+do_dropped(void *ctx, struct rt_request *rq)
+{
+	struct session *s = session_lookup(&sessions, rq->hdr->badge,
+	    SESSION_KIND_SESSION, rt_now_ns());
+
+	(void)ctx;
+	if (s != NULL)
+		end_session(s, capos_AuthReason_sessionEnded);
+	return 0;
+}
+
+/* ---- AuditLog ---- */
+
+static int
+do_audit_read(void *ctx, struct rt_request *rq)
+{
+	struct capos_AuditLog_read_Params_r p = { rq->params };
+	struct capos_AuditLog_read_Results_b r;
+	struct capos_AuditRecord_b e;
+	const struct audit_record *recs[capos_AuditLog_maxRead];
+	struct capnp_lb list;
+	uint32_t max = capos_AuditLog_read_Params_get_max(&p), n;
+
+	(void)ctx;
+	if (caller_session(rq, SESSION_KIND_AUDIT) == NULL)
+		return 0;
+	if (max == 0 || max > capos_AuditLog_maxRead)
+		max = capos_AuditLog_maxRead;
+	n = audit_read(&audit, capos_AuditLog_read_Params_get_after(&p), max,
+	    recs);
+	if (capos_AuditLog_read_Results_init_root(&rq->reply, &r) != 0 ||
+	    capos_AuditLog_read_Results_init_records(&r, n, &list) != 0)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct audit_record *a = recs[i];
+
+		if (capos_AuditRecord_b_at(&list, i, &e) != 0 ||
+		    capos_AuditRecord_set_account(&e, a->account,
+		    strlen(a->account)) != 0 ||
+		    capos_AuditRecord_set_source(&e, a->source,
+		    strlen(a->source)) != 0 ||
+		    capos_AuditRecord_set_profile(&e, a->profile,
+		    strlen(a->profile)) != 0)
+			return -1;
+		capos_AuditRecord_set_seq(&e, a->seq);
+		capos_AuditRecord_set_timeNs(&e, a->time_ns);
+		capos_AuditRecord_set_event(&e, (enum capos_AuditEvent)a->event);
+		capos_AuditRecord_set_reason(&e, (enum capos_AuthReason)
+		    a->reason);
+		capos_AuditRecord_set_sessionSerial(&e, a->session_serial);
+	}
+	capos_AuditLog_read_Results_set_dropped(&r, audit.dropped);
+	capos_AuditLog_read_Results_set_last(&r, audit.last);
+	return 0;
+}
+
+static const struct rt_method methods[] = {
+	{ capos_SessionManager_INTERFACE_ID, capos_SessionManager_login_ORDINAL,
+	  do_login },
+	{ capos_SessionManager_INTERFACE_ID,
+	  capos_SessionManager_anonymous_ORDINAL, do_anonymous },
+	{ capos_UserSession_INTERFACE_ID, capos_UserSession_info_ORDINAL,
+	  do_info },
+	{ capos_UserSession_INTERFACE_ID, capos_UserSession_shellBundle_ORDINAL,
+	  do_bundle },
+	{ capos_UserSession_INTERFACE_ID, capos_UserSession_logout_ORDINAL,
+	  do_logout },
+	{ capos_AuditLog_INTERFACE_ID, capos_AuditLog_read_ORDINAL,
+	  do_audit_read },
+	{ 0, CAPOS_METHOD_DROPPED, do_dropped },
+};
+
+/* Reads the arguments; returns how many were refused. */
+static int
+load_seed(void)
+{
+	int bad = 0;
+
+	for (int i = 0; i < rt_argc(); i++) {
+		const char *a = rt_argv(i), *why = "unknown argument";
+
+		if (strncmp(a, "account=", 8) == 0)
+			why = account_add(&logins.accounts, a + 8,
+			    strlen(a + 8));
+		else if (strncmp(a, "profile=", 8) == 0)
+			why = profile_add(&profiles, a + 8, strlen(a + 8));
+		else if (strncmp(a, "sessionTtl=", 11) == 0) {
+			uint64_t v = 0;
+
+			why = a[11] == '\0' ? "malformed sessionTtl" : NULL;
+			for (const char *c = a + 11; *c != '\0'; c++) {
+				if (*c < '0' || *c > '9' || v > 1000000000ull) {
+					why = "malformed sessionTtl";
+					break;
+				}
+				v = v * 10 + (uint64_t)(*c - '0');
+			}
+			session_ttl_ns = v * 1000000000ull;
+		}
+		if (why != NULL) {
+			/* The argument itself is not printed: it may hold a
+			 * password record. */
+			rt_printf("[auth] argument %d refused: %s\n", i, why);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+int
+main(void)
+{
+	int rc;
+
+	owner = rt_cap("sessionManager", capos_Endpoint_INTERFACE_ID);
+	entropy.cap = rt_cap("entropy", capos_Entropy_INTERFACE_ID);
+	entropy.iface = capos_Entropy_INTERFACE_ID;
+	if (owner == CAPOS_CAP_NULL || entropy.cap == CAPOS_CAP_NULL ||
+	    rt_cap("timer", capos_Timer_INTERFACE_ID) == CAPOS_CAP_NULL) {
+		rt_printf("[auth] needs sessionManager, entropy and timer\n");
+		return 1;
+	}
+	load_seed();
+	if ((rc = crypto_drbg_init(&drbg, crypto_rt_entropy, &entropy)) != 0 ||
+	    (rc = login_init(&logins)) != 0) {
+		rt_printf("[auth] cannot start: the random generator or "
+		    "scrypt failed\n");
+		return 1;
+	}
+	rt_printf("[auth] %u accounts, %u profiles\n", logins.accounts.n,
+	    profiles.n);
+	rc = rt_serve(owner, methods, sizeof(methods) / sizeof(methods[0]),
+	    NULL);
+	crypto_drbg_free(&drbg);
+	if (rc != CAPOS_EPEER) {
+		rt_printf("[auth] stopped: %s\n", rt_strerror(rc));
+		return 1;
+	}
+	return 0;
+}

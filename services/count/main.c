@@ -1,0 +1,38 @@
+/*
+ * count: prints "count: N" lines, N = 1, 2, ..., to its console until a
+ * write fails, then exits. It holds one capability, "console" (in the
+ * default system a TextSink served by the shell that ran it), and takes no
+ * arguments. It shows Ctrl-C in the shell: once the shell lets go of the
+ * program's output, the next write fails and count ends by itself.
+ */
+#include "fmt/fmt.h"
+#include "rt.h"
+#include "text.capnp.h"
+
+int
+main(void)
+{
+	capos_cap_t out = rt_cap("console", capos_TextSink_INTERFACE_ID);
+	uint8_t pbuf[256] __attribute__((aligned(8)));
+	uint8_t rbuf[256] __attribute__((aligned(8)));
+	struct capos_TextSink_write_Params_b p;
+	struct capnp_builder b;
+	struct rt_result res;
+	char line[32];
+
+	if (out == CAPOS_CAP_NULL)
+		return 1;
+	for (unsigned long n = 1;; n++) {
+		int len = fmt_snprintf(line, sizeof(line), "count: %lu\n", n);
+
+		if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
+		    capos_TextSink_write_Params_init_root(&b, &p) != 0 ||
+		    capos_TextSink_write_Params_set_bytes(&p, line,
+		    (size_t)len) != 0)
+			return 1;
+		if (rt_call(out, capos_TextSink_INTERFACE_ID,
+		    capos_TextSink_write_ORDINAL, &b, NULL, 0, rbuf,
+		    sizeof(rbuf), &res) != 0)
+			return 0;
+	}
+}

@@ -1,0 +1,246 @@
+"""The default system (system/default.capnp, docs/shell.md): capos-shell
+on the serial console, driven as a person at the terminal would, through
+login, the broker's bundles, typed calls, `run`, line editing, bad input,
+the audit log, logout and shutdown."""
+import os
+import time
+
+from harness import (BUILD, EXIT_CLEAN, CaseFailed, Console, case, expect,
+                     expect_line, expect_status, kernel_image)
+
+ADMIN_PW = "capos-dev"
+GUEST_PW = "guest-dev"
+WRONG_PW = "Wr0ng-Guess"
+
+
+class Shell:
+    """The console with a cursor: each step waits for text printed after
+    the previous step, so an earlier prompt never satisfies a later wait."""
+
+    def __init__(self):
+        self.con = Console(kernel=kernel_image(),
+                           initrd=os.path.join(BUILD, "default.pkg"),
+                           timeout=240)
+        self.mark = 0
+
+    def since(self):
+        return self.con.text()[self.mark:]
+
+    def wait(self, text):
+        deadline = time.monotonic() + 60
+        while text not in self.since():
+            if time.monotonic() > deadline:
+                raise CaseFailed(f"the console never printed {text!r}; "
+                                 f"since the last step:\n{self.since()}")
+            time.sleep(0.02)
+        out = self.since()
+        self.mark += out.index(text) + len(text)
+        return out[:out.index(text) + len(text)]
+
+    def type(self, keys, until):
+        self.con.send(keys)
+        return self.wait(until)
+
+    def command(self, line, prompt):
+        """Types a line and returns what it printed before the prompt."""
+        return self.type(line + "\r", prompt)
+
+    def login(self, user, pw, until):
+        self.type("login\r", "username> ")
+        self.type(user + "\r", "password> ")
+        return self.type(pw + "\r", until)
+
+
+def caps_of(out):
+    return sorted(l.split()[0] + " " + l.split()[1]
+                  for l in out.splitlines() if l.endswith(" bundle)"))
+
+
+@case
+def shell_login_bundles_calls_run_and_audit_on_the_console():
+    sh = Shell()
+    banner = sh.wait("capos> ")
+    expect(sh.con, "NOT FOR PRODUCTION" in banner and
+           f"admin / {ADMIN_PW}" in banner, "the banner states the "
+           "development account as such")
+
+    # Anonymous: the anonymous profile's bundle only.
+    out = sh.command("caps", "capos> ")
+    expect(sh.con, caps_of(out) == ["session UserSession"],
+           f"anonymous caps: {out!r}")
+    out = sh.command("frobnicate now", "capos> ")
+    expect(sh.con, "unknown command: frobnicate (type 'help')" in out, repr(out))
+
+    # A wrong password and an unknown name get the same message; the
+    # second failure in a row from the console is slowed down more.
+    out = sh.login("admin", WRONG_PW, "capos> ")
+    expect(sh.con, "Login incorrect." in out, repr(out))
+    sh.type("login\r", "username> ")
+    sh.type("mallory\r", "password> ")
+    start = time.monotonic()
+    out = sh.type(ADMIN_PW + "\r", "capos> ")
+    slowed = time.monotonic() - start
+    expect(sh.con, "Login incorrect." in out, repr(out))
+    expect(sh.con, slowed >= 0.5, f"the second failure was answered in "
+           f"{slowed:.2f}s, before the 0.5 s the policy owes it")
+    expect(sh.con, WRONG_PW not in sh.con.text() and
+           sh.con.text().count(ADMIN_PW) == 1,
+           "a typed password was echoed")
+
+    # A guest: the guest bundle, and nothing else answers.
+    out = sh.login("guest", GUEST_PW, "guest@capos> ")
+    expect(sh.con, "Logged in as guest, profile guest." in out, repr(out))
+    out = sh.command("caps", "guest@capos> ")
+    expect(sh.con, caps_of(out) == ["launcher ProgramLauncher",
+                                    "session UserSession"],
+           f"guest caps: {out!r}")
+    out = sh.command("call audit.read(max=1)", "guest@capos> ")
+    expect(sh.con, "this shell holds no capability named audit" in out, repr(out))
+    out = sh.command("audit", "guest@capos> ")
+    expect(sh.con, "holds no audit log reader" in out, repr(out))
+    out = sh.command("shutdown", "guest@capos> ")
+    expect(sh.con, "only an operator session may halt" in out, repr(out))
+    # Ctrl-D on an empty line logs out.
+    out = sh.type("\x04", "capos> ")
+    expect(sh.con, "Logged out guest." in out, repr(out))
+
+    # The operator: exactly the operator profile's bundle.
+    out = sh.login("admin", ADMIN_PW, "admin@capos> ")
+    expect(sh.con, "Logged in as admin, profile operator." in out, repr(out))
+    out = sh.command("caps", "admin@capos> ")
+    expect(sh.con, caps_of(out) == ["audit AuditLog",
+                                    "launcher ProgramLauncher",
+                                    "session UserSession"],
+           f"operator caps: {out!r}")
+    out = sh.command("whoami", "admin@capos> ")
+    expect(sh.con, "\nadmin\n" in out, repr(out))
+
+    # Typed calls, checked against the schema's metadata.
+    out = sh.command("call launcher.programs()", "admin@capos> ")
+    expect(sh.con, '(names = ["hello", "count"])' in out, repr(out))
+    out = sh.command("call session.info()", "admin@capos> ")
+    expect(sh.con, 'principal = 1000, account = "admin", profile = '
+           '"operator", strength = password' in out, repr(out))
+    for line, err in (
+            ('call audit.read(max="x")', "max is UInt32: give a number"),
+            ("call audit.read(max=-1)", "max is UInt32: out of range"),
+            ("call audit.read(first=1)", "read takes no argument first"),
+            ("call launcher.nosuch()", "launcher (ProgramLauncher) has no "
+             "method nosuch"),
+            ("call launcher.programs(", "expected ) to end the arguments"),
+            ("call spawner.spawn()",
+             "this shell holds no capability named spawner")):
+        out = sh.command(line, "admin@capos> ")
+        expect(sh.con, f"call: {err}" in out, f"{line}: {out!r}")
+
+    # run: the child holds exactly its one grant.
+    out = sh.command("run hello", "admin@capos> ")
+    expect(sh.con, "hello: hello, world from hello, holding 1 capability"
+           in out, repr(out))
+    # Ctrl-C while a program runs: the prompt comes back, the program's
+    # output is cut off, and count ends once a write fails.
+    sh.type("run count\r", "count: 20\n")
+    out = sh.type("\x03", "admin@capos> ")
+    expect(sh.con, "run: count detached: its output is cut off" in out,
+           repr(out))
+    out = sh.command("whoami", "admin@capos> ")
+    expect(sh.con, "count:" not in out and "\nadmin\n" in out, repr(out))
+    out = sh.command("run chat", "admin@capos> ")
+    expect(sh.con, "run: chat is not a program this launcher starts" in out,
+           repr(out))
+
+    # Line editing: Ctrl-C abandons a line, Backspace, Ctrl-W, Ctrl-U,
+    # history, and Tab completion.
+    out = sh.type("shutdown\x03", "admin@capos> ")
+    expect(sh.con, "^C" in out and "Shutting down" not in out, repr(out))
+    out = sh.command("whoamx\x7fi", "admin@capos> ")
+    expect(sh.con, "\nadmin\n" in out, repr(out))
+    out = sh.command("frob nicate\x17\x15whoami", "admin@capos> ")
+    expect(sh.con, "\nadmin\n" in out and "unknown" not in out, repr(out))
+    # Two whoami lines in a row are one history entry: Up twice is the
+    # line before them.
+    out = sh.command("\x1b[A\x1b[A\x1b[B", "admin@capos> ")
+    expect(sh.con, "\nadmin\n" in out, f"history: {out!r}")
+    sh.type("cal\t", "call ")
+    sh.type("laun\t", "launcher")
+    sh.type(".prog\t", "programs")
+    out = sh.command("()", "admin@capos> ")
+    expect(sh.con, '(names = ["hello", "count"])' in out,
+           f"completion: {out!r}")
+
+    # Bad input gets a message and the shell goes on.
+    out = sh.command("who\x02ami", "admin@capos> ")
+    expect(sh.con, "1 control character, which are not accepted" in out,
+           repr(out))
+    sh.con.send(b"\xff\xfe")
+    out = sh.command("", "admin@capos> ")
+    expect(sh.con, "not valid UTF-8" in out, repr(out))
+    sh.con.send("x" * 65536 + "\r")
+    out = sh.wait("admin@capos> ")
+    if "longer than 1024 bytes" not in out:
+        # The Enter was among the bytes the kernel's buffer dropped; the
+        # loss was reported and the line is still being typed.
+        expect(sh.con, "typed bytes were lost" in out, repr(out))
+        out = sh.command("", "admin@capos> ")
+    expect(sh.con, "the line is longer than 1024 bytes" in out, repr(out))
+    out = sh.command("whoami", "admin@capos> ")
+    expect(sh.con, "\nadmin\n" in out, repr(out))
+
+    # The audit log: the failures with reason codes, the logins, and no
+    # byte of any typed password.
+    out = sh.command("audit", "admin@capos> ")
+    expect(sh.con, 'event = loginFailed, reason = badPassword, account = '
+           '"admin"' in out, f"audit: {out!r}")
+    expect(sh.con, 'event = loginFailed, reason = unknownAccount, account '
+           '= ""' in out, f"audit: {out!r}")
+    expect(sh.con, 'event = loginSucceeded, reason = ok, account = "admin"'
+           in out, f"audit: {out!r}")
+    expect(sh.con, 'event = sessionEnded, reason = ok, account = "guest"'
+           in out, f"audit: {out!r}")
+    for pw in (ADMIN_PW, GUEST_PW, WRONG_PW, "mallory"):
+        expect(sh.con, pw not in out, f"the audit log holds {pw!r}")
+
+    # logout, then the operator shuts the machine down.
+    out = sh.command("logout", "capos> ")
+    expect(sh.con, "Logged out admin." in out, repr(out))
+    out = sh.command("audit", "capos> ")
+    expect(sh.con, "holds no audit log reader" in out, repr(out))
+    sh.login("admin", ADMIN_PW, "admin@capos> ")
+    sh.con.send("shutdown\r")
+    run = sh.con.finish()
+    expect_status(run, EXIT_CLEAN)
+    expect_line(run, "Shutting down")
+    expect_line(run, "[init] shell exited with status 0")
+    expect_line(run, "[init] all services have ended")
+
+
+@case
+def restricted_shell_launcher_starts_a_shell_with_the_brokers_bundle():
+    con = Console(kernel=kernel_image(),
+                  initrd=os.path.join(BUILD, "shells.pkg"), timeout=120)
+    sh = Shell.__new__(Shell)
+    sh.con, sh.mark = con, 0
+    sh.wait("[gatetest] a shell runs on the console")
+    out = sh.wait("admin@capos> ")
+    expect(con, "Logged in as admin, profile operator." in out, repr(out))
+    out = sh.command("caps", "admin@capos> ")
+    expect(con, caps_of(out) == ["audit AuditLog",
+                                 "launcher ProgramLauncher",
+                                 "session UserSession"],
+           f"launched shell's caps: {out!r}")
+    expect(con, "sessionManager" not in out, repr(out))
+    out = sh.command("login", "admin@capos> ")
+    expect(con, "already logged in as admin" in out, repr(out))
+    out = sh.command("run hello", "admin@capos> ")
+    expect(con, "holding 1 capability" in out, repr(out))
+    con.send("logout\r")
+    run = con.finish()
+    expect_status(run, EXIT_CLEAN)
+    expect_line(run, "[shell-launcher] started a shell, profile operator, "
+                     "holding terminal and 3 bundle capabilities")
+    expect_line(run, "[proof] restricted-shell ok: the broker refused a "
+                     "guest's operator shell (profileNotAllowed) and a root "
+                     "shell (unknownProfile); admin's shell ran with the "
+                     "operator bundle, ended cleanly, and its session ended "
+                     "with it")
+    expect_line(run, "[gatetest] 10 checks, 0 failed")

@@ -1,0 +1,375 @@
+/*
+ * auth's pure logic (services/auth): password records, the failure
+ * policy, the login decision, sessions, the broker's profiles and the
+ * audit log.
+ */
+#include <stdlib.h>
+
+#include "account.h"
+#include "audit.h"
+#include "broker.h"
+#include "credential.h"
+#include "login.h"
+#include "session.h"
+#include "test.h"
+
+static const uint8_t salt[PW_SALT_LEN] = "0123456789abcdef";
+
+/* A fast record (the floor's parameters) for "pw". */
+static void
+make_record(const char *pw, char *text, size_t room)
+{
+	struct pw_record rec;
+
+	CHECK_EQ(pw_make(pw, strlen(pw), salt, PW_N_MIN, 1, 1, &rec), 0);
+	CHECK_EQ(pw_format(&rec, text, room), 0);
+}
+
+TEST(auth_pw_record_round_trip_and_verify)
+{
+	char text[PW_RECORD_MAX + 1];
+	struct pw_record rec;
+
+	make_record("hunter2", text, sizeof(text));
+	CHECK(strncmp(text, "scrypt$1024$1$1$", 16) == 0);
+	CHECK_EQ(pw_parse(text, strlen(text), &rec), 0);
+	CHECK_EQ(pw_verify(&rec, "hunter2", 7), 0);
+	CHECK_EQ(pw_verify(&rec, "hunter3", 7), 1);
+	CHECK_EQ(pw_verify(&rec, "hunter", 6), 1);
+	CHECK_EQ(pw_verify(&rec, "", 0), 1);
+}
+
+TEST(auth_pw_parse_refuses_malformed_and_weak_records)
+{
+	char text[PW_RECORD_MAX + 1], bad[PW_RECORD_MAX + 8];
+	struct pw_record rec;
+	size_t n;
+
+	make_record("x", text, sizeof(text));
+	n = strlen(text);
+	/* Truncated anywhere. */
+	for (size_t k = 0; k < n; k++)
+		CHECK_EQ(pw_parse(text, k, &rec), -1);
+	/* A trailing byte, an upper-case hex digit, a wrong scheme. */
+	memcpy(bad, text, n);
+	bad[n] = '0';
+	CHECK_EQ(pw_parse(bad, n + 1, &rec), -1);
+	memcpy(bad, text, n);
+	bad[n - 1] = 'A';
+	CHECK_EQ(pw_parse(bad, n, &rec), -1);
+	memcpy(bad, "bcrypt", 6);
+	CHECK_EQ(pw_parse(bad, n, &rec), -1);
+	/* Parameters: below the floor, not a power of two, r and p. */
+	CHECK_EQ(pw_parse("scrypt$512$1$1$", 15, &rec), -1);
+	snprintf(bad, sizeof(bad), "scrypt$1000%s", text + 11);
+	CHECK_EQ(pw_parse(bad, strlen(bad), &rec), -1);
+	snprintf(bad, sizeof(bad), "scrypt$1024$9%s", text + 13);
+	CHECK_EQ(pw_parse(bad, strlen(bad), &rec), -1);
+	snprintf(bad, sizeof(bad), "scrypt$1024$1$5%s", text + 15);
+	CHECK_EQ(pw_parse(bad, strlen(bad), &rec), -1);
+	snprintf(bad, sizeof(bad), "scrypt$99999999999%s", text + 11);
+	CHECK_EQ(pw_parse(bad, strlen(bad), &rec), -1);
+}
+
+TEST(auth_failure_policy_slows_then_locks)
+{
+	struct fail_state st = { 0 };
+	uint64_t t = 1000;
+
+	CHECK_EQ_U64(fail_delay(&st), 0);
+	fail_count(&st, t);
+	CHECK_EQ_U64(fail_delay(&st), FAIL_DELAY_NS);
+	fail_count(&st, t);
+	CHECK_EQ_U64(fail_delay(&st), 2 * FAIL_DELAY_NS);
+	for (int i = 2; i < FAIL_LOCK_AFTER - 1; i++)
+		fail_count(&st, t);
+	CHECK(!fail_locked(&st, t));
+	fail_count(&st, t);
+	CHECK(fail_locked(&st, t));
+	CHECK(fail_locked(&st, t + FAIL_LOCK_NS - 1));
+	CHECK(!fail_locked(&st, t + FAIL_LOCK_NS));
+	for (int i = 0; i < 40; i++)
+		fail_count(&st, t + FAIL_LOCK_NS);
+	CHECK_EQ_U64(fail_delay(&st), FAIL_DELAY_MAX_NS);
+}
+
+TEST(auth_failure_sources_are_separate_and_bounded)
+{
+	struct fail_source tab[FAIL_SOURCES];
+	struct fail_state *a, *b;
+	char name[16];
+
+	memset(tab, 0, sizeof(tab));
+	a = fail_source(tab, "console", 7, 1);
+	b = fail_source(tab, "telnet:1", 8, 1);
+	CHECK(a != NULL && b != NULL && a != b);
+	CHECK(fail_source(tab, "console", 7, 2) == a);
+	CHECK(fail_source(tab, "", 0, 2) == fail_source(tab, "", 0, 3));
+	/* Lock every entry: a new source then has no place, and a locked
+	 * one is never forgotten to make room. */
+	for (int i = 0; i < FAIL_SOURCES; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		struct fail_state *st = fail_source(tab, name, strlen(name),
+		    10);
+
+		CHECK(st != NULL);
+		for (int k = 0; k < FAIL_LOCK_AFTER && st != NULL; k++)
+			fail_count(st, 10);
+	}
+	CHECK(fail_source(tab, "another", 7, 11) == NULL);
+	CHECK(fail_source(tab, "another", 7, 10 + FAIL_LOCK_NS) != NULL);
+}
+
+TEST(auth_accounts_parse_and_refuse_bad_entries)
+{
+	struct account_store st;
+	char rec[PW_RECORD_MAX + 1], line[256];
+	struct account *a;
+
+	memset(&st, 0, sizeof(st));
+	make_record("pw", rec, sizeof(rec));
+	snprintf(line, sizeof(line), "admin:1000:active:operator+guest:%s",
+	    rec);
+	CHECK(account_add(&st, line, strlen(line)) == NULL);
+	a = account_find(&st, "admin", 5);
+	CHECK(a != NULL);
+	if (a == NULL)
+		return;
+	CHECK_EQ_U64(a->principal, 1000);
+	CHECK_EQ(a->status, ACCOUNT_ACTIVE);
+	CHECK(account_may_use(a, "guest", 5));
+	CHECK(!account_may_use(a, "gues", 4));
+	CHECK(account_find(&st, "admi", 4) == NULL);
+	CHECK_STR(account_add(&st, line, strlen(line)),
+	    "duplicate account name");
+	snprintf(line, sizeof(line), "b:1000:active:guest:%s", rec);
+	CHECK_STR(account_add(&st, line, strlen(line)), "duplicate principal");
+	snprintf(line, sizeof(line), "Bob:1:active:guest:%s", rec);
+	CHECK_STR(account_add(&st, line, strlen(line)),
+	    "malformed account name");
+	snprintf(line, sizeof(line), "bob:0:active:guest:%s", rec);
+	CHECK(account_add(&st, line, strlen(line)) != NULL);
+	snprintf(line, sizeof(line), "bob:2:asleep:guest:%s", rec);
+	CHECK_STR(account_add(&st, line, strlen(line)), "unknown status");
+	snprintf(line, sizeof(line), "bob:2:active:a+b+c+d+e:%s", rec);
+	CHECK_STR(account_add(&st, line, strlen(line)), "too many profiles");
+	snprintf(line, sizeof(line), "bob:2:active:guest:plain");
+	CHECK_STR(account_add(&st, line, strlen(line)),
+	    "malformed password record");
+	CHECK_STR(account_add(&st, "bob:2:active:", 13), "missing profiles");
+	CHECK_STR(account_add(&st, "bob:2:active", 12), "unknown status");
+	CHECK_EQ(st.n, 1);
+}
+
+static void
+login_fixture(struct login_state *ls)
+{
+	char rec[PW_RECORD_MAX + 1], line[256];
+
+	memset(ls, 0, sizeof(*ls));
+	CHECK_EQ(login_init(ls), 0);
+	make_record("right", rec, sizeof(rec));
+	snprintf(line, sizeof(line), "admin:1000:active:operator:%s", rec);
+	CHECK(account_add(&ls->accounts, line, strlen(line)) == NULL);
+	snprintf(line, sizeof(line), "old:1001:disabled:guest:%s", rec);
+	CHECK(account_add(&ls->accounts, line, strlen(line)) == NULL);
+}
+
+TEST(auth_login_decides_and_counts)
+{
+	struct login_state *ls = calloc(1, sizeof(*ls));
+	struct login_outcome o;
+
+	login_fixture(ls);
+	login_attempt(ls, "admin", 5, "right", 5, "console", 7, 1, &o);
+	CHECK_EQ(o.reason, CRED_OK);
+	CHECK_EQ_U64(o.delay_ns, 0);
+	login_attempt(ls, "admin", 5, "wrong", 5, "console", 7, 2, &o);
+	CHECK_EQ(o.reason, CRED_BAD_PASSWORD);
+	CHECK_EQ_U64(o.delay_ns, FAIL_DELAY_NS);
+	login_attempt(ls, "nobody", 6, "right", 5, "other", 5, 3, &o);
+	CHECK_EQ(o.reason, CRED_UNKNOWN_ACCOUNT);
+	CHECK(o.account == NULL);
+	CHECK_EQ_U64(o.delay_ns, FAIL_DELAY_NS);
+	/* The right password of a disabled account still fails. */
+	login_attempt(ls, "old", 3, "right", 5, "third", 5, 4, &o);
+	CHECK_EQ(o.reason, CRED_ACCOUNT_DISABLED);
+	/* A success clears the account's run of failures. */
+	login_attempt(ls, "admin", 5, "right", 5, "console", 7, 5, &o);
+	CHECK_EQ(o.reason, CRED_OK);
+	CHECK_EQ(ls->accounts.a[0].fails.failures, 0);
+	free(ls);
+}
+
+TEST(auth_login_locks_account_and_source)
+{
+	struct login_state *ls = calloc(1, sizeof(*ls));
+	struct login_outcome o;
+	char src[16];
+
+	login_fixture(ls);
+	/* Failures from five sources lock the account, not the sources. */
+	for (int i = 0; i < FAIL_LOCK_AFTER; i++) {
+		snprintf(src, sizeof(src), "src%d", i);
+		login_attempt(ls, "admin", 5, "bad", 3, src, strlen(src), 10,
+		    &o);
+		CHECK_EQ(o.reason, CRED_BAD_PASSWORD);
+	}
+	login_attempt(ls, "admin", 5, "right", 5, "fresh", 5, 11, &o);
+	CHECK_EQ(o.reason, CRED_ACCOUNT_LOCKED);
+	login_attempt(ls, "admin", 5, "right", 5, "fresh", 5,
+	    10 + FAIL_LOCK_NS, &o);
+	CHECK_EQ(o.reason, CRED_OK);
+	/* Five failures from one source over unknown names lock the
+	 * source: even the right password from there is refused. */
+	for (int i = 0; i < FAIL_LOCK_AFTER; i++)
+		login_attempt(ls, "ghost", 5, "x", 1, "evil", 4, 20, &o);
+	CHECK_EQ(o.reason, CRED_UNKNOWN_ACCOUNT);
+	login_attempt(ls, "admin", 5, "right", 5, "evil", 4, 21, &o);
+	CHECK_EQ(o.reason, CRED_THROTTLED);
+	login_attempt(ls, "admin", 5, "right", 5, "console", 7, 22, &o);
+	CHECK_EQ(o.reason, CRED_OK);
+	free(ls);
+}
+
+static uint8_t rng_byte;
+static int rng_refuse;
+
+static int
+test_rng(void *ctx, uint8_t *out, size_t n)
+{
+	(void)ctx;
+	if (rng_refuse)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = rng_byte++;
+	return 0;
+}
+
+TEST(auth_sessions_fail_closed)
+{
+	struct session_table t;
+	struct session *s, *s2;
+	const char *why;
+	uint64_t b, ba;
+
+	memset(&t, 0, sizeof(t));
+	s = session_mint(&t, test_rng, NULL, 1000, "admin", "console", 7,
+	    STRENGTH_PASSWORD, 100, 50, &why);
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	CHECK_EQ_U64(s->expires_ns, 150);
+	b = session_badge(&t, s, SESSION_KIND_SESSION);
+	ba = session_badge(&t, s, SESSION_KIND_AUDIT);
+	CHECK(b != 0 && b != ba);
+	CHECK(session_lookup(&t, b, SESSION_KIND_SESSION, 120) == s);
+	CHECK(session_lookup(&t, ba, SESSION_KIND_AUDIT, 120) == s);
+	/* A badge of one kind does not open the other. */
+	CHECK(session_lookup(&t, b, SESSION_KIND_AUDIT, 120) == NULL);
+	CHECK(session_lookup(&t, 0, SESSION_KIND_SESSION, 120) == NULL);
+	/* Expiry ends it for good. */
+	CHECK(session_lookup(&t, b, SESSION_KIND_SESSION, 150) == NULL);
+	CHECK(session_lookup(&t, b, SESSION_KIND_SESSION, 120) == NULL);
+	/* The slot is reused under a new generation: old badges stay dead. */
+	s2 = session_mint(&t, test_rng, NULL, 0, "", "console", 7,
+	    STRENGTH_NONE, 200, 0, &why);
+	CHECK(s2 == s);
+	CHECK(session_lookup(&t, b, SESSION_KIND_SESSION, 200) == NULL);
+	CHECK(session_lookup(&t, session_badge(&t, s2, SESSION_KIND_SESSION),
+	    SESSION_KIND_SESSION, 1u << 30) == s2);
+	session_end(s2);
+	CHECK(session_lookup(&t, session_badge(&t, s2, SESSION_KIND_SESSION),
+	    SESSION_KIND_SESSION, 201) == NULL);
+}
+
+TEST(auth_sessions_ids_random_table_bounded)
+{
+	struct session_table t;
+	struct session *s[SESSION_MAX];
+	const char *why;
+
+	memset(&t, 0, sizeof(t));
+	for (int i = 0; i < SESSION_MAX; i++) {
+		s[i] = session_mint(&t, test_rng, NULL, 1, "a", "c", 1,
+		    STRENGTH_PASSWORD, 1, 0, &why);
+		CHECK(s[i] != NULL);
+	}
+	CHECK(memcmp(s[0]->id, s[1]->id, SESSION_ID_LEN) != 0);
+	CHECK(s[0]->serial != s[1]->serial);
+	CHECK(session_mint(&t, test_rng, NULL, 1, "a", "c", 1,
+	    STRENGTH_PASSWORD, 1, 0, &why) == NULL);
+	CHECK_STR(why, "table");
+	session_end(s[3]);
+	rng_refuse = 1;
+	CHECK(session_mint(&t, test_rng, NULL, 1, "a", "c", 1,
+	    STRENGTH_PASSWORD, 1, 0, &why) == NULL);
+	CHECK_STR(why, "random");
+	rng_refuse = 0;
+	CHECK(session_mint(&t, test_rng, NULL, 1, "a", "c", 1,
+	    STRENGTH_PASSWORD, 1, 0, &why) == s[3]);
+}
+
+TEST(auth_broker_grants_only_allowed_profiles)
+{
+	struct profile_set ps;
+	struct account_store st;
+	const struct profile *p;
+	char rec[PW_RECORD_MAX + 1], line[256];
+
+	memset(&ps, 0, sizeof(ps));
+	memset(&st, 0, sizeof(st));
+	CHECK(profile_add(&ps, "operator:session+audit+launcher", 31) == NULL);
+	CHECK(profile_add(&ps, "guest:session", 13) == NULL);
+	CHECK(profile_add(&ps, "anonymous:session", 17) == NULL);
+	CHECK_STR(profile_add(&ps, "guest:x", 7), "duplicate profile");
+	CHECK_STR(profile_add(&ps, "bad:a++b", 8), "malformed capability name");
+	CHECK_STR(profile_add(&ps, "bad:a+a", 7), "duplicate capability name");
+	CHECK_STR(profile_add(&ps, "nocolon", 7), "malformed profile name");
+	make_record("pw", rec, sizeof(rec));
+	snprintf(line, sizeof(line), "g:7:active:guest:%s", rec);
+	CHECK(account_add(&st, line, strlen(line)) == NULL);
+	CHECK_EQ(broker_decide(&ps, &st.a[0], "guest", 5, &p), BROKER_OK);
+	CHECK(p != NULL && p->ncaps == 1);
+	CHECK_EQ(broker_decide(&ps, &st.a[0], "operator", 8, &p),
+	    BROKER_PROFILE_NOT_ALLOWED);
+	CHECK(p == NULL);
+	CHECK_EQ(broker_decide(&ps, &st.a[0], "root", 4, &p),
+	    BROKER_UNKNOWN_PROFILE);
+	CHECK_EQ(broker_decide(&ps, NULL, "anonymous", 9, &p), BROKER_OK);
+	CHECK_EQ(broker_decide(&ps, NULL, "guest", 5, &p),
+	    BROKER_PROFILE_NOT_ALLOWED);
+}
+
+TEST(auth_audit_is_bounded_and_counts_overwrites)
+{
+	static struct audit_log log;
+	const struct audit_record *out[8];
+	uint32_t n;
+
+	memset(&log, 0, sizeof(log));
+	audit_append(&log, 1, AUDIT_LOGIN_FAILED, 2, "admin", 5, "console", 7,
+	    "", 0, 0);
+	n = audit_read(&log, 0, 8, out);
+	CHECK_EQ(n, 1);
+	CHECK_EQ_U64(out[0]->seq, 1);
+	CHECK_STR(out[0]->account, "admin");
+	CHECK_EQ(out[0]->reason, 2);
+	/* Long texts are cut to the field's width. */
+	audit_append(&log, 2, AUDIT_LOGIN_OK, 0,
+	    "a-name-far-longer-than-thirty-one-bytes", 39, "", 0, "", 0, 1);
+	n = audit_read(&log, 1, 8, out);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(strlen(out[0]->account), AUDIT_TEXT_MAX);
+	/* Fill past the bound: the unread oldest are overwritten and
+	 * counted; a read starts at the oldest kept. */
+	for (int i = 0; i < AUDIT_MAX + 10; i++)
+		audit_append(&log, 3, AUDIT_LOGIN_FAILED, 1, "", 0, "c", 1, "",
+		    0, 0);
+	CHECK_EQ_U64(log.dropped, 10);
+	n = audit_read(&log, 0, 8, out);
+	CHECK_EQ(n, 8);
+	CHECK_EQ_U64(out[0]->seq, log.last - AUDIT_MAX + 1);
+	for (uint32_t i = 1; i < n; i++)
+		CHECK_EQ_U64(out[i]->seq, out[i - 1]->seq + 1);
+}

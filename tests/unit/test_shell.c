@@ -1,0 +1,337 @@
+/*
+ * The shell's pure parts: the console terminal's key decoder, the line
+ * editor, UTF-8 checking, and typed calls (parse, check against the
+ * generated schema metadata, build, print).
+ */
+#define CAPNP_META
+#include "auth.capnp.h"
+#include "capos.capnp.h"
+#include "keys.h"
+#include "lineedit.h"
+#include "test.h"
+#include "typed.h"
+
+static int
+decode_all(const char *s, struct key *keys, int max)
+{
+	struct key_decoder d = { 0 };
+	size_t n = strlen(s), i = 0;
+	int k = 0;
+
+	while (i < n && k < max) {
+		int used = key_decode(&d, (const uint8_t *)s + i, n - i, true,
+		    &keys[k]);
+
+		if (used == 0)
+			break;
+		if (used > 0)
+			k++;
+		i += used < 0 ? 1 : (size_t)used;
+	}
+	return k;
+}
+
+TEST(shell_keys_decode_controls_and_sequences)
+{
+	struct key k[16];
+	struct key_decoder d = { 0 };
+	int n = decode_all("a\x7f\x03\x04\x15\x17\t\x1b[A\x1b[B\x1bOC\x1b[3~"
+	    "\r\nz\n", k, 16);
+
+	CHECK_EQ(n, 14);
+	CHECK_EQ(k[0].code, KEY_CHAR);
+	CHECK_EQ(k[0].byte, 'a');
+	CHECK_EQ(k[1].code, KEY_BACKSPACE);
+	CHECK_EQ(k[2].code, KEY_INTERRUPT);
+	CHECK_EQ(k[3].code, KEY_EOF);
+	CHECK_EQ(k[4].code, KEY_KILL_LINE);
+	CHECK_EQ(k[5].code, KEY_KILL_WORD);
+	CHECK_EQ(k[6].code, KEY_TAB);
+	CHECK_EQ(k[7].code, KEY_UP);
+	CHECK_EQ(k[8].code, KEY_DOWN);
+	CHECK_EQ(k[9].code, KEY_RIGHT);
+	CHECK_EQ(k[10].code, KEY_DELETE);
+	/* CR LF is one Enter; a later lone LF is one too. */
+	CHECK_EQ(k[11].code, KEY_ENTER);
+	CHECK_EQ(k[12].code, KEY_CHAR);
+	CHECK_EQ(k[13].code, KEY_ENTER);
+	/* A sequence cut short waits for more unless told it is final. */
+	CHECK_EQ(key_decode(&d, (const uint8_t *)"\x1b[", 2, false, k), 0);
+	CHECK_EQ(key_decode(&d, (const uint8_t *)"\x1b", 1, false, k), 0);
+	CHECK_EQ(key_decode(&d, (const uint8_t *)"\x1b[", 2, true, k), 1);
+	CHECK_EQ(k[0].code, KEY_CHAR);
+	CHECK_EQ(k[0].byte, 0x1b);
+	/* An unknown sequence gives its ESC alone. */
+	CHECK_EQ(key_decode(&d, (const uint8_t *)"\x1b[Z", 3, false, k), 1);
+	CHECK_EQ(k[0].byte, 0x1b);
+}
+
+static enum le_action
+type(struct lineedit *le, const char *s)
+{
+	enum le_action a = LE_NONE;
+
+	for (; *s != '\0'; s++)
+		a = le_key(le, KEY_CHAR, (uint8_t)*s);
+	return a;
+}
+
+TEST(shell_lineedit_edits)
+{
+	static struct lineedit le;
+
+	memset(&le, 0, sizeof(le));
+	le_reset(&le);
+	type(&le, "helo");
+	CHECK_EQ(le_key(&le, KEY_BACKSPACE, 0), LE_NONE);
+	CHECK_EQ(le.echo_len, 3);
+	type(&le, "lo world  ");
+	CHECK_STR(le.line, "hello world  ");
+	le_key(&le, KEY_KILL_WORD, 0);
+	CHECK_STR(le.line, "hello ");
+	le_key(&le, KEY_KILL_WORD, 0);
+	CHECK_STR(le.line, "");
+	type(&le, "x");
+	le_key(&le, KEY_KILL_LINE, 0);
+	CHECK_EQ(le.len, 0);
+	/* Ctrl-D only ends input on an empty line. */
+	CHECK_EQ(le_key(&le, KEY_EOF, 0), LE_EOF);
+	type(&le, "a");
+	CHECK_EQ(le_key(&le, KEY_EOF, 0), LE_NONE);
+	CHECK_EQ(le_key(&le, KEY_INTERRUPT, 0), LE_CANCEL);
+	CHECK_EQ(le_key(&le, KEY_TAB, 0), LE_COMPLETE);
+	CHECK_EQ(le_key(&le, KEY_ENTER, 0), LE_SUBMIT);
+	/* A UTF-8 character goes with one backspace. */
+	le_reset(&le);
+	type(&le, "a\xc3\xa9");
+	le_key(&le, KEY_BACKSPACE, 0);
+	CHECK_STR(le.line, "a");
+}
+
+TEST(shell_lineedit_refuses_controls_and_bounds_the_line)
+{
+	static struct lineedit le;
+
+	memset(&le, 0, sizeof(le));
+	le_reset(&le);
+	type(&le, "ab\x01\x1b" "c");
+	CHECK_STR(le.line, "abc");
+	CHECK_EQ(le.controls, 2);
+	le_reset(&le);
+	for (int i = 0; i < 65536; i++)
+		le_key(&le, KEY_CHAR, 'x');
+	CHECK_EQ(le.len, LE_MAX);
+	CHECK_EQ(le.overflow, 65536 - LE_MAX);
+	le_key(&le, KEY_KILL_LINE, 0);
+	CHECK_EQ(le.overflow, 0);
+}
+
+TEST(shell_lineedit_history)
+{
+	static struct lineedit le;
+
+	memset(&le, 0, sizeof(le));
+	le_reset(&le);
+	le_remember(&le, "one", 3);
+	le_remember(&le, "two", 3);
+	le_remember(&le, "two", 3);
+	le_remember(&le, "", 0);
+	CHECK_EQ(le.hcount, 2);
+	le_key(&le, KEY_UP, 0);
+	CHECK_STR(le.line, "two");
+	le_key(&le, KEY_UP, 0);
+	CHECK_STR(le.line, "one");
+	le_key(&le, KEY_UP, 0);
+	CHECK_STR(le.line, "one");
+	le_key(&le, KEY_DOWN, 0);
+	CHECK_STR(le.line, "two");
+	le_key(&le, KEY_DOWN, 0);
+	CHECK_STR(le.line, "");
+	/* The oldest line goes first once the history is full. */
+	for (int i = 0; i < LE_HISTORY + 3; i++) {
+		char s[16];
+
+		snprintf(s, sizeof(s), "c%d", i);
+		le_remember(&le, s, strlen(s));
+	}
+	CHECK_EQ(le.hcount, LE_HISTORY);
+	le_key(&le, KEY_UP, 0);
+	for (int i = 1; i < LE_HISTORY + 4; i++)
+		le_key(&le, KEY_UP, 0);
+	CHECK_STR(le.line, "c3");
+}
+
+TEST(shell_utf8_validation)
+{
+	CHECK(utf8_valid("plain", 5));
+	CHECK(utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9));
+	CHECK(!utf8_valid("\xc3", 1));			/* cut short */
+	CHECK(!utf8_valid("\xc0\xaf", 2));		/* overlong */
+	CHECK(!utf8_valid("\xe0\x80\xaf", 3));		/* overlong */
+	CHECK(!utf8_valid("\xed\xa0\x80", 3));		/* surrogate */
+	CHECK(!utf8_valid("\xf4\x90\x80\x80", 4));	/* past U+10FFFF */
+	CHECK(!utf8_valid("\xff", 1));
+	CHECK(!utf8_valid("a\x80", 2));
+}
+
+TEST(shell_typed_parse)
+{
+	struct typed_call c;
+	char err[TYPED_ERR_MAX];
+	const char *ok = "audit.read(after=0x10, max=3)";
+
+	CHECK_EQ(typed_parse(ok, strlen(ok), &c, err), 0);
+	CHECK_STR(c.cap, "audit");
+	CHECK_STR(c.method, "read");
+	CHECK_EQ(c.nargs, 2);
+	CHECK_EQ_U64(c.args[0].num, 16);
+	ok = " clock.sleep( ns = 5 ) ";
+	CHECK_EQ(typed_parse(ok, strlen(ok), &c, err), 0);
+	ok = "t.write(bytes=\"a\\\"b\\x41\\n\")";
+	CHECK_EQ(typed_parse(ok, strlen(ok), &c, err), 0);
+	CHECK_EQ(c.args[0].len, 5);
+	CHECK(memcmp(c.args[0].text, "a\"bA\n", 5) == 0);
+	ok = "s.info()";
+	CHECK_EQ(typed_parse(ok, strlen(ok), &c, err), 0);
+	CHECK_EQ(c.nargs, 0);
+
+	static const struct {
+		const char *in, *err;
+	} bad[] = {
+		{ "clock", "expected CAPABILITY.METHOD(ARG=VALUE, ...)" },
+		{ "clock.now", "expected ( after clock.now" },
+		{ "clock.now(", "expected ) to end the arguments" },
+		{ "clock.sleep(ns)", "expected = after ns" },
+		{ "clock.sleep(ns=)", "ns: a value is missing" },
+		{ "clock.sleep(ns=12ab)", "ns: not a number" },
+		{ "clock.sleep(ns=99999999999999999999)",
+		  "ns: the number is too large" },
+		{ "clock.sleep(ns=1,)", "an argument is missing after ," },
+		{ "clock.sleep(ns=1 x=2)", "expected , or ) at column 18" },
+		{ "clock.sleep(ns=1, ns=2)", "ns is given twice" },
+		{ "clock.sleep(ns=1) more", "unexpected text after )" },
+		{ "t.write(bytes=\"open)", "bytes: the string has no closing "
+		  "quote" },
+		{ "t.write(bytes=\"\\q\")", "bytes: unknown escape \\q" },
+		{ "t.write(bytes=[1])", "bytes: a value is a number, a "
+		  "\"string\", true, false or a name" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_EQ(typed_parse(bad[i].in, strlen(bad[i].in), &c, err),
+		    -1);
+		CHECK_STR(err, bad[i].err);
+	}
+}
+
+/* Parses, builds against iface's metadata, and reads the params back. */
+static int
+build(const struct capnp_meta_interface *iface, const char *line,
+    uint8_t *buf, size_t len, struct capnp_msg *m, struct capnp_struct *s,
+    char err[TYPED_ERR_MAX])
+{
+	struct typed_call c;
+	struct capnp_builder b;
+	const struct capnp_meta_method *meth;
+
+	if (typed_parse(line, strlen(line), &c, err) != 0)
+		return -1;
+	if ((meth = typed_method(iface, c.method)) == NULL)
+		return -2;
+	if (capnp_builder_init(&b, buf, len) != 0 ||
+	    typed_build(meth, &c, &b, err) != 0)
+		return -1;
+	if (capnp_msg_init(m, buf, capnp_builder_finish(&b)) != 0 ||
+	    capnp_msg_root(m, s) != 0)
+		return -3;
+	return 0;
+}
+
+TEST(shell_typed_build_checks_against_metadata)
+{
+	static uint8_t buf[4096] __attribute__((aligned(8)));
+	char err[TYPED_ERR_MAX];
+	struct capnp_msg m;
+	struct capnp_struct s;
+	struct capos_AuditLog_read_Params_r ap;
+	struct capos_UserSession_shellBundle_Params_r bp;
+	struct capnp_text t;
+
+	CHECK_EQ(build(&capos_AuditLog_meta, "a.read(after=7, max=3)", buf,
+	    sizeof(buf), &m, &s, err), 0);
+	ap.s = s;
+	CHECK_EQ_U64(capos_AuditLog_read_Params_get_after(&ap), 7);
+	CHECK_EQ(capos_AuditLog_read_Params_get_max(&ap), 3);
+	CHECK_EQ(build(&capos_UserSession_meta,
+	    "s.shellBundle(profile=\"guest\")", buf, sizeof(buf), &m, &s,
+	    err), 0);
+	bp.s = s;
+	CHECK_EQ(capos_UserSession_shellBundle_Params_get_profile(&bp, &t), 0);
+	CHECK_STR(t.str, "guest");
+	CHECK_EQ(build(&capos_AuditLog_meta, "a.nope()", buf, sizeof(buf), &m,
+	    &s, err), -2);
+
+	static const struct {
+		const struct capnp_meta_interface *iface;
+		const char *in, *err;
+	} bad[] = {
+		{ &capos_AuditLog_meta, "a.read(max=-1)",
+		  "max is UInt32: out of range" },
+		{ &capos_AuditLog_meta, "a.read(max=4294967296)",
+		  "max is UInt32: out of range" },
+		{ &capos_AuditLog_meta, "a.read(max=\"3\")",
+		  "max is UInt32: give a number" },
+		{ &capos_AuditLog_meta, "a.read(first=1)",
+		  "read takes no argument first" },
+		{ &capos_UserSession_meta, "s.shellBundle(profile=guest)",
+		  "profile is Text: give a \"quoted\" string" },
+		{ &capos_UserSession_meta, "s.shellBundle(profile=\"a\\x00\")",
+		  "profile is Text: it may not hold \\x00" },
+		{ &capos_ConsoleInput_meta, "c.read(max=true)",
+		  "max is UInt32: give a number" },
+		{ &capos_ProcessSpawner_meta, "p.spawn(grants=1)",
+		  "grants is List: not supported in typed calls" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_EQ(build(bad[i].iface, bad[i].in, buf, sizeof(buf), &m,
+		    &s, err), -1);
+		CHECK_STR(err, bad[i].err);
+	}
+}
+
+TEST(shell_typed_print_text_form)
+{
+	static uint8_t buf[4096] __attribute__((aligned(8)));
+	static const uint8_t id[3] = { 0x0a, 0xff, 0x00 };
+	struct capnp_builder b;
+	struct capos_SessionInfo_b info;
+	struct capos_UserSession_BundleResult_b br;
+	struct capnp_msg m;
+	struct capnp_struct s;
+	char out[512];
+
+	CHECK_EQ(capnp_builder_init(&b, buf, sizeof(buf)), 0);
+	CHECK_EQ(capos_SessionInfo_init_root(&b, &info), 0);
+	CHECK_EQ(capos_SessionInfo_set_id(&info, id, 3), 0);
+	CHECK_EQ(capos_SessionInfo_set_account(&info, "ad\"min", 6), 0);
+	capos_SessionInfo_set_principal(&info, 1000);
+	capos_SessionInfo_set_strength(&info, capos_AuthStrength_password);
+	CHECK_EQ(capnp_msg_init(&m, buf, capnp_builder_finish(&b)), 0);
+	CHECK_EQ(capnp_msg_root(&m, &s), 0);
+	typed_print(&capos_SessionInfo_meta, &s, out, sizeof(out));
+	CHECK_STR(out, "(id = 0x\"0aff00\", serial = 0, principal = 1000, "
+	    "account = \"ad\\\"min\", profile = \"\", strength = password, "
+	    "source = \"\", createdNs = 0, expiresNs = 0)");
+	/* A union prints only its member that is set. */
+	CHECK_EQ(capnp_builder_init(&b, buf, sizeof(buf)), 0);
+	CHECK_EQ(capos_UserSession_BundleResult_init_root(&b, &br), 0);
+	capos_UserSession_BundleResult_set_refused(&br,
+	    capos_AuthReason_profileNotAllowed);
+	CHECK_EQ(capnp_msg_init(&m, buf, capnp_builder_finish(&b)), 0);
+	CHECK_EQ(capnp_msg_root(&m, &s), 0);
+	typed_print(&capos_UserSession_BundleResult_meta, &s, out,
+	    sizeof(out));
+	CHECK_STR(out, "(refused = profileNotAllowed)");
+	/* A short buffer ends the text with "...". */
+	typed_print(&capos_UserSession_BundleResult_meta, &s, out, 12);
+	CHECK_STR(out, "(refused...");
+}
