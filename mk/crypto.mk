@@ -28,7 +28,7 @@ $(WOLFSSL_STAMP): tools/third-party.lock | deps
 
 # wolfCrypt's parts that lib/crypto uses (docs/crypto.md says which
 # algorithm needs which). The sources exist once the stamp does.
-WOLFCRYPT_FILES := sha256 sha512 hash hmac curve25519 ed25519 \
+WOLFCRYPT_FILES := sha sha256 sha512 hash hmac curve25519 ed25519 \
 	fe_operations ge_operations chacha poly1305 chacha20_poly1305 ecc \
 	sp_int sp_c64 wolfmath pwdbased random memory wc_port
 WOLFCRYPT_SRCS := $(patsubst %,$(WOLFSSL_DIR)/wolfcrypt/src/%.c, \

@@ -59,6 +59,14 @@ void crypto_sha512_update(struct crypto_sha512 *h, const void *p, size_t n);
 void crypto_sha512_final(struct crypto_sha512 *h,
     uint8_t out[CRYPTO_SHA512_LEN]);
 
+/*
+ * SHA-1 (FIPS 180-4), for the WebSocket handshake's Sec-WebSocket-Accept
+ * only (RFC 6455 4.2.2): it is not collision resistant, so nothing that
+ * needs a hash to be a security property may use it.
+ */
+#define CRYPTO_SHA1_LEN		20
+void crypto_sha1(const void *msg, size_t len, uint8_t out[CRYPTO_SHA1_LEN]);
+
 /* ---- HMAC (RFC 2104) and HKDF (RFC 5869) ---- */
 
 void crypto_hmac_sha256(const void *key, size_t klen, const void *msg,

@@ -1,12 +1,13 @@
 /*
- * SHA-256, SHA-512, HMAC and HKDF over wolfCrypt. wolfCrypt's hash and
- * HMAC functions fail only on NULL arguments and lengths above 32 bits;
- * the first cannot happen here and the second is avoided by feeding long
- * input in pieces, so these functions return nothing.
+ * SHA-1, SHA-256, SHA-512, HMAC and HKDF over wolfCrypt. wolfCrypt's
+ * hash and HMAC functions fail only on NULL arguments and lengths above
+ * 32 bits; the first cannot happen here and the second is avoided by
+ * feeding long input in pieces, so these functions return nothing.
  */
 #include "wc.h"
 
 #include <wolfssl/wolfcrypt/hmac.h>
+#include <wolfssl/wolfcrypt/sha.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 #include <wolfssl/wolfcrypt/sha512.h>
 
@@ -14,6 +15,25 @@ _Static_assert(sizeof(wc_Sha256) <= sizeof(struct crypto_sha256),
     "crypto_sha256 too small for wolfCrypt's SHA-256 state");
 _Static_assert(sizeof(wc_Sha512) <= sizeof(struct crypto_sha512),
     "crypto_sha512 too small for wolfCrypt's SHA-512 state");
+
+void
+crypto_sha1(const void *msg, size_t len, uint8_t out[CRYPTO_SHA1_LEN])
+{
+	const uint8_t *b = msg;
+	wc_Sha h;
+
+	wc_InitSha(&h);
+	while (len > 0) {
+		size_t k = len < CRYPTO_CHUNK ? len : CRYPTO_CHUNK;
+
+		wc_ShaUpdate(&h, b, (word32)k);
+		b += k;
+		len -= k;
+	}
+	wc_ShaFinal(&h, out);
+	wc_ShaFree(&h);
+	crypto_wipe(&h, sizeof(h));
+}
 
 void
 crypto_sha256_init(struct crypto_sha256 *h)

@@ -37,10 +37,13 @@
 #define WOLFSSL_GENERAL_ALIGNMENT	8
 #define HAVE___UINT128_T	1
 
-/* Hashes: SHA-256 and SHA-512 only. */
+/*
+ * Hashes: SHA-256 and SHA-512, and SHA-1 for one use that is not a
+ * security property: the WebSocket handshake's Sec-WebSocket-Accept
+ * (RFC 6455 4.2.2), which only proves the server read the request.
+ */
 #define WOLFSSL_SHA512
 #define WOLFSSL_NOSHA3_224
-#define NO_SHA
 #define NO_MD4
 #define NO_MD5
 #define NO_OLD_TLS

@@ -61,7 +61,7 @@ ramp(uint8_t *p, size_t n, uint8_t first)
 		p[i] = (uint8_t)(first + i);
 }
 
-/* ---- FIPS 180-4 examples (SHA-256, SHA-512) ---- */
+/* ---- FIPS 180-4 examples (SHA-1, SHA-256, SHA-512) ---- */
 
 static const char *
 kat_sha2(void)
@@ -72,6 +72,9 @@ kat_sha2(void)
 	struct crypto_sha256 h;
 	struct crypto_sha512 h5;
 
+	crypto_sha1("abc", 3, d);
+	if (!same(d, 20, "a9993e364706816aba3e25717850c26c9cd0d89d"))
+		return "SHA-1 abc";
 	crypto_sha256("abc", 3, d);
 	if (!same(d, 32, "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad"))
