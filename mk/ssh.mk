@@ -2,6 +2,9 @@
 # lib/crypto, built here into the unit runner and the fuzz target. The
 # ssh-gateway service that will run it on capOS lists the same sources.
 
+# The interoperability suite runs the stock ssh client and ssh-keygen.
+DEB_PACKAGES += openssh-client
+
 SSH_SRCS := $(wildcard lib/proto/ssh/*.c)
 SSH_HDRS := $(wildcard lib/proto/ssh/*.h)
 
@@ -22,3 +25,24 @@ $(BUILD)/fuzz/ssh_engine: tests/fuzz/ssh_engine.c $(SSH_SRCS) $(SSH_HDRS) \
 	clang -std=c11 -g -O1 -fwrapv -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize=shift-base $(CRYPTO_INCLUDES) -Ilib/proto/ssh \
 		-o $@ $< $(SSH_SRCS) $(CRYPTO_SRCS) $(WOLFCRYPT_SRCS)
+
+# ---- Interoperability with the host's OpenSSH client ----
+
+# tests/ssh_host/serve.c serves the engine on a loopback port; run.py
+# points the stock ssh client at it (docs/ssh.md).
+SSH_SERVE := $(BUILD)/tests/ssh_host/serve
+
+$(SSH_SERVE): tests/ssh_host/serve.c $(SSH_SRCS) $(SSH_HDRS) \
+    $(CRYPTO_HOST_OBJS) $(WOLFCRYPT_HOST_OBJS) | deps
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror \
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		$(CRYPTO_INCLUDES) -Ilib/proto/ssh -o $@ $< $(SSH_SRCS) \
+		$(CRYPTO_HOST_OBJS) $(WOLFCRYPT_HOST_OBJS)
+
+ALL_TARGETS += $(SSH_SERVE)
+TEST_SUITES += ssh-engine
+.PHONY: test-ssh-engine
+## test-ssh-engine: the host's OpenSSH client logs in to lib/proto/ssh on a loopback port (re-keys, refusals)
+test-ssh-engine: $(SSH_SERVE) | deps
+	@$(PYTHON) tests/ssh_host/run.py --serve $(SSH_SERVE)
