@@ -565,10 +565,19 @@ chan_request(struct cli *c, const char *type, bool want, const struct buf *extra
 	cli_send(c, &b);
 }
 
+/* The last event, or an empty one when there was none. */
+static const struct ssh_event *
+last_ev(const struct cli *c)
+{
+	static const struct ssh_event none = { .reason = "" };
+
+	return c->nev > 0 ? &c->ev[c->nev - 1] : &none;
+}
+
 static int
 last_event(const struct cli *c)
 {
-	return c->nev > 0 ? (int)c->ev[c->nev - 1].type : -1;
+	return c->nev > 0 ? (int)last_ev(c)->type : -1;
 }
 
 /* ---- Tests ---- */
@@ -662,7 +671,13 @@ TEST(ssh_login_shell_and_data)
 	CHECK_STR(c->v_s, "SSH-2.0-capOS_1.0");
 	CHECK(memcmp(c->session_id, srv.session_id, 32) == 0);
 
-	/* Service, a key query (PK_OK), a signed request. */
+	/* The client's own EXT_INFO (we offer ext-info-s) is accepted;
+	 * then service, a key query (PK_OK), a signed request. */
+	b_u8(&b, 7);
+	b_u32(&b, 0);
+	cli_send(c, &b);
+	CHECK_EQ(c->rc, 0);
+	b.n = 0;
 	b_u8(&b, 5);
 	b_cstr(&b, "ssh-userauth");
 	cli_send(c, &b);
@@ -682,8 +697,8 @@ TEST(ssh_login_shell_and_data)
 	CHECK(EXPECT(c, 52, m) != 0);
 	CHECK_EQ(authorize_calls, 2);
 	CHECK_EQ(last_event(c), SSH_EV_AUTH_OK);
-	CHECK(c->ev[c->nev - 1].ulen == 5 &&
-	    memcmp(c->ev[c->nev - 1].user, "alice", 5) == 0);
+	CHECK(last_ev(c)->ulen == 5 &&
+	    memcmp(last_ev(c)->user, "alice", 5) == 0);
 
 	CHECK(cli_open_session(c, 1 << 20, 32768));
 	b.n = 0;
@@ -693,8 +708,8 @@ TEST(ssh_login_shell_and_data)
 	chan_request(c, "pty-req", true, &b);
 	CHECK(EXPECT(c, 99, m) != 0 && get32(m + 1) == 7);
 	CHECK_EQ(last_event(c), SSH_EV_PTY);
-	CHECK_STR(c->ev[c->nev - 1].term, "xterm-256color");
-	CHECK_EQ(c->ev[c->nev - 1].cols, 80);
+	CHECK_STR(last_ev(c)->term, "xterm-256color");
+	CHECK_EQ(last_ev(c)->cols, 80);
 	chan_request(c, "shell", true, NULL);
 	CHECK(EXPECT(c, 99, m) != 0);
 	CHECK_EQ(last_event(c), SSH_EV_SHELL);
@@ -702,7 +717,7 @@ TEST(ssh_login_shell_and_data)
 	b_u32(&b, 120); b_u32(&b, 40); b_u32(&b, 0); b_u32(&b, 0);
 	chan_request(c, "window-change", false, &b);
 	CHECK_EQ(last_event(c), SSH_EV_WINDOW_CHANGE);
-	CHECK_EQ(c->ev[c->nev - 1].rows, 40);
+	CHECK_EQ(last_ev(c)->rows, 40);
 
 	/* Keystrokes in, output out. */
 	b.n = 0;
@@ -992,7 +1007,7 @@ TEST(ssh_auth_denials)
 	CHECK(EXPECT(c, 51, m) != 0 && memcmp(m + 5, "publickey", 9) == 0 &&
 	    get32(m + 1) == 9);
 	CHECK(last_event(c) == SSH_EV_DENIED &&
-	    strcmp(c->ev[c->nev - 1].reason, "ssh-password-denied") == 0);
+	    strcmp(last_ev(c)->reason, "ssh-password-denied") == 0);
 	failures++;
 	b.n = 0;
 	b_u8(&b, 50);
@@ -1003,19 +1018,19 @@ TEST(ssh_auth_denials)
 	b_cstr(&b, "");
 	cli_send(c, &b);
 	CHECK(EXPECT(c, 51, m) != 0);
-	CHECK_STR(c->ev[c->nev - 1].reason, "ssh-keyboard-interactive-denied");
+	CHECK_STR(last_ev(c)->reason, "ssh-keyboard-interactive-denied");
 	failures++;
 
 	/* An unknown key: query and signed request both fail. */
 	userauth_pk(c, "alice", &other, false, false);
 	CHECK(EXPECT(c, 51, m) != 0);
-	CHECK_STR(c->ev[c->nev - 1].reason, "ssh-key-unknown");
+	CHECK_STR(last_ev(c)->reason, "ssh-key-unknown");
 	failures++;
 	/* A bad signature by the right key: the callback is not asked. */
 	authorize_calls = 0;
 	userauth_pk(c, "alice", &user_key, true, true);
 	CHECK(EXPECT(c, 51, m) != 0);
-	CHECK_STR(c->ev[c->nev - 1].reason, "ssh-bad-signature");
+	CHECK_STR(last_ev(c)->reason, "ssh-bad-signature");
 	CHECK_EQ(authorize_calls, 0);
 	failures++;
 	/* The service says no to the right key for another user. */
@@ -1066,7 +1081,7 @@ TEST(ssh_denied_features)
 	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
 		chan_request(c, reqs[i].req, true, &x);
 		if (EXPECT(c, 100, m) == 0 || last_event(c) != SSH_EV_DENIED ||
-		    strcmp(c->ev[c->nev - 1].reason, reqs[i].reason) != 0) {
+		    strcmp(last_ev(c)->reason, reqs[i].reason) != 0) {
 			test_fail(__FILE__, __LINE__, "%s not refused", reqs[i].req);
 			all = false;
 		}
@@ -1087,7 +1102,7 @@ TEST(ssh_denied_features)
 		cli_send(c, &b);
 		if (EXPECT(c, 92, m) == 0 || get32(m + 1) != 8 ||
 		    get32(m + 5) != 1 ||
-		    strcmp(c->ev[c->nev - 1].reason, opens[i].reason) != 0) {
+		    strcmp(last_ev(c)->reason, opens[i].reason) != 0) {
 			test_fail(__FILE__, __LINE__, "%s opened", opens[i].type);
 			all = false;
 		}
@@ -1101,7 +1116,7 @@ TEST(ssh_denied_features)
 	b_u32(&b, 8080);
 	cli_send(c, &b);
 	CHECK(EXPECT(c, 82, m) != 0);
-	CHECK_STR(c->ev[c->nev - 1].reason, "ssh-tcpip-forward-denied");
+	CHECK_STR(last_ev(c)->reason, "ssh-tcpip-forward-denied");
 	/* A second shell on the same channel. */
 	chan_request(c, "shell", true, NULL);
 	CHECK(EXPECT(c, 99, m) != 0);

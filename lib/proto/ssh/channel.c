@@ -35,12 +35,15 @@ static int
 reply(struct ssh_conn *c, uint8_t type)
 {
 	struct ssh_wr w;
+	int rc;
 
 	if (!ssh_pkt_begin(c, &w))
 		return ssh_fail(c, SSH_EPROTO, 0, NULL);
 	ssh_wr_u8(&w, type);
 	ssh_wr_u32(&w, c->peer_chan);
-	return ssh_pkt_end(c, &w);
+	if ((rc = ssh_pkt_end(c, &w)) < 0)
+		return ssh_fail(c, rc, 0, NULL);
+	return 0;
 }
 
 static int

@@ -294,6 +294,11 @@ dispatch(struct ssh_conn *c, const uint8_t *msg, size_t len,
 		    "unexpected message during key exchange");
 	switch (c->state) {
 	case SSH_ST_SERVICE:
+		/* We offer ext-info-s, so a client may send its own EXT_INFO
+		 * right after its first NEWKEYS (RFC 8308 2.4); it names
+		 * nothing this server uses. */
+		if (type == MSG_EXT_INFO)
+			return 0;
 		if (type == MSG_SERVICE_REQUEST) {
 			struct ssh_rd r = { msg + 1, len - 1, false };
 			size_t n;
