@@ -222,8 +222,9 @@ void ssh_output_done(struct ssh_conn *c, size_t n);
 /*
  * Channel output from the shell: sends as much of data as the client's
  * window, its maximum packet size and the output buffer allow (nothing
- * while a key exchange is under way) and returns how much it took, or
- * SSH_ECLOSED when the channel cannot carry data.
+ * while a key exchange is under way) and returns how much it took;
+ * SSH_ECLOSED when the channel cannot carry data, or the SSH_E* that
+ * ended the connection.
  */
 int ssh_chan_send(struct ssh_conn *c, const uint8_t *data, size_t len);
 /* The service delivered n bytes of SSH_EV_DATA to the shell: the window
