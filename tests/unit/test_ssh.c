@@ -303,7 +303,8 @@ expect(struct cli *c, uint8_t type, uint8_t *out, int line)
 #define CIPHER	"chacha20-poly1305@openssh.com"
 
 static void
-cli_kexinit(struct cli *c, const char *kex, const char *cipher)
+cli_kexinit_follows(struct cli *c, const char *kex, const char *cipher,
+    bool follows)
 {
 	struct buf b = { .n = 0 };
 	uint8_t cookie[16] = { 0xc0 };
@@ -320,11 +321,17 @@ cli_kexinit(struct cli *c, const char *kex, const char *cipher)
 	b_cstr(&b, "none");
 	b_cstr(&b, "");
 	b_cstr(&b, "");
-	b_u8(&b, 0);
+	b_u8(&b, follows);
 	b_u32(&b, 0);
 	memcpy(c->i_c, b.b, b.n);
 	c->i_c_len = b.n;
 	cli_send(c, &b);
+}
+
+static void
+cli_kexinit(struct cli *c, const char *kex, const char *cipher)
+{
+	cli_kexinit_follows(c, kex, cipher, false);
 }
 
 static void
@@ -822,6 +829,33 @@ TEST(ssh_kexinit_negotiation)
 	c->i_s_len = 0;
 	CHECK_EQ(c->rc, 0);
 	CHECK_EQ(srv.kex, SSH_KX_ECDH);
+}
+
+/*
+ * first_kex_packet_follows with a wrong guess (RFC 4253 7): the client's
+ * first choice is a method the server lacks, so the KEX packet it sent on
+ * that guess is dropped and the exchange goes on with the next one.
+ */
+TEST(ssh_kex_wrong_guess_dropped)
+{
+	static uint8_t m[40000];
+	struct buf b = { .n = 0 };
+	struct cli *c = cli_start(0);
+	size_t n;
+
+	cli_ident(c);
+	cli_kexinit_follows(c, "sntrup761x25519-sha512@openssh.com,"
+	    "curve25519-sha256,kex-strict-c-v00@openssh.com", CIPHER, true);
+	n = EXPECT(c, 20, m);
+	memcpy(c->i_s, m, n);
+	c->i_s_len = n;
+	b_u8(&b, 30);
+	b_str(&b, m, 1190);		/* the guessed method's init */
+	cli_send(c, &b);
+	CHECK_EQ(c->rc, 0);
+	CHECK_EQ(cli_recv(c, m), 0);	/* no reply to it */
+	CHECK(cli_ecdh(c));
+	CHECK_EQ(c->rc, 0);
 }
 
 /* The first key exchange accepts only its own messages, in order. */
