@@ -14,6 +14,10 @@ crypto_chacha20_xor(const uint8_t key[CRYPTO_CHACHA20_KEY_LEN],
 {
 	const uint8_t *s = in;
 	uint8_t *d = out;
+	/* wolfCrypt reads the key and nonce a 32-bit word at a time: callers'
+	 * bytes may sit anywhere, so they are copied to aligned storage. */
+	uint32_t k32[CRYPTO_CHACHA20_KEY_LEN / 4];
+	uint32_t n32[CRYPTO_CHACHA20_NONCE_LEN / 4];
 	ChaCha c;
 	int rc = 0;
 
@@ -21,9 +25,13 @@ crypto_chacha20_xor(const uint8_t key[CRYPTO_CHACHA20_KEY_LEN],
 	 * last must not wrap around to block 0 of the same nonce. */
 	if (len > 0 && (uint64_t)counter + (len - 1) / 64 > UINT32_MAX)
 		return CRYPTO_EINVAL;
-	if (wc_Chacha_SetKey(&c, key, CRYPTO_CHACHA20_KEY_LEN) != 0 ||
-	    wc_Chacha_SetIV(&c, nonce, counter) != 0)
+	memcpy(k32, key, sizeof(k32));
+	memcpy(n32, nonce, sizeof(n32));
+	if (wc_Chacha_SetKey(&c, (const byte *)k32,
+	    CRYPTO_CHACHA20_KEY_LEN) != 0 ||
+	    wc_Chacha_SetIV(&c, (const byte *)n32, counter) != 0)
 		rc = CRYPTO_EINTERNAL;
+	crypto_wipe(k32, sizeof(k32));
 	while (rc == 0 && len > 0) {
 		/* A multiple of the block size, so pieces join seamlessly. */
 		size_t k = len < CRYPTO_CHUNK ? len : CRYPTO_CHUNK;
