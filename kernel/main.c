@@ -206,7 +206,8 @@ start_init(void)
 		panic("boot: boot package rejected: %s", why);
 	if (bootpkg_find(pkg, "init", 4, &elf, &len) != 0)
 		panic("boot: the boot package has no init binary");
-	if ((init_proc = process_create("init", INIT_KMEM_LIMIT)) == NULL)
+	if ((init_proc = process_create("init", INIT_KMEM_LIMIT, NULL)) ==
+	    NULL)
 		panic("boot: cannot create the init process");
 	sb.magic = CAPOS_START_MAGIC;
 	sb.version = 1;

@@ -191,7 +191,7 @@ spawn(struct spawner *sp, struct call *c)
 	memcpy(sb.name, name.str, name.len < CAPOS_CAPNAME_MAX - 1 ? name.len :
 	    CAPOS_CAPNAME_MAX - 1);
 
-	if ((child = process_create(sb.name, kmem)) == NULL ||
+	if ((child = process_create(sb.name, kmem, c->proc->kmem)) == NULL ||
 	    (h = process_handle_create(child, c->proc->kmem)) == NULL) {
 		if (child != NULL)
 			process_kill(child, killed);

@@ -127,6 +127,7 @@ struct process {
 	struct kobj *held[PROC_MAX_HELD];	/* mapped shared memory */
 	struct kmem_account *kmem;	/* what it causes the kernel to hold */
 	struct ep_call *ep_received;	/* calls received, not yet answered */
+	struct kcharge record;		/* this record, charged to its spawner */
 	struct vm_charge charges[ASPACE_TAGS - 1];	/* tags 1..3 */
 	uint8_t session[16];		/* immutable caller identity for IPC */
 	uint64_t epoch;
@@ -149,8 +150,10 @@ struct thread *thread_get(struct thread_ref r);	/* NULL when stale */
 struct thread *thread_create(struct process *p, uint64_t rip, uint64_t rsp,
     uint64_t arg);
 
-/* A new process whose kernel memory account has the given limit. */
-struct process *process_create(const char *name, uint64_t kmem_limit);
+/* A new process whose kernel memory account has the given limit; its
+ * record is charged to payer (NULL: init, paid by the kernel). */
+struct process *process_create(const char *name, uint64_t kmem_limit,
+    struct kmem_account *payer);
 /*
  * Loads an ELF image into p and starts its main thread. `start` is the
  * start block (its CapSet naming caps already in p's table); args are

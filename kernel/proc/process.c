@@ -275,23 +275,34 @@ thread_create(struct process *p, uint64_t rip, uint64_t rsp, uint64_t arg)
 }
 
 struct process *
-process_create(const char *name, uint64_t kmem_limit)
+process_create(const char *name, uint64_t kmem_limit,
+    struct kmem_account *payer)
 {
+	struct kcharge ch = { 0 };
 	struct process *p;
 	int slot = -1;
 
 	for (int i = 0; i < MAX_PROCS && slot < 0; i++)
 		if (proc_table[i] == NULL)
 			slot = i;
-	if (slot < 0 || (p = kzalloc(sizeof(*p))) == NULL)
+	if (slot < 0)
 		return NULL;
+	/* The record and its account are the spawner's to pay for. */
+	if (payer != NULL && kcharge_take(&ch, payer,
+	    kmalloc_size(sizeof(*p)) + kmalloc_size(sizeof(*p->kmem))) != 0)
+		return NULL;
+	if ((p = kzalloc(sizeof(*p))) == NULL) {
+		kcharge_drop(&ch);
+		return NULL;
+	}
+	p->record = ch;
 	if ((p->kmem = kmem_account_new(kmem_limit)) == NULL) {
-		kfree(p);
+		kmem_free(p, &p->record);
 		return NULL;
 	}
 	if (aspace_init(&p->as, PROC_FRAME_LIMIT) != 0) {
 		kmem_account_put(p->kmem);
-		kfree(p);
+		kmem_free(p, &p->record);
 		return NULL;
 	}
 	p->index = (uint32_t)slot;
@@ -524,6 +535,6 @@ threads_reap(void)
 		aspace_destroy(&p->as);
 		proc_table[p->index] = NULL;
 		kmem_account_put(p->kmem);
-		kfree(p);
+		kmem_free(p, &p->record);
 	}
 }
