@@ -10,6 +10,7 @@
 #include "arch/x86_64/pci.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/serial.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
 #include "boot/bootinfo.h"
@@ -301,6 +302,8 @@ kmain(uint32_t proto, uint32_t info_pa)
 	idt_init();
 	read_bootinfo(proto, info_pa);
 	print_banner();
+	/* Firmware tables are read while the boot identity map lasts. */
+	smp_discover(&bootinfo, info_pa, early_phys, NULL);
 
 	mem_init(&bootinfo);
 	vmm_init(&bootinfo);
