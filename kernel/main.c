@@ -299,6 +299,7 @@ kmain(uint32_t proto, uint32_t info_pa)
 	kernel_boot_tsc = rdtsc();
 	serial_init();
 	gdt_init();
+	percpu_init(0);
 	idt_init();
 	read_bootinfo(proto, info_pa);
 	print_banner();
@@ -317,6 +318,7 @@ kmain(uint32_t proto, uint32_t info_pa)
 	check_timer();
 	run_fault_tests();
 	irq_disable();
+	smp_start_aps(&bootinfo);
 
 	console_start();
 	cpu_init_user();
