@@ -10,6 +10,7 @@
 #include "arch/x86_64/pci.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/serial.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
 #include "boot/bootinfo.h"
@@ -299,9 +300,12 @@ kmain(uint32_t proto, uint32_t info_pa)
 	kernel_boot_tsc = rdtsc();
 	serial_init();
 	gdt_init();
+	percpu_init(0);
 	idt_init();
 	read_bootinfo(proto, info_pa);
 	print_banner();
+	/* Firmware tables are read while the boot identity map lasts. */
+	smp_discover(&bootinfo, info_pa, early_phys, NULL);
 
 	mem_init(&bootinfo);
 	vmm_init(&bootinfo);
@@ -315,6 +319,7 @@ kmain(uint32_t proto, uint32_t info_pa)
 	check_timer();
 	run_fault_tests();
 	irq_disable();
+	smp_start_aps(&bootinfo);
 
 	console_start();
 	cpu_init_user();

@@ -68,12 +68,24 @@ UNIT_SRCS += tests/unit/test_transfer.c kernel/cap/transfer.c kernel/cap/kobj.c 
 UNIT_SRCS += tests/unit/test_endpoint.c kernel/obj/endpoint.c kernel/mm/kmem.c
 UNIT_SRCS += tests/unit/test_timeout.c kernel/proc/timeout.c
 UNIT_SRCS += tests/unit/test_pcibar.c kernel/arch/x86_64/pcibar.c
+UNIT_SRCS += tests/unit/test_acpi.c kernel/arch/x86_64/acpi.c kernel/boot/rsdp.c
 
 # libFuzzer target for the kernel's parsers (make fuzz builds it too).
 fuzz: $(BUILD)/fuzz/kernel_parsers
 
 $(BUILD)/fuzz/kernel_parsers: tests/fuzz/kernel_parsers.c \
     kernel/boot/bootinfo.c kernel/proc/elf.c kernel/cap/ring.c | deps
+	@sh tools/deps.sh $(FUZZ_PACKAGES)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -g -O1 -Wall -Wextra -Werror \
+		-fsanitize=fuzzer,address,undefined -Iinclude -Ikernel \
+		-o $@ $^
+
+# libFuzzer target for the ACPI table parsers (make fuzz builds it too).
+fuzz: $(BUILD)/fuzz/acpi_tables
+
+$(BUILD)/fuzz/acpi_tables: tests/fuzz/acpi_tables.c kernel/arch/x86_64/acpi.c \
+    kernel/boot/rsdp.c | deps
 	@sh tools/deps.sh $(FUZZ_PACKAGES)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -g -O1 -Wall -Wextra -Werror \

@@ -24,6 +24,10 @@ BASE_ARGS = [
     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 ]
 
+# CPUs every case boots with unless it asks for its own count (smp=N):
+# every system must pass with its application processors up (docs/smp.md).
+SMP = int(os.environ.get("CAPOS_SMP", "2"))
+
 CASES = []
 # Every Run of the current case, so the runner can print all of its logs.
 RUNS = []
@@ -49,8 +53,9 @@ def case(fn):
     return fn
 
 
-def qemu_command(kernel=None, iso=None, initrd=None, append=None, extra=()):
-    cmd = [QEMU] + BASE_ARGS
+def qemu_command(kernel=None, iso=None, initrd=None, append=None, extra=(),
+                 smp=None):
+    cmd = [QEMU] + BASE_ARGS + ["-smp", str(smp if smp is not None else SMP)]
     if os.environ.get("CAPOS_ACCEL") == "kvm":
         cmd += ["-accel", "kvm"]
     else:

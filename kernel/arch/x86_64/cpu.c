@@ -23,9 +23,22 @@
 #define CR4_SMEP	(1u << 20)
 #define CR4_SMAP	(1u << 21)
 
-struct percpu cpu0;
+struct percpu cpus[SMP_MAX_CPUS];
 
 extern char syscall_entry[];
+
+void
+percpu_init(uint32_t id)
+{
+	struct percpu *p = &cpus[id];
+
+	p->self = p;
+	p->id = id;
+	/* In the kernel GS holds the per-CPU block; user mode gets the
+	 * other base (0) by swapgs on every way out. */
+	wrmsr(MSR_GS_BASE, (uint64_t)p);
+	wrmsr(MSR_KGS_BASE, 0);
+}
 
 void
 cpu_init_user(void)
@@ -41,8 +54,6 @@ cpu_init_user(void)
 	/* NT must not survive into the kernel: IRETQ with NT set faults. */
 	wrmsr(MSR_FMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_AC |
 	    RFLAGS_IOPL | RFLAGS_NT);
-	wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
-	wrmsr(MSR_KGS_BASE, 0);
 
 	/* SSE on: CR0.MP set, CR0.EM clear; CR4.OSFXSR and OSXMMEXCPT. */
 	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
@@ -68,6 +79,6 @@ cpu_init_user(void)
 void
 cpu_set_kernel_stack(uint64_t top)
 {
-	cpu0.kstack_top = top;
+	this_cpu()->kstack_top = top;
 	tss_set_kernel_stack(top);
 }

@@ -1,12 +1,14 @@
 /*
- * The kernel's GDT and TSS. The TSS exists for the interrupt stacks (so a
- * double fault on an overflowed kernel stack still reports) and for rsp0.
+ * The kernel's GDTs and TSSs, one of each per CPU: a loaded TSS is marked
+ * busy, and each CPU needs its own rsp0 and interrupt stacks. The TSS
+ * exists for the interrupt stacks (so a double fault on an overflowed
+ * kernel stack still reports) and for rsp0.
  */
 #include <string.h>
 
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/percpu.h"
 
-#define IST_STACK_SIZE	8192
 
 struct tss {
 	uint32_t reserved0;
@@ -18,8 +20,9 @@ struct tss {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
-static uint64_t gdt[7];
-static struct tss tss;
+static uint64_t gdts[SMP_MAX_CPUS][7];
+static struct tss tsss[SMP_MAX_CPUS];
+/* The boot CPU's; the APs' come from smp.c, allocated as they start. */
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 struct desc_ptr {
@@ -30,8 +33,20 @@ struct desc_ptr {
 void
 gdt_init(void)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
-	struct desc_ptr ptr = { sizeof(gdt) - 1, (uint64_t)gdt };
+	uint64_t ist[3];
+
+	for (int i = 0; i < 3; i++)
+		ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];
+	gdt_init_cpu(0, ist);
+}
+
+void
+gdt_init_cpu(uint32_t cpu, const uint64_t ist_top[3])
+{
+	uint64_t *gdt = gdts[cpu];
+	struct tss *tss = &tsss[cpu];
+	uint64_t base = (uint64_t)tss, limit = sizeof(*tss) - 1;
+	struct desc_ptr ptr = { sizeof(gdts[0]) - 1, (uint64_t)gdt };
 
 	gdt[0] = 0;
 	gdt[1] = 0x00AF9A000000FFFFull;	/* kernel code, 64-bit */
@@ -44,10 +59,10 @@ gdt_init(void)
 	    (((base >> 24) & 0xFF) << 56);
 	gdt[6] = base >> 32;
 
-	memset(&tss, 0, sizeof(tss));
-	tss.iomap_base = sizeof(tss);	/* no I/O permission bitmap */
+	memset(tss, 0, sizeof(*tss));
+	tss->iomap_base = sizeof(*tss);	/* no I/O permission bitmap */
 	for (int i = 0; i < 3; i++)
-		tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];
+		tss->ist[i] = ist_top[i];
 
 	__asm__ volatile(
 	    "lgdt %0\n\t"
@@ -68,5 +83,5 @@ gdt_init(void)
 void
 tss_set_kernel_stack(uint64_t rsp0)
 {
-	tss.rsp[0] = rsp0;
+	tsss[this_cpu()->id].rsp[0] = rsp0;
 }

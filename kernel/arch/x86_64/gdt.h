@@ -19,7 +19,13 @@
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 
+#define IST_STACK_SIZE		8192
+
+/* The boot CPU's GDT and TSS, with its static interrupt stacks. */
 void gdt_init(void);
+/* Loads CPU cpu's own GDT and TSS, with the interrupt stacks whose tops
+ * are given (IST slots 1 to 3). */
+void gdt_init_cpu(uint32_t cpu, const uint64_t ist_top[3]);
 /* Sets the stack the CPU switches to on entry from user mode. */
 void tss_set_kernel_stack(uint64_t rsp0);
 #endif

@@ -1,7 +1,10 @@
 /*
- * The I/O APIC: routes a legacy (ISA) interrupt line to a vector on this
- * CPU's local APIC. Only what the console needs: one line, edge-triggered,
- * active high, as ISA lines are.
+ * The I/O APICs: route an ISA interrupt line to a vector on this CPU's
+ * local APIC. Where the chips are and how ISA lines map onto global
+ * interrupts comes from the MADT (ioapic_configure); without one, the
+ * standard PC layout is assumed (one chip at 0xFEC00000, ISA line n is
+ * global interrupt n). A chip is checked before use: its version register
+ * must read as an I/O APIC's.
  */
 #ifndef CAPOS_IOAPIC_H
 #define CAPOS_IOAPIC_H
@@ -9,8 +12,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Routes global interrupt gsi to vector; false when no I/O APIC answers
- * at the standard address or it has no such line. */
-bool ioapic_route(uint32_t gsi, uint8_t vector);
+#include "arch/x86_64/acpi.h"
+
+/* Takes the chips and ISA overrides the MADT gave (copied). */
+void ioapic_configure(const struct acpi_madt *m);
+
+/* Routes ISA line irq (0-15) to vector, through the MADT's override for
+ * it (global interrupt, polarity, trigger); false when no I/O APIC
+ * answers for that global interrupt. */
+bool ioapic_route_isa(uint8_t irq, uint8_t vector);
 
 #endif

@@ -1,26 +1,59 @@
 /*
  * Per-CPU data reached through %gs in the kernel. Offsets are used by
- * syscall.S and must match struct percpu.
+ * syscall.S and must match struct percpu. docs/smp.md says what is per
+ * CPU and why.
  */
 #ifndef CAPOS_PERCPU_H
 #define CAPOS_PERCPU_H
 
 #define PERCPU_KSTACK_TOP	0
 #define PERCPU_USER_RSP		8
+#define PERCPU_SELF		16
+
+/* The CPUs the kernel starts; the MADT may list more (left out). */
+#define SMP_MAX_CPUS		16
 
 /* The trapframe vector number of a system call (above all IDT vectors). */
 #define VEC_SYSCALL		256
 
 #ifndef __ASSEMBLY__
+#include <stddef.h>
 #include <stdint.h>
 
 struct percpu {
 	uint64_t kstack_top;	/* kernel stack of the running thread */
 	uint64_t user_rsp;	/* scratch for syscall entry */
+	struct percpu *self;	/* this block, so %gs:PERCPU_SELF finds it */
+	uint32_t id;		/* 0 for the boot CPU */
+	uint32_t apic_id;	/* the MADT's local APIC id for this CPU */
+	/* Set by an AP as it comes up, for the boot CPU to check. */
+	uint32_t apic_id_seen;	/* what its own local APIC said */
+	struct percpu *gs_seen;	/* what %gs led it to */
+	uint64_t ist_top[3];	/* its interrupt stacks (gdt.h IST_*) */
+	volatile uint32_t online;
 };
 
-extern struct percpu cpu0;
+_Static_assert(offsetof(struct percpu, kstack_top) == PERCPU_KSTACK_TOP,
+    "syscall.S reads kstack_top");
+_Static_assert(offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP,
+    "syscall.S writes user_rsp");
+_Static_assert(offsetof(struct percpu, self) == PERCPU_SELF,
+    "this_cpu reads self");
 
+extern struct percpu cpus[SMP_MAX_CPUS];
+
+/* This CPU's block, through the GS base percpu_init set. */
+static inline struct percpu *
+this_cpu(void)
+{
+	struct percpu *p;
+
+	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(p) : "i"(PERCPU_SELF));
+	return p;
+}
+
+/* Points this CPU's GS base at cpus[id]. */
+void percpu_init(uint32_t id);
 /* Sets up SYSCALL/SYSRET, %gs and the FPU for user threads. */
 void cpu_init_user(void);
 void cpu_set_kernel_stack(uint64_t top);

@@ -22,7 +22,7 @@
 #include "arch/x86_64/trap.h"
 
 #define COM1		0x3F8
-#define COM1_GSI	4
+#define COM1_IRQ	4
 #define REG_IER		1
 #define REG_IIR		2
 #define REG_MCR		4
@@ -183,7 +183,7 @@ serial_start_irq(void (*on_rx)(void), void (*on_tx)(void))
 	rx_hook = on_rx;
 	tx_hook = on_tx;
 	irq_set_handler(VEC_SERIAL, serial_irq);
-	if (!ioapic_route(COM1_GSI, VEC_SERIAL))
+	if (!ioapic_route_isa(COM1_IRQ, VEC_SERIAL))
 		return false;
 	outb(COM1 + REG_MCR, 0x03 | MCR_OUT2);
 	ier = IER_RX;

@@ -18,6 +18,9 @@
 #define LAPIC_ID	0x020
 #define LAPIC_EOI	0x0B0
 #define LAPIC_SVR	0x0F0
+#define LAPIC_ICR_LO	0x300
+#define LAPIC_ICR_HI	0x310
+#define ICR_PENDING	(1u << 12)
 #define LAPIC_LVT_TIMER	0x320
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR	0x390
@@ -180,6 +183,28 @@ timer_init(void)
 	kprintf("timer: lapic %llu kHz (div 16), tsc %llu MHz, one-shot, "
 	    "%u ms quantum\n", (unsigned long long)apic_per_ms,
 	    (unsigned long long)(tsc_per_sec / 1000000), 1000 / TIMER_HZ);
+}
+
+void
+lapic_init_ap(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	/* Every CPU's local APIC answers at the same physical address, the
+	 * one timer_init mapped; an AP only has to switch its own on. */
+	wrmsr(MSR_APIC_BASE, base | (1u << 11));
+	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+}
+
+void
+lapic_send_ipi(uint32_t apic_id, uint32_t icr)
+{
+	lapic_write(LAPIC_ICR_HI, apic_id << 24);
+	lapic_write(LAPIC_ICR_LO, icr);
+	/* The local APIC takes one command at a time. */
+	while (lapic_read(LAPIC_ICR_LO) & ICR_PENDING)
+		__asm__ volatile("pause");
 }
 
 void

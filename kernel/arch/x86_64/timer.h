@@ -16,6 +16,11 @@ void timer_init(void);
 uint64_t timer_ticks(void);
 /* Ends the interrupt being handled (device interrupt handlers call it). */
 void lapic_eoi(void);
+/* Switches an AP's local APIC on, its timer masked. */
+void lapic_init_ap(void);
+/* Sends an interprocessor interrupt (icr: the ICR's low word) to the CPU
+ * with the given APIC id and waits until the local APIC has sent it. */
+void lapic_send_ipi(uint32_t apic_id, uint32_t icr);
 /* This CPU's local APIC id. */
 uint32_t lapic_id(void);
 /* Re-programs the one-shot timer after a timeout was armed earlier than

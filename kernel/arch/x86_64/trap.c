@@ -57,16 +57,24 @@ set_gate(int vec, int ist)
 void
 idt_init(void)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
-
 	for (int v = 0; v < 256; v++)
 		set_gate(v, 0);
 	set_gate(2, IST_NMI);
 	set_gate(8, IST_DOUBLE_FAULT);
 	set_gate(18, IST_MACHINE_CHECK);
+	idt_load();
+}
+
+/* Every CPU shares the one IDT: the gates name IST slots, and each CPU's
+ * own TSS says where those are. */
+void
+idt_load(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
+
 	__asm__ volatile("lidt %0" : : "m"(ptr));
 }
 

@@ -24,6 +24,8 @@ struct trapframe {
 typedef void (*irq_handler)(struct trapframe *tf);
 
 void idt_init(void);
+/* Loads the IDT idt_init built on this CPU (an AP). */
+void idt_load(void);
 void irq_set_handler(uint8_t vector, irq_handler h);
 void trap_dispatch(struct trapframe *tf);
 

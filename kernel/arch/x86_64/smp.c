@@ -1,0 +1,323 @@
+/*
+ * CPU discovery from the MADT and the start of the application
+ * processors; see smp.h and docs/smp.md.
+ */
+#include <string.h>
+
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/boot_proto.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/timer.h"
+#include "arch/x86_64/trap.h"
+#include "boot/rsdp.h"
+#include "kernel.h"
+#include "mm/mem.h"
+#include "mm/vmm.h"
+
+static struct acpi_madt madt;
+static bool have_madt;
+
+/* An I/O APIC inside RAM or ACPI memory is a lie that would have the
+ * kernel write registers into memory something else owns. */
+static bool
+ioapic_in_ram(const struct bootinfo *bi, uint64_t addr)
+{
+	for (uint32_t i = 0; i < bi->nregions; i++) {
+		const struct mem_region *r = &bi->regions[i];
+
+		if ((r->type == MEM_USABLE || r->type == MEM_ACPI_RECLAIM ||
+		    r->type == MEM_ACPI_NVS) &&
+		    range_overlaps(addr, 4096, r->base, r->len))
+			return true;
+	}
+	return false;
+}
+
+static void
+print_madt(uint64_t rsdp, const char *where)
+{
+	kprintf("acpi: RSDP at %#llx (%s), %u CPU%s, apic ids",
+	    (unsigned long long)rsdp, where, madt.ncpus,
+	    madt.ncpus == 1 ? "" : "s");
+	for (uint32_t i = 0; i < madt.ncpus; i++)
+		kprintf(" %u", madt.apic_ids[i]);
+	if (madt.dropped != 0)
+		kprintf(" (%u MADT entries left out)", madt.dropped);
+	kprintf("\n");
+	for (uint32_t i = 0; i < madt.nioapics; i++)
+		kprintf("acpi: I/O APIC %u at %#x, global interrupts from %u\n",
+		    madt.ioapics[i].id, madt.ioapics[i].addr,
+		    madt.ioapics[i].gsi_base);
+	for (uint32_t i = 0; i < ACPI_ISA_IRQS; i++)
+		if (madt.isa_gsi[i] != i || madt.isa_flags[i] != 0)
+			kprintf("acpi: ISA interrupt %u -> global %u%s%s\n", i,
+			    madt.isa_gsi[i],
+			    ACPI_INTI_POLARITY(madt.isa_flags[i]) ==
+			    ACPI_INTI_ACTIVE_LOW ? ", active low" : "",
+			    ACPI_INTI_TRIGGER(madt.isa_flags[i]) ==
+			    ACPI_INTI_LEVEL ? ", level" : "");
+}
+
+void
+smp_discover(const struct bootinfo *bi, uint32_t info_pa, phys_reader read,
+    void *ctx)
+{
+	uint64_t rsdp = bootinfo_rsdp(bi->proto, info_pa, read, ctx);
+	const char *where = bi->proto == BOOT_PROTO_PVH ? "from PVH" : "from Multiboot2";
+	int err = ACPI_ERR_NO_RSDP;
+	uint32_t kept = 0;
+
+	if (rsdp != 0)
+		err = acpi_read_madt(rsdp, read, ctx, &madt);
+	/* The loader's copy may be wrong where the firmware's is not. */
+	if (err != ACPI_OK && (rsdp = acpi_scan_rsdp(read, ctx)) != 0) {
+		where = "BIOS area";
+		err = acpi_read_madt(rsdp, read, ctx, &madt);
+	}
+	if (err != ACPI_OK) {
+		kprintf("acpi: %s; running on the boot CPU with the standard "
+		    "I/O APIC\n", acpi_strerror(err));
+		return;
+	}
+	for (uint32_t i = 0; i < madt.nioapics; i++) {
+		if (ioapic_in_ram(bi, madt.ioapics[i].addr)) {
+			kprintf("acpi: I/O APIC at %#x lies in RAM; ignored\n",
+			    madt.ioapics[i].addr);
+			continue;
+		}
+		madt.ioapics[kept++] = madt.ioapics[i];
+	}
+	madt.nioapics = kept;
+	have_madt = true;
+	print_madt(rsdp, where);
+	ioapic_configure(&madt);
+}
+
+uint32_t
+smp_cpus_listed(void)
+{
+	return have_madt ? madt.ncpus : 1;
+}
+
+/* ---- Starting the application processors ---- */
+
+#define ICR_INIT		0x00004500u	/* INIT, level assert */
+#define ICR_STARTUP		0x00004600u	/* Startup, vector in bits 0-7 */
+#define INIT_WAIT_US		10000
+#define SIPI_WAIT_US		200
+/* How long an AP may take to report in; TCG on a busy host is slow. */
+#define AP_START_TIMEOUT_US	2000000
+/* Each AP's first stack and its three interrupt stacks, in one block. */
+#define AP_STACK_SIZE		16384
+#define AP_BLOCK_FRAMES		((AP_STACK_SIZE + 3 * IST_STACK_SIZE) / 4096)
+
+#define PG_P			0x1
+#define PG_W			0x2
+#define PG_PS			0x80
+
+extern const char ap_trampoline_start[], ap_trampoline_end[];
+extern const char ap_trampoline_data[];
+
+static uint32_t ncpus_online = 1;
+
+static void
+delay_us(uint64_t us)
+{
+	uint64_t end = time_ns() + us * 1000;
+
+	while (time_ns() < end)
+		__asm__ volatile("pause");
+}
+
+/*
+ * The trampoline pages must be RAM the firmware left us (a usable region)
+ * with no boot module in them; the frame allocator never hands out low
+ * memory, so nothing else of the kernel's is there.
+ */
+static bool
+trampoline_room(const struct bootinfo *bi)
+{
+	uint64_t base = AP_TRAMPOLINE, len = AP_TRAMPOLINE_PAGES * 4096ull;
+	bool in_ram = false;
+
+	for (uint32_t i = 0; i < bi->nregions; i++) {
+		const struct mem_region *r = &bi->regions[i];
+
+		if (r->type == MEM_USABLE && r->base <= base &&
+		    base + len <= r->base + r->len)
+			in_ram = true;
+		else if (r->type != MEM_USABLE &&
+		    range_overlaps(base, len, r->base, r->len))
+			return false;
+	}
+	for (uint32_t i = 0; i < bi->nmodules; i++)
+		if (range_overlaps(base, len, bi->modules[i].base,
+		    bi->modules[i].len))
+			return false;
+	return in_ram;
+}
+
+/*
+ * Copies the trampoline in and builds its page tables in the three pages
+ * after it: the first 2 MiB identity-mapped (the trampoline runs there
+ * while paging comes on) and the kernel half of the kernel's own PML4, so
+ * the jump to ap_main lands in the kernel's text.
+ */
+static void
+trampoline_setup(void)
+{
+	uint8_t *page = phys_to_virt(AP_TRAMPOLINE);
+	uint64_t *pml4 = phys_to_virt(AP_TRAMPOLINE + 0x1000);
+	uint64_t *pdpt = phys_to_virt(AP_TRAMPOLINE + 0x2000);
+	uint64_t *pd = phys_to_virt(AP_TRAMPOLINE + 0x3000);
+	const uint64_t *kpml4 = phys_to_virt(vmm_kernel_pml4());
+	size_t len = (size_t)(ap_trampoline_end - ap_trampoline_start);
+
+	_Static_assert(AP_TRAMPOLINE % 4096 == 0 && AP_TRAMPOLINE < 0x100000,
+	    "a Startup IPI names a page below 1 MiB");
+	if (len > 4096)
+		panic("smp: the AP trampoline is %zu bytes", len);
+	memset(page, 0, 4 * 4096);
+	memcpy(page, ap_trampoline_start, len);
+	pml4[0] = (AP_TRAMPOLINE + 0x2000) | PG_P | PG_W;
+	for (int i = 256; i < 512; i++)
+		pml4[i] = kpml4[i];
+	pdpt[0] = (AP_TRAMPOLINE + 0x3000) | PG_P | PG_W;
+	pd[0] = 0 | PG_P | PG_W | PG_PS;
+}
+
+static struct ap_trampoline_data *
+trampoline_data(void)
+{
+	return (struct ap_trampoline_data *)((uint8_t *)phys_to_virt(
+	    AP_TRAMPOLINE) + (ap_trampoline_data - ap_trampoline_start));
+}
+
+/* Starts CPU cpu (APIC id apic); true once it has reported in. */
+static bool
+start_ap(uint32_t cpu, uint32_t apic)
+{
+	struct percpu *p = &cpus[cpu];
+	struct ap_trampoline_data *d = trampoline_data();
+	uint64_t block = frames_alloc_contig(AP_BLOCK_FRAMES), t0;
+	uint8_t *mem;
+
+	if (block == 0) {
+		kprintf("smp: no memory for cpu %u's stacks\n", cpu);
+		return false;
+	}
+	mem = phys_to_virt(block);
+	p->apic_id = apic;
+	p->online = 0;
+	for (int i = 0; i < 3; i++)
+		p->ist_top[i] = (uint64_t)(mem + AP_STACK_SIZE +
+		    (uint64_t)(i + 1) * IST_STACK_SIZE);
+	d->cr3 = AP_TRAMPOLINE + 0x1000;
+	d->entry = (uint64_t)ap_main;
+	d->stack = (uint64_t)(mem + AP_STACK_SIZE);
+	d->cpu = cpu;
+	d->nx = vmm_nx_supported();
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+	/* INIT, then Startup twice as the MP specification has it (the
+	 * second only if the first did not take). */
+	lapic_send_ipi(apic, ICR_INIT);
+	delay_us(INIT_WAIT_US);
+	for (int i = 0; i < 2 && !p->online; i++) {
+		lapic_send_ipi(apic, ICR_STARTUP | (AP_TRAMPOLINE >> 12));
+		delay_us(SIPI_WAIT_US);
+	}
+	t0 = time_ns();
+	while (!__atomic_load_n(&p->online, __ATOMIC_ACQUIRE)) {
+		if (time_ns() - t0 > AP_START_TIMEOUT_US * 1000ull)
+			return false;
+		__asm__ volatile("pause");
+	}
+	return true;
+}
+
+void
+smp_start_aps(const struct bootinfo *bi)
+{
+	uint32_t self = lapic_id(), listed = smp_cpus_listed(), next = 1;
+	bool checked = true;
+
+	cpus[0].apic_id = self;
+	if (!have_madt || listed == 1)
+		return;
+	if (!trampoline_room(bi)) {
+		kprintf("smp: the AP trampoline's pages at %#x are not free "
+		    "RAM; running on the boot CPU\n", AP_TRAMPOLINE);
+		return;
+	}
+	trampoline_setup();
+	for (uint32_t i = 0; i < madt.ncpus; i++) {
+		uint32_t apic = madt.apic_ids[i];
+
+		if (apic == self)
+			continue;
+		if (next == SMP_MAX_CPUS) {
+			kprintf("smp: more than %u CPUs; apic id %u and after "
+			    "left out\n", SMP_MAX_CPUS, apic);
+			break;
+		}
+		if (!start_ap(next, apic)) {
+			/* A late starter would take the next AP's stack from
+			 * the shared trampoline, so none is started after. */
+			kprintf("smp: cpu %u (apic id %u) did not start; no "
+			    "more are tried\n", next, apic);
+			break;
+		}
+		next++;
+	}
+	ncpus_online = next;
+	/* What each AP found for itself must be what the MADT said and
+	 * its own per-CPU block. */
+	for (uint32_t c = 1; c < ncpus_online; c++) {
+		if (cpus[c].apic_id_seen != cpus[c].apic_id ||
+		    cpus[c].gs_seen != &cpus[c]) {
+			kprintf("smp: cpu %u read apic id %u (MADT: %u) and "
+			    "per-CPU block %p (its own: %p)\n", c,
+			    cpus[c].apic_id_seen, cpus[c].apic_id,
+			    (void *)cpus[c].gs_seen, (void *)&cpus[c]);
+			checked = false;
+		}
+	}
+	if (checked && ncpus_online == listed)
+		kprintf("[proof] smp ok cpus=%u every AP read its MADT apic "
+		    "id and reached its own per-CPU block through GS\n",
+		    ncpus_online);
+	else
+		kprintf("smp: %u of %u CPUs online\n", ncpus_online, listed);
+}
+
+uint32_t
+smp_cpus_online(void)
+{
+	return ncpus_online;
+}
+
+void
+ap_main(uint32_t cpu)
+{
+	struct percpu *p = &cpus[cpu];
+
+	write_cr3(vmm_kernel_pml4());
+	gdt_init_cpu(cpu, p->ist_top);
+	idt_load();
+	percpu_init(cpu);
+	cpu_init_user();
+	lapic_init_ap();
+	p->apic_id_seen = lapic_id();
+	p->gs_seen = this_cpu();
+	kprintf("cpu %u online (apic id %u)\n", cpu, p->apic_id_seen);
+	/* Last: the boot CPU prints again only once this is seen. */
+	__atomic_store_n(&p->online, 1, __ATOMIC_RELEASE);
+	/* Nothing runs on APs yet: halted with interrupts masked. */
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}

@@ -1,0 +1,53 @@
+/*
+ * The CPUs: which there are (from the ACPI MADT) and starting the
+ * application processors (APs). docs/smp.md has the design.
+ */
+#ifndef CAPOS_SMP_H
+#define CAPOS_SMP_H
+
+/*
+ * The APs' real-mode entry page, and the three pages after it for their
+ * temporary page tables. Below 1 MiB, so the frame allocator never hands
+ * these frames out (pmm.c keeps all of low memory); smp.c checks they are
+ * RAM and hold no boot module before using them.
+ */
+#define AP_TRAMPOLINE		0x8000
+#define AP_TRAMPOLINE_PAGES	4
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+
+#include "boot/bootinfo.h"
+
+/* The trampoline's data block (ap_trampoline.S, at its end). */
+struct ap_trampoline_data {
+	uint64_t cr3;		/* the temporary tables, below 4 GiB */
+	uint64_t entry;		/* ap_main */
+	uint64_t stack;		/* the AP's first stack, top */
+	uint32_t cpu;
+	uint32_t nx;		/* whether to set EFER.NXE */
+};
+
+/* Reads the MADT through the boot-time reader (the RSDP from the boot
+ * information, else the BIOS-area scan) and configures the I/O APICs from
+ * it. Without a usable MADT the machine is taken as one CPU with the
+ * standard I/O APIC, and the reason is printed. */
+void smp_discover(const struct bootinfo *bi, uint32_t info_pa,
+    phys_reader read, void *ctx);
+
+/* CPUs the MADT lists (1 without one). */
+uint32_t smp_cpus_listed(void);
+
+/* Starts every AP the MADT lists, one at a time, with INIT-SIPI-SIPI;
+ * each reports in and halts. Needs the local APIC (timer_init) and the
+ * kernel's page tables. */
+void smp_start_aps(const struct bootinfo *bi);
+
+/* CPUs running, the boot CPU included. */
+uint32_t smp_cpus_online(void);
+
+/* The C entry of an AP, from the trampoline. */
+void ap_main(uint32_t cpu) __attribute__((noreturn));
+#endif
+
+#endif

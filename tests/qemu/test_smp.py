@@ -1,0 +1,52 @@
+"""Several CPUs: the MADT names them, each application processor starts
+through the trampoline, reports in on its own per-CPU block and halts,
+and the system above runs as on one CPU, with the shutdown leak check.
+One CPU (-smp 1) still boots the same way."""
+import os
+
+from harness import (BUILD, EXIT_CLEAN, boot, case, expect, expect_line,
+                     expect_no_line, expect_status, iso_image, kernel_image)
+
+
+def check_cpus(run, n):
+    listed = expect_line(run, "acpi: RSDP at ")
+    expect(run, f"{n} CPUs, apic ids" in listed,
+           f"the MADT should list {n} CPUs: {listed!r}")
+    for c in range(1, n):
+        expect_line(run, f"cpu {c} online (apic id ")
+    expect_no_line(run, f"cpu {n} online")
+    expect_line(run, f"[proof] smp ok cpus={n} every AP read its MADT apic "
+                "id and reached its own per-CPU block through GS")
+    expect_no_line(run, "did not start")
+
+
+@case
+def smp4_every_cpu_comes_online_and_the_system_runs():
+    run = boot(kernel=kernel_image(),
+               initrd=os.path.join(BUILD, "default.pkg"), smp=4, timeout=90)
+    expect_status(run, EXIT_CLEAN)
+    check_cpus(run, 4)
+    expect_line(run, "[proof] init ok services=5")
+    expect_line(run, "[proof] no-leak ok frames=")
+
+
+@case
+def smp4_grub_finds_the_rsdp_in_multiboot2():
+    run = boot(iso=iso_image(), smp=4, timeout=120)
+    expect_status(run, EXIT_CLEAN)
+    expect_line(run, "booted via Multiboot2")
+    expect_line(run, "(from Multiboot2), 4 CPUs")
+    check_cpus(run, 4)
+    expect_line(run, "[proof] no-leak ok frames=")
+
+
+@case
+def smp1_boots_without_application_processors():
+    run = boot(kernel=kernel_image(),
+               initrd=os.path.join(BUILD, "default.pkg"), smp=1, timeout=60)
+    expect_status(run, EXIT_CLEAN)
+    expect_line(run, "1 CPU, apic ids 0")
+    expect_no_line(run, "cpu 1 online")
+    expect_no_line(run, "[proof] smp ok")
+    expect_line(run, "[proof] init ok services=5")
+    expect_line(run, "[proof] no-leak ok frames=")
