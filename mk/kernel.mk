@@ -81,6 +81,10 @@ $(BUILD)/fuzz/kernel_parsers: tests/fuzz/kernel_parsers.c \
 		-fsanitize=fuzzer,address,undefined -Iinclude -Ikernel \
 		-o $@ $^
 
+# make test-fuzz replays its corpus (mk/fuzz.mk).
+FUZZ_SRCS_acpi_tables = kernel/arch/x86_64/acpi.c kernel/boot/rsdp.c
+FUZZ_CFLAGS_acpi_tables = -Iinclude -Ikernel
+
 # libFuzzer target for the ACPI table parsers (make fuzz builds it too).
 fuzz: $(BUILD)/fuzz/acpi_tables
 
