@@ -699,8 +699,9 @@ TEST(telnet_option_storm_output_is_bounded)
 	open_session(&t);
 	memset(&r, 0, sizeof(r));
 	feed(&t, &r, in, sizeof(in), 7, 16);
-	/* 4 refusals, then per round DONT NAWS and DO NAWS: the buffer
-	 * keeps the first 8192 bytes, so count what the engine sent. */
+	/* Four refusals in all, then per round one DONT NAWS and one
+	 * DO NAWS for the client's two changes: 12 + 1000 * 6 bytes. */
+	CHECK_EQ(r.nout, 12 + 1000 * 6);
 	CHECK_BYTES(r.out, 12, IAC, TELNET_DONT, 24, IAC, TELNET_WONT, 39,
 	    IAC, TELNET_DONT, TELNET_OPT_ECHO, IAC, TELNET_WONT,
 	    TELNET_OPT_NAWS);
