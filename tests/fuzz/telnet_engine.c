@@ -202,7 +202,7 @@ script(const uint8_t *in, size_t len)
 	static uint8_t wire[4096], back[4096];
 	uint8_t cmd[3], data[8];
 	struct telnet_event ev;
-	size_t n, k, before;
+	size_t n, k, before, ndata;
 
 	telnet_init(&t);
 	for (size_t i = 0; i + 1 < len; i += 2) {
@@ -242,7 +242,8 @@ script(const uint8_t *in, size_t len)
 		n = 0;
 		for (size_t off = 0; off < k;) {
 			off += telnet_input(&t, back + off, k - off, data,
-			    sizeof(data), &before, &ev);
+			    sizeof(data), &ndata, &ev);
+			need(ndata == 0);
 			n += telnet_take_output(&t, wire + n,
 			    sizeof(wire) - n);
 		}

@@ -25,6 +25,8 @@
  *                    every possible option has its slot, nothing grows
  *   data             written to the caller's buffer, at most cap bytes
  *                    [input stops at a full buffer, unconsumed]
+ *   out_cr           one flag of the encoder: a CR went out and its NUL
+ *                    (or nothing, before LF) goes with the next data byte
  *
  * Negotiation follows RFC 1143's Q method, so no sequence of peer
  * commands can make the two ends loop: each received command is answered
