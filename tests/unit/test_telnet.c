@@ -80,7 +80,7 @@ run(struct telnet *t, const void *in, size_t len)
 /* A fresh engine with its opening offers taken and the usual client
  * answers (DO ECHO, DO SGA, WILL NAWS) already fed. */
 static void
-open_session(struct telnet *t)
+open_connection(struct telnet *t)
 {
 	static const uint8_t ans[] = { IAC, TELNET_DO, TELNET_OPT_ECHO, IAC,
 		TELNET_DO, TELNET_OPT_SGA, IAC, TELNET_WILL, TELNET_OPT_NAWS };
@@ -201,7 +201,7 @@ TEST(telnet_disabling_enabled_option_is_acknowledged_once)
 	struct telnet t;
 	struct transcript *r;
 
-	open_session(&t);
+	open_connection(&t);
 	r = run(&t, off, sizeof(off));
 	CHECK_BYTES(r->out, r->nout, IAC, TELNET_WONT, TELNET_OPT_ECHO);
 	CHECK_EQ(r->nev, 1);
@@ -221,7 +221,7 @@ TEST(telnet_unknown_options_refused_exactly_once)
 	struct telnet t;
 	struct transcript *r;
 
-	open_session(&t);
+	open_connection(&t);
 	r = run(&t, in, sizeof(in));
 	CHECK_BYTES(r->out, r->nout, IAC, TELNET_DONT, 24, IAC, TELNET_WONT,
 	    24, IAC, TELNET_DONT, TELNET_OPT_ECHO);
@@ -279,13 +279,13 @@ TEST(telnet_q_method_peer_errors_settle)
 	struct telnet t;
 	struct transcript *r;
 
-	open_session(&t);
+	open_connection(&t);
 	CHECK_EQ(telnet_ask(&t, TELNET_HIM, TELNET_OPT_NAWS, false), 0);
 	r = run(&t, will_naws, sizeof(will_naws));
 	CHECK_BYTES(r->out, r->nout, IAC, TELNET_DONT, TELNET_OPT_NAWS);
 	CHECK_EQ(t.opt[TELNET_OPT_NAWS].him, TELNET_Q_NO);
 	/* WANTNO with the queue bit: the same error lands on YES. */
-	open_session(&t);
+	open_connection(&t);
 	CHECK_EQ(telnet_ask(&t, TELNET_HIM, TELNET_OPT_NAWS, false), 0);
 	CHECK_EQ(telnet_ask(&t, TELNET_HIM, TELNET_OPT_NAWS, true), 0);
 	r = run(&t, will_naws, sizeof(will_naws));
@@ -302,7 +302,7 @@ TEST(telnet_naws_reports_window_size_then_resizes)
 	struct telnet t;
 	struct transcript *r;
 
-	open_session(&t);
+	open_connection(&t);
 	r = run(&t, in, sizeof(in));
 	CHECK_EQ(r->nev, 2);
 	CHECK_EQ(r->ev[0].ev.kind, TELNET_EV_WINDOW_SIZE);
@@ -323,7 +323,7 @@ TEST(telnet_naws_body_doubles_iac)
 	struct telnet t;
 	struct transcript *r;
 
-	open_session(&t);
+	open_connection(&t);
 	r = run(&t, in, sizeof(in));
 	CHECK_EQ(r->nev, 1);
 	CHECK_EQ(r->ev[0].ev.kind, TELNET_EV_WINDOW_SIZE);
@@ -343,7 +343,7 @@ TEST(telnet_bad_subnegotiations_are_discarded_and_reported)
 	struct transcript *r;
 	uint8_t junk[64];
 
-	open_session(&t);
+	open_connection(&t);
 	r = run(&t, short_naws, sizeof(short_naws));
 	CHECK_EQ(r->nev, 1);
 	CHECK_EQ(r->ev[0].ev.kind, TELNET_EV_SB_DISCARDED);
@@ -370,7 +370,7 @@ TEST(telnet_endless_subnegotiation_is_reported_once_and_skipped)
 	struct telnet t;
 	struct transcript *r;
 
-	open_session(&t);
+	open_connection(&t);
 	in[0] = IAC;
 	in[1] = TELNET_SB;
 	in[2] = TELNET_OPT_NAWS;
@@ -393,7 +393,7 @@ TEST(telnet_subnegotiation_cut_by_command_is_unterminated)
 	struct telnet t;
 	struct transcript *r;
 
-	open_session(&t);
+	open_connection(&t);
 	r = run(&t, in, sizeof(in));
 	CHECK_EQ(r->nev, 1);
 	CHECK_EQ(r->ev[0].ev.kind, TELNET_EV_SB_DISCARDED);
@@ -409,7 +409,7 @@ TEST(telnet_cr_lf_is_newline_cr_nul_is_bare_cr)
 	struct telnet t;
 	struct transcript *r;
 
-	open_session(&t);
+	open_connection(&t);
 	r = run(&t, in, sizeof(in) - 1);
 	CHECK_EQ(r->ndata, 12);
 	CHECK(memcmp(r->data, "ab\ncd\re\rf\ngh", 12) == 0);
@@ -420,7 +420,7 @@ TEST(telnet_cr_at_end_of_input_waits_for_next_byte)
 	struct telnet t;
 	struct transcript *r;
 
-	open_session(&t);
+	open_connection(&t);
 	r = run(&t, "x\r", 2);
 	CHECK_BYTES(r->data, r->ndata, 'x');
 	CHECK_EQ(t.state, TELNET_P_CR);
@@ -442,7 +442,7 @@ TEST(telnet_iac_iac_is_data_255)
 	struct telnet t;
 	struct transcript *r;
 
-	open_session(&t);
+	open_connection(&t);
 	r = run(&t, in, sizeof(in));
 	CHECK_BYTES(r->data, r->ndata, 'a', 0xff, 'b');
 }
@@ -454,7 +454,7 @@ TEST(telnet_iac_at_end_of_input_waits_for_command)
 	struct telnet t;
 	struct transcript *r;
 
-	open_session(&t);
+	open_connection(&t);
 	r = run(&t, a, sizeof(a));
 	CHECK_BYTES(r->data, r->ndata, 'a', 'b');
 	CHECK_EQ(r->nev, 0);
@@ -473,7 +473,7 @@ TEST(telnet_ip_and_brk_are_interrupts_in_order)
 	struct telnet t;
 	struct transcript *r;
 
-	open_session(&t);
+	open_connection(&t);
 	r = run(&t, in, sizeof(in));
 	CHECK_EQ(r->nev, 5);
 	CHECK_EQ(r->ev[0].ev.kind, TELNET_EV_INTERRUPT);
@@ -496,7 +496,7 @@ TEST(telnet_ayt_is_answered)
 	struct telnet t;
 	struct transcript *r;
 
-	open_session(&t);
+	open_connection(&t);
 	r = run(&t, in, sizeof(in));
 	CHECK_EQ(r->nout, 14);
 	CHECK(memcmp(r->out, "[capOS: yes]\r\n", 14) == 0);
@@ -513,7 +513,7 @@ TEST(telnet_answer_queue_applies_backpressure)
 	size_t off = 0, used, n, nout = 0;
 	int calls = 0;
 
-	open_session(&t);
+	open_connection(&t);
 	for (size_t i = 0; i < sizeof(in); i += 2) {
 		in[i] = IAC;
 		in[i + 1] = TELNET_AYT;
@@ -541,8 +541,8 @@ TEST(telnet_small_data_buffer_loses_nothing)
 	struct telnet t, u;
 	struct transcript small, *whole;
 
-	open_session(&t);
-	open_session(&u);
+	open_connection(&t);
+	open_connection(&u);
 	memset(&small, 0, sizeof(small));
 	feed(&t, &small, in, sizeof(in), sizeof(in), 1);
 	whole = run(&u, in, sizeof(in));
@@ -696,7 +696,7 @@ TEST(telnet_option_storm_output_is_bounded)
 			in[k++] = cmds[c][1];
 		}
 	}
-	open_session(&t);
+	open_connection(&t);
 	memset(&r, 0, sizeof(r));
 	feed(&t, &r, in, sizeof(in), 7, 16);
 	/* Four refusals in all, then per round one DONT NAWS and one
