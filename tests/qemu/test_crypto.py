@@ -11,7 +11,7 @@ import tempfile
 from harness import (BUILD, EXIT_CLEAN, boot, case, expect, expect_line,
                      expect_no_line, expect_status, kernel_image)
 
-KAT_FAMILIES = ("sha2", "hmac", "hkdf", "x25519", "ed25519",
+KAT_FAMILIES = ("sha2", "hmac", "hkdf", "x25519", "ed25519", "p256sign",
                 "chacha20poly1305", "p256", "scrypt", "openssh")
 
 
