@@ -113,6 +113,24 @@ $(BUILD)/user/keyvault: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS)
 $(BUILD)/user/cryptotest: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS) \
 	$(CRYPTO_KAT_UOBJS)
 
+# The development TLS server key and its self-signed certificate for
+# localhost, made at build time (services/keyvault/mkdevtls.sh), NOT FOR
+# PRODUCTION. system/crypto.capnp imports the key vault's arguments from
+# $(DEVTLS_DIR)/devtls.capnp, so its manifest is compiled with that folder
+# on the import path; tests/qemu/test_crypto.py verifies with cert.der.
+DEB_PACKAGES += openssl
+DEVTLS_DIR := $(BUILD)/devtls
+
+$(DEVTLS_DIR)/devtls.capnp: services/keyvault/mkdevtls.sh | deps
+	@echo "  DEVTLS  $(DEVTLS_DIR) (development key, NOT FOR PRODUCTION)"
+	@sh $< $(DEVTLS_DIR)
+
+$(BUILD)/crypto.manifest.bin: system/crypto.capnp $(DEVTLS_DIR)/devtls.capnp \
+    $(CAPNP_SCHEMAS) | deps
+	@mkdir -p $(dir $@)
+	capnp eval --binary -I$(DEVTLS_DIR) $< manifest > $@.tmp && \
+		mv $@.tmp $@
+
 # The test system (system/crypto.capnp, tests/qemu/test_crypto.py).
 PKG_BINARIES_crypto := $(BUILD)/user/init $(BUILD)/user/keyvault \
 	$(BUILD)/user/cryptotest

@@ -209,6 +209,18 @@ int crypto_p256_sign(const struct crypto_p256_key *k, struct crypto_drbg *rng,
 int crypto_p256_sig_from_der(const uint8_t *der, size_t len,
     uint8_t r[CRYPTO_P256_COORD_LEN], uint8_t s[CRYPTO_P256_COORD_LEN]);
 
+/*
+ * The P-256 public key an X.509 certificate (DER) carries: the point of
+ * its one SubjectPublicKeyInfo for id-ecPublicKey on prime256v1, in
+ * uncompressed form (RFC 5480). This is a search for that structure's
+ * fixed 27-byte encoding, not a certificate parser: it checks no
+ * signature, name or date, and suits certificates the caller made or
+ * was given by a party it trusts. CRYPTO_EINVAL when the structure is
+ * absent, appears twice, or the point is not on the curve.
+ */
+int crypto_p256_cert_key(const uint8_t *der, size_t len,
+    uint8_t qx[CRYPTO_P256_COORD_LEN], uint8_t qy[CRYPTO_P256_COORD_LEN]);
+
 /* ---- scrypt (RFC 7914) ---- */
 
 /*

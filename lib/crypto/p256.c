@@ -241,3 +241,43 @@ crypto_p256_sig_from_der(const uint8_t *der, size_t len,
 	}
 	return 0;
 }
+
+/* SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING (0
+ * unused bits) 0x04 ... }: everything of a P-256 SubjectPublicKeyInfo
+ * before the coordinates (RFC 5480 2). */
+static const uint8_t spki_prefix[] = {
+	0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+	0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01,
+	0x07, 0x03, 0x42, 0x00, 0x04,
+};
+
+int
+crypto_p256_cert_key(const uint8_t *der, size_t len,
+    uint8_t qx[CRYPTO_P256_COORD_LEN], uint8_t qy[CRYPTO_P256_COORD_LEN])
+{
+	const size_t need = sizeof(spki_prefix) + 2 * CRYPTO_P256_COORD_LEN;
+	const uint8_t *found = NULL;
+	ecc_key key;
+	int rc;
+
+	for (size_t i = 0; len >= need && i <= len - need; i++) {
+		if (memcmp(der + i, spki_prefix, sizeof(spki_prefix)) != 0)
+			continue;
+		if (found != NULL)
+			return CRYPTO_EINVAL;
+		found = der + i + sizeof(spki_prefix);
+	}
+	if (found == NULL)
+		return CRYPTO_EINVAL;
+	if (wc_ecc_init(&key) != 0)
+		return CRYPTO_EINTERNAL;
+	rc = wc_ecc_import_unsigned(&key, found, found +
+	    CRYPTO_P256_COORD_LEN, NULL, ECC_SECP256R1) == 0 ? 0 :
+	    CRYPTO_EINVAL;
+	wc_ecc_free(&key);
+	if (rc != 0)
+		return rc;
+	memcpy(qx, found, CRYPTO_P256_COORD_LEN);
+	memcpy(qy, found + CRYPTO_P256_COORD_LEN, CRYPTO_P256_COORD_LEN);
+	return 0;
+}
