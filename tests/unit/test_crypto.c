@@ -399,3 +399,35 @@ TEST(crypto_p256_sign_round_trips_and_der_is_strict)
 	    CRYPTO_EINVAL);
 	crypto_wipe(&k, sizeof(k));
 }
+
+TEST(crypto_p256_cert_key_finds_one_key_on_the_curve)
+{
+	static const uint8_t prefix[] = { 0x30, 0x59, 0x30, 0x13, 0x06, 0x07,
+	    0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86,
+	    0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04 };
+	struct crypto_p256_key k;
+	uint8_t x[32], qx[32], qy[32], der[300];
+	size_t at = 40, spki = sizeof(prefix) + 64;
+
+	/* A key inside other bytes, as a certificate holds it. */
+	memset(x, 0x42, sizeof(x));
+	CHECK_EQ(crypto_p256_from_scalar(&k, x), 0);
+	memset(der, 0x30, sizeof(der));
+	memcpy(der + at, prefix, sizeof(prefix));
+	memcpy(der + at + sizeof(prefix), k.qx, 32);
+	memcpy(der + at + sizeof(prefix) + 32, k.qy, 32);
+	CHECK_EQ(crypto_p256_cert_key(der, at + spki + 10, qx, qy), 0);
+	CHECK(memcmp(qx, k.qx, 32) == 0 && memcmp(qy, k.qy, 32) == 0);
+	/* Cut inside the point, absent, twice, off the curve. */
+	CHECK_EQ(crypto_p256_cert_key(der, at + spki - 1, qx, qy),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_p256_cert_key(der, at, qx, qy), CRYPTO_EINVAL);
+	memcpy(der + at + spki + 20, der + at, spki);
+	CHECK_EQ(crypto_p256_cert_key(der, sizeof(der), qx, qy),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_p256_cert_key(der, at + spki + 20, qx, qy), 0);
+	der[at + spki - 1] ^= 1;
+	CHECK_EQ(crypto_p256_cert_key(der, at + spki + 20, qx, qy),
+	    CRYPTO_EINVAL);
+	crypto_wipe(&k, sizeof(k));
+}
