@@ -4,8 +4,8 @@
  * an SSH host key (this file), or, when its first argument is
  * "tls-p256=...", a TLS server key and its certificate, served as
  * "tlsServerKey" (tls.c says how). For the SSH host key it holds the
- * console, the Entropy capability, virtualMemory (the random generator's state and
- * wolfCrypt's allocations), and the endpoint of its one export,
+ * console, the Entropy capability, virtualMemory (the random generator's
+ * state and wolfCrypt's allocations), and the endpoint of its one export,
  * "sshHostKey" (schema/crypto.capnp: publicKey, signExchangeHash). No
  * other process ever holds the key's bytes.
  *
