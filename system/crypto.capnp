@@ -39,6 +39,17 @@ const manifest :Capos.SystemManifest = (
       exports = [ (name = "tlsServerKey",
                    interfaceId = K.tlsServerKeyInterface) ],
       args = [ Dev.tlsKeyArg, Dev.tlsCertArg ] ),
+    # Bad input: the development certificate with another key (RFC 6979
+    # A.2.5's). The vault must refuse to start.
+    ( name = "keyvault-mismatch",
+      binary = "keyvault",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)) ],
+      exports = [ (name = "tlsServerKey",
+                   interfaceId = K.tlsServerKeyInterface) ],
+      args = [ "tls-p256=dev:c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721",
+               Dev.tlsCertArg ] ),
     ( name = "refuser",
       binary = "cryptotest",
       grants = [ (name = "console", source = (kernel = console)) ],

@@ -89,6 +89,10 @@ def check_tls_key(run, lines):
                 "content refused, method 2 refused, another interface "
                 "refused")
     expect_line(run, "[keyvault] no clients left; TLS key wiped")
+    # A certificate that does not carry the key stops the vault.
+    expect_line(run, "[keyvault] the certificate does not carry the TLS "
+                "key's public key")
+    expect_line(run, "[init] keyvault-mismatch exited with status 1")
 
 
 @case
