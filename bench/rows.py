@@ -27,6 +27,9 @@ ROWS = (
     Row("tcp_host_to_guest", "tcp_host_to_guest", "MiB/s"),
     Row("tcp_guest_to_host", "tcp_guest_to_host", "MiB/s"),
     Row("tcp_conn_per_sec", "tcp_conn_per_sec", "conn/s"),
+    Row("ed25519_sign", "ed25519_sign", "cycles"),
+    Row("x25519", "x25519", "cycles"),
+    Row("chacha20poly1305", "chacha20poly1305", "MiB/s"),
 )
 
 UNITS = ("cycles", "us", "ms", "MiB/s", "conn/s", "calls/s")

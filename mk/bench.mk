@@ -48,9 +48,12 @@ $(BENCH_LINUX)/root.stamp: $(BENCH_LINUX)/debs.stamp
 $(BENCH_LINUX)/vmlinux: $(BENCH_LINUX)/root.stamp bench/linux/vmlinux.py
 	$(PYTHON) bench/linux/vmlinux.py $(BENCH_LINUX)/root/boot/vmlinuz-* $@
 
-$(BENCH_LINUX)/linuxbench: $(wildcard bench/linux/*.c bench/linux/*.h) | deps
+# mk/crypto.mk adds the guest's build of lib/crypto and wolfCrypt (the
+# cryptography rows) as object prerequisites.
+$(BENCH_LINUX)/linuxbench: $(wildcard bench/linux/*.c bench/linux/*.h) \
+		bench/programs/bench/cryptowork.h | deps
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(BENCH_GUEST_CFLAGS) -o $@ $(filter %.c,$^)
+	$(HOSTCC) $(BENCH_GUEST_CFLAGS) -o $@ $(filter %.c %.o,$^)
 
 $(BENCH_LINUX)/initramfs.cpio.gz: $(BENCH_LINUX)/root.stamp \
 		$(BENCH_LINUX)/linuxbench bench/linux/net-up.sh \

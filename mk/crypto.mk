@@ -104,16 +104,68 @@ $(CRYPTO_RT_UOBJS) $(CRYPTO_KAT_UOBJS): UCFLAGS += -Ilib/crypto/rt \
 	$(CRYPTO_INCLUDES)
 
 CRYPTO_PROG_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard \
-	services/keyvault/*.c tests/programs/cryptotest/*.c))
+	services/keyvault/*.c tests/programs/cryptotest/*.c \
+	bench/programs/bench/*.c))
 $(CRYPTO_PROG_OBJS): UCFLAGS += -Ilib/crypto -Ilib/crypto/rt
+# make bench's cryptography rows (bench/programs/bench/cryptowork.h).
+$(BUILD)/user/bench: $(CRYPTO_UOBJS)
 $(BUILD)/user/keyvault: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS)
 $(BUILD)/user/cryptotest: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS) \
 	$(CRYPTO_KAT_UOBJS)
+
+# The development TLS server key and its self-signed certificate for
+# localhost, made at build time (services/keyvault/mkdevtls.sh), NOT FOR
+# PRODUCTION. system/crypto.capnp imports the key vault's arguments from
+# $(DEVTLS_DIR)/devtls.capnp, so its manifest is compiled with that folder
+# on the import path; tests/qemu/test_crypto.py verifies with cert.der.
+DEB_PACKAGES += openssl
+DEVTLS_DIR := $(BUILD)/devtls
+
+$(DEVTLS_DIR)/devtls.capnp: services/keyvault/mkdevtls.sh | deps
+	@echo "  DEVTLS  $(DEVTLS_DIR) (development key, NOT FOR PRODUCTION)"
+	@sh $< $(DEVTLS_DIR)
+
+$(BUILD)/crypto.manifest.bin: system/crypto.capnp $(DEVTLS_DIR)/devtls.capnp \
+    $(CAPNP_SCHEMAS) | deps
+	@mkdir -p $(dir $@)
+	capnp eval --binary -I$(DEVTLS_DIR) $< manifest > $@.tmp && \
+		mv $@.tmp $@
 
 # The test system (system/crypto.capnp, tests/qemu/test_crypto.py).
 PKG_BINARIES_crypto := $(BUILD)/user/init $(BUILD)/user/keyvault \
 	$(BUILD)/user/cryptotest
 ALL_TARGETS += $(BUILD)/crypto.pkg
+
+# ---- For the Linux bench guest (mk/bench.mk) ----
+
+# The Linux side of make bench's cryptography rows runs the same lib/crypto
+# and wolfCrypt sources with the same configuration and optimisation as
+# capOS userspace (UCFLAGS: -O2, -fno-tree-loop-distribute-patterns),
+# compiled by the host compiler into the static guest program, without
+# the unit runner's sanitizers.
+BENCH_CRYPTO_DIR := $(BENCH_LINUX)/crypto
+BENCH_CRYPTO_CFLAGS = -std=c11 -O2 -fno-tree-loop-distribute-patterns \
+	$(CRYPTO_INCLUDES) -MMD -MP
+BENCH_WOLFCRYPT_OBJS := $(patsubst $(WOLFSSL_DIR)/%.c,$(BENCH_CRYPTO_DIR)/%.o, \
+	$(WOLFCRYPT_SRCS))
+BENCH_CRYPTO_OBJS := $(patsubst lib/crypto/%.c,$(BENCH_CRYPTO_DIR)/lib/%.o, \
+	$(CRYPTO_SRCS))
+
+$(BENCH_CRYPTO_DIR)/%.o: $(WOLFSSL_DIR)/%.c $(WOLFSSL_STAMP) \
+    lib/crypto/user_settings.h | deps
+	@mkdir -p $(dir $@)
+	@echo "  GUESTCC wolfssl/$*.c"
+	@$(HOSTCC) $(BENCH_CRYPTO_CFLAGS) $(WOLFCRYPT_CFLAGS) -c -o $@ $<
+
+$(BENCH_CRYPTO_DIR)/lib/%.o: lib/crypto/%.c $(WOLFSSL_STAMP) | deps
+	@mkdir -p $(dir $@)
+	@echo "  GUESTCC lib/crypto/$*.c"
+	@$(HOSTCC) $(BENCH_CRYPTO_CFLAGS) -Wall -Wextra -Werror -c -o $@ $<
+
+-include $(BENCH_WOLFCRYPT_OBJS:.o=.d) $(BENCH_CRYPTO_OBJS:.o=.d)
+
+$(BENCH_LINUX)/linuxbench: $(BENCH_CRYPTO_OBJS) $(BENCH_WOLFCRYPT_OBJS)
+$(BENCH_LINUX)/linuxbench: BENCH_GUEST_CFLAGS += $(CRYPTO_INCLUDES)
 
 # make test-fuzz replays its corpus through the unit runner's host build of
 # lib/crypto and wolfCrypt (mk/fuzz.mk).

@@ -29,11 +29,19 @@ void report_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 void report_end(void);
 
+/* Runs n operations and returns the TSC cycles they took. */
+typedef uint64_t batch_fn(void *ctx, uint64_t n);
+
 /*
  * micro.c: each row runs BENCH_BATCHES timed batches of n operations after
  * one untimed warm-up batch and stores the median cost of one operation in
- * TSC cycles. Returns 0, or -1 after reporting what failed.
+ * TSC cycles. Returns 0, or -1 after reporting what failed. measure() does
+ * this for one batch function; a batch calls batch_failed() with an errno
+ * value when an operation fails, and the row is then an error.
  */
+int measure(const char *what, batch_fn *fn, void *ctx, uint64_t n,
+    double *cycles);
+void batch_failed(int err);
 int row_getppid(uint64_t n, double *cycles);
 int row_write_devnull(uint64_t n, double *cycles);
 int row_pipe_pingpong_1(uint64_t n, double *cycles);
@@ -44,6 +52,12 @@ int row_futex_pingpong(uint64_t n, double *cycles);
 int row_pthread_mutex(uint64_t n, double *cycles);
 int row_pthread_spawn_join(uint64_t n, double *cycles);
 int row_nanosleep_1ms_overshoot(uint64_t n, double *cycles);
+
+/* crypto.c: lib/crypto over wolfCrypt, the capOS bench program's work
+ * (bench/programs/bench/cryptowork.h). */
+int row_ed25519_sign(uint64_t n, double *cycles);
+int row_x25519(uint64_t n, double *cycles);
+int row_chacha20poly1305(uint64_t n, double *cycles);
 
 /* netserve.c: serve the TCP rows until told to quit or left idle. */
 void net_serve(int port, int idle_seconds);

@@ -17,13 +17,10 @@
 
 #include "bench.h"
 
-/* Runs n operations and returns the TSC cycles they took. */
-typedef uint64_t batch_fn(void *ctx, uint64_t n);
-
 /* Set by a batch whose operation failed; its row is then not reported. */
 static int batch_errno;
 
-static void
+void
 batch_failed(int err)
 {
 	if (batch_errno == 0)
@@ -43,7 +40,7 @@ cmp_u64(const void *a, const void *b)
  * first wake-up), then BENCH_BATCHES timed ones. The median batch shrugs
  * off an interrupt or a host preemption that lands in one of them.
  */
-static int
+int
 measure(const char *what, batch_fn *fn, void *ctx, uint64_t n, double *cycles)
 {
 	uint64_t t[BENCH_BATCHES];

@@ -180,6 +180,55 @@ int crypto_p256_verify(const uint8_t qx[CRYPTO_P256_COORD_LEN],
     size_t hlen, const uint8_t r[CRYPTO_P256_COORD_LEN],
     const uint8_t s[CRYPTO_P256_COORD_LEN]);
 
+/* ---- P-256 ECDSA signing (FIPS 186-4, RFC 6979, SEC 1) ---- */
+
+#define CRYPTO_P256_SCALAR_LEN	32
+/* SEQUENCE { INTEGER r, INTEGER s }, each integer at most 33 bytes. */
+#define CRYPTO_P256_DER_SIG_MAX	72
+
+struct crypto_drbg;
+
+/* A private key: the scalar d, and the public point (qx, qy) = d G. */
+struct crypto_p256_key {
+	uint8_t d[CRYPTO_P256_SCALAR_LEN];
+	uint8_t qx[CRYPTO_P256_COORD_LEN];
+	uint8_t qy[CRYPTO_P256_COORD_LEN];
+};
+
+/* The key of a big-endian scalar d, which must lie in [1, n-1]
+ * (CRYPTO_EINVAL otherwise). */
+int crypto_p256_from_scalar(struct crypto_p256_key *k,
+    const uint8_t d[CRYPTO_P256_SCALAR_LEN]);
+/*
+ * Signs a message hash (hlen bytes, 1..64) with k, writing the DER
+ * signature (SEQUENCE of two INTEGERs, as TLS and X.509 carry it) to
+ * sig, at most CRYPTO_P256_DER_SIG_MAX bytes; *siglen is the room on
+ * entry and the length on return. The nonce is RFC 6979's, derived from
+ * the key and the hash, so a signature never depends on the generator's
+ * health; rng is what wolfCrypt's signing takes for its other uses. The
+ * signature is verified before it is returned, so a fault during signing
+ * gives CRYPTO_EINTERNAL, never a signature that leaks the key.
+ */
+int crypto_p256_sign(const struct crypto_p256_key *k, struct crypto_drbg *rng,
+    const uint8_t *hash, size_t hlen, uint8_t *sig, size_t *siglen);
+/* r and s (big endian, 32 bytes each) of a DER signature in its one
+ * minimal encoding (no trailing bytes, no padding beyond a sign byte);
+ * CRYPTO_EINVAL otherwise. Range checks are crypto_p256_verify's. */
+int crypto_p256_sig_from_der(const uint8_t *der, size_t len,
+    uint8_t r[CRYPTO_P256_COORD_LEN], uint8_t s[CRYPTO_P256_COORD_LEN]);
+
+/*
+ * The P-256 public key an X.509 certificate (DER) carries: the point of
+ * its one SubjectPublicKeyInfo for id-ecPublicKey on prime256v1, in
+ * uncompressed form (RFC 5480). This is a search for that structure's
+ * fixed 27-byte encoding, not a certificate parser: it checks no
+ * signature, name or date, and suits certificates the caller made or
+ * was given by a party it trusts. CRYPTO_EINVAL when the structure is
+ * absent, appears twice, or the point is not on the curve.
+ */
+int crypto_p256_cert_key(const uint8_t *der, size_t len,
+    uint8_t qx[CRYPTO_P256_COORD_LEN], uint8_t qy[CRYPTO_P256_COORD_LEN]);
+
 /* ---- scrypt (RFC 7914) ---- */
 
 /*

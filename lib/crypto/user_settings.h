@@ -67,15 +67,18 @@
 #define HAVE_ONE_TIME_AUTH
 
 /*
- * P-256 ECDSA (verification is what lib/crypto uses) on wolfCrypt's
- * single-precision code for that curve alone, in C with 64-bit words.
- * Imported public keys are checked to lie on the curve.
+ * P-256 ECDSA (verification, and signing for the key vault's TLS key) on
+ * wolfCrypt's single-precision code for that curve alone, in C with
+ * 64-bit words. Imported public keys are checked to lie on the curve.
+ * Signing takes its nonce from RFC 6979 (HMAC-SHA-256), not the
+ * generator.
  */
 #define HAVE_ECC
 #define ECC_USER_CURVES
 #define HAVE_ECC256
 #define ECC_TIMING_RESISTANT
 #define WOLFSSL_VALIDATE_ECC_IMPORT
+#define WOLFSSL_ECDSA_DETERMINISTIC_K
 #define WOLFSSL_SP_MATH
 #define WOLFSSL_HAVE_SP_ECC
 #define WOLFSSL_SP_NO_3072

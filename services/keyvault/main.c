@@ -1,8 +1,11 @@
 /*
  * keyvault: holds private keys and hands out capabilities that use them,
- * never the keys themselves (docs/crypto.md). It holds the console, the
- * Entropy capability, virtualMemory (the random generator's state and
- * wolfCrypt's allocations), and the endpoint of its one export,
+ * never the keys themselves (docs/crypto.md). One process holds one key:
+ * an SSH host key (this file), or, when its first argument is
+ * "tls-p256=...", a TLS server key and its certificate, served as
+ * "tlsServerKey" (tls.c says how). For the SSH host key it holds the
+ * console, the Entropy capability, virtualMemory (the random generator's
+ * state and wolfCrypt's allocations), and the endpoint of its one export,
  * "sshHostKey" (schema/crypto.capnp: publicKey, signExchangeHash). No
  * other process ever holds the key's bytes.
  *
@@ -20,7 +23,7 @@
 #include "crypto.h"
 #include "crypto.capnp.h"
 #include "crypto_rt.h"
-#include "rt.h"
+#include "keyvault.h"
 
 static struct crypto_ed25519_key host_key;
 
@@ -34,18 +37,21 @@ hexval(char c)
 	return -1;
 }
 
-/* Reads exactly 64 lower-case hex digits into 32 bytes. */
-static bool
-parse_seed(const char *s, uint8_t seed[32])
+int
+keyvault_unhex(const char *s, uint8_t *out, size_t room)
 {
-	for (int i = 0; i < 32; i++) {
-		int hi = hexval(s[2 * i]), lo;
+	size_t n = strlen(s);
 
-		if (hi < 0 || (lo = hexval(s[2 * i + 1])) < 0)
-			return false;
-		seed[i] = (uint8_t)(hi << 4 | lo);
+	if (n % 2 != 0 || n / 2 > room)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
 	}
-	return s[64] == '\0';
+	return (int)(n / 2);
 }
 
 static int
@@ -111,7 +117,8 @@ make_key(const char *arg, capos_cap_t entropy)
 	}
 	arg += sizeof(pre) - 1;
 	if (strncmp(arg, "dev:", 4) == 0) {
-		if (!parse_seed(arg + 4, seed)) {
+		if (keyvault_unhex(arg + 4, seed, sizeof(seed)) !=
+		    (int)sizeof(seed)) {
 			rt_printf("[keyvault] dev: needs 64 hex digits\n");
 			return -1;
 		}
@@ -150,6 +157,8 @@ main(void)
 	char fp[CRYPTO_SSH_FINGERPRINT_LEN], b64[96];
 	int rc;
 
+	if (rt_argc() > 0 && strncmp(rt_argv(0), "tls-p256=", 9) == 0)
+		return keyvault_tls_main(entropy);
 	if (ep == CAPOS_CAP_NULL) {
 		rt_printf("[keyvault] no \"sshHostKey\" endpoint\n");
 		return 1;

@@ -3,7 +3,11 @@ tests inside capOS, the random generator over the kernel's Entropy and
 failing closed over one that refuses, and the key vault: each host key's
 fingerprint checked against what the host's OpenSSH computes from the
 public key the console printed, and a holder of SshHostKey that can sign
-and do nothing else."""
+and do nothing else; the same for the development TLS server key: the
+certificate's fingerprint on the console is openssl's for the certificate
+the build made, and the holder's CertificateVerify signature verifies under
+that certificate's public key with the host's openssl."""
+import hashlib
 import os
 import subprocess
 import tempfile
@@ -12,7 +16,8 @@ from harness import (BUILD, EXIT_CLEAN, boot, case, expect, expect_line,
                      expect_no_line, expect_status, kernel_image)
 
 KAT_FAMILIES = ("sha2", "hmac", "hkdf", "x25519", "ed25519",
-                "chacha20poly1305", "p256", "scrypt", "openssh")
+                "chacha20poly1305", "p256", "p256sign", "scrypt", "openssh")
+DEVTLS = os.path.join(BUILD, "devtls")
 
 
 def openssh_fingerprint(run, key_line):
@@ -25,6 +30,69 @@ def openssh_fingerprint(run, key_line):
     expect(run, out.returncode == 0,
            f"ssh-keygen refused {key_line!r}: {out.stderr.strip()}")
     return out.stdout.split()[1]
+
+
+def openssl(run, *args, data=None):
+    out = subprocess.run(["openssl", *args], input=data, capture_output=True)
+    expect(run, out.returncode == 0,
+           f"openssl {' '.join(args)}: {out.stderr.decode().strip()}")
+    return out.stdout.decode()
+
+
+def check_tls_key(run, lines):
+    """The TLS key vault's fingerprint is the build's certificate's, and
+    the holder's signature verifies under that certificate with openssl."""
+    cert = os.path.join(DEVTLS, "cert.der")
+    fp = openssl(run, "x509", "-inform", "DER", "-in", cert, "-noout",
+                 "-fingerprint", "-sha256").strip()
+    expect_line(run, "[keyvault] WARNING: TLS server key and certificate "
+                "from the manifest: a development key, NOT FOR PRODUCTION")
+    expect_line(run, f"[keyvault] tls certificate {fp}")
+    subject = openssl(run, "x509", "-inform", "DER", "-in", cert, "-noout",
+                      "-subject")
+    expect(run, "CN = localhost" in subject and "NOT FOR PRODUCTION"
+           in subject, f"certificate subject: {subject.strip()}")
+    expect_line(run, "[proof] tlsserverkey-sign ok ecdsa_secp256r1_sha256 "
+                "CertificateVerify signature verifies under the "
+                "certificate's public key")
+    got = {}
+    for l in lines:
+        for what in ("certificate sha256", "content", "signature"):
+            if l.startswith(f"[tlsholder] {what} "):
+                got[what] = bytes.fromhex(l.split()[-1])
+    expect(run, len(got) == 3, f"tlsholder printed only {sorted(got)}")
+    with open(cert, "rb") as f:
+        der = f.read()
+    expect(run, got["certificate sha256"] == hashlib.sha256(der).digest(),
+           "the holder got another certificate than the build made")
+    content = got["content"]
+    expect(run, content[:64] == b" " * 64 and content[64:98] ==
+           b"TLS 1.3, server CertificateVerify\0",
+           f"not a server CertificateVerify content: {content.hex()}")
+    with tempfile.TemporaryDirectory() as d:
+        pub, sig = os.path.join(d, "pub.pem"), os.path.join(d, "sig.der")
+        with open(pub, "w") as f:
+            f.write(openssl(run, "x509", "-inform", "DER", "-in", cert,
+                            "-noout", "-pubkey"))
+        with open(sig, "wb") as f:
+            f.write(got["signature"])
+        ok = openssl(run, "dgst", "-sha256", "-verify", pub, "-signature",
+                     sig, data=content)
+        expect(run, ok.strip() == "Verified OK", f"openssl says {ok!r}")
+        # The same signature over other content must not verify.
+        bad = subprocess.run(["openssl", "dgst", "-sha256", "-verify", pub,
+                              "-signature", sig], input=content[:-1] + b"x",
+                             capture_output=True)
+        expect(run, bad.returncode != 0, "openssl verified changed content")
+    expect_line(run, "[proof] tlsserverkey-confined ok 2 capabilities "
+                "held; scheme 0x0807, 147-byte, client-context and empty "
+                "content refused, method 2 refused, another interface "
+                "refused")
+    expect_line(run, "[keyvault] no clients left; TLS key wiped")
+    # A certificate that does not carry the key stops the vault.
+    expect_line(run, "[keyvault] the certificate does not carry the TLS "
+                "key's public key")
+    expect_line(run, "[init] keyvault-mismatch exited with status 1")
 
 
 @case
@@ -75,7 +143,8 @@ def crypto_kats_drbg_and_keyvault_in_capos():
     expect(run, sum(1 for l in lines if l.startswith(confined)) == 2,
            "both holders must prove confinement")
     expect_line(run, "[keyvault] no clients left; key wiped")
-    for name in ("keyvault", "keyvault-gen", "refuser", "cryptotest",
-                 "holder", "holder-gen"):
+    check_tls_key(run, lines)
+    for name in ("keyvault", "keyvault-gen", "keyvault-tls", "refuser",
+                 "cryptotest", "holder", "holder-gen", "tlsholder"):
         expect_line(run, f"[init] {name} exited with status 0")
     expect_no_line(run, "panic")

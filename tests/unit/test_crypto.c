@@ -34,6 +34,7 @@ TEST(crypto_kat_x25519_rfc7748_refuses_low_order) { run_kat("x25519"); }
 TEST(crypto_kat_ed25519_rfc8032_refuses_s_not_below_l) { run_kat("ed25519"); }
 TEST(crypto_kat_chacha20_poly1305_rfc8439) { run_kat("chacha20poly1305"); }
 TEST(crypto_kat_p256_ecdsa_rfc6979) { run_kat("p256"); }
+TEST(crypto_kat_p256_sign_rfc6979_deterministic) { run_kat("p256sign"); }
 TEST(crypto_kat_scrypt_rfc7914) { run_kat("scrypt"); }
 TEST(crypto_kat_openssh_ssh_keygen_transcript) { run_kat("openssh"); }
 
@@ -332,4 +333,101 @@ TEST(crypto_drbg_refuses_to_start_without_good_entropy)
 	CHECK_EQ(crypto_drbg_init(&d, fake_source, &stuck), CRYPTO_EENTROPY);
 	CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), CRYPTO_EFAILED);
 	crypto_drbg_free(&d);
+}
+
+static int
+test_source(void *ctx, uint8_t *out, size_t n)
+{
+	(void)ctx;
+	memset(out, 0x3c, n);
+	for (size_t i = 0; i < n; i++)
+		out[i] ^= (uint8_t)(i * 7);
+	return 0;
+}
+
+TEST(crypto_p256_sign_round_trips_and_der_is_strict)
+{
+	struct crypto_p256_key k;
+	struct crypto_drbg d;
+	uint8_t x[32], h[32], r[32], s[32], sig[CRYPTO_P256_DER_SIG_MAX];
+	uint8_t bad[CRYPTO_P256_DER_SIG_MAX + 1];
+	size_t len = sizeof(sig);
+
+	memset(x, 0x42, sizeof(x));
+	crypto_sha256("capOS", 5, h);
+	CHECK_EQ(crypto_p256_from_scalar(&k, x), 0);
+	/* A generator that is not ready is refused. */
+	memset(&d, 0, sizeof(d));
+	CHECK_EQ(crypto_p256_sign(&k, &d, h, 32, sig, &len), CRYPTO_EFAILED);
+	CHECK_EQ(crypto_drbg_init(&d, test_source, NULL), 0);
+	CHECK_EQ(crypto_p256_sign(&k, &d, h, 0, sig, &len), CRYPTO_EINVAL);
+	CHECK_EQ(crypto_p256_sign(&k, &d, h, 65, sig, &len), CRYPTO_EINVAL);
+	CHECK_EQ(crypto_p256_sign(&k, &d, h, 32, sig, &len), 0);
+	CHECK(len >= 8 && len <= CRYPTO_P256_DER_SIG_MAX);
+	CHECK_EQ(crypto_p256_sig_from_der(sig, len, r, s), 0);
+	CHECK_EQ(crypto_p256_verify(k.qx, k.qy, h, 32, r, s), 0);
+	h[5] ^= 1;
+	CHECK_EQ(crypto_p256_verify(k.qx, k.qy, h, 32, r, s), CRYPTO_EBADSIG);
+	crypto_drbg_free(&d);
+
+	/* Truncated, with a trailing byte, with a wrong outer length. */
+	CHECK_EQ(crypto_p256_sig_from_der(sig, len - 1, r, s), CRYPTO_EINVAL);
+	memcpy(bad, sig, len);
+	bad[len] = 0;
+	CHECK_EQ(crypto_p256_sig_from_der(bad, len + 1, r, s), CRYPTO_EINVAL);
+	bad[1]++;
+	CHECK_EQ(crypto_p256_sig_from_der(bad, len + 1, r, s), CRYPTO_EINVAL);
+	/* A negative integer, a padded one, an empty one, a 33-byte one. */
+	static const uint8_t neg[] = { 0x30, 0x06, 0x02, 0x01, 0x80, 0x02,
+	    0x01, 0x01 };
+	static const uint8_t pad[] = { 0x30, 0x07, 0x02, 0x02, 0x00, 0x01,
+	    0x02, 0x01, 0x01 };
+	static const uint8_t empty[] = { 0x30, 0x06, 0x02, 0x00, 0x02, 0x02,
+	    0x01, 0x01 };
+	uint8_t wide[2 + 2 + 33 + 3] = { 0x30, 2 + 33 + 3, 0x02, 33, 0x01 };
+
+	wide[2 + 2 + 33] = 0x02;
+	wide[2 + 2 + 33 + 1] = 0x01;
+	wide[2 + 2 + 33 + 2] = 0x01;
+	CHECK_EQ(crypto_p256_sig_from_der(neg, sizeof(neg), r, s),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_p256_sig_from_der(pad, sizeof(pad), r, s),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_p256_sig_from_der(empty, sizeof(empty), r, s),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_p256_sig_from_der(wide, sizeof(wide), r, s),
+	    CRYPTO_EINVAL);
+	crypto_wipe(&k, sizeof(k));
+}
+
+TEST(crypto_p256_cert_key_finds_one_key_on_the_curve)
+{
+	static const uint8_t prefix[] = { 0x30, 0x59, 0x30, 0x13, 0x06, 0x07,
+	    0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86,
+	    0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04 };
+	struct crypto_p256_key k;
+	uint8_t x[32], qx[32], qy[32], der[300];
+	size_t at = 40, spki = sizeof(prefix) + 64;
+
+	/* A key inside other bytes, as a certificate holds it. */
+	memset(x, 0x42, sizeof(x));
+	CHECK_EQ(crypto_p256_from_scalar(&k, x), 0);
+	memset(der, 0x30, sizeof(der));
+	memcpy(der + at, prefix, sizeof(prefix));
+	memcpy(der + at + sizeof(prefix), k.qx, 32);
+	memcpy(der + at + sizeof(prefix) + 32, k.qy, 32);
+	CHECK_EQ(crypto_p256_cert_key(der, at + spki + 10, qx, qy), 0);
+	CHECK(memcmp(qx, k.qx, 32) == 0 && memcmp(qy, k.qy, 32) == 0);
+	/* Cut inside the point, absent, twice, off the curve. */
+	CHECK_EQ(crypto_p256_cert_key(der, at + spki - 1, qx, qy),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_p256_cert_key(der, at, qx, qy), CRYPTO_EINVAL);
+	memcpy(der + at + spki + 20, der + at, spki);
+	CHECK_EQ(crypto_p256_cert_key(der, sizeof(der), qx, qy),
+	    CRYPTO_EINVAL);
+	CHECK_EQ(crypto_p256_cert_key(der, at + spki + 20, qx, qy), 0);
+	der[at + spki - 1] ^= 1;
+	CHECK_EQ(crypto_p256_cert_key(der, at + spki + 20, qx, qy),
+	    CRYPTO_EINVAL);
+	crypto_wipe(&k, sizeof(k));
 }
