@@ -1,8 +1,9 @@
 /*
  * libFuzzer target for lib/crypto's functions that take bytes from a
  * peer: OpenSSH key and signature blobs, Ed25519 and P-256 verification of
- * arbitrary keys and signatures, X25519 with an arbitrary point, and the
- * AEAD opening arbitrary ciphertext. The first input byte picks the
+ * arbitrary keys and signatures, X25519 with an arbitrary point, the AEAD
+ * opening arbitrary ciphertext, DER ECDSA signatures, and the P-256 key
+ * search in a certificate. The first input byte picks the
  * function; the rest is its input, split as the function needs. Under
  * ASan any read outside the input is caught; every result must be one of
  * the documented codes.
@@ -31,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	size--;
-	switch (*data++ % 6) {
+	switch (*data++ % 8) {
 	case 0:
 		check(crypto_ssh_ed25519_parse_key(data, size, a));
 		break;
@@ -64,6 +65,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (rc != CRYPTO_EBADSIG)
 				abort();
 		}
+		break;
+	case 6:
+		check(crypto_p256_sig_from_der(data, size, a, a + 32));
+		break;
+	case 7:
+		check(crypto_p256_cert_key(data, size, a, a + 32));
 		break;
 	}
 	return 0;
