@@ -8,6 +8,7 @@
 
 #include "arch/x86_64/boot_proto.h"
 #include "boot/bootinfo.h"
+#include "bytes.h"
 
 #define PVH_MAGIC		0x336ec578u
 #define PVH_V1_SIZE		56
@@ -20,24 +21,6 @@
 #define MB2_TAG_MODULE		3
 #define MB2_TAG_MMAP		6
 #define MB2_MMAP_ENTRY_MIN	24
-
-static uint32_t
-rd32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t
-rd64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 /* Copies a string of at most max - 1 bytes, stopping at NUL or at avail. */
 static void

@@ -8,6 +8,7 @@
 
 #include "arch/x86_64/boot_proto.h"
 #include "boot/rsdp.h"
+#include "bytes.h"
 
 #define PVH_MAGIC		0x336ec578u
 #define PVH_RSDP_OFF		24
@@ -19,15 +20,6 @@
 #define MB2_TAG_ACPI_NEW	15
 #define MB2_TAG_HDR		8
 #define RSDP_V1_LEN		20
-
-static uint32_t
-rd32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static uint64_t
 from_pvh(uint64_t info_pa, phys_reader read, void *ctx)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "proc/elf.h"
+#include "bytes.h"
 
 #define PAGE		4096ull
 #define PT_LOAD		1
@@ -11,33 +12,6 @@
 #define PF_W		2
 #define EHDR_SIZE	64
 #define PHDR_SIZE	56
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t
-rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static int
 check_header(const uint8_t *img, size_t len)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arch/x86_64/acpi.h"
+#include "bytes.h"
 
 #define RSDP_V1_LEN		20
 #define RSDP_V2_LEN		36
@@ -28,33 +29,6 @@
 #define EBDA_SCAN_LEN		1024
 #define BIOS_AREA		0xE0000
 #define BIOS_AREA_LEN		0x20000
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t
-rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 /* ACPI checksums: all bytes of the structure sum to 0 modulo 256. */
 static bool
