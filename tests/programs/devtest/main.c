@@ -504,10 +504,9 @@ interrupt(capos_cap_t mmio, capos_cap_t irq, uint8_t *bar, uint64_t size,
 	desc[0] = pdev + (RING_PAGE + 3) * PAGE;
 	desc[1] = NET_HDR_LEN + FRAME_LEN;	/* len; flags and next 0 */
 	avail[2] = 0;				/* ring[0]: descriptor 0 */
-	__asm__ volatile("" ::: "memory");
-	avail[1] = 1;				/* idx */
 
-	/* Nothing sent yet: the wait must be left pending. */
+	/* Nothing offered to the device yet, so it has no reason to
+	 * interrupt: the wait must be left pending. */
 	rt_prep_call(&e, irq, capos_Interrupt_INTERFACE_ID,
 	    capos_Interrupt_wait_ORDINAL, NULL, wbuf, sizeof(wbuf), NULL, 0,
 	    0);
@@ -515,6 +514,9 @@ interrupt(capos_cap_t mmio, capos_cap_t irq, uint8_t *bar, uint64_t size,
 	cap_enter(0, CAPOS_TIMEOUT_NONE);
 	expect("no interrupt while the device is idle", r->sq_head ==
 	    r->sq_tail && r->cq_tail == r->cq_head, 1);
+	__asm__ volatile("" ::: "memory");
+	avail[1] = 1;				/* idx: the frame is offered */
+	__asm__ volatile("" ::: "memory");
 	*(volatile uint16_t *)(bar + noff + qnoff * mult) = TXQ;
 	expect("the wait completes", rt_wait(e.user_data, &c) == 0 &&
 	    rt_result_read(&c, wbuf, &res) == 0, 1);
