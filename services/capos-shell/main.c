@@ -1014,8 +1014,8 @@ static bool
 line_ok(void)
 {
 	if (le.overflow > 0) {
-		say("error: the line is longer than %d bytes; it was not run\n",
-		    LE_MAX);
+		say("error: the line is %lu bytes, longer than %d; it was not "
+		    "run\n", (unsigned long)le.len + le.overflow, LE_MAX);
 		return false;
 	}
 	if (le.controls > 0) {
