@@ -10,6 +10,7 @@
 
 using C = import "c.capnp";
 $C.namespace("capos");
+using Agent = import "agent.capnp";
 
 const sessionManagerInterface :UInt64 = 0xf892c33fa06932a1;
 const userSessionInterface :UInt64 = 0x8dfd16d6437f707d;
@@ -43,6 +44,18 @@ enum AuthReason {
   sessionEnded @8;       # revoked, logged out or expired
   malformed @9;          # the request itself was unusable
   tableFull @10;         # no room for another session
+  # The agent shell's decisions on a tool call (event toolDecision,
+  # docs/agent.md); the record's tool field names the tool.
+  toolAuto @11;          # ran without asking: the map says auto
+  toolConsented @12;     # the user said y
+  toolDeclined @13;      # the user said n (or anything but y)
+  toolStepUpPassed @14;  # the user authenticated again, and it ran
+  toolStepUpFailed @15;  # the step-up failed or was abandoned
+  toolForbidden @16;     # the map says forbidden: never described
+  toolNotOffered @17;    # outside the map: never described
+  toolCancelled @18;     # Ctrl-C before it ran
+  toolOverLimit @19;     # beyond the turn's limit on tool calls
+  toolMalformed @20;     # its arguments do not fit the method's schema
 }
 
 enum AuditEvent {
@@ -52,6 +65,8 @@ enum AuditEvent {
   bundleRefused @3;
   sessionEnded @4;
   anonymousSession @5;
+  toolDecision @6;       # the agent shell's decision on one tool call
+  stepUp @7;             # UserSession.stepUp: ok or why not
 }
 
 # One audit record. It holds no password, key or token: the request's
@@ -67,6 +82,9 @@ struct AuditRecord {
   source @5 :Text;         # where the request came from, e.g. "console"
   profile @6 :Text;
   sessionSerial @7 :UInt64; # 0 when no session is involved
+  # The tool of a toolDecision record (CAPABILITY.METHOD); its arguments
+  # are never recorded, so no secret one can reach the log.
+  tool @8 :Text;
 }
 
 struct SessionInfo {
@@ -106,7 +124,8 @@ interface SessionManager @0xf892c33fa06932a1 {
   const maxSource :UInt32 = 31;
 
   # A failed attempt is answered only after the failure policy's delay.
-  login @0 (account :Text, password :Data, source :Text) -> LoginResult;
+  login @0 (account :Text, password :Data $C.secret, source :Text)
+      -> LoginResult;
   # A session with no principal, for a shell before anyone logs in.
   anonymous @1 (source :Text) -> (session :UserSession);
 }
@@ -120,11 +139,25 @@ interface UserSession @0x8dfd16d6437f707d {
   }
 
   # Every method fails with a CapException once the session has ended.
-  info @0 () -> SessionInfo;
+  info @0 () -> SessionInfo $C.readOnly;
   # The capabilities profile grants, for this session's shell.
   shellBundle @1 (profile :Text) -> BundleResult;
   # Ends the session; its capabilities fail from now on.
   logout @2 () -> ();
+
+  const maxTool :UInt32 = 63;
+
+  # The agent permission map of the profile granted last (the broker's
+  # manifest data): empty when the profile has none.
+  toolPermissions @3 () -> (tools :List(Agent.ToolPermission))
+      $C.readOnly;
+  # Authenticates the session's own account again, for a tool the map
+  # marks stepUp. The failure policy of login applies (delays, locks);
+  # the anonymous session is refused as malformed. Audited as stepUp.
+  stepUp @4 (password :Data $C.secret) -> (reason :AuthReason);
+  # Records the agent shell's decision on one tool call (a tool* reason)
+  # under this session's account, source and profile.
+  recordTool @5 (tool :Text, reason :AuthReason) -> ();
 }
 
 interface AuditLog @0xb5b5d55f0a4b3aae {
@@ -133,5 +166,6 @@ interface AuditLog @0xb5b5d55f0a4b3aae {
   # Records with seq > after, oldest first, at most max (<= maxRead).
   # dropped counts records overwritten before anyone could read them.
   read @0 (after :UInt64, max :UInt32)
-      -> (records :List(AuditRecord), dropped :UInt64, last :UInt64);
+      -> (records :List(AuditRecord), dropped :UInt64, last :UInt64)
+      $C.readOnly;
 }

@@ -435,7 +435,7 @@ interface TimerNotification {
 
 interface Timer {
   # Monotonic nanoseconds since boot.
-  now @0 () -> (ns :UInt64);
+  now @0 () -> (ns :UInt64) $C.readOnly;
   sleep @1 (ns :UInt64) -> ();
   # One-shot after delayNs when periodNs is 0, else periodic.
   notify @2 (delayNs :UInt64, periodNs :UInt64)

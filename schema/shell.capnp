@@ -28,7 +28,7 @@ interface ProgramLauncher @0xe7a1c24f93b05d16 {
   const maxArg :UInt32 = 127;
 
   # The programs this launcher starts.
-  programs @0 () -> (names :List(Text));
+  programs @0 () -> (names :List(Text)) $C.readOnly;
   # Starts a listed program. The child holds exactly one capability:
   # "console", a TextSink client of the returned stdio endpoint.
   run @1 (program :Text, args :List(Text)) -> RunResult;

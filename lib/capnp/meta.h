@@ -27,6 +27,12 @@ enum capnp_meta_kind {
 
 #define CAPNP_META_NO_DISC	0xffff
 
+/* Flags from schema/c.capnp's annotations: a field marked $C.secret
+ * (its value is never shown in traces or audit records), a method marked
+ * $C.readOnly (it changes nothing the caller could notice). */
+#define CAPNP_META_SECRET	1
+#define CAPNP_META_READ_ONLY	1
+
 struct capnp_meta_struct;
 
 struct capnp_meta_enum {
@@ -44,6 +50,7 @@ struct capnp_meta_field {
 	uint16_t elem;
 	const struct capnp_meta_struct *st;	/* struct, group, list */
 	const struct capnp_meta_enum *en;	/* enum, list of enums */
+	uint16_t flags;			/* CAPNP_META_SECRET */
 };
 
 struct capnp_meta_struct {
@@ -59,6 +66,7 @@ struct capnp_meta_method {
 	const char *name;
 	uint16_t ordinal;
 	const struct capnp_meta_struct *params, *results;
+	uint16_t flags;			/* CAPNP_META_READ_ONLY */
 };
 
 struct capnp_meta_interface {

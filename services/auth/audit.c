@@ -38,6 +38,20 @@ audit_append(struct audit_log *log, uint64_t now_ns, enum audit_event event,
 	return seq;
 }
 
+void
+audit_set_tool(struct audit_log *log, uint64_t seq, const char *tool,
+    size_t len)
+{
+	struct audit_record *r = &log->r[seq % AUDIT_MAX];
+
+	if (r->seq != seq)
+		return;
+	if (len > AUDIT_TOOL_MAX)
+		len = AUDIT_TOOL_MAX;
+	memcpy(r->tool, tool, len);
+	r->tool[len] = '\0';
+}
+
 uint32_t
 audit_read(struct audit_log *log, uint64_t after, uint32_t max,
     const struct audit_record **out)

@@ -29,7 +29,11 @@ enum audit_event {
 	AUDIT_BUNDLE_REFUSED = 3,
 	AUDIT_SESSION_ENDED = 4,
 	AUDIT_ANONYMOUS = 5,
+	AUDIT_TOOL_DECISION = 6,
+	AUDIT_STEP_UP = 7,
 };
+
+#define AUDIT_TOOL_MAX	63
 
 struct audit_record {
 	uint64_t seq;
@@ -40,6 +44,7 @@ struct audit_record {
 	char source[AUDIT_TEXT_MAX + 1];
 	char profile[AUDIT_TEXT_MAX + 1];
 	uint64_t session_serial;
+	char tool[AUDIT_TOOL_MAX + 1];	/* a toolDecision's tool, else "" */
 };
 
 struct audit_log {
@@ -54,6 +59,11 @@ uint64_t audit_append(struct audit_log *log, uint64_t now_ns,
     enum audit_event event, uint32_t reason, const char *account,
     size_t alen, const char *source, size_t slen, const char *profile,
     size_t plen, uint64_t session_serial);
+
+/* Names the tool of record seq, the one audit_append just returned
+ * (cut to AUDIT_TOOL_MAX bytes). */
+void audit_set_tool(struct audit_log *log, uint64_t seq, const char *tool,
+    size_t len);
 
 /* Up to max records with seq > after, oldest first, into out; returns how
  * many. Records overwritten meanwhile are skipped. */

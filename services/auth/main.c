@@ -2,7 +2,9 @@
  * auth: the identity services (docs/auth.md). One process serves
  *   SessionManager  on its "sessionManager" export (login, anonymous);
  *   UserSession     per session, a badged client it mints (info,
- *                   shellBundle: the authority broker; logout);
+ *                   shellBundle: the authority broker; logout; and for
+ *                   the agent shell toolPermissions, stepUp and
+ *                   recordTool, docs/agent.md);
  *   AuditLog        per operator session, a badged reader client.
  * The account store, credential check, session table, broker rules and
  * audit log are pure code beside this file (account.c, credential.c,
@@ -17,6 +19,7 @@
  * Arguments (the manifest's seed, docs/auth.md has the forms):
  *   account=NAME:PRINCIPAL:STATUS:PROFILE[+PROFILE]:scrypt$N$r$p$SALT$HASH
  *   profile=NAME:CAP[+CAP...]
+ *   tools=PROFILE:CAP.METHOD=MODE[+CAP.METHOD=MODE...]
  *   sessionTtl=SECONDS   expiry of password sessions (default: none)
  * A malformed argument is reported and skipped; the rest still load.
  *
@@ -382,6 +385,105 @@ do_dropped(void *ctx, struct rt_request *rq)
 	return 0;
 }
 
+/* ---- The agent shell's part (docs/agent.md) ---- */
+
+static int
+do_tool_permissions(void *ctx, struct rt_request *rq)
+{
+	struct capos_UserSession_toolPermissions_Results_b r;
+	struct capos_ToolPermission_b e;
+	struct session *s = caller_session(rq, SESSION_KIND_SESSION);
+	const struct profile *prof = NULL;
+	struct capnp_lb list;
+
+	(void)ctx;
+	if (s == NULL)
+		return 0;
+	for (uint32_t i = 0; i < profiles.n; i++)
+		if (strcmp(profiles.p[i].name, s->profile) == 0)
+			prof = &profiles.p[i];
+	if (capos_UserSession_toolPermissions_Results_init_root(&rq->reply,
+	    &r) != 0 || capos_UserSession_toolPermissions_Results_init_tools(
+	    &r, prof != NULL ? prof->ntools : 0, &list) != 0)
+		return -1;
+	for (uint32_t i = 0; prof != NULL && i < prof->ntools; i++) {
+		if (capos_ToolPermission_b_at(&list, i, &e) != 0 ||
+		    capos_ToolPermission_set_tool(&e, prof->tools[i].tool,
+		    strlen(prof->tools[i].tool)) != 0)
+			return -1;
+		capos_ToolPermission_set_mode(&e, (enum capos_PermissionMode)
+		    prof->tools[i].mode);
+	}
+	return 0;
+}
+
+/* The session's own account checked again, under login's failure
+ * policy; the answer is a reason, and the attempt is audited. */
+static int
+do_step_up(void *ctx, struct rt_request *rq)
+{
+	struct capos_UserSession_stepUp_Params_r p = { rq->params };
+	struct capos_UserSession_stepUp_Results_b r;
+	struct session *s = caller_session(rq, SESSION_KIND_SESSION);
+	struct capnp_data pw = { 0 };
+	struct login_outcome out;
+	uint32_t reason;
+
+	(void)ctx;
+	if (s == NULL)
+		return 0;
+	if (capos_UserSession_stepUp_Params_get_password(&p, &pw) != 0 ||
+	    pw.len > capos_SessionManager_maxPassword)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed step-up request");
+	if (capos_UserSession_stepUp_Results_init_root(&rq->reply, &r) != 0)
+		return -1;
+	if (s->principal == 0) {
+		reason = capos_AuthReason_malformed;
+		out.delay_ns = 0;
+	} else {
+		login_attempt(&logins, s->account, strlen(s->account),
+		    pw.ptr, pw.len, s->source, strlen(s->source), rt_now_ns(),
+		    &out);
+		reason = out.reason;
+	}
+	audit_append(&audit, rt_now_ns(), AUDIT_STEP_UP, reason, s->account,
+	    strlen(s->account), s->source, strlen(s->source), s->profile,
+	    strlen(s->profile), s->serial);
+	if (out.delay_ns != 0)
+		rt_sleep_ns(out.delay_ns);
+	capos_UserSession_stepUp_Results_set_reason(&r,
+	    (enum capos_AuthReason)reason);
+	return 0;
+}
+
+static int
+do_record_tool(void *ctx, struct rt_request *rq)
+{
+	struct capos_UserSession_recordTool_Params_r p = { rq->params };
+	struct capos_UserSession_recordTool_Results_b r;
+	struct session *s = caller_session(rq, SESSION_KIND_SESSION);
+	struct capnp_text tool = { 0 };
+	uint32_t reason = capos_UserSession_recordTool_Params_get_reason(&p);
+	uint64_t seq;
+
+	(void)ctx;
+	if (s == NULL)
+		return 0;
+	/* Only the tool decisions: a shell cannot write a login record. */
+	if (capos_UserSession_recordTool_Params_get_tool(&p, &tool) != 0 ||
+	    tool.len == 0 || tool.len > capos_UserSession_maxTool ||
+	    reason < capos_AuthReason_toolAuto ||
+	    reason > capos_AuthReason_toolMalformed)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed tool record");
+	seq = audit_append(&audit, rt_now_ns(), AUDIT_TOOL_DECISION, reason,
+	    s->account, strlen(s->account), s->source, strlen(s->source),
+	    s->profile, strlen(s->profile), s->serial);
+	audit_set_tool(&audit, seq, tool.str, tool.len);
+	return capos_UserSession_recordTool_Results_init_root(&rq->reply, &r);
+}
+
 /* ---- AuditLog ---- */
 
 static int
@@ -413,7 +515,9 @@ do_audit_read(void *ctx, struct rt_request *rq)
 		    capos_AuditRecord_set_source(&e, a->source,
 		    strlen(a->source)) != 0 ||
 		    capos_AuditRecord_set_profile(&e, a->profile,
-		    strlen(a->profile)) != 0)
+		    strlen(a->profile)) != 0 ||
+		    capos_AuditRecord_set_tool(&e, a->tool,
+		    strlen(a->tool)) != 0)
 			return -1;
 		capos_AuditRecord_set_seq(&e, a->seq);
 		capos_AuditRecord_set_timeNs(&e, a->time_ns);
@@ -438,6 +542,12 @@ static const struct rt_method methods[] = {
 	  do_bundle },
 	{ capos_UserSession_INTERFACE_ID, capos_UserSession_logout_ORDINAL,
 	  do_logout },
+	{ capos_UserSession_INTERFACE_ID,
+	  capos_UserSession_toolPermissions_ORDINAL, do_tool_permissions },
+	{ capos_UserSession_INTERFACE_ID, capos_UserSession_stepUp_ORDINAL,
+	  do_step_up },
+	{ capos_UserSession_INTERFACE_ID, capos_UserSession_recordTool_ORDINAL,
+	  do_record_tool },
 	{ capos_AuditLog_INTERFACE_ID, capos_AuditLog_read_ORDINAL,
 	  do_audit_read },
 	{ 0, CAPOS_METHOD_DROPPED, do_dropped },
@@ -457,6 +567,9 @@ load_seed(void)
 			    strlen(a + 8));
 		else if (strncmp(a, "profile=", 8) == 0)
 			why = profile_add(&profiles, a + 8, strlen(a + 8));
+		else if (strncmp(a, "tools=", 6) == 0)
+			why = profile_tools_add(&profiles, a + 6,
+			    strlen(a + 6));
 		else if (strncmp(a, "sessionTtl=", 11) == 0) {
 			uint64_t v = 0;
 

@@ -637,6 +637,22 @@ meta_ref(struct gen *g, uint64_t id, char *buf, size_t len)
 	buf[0] = '&';
 }
 
+/* Whether the annotation list at pointer ptr of node r holds id. */
+static int
+has_annotation(const struct capnp_struct *r, uint16_t ptr, uint64_t id)
+{
+	struct capnp_list l;
+	struct capnp_struct a;
+
+	must(capnp_get_list(r, ptr, CAPNP_ELEM_COMPOSITE, &l), "annotations");
+	for (uint32_t i = 0; i < l.n; i++) {
+		must(capnp_list_struct(&l, i, &a), "annotation");
+		if (ANNOT_ID(&a) == id)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 meta_field(struct gen *g, const struct capnp_struct *fr)
 {
@@ -666,8 +682,10 @@ meta_field(struct gen *g, const struct capnp_struct *fr)
 				meta_ref(g, TYPE_ID(&elem), en, sizeof(en));
 		}
 	}
-	fprintf(g->out, "\t{ \"%s\", %u, %#x, %u, %u, %s, %s },\n",
-	    text_of(fr, 0).str, kind, FIELD_DISC(fr), off, ek, st, en);
+	fprintf(g->out, "\t{ \"%s\", %u, %#x, %u, %u, %s, %s, %u },\n",
+	    text_of(fr, 0).str, kind, FIELD_DISC(fr), off, ek, st, en,
+	    has_annotation(fr, FIELD_P_ANNOTATIONS, C_SECRET_ID) ?
+	    1u /* CAPNP_META_SECRET */ : 0u);
 }
 
 static void
@@ -713,8 +731,11 @@ meta_interface(struct gen *g, const struct capnp_struct *node)
 			must(capnp_list_struct(&l, i, &m), "method");
 			meta_ref(g, METHOD_PARAMS(&m), p, sizeof(p));
 			meta_ref(g, METHOD_RESULTS(&m), r, sizeof(r));
-			fprintf(g->out, "\t{ \"%s\", %u, %s, %s },\n",
-			    text_of(&m, 0).str, i, p, r);
+			fprintf(g->out, "\t{ \"%s\", %u, %s, %s, %u },\n",
+			    text_of(&m, 0).str, i, p, r,
+			    has_annotation(&m, METHOD_P_ANNOTATIONS,
+			    C_READ_ONLY_ID) ? 1u /* CAPNP_META_READ_ONLY */ :
+			    0u);
 		}
 		fprintf(g->out, "};\n");
 	}

@@ -44,6 +44,7 @@ enum { FIELD_SLOT = 0, FIELD_GROUP = 1 };
 #define FIELD_GROUP_ID(r)	capnp_get_u64((r), 16)
 #define FIELD_P_SLOT_TYPE	2
 #define FIELD_P_SLOT_DEFAULT	3
+#define FIELD_P_ANNOTATIONS	1
 
 /* The discriminant value is stored XORed with its default, 0xffff. */
 static inline unsigned
@@ -55,6 +56,7 @@ FIELD_DISC(const struct capnp_struct *r)
 /* Method. */
 #define METHOD_PARAMS(r)	capnp_get_u64((r), 8)
 #define METHOD_RESULTS(r)	capnp_get_u64((r), 16)
+#define METHOD_P_ANNOTATIONS	1
 
 /* Type and Value share their discriminant numbering. */
 enum {
@@ -83,5 +85,8 @@ enum {
 
 /* The C namespace annotation declared in schema/c.capnp. */
 #define C_NAMESPACE_ID		UINT64_C(0xf2ba8c1c1d2d45e5)
+/* $C.readOnly on a method, $C.secret on a field (schema/c.capnp). */
+#define C_READ_ONLY_ID		UINT64_C(0xa7cec74c2a49ac87)
+#define C_SECRET_ID		UINT64_C(0xe93b026490e73c11)
 
 #endif
