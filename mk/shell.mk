@@ -51,3 +51,21 @@ PKG_BINARIES_shells := $(BUILD)/user/init $(BUILD)/user/console-terminal \
 	$(BUILD)/user/launcher $(BUILD)/user/auth $(BUILD)/user/shell-launcher \
 	$(BUILD)/user/capos-shell $(BUILD)/user/gatetest $(BUILD)/user/hello
 ALL_TARGETS += $(BUILD)/shells.pkg
+
+# The agent shell (docs/agent.md): model-script's script and the shell's
+# agent policy in the unit runner, and the agent test system.
+AGENT_PURE_SRCS := services/model-script/script.c \
+	services/capos-shell/agentpolicy.c
+UNIT_SRCS += tests/unit/test_agent.c $(AGENT_PURE_SRCS)
+UNIT_CFLAGS += -Iservices/model-script
+UNIT_DEPS += $(CAPNP_GEN)/agent.capnp.h $(CAPNP_GEN)/shell.capnp.h \
+	$(CAPNP_GEN)/capos.capnp.h
+PKG_BINARIES_agent := $(BUILD)/user/init $(BUILD)/user/console-terminal \
+	$(BUILD)/user/launcher $(BUILD)/user/auth $(BUILD)/user/capos-shell \
+	$(BUILD)/user/model-script $(BUILD)/user/hello $(BUILD)/user/count
+ALL_TARGETS += $(BUILD)/agent.pkg
+
+.PHONY: run-agent-shell
+## run-agent-shell: the agent shell with a scripted model: log in as admin, type 'agent'
+run-agent-shell: $(KERNEL) $(BUILD)/agent.pkg $(KVM_PROBE) | deps
+	@$(RUN_QEMU) -kernel $(KERNEL) -initrd $(BUILD)/agent.pkg

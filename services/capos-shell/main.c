@@ -26,12 +26,14 @@
 #include <string.h>
 
 #define CAPNP_META
+#include "agent.capnp.h"
 #include "answer.h"
 #include "auth.capnp.h"
 #include "capos.capnp.h"
 #include "fmt/fmt.h"
 #include "lineedit.h"
 #include "rt.h"
+#include "shell.h"
 #include "shell.capnp.h"
 #include "terminal.capnp.h"
 #include "text.capnp.h"
@@ -42,26 +44,22 @@
 #define OUT_MAX		8192
 #define MOTD_MAX	8
 #define PROFILES_MAX	4
-#define NAME_MAX	31
-
 /* Interfaces whose methods `call` knows, by the metadata capnpc-c made. */
 static const struct capnp_meta_interface *const known[] = {
 	&capos_TerminalSession_meta, &capos_UserSession_meta,
 	&capos_AuditLog_meta, &capos_SessionManager_meta,
 	&capos_ProgramLauncher_meta, &capos_TextSink_meta,
 	&capos_Timer_meta, &capos_Console_meta, &capos_ProcessHandle_meta,
+	&capos_LanguageModel_meta, &capos_ModelStream_meta,
+	&capos_TimerNotification_meta,
 };
 
-struct held {
-	char name[NAME_MAX + 1];
-	uint64_t iface;
-	capos_cap_t cap;
-};
-
-static capos_cap_t term, manager, session;
-static struct held bundle[BUNDLE_MAX];
-static int nbundle;
-static char account[NAME_MAX + 1], profile[NAME_MAX + 1];
+static capos_cap_t term, manager;
+capos_cap_t session;
+struct held bundle[BUNDLE_MAX];
+int nbundle;
+char account[NAME_MAX + 1];
+static char profile[NAME_MAX + 1];
 static const char *motd[MOTD_MAX];
 static int nmotd;
 static const char *profiles[PROFILES_MAX];
@@ -69,7 +67,7 @@ static int nprofiles;
 static const char *source = "console";
 static bool quit;
 
-static struct lineedit le;
+struct lineedit le;
 static struct { int code; uint8_t byte; } typeahead[TYPEAHEAD_MAX];
 static int ntypeahead;
 /* A readEvents posted and not yet collected (after a `run`). */
@@ -86,7 +84,7 @@ static char out[OUT_MAX];
 
 /* Writes text to the terminal ("\n" ends a line: the terminal maps it to
  * what its transport needs). */
-static void
+void
 put(const char *s, size_t n)
 {
 	struct capos_TerminalSession_write_Params_b p;
@@ -110,9 +108,7 @@ put(const char *s, size_t n)
 	}
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
+void
 say(const char *fmt, ...)
 {
 	char buf[1024];
@@ -128,7 +124,7 @@ say(const char *fmt, ...)
 
 /* ---- The bundle ---- */
 
-static const struct held *
+const struct held *
 find_cap(const char *name)
 {
 	for (int i = 0; i < nbundle; i++)
@@ -137,7 +133,7 @@ find_cap(const char *name)
 	return NULL;
 }
 
-static const struct capnp_meta_interface *
+const struct capnp_meta_interface *
 iface_meta(uint64_t id)
 {
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -336,11 +332,100 @@ take_interrupt(void)
 	return false;
 }
 
+/*
+ * Waits for the first of n entries to complete, reading keys meanwhile:
+ * the index of the one that did (its completion in *c), n when Ctrl-C was
+ * typed first (the entries stay pending: the caller forgets them), or -1
+ * when the terminal or the ring failed. Other keys wait for the prompt.
+ */
+int
+wait_or_interrupt(const uint64_t *tags, int n, struct capos_cqe *c)
+{
+	uint64_t all[WAIT_MAX + 1];
+	int k;
+
+	if (n > WAIT_MAX)
+		return -1;
+	for (;;) {
+		if (take_interrupt())
+			return n;
+		if (!ev_posted)
+			post_event();
+		if (!ev_posted)
+			return -1;
+		memcpy(all, tags, (size_t)n * sizeof(tags[0]));
+		all[n] = ev_sqe.user_data;
+		if ((k = rt_wait_any(all, n + 1, c)) < 0)
+			return -1;
+		if (k < n)
+			return k;
+		ev_posted = false;
+		if (take_events(c) != 0)
+			return -1;
+	}
+}
+
+/*
+ * A short line from keys (a y/N answer, a password again), echoed or not:
+ * Backspace and Ctrl-U edit it, Enter ends it. 0 with the line in buf
+ * (NUL-terminated), 1 cancelled (Ctrl-C, Ctrl-D) or longer than room - 1
+ * bytes, -1 when the terminal is gone. Unlike readLine this shares the
+ * key stream with wait_or_interrupt, which may have a read pending.
+ */
+int
+read_keys(bool echo, char *buf, size_t room, size_t *len)
+{
+	bool over = false;
+	int code;
+	uint8_t byte;
+
+	*len = 0;
+	for (;;) {
+		if (next_key(&code, &byte) != 0)
+			return -1;
+		switch (code) {
+		case capos_TerminalSession_Key_char:
+			if (*len + 1 >= room) {
+				over = true;
+				break;
+			}
+			buf[(*len)++] = (char)byte;
+			if (echo)
+				put((const char *)&byte, 1);
+			break;
+		case capos_TerminalSession_Key_backspace:
+			if (*len > 0) {
+				(*len)--;
+				if (echo)
+					put("\b \b", 3);
+			}
+			break;
+		case capos_TerminalSession_Key_killLine:
+			while (echo && *len > 0) {
+				(*len)--;
+				put("\b \b", 3);
+			}
+			*len = 0;
+			break;
+		case capos_TerminalSession_Key_enter:
+			put("\n", 1);
+			buf[*len] = '\0';
+			return over ? 1 : 0;
+		case capos_TerminalSession_Key_interrupt:
+		case capos_TerminalSession_Key_eof:
+			put("^C\n", 3);
+			return 1;
+		default:
+			break;
+		}
+	}
+}
+
 /* ---- Completion ---- */
 
 static const char *const commands[] = {
 	"help", "login", "logout", "exit", "caps", "session", "whoami",
-	"run", "call", "audit", "shutdown",
+	"run", "call", "audit", "shutdown", "agent",
 };
 
 /* Completes word (the last len bytes of the line) from names; a unique
@@ -431,7 +516,7 @@ complete(const char *prompt)
 
 /* Reads one edited line into le. 0 submitted, 1 cancelled (Ctrl-C), 2
  * end of input (Ctrl-D on an empty line), -1 terminal gone. */
-static int
+int
 read_command(const char *prompt)
 {
 	static char echo[OUT_MAX];
@@ -489,6 +574,9 @@ cmd_help(void)
 	    "                        call a method of a capability held\n"
 	    "  run PROGRAM [ARGS]    start a program through the launcher\n"
 	    "  audit                 the audit log (operators)\n"
+	    "  agent [PROMPT]        talk to the session's language model; "
+	    "it proposes\n"
+	    "                        calls, the shell decides (docs/agent.md)\n"
 	    "  shutdown              halt the machine (operators)\n"
 	    "Keys: Backspace, Ctrl-U, Ctrl-W, Up/Down (history), Tab "
 	    "(complete), Ctrl-C.\n");
@@ -641,7 +729,7 @@ cmd_audit(void)
 	    capos_AuditLog_read_Results_get_dropped(&r));
 }
 
-static void
+void
 wipe(void *p, size_t n)
 {
 	volatile uint8_t *v = p;
@@ -1010,7 +1098,7 @@ cmd_shutdown(void)
 }
 
 /* Refuses a line that is not what was typed, or not text. */
-static bool
+bool
 line_ok(void)
 {
 	if (le.overflow > 0) {
@@ -1065,6 +1153,8 @@ execute(char *line)
 		cmd_audit();
 	else if (strcmp(cmd, "shutdown") == 0)
 		cmd_shutdown();
+	else if (strcmp(cmd, "agent") == 0)
+		cmd_agent(rest);
 	else
 		say("unknown command: %.40s (type 'help')\n", cmd);
 }

@@ -1,0 +1,156 @@
+"""The agent shell (system/agent.capnp, docs/agent.md): capos-shell's
+agent mode with model-script, driven as a person at the console would.
+The model proposes calls; the shell gates each one (auto, consent,
+stepUp, forbidden, not offered), runs the allowed ones itself, records
+each decision in auth's audit log, and Ctrl-C cancels a turn."""
+import os
+import re
+
+from harness import (BUILD, EXIT_CLEAN, Console, case, expect,
+                     expect_line, expect_status, kernel_image)
+from test_shell import ADMIN_PW, WRONG_PW, Shell, caps_of
+
+AGENT = "admin@capos agent> "
+
+
+def agent_shell():
+    sh = Shell.__new__(Shell)
+    sh.con = Console(kernel=kernel_image(),
+                     initrd=os.path.join(BUILD, "agent.pkg"), timeout=240)
+    sh.mark = 0
+    return sh
+
+
+def audit_records(out):
+    """(event, reason, tool) of each toolDecision or stepUp record."""
+    return [(m.group(1), m.group(2), m.group(3))
+            for m in re.finditer(r'event = (toolDecision|stepUp), reason = '
+                                 r'(\w+),[^\n]*?tool = "([^"]*)"', out)]
+
+
+def offered_in(text, turn):
+    m = re.search(rf"\[model-script\] answer {turn}: tools offered:(.*)", text)
+    return m.group(1) if m else None
+
+
+@case
+def agent_shell_gates_the_models_tool_calls_on_the_console():
+    sh = agent_shell()
+    sh.wait("capos> ")
+    boot = sh.con.text()
+    # The model's process holds its endpoint and the console: nothing of
+    # any session's, before or after.
+    m = re.search(r"\[model-script\] holds:(.*)", boot)
+    expect(sh.con, m is not None and sorted(m.group(1).split()) ==
+           ["console", "model"], f"the model holds: {m and m.group(1)!r}")
+
+    sh.login("admin", ADMIN_PW, "admin@capos> ")
+    out = sh.command("caps", "admin@capos> ")
+    expect(sh.con, caps_of(out) == ["audit AuditLog",
+                                    "launcher ProgramLauncher",
+                                    "model LanguageModel",
+                                    "session UserSession", "timer Timer"],
+           f"operator caps: {out!r}")
+    out = sh.command("agent", AGENT)
+    expect(sh.con, "with 5 tools it may propose" in out, repr(out))
+
+    # A read-only call the map marks auto runs at once, and its result
+    # goes back to the model, which answers with it.
+    out = sh.command("which programs are there?", AGENT)
+    expect(sh.con, "model: I will ask the launcher." in out and
+           "agent: launcher.programs()  [auto]" in out and
+           '(names = ["hello", "count"])' in out and
+           'model: launcher.programs ran: (names = ["hello", "count"])'
+           in out, repr(out))
+    # What the model was told: the map's allowed tools with their modes,
+    # and neither the forbidden tool nor one outside the map.
+    offered = offered_in(sh.con.text(), 1)
+    expect(sh.con, offered is not None and
+           "session.info (auto, read-only)" in offered and
+           "launcher.programs (auto, read-only)" in offered and
+           "launcher.run (consent)" in offered and
+           "audit.read (stepUp, read-only)" in offered and
+           "timer.now (auto, read-only)" in offered and
+           "session.logout" not in offered and
+           "session.shellBundle" not in offered and
+           "model." not in offered, f"tools offered: {offered!r}")
+
+    # A mutating call asks, showing the exact typed call: no runs nothing,
+    # and the model hears it was declined; yes runs it.
+    out = sh.command("please start hello", 'agent: run launcher.run('
+                     'program="hello") ? [y/N] ')
+    out = sh.command("n", AGENT)
+    expect(sh.con, "agent: declined" in out and "(started" not in out and
+           "model: launcher.run declined" in out, repr(out))
+    sh.command("start hello again", 'agent: run launcher.run('
+               'program="hello") ? [y/N] ')
+    out = sh.command("y", AGENT)
+    expect(sh.con, "(started = (handle = <capability" in out and
+           "model: launcher.run ran: (started" in out, repr(out))
+
+    # A step-up call asks for the password again: a wrong one is refused,
+    # the right one runs it. Neither is echoed.
+    out = sh.command("read the audit log", "password for admin> ")
+    expect(sh.con, "agent: audit.read(after=0, max=2) needs you to "
+           "authenticate again." in out, repr(out))
+    out = sh.command(WRONG_PW, "password for admin> ")
+    expect(sh.con, "agent: authentication failed" in out, repr(out))
+    out = sh.command(ADMIN_PW, AGENT)
+    expect(sh.con, "(records = [(seq = 1," in out and
+           "model: audit.read ran: (records" in out, repr(out))
+    expect(sh.con, WRONG_PW not in sh.con.text() and
+           sh.con.text().count(ADMIN_PW) == 1, "a typed password was "
+           "echoed")
+
+    # A forbidden tool, and one outside the map, are refused when the
+    # model calls them anyway; the model is told so.
+    out = sh.command("log me out", AGENT)
+    expect(sh.con, "agent: session.logout refused: forbidden in this "
+           "profile" in out and "model: session.logout refused: forbidden"
+           in out, repr(out))
+    out = sh.command("get me another bundle", AGENT)
+    expect(sh.con, "agent: session.shellBundle refused: not a tool offered "
+           "to the model" in out and "model: session.shellBundle refused: "
+           "not offered" in out, repr(out))
+
+    # Ctrl-C while the model is answering cancels the answer: the prompt
+    # comes back and the model sees the cancel.
+    sh.command("think hard about it", "model: Thinking...")
+    sh.con.wait_for("stalling until cancelled")
+    out = sh.type("\x03", AGENT)
+    expect(sh.con, "agent: the turn is cancelled" in out, repr(out))
+    sh.con.wait_for("cancelled while stalled")
+    # The shell goes on after it.
+    out = sh.command("what time is it", AGENT)
+    expect(sh.con, "agent: timer.now()  [auto]" in out and
+           "agent: session.info()  [auto]" in out and
+           "model: timer.now ran: (ns = " in out, repr(out))
+
+    # Leaving agent mode; the audit log holds every decision, with its
+    # reason code and tool, and no password.
+    sh.command("exit", "admin@capos> ")
+    out = sh.command("audit", "admin@capos> ")
+    recs = audit_records(out)
+    for want in (("toolDecision", "toolAuto", "launcher.programs"),
+                 ("toolDecision", "toolDeclined", "launcher.run"),
+                 ("toolDecision", "toolConsented", "launcher.run"),
+                 ("stepUp", "badPassword", ""),
+                 ("stepUp", "ok", ""),
+                 ("toolDecision", "toolStepUpPassed", "audit.read"),
+                 ("toolDecision", "toolForbidden", "session.logout"),
+                 ("toolDecision", "toolNotOffered", "session.shellBundle"),
+                 ("toolDecision", "toolAuto", "timer.now")):
+        expect(sh.con, want in recs, f"no audit record {want}: {recs}")
+    expect(sh.con, recs.index(("toolDecision", "toolDeclined",
+                               "launcher.run")) <
+           recs.index(("toolDecision", "toolConsented", "launcher.run")),
+           f"audit order: {recs}")
+    for pw in (ADMIN_PW, WRONG_PW):
+        expect(sh.con, pw not in out, f"the audit log holds {pw!r}")
+
+    sh.con.send("shutdown\r")
+    run = sh.con.finish()
+    expect_status(run, EXIT_CLEAN)
+    expect_line(run, "[init] all services have ended")
+    expect_line(run, "[proof] model-confined ok: the model held only its "
+                     "endpoint and the console, and none of the calls")
