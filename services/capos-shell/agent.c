@@ -138,12 +138,14 @@ release_caps(const struct rt_result *res, int keep)
 /*
  * Calls and waits, giving way to Ctrl-C and to the deadline notification
  * (when dl is not NULL and pending). 0 with the answer read into res, 1
- * Ctrl-C, 2 the deadline passed, -1 failed (the slot is freed or
- * retired either way).
+ * Ctrl-C, 2 the deadline passed, -1 failed. On 1 or 2 the call is still
+ * out: with left it is handed back there (for slot_settle), else its
+ * slot is retired.
  */
 static int
 call_in_slot(capos_cap_t cap, uint64_t iface, uint16_t method,
-    struct capnp_builder *b, struct slot *dl, struct rt_result *res)
+    struct capnp_builder *b, struct slot *dl, struct rt_result *res,
+    struct slot **left)
 {
 	struct slot *s = slot_get();
 	struct capos_cqe c;
@@ -163,21 +165,45 @@ call_in_slot(capos_cap_t cap, uint64_t iface, uint16_t method,
 		tags[n++] = dl->sqe.user_data;
 	k = wait_or_interrupt(tags, n, &c);
 	if (k != 0) {
-		slot_abandon(s);
-		if (k == n)
-			return 1;
-		if (k == 1) {
+		if (k == 1 && k < n)
 			/* The deadline's own completion came: it is done. */
 			dl->busy = false;
-			return 2;
-		}
-		return -1;
+		if (k < 0 || left == NULL)
+			slot_abandon(s);
+		else
+			*left = s;
+		return k == n ? 1 : k == 1 ? 2 : -1;
 	}
 	memset(res, 0, sizeof(*res));
 	rc = rt_result_read(&c, s->buf, res);
 	memcpy(res->caps, s->caps, sizeof(res->caps));
 	s->busy = false;
 	return rc == 0 ? 0 : rc == RT_EXCEPTION ? -2 : -1;
+}
+
+/* Waits for the answer of a call left out (one that was cancelled): a
+ * second Ctrl-C or the deadline gives it up, and its slot is retired. */
+static void
+slot_settle(struct slot *s, struct slot *dl)
+{
+	struct capos_cqe c;
+	uint64_t tags[2] = { s->sqe.user_data, 0 };
+	int n = 1, k;
+
+	if (dl != NULL && dl->busy)
+		tags[n++] = dl->sqe.user_data;
+	k = wait_or_interrupt(tags, n, &c);
+	if (k == 1 && k < n)
+		dl->busy = false;
+	if (k != 0) {
+		slot_abandon(s);
+		return;
+	}
+	/* A cancelled answer carries nothing to keep. */
+	if ((c.flags & CAPOS_CQE_EXCEPTION) == 0 && c.status >= 0)
+		for (int i = 0; i < c.ncaps && i < CAPOS_MAX_XCAPS; i++)
+			rt_release(s->caps[i].cap);
+	s->busy = false;
 }
 
 /* A one-shot TimerNotification's `next` in flight, in dl, when the
@@ -505,7 +531,7 @@ cancel_stream(capos_cap_t stream, struct slot *dl)
 	struct rt_result res;
 
 	if (call_in_slot(stream, capos_ModelStream_INTERFACE_ID,
-	    capos_ModelStream_cancel_ORDINAL, NULL, dl, &res) == 0)
+	    capos_ModelStream_cancel_ORDINAL, NULL, dl, &res, NULL) == 0)
 		release_caps(&res, -1);
 }
 
@@ -535,7 +561,7 @@ model_round(void)
 	}
 	deadline_start(&dl, &note);
 	rc = call_in_slot(model, capos_LanguageModel_INTERFACE_ID,
-	    capos_LanguageModel_complete_ORDINAL, &b, dl, &res);
+	    capos_LanguageModel_complete_ORDINAL, &b, dl, &res, NULL);
 	if (rc == 0) {
 		cr.s = res.root;
 		if (capos_LanguageModel_complete_Results_get_stream(&cr,
@@ -553,8 +579,10 @@ model_round(void)
 		return 1;
 	}
 	for (;;) {
+		struct slot *left = NULL;
+
 		rc = call_in_slot(stream, capos_ModelStream_INTERFACE_ID,
-		    capos_ModelStream_next_ORDINAL, NULL, dl, &res);
+		    capos_ModelStream_next_ORDINAL, NULL, dl, &res, &left);
 		if (rc == 1 || rc == 2) {
 			if (in_text)
 				put("\n", 1);
@@ -562,6 +590,8 @@ model_round(void)
 			    "agent: the model took too long; the turn is "
 			    "ended\n");
 			cancel_stream(stream, dl);
+			if (left != NULL)
+				slot_settle(left, dl);
 			break;
 		}
 		if (rc != 0) {
@@ -754,7 +784,8 @@ run_call(const struct msg *c, const struct agent_tool *t,
 		result(c, OUT_FAILED, h == NULL ? "not held" : err);
 		return 0;
 	}
-	rc = call_in_slot(h->cap, h->iface, t->method->ordinal, &b, NULL, &res);
+	rc = call_in_slot(h->cap, h->iface, t->method->ordinal, &b, NULL, &res,
+	    NULL);
 	if (rc == 1) {
 		say("^C\nagent: %s is no longer waited for\n", shown);
 		result(c, OUT_CANCELLED, "");

@@ -120,6 +120,12 @@ def agent_shell_gates_the_models_tool_calls_on_the_console():
     out = sh.type("\x03", AGENT)
     expect(sh.con, "agent: the turn is cancelled" in out, repr(out))
     sh.con.wait_for("cancelled while stalled")
+    # A cancelled answer costs the shell nothing it needs later: more
+    # cancels than the shell has buffers for calls in flight.
+    for _ in range(7):
+        sh.command("think hard again", "model: Thinking...")
+        out = sh.type("\x03", AGENT)
+        expect(sh.con, "agent: the turn is cancelled" in out, repr(out))
     # The shell goes on after it.
     out = sh.command("what time is it", AGENT)
     expect(sh.con, "agent: timer.now()  [auto]" in out and
