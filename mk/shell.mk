@@ -69,3 +69,16 @@ ALL_TARGETS += $(BUILD)/agent.pkg
 ## run-agent-shell: the agent shell with a scripted model: log in as admin, type 'agent'
 run-agent-shell: $(KERNEL) $(BUILD)/agent.pkg $(KVM_PROBE) | deps
 	@$(RUN_QEMU) -kernel $(KERNEL) -initrd $(BUILD)/agent.pkg
+
+# model-openai (docs/agent.md): the JSON reader in lib/proto/json and the
+# chat-completions protocol are pure, in the unit runner; the service
+# links the reader.
+UNIT_SRCS += tests/unit/test_openai.c lib/proto/json/json.c \
+	services/model-openai/openai.c
+UNIT_CFLAGS += -Iservices/model-openai
+$(BUILD)/user/model-openai: $(BUILD)/u/lib/proto/json/json.c.o
+PKG_BINARIES_agent-openai := $(BUILD)/user/init $(BUILD)/user/virtio-net \
+	$(BUILD)/user/netstack $(BUILD)/user/console-terminal \
+	$(BUILD)/user/launcher $(BUILD)/user/auth $(BUILD)/user/capos-shell \
+	$(BUILD)/user/model-openai $(BUILD)/user/hello $(BUILD)/user/count
+ALL_TARGETS += $(BUILD)/agent-openai.pkg

@@ -10,6 +10,7 @@ const nicInterface :UInt64 = 0xd1a2b3c4e5f60718;
 const networkManagerInterface :UInt64 = 0xd1a2b3c4e5f60719;
 # A TcpListenAuthority can also be a manifest export of the netstack (the
 # netstack's args bind the export to its port; docs/network.md).
+const tcpConnectAuthorityInterface :UInt64 = 0xd1a2b3c4e5f6071d;
 const tcpListenAuthorityInterface :UInt64 = 0xd1a2b3c4e5f6071a;
 
 using Capos = import "capos.capnp";
@@ -135,6 +136,16 @@ struct ListenResult {
 interface TcpListenAuthority @0xd1a2b3c4e5f6071a {
   port @0 () -> (port :UInt16);
   listen @1 (backlog :UInt16) -> ListenResult;
+}
+
+# The authority to open connections to one address and port, and nothing
+# else: what a client of one server holds instead of NetworkManager
+# (the netstack's `connect=` argument, docs/network.md).
+interface TcpConnectAuthority @0xd1a2b3c4e5f6071d {
+  # Where connect goes (address as in NetworkManager.Status).
+  target @0 () -> (address :UInt32, port :UInt16) $C.readOnly;
+  # Completes once the connection is established or has failed.
+  connect @1 () -> ConnectResult;
 }
 
 interface TcpListener @0xd1a2b3c4e5f6071b {

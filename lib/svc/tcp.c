@@ -5,17 +5,44 @@
 
 #include "tcp.h"
 
+/* The ConnectResult of a finished connect call. */
+static int
+connect_result(struct rt_result *res, capos_cap_t *out)
+{
+	struct capos_ConnectResult_r r = { res->root };
+	uint32_t idx;
+	int which = capos_ConnectResult_which(&r);
+
+	if (which == capos_ConnectResult_which_socket) {
+		if (capos_ConnectResult_get_socket(&r, &idx) != 0 ||
+		    idx >= res->cqe.ncaps)
+			return TCP_BAD_ANSWER;
+		*out = res->caps[idx].cap;
+	}
+	return which;
+}
+
+int
+tcp_connect_to(capos_cap_t authority, capos_cap_t *out, uint8_t *scratch)
+{
+	struct rt_result res;
+	int rc;
+
+	rc = rt_call(authority, capos_TcpConnectAuthority_INTERFACE_ID,
+	    capos_TcpConnectAuthority_connect_ORDINAL, NULL, NULL, 0, scratch,
+	    TCP_SCRATCH, &res);
+	return rc != 0 ? rc : connect_result(&res, out);
+}
+
 int
 tcp_connect(capos_cap_t nm, uint32_t addr, uint16_t port, capos_cap_t *out,
     uint8_t *scratch)
 {
 	struct capos_NetworkManager_connect_Params_b p;
-	struct capos_ConnectResult_r r;
 	uint8_t params[64] __attribute__((aligned(8)));
 	struct capnp_builder b;
 	struct rt_result res;
-	uint32_t idx;
-	int which, rc;
+	int rc;
 
 	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
 	    capos_NetworkManager_connect_Params_init_root(&b, &p) != 0)
@@ -25,17 +52,7 @@ tcp_connect(capos_cap_t nm, uint32_t addr, uint16_t port, capos_cap_t *out,
 	rc = rt_call(nm, capos_NetworkManager_INTERFACE_ID,
 	    capos_NetworkManager_connect_ORDINAL, &b, NULL, 0, scratch,
 	    TCP_SCRATCH, &res);
-	if (rc != 0)
-		return rc;
-	r.s = res.root;
-	which = capos_ConnectResult_which(&r);
-	if (which == capos_ConnectResult_which_socket) {
-		if (capos_ConnectResult_get_socket(&r, &idx) != 0 ||
-		    idx >= res.cqe.ncaps)
-			return TCP_BAD_ANSWER;
-		*out = res.caps[idx].cap;
-	}
-	return which;
+	return rc != 0 ? rc : connect_result(&res, out);
 }
 
 int

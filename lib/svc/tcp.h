@@ -21,6 +21,10 @@
  * or a negative error. */
 int tcp_connect(capos_cap_t nm, uint32_t addr, uint16_t port,
     capos_cap_t *out, uint8_t *scratch);
+/* Connects through a TcpConnectAuthority, to the one target it allows;
+ * as tcp_connect. */
+int tcp_connect_to(capos_cap_t authority, capos_cap_t *out,
+    uint8_t *scratch);
 /* Sends all of data, in chunks of at most maxChunk; 0 or an error. */
 int tcp_send_all(capos_cap_t s, const uint8_t *data, uint32_t len,
     uint8_t *scratch);

@@ -452,12 +452,16 @@ build_request(struct capnp_builder *b)
 /* ---- The model's answer ---- */
 
 /* Copies text the model chose, within room, NUL-terminated; false when
- * it does not fit. */
+ * it does not fit or holds a control byte (a value needing one writes it
+ * as \xHH), since the shell shows it on the terminal. */
 static bool
 take_text(const struct capnp_text *t, char *out, size_t room)
 {
 	if (t->len >= room)
 		return false;
+	for (size_t i = 0; i < t->len; i++)
+		if ((uint8_t)t->str[i] < 0x20 || (uint8_t)t->str[i] == 0x7f)
+			return false;
 	memcpy(out, t->str, t->len);
 	out[t->len] = '\0';
 	return true;
@@ -646,7 +650,8 @@ model_round(void)
 			    t.len > 200)
 				t.len = 0;
 			say("%sagent: the model failed: ", in_text ? "\n" : "");
-			in_text = false;
+			/* The reason follows on the same line. */
+			in_text = true;
 			show_text(t.str, t.len, &in_text);
 			break;
 		default:
@@ -708,16 +713,17 @@ call_texts(const struct agent_tool *t, const struct call_args *ca,
 	return typed_parse(exact, (size_t)n, tc, err);
 }
 
-/* Asks y/N; 1 yes, 0 no, -1 cancelled. */
+/* Asks y/N; 1 yes, 0 no (anything but y or yes), -1 cancelled. */
 static int
 ask_consent(void)
 {
 	char line[16];
 	size_t len = 0;
+	int rc;
 
 	say("agent: run %s ? [y/N] ", shown);
-	if (read_keys(true, line, sizeof(line), &len) != 0)
-		return -1;
+	if ((rc = read_keys(true, line, sizeof(line), &len)) != 0)
+		return rc == 2 ? 0 : -1;
 	return (len == 1 && (line[0] == 'y' || line[0] == 'Y')) ||
 	    (len == 3 && memcmp(line, "yes", 3) == 0) ? 1 : 0;
 }
@@ -739,9 +745,12 @@ ask_step_up(void)
 	for (int i = 0; i < AGENT_STEP_UP_TRIES; i++) {
 		say("password for %s> ", account);
 		plen = 0;
-		if (read_keys(false, pw, sizeof(pw), &plen) != 0) {
+		if ((rc = read_keys(false, pw, sizeof(pw), &plen)) != 0) {
 			wipe(pw, sizeof(pw));
-			return -1;
+			if (rc != 2)
+				return -1;
+			say("agent: authentication failed\n");
+			continue;
 		}
 		rc = capnp_builder_init(&b, smallbuf, sizeof(smallbuf)) != 0 ||
 		    capos_UserSession_stepUp_Params_init_root(&b, &p) != 0 ||

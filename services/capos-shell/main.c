@@ -368,8 +368,8 @@ wait_or_interrupt(const uint64_t *tags, int n, struct capos_cqe *c)
 /*
  * A short line from keys (a y/N answer, a password again), echoed or not:
  * Backspace and Ctrl-U edit it, Enter ends it. 0 with the line in buf
- * (NUL-terminated), 1 cancelled (Ctrl-C, Ctrl-D) or longer than room - 1
- * bytes, -1 when the terminal is gone. Unlike readLine this shares the
+ * (NUL-terminated), 1 cancelled (Ctrl-C, Ctrl-D), 2 longer than room - 1
+ * bytes (the rest was not kept), -1 when the terminal is gone. Unlike readLine this shares the
  * key stream with wait_or_interrupt, which may have a read pending.
  */
 int
@@ -410,7 +410,7 @@ read_keys(bool echo, char *buf, size_t room, size_t *len)
 		case capos_TerminalSession_Key_enter:
 			put("\n", 1);
 			buf[*len] = '\0';
-			return over ? 1 : 0;
+			return over ? 2 : 0;
 		case capos_TerminalSession_Key_interrupt:
 		case capos_TerminalSession_Key_eof:
 			put("^C\n", 3);

@@ -43,7 +43,7 @@ int read_command(const char *prompt);
 /* Whether le holds a line fit to act on; says why not. */
 bool line_ok(void);
 /* A short line from keys, echoed or not: 0 with text (NUL-terminated), 1
- * cancelled (Ctrl-C, Ctrl-D) or too long, -1 the terminal is gone. */
+ * cancelled (Ctrl-C, Ctrl-D), 2 too long, -1 the terminal is gone. */
 int read_keys(bool echo, char *buf, size_t room, size_t *len);
 /* Waits for one of n (at most WAIT_MAX) entries or Ctrl-C: the index, n
  * for Ctrl-C, -1 when the terminal or ring failed. */

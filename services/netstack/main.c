@@ -11,6 +11,9 @@
  *   gw=A.B.C.D          static default gateway
  *   listen=EXPORT:PORT  serve the export EXPORT as the TcpListenAuthority
  *                       for PORT
+ *   connect=EXPORT:A.B.C.D:PORT
+ *                       serve the export EXPORT as the TcpConnectAuthority
+ *                       for that address and port
  *   statport=PORT       answer each connection to PORT with one line of
  *                       counters (test systems; off by default)
  *   keepalive=I,N,C     keep-alive: first probe after I s idle, then every
@@ -327,6 +330,32 @@ parse_listen(const char *arg)
 	return true;
 }
 
+/* "EXPORT:A.B.C.D:PORT": a TcpConnectAuthority for one server. */
+static bool
+parse_connect(const char *arg)
+{
+	char name[CAPOS_CAPNAME_MAX];
+	const char *colon = strchr(arg, ':'), *rest;
+	uint32_t addr, port;
+	size_t n;
+
+	if (colon == NULL || (n = (size_t)(colon - arg)) == 0 ||
+	    n >= sizeof(name) || ns_neps == NS_MAX_EPS ||
+	    (rest = parse_ip(colon + 1, &addr)) == NULL || *rest++ != ':' ||
+	    !parse_uint(rest, 65535, &port) || port == 0 || addr == 0)
+		return false;
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	ns_eps[ns_neps].owner = rt_cap(name, capos_Endpoint_INTERFACE_ID);
+	if (ns_eps[ns_neps].owner == CAPOS_CAP_NULL)
+		return false;
+	ns_eps[ns_neps].name = arg;
+	ns_eps[ns_neps].port = (uint16_t)port;
+	ns_eps[ns_neps].connect_addr = addr;
+	ns_neps++;
+	return true;
+}
+
 /* Seconds as milliseconds: 1 s to a day. */
 static bool
 parse_secs(const char *s, uint32_t *ms)
@@ -392,6 +421,9 @@ parse_args(struct config *cf)
 		} else if (strncmp(a, "listen=", 7) == 0) {
 			if (!parse_listen(a + 7))
 				goto bad;
+		} else if (strncmp(a, "connect=", 8) == 0) {
+			if (!parse_connect(a + 8))
+				goto bad;
 		} else if (strncmp(a, "statport=", 9) == 0) {
 			uint32_t port;
 
@@ -414,7 +446,8 @@ bad:
 	}
 	/* The statistics port is no service's to listen on. */
 	for (int i = 1; i < ns_neps; i++) {
-		if (ns_eps[i].port == cf->stat_port) {
+		if (ns_eps[i].connect_addr == 0 &&
+		    ns_eps[i].port == cf->stat_port) {
 			rt_printf("[netstack] %s: statport=%u is also a listen= "
 			    "port\n", ns_name, cf->stat_port);
 			return false;

@@ -79,6 +79,9 @@ struct ns_ep {
 	const char *name;
 	capos_cap_t owner;
 	uint16_t port;		/* 0 for "net"; else the authority's port */
+	/* A connect= authority: connections go to this address (host
+	 * order) and port; 0 for the others. */
+	uint32_t connect_addr;
 	bool armed;		/* a RECV is in flight */
 	uint64_t tag;
 };

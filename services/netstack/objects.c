@@ -1010,17 +1010,17 @@ nm_authority(struct rt_request *rq)
 	return 0;
 }
 
+/* Starts a connection to addr:port (host order) for the call rq, which
+ * is answered once it is established or has failed. */
 static int
-nm_connect(int ep, struct rt_request *rq)
+start_connect(int ep, struct rt_request *rq, uint32_t addr, uint16_t port)
 {
-	struct capos_NetworkManager_connect_Params_r p = { rq->params };
 	struct capos_ConnectResult_b r;
 	struct tcp_pcb *pcb;
 	struct sock *s;
 	ip_addr_t ip;
 
-	ip_addr_set_ip4_u32_val(ip, lwip_htonl(
-	    capos_NetworkManager_connect_Params_get_address(&p)));
+	ip_addr_set_ip4_u32_val(ip, lwip_htonl(addr));
 	if (capos_ConnectResult_init_root(&rq->reply, &r) != 0)
 		return -1;
 	if (ndeferred >= NS_MAX_DEFERRED) {
@@ -1037,8 +1037,8 @@ nm_connect(int ep, struct rt_request *rq)
 	}
 	sock_attach(s, pcb);
 	s->state = S_CONNECTING;
-	s->peer_addr = capos_NetworkManager_connect_Params_get_address(&p);
-	s->peer_port = capos_NetworkManager_connect_Params_get_port(&p);
+	s->peer_addr = addr;
+	s->peer_port = port;
 	if (tcp_connect(pcb, &ip, s->peer_port, on_connected) != ERR_OK) {
 		sock_free(s, "closed");
 		capos_ConnectResult_set_unreachable(&r);
@@ -1046,6 +1046,41 @@ nm_connect(int ep, struct rt_request *rq)
 	}
 	(void)defer(&s->conn, ep, rq, false);
 	return 0;
+}
+
+static int
+nm_connect(int ep, struct rt_request *rq)
+{
+	struct capos_NetworkManager_connect_Params_r p = { rq->params };
+
+	return start_connect(ep, rq,
+	    capos_NetworkManager_connect_Params_get_address(&p),
+	    capos_NetworkManager_connect_Params_get_port(&p));
+}
+
+/* A connect= authority: its one target, and connections to it. */
+static int
+connect_authority_call(const struct ns_ep *e, int ep, struct rt_request *rq)
+{
+	struct capos_TcpConnectAuthority_target_Results_b r;
+
+	if (rq->hdr->interface_id != capos_TcpConnectAuthority_INTERFACE_ID)
+		return rt_reply_exception(rq,
+		    capos_CapException_Type_unimplemented, "wrong interface");
+	switch (rq->hdr->method) {
+	case capos_TcpConnectAuthority_target_ORDINAL:
+		if (capos_TcpConnectAuthority_target_Results_init_root(
+		    &rq->reply, &r) != 0)
+			return -1;
+		capos_TcpConnectAuthority_target_Results_set_address(&r,
+		    e->connect_addr);
+		capos_TcpConnectAuthority_target_Results_set_port(&r, e->port);
+		return 0;
+	case capos_TcpConnectAuthority_connect_ORDINAL:
+		return start_connect(ep, rq, e->connect_addr, e->port);
+	}
+	return rt_reply_exception(rq, capos_CapException_Type_unimplemented,
+	    "no such method");
 }
 
 static int
@@ -1080,6 +1115,8 @@ dispatch(int ep, struct rt_request *rq)
 
 	if (badge == 0)
 		return ep == NS_EP_NET ? nm_call(ep, rq) :
+		    ns_eps[ep].connect_addr != 0 ?
+		    connect_authority_call(&ns_eps[ep], ep, rq) :
 		    authority_call(ns_eps[ep].port, ep, rq);
 	/* Minted objects live on the "net" endpoint only. */
 	if (ep != NS_EP_NET)

@@ -5,6 +5,7 @@ stepUp, forbidden, not offered), runs the allowed ones itself, records
 each decision in auth's audit log, and Ctrl-C cancels a turn."""
 import os
 import re
+import sys
 
 from harness import (BUILD, EXIT_CLEAN, Console, case, expect,
                      expect_line, expect_status, kernel_image)
@@ -160,3 +161,73 @@ def agent_shell_gates_the_models_tool_calls_on_the_console():
     expect_line(run, "[init] all services have ended")
     expect_line(run, "[proof] model-confined ok: the model held only its "
                      "endpoint and the console, and none of the calls")
+
+
+FAKE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                    "fake_openai.py")
+
+
+@case
+def agent_shell_with_model_openai_against_a_scripted_server():
+    """model-openai speaks chat completions to tests/qemu/fake_openai.py,
+    which QEMU runs for each connection to 10.0.2.100:80: a full turn (a
+    tool call, its result sent back, the answer), then hostile replies,
+    each ending as a clean error the user sees."""
+    log = os.path.join(BUILD, "tests", "fake-openai.log")
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    if os.path.exists(log):
+        os.remove(log)
+    sh = Shell.__new__(Shell)
+    sh.con = Console(
+        kernel=kernel_image(), initrd=os.path.join(BUILD, "agent-openai.pkg"),
+        timeout=240,
+        extra=["-netdev", "user,id=n0,guestfwd=tcp:10.0.2.100:80-cmd:"
+               f"{sys.executable} {FAKE} {log}",
+               "-device", "virtio-net-pci,netdev=n0"])
+    sh.mark = 0
+    sh.wait("capos> ")
+    m = re.search(r"\[model-openai\] holds:(.*)", sh.con.text())
+    expect(sh.con, m is not None and sorted(m.group(1).split()) ==
+           ["console", "model", "server"], f"model-openai holds: "
+           f"{m and m.group(1)!r}")
+    sh.login("admin", ADMIN_PW, "admin@capos> ")
+    sh.command("agent", AGENT)
+
+    out = sh.command("which programs are there?", AGENT)
+    expect(sh.con, "model: Asking the launcher." in out and
+           "agent: launcher.programs()  [auto]" in out and
+           'model: The tool said: ran: (names = ["hello", "count"])' in out,
+           repr(out))
+    # The server saw the tools the map allows, under the protocol's names,
+    # and neither the forbidden nor the unmapped ones.
+    with open(log) as f:
+        seen = f.read()
+    m = re.search(r"model=scripted messages=2 last=user tools=(\S*)", seen)
+    tools = m.group(1).split(",") if m else []
+    expect(sh.con, sorted(tools) == ["audit-read", "launcher-programs",
+                                     "launcher-run", "session-info",
+                                     "timer-now"], f"tools sent: {tools}")
+    expect(sh.con, "last=tool" in seen, f"the tool result was not sent "
+           f"back: {seen!r}")
+
+    for words, err in (
+            ("a malformed answer", "agent: the model failed: the answer is "
+             "not JSON"),
+            ("an unknown tool", "agent: spawner.spawn refused: not a tool "
+             "offered to the model"),
+            ("huge arguments", "agent: the model failed: the arguments of "
+             "launcher.run are not a string of at most 4096 bytes"),
+            ("the answer stops", "agent: the model failed: the response "
+             "was cut off after")):
+        out = sh.command(words, AGENT)
+        expect(sh.con, err in out, f"{words}: {out!r}")
+    out = sh.command("hello", AGENT)
+    expect(sh.con, "model: Hello from the scripted server." in out, repr(out))
+
+    sh.command("exit", "admin@capos> ")
+    sh.con.send("shutdown\r")
+    run = sh.con.finish()
+    expect_status(run, EXIT_CLEAN)
+    expect_line(run, "[proof] model-openai-confined ok: it held only its "
+                     "endpoint, one server's connect authority and the "
+                     "console")
