@@ -82,3 +82,17 @@ PKG_BINARIES_agent-openai := $(BUILD)/user/init $(BUILD)/user/virtio-net \
 	$(BUILD)/user/launcher $(BUILD)/user/auth $(BUILD)/user/capos-shell \
 	$(BUILD)/user/model-openai $(BUILD)/user/hello $(BUILD)/user/count
 ALL_TARGETS += $(BUILD)/agent-openai.pkg
+
+# make test-fuzz replays openai_answer's corpus through these (mk/fuzz.mk).
+FUZZ_SRCS_openai_answer = lib/proto/json/json.c \
+	services/model-openai/openai.c lib/fmt/fmt.c $(CAPNP_SRCS)
+FUZZ_CFLAGS_openai_answer = -Ilib -Ilib/capnp -I$(CAPNP_GEN) \
+	-Iservices/model-openai
+$(BUILD)/tests/fuzz/openai_answer: $(CAPNP_GEN)/agent.capnp.h
+$(BUILD)/fuzz/openai_answer: tests/fuzz/openai_answer.c \
+    $(FUZZ_SRCS_openai_answer) services/model-openai/openai.h \
+    lib/proto/json/json.h $(CAPNP_GEN)/agent.capnp.h | deps
+	@sh tools/deps.sh $(FUZZ_PACKAGES)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		$(FUZZ_CFLAGS_openai_answer) -o $@ $< $(FUZZ_SRCS_openai_answer)
