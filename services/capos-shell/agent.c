@@ -90,7 +90,7 @@ struct slot {
 
 static struct agent_map map;
 static struct agent_tools tools;
-static struct agent_cap caps[NAME_MAX + 1];
+static struct agent_cap caps[BUNDLE_MAX];
 static int ncaps;
 static capos_cap_t model, timer;
 static struct msg msgs[AGENT_MSGS_MAX];
@@ -137,7 +137,8 @@ release_caps(const struct rt_result *res, int keep)
 
 /*
  * Calls and waits, giving way to Ctrl-C and to the deadline notification
- * (when dl is not NULL and pending). 0 with the answer read into res, 1
+ * (when dl is not NULL and pending). 0 with the answer read into res
+ * (which points into the slot's buffer: read it before the next call), 1
  * Ctrl-C, 2 the deadline passed, -1 failed. On 1 or 2 the call is still
  * out: with left it is handed back there (for slot_settle), else its
  * slot is retired.
@@ -937,7 +938,7 @@ prepare(void)
 	for (int i = 0; i < nbundle; i++) {
 		if (bundle[i].iface == capos_LanguageModel_INTERFACE_ID)
 			model = bundle[i].cap;
-		else if (ncaps < NAME_MAX + 1) {
+		else if (ncaps < BUNDLE_MAX) {
 			/* The model is not a tool of itself. */
 			caps[ncaps].name = bundle[i].name;
 			caps[ncaps++].iface = iface_meta(bundle[i].iface);

@@ -12,7 +12,9 @@
  * (no sessionManager): it cannot log in again, and logout ends it. It
  * never holds ProcessSpawner: `run` goes through the bundle's "launcher"
  * (ProgramLauncher), which gives the child one capability, its output
- * endpoint, served here.
+ * endpoint, served here. `agent` (agent.c, docs/agent.md) talks to a
+ * LanguageModel in the bundle and runs the calls it proposes, gated, on
+ * these same capabilities; the model is given none of them.
  *
  * Arguments: "motd=TEXT" (repeatable: the banner's lines), "source=NAME"
  * (the login source auth counts failures by; default "console"),
@@ -39,11 +41,11 @@
 #include "text.capnp.h"
 #include "typed.h"
 
-#define BUNDLE_MAX	16
 #define TYPEAHEAD_MAX	capos_TerminalSession_maxEvents
 #define OUT_MAX		8192
 #define MOTD_MAX	8
 #define PROFILES_MAX	4
+
 /* Interfaces whose methods `call` knows, by the metadata capnpc-c made. */
 static const struct capnp_meta_interface *const known[] = {
 	&capos_TerminalSession_meta, &capos_UserSession_meta,
@@ -314,6 +316,9 @@ next_key(int *code, uint8_t *byte)
 	*code = typeahead[0].code;
 	*byte = typeahead[0].byte;
 	memmove(typeahead, typeahead + 1, --ntypeahead * sizeof(typeahead[0]));
+	/* A key taken leaves no copy behind: it may be part of a password
+	 * (the agent's step-up reads one key by key). */
+	typeahead[ntypeahead].byte = 0;
 	return 0;
 }
 
@@ -368,9 +373,10 @@ wait_or_interrupt(const uint64_t *tags, int n, struct capos_cqe *c)
 /*
  * A short line from keys (a y/N answer, a password again), echoed or not:
  * Backspace and Ctrl-U edit it, Enter ends it. 0 with the line in buf
- * (NUL-terminated), 1 cancelled (Ctrl-C, Ctrl-D), 2 longer than room - 1
- * bytes (the rest was not kept), -1 when the terminal is gone. Unlike readLine this shares the
- * key stream with wait_or_interrupt, which may have a read pending.
+ * (NUL-terminated), 1 cancelled (Ctrl-C, Ctrl-D), 2 longer than
+ * room - 1 bytes (the rest was not kept), -1 when the terminal is gone.
+ * Unlike readLine it shares the key stream with wait_or_interrupt, which
+ * may have a read pending.
  */
 int
 read_keys(bool echo, char *buf, size_t room, size_t *len)

@@ -15,6 +15,7 @@
 #include "rt.h"
 
 #define NAME_MAX	31
+#define BUNDLE_MAX	16
 #define WAIT_MAX	4
 
 struct held {
