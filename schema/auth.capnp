@@ -75,6 +75,17 @@ struct AuditRecord {
   strength @8 :AuthStrength;
 }
 
+# The audit log as an operator takes it off the machine (capos-shell's
+# `audit raw`, docs/auth.md): a stream of these messages, each one batch
+# of records as AuditLog.read gave it, which
+#   capnp decode schema/auth.capnp AuditExport
+# turns back into text.
+struct AuditExport {
+  records @0 :List(AuditRecord);
+  dropped @1 :UInt64;
+  last @2 :UInt64;
+}
+
 struct SessionInfo {
   # 128 random bits from the DRBG; an identifier, not a credential:
   # nothing accepts it in place of the session capability.

@@ -488,7 +488,9 @@ cmd_help(void)
 	    "  call CAP.METHOD(ARG=VALUE, ...)\n"
 	    "                        call a method of a capability held\n"
 	    "  run PROGRAM [ARGS]    start a program through the launcher\n"
-	    "  audit                 the audit log (operators)\n"
+	    "  audit [raw]           the audit log (operators); raw: as "
+	    "Cap'n Proto\n"
+	    "                        messages for capnp decode (base64)\n"
 	    "  shutdown              halt the machine (operators)\n"
 	    "Keys: Backspace, Ctrl-U, Ctrl-W, Up/Down (history), Tab "
 	    "(complete), Ctrl-C.\n");
@@ -594,8 +596,64 @@ cmd_call(const char *line, size_t len)
 	print_result(meth->results, &res);
 }
 
+/* Base64 (RFC 4648 4, padded) of n bytes, written in lines of
+ * AUDIT_RAW_COLS characters so a terminal never wraps them. */
+#define AUDIT_RAW_COLS	76
+
 static void
-cmd_audit(void)
+put_base64(const uint8_t *p, size_t n)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+	    "qrstuvwxyz0123456789+/";
+	char line[AUDIT_RAW_COLS + 1];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t w = (uint32_t)p[i] << 16 |
+		    (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+		    (i + 2 < n ? p[i + 2] : 0);
+
+		line[k++] = abc[w >> 18 & 63];
+		line[k++] = abc[w >> 12 & 63];
+		line[k++] = i + 1 < n ? abc[w >> 6 & 63] : '=';
+		line[k++] = i + 2 < n ? abc[w & 63] : '=';
+		if (k == AUDIT_RAW_COLS || i + 3 >= n) {
+			line[k++] = '\n';
+			put(line, k);
+			k = 0;
+		}
+	}
+}
+
+/*
+ * `audit raw`: each batch the reader gives is copied into a message of its
+ * own whose root is an AuditExport, and the stream of them is printed in
+ * base64 between two marker lines (docs/auth.md). The copy is the
+ * records' own encoding, deep-copied, so a field the schema gains later
+ * comes along without a change here.
+ */
+static int
+put_audit_raw(const struct capnp_list *records, uint64_t dropped,
+    uint64_t last)
+{
+	static uint8_t msg[CAPOS_MAX_RESULT] __attribute__((aligned(8)));
+	struct capos_AuditExport_b x;
+	struct capnp_builder b;
+
+	if (capnp_builder_init(&b, msg, sizeof(msg)) != 0 ||
+	    capos_AuditExport_init_root(&b, &x) != 0 ||
+	    capos_AuditExport_set_records(&x, records) != 0)
+		return -1;
+	capos_AuditExport_set_dropped(&x, dropped);
+	capos_AuditExport_set_last(&x, last);
+	put_base64(msg, capnp_builder_finish(&b));
+	return 0;
+}
+
+/* `audit` prints the records in text form; `audit raw` as Cap'n Proto
+ * messages for capnp decode. */
+static void
+cmd_audit(const char *args)
 {
 	const struct held *h = find_cap("audit");
 	struct capos_AuditLog_read_Params_b p;
@@ -605,12 +663,19 @@ cmd_audit(void)
 	struct capnp_list list;
 	struct rt_result res;
 	uint64_t after = 0;
+	bool raw = strcmp(args, "raw") == 0;
 	int rc;
 
+	if (!raw && args[0] != '\0') {
+		say("audit: the only form is 'audit' or 'audit raw'\n");
+		return;
+	}
 	if (h == NULL || h->iface != capos_AuditLog_INTERFACE_ID) {
 		say("audit: this session holds no audit log reader\n");
 		return;
 	}
+	if (raw)
+		say("-----BEGIN CAPOS AUDIT-----\n");
 	for (;;) {
 		if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
 		    capos_AuditLog_read_Params_init_root(&b, &p) != 0)
@@ -628,15 +693,26 @@ cmd_audit(void)
 		if (capos_AuditLog_read_Results_get_records(&r, &list) != 0 ||
 		    list.n == 0)
 			break;
+		if (raw && put_audit_raw(&list,
+		    capos_AuditLog_read_Results_get_dropped(&r),
+		    capos_AuditLog_read_Results_get_last(&r)) != 0) {
+			say("audit: a batch of records does not fit a "
+			    "message\n");
+			return;
+		}
 		for (uint32_t i = 0; i < list.n; i++) {
 			if (capos_AuditRecord_at(&list, i, &rec) != 0)
 				continue;
 			after = capos_AuditRecord_get_seq(&rec);
+			if (raw)
+				continue;
 			typed_print(&capos_AuditRecord_meta, &rec.s, out,
 			    sizeof(out));
 			say("%s\n", out);
 		}
 	}
+	if (raw)
+		say("-----END CAPOS AUDIT-----\n");
 	say("(%llu records overwritten unread)\n", (unsigned long long)
 	    capos_AuditLog_read_Results_get_dropped(&r));
 }
@@ -1062,7 +1138,7 @@ execute(char *line)
 	else if (strcmp(cmd, "run") == 0)
 		cmd_run(rest);
 	else if (strcmp(cmd, "audit") == 0)
-		cmd_audit();
+		cmd_audit(rest);
 	else if (strcmp(cmd, "shutdown") == 0)
 		cmd_shutdown();
 	else
