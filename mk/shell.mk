@@ -48,7 +48,8 @@ ALL_TARGETS += $(BUILD)/auth.pkg
 
 # The console terminal and the shell: their pure parts in the unit runner.
 SHELL_PURE_SRCS := services/console-terminal/keys.c \
-	services/capos-shell/lineedit.c services/capos-shell/typed.c
+	services/capos-shell/lineedit.c services/capos-shell/typed.c \
+	services/capos-shell/input.c
 UNIT_SRCS += tests/unit/test_shell.c $(SHELL_PURE_SRCS)
 UNIT_CFLAGS += -Iservices/console-terminal -Iservices/capos-shell
 UNIT_DEPS += $(CAPNP_GEN)/auth.capnp.h $(CAPNP_GEN)/terminal.capnp.h

@@ -162,6 +162,10 @@ def shell_login_bundles_calls_run_and_audit_on_the_console():
     out = sh.command("call session.info()", "admin@capos> ")
     expect(sh.con, 'principal = 1000, account = "admin", profile = '
            '"operator", strength = password' in out, repr(out))
+    # The shell asked the terminal its size at start (the serial console
+    # answers 80x24).
+    out = sh.command("session", "admin@capos> ")
+    expect(sh.con, "terminal: 80 columns, 24 rows" in out, repr(out))
     for line, err in (
             ('call audit.read(max="x")', "max is UInt32: give a number"),
             ("call audit.read(max=-1)", "max is UInt32: out of range"),
