@@ -21,12 +21,13 @@
  *
  * Bounds: lines of LE_MAX bytes (lineedit.h), BUNDLE_MAX capabilities,
  * INPUT_KEYS_MAX keys queued (input.h: typed ahead, or while a program
- * runs; more are dropped), OUT_MAX bytes of one printed result.
+ * runs; more are dropped), OUT_MAX bytes of one printed result. Bad
+ * input gets a message and the shell goes on.
  *
  * The terminal's size: asked for at start (windowSize) and followed by
  * its resize events; the line editor draws long lines for that width,
  * a line being edited is drawn again on a fresh row when the width
- * changes, and `session` shows the size. Bad input gets a message and the shell goes on.
+ * changes, and `session` shows the size.
  */
 #include <string.h>
 
