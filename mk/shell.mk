@@ -8,6 +8,25 @@ UNIT_SRCS += tests/unit/test_auth.c $(AUTH_PURE_SRCS)
 UNIT_CFLAGS += -Iservices/auth
 
 # auth uses lib/crypto (scrypt, the DRBG over the kernel's Entropy).
+# The public-key logins take a client's bytes from the SSH gateway: their
+# fuzz target replays its corpus through the unit runner's host build of
+# lib/crypto (make test-fuzz), and make fuzz builds it with libFuzzer.
+AUTH_FUZZ_SRCS := services/auth/account.c services/auth/credential.c \
+	services/auth/login.c services/auth/pubkey.c
+FUZZ_SRCS_auth_pubkey = $(AUTH_FUZZ_SRCS) $(CRYPTO_HOST_OBJS) \
+	$(WOLFCRYPT_HOST_OBJS)
+FUZZ_CFLAGS_auth_pubkey = $(CRYPTO_INCLUDES) -Iservices/auth
+fuzz: $(BUILD)/fuzz/auth_pubkey
+
+$(BUILD)/fuzz/auth_pubkey: tests/fuzz/auth_pubkey.c $(AUTH_FUZZ_SRCS) \
+    $(wildcard services/auth/*.h) $(CRYPTO_SRCS) $(CRYPTO_HDRS) \
+    $(WOLFCRYPT_SRCS) | deps
+	@sh tools/deps.sh $(FUZZ_PACKAGES)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -g -O1 -fwrapv -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize=shift-base $(CRYPTO_INCLUDES) -Iservices/auth \
+		-o $@ $< $(AUTH_FUZZ_SRCS) $(CRYPTO_SRCS) $(WOLFCRYPT_SRCS)
+
 AUTH_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard services/auth/*.c))
 $(AUTH_OBJS): UCFLAGS += -Ilib/crypto -Ilib/crypto/rt
 $(BUILD)/user/auth: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS)
