@@ -30,6 +30,8 @@ ROWS = (
     Row("ed25519_sign", "ed25519_sign", "cycles"),
     Row("x25519", "x25519", "cycles"),
     Row("chacha20poly1305", "chacha20poly1305", "MiB/s"),
+    Row("login_ms", "busybox_login", "ms"),
+    Row("shell_call_us", "busybox_sh_true", "us"),
 )
 
 UNITS = ("cycles", "us", "ms", "MiB/s", "conn/s", "calls/s")

@@ -3,11 +3,30 @@
 
 AUTH_PURE_SRCS := services/auth/account.c services/auth/credential.c \
 	services/auth/login.c services/auth/session.c services/auth/broker.c \
-	services/auth/audit.c
+	services/auth/audit.c services/auth/pubkey.c
 UNIT_SRCS += tests/unit/test_auth.c $(AUTH_PURE_SRCS)
 UNIT_CFLAGS += -Iservices/auth
 
 # auth uses lib/crypto (scrypt, the DRBG over the kernel's Entropy).
+# The public-key logins take a client's bytes from the SSH gateway: their
+# fuzz target replays its corpus through the unit runner's host build of
+# lib/crypto (make test-fuzz), and make fuzz builds it with libFuzzer.
+AUTH_FUZZ_SRCS := services/auth/account.c services/auth/credential.c \
+	services/auth/login.c services/auth/pubkey.c
+FUZZ_SRCS_auth_pubkey = $(AUTH_FUZZ_SRCS) $(CRYPTO_HOST_OBJS) \
+	$(WOLFCRYPT_HOST_OBJS)
+FUZZ_CFLAGS_auth_pubkey = $(CRYPTO_INCLUDES) -Iservices/auth
+fuzz: $(BUILD)/fuzz/auth_pubkey
+
+$(BUILD)/fuzz/auth_pubkey: tests/fuzz/auth_pubkey.c $(AUTH_FUZZ_SRCS) \
+    $(wildcard services/auth/*.h) $(CRYPTO_SRCS) $(CRYPTO_HDRS) \
+    $(WOLFCRYPT_SRCS) | deps
+	@sh tools/deps.sh $(FUZZ_PACKAGES)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -g -O1 -fwrapv -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize=shift-base $(CRYPTO_INCLUDES) -Iservices/auth \
+		-o $@ $< $(AUTH_FUZZ_SRCS) $(CRYPTO_SRCS) $(WOLFCRYPT_SRCS)
+
 AUTH_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard services/auth/*.c))
 $(AUTH_OBJS): UCFLAGS += -Ilib/crypto -Ilib/crypto/rt
 $(BUILD)/user/auth: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS)
@@ -22,14 +41,34 @@ $(PWRECORD): tools/pwrecord.c services/auth/credential.c \
 		-o $@ tools/pwrecord.c services/auth/credential.c \
 		$(CRYPTO_HOST_OBJS) $(WOLFCRYPT_HOST_OBJS)
 
-# The identity test system (tests/qemu/test_auth.py).
+# The identity test system (tests/qemu/test_auth.py). authtest signs SSH
+# key logins with a user key made at build time
+# (services/authtest/mkuserkey.sh), NOT FOR PRODUCTION: system/auth.capnp
+# imports auth's sshKey= line and authtest's userKey= from
+# $(AUTHKEY_DIR)/authkey.capnp, so its manifest is compiled with that
+# folder on the import path.
+AUTHKEY_DIR := $(BUILD)/authkey
+$(AUTHKEY_DIR)/authkey.capnp: services/authtest/mkuserkey.sh | deps
+	@echo "  AUTHKEY $(AUTHKEY_DIR) (development key, NOT FOR PRODUCTION)"
+	@sh $< $(AUTHKEY_DIR)
+
+$(BUILD)/auth.manifest.bin: system/auth.capnp $(AUTHKEY_DIR)/authkey.capnp \
+    $(CAPNP_SCHEMAS) | deps
+	@mkdir -p $(dir $@)
+	capnp eval --binary -I$(AUTHKEY_DIR) $< manifest > $@.tmp && \
+		mv $@.tmp $@
+
+AUTHTEST_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard services/authtest/*.c))
+$(AUTHTEST_OBJS): UCFLAGS += -Ilib/crypto
+$(BUILD)/user/authtest: $(CRYPTO_UOBJS)
 PKG_BINARIES_auth := $(BUILD)/user/init $(BUILD)/user/auth \
 	$(BUILD)/user/authtest
 ALL_TARGETS += $(BUILD)/auth.pkg
 
 # The console terminal and the shell: their pure parts in the unit runner.
 SHELL_PURE_SRCS := services/console-terminal/keys.c \
-	services/capos-shell/lineedit.c services/capos-shell/typed.c
+	services/capos-shell/lineedit.c services/capos-shell/typed.c \
+	services/capos-shell/input.c
 UNIT_SRCS += tests/unit/test_shell.c $(SHELL_PURE_SRCS)
 UNIT_CFLAGS += -Iservices/console-terminal -Iservices/capos-shell
 UNIT_DEPS += $(CAPNP_GEN)/auth.capnp.h $(CAPNP_GEN)/terminal.capnp.h

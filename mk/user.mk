@@ -80,7 +80,7 @@ PKG_BINARIES_ipc := $(USER_DIR)/init $(USER_DIR)/ipctest \
 ALL_TARGETS += $(BUILD)/ipc.pkg
 PKG_BINARIES_bench := $(USER_DIR)/init $(USER_DIR)/bench \
 	$(USER_DIR)/ipctest-srv $(USER_DIR)/virtio-net $(USER_DIR)/netstack \
-	$(USER_DIR)/netbench
+	$(USER_DIR)/netbench $(USER_DIR)/auth $(USER_DIR)/capos-shell
 ALL_TARGETS += $(BUILD)/bench.pkg
 
 # make bench boots this system as the capOS guest (mk/bench.mk).

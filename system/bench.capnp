@@ -1,12 +1,18 @@
 # The bench system: the capOS side of make bench. An IPC server and the
 # bench program, which measures ring, kernel-object and IPC costs; the
-# network services for the TCP rows.
+# network services for the TCP rows; auth and a capos-shell whose
+# terminal the bench program plays for the shell rows.
+#
+# admin's password is the development one, "capos-dev", NOT FOR
+# PRODUCTION (scrypt N = 4096, r = 8, p = 1, as the default system's).
 @0xa2f4e6c8b0d13579;
 
 using Capos = import "../schema/capos.capnp";
 using T = import "../schema/ipctest.capnp";
 using N = import "../schema/net.capnp";
 using X = import "../schema/text.capnp";
+using A = import "../schema/auth.capnp";
+using Term = import "../schema/terminal.capnp";
 
 const manifest :Capos.SystemManifest = (
   services = [
@@ -52,10 +58,36 @@ const manifest :Capos.SystemManifest = (
       binary = "ipctest-srv",
       grants = [ (name = "console", source = (kernel = console)) ],
       exports = [ (name = "ipctest", interfaceId = T.ipcTestInterface) ] ),
+    ( name = "auth",
+      binary = "auth",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "timer", source = (kernel = timer)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)),
+                 (name = "clock", source = (kernel = timer)) ],
+      exports = [ (name = "sessionManager",
+                   interfaceId = A.sessionManagerInterface) ],
+      args = [
+        "account=admin:1000:active:operator:scrypt$4096$8$1$6df6d28ee9bdd0bcae59379ea8ef2024$725e064a75a8401e8153df1c2d76c2521c427b6eb972d6701feeadab29893df4",
+        "profile=operator:session+audit+clock",
+        "profile=anonymous:session" ] ),
+    # The shell rows (bench/programs/bench/shellwork.c): its terminal is
+    # the bench program's export.
+    ( name = "shell",
+      binary = "capos-shell",
+      grants = [ (name = "terminal", source = (serviceExport =
+                    (service = "bench", export = "terminal"))),
+                 (name = "sessionManager", source = (serviceExport =
+                    (service = "auth", export = "sessionManager"))) ],
+      args = [ "profile=operator" ] ),
     ( name = "bench",
       binary = "bench",
+      exports = [ (name = "terminal",
+                   interfaceId = Term.terminalSessionInterface) ],
       grants = [ (name = "console", source = (serviceExport =
                     (service = "netbench", export = "gate"))),
+                 (name = "sessionManager", source = (serviceExport =
+                    (service = "auth", export = "sessionManager"))),
                  (name = "virtualMemory", source = (kernel = virtualMemory)),
                  (name = "threadSpawner", source = (kernel = threadSpawner)),
                  (name = "threadControl", source = (kernel = threadControl)),

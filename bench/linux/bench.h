@@ -59,6 +59,10 @@ int row_ed25519_sign(uint64_t n, double *cycles);
 int row_x25519(uint64_t n, double *cycles);
 int row_chacha20poly1305(uint64_t n, double *cycles);
 
+/* login.c: busybox login and sh through a pty (the shell rows). */
+int row_busybox_login(uint64_t n, double *cycles);
+int row_busybox_sh_true(uint64_t n, double *cycles);
+
 /* netserve.c: serve the TCP rows until told to quit or left idle. */
 void net_serve(int port, int idle_seconds);
 

@@ -12,7 +12,17 @@ import gzip
 import json
 import os
 import struct
+import subprocess
 import sys
+
+# The shell rows' account (bench/linux/login.c), NOT FOR PRODUCTION: the
+# password the capOS bench system's admin has, hashed at build time by the
+# guest's own busybox (SHA-512 crypt, its default 5000 rounds) with a
+# fixed salt, so the image stays byte-identical across rebuilds.
+LOGIN_USER = "admin"
+LOGIN_PASSWORD = "capos-dev"
+LOGIN_SALT = "capOSbenchSalt16"
+LOGIN_PS1 = "admin@linux> "
 
 S_IFDIR = 0o040000
 S_IFREG = 0o100000
@@ -149,8 +159,22 @@ def main():
         a.file("init", f.read(), 0o755)
     with open(os.path.join(args.root, "bin/busybox"), "rb") as f:
         a.file("bin/busybox", f.read(), 0o755)
-    for applet in ("sh", "insmod", "ifconfig"):
+    for applet in ("sh", "insmod", "ifconfig", "login"):
         a.symlink("bin/" + applet, "busybox")
+    crypted = subprocess.run(
+        [os.path.join(args.root, "bin/busybox"), "mkpasswd", "-m", "sha512",
+         LOGIN_PASSWORD, LOGIN_SALT], check=True, capture_output=True,
+        text=True).stdout.strip()
+    if not crypted.startswith("$6$" + LOGIN_SALT + "$"):
+        sys.exit(f"mkinitramfs: busybox mkpasswd gave {crypted!r}")
+    a.file("etc/passwd", (f"root:x:0:0:root:/:/bin/sh\n"
+                          f"{LOGIN_USER}:x:1000:1000:{LOGIN_USER}:/:/bin/sh\n"
+                          ).encode(), 0o644)
+    a.file("etc/group", b"root:x:0:\nadmin:x:1000:\n", 0o644)
+    a.file("etc/shadow", (f"root:*:19000:0:99999:7:::\n"
+                          f"{LOGIN_USER}:{crypted}:19000:0:99999:7:::\n"
+                          ).encode(), 0o600)
+    a.file("etc/profile", f"PS1='{LOGIN_PS1}'\n".encode(), 0o644)
     with open(args.net_up, "rb") as f:
         a.file("etc/net-up.sh", f.read(), 0o755)
     a.file("etc/modules", "".join(m + "\n" for m in order).encode(), 0o644)

@@ -52,6 +52,15 @@ audit_set_tool(struct audit_log *log, uint64_t seq, const char *tool,
 	r->tool[len] = '\0';
 }
 
+void
+audit_set_strength(struct audit_log *log, uint64_t seq, uint32_t strength)
+{
+	struct audit_record *r = &log->r[seq % AUDIT_MAX];
+
+	if (r->seq == seq)
+		r->strength = strength;
+}
+
 uint32_t
 audit_read(struct audit_log *log, uint64_t after, uint32_t max,
     const struct audit_record **out)

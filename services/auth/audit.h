@@ -45,6 +45,7 @@ struct audit_record {
 	char profile[AUDIT_TEXT_MAX + 1];
 	uint64_t session_serial;
 	char tool[AUDIT_TOOL_MAX + 1];	/* a toolDecision's tool, else "" */
+	uint32_t strength;		/* AuthStrength of a login; 0 else */
 };
 
 struct audit_log {
@@ -64,6 +65,9 @@ uint64_t audit_append(struct audit_log *log, uint64_t now_ns,
  * (cut to AUDIT_TOOL_MAX bytes). */
 void audit_set_tool(struct audit_log *log, uint64_t seq, const char *tool,
     size_t len);
+/* Records how the login of record seq proved itself (AuthStrength). */
+void audit_set_strength(struct audit_log *log, uint64_t seq,
+    uint32_t strength);
 
 /* Up to max records with seq > after, oldest first, into out; returns how
  * many. Records overwritten meanwhile are skipped. */

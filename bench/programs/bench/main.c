@@ -3,13 +3,16 @@
  * one untimed warm-up batch and 7 timed batches; the figure is the median
  * batch's cost per operation, in TSC cycles (rdtsc after lfence), printed
  * as a "[bench] row=" line. The cryptography rows run lib/crypto over
- * wolfCrypt, the same calls as the Linux guest (cryptowork.h).
+ * wolfCrypt, the same calls as the Linux guest (cryptowork.h). The shell
+ * rows play the terminal of the bench system's capos-shell
+ * (shellwork.c).
  */
 #include <string.h>
 
 #include "cryptowork.h"
 #include "ipctest.capnp.h"
 #include "rt.h"
+#include "shellwork.h"
 
 #define BATCHES		7
 #define INFLIGHT	32
@@ -326,6 +329,34 @@ crypto_rows(uint64_t tsc_hz)
 	    measure(aead, 20, &failed), tsc_hz, 20, failed);
 }
 
+/* Cycles to milliseconds with three decimals. */
+static void
+row_ms(const char *key, uint64_t cycles, uint64_t tsc_hz, uint32_t iters)
+{
+	uint64_t us = tsc_hz == 0 ? 0 : cycles * 1000 / (tsc_hz / 1000);
+
+	rt_printf("[bench] row=%s value=%llu.%03llu unit=ms iters=%u\n", key,
+	    (unsigned long long)(us / 1000), (unsigned long long)(us % 1000),
+	    iters);
+}
+
+/* login_ms and shell_call_us (shellwork.c): medians of BATCHES. */
+static void
+shell_rows_report(uint64_t tsc_hz)
+{
+	uint64_t login[BATCHES], call[BATCHES];
+	int per;
+
+	if ((per = shell_rows(login, call, BATCHES)) < 0) {
+		rt_printf("[bench] error shell: the shell did not log in, "
+		    "call, or prompt as expected\n");
+		return;
+	}
+	row_ms("login_ms", median(login, BATCHES), tsc_hz, BATCHES);
+	row_us("shell_call_us", median(call, BATCHES), tsc_hz,
+	    (uint32_t)(per * BATCHES), 0);
+}
+
 static void
 prep_call(capos_cap_t cap, uint64_t iface, uint16_t method,
     const uint8_t *params, uint32_t plen)
@@ -358,6 +389,10 @@ main(void)
 	sq = (struct capos_sqe *)((uint8_t *)ring + ring->sq_offset);
 	cq = (struct capos_cqe *)((uint8_t *)ring + ring->cq_offset);
 	rt_flush();
+	/* With the shell rows in this system, auth's start-up (a decoy
+	 * scrypt) must be over before anything is timed. */
+	if (rt_cap("terminal", 0) != CAPOS_CAP_NULL && shell_rows_sync() != 0)
+		rt_printf("[bench] error shell: auth did not answer\n");
 
 	failed = 0;
 	row("nop_single", measure(nop_single, 2000, &failed), "cycles", 2000,
@@ -420,6 +455,8 @@ main(void)
 		    sb->tsc_hz, 20, failed);
 	}
 	crypto_rows(sb->tsc_hz);
+	if (rt_cap("terminal", 0) != CAPOS_CAP_NULL)
+		shell_rows_report(sb->tsc_hz);
 	rt_printf("[bench] end\n");
 	return 0;
 }
