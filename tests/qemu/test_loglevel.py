@@ -8,7 +8,7 @@ import re
 
 from harness import (BUILD, EXIT_CLEAN, CaseFailed, Console, boot, case,
                      expect, expect_line, expect_no_line, expect_status,
-                     kernel_image)
+                     iso_image, kernel_image)
 
 # Lines that belong to debug: test output, the kernel's hardware
 # inventory and timer calibration, and init's per-service reports.
@@ -49,12 +49,11 @@ def expect_one_prefix(text, what):
                              f"after the first): {line!r}")
 
 
-@case
-def default_system_boots_quietly_at_info():
-    # make run's system, as a user meets it: to the prompt, then log in
-    # and shut down.
-    con = Console(kernel=kernel_image(),
-                  initrd=os.path.join(BUILD, "default.pkg"), timeout=180)
+def boot_to_prompt_and_shut_down(what, **kw):
+    """Boots the default system as a user meets it: to the prompt, then
+    logs in and shuts down. Returns the Run and the console up to the
+    prompt."""
+    con = Console(timeout=180, **kw)
     con.wait_for("capos> ")
     boot_text = con.text()
     con.send("login\r")
@@ -66,13 +65,27 @@ def default_system_boots_quietly_at_info():
     con.send("shutdown\r")
     run = con.finish()
     expect_status(run, EXIT_CLEAN)
+    expect_quiet(boot_text, f"{what}'s console before the prompt")
+    expect_quiet(run.log, f"{what}'s console")
+    expect_one_prefix(run.log, f"{what}'s console")
+    expect_line(run, "memory: ")
+    expect_line(run, "init exited with status 0; halting")
+    return run, boot_text
+
+
+@case
+def default_system_boots_quietly_at_info():
+    run, boot_text = boot_to_prompt_and_shut_down(
+        "make run", kernel=kernel_image(),
+        initrd=os.path.join(BUILD, "default.pkg"))
     expect(run, boot_text.startswith("capOS 0.1.0 x86_64, booted via PVH\n"),
            f"the console does not open with the banner: {boot_text[:80]!r}")
-    expect_line(run, "memory: ")
-    expect_quiet(boot_text, "make run's console before the prompt")
-    expect_quiet(run.log, "make run's console")
-    expect_one_prefix(run.log, "make run's console")
-    expect_line(run, "init exited with status 0; halting")
+
+
+@case
+def grub_iso_boots_quietly_at_info():
+    # make run-iso: the same system through GRUB and Multiboot2.
+    boot_to_prompt_and_shut_down("make run-iso", iso=iso_image())
 
 
 @case
@@ -86,6 +99,23 @@ def chat_demo_at_info_shows_the_conversation_only():
     expect_line(run, "[chat] mallory left")
     expect_no_line(run, "[init] hello exited")
     expect_line(run, "init exited with status 0; halting")
+
+
+@case
+def networked_system_boots_quietly_at_info():
+    # make run-net's system, without the host forward (tests use no host
+    # port here); it serves until stopped, so the case stops QEMU once
+    # the address is taken.
+    con = Console(kernel=kernel_image(),
+                  initrd=os.path.join(BUILD, "net.pkg"), timeout=60,
+                  extra=["-netdev", "user,id=n0",
+                         "-device", "virtio-net-pci,netdev=n0"])
+    con.wait_for("[netstack] dhcp address 10.0.2.15")
+    con.proc.kill()
+    run = con.finish()
+    expect_quiet(run.log, "make run-net's console")
+    expect_one_prefix(run.log, "make run-net's console")
+    expect_line(run, "[echo] listening")
 
 
 @case
