@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capos/abi.h"
+
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
@@ -24,6 +26,19 @@
 
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
+
+/*
+ * Console lines by level (docs/boot.md, "Log levels"): printed only when
+ * the system's level, log_level (a CAPOS_LOG_*, set once at boot), is at
+ * least the line's. kprintf prints at every level: failures, panics and
+ * fault dumps.
+ */
+extern uint32_t log_level;
+int klog(uint32_t level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+#define kwarn(...)	klog(CAPOS_LOG_WARN, __VA_ARGS__)
+#define kinfo(...)	klog(CAPOS_LOG_INFO, __VA_ARGS__)
+#define kdebug(...)	klog(CAPOS_LOG_DEBUG, __VA_ARGS__)
 
 /* Prints the reason and stops the machine with EXIT_PANIC. */
 void panic(const char *fmt, ...)

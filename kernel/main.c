@@ -14,6 +14,7 @@
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
 #include "boot/bootinfo.h"
+#include "boot/loglevel.h"
 #include "kernel.h"
 #include "mm/mem.h"
 #include "mm/pmm.h"
@@ -74,6 +75,35 @@ read_bootinfo(uint32_t proto, uint32_t info_pa)
 		    proto == BOOT_PROTO_PVH ? "PVH" : "Multiboot2", err);
 }
 
+/*
+ * Sets the console's level before the first line it governs: the boot
+ * package is read through the boot identity map, as the boot information
+ * is. What was chosen is said after the banner (report_log_level).
+ */
+static struct loglevel_choice log_choice;
+
+static void
+choose_log_level(void)
+{
+	const struct boot_module *m = &bootinfo.modules[0];
+	const uint8_t *pkg = NULL;
+
+	if (bootinfo.nmodules != 0)
+		pkg = early_phys(NULL, m->base, m->len);
+	loglevel_choose(bootinfo.cmdline, pkg, pkg != NULL ? m->len : 0,
+	    &log_choice);
+	log_level = log_choice.level;
+}
+
+static void
+report_log_level(void)
+{
+	if (log_choice.note[0] != '\0')
+		kprintf("log: %s\n", log_choice.note);
+	kdebug("log: level %s, from %s\n", loglevel_name(log_level),
+	    log_choice.source);
+}
+
 static void
 print_banner(void)
 {
@@ -82,17 +112,16 @@ print_banner(void)
 	for (uint32_t i = 0; i < bootinfo.nregions; i++)
 		if (bootinfo.regions[i].type == MEM_USABLE)
 			usable += bootinfo.regions[i].len;
-	kprintf("capOS %s x86_64, booted via %s\n", CAPOS_VERSION,
+	kinfo("capOS %s x86_64, booted via %s\n", CAPOS_VERSION,
 	    bootinfo.proto == BOOT_PROTO_PVH ? "PVH" : "Multiboot2");
-	kprintf("memory: %llu MiB usable in %u regions",
+	kinfo("memory: %llu MiB usable in %u regions\n",
 	    (unsigned long long)(usable >> 20), bootinfo.nregions);
 	if (bootinfo.dropped != 0)
-		kprintf(" (%u boot entries dropped)", bootinfo.dropped);
-	kprintf("\n");
+		kwarn("boot: %u boot entries dropped\n", bootinfo.dropped);
 	if (bootinfo.cmdline[0] != '\0')
-		kprintf("cmdline: %s\n", bootinfo.cmdline);
+		kdebug("cmdline: %s\n", bootinfo.cmdline);
 	for (uint32_t i = 0; i < bootinfo.nmodules; i++)
-		kprintf("module %u: %s at %#llx, %llu bytes\n", i,
+		kdebug("module %u: %s at %#llx, %llu bytes\n", i,
 		    bootinfo.modules[i].name[0] ? bootinfo.modules[i].name :
 		    "(unnamed)", (unsigned long long)bootinfo.modules[i].base,
 		    (unsigned long long)bootinfo.modules[i].len);
@@ -113,7 +142,7 @@ check_timer(void)
 		wait_for_interrupt();
 	if (time_ns() < t0 + TIMER_PROOF_NS)
 		panic("timer: the probe timeout fired early");
-	kprintf("[proof] timer ok ticks=%llu elapsed_us=%llu\n",
+	kdebug("[proof] timer ok ticks=%llu elapsed_us=%llu\n",
 	    (unsigned long long)(timer_ticks() - start),
 	    (unsigned long long)((time_ns() - t0) / 1000));
 }
@@ -248,7 +277,7 @@ kernel_process_stopped(struct process *p)
 	if (p != init_proc)
 		return;
 	if (p->status.kind == EXIT_EXITED) {
-		kprintf("init exited with status %d; halting\n",
+		kinfo("init exited with status %d; halting\n",
 		    p->status.code);
 		shutdown.exit_code = p->status.code == 0 ? EXIT_CLEAN :
 		    EXIT_INIT_FAILED;
@@ -278,19 +307,22 @@ kernel_idle(void)
 	frames = frames_free_count();
 	heap = heap_bytes_used();
 	tables = vmm_table_frames() - shutdown.tables;
-	if (frames + tables == shutdown.frames && heap == shutdown.heap)
-		kprintf("[proof] no-leak ok frames=%llu heap=%llu\n",
-		    (unsigned long long)frames, (unsigned long long)heap);
-	else
-		kprintf("leak: %lld frames and %lld heap bytes not returned "
-		    "(free frames %llu, before init %llu; kernel tables +%llu; "
-		    "heap %llu, before init %llu)\n",
+	/*
+	 * The check runs at every level; a failure stops the machine with
+	 * the panic status, so it is seen whatever the console shows.
+	 */
+	if (frames + tables != shutdown.frames || heap != shutdown.heap)
+		panic("shutdown leak check: %lld frames and %lld heap bytes "
+		    "not returned (free frames %llu, before init %llu; kernel "
+		    "tables +%llu; heap %llu, before init %llu)",
 		    (long long)(shutdown.frames - frames - tables),
 		    (long long)(heap - shutdown.heap),
 		    (unsigned long long)frames,
 		    (unsigned long long)shutdown.frames,
 		    (unsigned long long)tables, (unsigned long long)heap,
 		    (unsigned long long)shutdown.heap);
+	kdebug("[proof] no-leak ok frames=%llu heap=%llu\n",
+	    (unsigned long long)frames, (unsigned long long)heap);
 	machine_exit(shutdown.exit_code);
 }
 
@@ -303,14 +335,16 @@ kmain(uint32_t proto, uint32_t info_pa)
 	percpu_init(0);
 	idt_init();
 	read_bootinfo(proto, info_pa);
+	choose_log_level();
 	print_banner();
+	report_log_level();
 	/* Firmware tables are read while the boot identity map lasts. */
 	smp_discover(&bootinfo, info_pa, early_phys, NULL);
 
 	mem_init(&bootinfo);
 	vmm_init(&bootinfo);
 	mem_relocate();
-	kprintf("frames: %llu free of %llu usable\n",
+	kdebug("frames: %llu free of %llu usable\n",
 	    (unsigned long long)frames_free_count(),
 	    (unsigned long long)frames_total_usable());
 
@@ -325,12 +359,12 @@ kmain(uint32_t proto, uint32_t info_pa)
 	cpu_init_user();
 	sched_init();
 	pci_init(bootinfo.regions, bootinfo.nregions);
-	kprintf("[proof] boot ok\n");
+	kdebug("[proof] boot ok\n");
 	shutdown.frames = frames_free_count();
 	shutdown.heap = heap_bytes_used();
 	shutdown.tables = vmm_table_frames();
 	if (start_init() != 0) {
-		kprintf("no boot package: nothing to run; halting\n");
+		kinfo("no boot package: nothing to run; halting\n");
 		machine_exit(EXIT_CLEAN);
 	}
 	sched_run();

@@ -19,6 +19,23 @@ kvprintf(const char *fmt, va_list ap)
 	return fmt_vformat(serial_sink, NULL, fmt, ap);
 }
 
+/* Until the boot package is read: the default (docs/boot.md). */
+uint32_t log_level = CAPOS_LOG_INFO;
+
+int
+klog(uint32_t level, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (level > log_level)
+		return 0;
+	va_start(ap, fmt);
+	n = kvprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
 int
 kprintf(const char *fmt, ...)
 {

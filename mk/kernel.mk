@@ -54,6 +54,22 @@ $(ISO): $(KERNEL) $(BUILD)/default.pkg tools/grub.cfg | deps
 	cp tools/grub.cfg $(ISO_ROOT)/boot/grub/grub.cfg
 	grub-mkrescue -o $@ $(ISO_ROOT) 2>/dev/null
 
+# The same ISO with loglevel=debug on the kernel command line: the QEMU
+# tests check the kernel's debug lines through Multiboot2 with it, while
+# build/capos.iso boots as a user would (docs/boot.md, "Log levels").
+DEBUG_ISO := $(BUILD)/capos-debug.iso
+DEBUG_ISO_ROOT := $(BUILD)/iso-debug
+
+$(DEBUG_ISO): $(KERNEL) $(BUILD)/default.pkg tools/grub.cfg | deps
+	@rm -rf $(DEBUG_ISO_ROOT)
+	@mkdir -p $(DEBUG_ISO_ROOT)/boot/grub
+	cp $(KERNEL) $(DEBUG_ISO_ROOT)/boot/kernel.elf
+	cp $(BUILD)/default.pkg $(DEBUG_ISO_ROOT)/boot/default.pkg
+	sed 's|^\(\tmultiboot2 /boot/kernel.elf\)$$|\1 loglevel=debug|' \
+		tools/grub.cfg > $(DEBUG_ISO_ROOT)/boot/grub/grub.cfg
+	grep -q 'kernel.elf loglevel=debug$$' $(DEBUG_ISO_ROOT)/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(DEBUG_ISO_ROOT) 2>/dev/null
+
 # Host unit tests for the kernel's pure code.
 UNIT_SRCS += tests/unit/test_pmm.c tests/unit/test_bootinfo.c \
 	tests/unit/test_heap.c kernel/mm/pmm.c kernel/boot/bootinfo.c \
@@ -69,6 +85,7 @@ UNIT_SRCS += tests/unit/test_endpoint.c kernel/obj/endpoint.c kernel/mm/kmem.c
 UNIT_SRCS += tests/unit/test_timeout.c kernel/proc/timeout.c
 UNIT_SRCS += tests/unit/test_pcibar.c kernel/arch/x86_64/pcibar.c
 UNIT_SRCS += tests/unit/test_acpi.c kernel/arch/x86_64/acpi.c kernel/boot/rsdp.c
+UNIT_SRCS += tests/unit/test_loglevel.c kernel/boot/loglevel.c
 
 # libFuzzer target for the kernel's parsers (make fuzz builds it too).
 fuzz: $(BUILD)/fuzz/kernel_parsers

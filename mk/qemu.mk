@@ -37,10 +37,10 @@ run-iso: $(ISO) $(KVM_PROBE) | deps
 	@$(RUN_QEMU) -cdrom $(ISO) -boot d
 
 TEST_SUITES += qemu
-ALL_TARGETS += $(ISO)
+ALL_TARGETS += $(ISO) $(DEBUG_ISO)
 
 ## test-qemu: boot tests under QEMU (TCG)
-test-qemu: $(KERNEL) $(ISO) $(BUILD)/default.pkg | deps
+test-qemu: $(KERNEL) $(ISO) $(DEBUG_ISO) $(BUILD)/default.pkg | deps
 	@$(PYTHON) tests/qemu/run.py
 
 # The run targets' exit statuses, make help and the README (tests/run/).

@@ -57,12 +57,24 @@ struct DeviceGrant {
   }
 }
 
+# How much the console says (docs/boot.md, "Log levels"). Each level
+# prints its own lines and those of the levels above it:
+#   error  failures: a service that cannot start or stopped on an error.
+#   warn   degraded but running: a device left out, a development key.
+#   info   what a user of the system needs: the banner, what each service
+#          offers, and the halt. User-facing systems run at info.
+#   debug  what tests and developers check: [proof] lines, hardware and
+#          timer figures, each service started and ended. Test systems
+#          run at debug.
+# The kernel reads the level before its first line; a value it does not
+# know counts as info and is reported on the console. `loglevel=NAME` on
+# the kernel command line overrides it for one boot. Every process finds
+# the level in its start block (include/capos/abi.h, CAPOS_LOG_*).
 enum LogLevel {
   error @0;
   warn @1;
   info @2;
   debug @3;
-  trace @4;
 }
 
 enum RestartPolicy {

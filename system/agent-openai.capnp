@@ -100,5 +100,6 @@ const manifest :Capos.SystemManifest = (
       args = [
         "motd=capOS: the agent shell demo. NOT FOR PRODUCTION: admin / capos-dev.",
         "motd=Log in, then type 'agent' and talk to the model server." ] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

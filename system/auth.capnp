@@ -39,5 +39,6 @@ const manifest :Capos.SystemManifest = (
                  (name = "sessionManager",
                   source = (serviceExport = (service = "auth",
                                              export = "sessionManager"))) ] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

@@ -95,5 +95,6 @@ const manifest :Capos.SystemManifest = (
                  (name = "timer", source = (kernel = timer)),
                  (name = "ipc", source = (serviceExport =
                     (service = "bench-srv", export = "ipctest"))) ] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

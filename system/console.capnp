@@ -15,5 +15,6 @@ const manifest :Capos.SystemManifest = (
                  (name = "threadControl", source = (kernel = threadControl)),
                  (name = "virtualMemory", source = (kernel = virtualMemory)) ],
       args = ["flood=6000"] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

@@ -82,5 +82,6 @@ const manifest :Capos.SystemManifest = (
                  (name = "tlsKey", source = (serviceExport =
                     (service = "keyvault-tls", export = "tlsServerKey"))) ],
       args = ["tlsholder"] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

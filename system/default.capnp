@@ -61,5 +61,6 @@ const manifest :Capos.SystemManifest = (
         "motd=capOS: the capability shell on the serial console.",
         "motd=Development accounts, NOT FOR PRODUCTION: admin / capos-dev (operator), guest / guest-dev (guest).",
         "motd=Type 'login' to log in, 'help' for the commands." ] )
-  ]
+  ],
+  kernelParams = (logLevel = info)
 );

@@ -37,5 +37,6 @@ const manifest :Capos.SystemManifest = (
                                            resource = (interrupt = void)))),
         (name = "irq2", source = (device = (vendor = 0x1af4, device = 0x1041,
                                             resource = (interrupt = void)))) ] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

@@ -16,5 +16,6 @@ const manifest :Capos.SystemManifest = (
       grants = [ (name = "console", source = (kernel = console)),
                  (name = "greeter", source = (serviceExport =
                     (service = "greeter", export = "greeter"))) ] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

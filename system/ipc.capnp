@@ -43,5 +43,6 @@ const manifest :Capos.SystemManifest = (
                  (name = "ipc", source = (serviceExport =
                     (service = "ipc-srv", export = "ipctest"))) ],
       args = ["echo", "300"] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

@@ -61,5 +61,6 @@ const manifest :Capos.SystemManifest = (
                  (name = "noauth", source = (serviceExport =
                     (service = "noauth", export = "peer"))) ],
       args = ["peer"] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

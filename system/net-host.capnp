@@ -57,5 +57,6 @@ const manifest :Capos.SystemManifest = (
                  (name = "listen", source = (serviceExport =
                     (service = "netstack", export = "closer9"))) ],
       args = ["closer"] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

@@ -68,5 +68,6 @@ const manifest :Capos.SystemManifest = (
                  (name = "net", source = (serviceExport =
                     (service = "net-b", export = "net"))) ],
       args = ["client"] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

@@ -41,5 +41,6 @@ const manifest :Capos.SystemManifest = (
         (name = "nic",
          source = (serviceExport = (service = "virtio-net", export = "nic"))) ],
       args = ["intruder"] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

@@ -19,5 +19,6 @@ const manifest :Capos.SystemManifest = (
                  (name = "virtualMemory", source = (kernel = virtualMemory)) ],
       args = ["only=oom"],
       kernelMemory = 268435456 )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

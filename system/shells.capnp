@@ -61,5 +61,6 @@ const manifest :Capos.SystemManifest = (
                   source = (serviceExport = (service = "shell-launcher",
                                              export = "shells"))) ],
       args = ["admin=capos-dev", "guest=guest-dev"] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

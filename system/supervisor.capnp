@@ -26,5 +26,6 @@ const manifest :Capos.SystemManifest = (
                  (name = "greeter", source = (serviceExport =
                     (service = "flaky", export = "greeter"))) ],
       args = ["client"] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

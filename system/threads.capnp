@@ -37,5 +37,6 @@ const manifest :Capos.SystemManifest = (
                  (name = "parkSpace", source = (kernel = parkSpace)),
                  (name = "timer", source = (kernel = timer)) ],
       args = ["park-and-exit"] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

@@ -175,6 +175,16 @@ struct capos_ring_header {
  * main thread's ring and the process's granted capabilities by name.
  */
 #define CAPOS_START_MAGIC	0x7472617453534f43ull	/* "COSStart" */
+
+/*
+ * The console's log levels, the schema's LogLevel values (docs/boot.md,
+ * "Log levels"). A line of a level is printed when the system's level is
+ * that level or a later one in this list.
+ */
+#define CAPOS_LOG_ERROR		0
+#define CAPOS_LOG_WARN		1
+#define CAPOS_LOG_INFO		2
+#define CAPOS_LOG_DEBUG		3
 #define CAPOS_CAPSET_MAX	32
 #define CAPOS_CAPNAME_MAX	32
 
@@ -192,7 +202,7 @@ struct capos_start {
 	uint64_t ring;			/* main thread's ring */
 	uint64_t args;			/* user address of the args, or 0 */
 	uint32_t args_len;
-	uint32_t reserved;
+	uint32_t log_level;		/* the system's CAPOS_LOG_* */
 	uint64_t tsc_hz;		/* TSC ticks per second */
 	uint64_t boot_tsc;		/* the TSC when the kernel started */
 	char name[CAPOS_CAPNAME_MAX];	/* this process's name */

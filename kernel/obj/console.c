@@ -237,7 +237,7 @@ console_start(void)
 {
 	input_ok = serial_start_irq(input_ready, output_room);
 	if (!input_ok)
-		kprintf("console: no I/O APIC for COM1; no console input, "
+		kwarn("console: no I/O APIC for COM1; no console input, "
 		    "output polled\n");
 }
 

@@ -370,6 +370,7 @@ process_start(struct process *p, const uint8_t *elf, size_t len,
 	sb.ring = t->ring.user_addr;
 	sb.tsc_hz = tsc_hz();
 	sb.boot_tsc = kernel_boot_tsc;
+	sb.log_level = log_level;
 	sb.args = args_len != 0 ? CAPOS_USER_START_BLOCK + sizeof(sb) : 0;
 	sb.args_len = (uint32_t)args_len;
 	if (copy_to_user(p->as.pml4, CAPOS_USER_START_BLOCK, &sb,

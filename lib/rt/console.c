@@ -98,3 +98,23 @@ rt_printf(const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+bool
+rt_log_on(uint32_t level)
+{
+	return level <= rt_start()->log_level;
+}
+
+int
+rt_log(uint32_t level, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!rt_log_on(level))
+		return 0;
+	va_start(ap, fmt);
+	n = rt_vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}

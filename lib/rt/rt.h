@@ -143,6 +143,19 @@ int rt_vprintf(const char *fmt, va_list ap);
 void rt_flush(void);
 
 /*
+ * Console output by level (docs/boot.md, "Log levels"): printed only when
+ * the system's level, which the kernel puts in the start block, is at
+ * least the line's (a CAPOS_LOG_*). rt_printf prints at every level:
+ * failures, and the output that is a program's purpose.
+ */
+bool rt_log_on(uint32_t level);
+int rt_log(uint32_t level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+#define rt_warn(...)	rt_log(CAPOS_LOG_WARN, __VA_ARGS__)
+#define rt_info(...)	rt_log(CAPOS_LOG_INFO, __VA_ARGS__)
+#define rt_debug(...)	rt_log(CAPOS_LOG_DEBUG, __VA_ARGS__)
+
+/*
  * Anonymous memory through the "virtualMemory" capability. rt_vm_map
  * returns 0 with the address in *out, or one of RT_VM_* / CAPOS_E*.
  */

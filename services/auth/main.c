@@ -719,7 +719,7 @@ main(void)
 		    "scrypt failed\n");
 		return 1;
 	}
-	rt_printf("[auth] %u accounts, %u profiles\n", logins.accounts.n,
+	rt_debug("[auth] %u accounts, %u profiles\n", logins.accounts.n,
 	    profiles.n);
 	rc = rt_serve(owner, methods, sizeof(methods) / sizeof(methods[0]),
 	    NULL);

@@ -542,10 +542,10 @@ check_audit(capos_cap_t reader)
 		    "strength publicKey and reasons badSignature, unknownKey, "
 		    "unknownAccount and replayed\n");
 	if (locked == 1)
-		rt_printf("[proof] lockout ok: after 5 failures the right "
+		rt_debug("[proof] lockout ok: after 5 failures the right "
 		    "password is refused, audited as accountLocked\n");
 	if (bad_pw == 1 && unknown == 1 && leaks == 0)
-		rt_printf("[proof] audit-redacted ok: failures recorded with "
+		rt_debug("[proof] audit-redacted ok: failures recorded with "
 		    "reason codes badPassword and unknownAccount, no typed "
 		    "password in any byte read\n");
 }
@@ -577,7 +577,7 @@ main(void)
 	expect("wrong password refused", st, 0);
 	expect("unknown name refused the same way", st2, 0);
 	if (st == 0 && st2 == 0)
-		rt_printf("[proof] login-refusal ok: a wrong password and an "
+		rt_debug("[proof] login-refusal ok: a wrong password and an "
 		    "unknown name get the same answer, denied\n");
 
 	admin = login("admin", ADMIN_PW, "authtest", &st);
@@ -596,7 +596,7 @@ main(void)
 	expect("the bundle's session names admin", principal_of(bu.caps[0]),
 	    1000);
 	if (test_failed == 0)
-		rt_printf("[proof] login-bundle ok: the right password gives a "
+		rt_debug("[proof] login-bundle ok: the right password gives a "
 		    "session whose operator bundle is exactly session, audit, "
 		    "clock\n");
 
@@ -634,7 +634,7 @@ main(void)
 	    NULL, 0, rbuf, sizeof(rbuf), &(struct rt_result){ 0 }),
 	    RT_EXCEPTION);
 	if (test_failed == 0)
-		rt_printf("[proof] session-revoked ok: after logout the session "
+		rt_debug("[proof] session-revoked ok: after logout the session "
 		    "and its audit reader fail closed\n");
 
 	rt_printf("[authtest] %d checks, %d failed\n", test_checks,

@@ -29,7 +29,7 @@ main(void)
 	char line[capos_Chat_maxText];
 
 	if (chat == CAPOS_CAP_NULL || chat_join(chat, "bot") != 0) {
-		rt_printf("chat-bot: cannot join the chat\n");
+		rt_printf("[chat-bot] cannot join the chat\n");
 		return 1;
 	}
 	for (int i = 0; i < POLL_LIMIT && byes < byes_wanted; i++) {
@@ -53,7 +53,7 @@ main(void)
 				answered++;
 		}
 	}
-	rt_printf("[chat-bot] answered %d messages, saw %d of %d goodbyes\n",
+	rt_debug("[chat-bot] answered %d messages, saw %d of %d goodbyes\n",
 	    answered, byes, byes_wanted);
 	chat_leave(chat);
 	return byes == byes_wanted ? 0 : 1;

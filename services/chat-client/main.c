@@ -23,7 +23,7 @@ wait_for(capos_cap_t chat, bool (*want)(const struct chat_msg *))
 		int n = chat_poll(chat, after, msgs, 32);
 
 		if (n < 0) {
-			rt_printf("chat-client %s: poll failed (%d)\n", me, n);
+			rt_printf("[%s] poll failed (%d)\n", me, n);
 			return NULL;
 		}
 		for (int k = 0; k < n; k++) {
@@ -32,7 +32,7 @@ wait_for(capos_cap_t chat, bool (*want)(const struct chat_msg *))
 				return &msgs[k];
 		}
 	}
-	rt_printf("chat-client %s: gave up waiting\n", me);
+	rt_printf("[%s] gave up waiting\n", me);
 	return NULL;
 }
 
@@ -61,7 +61,7 @@ talk(capos_cap_t chat)
 		return 1;
 	if ((m = wait_for(chat, is_reply_to_me)) == NULL)
 		return 1;
-	rt_printf("[proof] chat-flow ok %s got \"%s\"\n", me, m->text);
+	rt_debug("[proof] chat-flow ok %s got \"%s\"\n", me, m->text);
 	return 0;
 }
 
@@ -74,18 +74,18 @@ impostor(capos_cap_t chat)
 
 	/* One session, one name: joining again under another is refused. */
 	if ((rc = chat_join(chat, "alice")) != CHAT_ALREADY_JOINED) {
-		rt_printf("chat-client %s: second join gave %d\n", me, rc);
+		rt_printf("[%s] second join gave %d\n", me, rc);
 		return 1;
 	}
 	if (chat_send(chat, "I am alice", &seq) != 0 ||
 	    (m = wait_for(chat, is_forgery)) == NULL)
 		return 1;
 	if (strcmp(m->from, me) != 0) {
-		rt_printf("chat-client %s: forged message attributed to %s\n",
+		rt_printf("[%s] forged message attributed to %s\n",
 		    me, m->from);
 		return 1;
 	}
-	rt_printf("[proof] chat-identity ok forged text attributed to %s\n",
+	rt_debug("[proof] chat-identity ok forged text attributed to %s\n",
 	    m->from);
 	return 0;
 }
@@ -100,12 +100,12 @@ main(void)
 
 	me = rt_argv(0);
 	if (chat == CAPOS_CAP_NULL || me == NULL) {
-		rt_printf("chat-client: usage: chat-client NAME [impostor], "
+		rt_printf("[chat-client] usage: chat-client NAME [impostor], "
 		    "with a \"chat\" capability\n");
 		return 2;
 	}
 	if ((rc = chat_join(chat, me)) != 0) {
-		rt_printf("chat-client %s: join failed (%d)\n", me, rc);
+		rt_printf("[%s] join failed (%d)\n", me, rc);
 		return 1;
 	}
 	rc = role != NULL && strcmp(role, "impostor") == 0 ? impostor(chat) :

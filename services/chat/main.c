@@ -96,7 +96,7 @@ do_join(void *ctx, struct rt_request *rq)
 	free_slot->epoch = rq->hdr->epoch;
 	memcpy(free_slot->name, name.str, name.len);
 	free_slot->name[name.len] = '\0';
-	rt_printf("[chat] %s joined\n", free_slot->name);
+	rt_info("[chat] %s joined\n", free_slot->name);
 	capos_Chat_JoinResult_set_ok(&r);
 	return 0;
 }
@@ -112,7 +112,7 @@ do_leave(void *ctx, struct rt_request *rq)
 		return -1;
 	capos_Chat_leave_Results_set_wasJoined(&r, m != NULL);
 	if (m != NULL) {
-		rt_printf("[chat] %s left\n", m->name);
+		rt_info("[chat] %s left\n", m->name);
 		memset(m, 0, sizeof(*m));
 	}
 	return 0;
@@ -146,7 +146,7 @@ do_send(void *ctx, struct rt_request *rq)
 	strcpy(msg->from, m->name);
 	memcpy(msg->text, text.str, text.len);
 	msg->len = text.len;
-	rt_printf("[chat] #%llu %s: %.*s\n", (unsigned long long)msg->seq,
+	rt_info("[chat] #%llu %s: %.*s\n", (unsigned long long)msg->seq,
 	    msg->from, (int)msg->len, msg->text);
 	capos_Chat_SendResult_set_ok(&r, msg->seq);
 	return 0;
@@ -228,7 +228,7 @@ main(void)
 	int rc;
 
 	if (ep == CAPOS_CAP_NULL) {
-		rt_printf("chat: no \"chat\" endpoint to serve\n");
+		rt_printf("[chat] no \"chat\" endpoint to serve\n");
 		return 1;
 	}
 	rc = rt_serve(ep, chat_methods, sizeof(chat_methods) /
@@ -237,7 +237,7 @@ main(void)
 		rt_printf("[chat] stopped: %s\n", rt_strerror(rc));
 		return 1;
 	}
-	rt_printf("[chat] no clients left; %llu messages served\n",
+	rt_debug("[chat] no clients left; %llu messages served\n",
 	    (unsigned long long)last_seq);
 	return 0;
 }

@@ -405,7 +405,7 @@ main(void)
 	console = rt_cap("console", capos_Console_INTERFACE_ID);
 	if (owner == CAPOS_CAP_NULL || input == CAPOS_CAP_NULL ||
 	    console == CAPOS_CAP_NULL) {
-		rt_printf("console-terminal: needs terminal, console and "
+		rt_printf("[terminal] needs terminal, console and "
 		    "consoleInput\n");
 		return 1;
 	}

@@ -100,11 +100,11 @@ confined(capos_cap_t con, capos_cap_t auth)
 		bad += capos_TcpListenAuthority_port_Results_get_port(&pr) != 7;
 	}
 	if (bad != 0) {
-		rt_printf("echo: %d of %d reach attempts did not fail\n", bad,
+		rt_printf("[echo] %d of %d reach attempts did not fail\n", bad,
 		    attempts);
 		return false;
 	}
-	rt_printf("[proof] echo-confined ok: with only the console and port "
+	rt_debug("[proof] echo-confined ok: with only the console and port "
 	    "7's listen authority, all %d attempts to reach anything else "
 	    "failed\n", attempts);
 	return true;
@@ -377,7 +377,7 @@ main(void)
 	uint64_t limit = 0;
 
 	if (con == CAPOS_CAP_NULL || auth == CAPOS_CAP_NULL) {
-		rt_printf("echo: needs \"console\" and \"listen\"\n");
+		rt_printf("[echo] needs \"console\" and \"listen\"\n");
 		return 1;
 	}
 	for (int i = 0; i < rt_argc(); i++) {
@@ -389,7 +389,7 @@ main(void)
 				limit = limit * 10 + (uint64_t)(*p - '0');
 		} else if (strncmp(a, "idle=", 5) == 0) {
 			if (!parse_secs(a + 5, &idle_ms)) {
-				rt_printf("echo: bad argument \"%s\"\n", a);
+				rt_printf("[echo] bad argument \"%s\"\n", a);
 				return 1;
 			}
 		} else if (strcmp(a, "check") == 0 && !confined(con, auth)) {
@@ -397,10 +397,10 @@ main(void)
 		}
 	}
 	if (do_listen(auth) != 0) {
-		rt_printf("echo: cannot listen\n");
+		rt_printf("[echo] cannot listen\n");
 		return 1;
 	}
-	rt_printf("echo: listening\n");
+	rt_info("[echo] listening\n");
 	for (;;) {
 		uint64_t tags[MAX_CONN + 1];
 		int idx[MAX_CONN + 1], n = 0, k;
@@ -446,7 +446,7 @@ main(void)
 	}
 	(void)call0(listener, capos_TcpListener_INTERFACE_ID,
 	    capos_TcpListener_close_ORDINAL);
-	rt_printf("echo: served %llu connections, echoed %llu bytes\n",
+	rt_debug("[echo] served %llu connections, echoed %llu bytes\n",
 	    (unsigned long long)served, (unsigned long long)bytes);
 	return 0;
 }

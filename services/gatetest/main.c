@@ -156,7 +156,7 @@ main(void)
 	    capos_UserSession_INTERFACE_ID, capos_UserSession_info_ORDINAL,
 	    NULL, NULL, 0, rbuf, sizeof(rbuf), &res), RT_EXCEPTION);
 	if (test_failed == 0)
-		rt_printf("[proof] restricted-shell ok: the broker refused a "
+		rt_debug("[proof] restricted-shell ok: the broker refused a "
 		    "guest's operator shell (profileNotAllowed) and a root "
 		    "shell (unknownProfile); admin's shell ran with the "
 		    "operator bundle, ended cleanly, and its session ended "

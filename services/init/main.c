@@ -655,7 +655,7 @@ start_services(const struct capos_SystemManifest_r *man)
 		struct service *s = &services[order[k]];
 
 		if (spawn(s) == 0) {
-			rt_printf("[init] started %s\n", s->name);
+			rt_debug("[init] started %s\n", s->name);
 			started++;
 		}
 	}
@@ -704,7 +704,9 @@ report_exit(struct service *s, const struct capos_cqe *cqe)
 	switch (capos_ExitStatus_which(&es)) {
 	case capos_ExitStatus_which_exited:
 		code = capos_ExitStatus_get_exited(&es);
-		rt_printf("[init] %s exited with status %d\n", s->name, code);
+		/* A clean end is routine; any other status is news. */
+		rt_log(code == 0 ? CAPOS_LOG_DEBUG : CAPOS_LOG_WARN,
+		    "[init] %s exited with status %d\n", s->name, code);
 		return code != 0;
 	case capos_ExitStatus_which_faulted:
 		if (capos_ExitStatus_get_faulted(&es, &f) != 0)
@@ -862,7 +864,7 @@ ended(int i, bool failed)
 	ms = BACKOFF_FIRST_MS << (s->failures - 1);
 	if (ms > BACKOFF_MAX_MS)
 		ms = BACKOFF_MAX_MS;
-	rt_printf("[init] %s: restarting in %llu ms (restart %u of %u)\n",
+	rt_warn("[init] %s: restarting in %llu ms (restart %u of %u)\n",
 	    s->name, (unsigned long long)ms, s->failures, RESTART_LIMIT);
 	if (!wait_backoff(i, ms)) {
 		rt_printf("[init] %s: no timer for the back-off; giving up\n",
@@ -906,7 +908,7 @@ supervise(void)
 		waits[k] = waits[--nwaits];
 		if (w.kind == WAIT_STOP) {
 			if (stop_typed(&cqe)) {
-				rt_printf("[init] stop requested on the "
+				rt_debug("[init] stop requested on the "
 				    "console\n");
 				return;
 			}
@@ -914,7 +916,7 @@ supervise(void)
 		} else if (w.kind == WAIT_END) {
 			ended(w.svc, report_exit(&services[w.svc], &cqe));
 		} else if (spawn(&services[w.svc]) == 0) {
-			rt_printf("[init] restarted %s\n",
+			rt_warn("[init] restarted %s\n",
 			    services[w.svc].name);
 			if (!wait_end(w.svc))
 				let_go(&services[w.svc]);
@@ -977,8 +979,8 @@ main(void)
 		return 1;
 	}
 	started = start_services(&man);
-	rt_printf("[proof] init ok services=%d\n", started);
+	rt_debug("[proof] init ok services=%d\n", started);
 	supervise();
-	rt_printf("[init] all services have ended\n");
+	rt_debug("[init] all services have ended\n");
 	return 0;
 }

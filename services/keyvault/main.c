@@ -122,7 +122,7 @@ make_key(const char *arg, capos_cap_t entropy)
 			rt_printf("[keyvault] dev: needs 64 hex digits\n");
 			return -1;
 		}
-		rt_printf("[keyvault] WARNING: ssh-ed25519 host key from the "
+		rt_warn("[keyvault] WARNING: ssh-ed25519 host key from the "
 		    "manifest: a development key, NOT FOR PRODUCTION\n");
 	} else if (strcmp(arg, "generate") == 0) {
 		struct crypto_rt_source src = { entropy,
@@ -169,10 +169,10 @@ main(void)
 	if (crypto_ssh_fingerprint(blob, sizeof(blob), fp) != 0 ||
 	    crypto_base64(blob, sizeof(blob), true, b64, sizeof(b64)) < 0)
 		return 1;
-	rt_printf("[keyvault] host key ssh-ed25519 %s\n", fp);
-	rt_printf("[keyvault] public key: ssh-ed25519 %s\n", b64);
+	rt_info("[keyvault] host key ssh-ed25519 %s\n", fp);
+	rt_info("[keyvault] public key: ssh-ed25519 %s\n", b64);
 	rc = rt_serve(ep, methods, sizeof(methods) / sizeof(methods[0]), NULL);
 	crypto_wipe(&host_key, sizeof(host_key));
-	rt_printf("[keyvault] no clients left; key wiped\n");
+	rt_debug("[keyvault] no clients left; key wiped\n");
 	return rc == CAPOS_EPEER ? 0 : 1;
 }

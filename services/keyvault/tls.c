@@ -167,7 +167,7 @@ print_fingerprint(void)
 		fp[3 * i + 1] = digits[h[i] & 15];
 		fp[3 * i + 2] = i + 1 < sizeof(h) ? ':' : '\0';
 	}
-	rt_printf("[keyvault] tls certificate sha256 Fingerprint=%s\n", fp);
+	rt_info("[keyvault] tls certificate sha256 Fingerprint=%s\n", fp);
 }
 
 int
@@ -188,12 +188,12 @@ keyvault_tls_main(capos_cap_t entropy)
 		    crypto_strerror(rc));
 		return 1;
 	}
-	rt_printf("[keyvault] WARNING: TLS server key and certificate from the "
+	rt_warn("[keyvault] WARNING: TLS server key and certificate from the "
 	    "manifest: a development key, NOT FOR PRODUCTION\n");
 	print_fingerprint();
 	rc = rt_serve(ep, methods, sizeof(methods) / sizeof(methods[0]), NULL);
 	crypto_wipe(&tls_key, sizeof(tls_key));
 	crypto_drbg_free(&drbg);
-	rt_printf("[keyvault] no clients left; TLS key wiped\n");
+	rt_debug("[keyvault] no clients left; TLS key wiped\n");
 	return rc == CAPOS_EPEER ? 0 : 1;
 }

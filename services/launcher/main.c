@@ -231,7 +231,7 @@ main(void)
 	factory = rt_cap("endpointFactory", capos_EndpointFactory_INTERFACE_ID);
 	if (ep == CAPOS_CAP_NULL || spawner == CAPOS_CAP_NULL ||
 	    factory == CAPOS_CAP_NULL) {
-		rt_printf("launcher: needs programs, processSpawner and "
+		rt_printf("[launcher] needs programs, processSpawner and "
 		    "endpointFactory\n");
 		return 1;
 	}

@@ -226,7 +226,7 @@ answer(struct stream *st, const struct capos_CompleteRequest_r *rq)
 		st->c[st->n++].call = i;
 	}
 	st->c[st->n++].kind = CH_DONE;
-	rt_printf("[model-openai] answer %u: %lu bytes of text, %d tool "
+	rt_debug("[model-openai] answer %u: %lu bytes of text, %d tool "
 	    "calls\n", answers, (unsigned long)st->a.len, st->a.ncalls);
 }
 
@@ -386,15 +386,15 @@ report_holdings(void)
 	const struct capos_start *sb = rt_start();
 	int other = 0;
 
-	rt_printf("[model-openai] holds:");
+	rt_debug("[model-openai] holds:");
 	for (uint32_t i = 0; i < sb->ncaps && i < CAPOS_CAPSET_MAX; i++) {
-		rt_printf(" %s", sb->caps[i].name);
+		rt_debug(" %s", sb->caps[i].name);
 		if (strcmp(sb->caps[i].name, "model") != 0 &&
 		    strcmp(sb->caps[i].name, "server") != 0 &&
 		    strcmp(sb->caps[i].name, "console") != 0)
 			other++;
 	}
-	rt_printf("\n");
+	rt_debug("\n");
 	return other;
 }
 
@@ -455,7 +455,7 @@ main(void)
 		return 1;
 	}
 	if (other == 0 && calls_with_caps == 0)
-		rt_printf("[proof] model-openai-confined ok: it held only its "
+		rt_debug("[proof] model-openai-confined ok: it held only its "
 		    "endpoint, one server's connect authority and the console, "
 		    "and no call of its %u answers brought it a capability\n",
 		    answers);

@@ -168,7 +168,7 @@ log_tools(const struct capos_CompleteRequest_r *rq)
 			    capos_ToolDescriptor_get_readOnly(&d) ?
 			    ", read-only" : "");
 		}
-	rt_printf("%s\n", logbuf);
+	rt_debug("%s\n", logbuf);
 }
 
 /* One line per trailing tool result: its tool and outcome. */
@@ -211,7 +211,7 @@ answer_results(struct stream *st, const struct capnp_list *msgs,
 		    detail.len > 0 ? ": " : "", (int)detail.len, detail.str);
 		if (n > 0)
 			add_text(st, line, strlen(line));
-		rt_printf("[model-script] answer %u: result %.*s %s\n", answers,
+		rt_debug("[model-script] answer %u: result %.*s %s\n", answers,
 		    (int)tool.len, tool.str, w < 5 ? kinds[w] : "?");
 	}
 }
@@ -247,7 +247,7 @@ plan(struct stream *st, const struct capos_CompleteRequest_r *rq)
 		add_text(st, "(the conversation ends in nothing to answer)", 44);
 		goto done;
 	}
-	rt_printf("[model-script] answer %u: the user said \"%.*s\"\n", answers,
+	rt_debug("[model-script] answer %u: the user said \"%.*s\"\n", answers,
 	    (int)(said.len > 200 ? 200 : said.len), said.str);
 	if ((rule = script_match(&script, said.str, said.len)) == NULL) {
 		add_text(st, "I have no script for that.", 26);
@@ -381,7 +381,7 @@ do_next(void *ctx, struct rt_request *rq)
 		st->waiting = true;
 		st->waiting_id = rq->hdr->call_id;
 		rq->deferred = true;
-		rt_printf("[model-script] answer %u: stalling until cancelled\n",
+		rt_debug("[model-script] answer %u: stalling until cancelled\n",
 		    answers);
 		return 0;
 	case CH_TEXT:
@@ -405,7 +405,7 @@ end_stream(struct stream *st, const char *how)
 {
 	if (st->waiting) {
 		(void)rt_return_empty(owner, st->waiting_id);
-		rt_printf("[model-script] answer %u: %s while stalled\n", answers,
+		rt_debug("[model-script] answer %u: %s while stalled\n", answers,
 		    how);
 	}
 	st->waiting = false;
@@ -466,7 +466,7 @@ report_holdings(void)
 		    strcmp(sb->caps[i].name, "console") != 0)
 			other++;
 	}
-	rt_printf("%s\n", logbuf);
+	rt_debug("%s\n", logbuf);
 	return other;
 }
 
@@ -494,7 +494,7 @@ main(void)
 			    why);
 	}
 	other = report_holdings();
-	rt_printf("[model-script] %d rules\n", script.n);
+	rt_debug("[model-script] %d rules\n", script.n);
 	rc = rt_serve(owner, methods, sizeof(methods) / sizeof(methods[0]),
 	    NULL);
 	if (rc != CAPOS_EPEER) {
@@ -502,7 +502,7 @@ main(void)
 		return 1;
 	}
 	if (other == 0 && calls_with_caps == 0)
-		rt_printf("[proof] model-confined ok: the model held only its "
+		rt_debug("[proof] model-confined ok: the model held only its "
 		    "endpoint and the console, and none of the calls of "
 		    "its %u answers brought it a capability\n", answers);
 	else

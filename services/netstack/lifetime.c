@@ -52,12 +52,14 @@ life_reclaim(struct tcp_pcb *pcb, enum ns_reclaim why, uint32_t ms)
 {
 	uint32_t a = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)));
 
-	rt_printf("[netstack] %s: warning: reset %u.%u.%u.%u:%u on port %u: "
-	    "%s", ns_name, a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
-	    pcb->remote_port, pcb->local_port, reasons[why]);
-	if (why != R_ACCEPT_QUEUE)
-		rt_printf(" for %u ms", ms);
-	rt_printf("\n");
+	if (rt_log_on(CAPOS_LOG_WARN)) {
+		rt_printf("[%s] warning: reset %u.%u.%u.%u:%u on port %u: "
+		    "%s", ns_name, a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+		    a & 255, pcb->remote_port, pcb->local_port, reasons[why]);
+		if (why != R_ACCEPT_QUEUE)
+			rt_printf(" for %u ms", ms);
+		rt_printf("\n");
+	}
 	ns_stats.reclaimed[why]++;
 	/*
 	 * The reset takes snd_nxt as its sequence number (RFC 9293), which

@@ -441,14 +441,14 @@ parse_args(struct config *cf)
 		}
 		continue;
 bad:
-		rt_printf("[netstack] %s: bad argument \"%s\"\n", ns_name, a);
+		rt_printf("[%s] bad argument \"%s\"\n", ns_name, a);
 		return false;
 	}
 	/* The statistics port is no service's to listen on. */
 	for (int i = 1; i < ns_neps; i++) {
 		if (ns_eps[i].connect_addr == 0 &&
 		    ns_eps[i].port == cf->stat_port) {
-			rt_printf("[netstack] %s: statport=%u is also a listen= "
+			rt_printf("[%s] statport=%u is also a listen= "
 			    "port\n", ns_name, cf->stat_port);
 			return false;
 		}
@@ -466,9 +466,10 @@ print_ip(const char *what, uint32_t a)
 static void
 on_status(struct netif *nif)
 {
-	if (!ns_dhcp || ip4_addr_isany_val(*netif_ip4_addr(nif)))
+	if (!ns_dhcp || ip4_addr_isany_val(*netif_ip4_addr(nif)) ||
+	    !rt_log_on(CAPOS_LOG_INFO))
 		return;
-	rt_printf("[netstack] %s: dhcp", ns_name);
+	rt_printf("[%s] dhcp", ns_name);
 	print_ip(" address ", lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(nif))));
 	print_ip(" netmask ",
 	    lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(nif))));
@@ -498,7 +499,9 @@ net_up(const struct config *cf)
 		return -1;
 	if (cf->stat_port != 0 && stats_listen(cf->stat_port) != 0)
 		return -1;
-	rt_printf("[netstack] %s: up, mac %02x:%02x:%02x:%02x:%02x:%02x, ",
+	if (!rt_log_on(CAPOS_LOG_DEBUG))
+		return 0;
+	rt_printf("[%s] up, mac %02x:%02x:%02x:%02x:%02x:%02x, ",
 	    ns_name, ns_mac[0], ns_mac[1], ns_mac[2], ns_mac[3], ns_mac[4],
 	    ns_mac[5]);
 	if (ns_dhcp) {
@@ -519,7 +522,7 @@ net_up(const struct config *cf)
 static void
 report(void)
 {
-	rt_printf("[netstack] %s: done: frames in %llu out %llu, "
+	rt_debug("[%s] done: frames in %llu out %llu, "
 	    "bad %llu, bad slots %llu, dropped %llu, calls %llu, "
 	    "deferred %llu, "
 	    "overloaded %llu, lwIP drops: link %u ip %u tcp %u, "
@@ -573,7 +576,7 @@ loop(void)
 		if (tick_armed)
 			tags[n] = tick_tag, what[n++] = W_TICK;
 		if ((k = rt_wait_any(tags, n, &c)) < 0) {
-			rt_printf("[netstack] %s: ring failed: %s\n", ns_name,
+			rt_printf("[%s] ring failed: %s\n", ns_name,
 			    rt_strerror(k));
 			return;
 		}
@@ -613,29 +616,29 @@ main(void)
 	ns_eps[0].owner = rt_cap("net", capos_Endpoint_INTERFACE_ID);
 	ns_neps = 1;
 	if (ns_eps[0].owner == CAPOS_CAP_NULL || nic == CAPOS_CAP_NULL) {
-		rt_printf("[netstack] %s: needs \"net\" and \"nic\"\n", ns_name);
+		rt_printf("[%s] needs \"net\" and \"nic\"\n", ns_name);
 		return 1;
 	}
 	if (!parse_args(&cf))
 		return 1;
 	/* Without entropy sequence numbers are guessable: refuse. */
 	if ((rc = port_init(rt_cap("entropy", capos_Entropy_INTERFACE_ID)))) {
-		rt_printf("[netstack] %s: no entropy (%s); not starting\n",
+		rt_printf("[%s] no entropy (%s); not starting\n",
 		    ns_name, rt_strerror(rc));
 		return 1;
 	}
 	if ((rc = rt_timer_notify(TICK_NS, TICK_NS, &tick_cap)) != 0) {
-		rt_printf("[netstack] %s: no timer (%s)\n", ns_name,
+		rt_printf("[%s] no timer (%s)\n", ns_name,
 		    rt_strerror(rc));
 		return 1;
 	}
 	if ((rc = nic_start(nic)) != 0) {
-		rt_printf("[netstack] %s: Nic failed: %s\n", ns_name,
+		rt_printf("[%s] Nic failed: %s\n", ns_name,
 		    rt_strerror(rc));
 		return 1;
 	}
 	if (net_up(&cf) != 0) {
-		rt_printf("[netstack] %s: lwIP set-up failed\n", ns_name);
+		rt_printf("[%s] lwIP set-up failed\n", ns_name);
 		return 1;
 	}
 	tick_arm();

@@ -332,7 +332,7 @@ nic_rx_done(const struct capos_cqe *c)
 		 * from the tick (offering the same slots back); a gone driver
 		 * fails each try cheaply. */
 		if (!rx_failing)
-			rt_printf("[netstack] %s: Nic.receive failed: %s; "
+			rt_printf("[%s] Nic.receive failed: %s; "
 			    "retrying\n", ns_name, rt_strerror(rc));
 		ns_stats.rx_retries++;
 		rx_failing = rx_retry = true;

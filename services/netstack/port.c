@@ -138,7 +138,7 @@ capos_lwip_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 _Noreturn void
 capos_lwip_assert(const char *msg, const char *file, int line)
 {
-	rt_printf("[netstack] %s: lwIP invariant broken: %s (%s:%d)\n",
+	rt_printf("[%s] lwIP invariant broken: %s (%s:%d)\n",
 	    ns_name, msg, file, line);
 	rt_flush();
 	sys_exit(3);

@@ -192,7 +192,7 @@ do_launch(void *ctx, struct rt_request *rq)
 		return capos_RestrictedShellLauncher_LaunchResult_set_failed(&r,
 		    why, strlen(why));
 	}
-	rt_printf("[shell-launcher] started a shell, profile %.*s, holding "
+	rt_debug("[shell-launcher] started a shell, profile %.*s, holding "
 	    "terminal and %d bundle capabilities\n", (int)prof.len, prof.str,
 	    n);
 	capos_RestrictedShellLauncher_LaunchResult_set_handle(&r,
@@ -213,7 +213,7 @@ main(void)
 
 	spawner = rt_cap("processSpawner", capos_ProcessSpawner_INTERFACE_ID);
 	if (ep == CAPOS_CAP_NULL || spawner == CAPOS_CAP_NULL) {
-		rt_printf("shell-launcher: needs shells and processSpawner\n");
+		rt_printf("[shell-launcher] needs shells and processSpawner\n");
 		return 1;
 	}
 	rc = rt_serve(ep, methods, 1, NULL);

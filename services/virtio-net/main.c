@@ -549,13 +549,13 @@ main(void)
 		rt_printf("[virtio-net] cannot share the frame area\n");
 		return 1;
 	}
-	rt_printf("[virtio-net] up: mac %02x:%02x:%02x:%02x:%02x:%02x, "
+	rt_debug("[virtio-net] up: mac %02x:%02x:%02x:%02x:%02x:%02x, "
 	    "link %s, %u rx and %u tx entries\n", nic.mac[0], nic.mac[1],
 	    nic.mac[2], nic.mac[3], nic.mac[4], nic.mac[5],
 	    nic.link_up ? "up" : "down", nic.rx.size, nic.tx.size);
 	rc = serve();
 	nic_reset(&nic);
-	rt_printf("[virtio-net] stopped: rx %llu (dropped %llu), tx %llu "
+	rt_debug("[virtio-net] stopped: rx %llu (dropped %llu), tx %llu "
 	    "(dropped %llu), bad device entries %llu, bad slots %llu\n",
 	    (unsigned long long)nic.rx_frames,
 	    (unsigned long long)nic.rx_dropped,

@@ -17,7 +17,8 @@ AGENT = "admin@capos agent> "
 def agent_shell():
     sh = Shell.__new__(Shell)
     sh.con = Console(kernel=kernel_image(),
-                     initrd=os.path.join(BUILD, "agent.pkg"), timeout=240)
+                     initrd=os.path.join(BUILD, "agent.pkg"),
+                     append="loglevel=debug", timeout=240)
     sh.mark = 0
     return sh
 

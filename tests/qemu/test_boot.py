@@ -1,8 +1,8 @@
 """Boot foundation: both boot paths reach the proof line and halt cleanly;
 a kernel fault produces a readable dump and the panic status."""
-from harness import (EXIT_CLEAN, EXIT_PANIC, Console, boot, case, expect,
-                     expect_line, expect_no_line, expect_status, iso_image,
-                     kernel_image)
+from harness import (EXIT_CLEAN, EXIT_PANIC, Console, boot, case,
+                     debug_iso_image, expect, expect_line, expect_no_line,
+                     expect_status, kernel_image)
 
 
 def check_clean_boot(run, proto):
@@ -20,22 +20,23 @@ def check_clean_boot(run, proto):
 
 @case
 def pvh_boot_reaches_boot_ok():
-    run = boot(kernel=kernel_image(), timeout=30)
+    run = boot(kernel=kernel_image(), append="loglevel=debug", timeout=30)
     check_clean_boot(run, "PVH")
 
 
 @case
 def pvh_boot_passes_cmdline():
-    run = boot(kernel=kernel_image(), append="quiet answer=42", timeout=30)
+    run = boot(kernel=kernel_image(), append="quiet answer=42 loglevel=debug",
+               timeout=30)
     check_clean_boot(run, "PVH")
-    expect_line(run, "cmdline: quiet answer=42")
+    expect_line(run, "cmdline: quiet answer=42 loglevel=debug")
     expect_line(run, "no boot package: nothing to run")
 
 
 @case
 def random_module_is_refused_as_boot_package():
     run = boot(kernel=kernel_image(), initrd="tests/qemu/fixtures/module.bin",
-               timeout=30)
+               append="loglevel=debug", timeout=30)
     expect_status(run, EXIT_PANIC)
     mod = expect_line(run, "module 0:")
     expect(run, mod.endswith(" 4096 bytes"),
@@ -47,8 +48,9 @@ def random_module_is_refused_as_boot_package():
 @case
 def grub_iso_boot_runs_the_default_system():
     # The default system is the shell: log in and shut down, as a person
-    # at the console would.
-    con = Console(iso=iso_image(), timeout=120)
+    # at the console would. The ISO used has loglevel=debug on GRUB's
+    # command line, so the kernel's debug lines are there to check.
+    con = Console(iso=debug_iso_image(), timeout=120)
     con.wait_for("capos> ")
     con.send("login\r")
     con.wait_for("username> ")
@@ -67,7 +69,7 @@ def grub_iso_boot_runs_the_default_system():
 
 @case
 def kernel_page_fault_dumps_and_panics():
-    run = boot(kernel=kernel_image(), append="test=fault", timeout=30)
+    run = boot(kernel=kernel_image(), append="test=fault loglevel=debug", timeout=30)
     expect_status(run, EXIT_PANIC)
     expect_line(run, "exception 14 (page fault) in kernel mode")
     expect_line(run, "fault address 0000000000000008 (not present, read")
@@ -79,7 +81,7 @@ def kernel_page_fault_dumps_and_panics():
 
 @case
 def kernel_invalid_opcode_dumps_and_panics():
-    run = boot(kernel=kernel_image(), append="test=ud", timeout=30)
+    run = boot(kernel=kernel_image(), append="test=ud loglevel=debug", timeout=30)
     expect_status(run, EXIT_PANIC)
     expect_line(run, "exception 6 (invalid opcode) in kernel mode")
     expect_line(run, "panic: unhandled invalid opcode")

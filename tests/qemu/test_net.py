@@ -15,10 +15,10 @@ def net_loop_tcp_echo_through_two_netstacks():
     expect_status(run, EXIT_CLEAN)
     expect_line(run, "[proof] init ok services=7")
     # Both run with the production lifetimes (docs/network.md).
-    expect_line(run, "[netstack] net-a: up, mac 52:54:00:00:00:01, "
+    expect_line(run, "[net-a] up, mac 52:54:00:00:00:01, "
                 "address 10.0.0.1 netmask 255.255.255.0, 4 endpoint(s), "
                 "keepalive 120,15,4 s, zero window give-up 120 s")
-    expect_line(run, "[netstack] net-b: up, mac 52:54:00:00:00:02, "
+    expect_line(run, "[net-b] up, mac 52:54:00:00:00:02, "
                 "address 10.0.0.2 netmask 255.255.255.0, 1 endpoint(s), "
                 "keepalive 120,15,4 s, zero window give-up 120 s")
     # echo holds only its console and the port-7 authority.
@@ -66,7 +66,7 @@ def net_loop_tcp_echo_through_two_netstacks():
     expect(run, " 0 and " not in refused and not refused.endswith(" 0 frames"),
            f"frames should flow after the refusal: {refused!r}")
     for name in ("net-a", "net-b"):
-        done = expect_line(run, f"[netstack] {name}: done: ")
+        done = expect_line(run, f"[{name}] done: ")
         # The 6 oversized and empty frames and the 3 lengths past their
         # slot; the 9 entries naming a slot past the area, a transmit
         # slot, or a slot already lent in the same answer.
@@ -84,7 +84,7 @@ def net_loop_tcp_echo_through_two_netstacks():
                "timed out 0," in done,
                f"{name} should have reset no connection by force: "
                f"{done!r}")
-    expect_line(run, "echo: served 106 connections")
+    expect_line(run, "[echo] served 106 connections")
     for name in ("nic-loop", "net-a", "net-b", "echo", "closer", "sink",
                  "nettest"):
         expect_line(run, f"[init] {name} exited with status 0")

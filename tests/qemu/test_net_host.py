@@ -29,7 +29,7 @@ BIG = 16 << 20          # issue 7: 16 MiB through one connection
 MANY = 16               # connections at once
 MANY_BYTES = 256 << 10  # through each of them
 
-UP_LINE = "[netstack] netstack: dhcp address 10.0.2.15 netmask " \
+UP_LINE = "[netstack] dhcp address 10.0.2.15 netmask " \
           "255.255.255.0 gateway 10.0.2.2"
 
 # The lifetimes of system/net-host.capnp (docs/network.md, "Lifetimes").
@@ -788,7 +788,7 @@ def host_reaches_echo_through_virtio_net_and_netstack():
         g.wait_line("[proof] echo-confined ok: with only the console and "
                     "port 7's listen authority, all 512 attempts",
                     BOOT_TIMEOUT_S)
-        g.wait_line("echo: listening", BOOT_TIMEOUT_S)
+        g.wait_line("[echo] listening", BOOT_TIMEOUT_S)
         base = counters(g)
         check_small(g)
         check_quick_ack(g)

@@ -25,6 +25,7 @@ class Shell:
     def __init__(self):
         self.con = Console(kernel=kernel_image(),
                            initrd=os.path.join(BUILD, "default.pkg"),
+                           append="loglevel=debug",
                            timeout=240)
         self.mark = 0
 

@@ -4,9 +4,9 @@ and the system above runs as on one CPU, with the shutdown leak check.
 One CPU (-smp 1) still boots the same way."""
 import os
 
-from harness import (BUILD, EXIT_CLEAN, Console, boot, case, expect,
-                     expect_line, expect_no_line, expect_status, iso_image,
-                     kernel_image)
+from harness import (BUILD, EXIT_CLEAN, Console, boot, case,
+                     debug_iso_image, expect, expect_line, expect_no_line,
+                     expect_status, kernel_image)
 
 
 def check_cpus(run, n):
@@ -25,7 +25,8 @@ def check_cpus(run, n):
 def smp4_every_cpu_comes_online_and_the_system_runs():
     # The chat demo halts by itself.
     run = boot(kernel=kernel_image(),
-               initrd=os.path.join(BUILD, "chat.pkg"), smp=4, timeout=90)
+               initrd=os.path.join(BUILD, "chat.pkg"), smp=4,
+               append="loglevel=debug", timeout=90)
     expect_status(run, EXIT_CLEAN)
     check_cpus(run, 4)
     expect_line(run, "[proof] init ok services=5")
@@ -35,7 +36,7 @@ def smp4_every_cpu_comes_online_and_the_system_runs():
 @case
 def smp4_grub_finds_the_rsdp_in_multiboot2():
     # The ISO carries the default system: log in and shut it down.
-    con = Console(iso=iso_image(), smp=4, timeout=120)
+    con = Console(iso=debug_iso_image(), smp=4, timeout=120)
     con.wait_for("capos> ")
     con.send("login\r")
     con.wait_for("username> ")
@@ -55,7 +56,8 @@ def smp4_grub_finds_the_rsdp_in_multiboot2():
 @case
 def smp1_boots_without_application_processors():
     run = boot(kernel=kernel_image(),
-               initrd=os.path.join(BUILD, "chat.pkg"), smp=1, timeout=60)
+               initrd=os.path.join(BUILD, "chat.pkg"), smp=1,
+               append="loglevel=debug", timeout=60)
     expect_status(run, EXIT_CLEAN)
     expect_line(run, "1 CPU, apic ids 0")
     expect_no_line(run, "cpu 1 online")

@@ -14,7 +14,9 @@ def package(name):
 
 @case
 def chat_system_runs_chat_and_hello():
-    run = boot(kernel=kernel_image(), initrd=package("chat"), timeout=60)
+    # make run-chat boots it at info; the test reads its debug lines.
+    run = boot(kernel=kernel_image(), initrd=package("chat"),
+               append="loglevel=debug", timeout=60)
     expect_status(run, EXIT_CLEAN)
     expect_line(run, "[proof] boot ok")
     expect_line(run, "[proof] init ok services=5")

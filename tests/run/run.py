@@ -176,7 +176,8 @@ def unusable_kvm():
            "under TCG to a clean halt (exit 0)",
            p.returncode == 0 and len(lines) == 1 and
            lines[0].endswith("; using TCG") and
-           "[proof] init ok" in out and "init exited with status 0" in out,
+           "[chat] alice joined" in out and
+           "init exited with status 0" in out,
            f"status {p.returncode}:{tail(out)}")
 
 
@@ -236,7 +237,7 @@ def help_and_deps():
 
 def main():
     steps = [help_and_deps, statuses, unusable_kvm, taken_port,
-             lambda: ctrl_a_x("run-net", "echo: listening",
+             lambda: ctrl_a_x("run-net", "[echo] listening",
                               [f"NET_ECHO_PORT={free_port()}"]),
              lambda: ctrl_a_x("run", None, [])]
     for step in steps:

@@ -134,7 +134,7 @@ add(uint8_t bus, uint8_t slot, uint8_t fn, uint32_t id)
 			i += probe_bar(d, i);
 	pci_write(d, PCI_COMMAND, 2, cmd);
 	d->msix_cap = find_cap(d, CAP_MSIX);
-	kprintf("pci %02x:%02x.%x %04x:%04x class %02x.%02x%s\n", bus, slot,
+	kdebug("pci %02x:%02x.%x %04x:%04x class %02x.%02x%s\n", bus, slot,
 	    fn, d->vendor, d->device, d->class_code, d->subclass,
 	    d->msix_cap ? " msix" : "");
 }
@@ -142,7 +142,7 @@ add(uint8_t bus, uint8_t slot, uint8_t fn, uint32_t id)
 static void
 bar_refused(const struct pci_dev *d, int bar, enum pci_bar_verdict v)
 {
-	kprintf("pci %02x:%02x.%x BAR%d %#llx+%#llx refused: %s\n", d->bus,
+	kwarn("pci %02x:%02x.%x BAR%d %#llx+%#llx refused: %s\n", d->bus,
 	    d->slot, d->fn, bar, (unsigned long long)d->bar[bar].base,
 	    (unsigned long long)d->bar[bar].size, pci_bar_verdict_text(v));
 }

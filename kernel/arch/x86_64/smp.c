@@ -40,21 +40,21 @@ ioapic_in_ram(const struct bootinfo *bi, uint64_t addr)
 static void
 print_madt(uint64_t rsdp, const char *where)
 {
-	kprintf("acpi: RSDP at %#llx (%s), %u CPU%s, apic ids",
+	kdebug("acpi: RSDP at %#llx (%s), %u CPU%s, apic ids",
 	    (unsigned long long)rsdp, where, madt.ncpus,
 	    madt.ncpus == 1 ? "" : "s");
 	for (uint32_t i = 0; i < madt.ncpus; i++)
-		kprintf(" %u", madt.apic_ids[i]);
+		kdebug(" %u", madt.apic_ids[i]);
 	if (madt.dropped != 0)
-		kprintf(" (%u MADT entries left out)", madt.dropped);
-	kprintf("\n");
+		kdebug(" (%u MADT entries left out)", madt.dropped);
+	kdebug("\n");
 	for (uint32_t i = 0; i < madt.nioapics; i++)
-		kprintf("acpi: I/O APIC %u at %#x, global interrupts from %u\n",
+		kdebug("acpi: I/O APIC %u at %#x, global interrupts from %u\n",
 		    madt.ioapics[i].id, madt.ioapics[i].addr,
 		    madt.ioapics[i].gsi_base);
 	for (uint32_t i = 0; i < ACPI_ISA_IRQS; i++)
 		if (madt.isa_gsi[i] != i || madt.isa_flags[i] != 0)
-			kprintf("acpi: ISA interrupt %u -> global %u%s%s\n", i,
+			kdebug("acpi: ISA interrupt %u -> global %u%s%s\n", i,
 			    madt.isa_gsi[i],
 			    ACPI_INTI_POLARITY(madt.isa_flags[i]) ==
 			    ACPI_INTI_ACTIVE_LOW ? ", active low" : "",
@@ -79,13 +79,13 @@ smp_discover(const struct bootinfo *bi, uint32_t info_pa, phys_reader read,
 		err = acpi_read_madt(rsdp, read, ctx, &madt);
 	}
 	if (err != ACPI_OK) {
-		kprintf("acpi: %s; running on the boot CPU with the standard "
+		kwarn("acpi: %s; running on the boot CPU with the standard "
 		    "I/O APIC\n", acpi_strerror(err));
 		return;
 	}
 	for (uint32_t i = 0; i < madt.nioapics; i++) {
 		if (ioapic_in_ram(bi, madt.ioapics[i].addr)) {
-			kprintf("acpi: I/O APIC at %#x lies in RAM; ignored\n",
+			kwarn("acpi: I/O APIC at %#x lies in RAM; ignored\n",
 			    madt.ioapics[i].addr);
 			continue;
 		}
@@ -207,7 +207,7 @@ start_ap(uint32_t cpu, uint32_t apic)
 	uint8_t *mem;
 
 	if (block == 0) {
-		kprintf("smp: no memory for cpu %u's stacks\n", cpu);
+		kwarn("smp: no memory for cpu %u's stacks\n", cpu);
 		return false;
 	}
 	mem = phys_to_virt(block);
@@ -250,7 +250,7 @@ smp_start_aps(const struct bootinfo *bi)
 	if (!have_madt || listed == 1)
 		return;
 	if (!trampoline_room(bi)) {
-		kprintf("smp: the AP trampoline's pages at %#x are not free "
+		kwarn("smp: the AP trampoline's pages at %#x are not free "
 		    "RAM; running on the boot CPU\n", AP_TRAMPOLINE);
 		return;
 	}
@@ -261,14 +261,14 @@ smp_start_aps(const struct bootinfo *bi)
 		if (apic == self)
 			continue;
 		if (next == SMP_MAX_CPUS) {
-			kprintf("smp: more than %u CPUs; apic id %u and after "
+			kwarn("smp: more than %u CPUs; apic id %u and after "
 			    "left out\n", SMP_MAX_CPUS, apic);
 			break;
 		}
 		if (!start_ap(next, apic)) {
 			/* A late starter would take the next AP's stack from
 			 * the shared trampoline, so none is started after. */
-			kprintf("smp: cpu %u (apic id %u) did not start; no "
+			kwarn("smp: cpu %u (apic id %u) did not start; no "
 			    "more are tried\n", next, apic);
 			break;
 		}
@@ -280,7 +280,7 @@ smp_start_aps(const struct bootinfo *bi)
 	for (uint32_t c = 1; c < ncpus_online; c++) {
 		if (cpus[c].apic_id_seen != cpus[c].apic_id ||
 		    cpus[c].gs_seen != &cpus[c]) {
-			kprintf("smp: cpu %u read apic id %u (MADT: %u) and "
+			kwarn("smp: cpu %u read apic id %u (MADT: %u) and "
 			    "per-CPU block %p (its own: %p)\n", c,
 			    cpus[c].apic_id_seen, cpus[c].apic_id,
 			    (void *)cpus[c].gs_seen, (void *)&cpus[c]);
@@ -288,11 +288,11 @@ smp_start_aps(const struct bootinfo *bi)
 		}
 	}
 	if (checked && ncpus_online == listed)
-		kprintf("[proof] smp ok cpus=%u every AP read its MADT apic "
+		kdebug("[proof] smp ok cpus=%u every AP read its MADT apic "
 		    "id and reached its own per-CPU block through GS\n",
 		    ncpus_online);
 	else
-		kprintf("smp: %u of %u CPUs online\n", ncpus_online, listed);
+		kwarn("smp: %u of %u CPUs online\n", ncpus_online, listed);
 }
 
 uint32_t
@@ -314,7 +314,7 @@ ap_main(uint32_t cpu)
 	lapic_init_ap();
 	p->apic_id_seen = lapic_id();
 	p->gs_seen = this_cpu();
-	kprintf("cpu %u online (apic id %u)\n", cpu, p->apic_id_seen);
+	kdebug("cpu %u online (apic id %u)\n", cpu, p->apic_id_seen);
 	/* Last: the boot CPU prints again only once this is seen. */
 	__atomic_store_n(&p->online, 1, __ATOMIC_RELEASE);
 	/* Nothing runs on APs yet: halted with interrupts masked. */

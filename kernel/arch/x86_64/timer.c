@@ -180,7 +180,7 @@ timer_init(void)
 	lapic_write(LAPIC_TIMER_DIV, 0x3);
 	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);	/* one-shot */
 	program(time_ns() + QUANTUM_NS);
-	kprintf("timer: lapic %llu kHz (div 16), tsc %llu MHz, one-shot, "
+	kdebug("timer: lapic %llu kHz (div 16), tsc %llu MHz, one-shot, "
 	    "%u ms quantum\n", (unsigned long long)apic_per_ms,
 	    (unsigned long long)(tsc_per_sec / 1000000), 1000 / TIMER_HZ);
 }

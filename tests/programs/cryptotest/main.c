@@ -53,7 +53,7 @@ run_kats(void)
 			bad++;
 			continue;
 		}
-		rt_printf("[proof] crypto-kat ok %s: %s\n", crypto_kats[i].id,
+		rt_debug("[proof] crypto-kat ok %s: %s\n", crypto_kats[i].id,
 		    crypto_kats[i].what);
 	}
 	return bad;
@@ -85,7 +85,7 @@ drbg_real(capos_cap_t cap)
 		return 1;
 	}
 	crypto_drbg_free(&d);
-	rt_printf("[proof] drbg-entropy ok seeded and reseeded from Entropy, "
+	rt_debug("[proof] drbg-entropy ok seeded and reseeded from Entropy, "
 	    "outputs differ\n");
 	return 0;
 }
@@ -110,7 +110,7 @@ drbg_refused(capos_cap_t cap)
 		    "generate %d\n", init, gen);
 		return 1;
 	}
-	rt_printf("[proof] drbg-fail-closed ok Entropy refused: init %s, "
+	rt_debug("[proof] drbg-fail-closed ok Entropy refused: init %s, "
 	    "generate %s, output zeroed\n", crypto_strerror(init),
 	    crypto_strerror(gen));
 	return 0;
@@ -218,7 +218,7 @@ role_holder(void)
 		rt_printf("[cryptotest] holder: signExchangeHash: %d\n", rc);
 		return 1;
 	}
-	rt_printf("[proof] sshhostkey-sign ok ssh-ed25519 signature of a "
+	rt_debug("[proof] sshhostkey-sign ok ssh-ed25519 signature of a "
 	    "32-byte exchange hash verifies under %s\n", fp);
 
 	/* Nothing more: oversized and empty input, a method the interface
@@ -237,7 +237,7 @@ role_holder(void)
 		    empty, other, alien);
 		return 1;
 	}
-	rt_printf("[proof] sshhostkey-confined ok 2 capabilities held; 65-byte "
+	rt_debug("[proof] sshhostkey-confined ok 2 capabilities held; 65-byte "
 	    "and empty hashes refused (%s, %s), method 2 refused (%s), "
 	    "another interface refused (%s)\n", rt_strerror(big),
 	    rt_strerror(empty), rt_strerror(other), rt_strerror(alien));
@@ -371,7 +371,7 @@ role_tlsholder(void)
 	}
 	print_hex("content", c, clen);
 	print_hex("signature", sig, slen);
-	rt_printf("[proof] tlsserverkey-sign ok ecdsa_secp256r1_sha256 "
+	rt_debug("[proof] tlsserverkey-sign ok ecdsa_secp256r1_sha256 "
 	    "CertificateVerify signature verifies under the certificate's "
 	    "public key\n");
 
@@ -402,7 +402,7 @@ role_tlsholder(void)
 		    scheme, big, client, empty, other, alien);
 		return 1;
 	}
-	rt_printf("[proof] tlsserverkey-confined ok 2 capabilities held; "
+	rt_debug("[proof] tlsserverkey-confined ok 2 capabilities held; "
 	    "scheme 0x0807, %u-byte, client-context and empty content "
 	    "refused, method 2 refused, another interface refused\n",
 	    capos_TlsServerKey_maxContent + 1);

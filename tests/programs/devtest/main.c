@@ -614,7 +614,7 @@ main(void)
 	rt_printf("devtest: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed != 0)
 		return 1;
-	rt_printf("[proof] device-caps ok config reads checked; BAR mapped "
+	rt_debug("[proof] device-caps ok config reads checked; BAR mapped "
 	    "uncached, not a call buffer, its MSI-X table page absent; pool "
 	    "and its shared face; 8 pools a device; the device's interrupt "
 	    "waited for\n");

@@ -474,7 +474,7 @@ main(void)
 	rt_printf("ipctest: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed != 0)
 		return 1;
-	rt_printf("[proof] ipc ok: payloads arrive intact, copies and moves "
+	rt_debug("[proof] ipc ok: payloads arrive intact, copies and moves "
 	    "of capabilities neither lose nor duplicate one, a full queue "
 	    "refuses as overloaded, a departed server disconnects its "
 	    "callers\n");

@@ -111,7 +111,7 @@ flood(long n)
 	expect("the buffer kept 4096 bytes", kept, 4096);
 	expect("and counted the rest as dropped", lost, n - 4096);
 	if (test_failed == 0)
-		rt_printf("[proof] console-input-overflow ok: %ld bytes sent "
+		rt_debug("[proof] console-input-overflow ok: %ld bytes sent "
 		    "unread, the kernel kept %ld and counted %ld dropped\n", n,
 		    kept, lost);
 }
@@ -234,7 +234,7 @@ orphaned_read(void)
 	expect("the bytes typed meanwhile were kept for the next read",
 	    memcmp(got, "kept", 4), 0);
 	if (memcmp(got, "kept", 4) == 0)
-		rt_printf("[proof] console-input-orphan ok: bytes typed while "
+		rt_debug("[proof] console-input-orphan ok: bytes typed while "
 		    "only an ended thread's read waited reached the next "
 		    "read\n");
 }
@@ -255,7 +255,7 @@ main(void)
 	orphaned_read();
 	rt_printf("keyecho: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed == 0)
-		rt_printf("[proof] console-input ok: lines typed reach the "
+		rt_debug("[proof] console-input ok: lines typed reach the "
 		    "reader in order, one read waits at a time\n");
 	return test_failed != 0;
 }

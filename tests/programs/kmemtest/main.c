@@ -173,7 +173,7 @@ notices(void)
 	expect("the same number after the endpoint went", second, first);
 	rt_release(again);
 	if (test_failed == 0)
-		rt_printf("[proof] kmem-notices ok: badged clients refused at "
+		rt_debug("[proof] kmem-notices ok: badged clients refused at "
 		    "the kernel memory limit after %d; all refunded when the "
 		    "endpoint went\n", first);
 }
@@ -234,7 +234,7 @@ owners(void)
 	rt_release(a);
 	rt_release(b);
 	if (test_failed == 0)
-		rt_printf("[proof] kmem-owners ok: no endpoint owner waits in "
+		rt_debug("[proof] kmem-owners ok: no endpoint owner waits in "
 		    "a queue, so no cycle or chain of them outlives its "
 		    "holders\n");
 }
@@ -282,7 +282,7 @@ cancel(void)
 	rt_release(cx.client);
 	rt_release(owner);
 	if (test_failed == 0)
-		rt_printf("[proof] kmem-cancel ok: a queued call is cancelled "
+		rt_debug("[proof] kmem-cancel ok: a queued call is cancelled "
 		    "when its thread exits and its moved capability comes "
 		    "back\n");
 }
@@ -361,7 +361,7 @@ recv_follows_owner(void)
 	rt_release(m.got);
 	rt_release(s);
 	if (test_failed == 0)
-		rt_printf("[proof] kmem-recv ok: a RECV posted before the owner "
+		rt_debug("[proof] kmem-recv ok: a RECV posted before the owner "
 		    "moved no longer serves; the new holder's does\n");
 }
 
@@ -463,7 +463,7 @@ spawn_refusals(void)
 	expect("and stays ours", console_works(spare2), 1);
 	(void)rt_vm_unmap(ro, 4096);
 	if (test_failed == 0)
-		rt_printf("[proof] kmem-spawn ok: spawns whose reply cannot be "
+		rt_debug("[proof] kmem-spawn ok: spawns whose reply cannot be "
 		    "delivered or that would destroy a moved capability are "
 		    "refused before the child runs\n");
 }
@@ -520,7 +520,7 @@ threads(void)
 		joined += rt_thread_join(t[i], NULL) == 0;
 	expect("every thread joined", joined, n);
 	if (test_failed == 0)
-		rt_printf("[proof] kmem-threads ok: thread creation stops at "
+		rt_debug("[proof] kmem-threads ok: thread creation stops at "
 		    "the process's own limit (%d threads), not the system's\n",
 		    n);
 }
@@ -571,7 +571,7 @@ handles(void)
 	expect("a second child with a 128 KiB limit", rc, 0);
 	expect("is stopped by its limit too", child_exit(h), 0);
 	if (test_failed == 0)
-		rt_printf("[proof] kmem-handles ok: thread and process handles "
+		rt_debug("[proof] kmem-handles ok: thread and process handles "
 		    "are charged to the process that made them; a 128 KiB "
 		    "limit stops it before its capability table is full\n");
 }
@@ -679,7 +679,7 @@ soak(void)
 	}
 	expect("every child spawned and exited", exited, spawns);
 	if (test_failed == 0)
-		rt_printf("[proof] kmem-soak ok: %ld mint/release and %ld "
+		rt_debug("[proof] kmem-soak ok: %ld mint/release and %ld "
 		    "spawn/exit cycles done\n", mints, spawns);
 }
 
@@ -733,7 +733,7 @@ oom(void)
 	    sizeof(rbuf), &h), 0);
 	expect("which exits", child_exit(h), 0);
 	if (test_failed == 0)
-		rt_printf("[proof] kmem-oom ok: with no frame left, threads, "
+		rt_debug("[proof] kmem-oom ok: with no frame left, threads, "
 		    "children and endpoints are refused with ordinary results, "
 		    "and all work again once memory is back\n");
 }

@@ -640,7 +640,7 @@ main(void)
 	rt_printf("memtest: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed != 0)
 		return 1;
-	rt_printf("[proof] vm ok: mappings hold their contents, refused "
+	rt_debug("[proof] vm ok: mappings hold their contents, refused "
 	    "protections and ranges stay refused, quotas are charged and "
 	    "refunded, shared memory lives until its last mapping, no client "
 	    "wears a kernel interface\n");

@@ -668,50 +668,50 @@ client(void)
 	    capos_NetworkManager_Status_get_address(&st) != MY_ADDR)
 		FAIL("status: not configured as 10.0.0.2");
 	if (timewait_reuse())
-		rt_printf("[proof] tcp-timewait-reuse ok conns=%d\n",
+		rt_debug("[proof] tcp-timewait-reuse ok conns=%d\n",
 		    TW_CHURN + MAX_STREAMS + 1);
 	else
 		FAIL("a TIME_WAIT socket's pcb reused");
 	if (small_echo("small", 6))
-		rt_printf("[proof] tcp-echo-small ok messages=6\n");
+		rt_debug("[proof] tcp-echo-small ok messages=6\n");
 	t0 = __builtin_ia32_rdtsc();
 	if (run_streams(1, LARGE_BYTES, &sum)) {
 		uint64_t ms = (__builtin_ia32_rdtsc() - t0) /
 		    (rt_start()->tsc_hz / 1000 + 1);
 
-		rt_printf("[proof] tcp-echo ok bytes=%u sum=%016llx\n",
+		rt_debug("[proof] tcp-echo ok bytes=%u sum=%016llx\n",
 		    LARGE_BYTES, (unsigned long long)sum);
 		rt_printf("nettest: large transfer took %llu ms\n",
 		    (unsigned long long)ms);
 	}
 	if (run_streams(MAX_STREAMS, MANY_BYTES, &sum))
-		rt_printf("[proof] tcp-many ok conns=%d bytes=%u sum=%016llx\n",
+		rt_debug("[proof] tcp-many ok conns=%d bytes=%u sum=%016llx\n",
 		    MAX_STREAMS, MAX_STREAMS * MANY_BYTES,
 		    (unsigned long long)sum);
 	if (flood())
-		rt_printf("[proof] tcp-flood ok conns=%d unread=%u\n",
+		rt_debug("[proof] tcp-flood ok conns=%d unread=%u\n",
 		    FLOOD_CONNS, FLOOD_CONNS * FLOOD_BYTES);
 	else
 		FAIL("a transfer during a flood of unread data");
 	if (client_aborts())
-		rt_printf("[proof] tcp-client-abort ok\n");
+		rt_debug("[proof] tcp-client-abort ok\n");
 	else
 		FAIL("client closing mid-transfer");
 	if (server_closes_first())
-		rt_printf("[proof] tcp-server-close ok\n");
+		rt_debug("[proof] tcp-server-close ok\n");
 	else
 		FAIL("server closing first");
 	if ((rc = connect_to(ECHO_ADDR, 8, &s)) ==
 	    capos_ConnectResult_which_refused)
-		rt_printf("[proof] tcp-refused ok\n");
+		rt_debug("[proof] tcp-refused ok\n");
 	else
 		FAIL("connect to a closed port gave %d", rc);
 	if (closed_badge_and_overload())
-		rt_printf("[proof] tcp-badge ok\n");
+		rt_debug("[proof] tcp-badge ok\n");
 	else
 		FAIL("overloaded recv or closed badge");
 	if (dropped_objects())
-		rt_printf("[proof] tcp-dropped ok\n");
+		rt_debug("[proof] tcp-dropped ok\n");
 	else
 		FAIL("dropped socket or listener");
 	rt_printf("nettest: %d failed\n", failures);

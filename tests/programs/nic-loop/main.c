@@ -916,7 +916,7 @@ main(void)
 	if (inject && !injecting() && sides[0].after_inject > 100 &&
 	    sides[1].after_inject > 100 && sides[0].bad_done == 0 &&
 	    sides[1].bad_done == 0)
-		rt_printf("[proof] nic-malformed ok injected=%u bad-done=0 "
+		rt_debug("[proof] nic-malformed ok injected=%u bad-done=0 "
 		    "frames-after=%llu\n", injected(&sides[0]) +
 		    injected(&sides[1]),
 		    (unsigned long long)(sides[0].after_inject +

@@ -755,7 +755,7 @@ intruder(void)
 	    test_failed);
 	if (test_failed != 0)
 		return 1;
-	rt_printf("[proof] nic-area-bound ok\n");
+	rt_debug("[proof] nic-area-bound ok\n");
 	return 0;
 }
 
@@ -796,7 +796,7 @@ main(void)
 	    test_checks, test_failed, bad_sent);
 	if (test_failed != 0)
 		return 1;
-	rt_printf("[proof] virtio-net ok mac=%02x:%02x:%02x:%02x:%02x:%02x "
+	rt_debug("[proof] virtio-net ok mac=%02x:%02x:%02x:%02x:%02x:%02x "
 	    "arp-reply-from=10.0.2.2\n", mac[0], mac[1], mac[2], mac[3],
 	    mac[4], mac[5]);
 	return 0;

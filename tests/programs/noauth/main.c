@@ -349,7 +349,7 @@ main(void)
 		    test_checks);
 		return 1;
 	}
-	rt_printf("[proof] no-ambient-authority ok spawner and boot package "
+	rt_debug("[proof] no-ambient-authority ok spawner and boot package "
 	    "unreachable by name, slot and init's ids; kernel interface "
 	    "labels refused; a peer's ids by value name nothing here\n");
 	return 0;

@@ -577,7 +577,7 @@ main(void)
 	rt_printf("ringtest: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed != 0)
 		return 1;
-	rt_printf("[proof] ring-hostile ok malformed entries, corrupt indices, "
+	rt_debug("[proof] ring-hostile ok malformed entries, corrupt indices, "
 	    "stale and foreign ids, RECV and RETURN off an owner or with a "
 	    "wrong call_id all refused; calls work after\n");
 	return 0;

@@ -99,7 +99,7 @@ out_of_order(void)
 	}
 	if (o[0].first == 1 && o[1].first == 1 && o[0].foreign == 0 &&
 	    o[1].foreign == 0)
-		rt_printf("[proof] out-of-order-completions ok\n");
+		rt_debug("[proof] out-of-order-completions ok\n");
 }
 
 static void
@@ -266,7 +266,7 @@ preemption(void)
 	spin_stop = 1;
 	expect("join spinner", rt_thread_join(t, NULL), 0);
 	if (test_failed == before)
-		rt_printf("[proof] preemption ok\n");
+		rt_debug("[proof] preemption ok\n");
 }
 
 /* A spinner that first blocks and is woken by a timeout: it resumes
@@ -295,7 +295,7 @@ preemption_after_wakeup(void)
 	expect("join spinner", rt_thread_join(a, NULL), 0);
 	expect("join sleeper-spinner", rt_thread_join(b, NULL), 0);
 	if (test_failed == before)
-		rt_printf("[proof] preemption-after-wakeup ok\n");
+		rt_debug("[proof] preemption-after-wakeup ok\n");
 }
 
 /* Arguments the kernel must refuse or survive. */
@@ -415,7 +415,7 @@ wait_quota(void)
 		(void)rt_release(held[--n]);
 	expect("all released: sleeping works again", rt_sleep_ns(1000), 0);
 	if (test_failed == before)
-		rt_printf("[proof] wait-quota ok\n");
+		rt_debug("[proof] wait-quota ok\n");
 }
 
 static void
@@ -469,7 +469,7 @@ main(void)
 	rt_printf("threadtest: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed != 0)
 		return 1;
-	rt_printf("[proof] threads ok: joins return their values, parked "
+	rt_debug("[proof] threads ok: joins return their values, parked "
 	    "waits wake exactly, counters under contention are exact, "
 	    "timeouts fire, hostile arguments and wait quotas are refused\n");
 	return 0;
