@@ -43,6 +43,9 @@ enum AuthReason {
   sessionEnded @8;       # revoked, logged out or expired
   malformed @9;          # the request itself was unusable
   tableFull @10;         # no room for another session
+  badSignature @11;      # a public-key login whose signature does not verify
+  unknownKey @12;        # the key is not one of the account's
+  replayed @13;          # signed data a key login already used
 }
 
 enum AuditEvent {
@@ -67,6 +70,20 @@ struct AuditRecord {
   source @5 :Text;         # where the request came from, e.g. "console"
   profile @6 :Text;
   sessionSerial @7 :UInt64; # 0 when no session is involved
+  # How a login proved itself (password, publicKey); none for records
+  # that are not about a login.
+  strength @8 :AuthStrength;
+}
+
+# The audit log as an operator takes it off the machine (capos-shell's
+# `audit raw`, docs/auth.md): a stream of these messages, each one batch
+# of records as AuditLog.read gave it, which
+#   capnp decode schema/auth.capnp AuditExport
+# turns back into text.
+struct AuditExport {
+  records @0 :List(AuditRecord);
+  dropped @1 :UInt64;
+  last @2 :UInt64;
 }
 
 struct SessionInfo {
@@ -104,11 +121,35 @@ interface SessionManager @0xf892c33fa06932a1 {
   const maxName :UInt32 = 31;
   const maxPassword :UInt32 = 256;
   const maxSource :UInt32 = 31;
+  # An ssh-ed25519 key blob is exactly this long (RFC 8709 4: string
+  # "ssh-ed25519", string of the 32-byte key), its signature blob this
+  # (RFC 8709 6: string "ssh-ed25519", string of the 64-byte signature).
+  const keyBlobLen :UInt32 = 51;
+  const signatureBlobLen :UInt32 = 83;
+  # RFC 4252 7's signed data with a session identifier of at most 64
+  # bytes and a name of at most maxName fits well within this.
+  const maxSignedData :UInt32 = 256;
 
   # A failed attempt is answered only after the failure policy's delay.
   login @0 (account :Text, password :Data, source :Text) -> LoginResult;
   # A session with no principal, for a shell before anyone logs in.
   anonymous @1 (source :Text) -> (session :UserSession);
+
+  # For an SSH gateway (docs/auth.md, "Public keys"). Whether a login
+  # with this key would be accepted for this account, for RFC 4252 7's
+  # PK_OK. An unknown account and a key it does not hold give the same
+  # false, from the same scan of the whole account table; nothing is
+  # counted, since the answer proves no one holds the private key.
+  keyAcceptable @2 (account :Text, keyBlob :Data, source :Text)
+      -> (acceptable :Bool);
+  # A login by public key. signedData is RFC 4252 7's (session
+  # identifier, request, user name, "ssh-connection", "publickey", TRUE,
+  # "ssh-ed25519", key blob) and must name this account and key;
+  # signature is its RFC 8709 signature blob. auth verifies it with the
+  # stored key and mints a session of strength publicKey; failures are
+  # counted and slowed down as a wrong password is.
+  loginKey @3 (account :Text, keyBlob :Data, signedData :Data,
+               signature :Data, source :Text) -> LoginResult;
 }
 
 interface UserSession @0x8dfd16d6437f707d {

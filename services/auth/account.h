@@ -1,12 +1,14 @@
 /*
  * The account store: the accounts auth knows, read once from its
  * arguments (the manifest's seed) and kept in a fixed table. An account
- * has a principal id, a name, a status, the shell profiles it may use and
- * a password record (credential.h); it never holds a password.
+ * has a principal id, a name, a status, the shell profiles it may use, a
+ * password record (credential.h) and the ssh-ed25519 public keys that may
+ * log in to it (pubkey.h); it never holds a password or a private key.
  *
  * Bounds: ACCOUNT_MAX accounts, names of 1..ACCOUNT_NAME_MAX bytes of
- * [a-z0-9_-], ACCOUNT_PROFILES profile names each. A seed entry beyond
- * these is refused with a reason, never truncated.
+ * [a-z0-9_-], ACCOUNT_PROFILES profile names and ACCOUNT_KEYS public keys
+ * each. A seed entry beyond these is refused with a reason, never
+ * truncated.
  */
 #ifndef AUTH_ACCOUNT_H
 #define AUTH_ACCOUNT_H
@@ -20,6 +22,8 @@
 #define ACCOUNT_MAX		16
 #define ACCOUNT_NAME_MAX	31
 #define ACCOUNT_PROFILES	4
+#define ACCOUNT_KEYS		4
+#define ACCOUNT_KEY_LEN		32	/* an Ed25519 public key */
 
 /* The values of schema/auth.capnp's AccountStatus. */
 enum account_status {
@@ -36,6 +40,8 @@ struct account {
 	uint32_t nprofiles;
 	char profiles[ACCOUNT_PROFILES][ACCOUNT_NAME_MAX + 1];
 	struct pw_record pw;
+	uint32_t nkeys;
+	uint8_t keys[ACCOUNT_KEYS][ACCOUNT_KEY_LEN];
 	struct fail_state fails;	/* the failure policy's count for it */
 };
 

@@ -38,6 +38,15 @@ audit_append(struct audit_log *log, uint64_t now_ns, enum audit_event event,
 	return seq;
 }
 
+void
+audit_set_strength(struct audit_log *log, uint64_t seq, uint32_t strength)
+{
+	struct audit_record *r = &log->r[seq % AUDIT_MAX];
+
+	if (r->seq == seq)
+		r->strength = strength;
+}
+
 uint32_t
 audit_read(struct audit_log *log, uint64_t after, uint32_t max,
     const struct audit_record **out)

@@ -40,6 +40,7 @@ struct audit_record {
 	char source[AUDIT_TEXT_MAX + 1];
 	char profile[AUDIT_TEXT_MAX + 1];
 	uint64_t session_serial;
+	uint32_t strength;		/* AuthStrength of a login; 0 else */
 };
 
 struct audit_log {
@@ -54,6 +55,10 @@ uint64_t audit_append(struct audit_log *log, uint64_t now_ns,
     enum audit_event event, uint32_t reason, const char *account,
     size_t alen, const char *source, size_t slen, const char *profile,
     size_t plen, uint64_t session_serial);
+
+/* Records how the login of record seq proved itself (AuthStrength). */
+void audit_set_strength(struct audit_log *log, uint64_t seq,
+    uint32_t strength);
 
 /* Up to max records with seq > after, oldest first, into out; returns how
  * many. Records overwritten meanwhile are skipped. */

@@ -64,7 +64,7 @@ struct fail_source {
 	struct fail_state st;
 };
 
-/* The values of schema/auth.capnp's Reason that the check can give. */
+/* The values of schema/auth.capnp's AuthReason that a login can give. */
 enum cred_reason {
 	CRED_OK = 0,
 	CRED_UNKNOWN_ACCOUNT = 1,
@@ -73,6 +73,9 @@ enum cred_reason {
 	CRED_ACCOUNT_DISABLED = 4,
 	CRED_THROTTLED = 5,
 	CRED_MALFORMED = 9,
+	CRED_BAD_SIGNATURE = 11,
+	CRED_UNKNOWN_KEY = 12,
+	CRED_REPLAYED = 13,
 };
 
 /*

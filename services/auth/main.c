@@ -6,7 +6,7 @@
  *   AuditLog        per operator session, a badged reader client.
  * The account store, credential check, session table, broker rules and
  * audit log are pure code beside this file (account.c, credential.c,
- * login.c, session.c, broker.c, audit.c), tested on the host.
+ * login.c, pubkey.c, session.c, broker.c, audit.c), tested on the host.
  *
  * Holds: "sessionManager" (the endpoint it serves), "console" (its own
  * status lines, never a password or a name that failed), "entropy" (the
@@ -16,8 +16,9 @@
  *
  * Arguments (the manifest's seed, docs/auth.md has the forms):
  *   account=NAME:PRINCIPAL:STATUS:PROFILE[+PROFILE]:scrypt$N$r$p$SALT$HASH
+ *   sshKey=NAME:ssh-ed25519 BASE64[ COMMENT]   (after NAME's account=)
  *   profile=NAME:CAP[+CAP...]
- *   sessionTtl=SECONDS   expiry of password sessions (default: none)
+ *   sessionTtl=SECONDS   expiry of logged-in sessions (default: none)
  * A malformed argument is reported and skipped; the rest still load.
  *
  * Queues and bounds: calls wait in the kernel's endpoint queue and are
@@ -35,6 +36,7 @@
 #include "crypto.h"
 #include "crypto_rt.h"
 #include "login.h"
+#include "pubkey.h"
 #include "rt.h"
 #include "session.h"
 
@@ -105,51 +107,43 @@ reply_minted(struct rt_request *rq, capos_cap_t cap)
 
 /* ---- SessionManager ---- */
 
+/*
+ * Answers a login that login_attempt or pubkey_attempt decided: a refusal
+ * after the failure policy's delay, or a freshly minted session of that
+ * strength. Both kinds are audited alike, the strength recorded.
+ */
 static int
-do_login(void *ctx, struct rt_request *rq)
+finish_login(struct rt_request *rq, const struct login_outcome *out,
+    const char *n, size_t nlen, const char *sn, size_t slen,
+    enum session_strength strength)
 {
-	struct capos_SessionManager_login_Params_r p = { rq->params };
 	struct capos_SessionManager_LoginResult_b r;
-	struct capnp_text name = { 0 }, src = { 0 };
-	struct capnp_data pw = { 0 };
-	struct login_outcome out;
 	struct session *s;
-	const char *n, *sn, *why;
-	size_t nlen, slen;
+	const char *why;
+	uint64_t seq;
 	int idx;
 
-	(void)ctx;
-	if (capos_SessionManager_login_Params_get_account(&p, &name) != 0 ||
-	    capos_SessionManager_login_Params_get_password(&p, &pw) != 0 ||
-	    capos_SessionManager_login_Params_get_source(&p, &src) != 0 ||
-	    name.len > capos_SessionManager_maxName ||
-	    pw.len > capos_SessionManager_maxPassword ||
-	    src.len > capos_SessionManager_maxSource)
-		return rt_reply_exception(rq, capos_CapException_Type_failed,
-		    "malformed login request");
 	if (capos_SessionManager_LoginResult_init_root(&rq->reply, &r) != 0)
 		return -1;
-	text_of(&name, &n, &nlen);
-	text_of(&src, &sn, &slen);
-	login_attempt(&logins, n, nlen, pw.ptr, pw.len, sn, slen,
-	    rt_now_ns(), &out);
-	if (out.reason != CRED_OK) {
+	if (out->reason != CRED_OK) {
 		/* A name that matches no account is not recorded: it may be
 		 * a password typed at the wrong prompt. */
-		audit_append(&audit, rt_now_ns(), AUDIT_LOGIN_FAILED,
-		    out.reason, out.account != NULL ? n : "",
-		    out.account != NULL ? nlen : 0, sn, slen, "", 0, 0);
-		if (out.delay_ns != 0)
-			rt_sleep_ns(out.delay_ns);
+		seq = audit_append(&audit, rt_now_ns(), AUDIT_LOGIN_FAILED,
+		    out->reason, out->account != NULL ? n : "",
+		    out->account != NULL ? nlen : 0, sn, slen, "", 0, 0);
+		audit_set_strength(&audit, seq, strength);
+		if (out->delay_ns != 0)
+			rt_sleep_ns(out->delay_ns);
 		capos_SessionManager_LoginResult_set_denied(&r);
 		return 0;
 	}
-	s = session_mint(&sessions, rng, &drbg, out.account->principal,
-	    out.account->name, sn, slen, STRENGTH_PASSWORD, rt_now_ns(),
+	s = session_mint(&sessions, rng, &drbg, out->account->principal,
+	    out->account->name, sn, slen, strength, rt_now_ns(),
 	    session_ttl_ns, &why);
 	if (s == NULL) {
-		audit_append(&audit, rt_now_ns(), AUDIT_LOGIN_FAILED,
+		seq = audit_append(&audit, rt_now_ns(), AUDIT_LOGIN_FAILED,
 		    capos_AuthReason_tableFull, n, nlen, sn, slen, "", 0, 0);
+		audit_set_strength(&audit, seq, strength);
 		return rt_reply_exception(rq, capos_CapException_Type_overloaded,
 		    strcmp(why, "table") == 0 ? "no room for another session" :
 		    "the random generator failed");
@@ -161,9 +155,100 @@ do_login(void *ctx, struct rt_request *rq)
 		return rt_reply_exception(rq, capos_CapException_Type_overloaded,
 		    "cannot mint the session capability");
 	}
-	audit_append(&audit, rt_now_ns(), AUDIT_LOGIN_OK, capos_AuthReason_ok,
-	    n, nlen, sn, slen, "", 0, s->serial);
+	seq = audit_append(&audit, rt_now_ns(), AUDIT_LOGIN_OK,
+	    capos_AuthReason_ok, n, nlen, sn, slen, "", 0, s->serial);
+	audit_set_strength(&audit, seq, strength);
 	capos_SessionManager_LoginResult_set_session(&r, (uint32_t)idx);
+	return 0;
+}
+
+static int
+do_login(void *ctx, struct rt_request *rq)
+{
+	struct capos_SessionManager_login_Params_r p = { rq->params };
+	struct capnp_text name = { 0 }, src = { 0 };
+	struct capnp_data pw = { 0 };
+	struct login_outcome out;
+	const char *n, *sn;
+	size_t nlen, slen;
+
+	(void)ctx;
+	if (capos_SessionManager_login_Params_get_account(&p, &name) != 0 ||
+	    capos_SessionManager_login_Params_get_password(&p, &pw) != 0 ||
+	    capos_SessionManager_login_Params_get_source(&p, &src) != 0 ||
+	    name.len > capos_SessionManager_maxName ||
+	    pw.len > capos_SessionManager_maxPassword ||
+	    src.len > capos_SessionManager_maxSource)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed login request");
+	text_of(&name, &n, &nlen);
+	text_of(&src, &sn, &slen);
+	login_attempt(&logins, n, nlen, pw.ptr, pw.len, sn, slen,
+	    rt_now_ns(), &out);
+	return finish_login(rq, &out, n, nlen, sn, slen, STRENGTH_PASSWORD);
+}
+
+static int
+do_login_key(void *ctx, struct rt_request *rq)
+{
+	struct capos_SessionManager_loginKey_Params_r p = { rq->params };
+	struct capnp_text name = { 0 }, src = { 0 };
+	struct capnp_data blob = { 0 }, sd = { 0 }, sig = { 0 };
+	struct login_outcome out;
+	const char *n, *sn;
+	size_t nlen, slen;
+
+	(void)ctx;
+	if (capos_SessionManager_loginKey_Params_get_account(&p, &name) != 0 ||
+	    capos_SessionManager_loginKey_Params_get_keyBlob(&p, &blob) != 0 ||
+	    capos_SessionManager_loginKey_Params_get_signedData(&p,
+	    &sd) != 0 ||
+	    capos_SessionManager_loginKey_Params_get_signature(&p, &sig) != 0 ||
+	    capos_SessionManager_loginKey_Params_get_source(&p, &src) != 0 ||
+	    name.len > capos_SessionManager_maxName ||
+	    src.len > capos_SessionManager_maxSource ||
+	    sd.len > capos_SessionManager_maxSignedData ||
+	    blob.len > capos_SessionManager_keyBlobLen ||
+	    sig.len > capos_SessionManager_signatureBlobLen)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed key login request");
+	text_of(&name, &n, &nlen);
+	text_of(&src, &sn, &slen);
+	pubkey_attempt(&logins, n, nlen, blob.ptr, blob.len, sd.ptr, sd.len,
+	    sig.ptr, sig.len, sn, slen, rt_now_ns(), &out);
+	return finish_login(rq, &out, n, nlen, sn, slen, STRENGTH_PUBLIC_KEY);
+}
+
+static int
+do_key_acceptable(void *ctx, struct rt_request *rq)
+{
+	struct capos_SessionManager_keyAcceptable_Params_r p = { rq->params };
+	struct capos_SessionManager_keyAcceptable_Results_b r;
+	struct capnp_text name = { 0 }, src = { 0 };
+	struct capnp_data blob = { 0 };
+	const char *n, *sn;
+	size_t nlen, slen;
+
+	(void)ctx;
+	if (capos_SessionManager_keyAcceptable_Params_get_account(&p,
+	    &name) != 0 ||
+	    capos_SessionManager_keyAcceptable_Params_get_keyBlob(&p,
+	    &blob) != 0 ||
+	    capos_SessionManager_keyAcceptable_Params_get_source(&p,
+	    &src) != 0 ||
+	    name.len > capos_SessionManager_maxName ||
+	    src.len > capos_SessionManager_maxSource ||
+	    blob.len > capos_SessionManager_keyBlobLen)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed key query");
+	text_of(&name, &n, &nlen);
+	text_of(&src, &sn, &slen);
+	if (capos_SessionManager_keyAcceptable_Results_init_root(&rq->reply,
+	    &r) != 0)
+		return -1;
+	capos_SessionManager_keyAcceptable_Results_set_acceptable(&r,
+	    pubkey_acceptable(&logins, n, nlen, blob.ptr, blob.len, sn, slen,
+	    rt_now_ns()));
 	return 0;
 }
 
@@ -421,6 +506,8 @@ do_audit_read(void *ctx, struct rt_request *rq)
 		capos_AuditRecord_set_reason(&e, (enum capos_AuthReason)
 		    a->reason);
 		capos_AuditRecord_set_sessionSerial(&e, a->session_serial);
+		capos_AuditRecord_set_strength(&e, (enum capos_AuthStrength)
+		    a->strength);
 	}
 	capos_AuditLog_read_Results_set_dropped(&r, audit.dropped);
 	capos_AuditLog_read_Results_set_last(&r, audit.last);
@@ -432,6 +519,10 @@ static const struct rt_method methods[] = {
 	  do_login },
 	{ capos_SessionManager_INTERFACE_ID,
 	  capos_SessionManager_anonymous_ORDINAL, do_anonymous },
+	{ capos_SessionManager_INTERFACE_ID,
+	  capos_SessionManager_keyAcceptable_ORDINAL, do_key_acceptable },
+	{ capos_SessionManager_INTERFACE_ID,
+	  capos_SessionManager_loginKey_ORDINAL, do_login_key },
 	{ capos_UserSession_INTERFACE_ID, capos_UserSession_info_ORDINAL,
 	  do_info },
 	{ capos_UserSession_INTERFACE_ID, capos_UserSession_shellBundle_ORDINAL,
@@ -455,6 +546,9 @@ load_seed(void)
 		if (strncmp(a, "account=", 8) == 0)
 			why = account_add(&logins.accounts, a + 8,
 			    strlen(a + 8));
+		else if (strncmp(a, "sshKey=", 7) == 0)
+			why = pubkey_add(&logins.accounts, a + 7,
+			    strlen(a + 7));
 		else if (strncmp(a, "profile=", 8) == 0)
 			why = profile_add(&profiles, a + 8, strlen(a + 8));
 		else if (strncmp(a, "sessionTtl=", 11) == 0) {

@@ -33,6 +33,7 @@ enum session_kind {
 enum session_strength {
 	STRENGTH_NONE = 0,
 	STRENGTH_PASSWORD = 1,
+	STRENGTH_PUBLIC_KEY = 2,
 };
 
 struct session {

@@ -1,8 +1,13 @@
 /*
- * authtest: drives auth (services/auth) through its interfaces as a shell
- * and a guessing caller would, for tests/qemu/test_auth.py. It holds
- * "console" and "sessionManager" (a client of auth's export) and nothing
- * else; everything further it gets from auth's answers.
+ * authtest: drives auth (services/auth) through its interfaces as a shell,
+ * an SSH gateway and a guessing caller would, for tests/qemu/test_auth.py.
+ * It holds "console" and "sessionManager" (a client of auth's export) and
+ * nothing else; everything further it gets from auth's answers.
+ *
+ * Argument: "userKey=HEX", the 32-byte seed of admin's SSH key, made at
+ * build time (services/authtest/mkuserkey.sh); auth's seed lists the
+ * public half. authtest signs with it as an SSH client would, and plays
+ * the gateway that hands the request on to SessionManager.loginKey.
  *
  *   1. the anonymous session: no principal, the "anonymous" profile only
  *   2. a wrong password and an unknown name get the same refusal
@@ -13,11 +18,16 @@
  *   5. five failures lock the account: even the right password is
  *      refused (read back from the audit log as accountLocked)
  *   6. logout: the session and its audit reader fail from then on
+ *   7. (before 4) public keys: the query (PK_OK) for admin's key, another
+ *      key, and an unknown account; a key login that gives a publicKey
+ *      session; refusals of another key, another account, a tampered
+ *      signature and a replay, each with its reason in the audit log
  */
 #include <string.h>
 
 #include "auth.capnp.h"
 #include "check.h"
+#include "crypto.h"
 #include "rt.h"
 
 #define ADMIN_PW	"capos-dev"
@@ -53,6 +63,162 @@ login(const char *name, const char *pw, const char *src, int *status)
 	if (rt_call(manager, capos_SessionManager_INTERFACE_ID,
 	    capos_SessionManager_login_ORDINAL, &b, NULL, 0, rbuf, sizeof(rbuf),
 	    &res) != 0)
+		return CAPOS_CAP_NULL;
+	r.s = res.root;
+	if (capos_SessionManager_LoginResult_which(&r) ==
+	    capos_SessionManager_LoginResult_which_denied) {
+		*status = 0;
+		return CAPOS_CAP_NULL;
+	}
+	if (capos_SessionManager_LoginResult_get_session(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	*status = 1;
+	return res.caps[idx].cap;
+}
+
+/* admin's key (from the userKey= argument) and one auth does not list. */
+static struct crypto_ed25519_key admin_key, wrong_key;
+static uint8_t admin_blob[CRYPTO_SSH_ED25519_KEY_BLOB_LEN];
+static uint8_t wrong_blob[CRYPTO_SSH_ED25519_KEY_BLOB_LEN];
+static bool have_key;
+
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+	    c - 'a' + 10 : -1;
+}
+
+/* Reads userKey=HEX; whether it was there and well formed. */
+static bool
+read_key(void)
+{
+	uint8_t seed[CRYPTO_ED25519_SEED_LEN];
+	bool ok = false;
+
+	for (int i = 0; i < rt_argc(); i++) {
+		const char *a = rt_argv(i);
+
+		if (strncmp(a, "userKey=", 8) != 0 ||
+		    strlen(a + 8) != 2 * sizeof(seed))
+			continue;
+		ok = true;
+		for (size_t k = 0; k < sizeof(seed); k++) {
+			int hi = hexval(a[8 + 2 * k]), lo = hexval(a[9 + 2 * k]);
+
+			if (hi < 0 || lo < 0)
+				ok = false;
+			seed[k] = (uint8_t)(hi << 4 | lo);
+		}
+	}
+	if (!ok || crypto_ed25519_from_seed(&admin_key, seed) != 0)
+		return false;
+	crypto_wipe(seed, sizeof(seed));
+	memset(seed, 0x5a, sizeof(seed));
+	if (crypto_ed25519_from_seed(&wrong_key, seed) != 0)
+		return false;
+	crypto_ssh_ed25519_key_blob(admin_key.pub, admin_blob);
+	crypto_ssh_ed25519_key_blob(wrong_key.pub, wrong_blob);
+	return true;
+}
+
+static void
+put_str(uint8_t *out, size_t *n, const void *s, size_t len)
+{
+	out[(*n)++] = (uint8_t)(len >> 24);
+	out[(*n)++] = (uint8_t)(len >> 16);
+	out[(*n)++] = (uint8_t)(len >> 8);
+	out[(*n)++] = (uint8_t)len;
+	memcpy(out + *n, s, len);
+	*n += len;
+}
+
+/* What an SSH client signs (RFC 4252 7) for user with key blob, under
+ * the session identifier sid; its length. */
+static size_t
+signed_data(uint8_t *sd, const char *sid, const char *user,
+    const uint8_t *blob)
+{
+	size_t n = 0;
+
+	put_str(sd, &n, sid, strlen(sid));
+	sd[n++] = 50;		/* SSH_MSG_USERAUTH_REQUEST */
+	put_str(sd, &n, user, strlen(user));
+	put_str(sd, &n, "ssh-connection", 14);
+	put_str(sd, &n, "publickey", 9);
+	sd[n++] = 1;
+	put_str(sd, &n, "ssh-ed25519", 11);
+	put_str(sd, &n, blob, CRYPTO_SSH_ED25519_KEY_BLOB_LEN);
+	return n;
+}
+
+/* SessionManager.keyAcceptable; 1, 0, or -1 when the call failed. */
+static int
+key_acceptable(const char *name, const uint8_t *blob)
+{
+	struct capos_SessionManager_keyAcceptable_Params_b p;
+	struct capos_SessionManager_keyAcceptable_Results_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+
+	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
+	    capos_SessionManager_keyAcceptable_Params_init_root(&b, &p) != 0 ||
+	    capos_SessionManager_keyAcceptable_Params_set_account(&p, name,
+	    strlen(name)) != 0 ||
+	    capos_SessionManager_keyAcceptable_Params_set_keyBlob(&p, blob,
+	    CRYPTO_SSH_ED25519_KEY_BLOB_LEN) != 0 ||
+	    capos_SessionManager_keyAcceptable_Params_set_source(&p, "ssh:1",
+	    5) != 0 ||
+	    rt_call(manager, capos_SessionManager_INTERFACE_ID,
+	    capos_SessionManager_keyAcceptable_ORDINAL, &b, NULL, 0, rbuf,
+	    sizeof(rbuf), &res) != 0)
+		return -1;
+	r.s = res.root;
+	return capos_SessionManager_keyAcceptable_Results_get_acceptable(&r);
+}
+
+/*
+ * Logs name in with key k (its blob `blob`) as a gateway would: the
+ * client's signature over the signed data, handed on. tamper flips a bit
+ * of the signature after signing. Returns as login() does.
+ */
+static capos_cap_t
+login_key(const char *name, const struct crypto_ed25519_key *k,
+    const uint8_t *blob, const char *sid, bool tamper, const char *src,
+    int *status)
+{
+	struct capos_SessionManager_loginKey_Params_b p;
+	struct capos_SessionManager_LoginResult_r r;
+	uint8_t sd[256], sig[CRYPTO_ED25519_SIG_LEN];
+	uint8_t sigblob[CRYPTO_SSH_ED25519_SIG_BLOB_LEN];
+	struct capnp_builder b;
+	struct rt_result res;
+	size_t n = signed_data(sd, sid, name, blob);
+	uint32_t idx;
+
+	*status = -1;
+	if (crypto_ed25519_sign(k, sd, n, sig) != 0)
+		return CAPOS_CAP_NULL;
+	crypto_ssh_ed25519_sig_blob(sig, sigblob);
+	if (tamper)
+		sigblob[sizeof(sigblob) - 10] ^= 0x04;
+	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
+	    capos_SessionManager_loginKey_Params_init_root(&b, &p) != 0 ||
+	    capos_SessionManager_loginKey_Params_set_account(&p, name,
+	    strlen(name)) != 0 ||
+	    capos_SessionManager_loginKey_Params_set_keyBlob(&p, blob,
+	    CRYPTO_SSH_ED25519_KEY_BLOB_LEN) != 0 ||
+	    capos_SessionManager_loginKey_Params_set_signedData(&p, sd,
+	    n) != 0 ||
+	    capos_SessionManager_loginKey_Params_set_signature(&p, sigblob,
+	    sizeof(sigblob)) != 0 ||
+	    capos_SessionManager_loginKey_Params_set_source(&p, src,
+	    strlen(src)) != 0)
+		return CAPOS_CAP_NULL;
+	if (rt_call(manager, capos_SessionManager_INTERFACE_ID,
+	    capos_SessionManager_loginKey_ORDINAL, &b, NULL, 0, rbuf,
+	    sizeof(rbuf), &res) != 0)
 		return CAPOS_CAP_NULL;
 	r.s = res.root;
 	if (capos_SessionManager_LoginResult_which(&r) ==
@@ -107,6 +273,77 @@ principal_of(capos_cap_t s)
 	if (capos_SessionInfo_get_id(&r, &id) != 0 || id.len != 16)
 		return -2;
 	return (int64_t)capos_SessionInfo_get_principal(&r);
+}
+
+/* The session's AuthStrength, or -1 when the call fails. */
+static int
+strength_of(capos_cap_t s)
+{
+	struct capos_SessionInfo_r r;
+	struct rt_result res;
+
+	if (rt_call(s, capos_UserSession_INTERFACE_ID,
+	    capos_UserSession_info_ORDINAL, NULL, NULL, 0, rbuf, sizeof(rbuf),
+	    &res) != 0)
+		return -1;
+	r.s = res.root;
+	return (int)capos_SessionInfo_get_strength(&r);
+}
+
+/* Section 7: public-key logins, as an SSH gateway would make them. */
+static void
+check_keys(void)
+{
+	capos_cap_t s;
+	int st, refused = 0;
+
+	expect("userKey= argument", have_key, 1);
+	if (!have_key)
+		return;
+	expect("admin's key is acceptable (PK_OK)",
+	    key_acceptable("admin", admin_blob), 1);
+	expect("another key is not acceptable",
+	    key_acceptable("admin", wrong_blob), 0);
+	expect("an unknown account: the same answer",
+	    key_acceptable("mallory", admin_blob), 0);
+
+	s = login_key("admin", &admin_key, admin_blob, "authtest-sid-1", false,
+	    "ssh:1", &st);
+	expect("key login accepted", st, 1);
+	expect("key session principal", principal_of(s), 1000);
+	expect("key session strength is publicKey", strength_of(s),
+	    capos_AuthStrength_publicKey);
+	if (st == 1 && principal_of(s) == 1000 &&
+	    strength_of(s) == capos_AuthStrength_publicKey)
+		rt_printf("[proof] key-login ok: auth verified admin's "
+		    "build-time ed25519 key's signature and minted a "
+		    "publicKey session\n");
+
+	(void)login_key("admin", &wrong_key, wrong_blob, "authtest-sid-2",
+	    false, "ssh:2", &st);
+	expect("a key admin does not hold refused", st, 0);
+	refused += st == 0;
+	(void)login_key("guest", &admin_key, admin_blob, "authtest-sid-3",
+	    false, "ssh:3", &st);
+	expect("admin's key for the guest account refused", st, 0);
+	refused += st == 0;
+	(void)login_key("mallory", &admin_key, admin_blob, "authtest-sid-4",
+	    false, "ssh:4", &st);
+	expect("admin's key for an unknown account refused", st, 0);
+	refused += st == 0;
+	(void)login_key("admin", &admin_key, admin_blob, "authtest-sid-5",
+	    true, "ssh:5", &st);
+	expect("a tampered signature refused", st, 0);
+	refused += st == 0;
+	(void)login_key("admin", &admin_key, admin_blob, "authtest-sid-1",
+	    false, "ssh:6", &st);
+	expect("the first login's signed data again refused", st, 0);
+	refused += st == 0;
+	if (refused == 5)
+		rt_printf("[proof] key-refusals ok: a wrong key, a wrong "
+		    "account, an unknown account, a tampered signature and "
+		    "a replay are all denied\n");
+	rt_release(s);
 }
 
 struct bundle {
@@ -174,6 +411,43 @@ contains(const uint8_t *p, size_t n, const char *s)
 	return false;
 }
 
+static bool
+contains_bytes(const uint8_t *p, size_t n, const uint8_t *s, size_t k)
+{
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(p + i, s, k) == 0)
+			return true;
+	return false;
+}
+
+/* Counts one audit record of a key login by its outcome. */
+static void
+count_key(struct capos_AuditRecord_r *rec, const struct capnp_text *acct,
+    int *ok, int *bad_sig, int *unknown_key, int *unknown, int *replayed)
+{
+	switch (capos_AuditRecord_get_reason(rec)) {
+	case capos_AuthReason_ok:
+		*ok += capos_AuditRecord_get_event(rec) ==
+		    capos_AuditEvent_loginSucceeded && acct->len == 5 &&
+		    memcmp(acct->str, "admin", 5) == 0;
+		break;
+	case capos_AuthReason_badSignature:
+		(*bad_sig)++;
+		break;
+	case capos_AuthReason_unknownKey:
+		(*unknown_key)++;
+		break;
+	case capos_AuthReason_unknownAccount:
+		*unknown += acct->len == 0;
+		break;
+	case capos_AuthReason_replayed:
+		(*replayed)++;
+		break;
+	default:
+		break;
+	}
+}
+
 /* Reads the whole audit log; checks what it must and must not hold. */
 static void
 check_audit(capos_cap_t reader)
@@ -186,6 +460,8 @@ check_audit(capos_cap_t reader)
 	struct capnp_text acct;
 	struct rt_result res;
 	int bad_pw = 0, unknown = 0, ok = 0, locked = 0, leaks = 0;
+	int key_ok = 0, bad_sig = 0, unknown_key = 0, key_unknown = 0;
+	int replayed = 0;
 	uint64_t after = 0;
 
 	for (;;) {
@@ -204,7 +480,9 @@ check_audit(capos_cap_t reader)
 		leaks += contains(rbuf, sizeof(rbuf), ADMIN_PW) +
 		    contains(rbuf, sizeof(rbuf), GUEST_PW) +
 		    contains(rbuf, sizeof(rbuf), WRONG_PW) +
-		    contains(rbuf, sizeof(rbuf), VICTIM_PW);
+		    contains(rbuf, sizeof(rbuf), VICTIM_PW) +
+		    contains_bytes(rbuf, sizeof(rbuf), admin_key.seed,
+		    sizeof(admin_key.seed));
 		r.s = res.root;
 		if (capos_AuditLog_read_Results_get_records(&r, &list) != 0 ||
 		    list.n == 0)
@@ -214,6 +492,12 @@ check_audit(capos_cap_t reader)
 			    capos_AuditRecord_get_account(&rec, &acct) != 0)
 				continue;
 			after = capos_AuditRecord_get_seq(&rec);
+			if (capos_AuditRecord_get_strength(&rec) ==
+			    capos_AuthStrength_publicKey) {
+				count_key(&rec, &acct, &key_ok, &bad_sig,
+				    &unknown_key, &key_unknown, &replayed);
+				continue;
+			}
 			switch (capos_AuditRecord_get_reason(&rec)) {
 			case capos_AuthReason_badPassword:
 				bad_pw += acct.len == 5 &&
@@ -243,7 +527,20 @@ check_audit(capos_cap_t reader)
 	expect("audit: the logins that succeeded", ok, 2);
 	expect("audit: the locked account's refusal, reason accountLocked",
 	    locked, 1);
-	expect("audit: bytes of a typed password in the log", leaks, 0);
+	expect("audit: bytes of a typed password or key in the log", leaks,
+	    0);
+	expect("audit: the key login, strength publicKey", key_ok, 1);
+	expect("audit: the tampered signature, reason badSignature", bad_sig,
+	    1);
+	expect("audit: keys not held, reason unknownKey", unknown_key, 2);
+	expect("audit: the key for an unknown account, name kept out",
+	    key_unknown, 1);
+	expect("audit: the replay, reason replayed", replayed, 1);
+	if (key_ok == 1 && bad_sig == 1 && unknown_key == 2 &&
+	    key_unknown == 1 && replayed == 1)
+		rt_printf("[proof] key-audit ok: key logins audited with "
+		    "strength publicKey and reasons badSignature, unknownKey, "
+		    "unknownAccount and replayed\n");
 	if (locked == 1)
 		rt_printf("[proof] lockout ok: after 5 failures the right "
 		    "password is refused, audited as accountLocked\n");
@@ -261,6 +558,7 @@ main(void)
 	int st, st2;
 
 	manager = rt_cap("sessionManager", capos_SessionManager_INTERFACE_ID);
+	have_key = read_key();
 	if (manager == CAPOS_CAP_NULL) {
 		rt_printf("authtest: no sessionManager\n");
 		return 1;
@@ -321,6 +619,7 @@ main(void)
 	(void)login("victim", VICTIM_PW, "authtest", &st);
 	expect("the right password on a locked account", st, 0);
 
+	check_keys();
 	expect("operator bundle again", bundle(admin, "operator", &bu), 0);
 	check_audit(bu.caps[1]);
 

@@ -21,14 +21,6 @@ echo(struct lineedit *le, const char *s, size_t n)
 	le->echo_len += n;
 }
 
-/* Erases n characters on the screen. */
-static void
-rub(struct lineedit *le, size_t n)
-{
-	while (n-- > 0)
-		echo(le, "\b \b", 3);
-}
-
 /* Characters (not UTF-8 continuation bytes) in s[0..n). */
 static size_t
 chars(const char *s, size_t n)
@@ -38,6 +30,70 @@ chars(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		c += ((uint8_t)s[i] & 0xc0) != 0x80;
 	return c;
+}
+
+/*
+ * Erases n characters on the screen, the cursor standing after the
+ * line's end-th character. A character at a row's last column is erased
+ * from the start of the next row, where the newline after it left the
+ * cursor.
+ */
+static void
+rub(struct lineedit *le, size_t end, size_t n)
+{
+	/* ESC [ A, ESC [ cols G (five digits at most), ESC [ K. */
+	char up[3 + 2 + 5 + 1 + 3];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t col = le->prompt_cols + end - i;
+
+		if (le->cols == 0 || col % le->cols != 0) {
+			echo(le, "\b \b", 3);
+			continue;
+		}
+		if (k == 0) {
+			char digits[5];
+			int nd = 0;
+
+			memcpy(up, "\x1b[A\x1b[", 5);
+			k = 5;
+			for (unsigned v = le->cols; v != 0; v /= 10)
+				digits[nd++] = (char)('0' + v % 10);
+			while (nd > 0)
+				up[k++] = digits[--nd];
+			memcpy(up + k, "G\x1b[K", 4);
+			k += 4;
+		}
+		echo(le, up, k);
+	}
+}
+
+/* Whether the line ends with a whole character: ASCII, or a UTF-8
+ * sequence with all its bytes (a malformed one counts as whole). */
+static bool
+char_whole(const struct lineedit *le)
+{
+	size_t i = le->len, need;
+	uint8_t lead;
+
+	while (i > 0 && ((uint8_t)le->line[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return true;
+	lead = (uint8_t)le->line[i - 1];
+	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+	return le->len - (i - 1) >= need;
+}
+
+/* After a byte was drawn: a character that filled a row's last column
+ * is followed by a newline (see lineedit.h). */
+static void
+wrap(struct lineedit *le)
+{
+	if (le->cols != 0 && char_whole(le) &&
+	    (le->prompt_cols + chars(le->line, le->len)) % le->cols == 0)
+		echo(le, "\n", 1);
 }
 
 void
@@ -60,16 +116,39 @@ le_insert(struct lineedit *le, const char *s, size_t n)
 			continue;
 		}
 		le->line[le->len++] = s[i];
+		le->line[le->len] = '\0';
 		echo(le, &s[i], 1);
+		wrap(le);
 	}
 	le->line[le->len] = '\0';
+}
+
+void
+le_resize(struct lineedit *le, uint16_t cols, uint16_t rows)
+{
+	le->cols = cols != 0 && cols < LE_MIN_COLS ? LE_MIN_COLS : cols;
+	le->rows = rows;
+}
+
+void
+le_redraw(struct lineedit *le)
+{
+	size_t n = le->len;
+
+	le->echo_len = 0;
+	le->len = 0;
+	for (size_t i = 0; i < n; i++) {
+		le->len++;
+		echo(le, &le->line[i], 1);
+		wrap(le);
+	}
 }
 
 /* Replaces the whole line (history), redrawing it. */
 static void
 replace(struct lineedit *le, const char *s)
 {
-	rub(le, chars(le->line, le->len));
+	rub(le, chars(le->line, le->len), chars(le->line, le->len));
 	le->len = 0;
 	le_insert(le, s, strlen(s));
 }
@@ -102,7 +181,7 @@ kill_word(struct lineedit *le)
 		n--;
 	while (n > 0 && le->line[n - 1] != ' ')
 		n--;
-	rub(le, chars(le->line + n, le->len - n));
+	rub(le, chars(le->line, le->len), chars(le->line + n, le->len - n));
 	le->len = n;
 	le->line[n] = '\0';
 }
@@ -110,6 +189,8 @@ kill_word(struct lineedit *le)
 static void
 backspace(struct lineedit *le)
 {
+	size_t end = chars(le->line, le->len);
+
 	if (le->len == 0)
 		return;
 	/* A whole UTF-8 sequence goes at once. */
@@ -117,7 +198,7 @@ backspace(struct lineedit *le)
 		le->len--;
 	le->len--;
 	le->line[le->len] = '\0';
-	rub(le, 1);
+	rub(le, end, 1);
 }
 
 enum le_action
@@ -139,7 +220,7 @@ le_key(struct lineedit *le, int code, uint8_t byte)
 		backspace(le);
 		return LE_NONE;
 	case K_KILL_LINE:
-		rub(le, chars(le->line, le->len));
+		rub(le, chars(le->line, le->len), chars(le->line, le->len));
 		le->len = 0;
 		le->line[0] = '\0';
 		le->overflow = 0;

@@ -12,6 +12,17 @@
  * and the submitted line says so, so the shell can refuse it with a
  * message rather than act on half of what was typed.
  *
+ * Width: with the terminal's columns known (le_resize; 0 means unknown),
+ * a line longer than a row is drawn so that erasing works across rows. A
+ * character that fills a row's last column is followed by a newline, so
+ * the cursor is never left in a terminal's pending-wrap state; erasing
+ * at the start of a row moves up and erases the last column of the row
+ * above (ESC [ A, ESC [ cols G, ESC [ K). Every character counts as one
+ * column (wide characters are not told apart). When the columns change
+ * mid-line, le_redraw gives the whole line again, to be drawn after the
+ * prompt on a fresh row: the rows drawn for the old width no longer
+ * match the new one. Widths below LE_MIN_COLS are taken as LE_MIN_COLS.
+ *
  * Bounds: LE_MAX bytes a line. Bytes typed beyond it are dropped and
  * counted (`overflow`), and the line is refused when submitted.
  * LE_HISTORY lines of history, the oldest forgotten first; a line is not
@@ -26,7 +37,11 @@
 
 #define LE_MAX		1024
 #define LE_HISTORY	32
-#define LE_ECHO_MAX	(2 * LE_MAX + 64)
+#define LE_MIN_COLS	16
+/* The most one key can echo: replacing a full line with another (history)
+ * erases LE_MAX characters (3 bytes each, plus a 14-byte move for each
+ * row at LE_MIN_COLS) and draws LE_MAX bytes with a newline a row. */
+#define LE_ECHO_MAX	(6 * LE_MAX)
 
 enum le_action {
 	LE_NONE,	/* keep reading keys */
@@ -45,6 +60,10 @@ struct lineedit {
 	char hist[LE_HISTORY][LE_MAX + 1];
 	uint32_t hfirst, hcount;
 	int32_t hpos;		/* browsing: index into history, or -1 */
+	/* The terminal's columns (0: unknown) and rows, and the width of the
+	 * prompt the line follows. */
+	uint16_t cols, rows;
+	uint32_t prompt_cols;
 	/* What to write to the terminal after this key. */
 	char echo[LE_ECHO_MAX];
 	size_t echo_len;
@@ -56,6 +75,11 @@ void le_reset(struct lineedit *le);
 enum le_action le_key(struct lineedit *le, int code, uint8_t byte);
 /* Inserts text at the end (completion), echoing it. */
 void le_insert(struct lineedit *le, const char *s, size_t n);
+/* The terminal's size changed (or became known); 0 columns: unknown. */
+void le_resize(struct lineedit *le, uint16_t cols, uint16_t rows);
+/* Puts the whole line in echo, as drawn after the prompt at the start of
+ * a row (after a resize). */
+void le_redraw(struct lineedit *le);
 /* Adds a submitted line to the history. */
 void le_remember(struct lineedit *le, const char *s, size_t n);
 

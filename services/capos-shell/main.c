@@ -20,8 +20,13 @@
  * in order; default operator, then guest).
  *
  * Bounds: lines of LE_MAX bytes (lineedit.h), BUNDLE_MAX capabilities,
- * TYPEAHEAD_MAX keys queued (typed ahead, or while a program runs; more
- * are dropped), OUT_MAX bytes of one printed result. Bad input gets a message and the shell goes on.
+ * INPUT_KEYS_MAX keys queued (input.h: typed ahead, or while a program
+ * runs; more are dropped), OUT_MAX bytes of one printed result.
+ *
+ * The terminal's size: asked for at start (windowSize) and followed by
+ * its resize events; the line editor draws long lines for that width,
+ * a line being edited is drawn again on a fresh row when the width
+ * changes, and `session` shows the size. Bad input gets a message and the shell goes on.
  */
 #include <string.h>
 
@@ -30,6 +35,7 @@
 #include "auth.capnp.h"
 #include "capos.capnp.h"
 #include "fmt/fmt.h"
+#include "input.h"
 #include "lineedit.h"
 #include "rt.h"
 #include "shell.capnp.h"
@@ -38,7 +44,6 @@
 #include "typed.h"
 
 #define BUNDLE_MAX	16
-#define TYPEAHEAD_MAX	capos_TerminalSession_maxEvents
 #define OUT_MAX		8192
 #define MOTD_MAX	8
 #define PROFILES_MAX	4
@@ -70,8 +75,7 @@ static const char *source = "console";
 static bool quit;
 
 static struct lineedit le;
-static struct { int code; uint8_t byte; } typeahead[TYPEAHEAD_MAX];
-static int ntypeahead;
+static struct shell_input input;
 /* A readEvents posted and not yet collected (after a `run`). */
 static struct capos_sqe ev_sqe;
 static bool ev_posted;
@@ -254,14 +258,12 @@ post_event(void)
 	ev_posted = rt_submit(&ev_sqe) == 0;
 }
 
-/* Queues the keys of a completed readEvents (beyond TYPEAHEAD_MAX they
- * are dropped); 0, 1 when the terminal has closed, -1 when it failed. */
+/* Takes a completed readEvents into the input; 0, 1 when the terminal
+ * has closed, -1 when it failed. */
 static int
 take_events(const struct capos_cqe *c)
 {
 	struct capos_TerminalSession_readEvents_Results_r r;
-	struct capos_TerminalSession_Event_r ev;
-	struct capos_TerminalSession_Event_key_r kg;
 	struct capnp_list list;
 	struct rt_result res;
 
@@ -269,44 +271,27 @@ take_events(const struct capos_cqe *c)
 	    rt_result_read(c, evbuf, &res) != 0)
 		return -1;
 	r.s = res.root;
-	if (capos_TerminalSession_readEvents_Results_get_events(&r, &list) != 0)
+	if (capos_TerminalSession_readEvents_Results_get_events(&r,
+	    &list) != 0 || input_take(&input, &list) != 0)
 		return -1;
-	for (uint32_t i = 0; i < list.n; i++) {
-		if (capos_TerminalSession_Event_at(&list, i, &ev) != 0)
-			return -1;
-		switch (capos_TerminalSession_Event_which(&ev)) {
-		case capos_TerminalSession_Event_which_key:
-			if (ntypeahead == TYPEAHEAD_MAX)
-				break;
-			kg = capos_TerminalSession_Event_get_key(&ev);
-			typeahead[ntypeahead].code =
-			    (int)capos_TerminalSession_Event_key_get_key(&kg);
-			typeahead[ntypeahead++].byte =
-			    capos_TerminalSession_Event_key_get_byte(&kg);
-			break;
-		case capos_TerminalSession_Event_which_closed:
-			return 1;
-		default:
-			break;	/* a resize: the shell draws nothing by size */
-		}
-	}
-	return 0;
+	return input.closed ? 1 : 0;
 }
 
 /* Whether a key is queued. */
 static bool
 key_ready(void)
 {
-	return ntypeahead > 0;
+	return input.n > 0;
 }
 
-/* The next key; -1 when the terminal is gone. */
+/* The next key: 0, or 1 when the window was resized and no key is
+ * queued yet, or -1 when the terminal is gone. */
 static int
 next_key(int *code, uint8_t *byte)
 {
 	struct capos_cqe c;
 
-	while (ntypeahead == 0) {
+	while (input.n == 0 && !input.resized) {
 		if (!ev_posted)
 			post_event();
 		if (!ev_posted || rt_wait(ev_sqe.user_data, &c) != 0)
@@ -315,25 +300,25 @@ next_key(int *code, uint8_t *byte)
 		if (take_events(&c) != 0)
 			return -1;
 	}
-	*code = typeahead[0].code;
-	*byte = typeahead[0].byte;
-	memmove(typeahead, typeahead + 1, --ntypeahead * sizeof(typeahead[0]));
-	return 0;
+	return input_pop(&input, code, byte) ? 0 : 1;
 }
 
-/* Takes the queued keys up to a Ctrl-C, if one is queued; whether it was.
- * Keys after it stay queued for the prompt. */
-static bool
-take_interrupt(void)
+/* Asks the terminal its size, for a shell that starts before any resize
+ * event; a terminal that cannot tell leaves the width unknown. */
+static void
+ask_size(void)
 {
-	for (int i = 0; i < ntypeahead; i++)
-		if (typeahead[i].code == capos_TerminalSession_Key_interrupt) {
-			ntypeahead -= i + 1;
-			memmove(typeahead, typeahead + i + 1, (size_t)ntypeahead *
-			    sizeof(typeahead[0]));
-			return true;
-		}
-	return false;
+	struct capos_TerminalSession_windowSize_Results_r r;
+	struct rt_result res;
+
+	if (rt_call(term, capos_TerminalSession_INTERFACE_ID,
+	    capos_TerminalSession_windowSize_ORDINAL, NULL, NULL, 0, rbuf,
+	    sizeof(rbuf), &res) != 0)
+		return;
+	r.s = res.root;
+	input.cols = capos_TerminalSession_windowSize_Results_get_columns(&r);
+	input.rows = capos_TerminalSession_windowSize_Results_get_rows(&r);
+	le_resize(&le, input.cols, input.rows);
 }
 
 /* ---- Completion ---- */
@@ -381,7 +366,9 @@ complete_from(const char *word, size_t len, const char *const *names,
 	for (int i = 0; i < n; i++)
 		if (strncmp(names[i], word, len) == 0)
 			say("%s  ", names[i]);
-	say("\n%s%s", prompt, le.line);
+	say("\n%s", prompt);
+	le_redraw(&le);
+	put(le.echo, le.echo_len);
 }
 
 static void
@@ -440,9 +427,11 @@ read_command(const char *prompt)
 	uint8_t byte;
 
 	le_reset(&le);
+	le.prompt_cols = (uint32_t)strlen(prompt);
 	say("%s", prompt);
 	for (;;) {
 		enum le_action a;
+		int rc;
 
 		/* The echo of a batch of keys goes out in one write, before
 		 * waiting for more. */
@@ -450,8 +439,23 @@ read_command(const char *prompt)
 			put(echo, elen);
 			elen = 0;
 		}
-		if (next_key(&code, &byte) != 0)
+		if ((rc = next_key(&code, &byte)) < 0)
 			return -1;
+		if (input.resized) {
+			/* Rows drawn for the old width no longer line up:
+			 * a line being edited is drawn again on a fresh row. */
+			input.resized = false;
+			le_resize(&le, input.cols, input.rows);
+			put(echo, elen);
+			elen = 0;
+			if (le.len > 0) {
+				le_redraw(&le);
+				say("\n%s", prompt);
+				put(le.echo, le.echo_len);
+			}
+		}
+		if (rc == 1)
+			continue;
 		a = le_key(&le, code, byte);
 		if (a == LE_COMPLETE) {
 			put(echo, elen);
@@ -488,7 +492,9 @@ cmd_help(void)
 	    "  call CAP.METHOD(ARG=VALUE, ...)\n"
 	    "                        call a method of a capability held\n"
 	    "  run PROGRAM [ARGS]    start a program through the launcher\n"
-	    "  audit                 the audit log (operators)\n"
+	    "  audit [raw]           the audit log (operators); raw: as "
+	    "Cap'n Proto\n"
+	    "                        messages for capnp decode (base64)\n"
 	    "  shutdown              halt the machine (operators)\n"
 	    "Keys: Backspace, Ctrl-U, Ctrl-W, Up/Down (history), Tab "
 	    "(complete), Ctrl-C.\n");
@@ -538,6 +544,11 @@ cmd_session(void)
 		return;
 	}
 	print_result(&capos_SessionInfo_meta, &res);
+	if (input.cols != 0)
+		say("terminal: %u columns, %u rows\n", input.cols,
+		    input.rows);
+	else
+		say("terminal: size unknown\n");
 }
 
 static void
@@ -594,8 +605,64 @@ cmd_call(const char *line, size_t len)
 	print_result(meth->results, &res);
 }
 
+/* Base64 (RFC 4648 4, padded) of n bytes, written in lines of
+ * AUDIT_RAW_COLS characters so a terminal never wraps them. */
+#define AUDIT_RAW_COLS	76
+
 static void
-cmd_audit(void)
+put_base64(const uint8_t *p, size_t n)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+	    "qrstuvwxyz0123456789+/";
+	char line[AUDIT_RAW_COLS + 1];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t w = (uint32_t)p[i] << 16 |
+		    (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+		    (i + 2 < n ? p[i + 2] : 0);
+
+		line[k++] = abc[w >> 18 & 63];
+		line[k++] = abc[w >> 12 & 63];
+		line[k++] = i + 1 < n ? abc[w >> 6 & 63] : '=';
+		line[k++] = i + 2 < n ? abc[w & 63] : '=';
+		if (k == AUDIT_RAW_COLS || i + 3 >= n) {
+			line[k++] = '\n';
+			put(line, k);
+			k = 0;
+		}
+	}
+}
+
+/*
+ * `audit raw`: each batch the reader gives is copied into a message of its
+ * own whose root is an AuditExport, and the stream of them is printed in
+ * base64 between two marker lines (docs/auth.md). The copy is the
+ * records' own encoding, deep-copied, so a field the schema gains later
+ * comes along without a change here.
+ */
+static int
+put_audit_raw(const struct capnp_list *records, uint64_t dropped,
+    uint64_t last)
+{
+	static uint8_t msg[CAPOS_MAX_RESULT] __attribute__((aligned(8)));
+	struct capos_AuditExport_b x;
+	struct capnp_builder b;
+
+	if (capnp_builder_init(&b, msg, sizeof(msg)) != 0 ||
+	    capos_AuditExport_init_root(&b, &x) != 0 ||
+	    capos_AuditExport_set_records(&x, records) != 0)
+		return -1;
+	capos_AuditExport_set_dropped(&x, dropped);
+	capos_AuditExport_set_last(&x, last);
+	put_base64(msg, capnp_builder_finish(&b));
+	return 0;
+}
+
+/* `audit` prints the records in text form; `audit raw` as Cap'n Proto
+ * messages for capnp decode. */
+static void
+cmd_audit(const char *args)
 {
 	const struct held *h = find_cap("audit");
 	struct capos_AuditLog_read_Params_b p;
@@ -605,12 +672,19 @@ cmd_audit(void)
 	struct capnp_list list;
 	struct rt_result res;
 	uint64_t after = 0;
+	bool raw = strcmp(args, "raw") == 0;
 	int rc;
 
+	if (!raw && args[0] != '\0') {
+		say("audit: the only form is 'audit' or 'audit raw'\n");
+		return;
+	}
 	if (h == NULL || h->iface != capos_AuditLog_INTERFACE_ID) {
 		say("audit: this session holds no audit log reader\n");
 		return;
 	}
+	if (raw)
+		say("-----BEGIN CAPOS AUDIT-----\n");
 	for (;;) {
 		if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
 		    capos_AuditLog_read_Params_init_root(&b, &p) != 0)
@@ -628,15 +702,26 @@ cmd_audit(void)
 		if (capos_AuditLog_read_Results_get_records(&r, &list) != 0 ||
 		    list.n == 0)
 			break;
+		if (raw && put_audit_raw(&list,
+		    capos_AuditLog_read_Results_get_dropped(&r),
+		    capos_AuditLog_read_Results_get_last(&r)) != 0) {
+			say("audit: a batch of records does not fit a "
+			    "message\n");
+			return;
+		}
 		for (uint32_t i = 0; i < list.n; i++) {
 			if (capos_AuditRecord_at(&list, i, &rec) != 0)
 				continue;
 			after = capos_AuditRecord_get_seq(&rec);
+			if (raw)
+				continue;
 			typed_print(&capos_AuditRecord_meta, &rec.s, out,
 			    sizeof(out));
 			say("%s\n", out);
 		}
 	}
+	if (raw)
+		say("-----END CAPOS AUDIT-----\n");
 	say("(%llu records overwritten unread)\n", (unsigned long long)
 	    capos_AuditLog_read_Results_get_dropped(&r));
 }
@@ -888,7 +973,7 @@ supervise(const char *prog, capos_cap_t handle, capos_cap_t owner)
 			ev_posted = false;
 			if (take_events(&c) != 0)
 				continue;
-			if (take_interrupt()) {
+			if (input_interrupt(&input)) {
 				say("^C\nrun: %s detached: its output is cut "
 				    "off\n", prog);
 				(void)rt_forget(we.user_data);
@@ -1062,7 +1147,7 @@ execute(char *line)
 	else if (strcmp(cmd, "run") == 0)
 		cmd_run(rest);
 	else if (strcmp(cmd, "audit") == 0)
-		cmd_audit();
+		cmd_audit(rest);
 	else if (strcmp(cmd, "shutdown") == 0)
 		cmd_shutdown();
 	else
@@ -1136,6 +1221,7 @@ main(void)
 	if (term == CAPOS_CAP_NULL)
 		return 1;
 	read_args();
+	ask_size();
 	for (int i = 0; i < nmotd; i++)
 		say("%s\n", motd[i]);
 	if (manager == CAPOS_CAP_NULL) {

@@ -1,6 +1,7 @@
 """Identity (system/auth.capnp, docs/auth.md): auth's SessionManager,
-UserSession, authority broker and audit log, driven by authtest as a shell
-and a guessing caller would."""
+UserSession, authority broker and audit log, driven by authtest as a shell,
+an SSH gateway and a guessing caller would. admin's SSH key is made at
+build time (build/authkey, services/authtest/mkuserkey.sh)."""
 import os
 
 from harness import (BUILD, EXIT_CLEAN, boot, case, expect_line,
@@ -18,6 +19,15 @@ def auth_login_bundle_audit_and_revocation():
     expect_line(run, "[proof] login-bundle ok: the right password gives a "
                      "session whose operator bundle is exactly session, "
                      "audit, clock")
+    expect_line(run, "[proof] key-login ok: auth verified admin's "
+                     "build-time ed25519 key's signature and minted a "
+                     "publicKey session")
+    expect_line(run, "[proof] key-refusals ok: a wrong key, a wrong "
+                     "account, an unknown account, a tampered signature "
+                     "and a replay are all denied")
+    expect_line(run, "[proof] key-audit ok: key logins audited with "
+                     "strength publicKey and reasons badSignature, "
+                     "unknownKey, unknownAccount and replayed")
     expect_line(run, "[proof] lockout ok: after 5 failures the right "
                      "password is refused, audited as accountLocked")
     expect_line(run, "[proof] audit-redacted ok: failures recorded with "
@@ -25,7 +35,7 @@ def auth_login_bundle_audit_and_revocation():
                      "password in any byte read")
     expect_line(run, "[proof] session-revoked ok: after logout the session "
                      "and its audit reader fail closed")
-    expect_line(run, "[authtest] 33 checks, 0 failed")
+    expect_line(run, "[authtest] 50 checks, 0 failed")
     # Nothing auth printed carries a password.
     for pw in ("capos-dev", "guest-dev", "victim-dev", "Wr0ng-Guess"):
         expect_no_line(run, pw)

@@ -2,8 +2,10 @@
 on the serial console, driven as a person at the terminal would, through
 login, the broker's bundles, typed calls, `run`, line editing, bad input,
 the audit log, logout and shutdown."""
+import base64
 import os
 import re
+import subprocess
 import time
 
 from harness import (BUILD, EXIT_CLEAN, CaseFailed, Console, case, expect,
@@ -12,6 +14,8 @@ from harness import (BUILD, EXIT_CLEAN, CaseFailed, Console, case, expect,
 ADMIN_PW = "capos-dev"
 GUEST_PW = "guest-dev"
 WRONG_PW = "Wr0ng-Guess"
+AUTH_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           os.pardir, os.pardir, "schema", "auth.capnp")
 
 
 class Shell:
@@ -50,6 +54,42 @@ class Shell:
         self.type("login\r", "username> ")
         self.type(user + "\r", "password> ")
         return self.type(pw + "\r", until)
+
+
+def audit_raw_decoded(out):
+    """`audit raw`'s messages, decoded by capnp decode on the host."""
+    m = re.search(r"-----BEGIN CAPOS AUDIT-----\r?\n(.*?)"
+                  r"-----END CAPOS AUDIT-----", out, re.S)
+    if m is None:
+        raise CaseFailed(f"audit raw printed no block: {out!r}")
+    blob = base64.b64decode("".join(m.group(1).split()), validate=True)
+    dec = subprocess.run(["capnp", "decode", "--short",
+                          AUTH_SCHEMA,
+                          "AuditExport"], input=blob, capture_output=True)
+    if dec.returncode != 0:
+        raise CaseFailed("capnp decode refused audit raw's messages: "
+                         f"{dec.stderr.decode(errors='replace')}")
+    return blob, dec.stdout.decode()
+
+
+def check_audit_raw(sh):
+    """The operator's way out for the audit log: the records as Cap'n
+    Proto messages that capnp decode reads with the schema alone."""
+    out = sh.command("audit raw", "admin@capos> ")
+    blob, text = audit_raw_decoded(out)
+    for want in ('event = loginFailed, reason = badPassword, account = '
+                 '"admin", source = "console"',
+                 'event = loginFailed, reason = unknownAccount, account = ""',
+                 'event = loginSucceeded, reason = ok, account = "admin"',
+                 'strength = password'):
+        expect(sh.con, want in text, f"capnp decode gave no {want!r}: "
+               f"{text[:2000]!r}")
+    seqs = [int(x) for x in re.findall(r"\(seq = (\d+),", text)]
+    expect(sh.con, seqs == list(range(1, len(seqs) + 1)) and len(seqs) > 8,
+           f"decoded sequence numbers {seqs}")
+    for pw in (ADMIN_PW, GUEST_PW, WRONG_PW, "mallory"):
+        expect(sh.con, pw.encode() not in blob and pw not in text,
+               f"the raw audit log holds {pw!r}")
 
 
 def caps_of(out):
@@ -122,6 +162,10 @@ def shell_login_bundles_calls_run_and_audit_on_the_console():
     out = sh.command("call session.info()", "admin@capos> ")
     expect(sh.con, 'principal = 1000, account = "admin", profile = '
            '"operator", strength = password' in out, repr(out))
+    # The shell asked the terminal its size at start (the serial console
+    # answers 80x24).
+    out = sh.command("session", "admin@capos> ")
+    expect(sh.con, "terminal: 80 columns, 24 rows" in out, repr(out))
     for line, err in (
             ('call audit.read(max="x")', "max is UInt32: give a number"),
             ("call audit.read(max=-1)", "max is UInt32: out of range"),
@@ -219,6 +263,7 @@ def shell_login_bundles_calls_run_and_audit_on_the_console():
            in out, f"audit: {out!r}")
     for pw in (ADMIN_PW, GUEST_PW, WRONG_PW, "mallory"):
         expect(sh.con, pw not in out, f"the audit log holds {pw!r}")
+    check_audit_raw(sh)
 
     # logout, then the operator shuts the machine down.
     out = sh.command("logout", "capos> ")

@@ -1,6 +1,6 @@
 /*
  * auth's pure logic (services/auth): password records, the failure
- * policy, the login decision, sessions, the broker's profiles and the
+ * policy, the login decision, public-key logins, sessions, the broker's profiles and the
  * audit log.
  */
 #include <stdlib.h>
@@ -9,7 +9,9 @@
 #include "audit.h"
 #include "broker.h"
 #include "credential.h"
+#include "crypto.h"
 #include "login.h"
+#include "pubkey.h"
 #include "session.h"
 #include "test.h"
 
@@ -372,4 +374,251 @@ TEST(auth_audit_is_bounded_and_counts_overwrites)
 	CHECK_EQ_U64(out[0]->seq, log.last - AUDIT_MAX + 1);
 	for (uint32_t i = 1; i < n; i++)
 		CHECK_EQ_U64(out[i]->seq, out[i - 1]->seq + 1);
+}
+
+/* ---- Public-key logins (pubkey.c) ---- */
+
+struct keyfix {
+	struct crypto_ed25519_key key;
+	uint8_t blob[CRYPTO_SSH_ED25519_KEY_BLOB_LEN];
+	char line[160];		/* "ssh-ed25519 BASE64 comment" */
+};
+
+static void
+make_key(struct keyfix *k, uint8_t seed_byte)
+{
+	uint8_t seed[CRYPTO_ED25519_SEED_LEN];
+	char b64[80];
+
+	memset(seed, seed_byte, sizeof(seed));
+	CHECK_EQ(crypto_ed25519_from_seed(&k->key, seed), 0);
+	crypto_ssh_ed25519_key_blob(k->key.pub, k->blob);
+	CHECK(crypto_base64(k->blob, sizeof(k->blob), true, b64,
+	    sizeof(b64)) > 0);
+	snprintf(k->line, sizeof(k->line), "ssh-ed25519 %s user@host", b64);
+}
+
+static void
+put_str(uint8_t *out, size_t *n, const void *s, size_t len)
+{
+	out[(*n)++] = (uint8_t)(len >> 24);
+	out[(*n)++] = (uint8_t)(len >> 16);
+	out[(*n)++] = (uint8_t)(len >> 8);
+	out[(*n)++] = (uint8_t)len;
+	memcpy(out + *n, s, len);
+	*n += len;
+}
+
+/* RFC 4252 7's signed data for user with k's key, and its signature
+ * blob; the data's length. */
+static size_t
+sign_request(const struct keyfix *k, const char *sid, const char *user,
+    uint8_t *sd, uint8_t sigblob[CRYPTO_SSH_ED25519_SIG_BLOB_LEN])
+{
+	uint8_t sig[CRYPTO_ED25519_SIG_LEN];
+	size_t n = 0;
+
+	put_str(sd, &n, sid, strlen(sid));
+	sd[n++] = 50;
+	put_str(sd, &n, user, strlen(user));
+	put_str(sd, &n, "ssh-connection", 14);
+	put_str(sd, &n, "publickey", 9);
+	sd[n++] = 1;
+	put_str(sd, &n, "ssh-ed25519", 11);
+	put_str(sd, &n, k->blob, sizeof(k->blob));
+	CHECK_EQ(crypto_ed25519_sign(&k->key, sd, n, sig), 0);
+	crypto_ssh_ed25519_sig_blob(sig, sigblob);
+	return n;
+}
+
+static void
+key_fixture(struct login_state *ls, struct keyfix *mine,
+    struct keyfix *other)
+{
+	char line[256];
+
+	login_fixture(ls);
+	make_key(mine, 7);
+	make_key(other, 9);
+	snprintf(line, sizeof(line), "admin:%s", mine->line);
+	CHECK(pubkey_add(&ls->accounts, line, strlen(line)) == NULL);
+	snprintf(line, sizeof(line), "old:%s", mine->line);
+	CHECK(pubkey_add(&ls->accounts, line, strlen(line)) == NULL);
+}
+
+TEST(auth_pubkey_seed_lines_parse_and_refuse)
+{
+	struct login_state *ls = calloc(1, sizeof(*ls));
+	struct keyfix k, o;
+	char line[256];
+	size_t n;
+
+	key_fixture(ls, &k, &o);
+	CHECK_EQ(ls->accounts.a[0].nkeys, 1);
+	CHECK(memcmp(ls->accounts.a[0].keys[0], k.key.pub, 32) == 0);
+	/* No comment is fine; the same key twice is not. */
+	snprintf(line, sizeof(line), "admin:%s", o.line);
+	n = strlen(line) - strlen(" user@host");
+	CHECK(pubkey_add(&ls->accounts, line, n) == NULL);
+	CHECK_STR(pubkey_add(&ls->accounts, line, n), "duplicate key");
+	CHECK_STR(pubkey_add(&ls->accounts, "ghost:x", 7),
+	    "key for an unknown account");
+	CHECK_STR(pubkey_add(&ls->accounts, "admin:ssh-rsa AAAA", 18),
+	    "not an ssh-ed25519 key");
+	/* Every truncation of the base64, and a changed algorithm name
+	 * inside the blob, are refused. */
+	snprintf(line, sizeof(line), "admin:%s", o.line);
+	for (size_t cut = 18; cut < 6 + 12 + 68; cut++)
+		CHECK_STR(pubkey_add(&ls->accounts, line, cut),
+		    "malformed ssh-ed25519 key");
+	line[6 + 12 + 7] = 'A';		/* within "c3NoLWVkMjU1MTk" */
+	CHECK_STR(pubkey_add(&ls->accounts, line, strlen(line)),
+	    "malformed ssh-ed25519 key");
+	free(ls);
+}
+
+TEST(auth_pubkey_login_verifies_in_auth)
+{
+	struct login_state *ls = calloc(1, sizeof(*ls));
+	uint8_t sd[300], sig[CRYPTO_SSH_ED25519_SIG_BLOB_LEN];
+	struct login_outcome o;
+	struct keyfix k, other;
+	size_t n;
+
+	key_fixture(ls, &k, &other);
+	n = sign_request(&k, "session-id-1", "admin", sd, sig);
+	pubkey_attempt(ls, "admin", 5, k.blob, sizeof(k.blob), sd, n, sig,
+	    sizeof(sig), "net:1", 5, 1, &o);
+	CHECK_EQ(o.reason, CRED_OK);
+	CHECK(o.account == &ls->accounts.a[0]);
+	CHECK_EQ_U64(o.delay_ns, 0);
+
+	/* The same signed data again is a replay. */
+	pubkey_attempt(ls, "admin", 5, k.blob, sizeof(k.blob), sd, n, sig,
+	    sizeof(sig), "net:1", 5, 2, &o);
+	CHECK_EQ(o.reason, CRED_REPLAYED);
+	CHECK_EQ_U64(o.delay_ns, FAIL_DELAY_NS);
+
+	/* A tampered signature and tampered signed data. */
+	n = sign_request(&k, "session-id-2", "admin", sd, sig);
+	sig[CRYPTO_SSH_ED25519_SIG_BLOB_LEN - 1] ^= 1;
+	pubkey_attempt(ls, "admin", 5, k.blob, sizeof(k.blob), sd, n, sig,
+	    sizeof(sig), "net:2", 5, 3, &o);
+	CHECK_EQ(o.reason, CRED_BAD_SIGNATURE);
+	sig[CRYPTO_SSH_ED25519_SIG_BLOB_LEN - 1] ^= 1;
+	sd[5] ^= 1;
+	pubkey_attempt(ls, "admin", 5, k.blob, sizeof(k.blob), sd, n, sig,
+	    sizeof(sig), "net:2", 5, 4, &o);
+	CHECK_EQ(o.reason, CRED_BAD_SIGNATURE);
+
+	/* A key the account does not hold, correctly signed. */
+	n = sign_request(&other, "session-id-3", "admin", sd, sig);
+	pubkey_attempt(ls, "admin", 5, other.blob, sizeof(other.blob), sd, n,
+	    sig, sizeof(sig), "net:3", 5, 5, &o);
+	CHECK_EQ(o.reason, CRED_UNKNOWN_KEY);
+	/* An unknown account, and a disabled one that holds the key. */
+	n = sign_request(&k, "session-id-4", "ghost", sd, sig);
+	pubkey_attempt(ls, "ghost", 5, k.blob, sizeof(k.blob), sd, n, sig,
+	    sizeof(sig), "net:4", 5, 6, &o);
+	CHECK_EQ(o.reason, CRED_UNKNOWN_ACCOUNT);
+	CHECK(o.account == NULL);
+	n = sign_request(&k, "session-id-5", "old", sd, sig);
+	pubkey_attempt(ls, "old", 3, k.blob, sizeof(k.blob), sd, n, sig,
+	    sizeof(sig), "net:5", 5, 7, &o);
+	CHECK_EQ(o.reason, CRED_ACCOUNT_DISABLED);
+
+	/* Signed data that names another account than the request, or
+	 * another key than the blob given, is not this login's. (admin's
+	 * failures so far are cleared, so no lock answers first.) */
+	memset(&ls->accounts.a[0].fails, 0, sizeof(struct fail_state));
+	n = sign_request(&k, "session-id-6", "old", sd, sig);
+	pubkey_attempt(ls, "admin", 5, k.blob, sizeof(k.blob), sd, n, sig,
+	    sizeof(sig), "net:6", 5, 8, &o);
+	CHECK_EQ(o.reason, CRED_MALFORMED);
+	n = sign_request(&other, "session-id-7", "admin", sd, sig);
+	pubkey_attempt(ls, "admin", 5, k.blob, sizeof(k.blob), sd, n, sig,
+	    sizeof(sig), "net:6", 5, 9, &o);
+	CHECK_EQ(o.reason, CRED_MALFORMED);
+	/* Every truncation of the signed data and of the blobs (the
+	 * failure counts cleared each time, so no lock answers first). */
+	n = sign_request(&k, "session-id-8", "admin", sd, sig);
+	for (size_t cut = 0; cut <= n; cut++) {
+		memset(&ls->accounts.a[0].fails, 0, sizeof(struct fail_state));
+		memset(ls->sources, 0, sizeof(ls->sources));
+		pubkey_attempt(ls, "admin", 5, k.blob, sizeof(k.blob), sd, cut,
+		    sig, sizeof(sig), "trunc", 5, 10, &o);
+		CHECK_EQ(o.reason, cut == n ? CRED_OK : CRED_MALFORMED);
+	}
+	pubkey_attempt(ls, "admin", 5, k.blob, sizeof(k.blob) - 1, sd, n,
+	    sig, sizeof(sig), "net:7", 5, 11, &o);
+	CHECK_EQ(o.reason, CRED_MALFORMED);
+	pubkey_attempt(ls, "admin", 5, k.blob, sizeof(k.blob), sd, n, sig,
+	    sizeof(sig) - 1, "net:7", 5, 12, &o);
+	CHECK_EQ(o.reason, CRED_MALFORMED);
+	free(ls);
+}
+
+TEST(auth_pubkey_failures_count_and_lock)
+{
+	struct login_state *ls = calloc(1, sizeof(*ls));
+	uint8_t sd[300], sig[CRYPTO_SSH_ED25519_SIG_BLOB_LEN];
+	struct login_outcome o;
+	struct keyfix k, other;
+	char sid[32];
+	size_t n;
+
+	key_fixture(ls, &k, &other);
+	/* Failures slow down as a wrong password's do, then lock. */
+	for (int i = 0; i < FAIL_LOCK_AFTER; i++) {
+		snprintf(sid, sizeof(sid), "sid-%d", i);
+		n = sign_request(&other, sid, "admin", sd, sig);
+		pubkey_attempt(ls, "admin", 5, other.blob, sizeof(other.blob),
+		    sd, n, sig, sizeof(sig), "net:9", 5, 100, &o);
+		CHECK_EQ(o.reason, CRED_UNKNOWN_KEY);
+		CHECK_EQ_U64(o.delay_ns, i < 4 ? FAIL_DELAY_NS << i :
+		    FAIL_DELAY_MAX_NS);
+	}
+	n = sign_request(&k, "sid-ok", "admin", sd, sig);
+	pubkey_attempt(ls, "admin", 5, k.blob, sizeof(k.blob), sd, n, sig,
+	    sizeof(sig), "net:10", 6, 101, &o);
+	CHECK_EQ(o.reason, CRED_ACCOUNT_LOCKED);
+	/* While locked, the query says no as well. */
+	CHECK(!pubkey_acceptable(ls, "admin", 5, k.blob, sizeof(k.blob),
+	    "net:10", 6, 101));
+	pubkey_attempt(ls, "admin", 5, k.blob, sizeof(k.blob), sd, n, sig,
+	    sizeof(sig), "net:10", 6, 100 + FAIL_LOCK_NS, &o);
+	CHECK_EQ(o.reason, CRED_OK);
+	free(ls);
+}
+
+TEST(auth_pubkey_query_answers_alike_for_unknown_accounts)
+{
+	struct login_state *ls = calloc(1, sizeof(*ls));
+	struct login_outcome o;
+	struct keyfix k, other;
+
+	key_fixture(ls, &k, &other);
+	CHECK(pubkey_acceptable(ls, "admin", 5, k.blob, sizeof(k.blob),
+	    "net:1", 5, 1));
+	/* A key not held, an unknown account, a disabled account: all the
+	 * same false; a malformed blob too. */
+	CHECK(!pubkey_acceptable(ls, "admin", 5, other.blob,
+	    sizeof(other.blob), "net:1", 5, 1));
+	CHECK(!pubkey_acceptable(ls, "ghost", 5, k.blob, sizeof(k.blob),
+	    "net:1", 5, 1));
+	CHECK(!pubkey_acceptable(ls, "old", 3, k.blob, sizeof(k.blob),
+	    "net:1", 5, 1));
+	CHECK(!pubkey_acceptable(ls, "admin", 5, k.blob, sizeof(k.blob) - 1,
+	    "net:1", 5, 1));
+	CHECK(!pubkey_acceptable(ls, "a-name-longer-than-any-account-can-be",
+	    37, k.blob, sizeof(k.blob), "net:1", 5, 1));
+	/* A query counts nothing and makes no source entry. */
+	CHECK_EQ(ls->accounts.a[0].fails.failures, 0);
+	CHECK_EQ(ls->sources[0].name[0], '\0');
+	/* A locked source gets false even for a good key. */
+	for (int i = 0; i < FAIL_LOCK_AFTER; i++)
+		login_attempt(ls, "ghost", 5, "x", 1, "evil", 4, 5, &o);
+	CHECK(!pubkey_acceptable(ls, "admin", 5, k.blob, sizeof(k.blob),
+	    "evil", 4, 6));
+	free(ls);
 }

@@ -1,11 +1,13 @@
 /*
  * The shell's pure parts: the console terminal's key decoder, the line
- * editor, UTF-8 checking, and typed calls (parse, check against the
+ * editor (and its drawing for the terminal's width), the input events
+ * (keys, resize), UTF-8 checking, and typed calls (parse, check against the
  * generated schema metadata, build, print).
  */
 #define CAPNP_META
 #include "auth.capnp.h"
 #include "capos.capnp.h"
+#include "input.h"
 #include "keys.h"
 #include "lineedit.h"
 #include "test.h"
@@ -106,6 +108,174 @@ TEST(shell_lineedit_edits)
 	type(&le, "a\xc3\xa9");
 	le_key(&le, KEY_BACKSPACE, 0);
 	CHECK_STR(le.line, "a");
+}
+
+/* Whether the echo is exactly want. */
+static bool
+echoed(const struct lineedit *le, const char *want)
+{
+	return le->echo_len == strlen(want) &&
+	    memcmp(le->echo, want, le->echo_len) == 0;
+}
+
+TEST(shell_lineedit_draws_for_the_width)
+{
+	static struct lineedit le;
+
+	memset(&le, 0, sizeof(le));
+	le_reset(&le);
+	le_resize(&le, 20, 5);
+	le.prompt_cols = 7;			/* "capos> " */
+	/* Columns 7..18 hold twelve characters; the thirteenth fills the
+	 * row's last column and takes the cursor to the next row. */
+	type(&le, "abcdefghijkl");
+	CHECK(echoed(&le, "l"));
+	le_key(&le, KEY_CHAR, 'm');
+	CHECK(echoed(&le, "m\n"));
+	le_key(&le, KEY_CHAR, 'n');
+	CHECK(echoed(&le, "n"));
+	/* Erasing: n is in the second row; m, at the first row's end, is
+	 * erased from the start of the second row. */
+	le_key(&le, KEY_BACKSPACE, 0);
+	CHECK(echoed(&le, "\b \b"));
+	le_key(&le, KEY_BACKSPACE, 0);
+	CHECK(echoed(&le, "\x1b[A\x1b[20G\x1b[K"));
+	le_key(&le, KEY_BACKSPACE, 0);
+	CHECK(echoed(&le, "\b \b"));
+	CHECK_STR(le.line, "abcdefghijk");
+	/* A two-byte character at the row's end: the newline follows its
+	 * second byte, never splits it. */
+	type(&le, "l");
+	le_key(&le, KEY_CHAR, 0xc3);
+	CHECK(echoed(&le, "\xc3"));
+	le_key(&le, KEY_CHAR, 0xa9);
+	CHECK(echoed(&le, "\xa9\n"));
+	/* Ctrl-U erases both rows, the wrap included. */
+	le_key(&le, KEY_KILL_LINE, 0);
+	CHECK(echoed(&le, "\x1b[A\x1b[20G\x1b[K"
+	    "\b \b\b \b\b \b\b \b\b \b\b \b\b \b\b \b\b \b\b \b\b \b\b \b"));
+	/* Width unknown: no newline is drawn at any length. */
+	le_resize(&le, 0, 0);
+	type(&le, "abcdefghijklmnopqrstuvwxyz");
+	CHECK(memchr(le.echo, '\n', le.echo_len) == NULL);
+	/* After a resize, the line is drawn again for the new width; a
+	 * width below the floor is taken as the floor. */
+	le_resize(&le, 16, 5);
+	le_redraw(&le);
+	CHECK(echoed(&le, "abcdefghi\njklmnopqrstuvwxy\nz"));
+	CHECK_STR(le.line, "abcdefghijklmnopqrstuvwxyz");
+	le_resize(&le, 3, 5);
+	CHECK_EQ(le.cols, LE_MIN_COLS);
+	/* A long line replaced from history still fits the echo. */
+	le_resize(&le, LE_MIN_COLS, 5);
+	le_reset(&le);
+	for (int i = 0; i < LE_MAX; i++)
+		le_key(&le, KEY_CHAR, 'x');
+	le_remember(&le, le.line, le.len);
+	le_key(&le, KEY_KILL_LINE, 0);
+	le_key(&le, KEY_UP, 0);
+	CHECK_EQ(le.len, LE_MAX);
+	CHECK(le.echo_len < LE_ECHO_MAX);
+}
+
+/* A readEvents answer holding the events described by spec: 'k' a key
+ * (the next byte), 'r' a resize (cols, rows from the arrays), 'z' a
+ * resize to zero columns, 'c' closed. */
+static void
+events(const char *spec, const uint16_t *cols, const uint16_t *rows,
+    uint8_t *buf, size_t room, struct capnp_msg *m, struct capnp_list *out)
+{
+	struct capos_TerminalSession_readEvents_Results_b rb;
+	struct capos_TerminalSession_readEvents_Results_r rr;
+	struct capos_TerminalSession_Event_b e;
+	struct capos_TerminalSession_Event_key_b kb;
+	struct capos_TerminalSession_Event_resize_b zb;
+	struct capnp_builder b;
+	struct capnp_lb l;
+	uint32_t n = 0, ri = 0;
+
+	for (const char *p = spec; *p != '\0'; p++, n++)
+		if (*p == 'k')
+			p++;		/* the key's byte */
+	CHECK_EQ(capnp_builder_init(&b, buf, room), 0);
+	CHECK_EQ(capos_TerminalSession_readEvents_Results_init_root(&b, &rb),
+	    0);
+	CHECK_EQ(capos_TerminalSession_readEvents_Results_init_events(&rb, n,
+	    &l), 0);
+	for (uint32_t i = 0; *spec != '\0'; i++, spec++) {
+		CHECK_EQ(capos_TerminalSession_Event_b_at(&l, i, &e), 0);
+		switch (*spec) {
+		case 'k':
+			kb = capos_TerminalSession_Event_init_key(&e);
+			spec++;
+			capos_TerminalSession_Event_key_set_key(&kb, *spec == 3 ?
+			    capos_TerminalSession_Key_interrupt :
+			    capos_TerminalSession_Key_char);
+			capos_TerminalSession_Event_key_set_byte(&kb,
+			    (uint8_t)*spec);
+			break;
+		case 'r':
+		case 'z':
+			zb = capos_TerminalSession_Event_init_resize(&e);
+			capos_TerminalSession_Event_resize_set_columns(&zb,
+			    *spec == 'z' ? 0 : cols[ri]);
+			capos_TerminalSession_Event_resize_set_rows(&zb,
+			    *spec == 'z' ? 9 : rows[ri]);
+			ri += *spec == 'r';
+			break;
+		default:
+			capos_TerminalSession_Event_set_closed(&e);
+			break;
+		}
+	}
+	CHECK_EQ(capnp_msg_init(m, buf, capnp_builder_finish(&b)), 0);
+	CHECK_EQ(capos_TerminalSession_readEvents_Results_read_root(m, &rr), 0);
+	CHECK_EQ(capos_TerminalSession_readEvents_Results_get_events(&rr, out),
+	    0);
+}
+
+TEST(shell_input_takes_keys_and_resizes)
+{
+	static uint8_t buf[16384] __attribute__((aligned(8)));
+	static struct shell_input in;
+	static const uint16_t cols[] = { 100, 132 }, rows[] = { 30, 43 };
+	struct capnp_list list;
+	struct capnp_msg m;
+	int code;
+	uint8_t byte;
+
+	memset(&in, 0, sizeof(in));
+	events("kakbrzrk\003kd", cols, rows, buf, sizeof(buf), &m, &list);
+	CHECK_EQ(list.n, 7);
+	CHECK_EQ(input_take(&in, &list), 0);
+	/* Keys in order; of a burst of resizes the newest counts, and a
+	 * resize to zero columns is no size. */
+	CHECK_EQ(in.n, 4);
+	CHECK(in.resized);
+	CHECK_EQ(in.cols, 132);
+	CHECK_EQ(in.rows, 43);
+	CHECK(!in.closed);
+	CHECK(input_pop(&in, &code, &byte));
+	CHECK_EQ(byte, 'a');
+	/* Ctrl-C takes the keys before it, and leaves those after. */
+	CHECK(input_interrupt(&in));
+	CHECK_EQ(in.n, 1);
+	CHECK(input_pop(&in, &code, &byte));
+	CHECK_EQ(byte, 'd');
+	CHECK(!input_pop(&in, &code, &byte));
+	CHECK(!input_interrupt(&in));
+	/* The queue is bounded; what falls off is counted. */
+	in.resized = false;
+	for (int i = 0; i < INPUT_KEYS_MAX + 3; i++) {
+		events("kx", cols, rows, buf, sizeof(buf), &m, &list);
+		CHECK_EQ(input_take(&in, &list), 0);
+	}
+	CHECK_EQ(in.n, INPUT_KEYS_MAX);
+	CHECK_EQ(in.dropped, 3);
+	CHECK(!in.resized);
+	events("c", cols, rows, buf, sizeof(buf), &m, &list);
+	CHECK_EQ(input_take(&in, &list), 0);
+	CHECK(in.closed);
 }
 
 TEST(shell_lineedit_refuses_controls_and_bounds_the_line)
