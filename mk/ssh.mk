@@ -4,6 +4,8 @@
 
 # The interoperability suite runs the stock ssh client and ssh-keygen.
 DEB_PACKAGES += openssh-client
+# The QEMU test of the gateway runs ssh-audit against it (tests/qemu/test_ssh.py).
+DEB_PACKAGES += ssh-audit
 
 SSH_SRCS := $(wildcard lib/proto/ssh/*.c)
 SSH_HDRS := $(wildcard lib/proto/ssh/*.h)

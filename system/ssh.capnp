@@ -108,6 +108,6 @@ const manifest :Capos.SystemManifest = (
                                              export = "shells"))) ],
       exports = [ (name = "terminals",
                    interfaceId = Terminal.terminalSessionInterface) ],
-      args = [ "grace=30" ] )
+      args = [ "grace=20" ] )
   ]
 );
