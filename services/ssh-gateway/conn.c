@@ -257,8 +257,9 @@ conn_end(struct gw_conn *c, const char *why)
 	c->state = GW_ENDING;
 	if (c->authed)
 		gw_sessions--;
-	rt_printf("[ssh-gateway] conn %u closed: %s%s\n", c->id, why,
-	    c->shell && !c->exited ? " (its shell is hung up)" : "");
+	rt_printf("[ssh-gateway] conn %u closed: %s%s (%u re-keys)\n", c->id,
+	    why, c->shell && !c->exited ? ", its shell hung up" : "",
+	    c->rekeys);
 	/* The shell's reads now answer closed, so it ends; its session ends
 	 * here whatever the shell does. */
 	term_hangup(&c->term);
@@ -390,7 +391,9 @@ on_event(struct gw_conn *c, const struct ssh_event *ev)
 {
 	switch (ev->type) {
 	case SSH_EV_NONE:
+		break;
 	case SSH_EV_REKEYED:
+		c->rekeys++;
 		break;
 	case SSH_EV_AUTH_OK:
 		c->authed = true;

@@ -57,6 +57,7 @@ struct gw_conn {
 	bool authed;			/* counted as a session, not a startup */
 	bool closing;			/* draining its last packets */
 	const char *why;		/* why it ends, for the console */
+	uint32_t rekeys;		/* key exchanges after the first */
 
 	struct ssh_conn ssh;
 	struct term term;

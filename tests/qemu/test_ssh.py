@@ -170,66 +170,158 @@ def login_runs_commands(g, kh):
           "spawner or host key, exit status 0", flush=True)
 
 
-def interactive_with_window_change(g, kh):
-    """ssh -tt on a pseudo-terminal of 90x20, resized to 100x30."""
-    m = g.mark()
-    pid, fd = pty.fork()
-    if pid == 0:
-        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 20, 90, 0, 0))
-        os.execvp("ssh", ssh_args(g, kh, extra=("-tt",)))
-    buf = b""
+class PtySsh:
+    """ssh -tt on a pseudo-terminal of 90x20, read as a person would."""
 
-    def wait_for(text, timeout=SSH_TIMEOUT_S):
-        nonlocal buf
+    def __init__(self, g, kh, extra=()):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            fcntl.ioctl(0, termios.TIOCSWINSZ,
+                        struct.pack("HHHH", 20, 90, 0, 0))
+            os.execvp("ssh", ssh_args(g, kh, extra=("-tt",) + tuple(extra)))
+        self.buf = b""
+
+    def wait_for(self, done, timeout=SSH_TIMEOUT_S, what="output"):
+        """Reads until done(bytes so far) holds; returns them all."""
         deadline = time.monotonic() + timeout
-        while text not in buf:
+        while not done(self.buf):
             left = deadline - time.monotonic()
             if left <= 0:
-                raise CaseFailed(f"no {text!r} from the interactive "
-                                 f"shell; saw {buf[-400:]!r}")
-            r, _, _ = select.select([fd], [], [], left)
+                raise CaseFailed(f"no {what} from the shell within "
+                                 f"{timeout} s; saw {self.buf[-400:]!r}")
+            r, _, _ = select.select([self.fd], [], [], left)
             if r:
                 try:
-                    chunk = os.read(fd, 4096)
+                    chunk = os.read(self.fd, 65536)
                 except OSError:
                     chunk = b""
                 if not chunk:
-                    raise CaseFailed(f"the terminal closed before {text!r}; "
-                                     f"saw {buf[-400:]!r}")
-                buf += chunk
-        at = buf.index(text) + len(text)
-        seen, buf = buf[:at], buf[at:]
-        return seen
+                    raise CaseFailed(f"the terminal closed before {what}; "
+                                     f"saw {self.buf[-400:]!r}")
+                self.buf += chunk
+        out, self.buf = self.buf, b""
+        return out
 
+    def prompt(self, timeout=SSH_TIMEOUT_S):
+        return self.wait_for(lambda b: b.endswith(b"admin@capos> "),
+                             timeout, "a prompt")
+
+    def send(self, data):
+        os.write(self.fd, data)
+
+    def resize(self, cols, rows):
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ,
+                    struct.pack("HHHH", rows, cols, 0, 0))
+
+    def status(self):
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        return status
+
+    def close(self):
+        if self.pid:
+            os.kill(self.pid, 9)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+        os.close(self.fd)
+
+
+def interactive_with_window_change(g, kh):
+    m = g.mark()
+    t = PtySsh(g, kh)
     try:
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 20, 90, 0, 0))
-        wait_for(b"admin@capos> ")
-        os.write(fd, b"session\r")
-        out = wait_for(b"admin@capos> ")
+        t.prompt()
+        t.send(b"session\r")
+        out = t.prompt()
         expect(None, b"terminal: 90 columns, 20 rows" in out,
                f"the pty's size did not reach the shell: {out!r}")
         # The new size reaches ssh as SIGWINCH, the gateway as
         # window-change, the shell as a resize event.
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        t.resize(100, 30)
         g.wait_line("window 100x30", IO_TIMEOUT_S, m)
-        os.write(fd, b"session\r")
-        out = wait_for(b"admin@capos> ")
+        t.send(b"session\r")
+        out = t.prompt()
         expect(None, b"terminal: 100 columns, 30 rows" in out,
                f"the window change did not reach the shell: {out!r}")
         expect(None, b"\r\n" in out, "no CR LF line ends on a pty")
-        os.write(fd, b"exit\r")
-        _, status = os.waitpid(pid, 0)
-        pid = 0
+        t.send(b"exit\r")
+        status = t.status()
         expect(None, os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0,
                f"interactive ssh ended with status {status:#x}")
     finally:
-        if pid:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-        os.close(fd)
+        t.close()
     g.wait_line("freed", IO_TIMEOUT_S, m)
     print("     interactive: pty 90x20, window change to 100x30 seen by "
           "the shell, exit status 0", flush=True)
+
+
+STREAM = 256 << 10      # TCG moves count's lines at some 20 KiB/s
+
+
+def stream_through_rekeys(g, kh):
+    """count's output through the channel with RekeyLimit=32K: the
+    re-keys happen, every line arrives in order, Ctrl-C stops it."""
+    m = g.mark()
+    t = PtySsh(g, kh, extra=("-o", "RekeyLimit=32K"))
+    try:
+        t.prompt()
+        t.send(b"run count\r")
+        out = t.wait_for(lambda b: len(b) >= STREAM, 600, f"{STREAM} bytes")
+        t.send(b"\x03")
+        out += t.prompt()
+        nums = [int(line[7:]) for line in out.split(b"\r\n")
+                if line.startswith(b"count: ") and line[7:].isdigit()]
+        expect(None, len(nums) > 1000 and nums[0] == 1 and
+               all(b == a + 1 for a, b in zip(nums, nums[1:])),
+               f"count's lines arrived out of order or missing "
+               f"({len(nums)} lines)")
+        t.send(b"exit\r")
+        status = t.status()
+        expect(None, os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0,
+               f"ssh ended with status {status:#x}")
+    finally:
+        t.close()
+    line = g.wait_line("closed: the channel closed", IO_TIMEOUT_S, m)
+    rekeys = int(line.rsplit("(", 1)[1].split()[0])
+    expect(None, rekeys >= STREAM // (32 << 10) // 2,
+           f"only {rekeys} re-keys for {STREAM} bytes at 32 KiB")
+    g.wait_line("freed", IO_TIMEOUT_S, m)
+    print(f"     {len(nums)} lines ({STREAM >> 10} KiB) intact through "
+          f"{rekeys} re-keys", flush=True)
+
+
+def client_goes_away(g, kh):
+    """A client killed while its shell runs, and one gone before any
+    shell: the shell ends, the session is logged out, all is freed."""
+    m = g.mark()
+    t = PtySsh(g, kh)
+    try:
+        t.prompt()
+        t.send(b"run count\r")
+        t.wait_for(lambda b: b"count: 100\r\n" in b, SSH_TIMEOUT_S,
+                   "count's lines")
+    finally:
+        t.close()
+    g.wait_line("its shell hung up", IO_TIMEOUT_S, m)
+    g.wait_line("shell exited", IO_TIMEOUT_S, m)
+    g.wait_line("freed", IO_TIMEOUT_S, m)
+    m = g.mark()
+    p = subprocess.Popen(ssh_args(g, kh, extra=("-N",)),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        g.wait_line("logged in as admin", IO_TIMEOUT_S, m)
+    finally:
+        p.kill()
+        p.wait()
+    # A killed ssh ends with FIN or with a reset, as its kernel likes.
+    line = g.wait_line(" closed: ", IO_TIMEOUT_S, m)
+    expect(None, "went away" in line or "was reset" in line,
+           f"ssh -N killed: {line!r}")
+    g.wait_line("freed", IO_TIMEOUT_S, m)
+    expect(None, g.count("shell started", m) == 0, "ssh -N got a shell")
+    print("     a client killed under a running shell, and one gone "
+          "before its shell: shells ended, connections freed", flush=True)
 
 
 def askpass_env():
@@ -593,6 +685,8 @@ def ssh_gateway_serves_openssh():
         kh = known_hosts(g)
         login_runs_commands(g, kh)
         interactive_with_window_change(g, kh)
+        stream_through_rekeys(g, kh)
+        client_goes_away(g, kh)
         refusals(g, kh)
         audit(g)
         hostile_transports(g)
