@@ -34,6 +34,7 @@ SSH_TIMEOUT_S = 90      # one ssh run under a loaded TCG host
 IO_TIMEOUT_S = 30
 GRACE_S = 20            # system/ssh.capnp's grace=
 STARTUPS = 4            # services/ssh-gateway/gateway.h GW_STARTUPS_MAX
+SESSIONS = 4            # GW_SESSIONS_MAX
 KEYS = os.path.join(BUILD, "sshkeys")
 
 
@@ -322,6 +323,37 @@ def client_goes_away(g, kh):
     expect(None, g.count("shell started", m) == 0, "ssh -N got a shell")
     print("     a client killed under a running shell, and one gone "
           "before its shell: shells ended, connections freed", flush=True)
+
+
+def sessions_bound(g, kh):
+    """SESSIONS shells at once; one login more is refused
+    (ssh-session-limit) while they last, and works once one ends."""
+    m = g.mark()
+    shells = []
+    try:
+        for _ in range(SESSIONS):
+            t = PtySsh(g, kh)
+            shells.append(t)
+            t.prompt()
+        rc, out, err = ssh(g, kh, stdin="exit\n")
+        expect(None, rc != 0 and "Permission denied" in err,
+               f"a login past {SESSIONS} sessions: {rc} {err!r}")
+        g.wait_line("denied: ssh-session-limit", IO_TIMEOUT_S, m)
+        t = shells.pop()
+        t.send(b"exit\r")
+        t.status()
+        t.close()
+        rc, out, err = ssh(g, kh, stdin="exit\n")
+        expect(None, rc == 0, f"a login after a session ended: {rc} "
+               f"{err!r}")
+        for t in shells:
+            t.send(b"exit\r")
+            t.status()
+    finally:
+        for t in shells:
+            t.close()
+    print(f"     {SESSIONS} sessions at once; one more refused "
+          "(ssh-session-limit) until one ends", flush=True)
 
 
 def askpass_env():
@@ -687,6 +719,7 @@ def ssh_gateway_serves_openssh():
         interactive_with_window_change(g, kh)
         stream_through_rekeys(g, kh)
         client_goes_away(g, kh)
+        sessions_bound(g, kh)
         refusals(g, kh)
         audit(g)
         hostile_transports(g)
