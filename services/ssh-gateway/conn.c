@@ -25,6 +25,7 @@
 #include "auth.capnp.h"
 #include "crypto.h"
 #include "gateway.h"
+#include "remote_shell.h"
 #include "shell.capnp.h"
 
 static uint8_t cbuf[1024] __attribute__((aligned(8)));
@@ -285,69 +286,16 @@ static int
 launch(struct gw_conn *c)
 {
 	static const char *const profiles[] = { "operator", "guest" };
-	char why[48] = "no profile";
+	const char *profile = "";
+	char why[48];
 
-	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
-		struct capos_RestrictedShellLauncher_launch_Params_b p;
-		struct capos_RestrictedShellLauncher_LaunchResult_r r;
-		struct capos_capdesc send[2];
-		struct capnp_builder b;
-		struct capnp_text t;
-		struct rt_result res;
-		capos_cap_t term = gw_mint_terminal(c->badge);
-		uint32_t idx;
-		int which;
-
-		if (term == CAPOS_CAP_NULL)
-			break;
-		send[0] = (struct capos_capdesc){ .cap = term,
-			.mode = CAPOS_XFER_MOVE };
-		send[1] = (struct capos_capdesc){ .cap = c->session,
-			.mode = CAPOS_XFER_COPY };
-		if (capnp_builder_init(&b, cbuf, sizeof(cbuf)) != 0 ||
-		    capos_RestrictedShellLauncher_launch_Params_init_root(&b,
-		    &p) != 0 ||
-		    capos_RestrictedShellLauncher_launch_Params_set_profile(&p,
-		    profiles[i], strlen(profiles[i])) != 0) {
-			(void)rt_release(term);
-			break;
-		}
-		capos_RestrictedShellLauncher_launch_Params_set_terminal(&p, 0);
-		capos_RestrictedShellLauncher_launch_Params_set_session(&p, 1);
-		if (rt_call(gw_shells, capos_RestrictedShellLauncher_INTERFACE_ID,
-		    capos_RestrictedShellLauncher_launch_ORDINAL, &b, send, 2,
-		    cres, sizeof(cres), &res) != 0) {
-			memcpy(why, "launch failed", 14);
-			break;
-		}
-		r.s = res.root;
-		which = capos_RestrictedShellLauncher_LaunchResult_which(&r);
-		if (which ==
-		    capos_RestrictedShellLauncher_LaunchResult_which_handle &&
-		    capos_RestrictedShellLauncher_LaunchResult_get_handle(&r,
-		    &idx) == 0 && idx < res.cqe.ncaps) {
-			c->handle = res.caps[idx].cap;
-			rt_printf("[ssh-gateway] conn %u shell started "
-			    "(profile %s)\n", c->id, profiles[i]);
-			return 0;
-		}
-		if ((which ==
-		    capos_RestrictedShellLauncher_LaunchResult_which_refused &&
-		    capos_RestrictedShellLauncher_LaunchResult_get_refused(&r,
-		    &t) == 0) ||
-		    (which ==
-		    capos_RestrictedShellLauncher_LaunchResult_which_failed &&
-		    capos_RestrictedShellLauncher_LaunchResult_get_failed(&r,
-		    &t) == 0)) {
-			size_t n = t.len < sizeof(why) - 1 ? t.len :
-			    sizeof(why) - 1;
-
-			memcpy(why, t.str, n);
-			why[n] = '\0';
-		}
-		if (which !=
-		    capos_RestrictedShellLauncher_LaunchResult_which_refused)
-			break;
+	c->handle = remote_shell_launch(gw_shells, gw_owner, c->badge,
+	    c->session, profiles, sizeof(profiles) / sizeof(profiles[0]),
+	    &profile, why, sizeof(why));
+	if (c->handle != CAPOS_CAP_NULL) {
+		rt_printf("[ssh-gateway] conn %u shell started (profile %s)\n",
+		    c->id, profile);
+		return 0;
 	}
 	rt_printf("[ssh-gateway] conn %u no shell: %s\n", c->id, why);
 	t_write(c, "ssh-gateway: no shell for this account: ", 40);

@@ -102,7 +102,6 @@ struct gw_conn {
 extern capos_cap_t gw_hostkey, gw_manager, gw_shells, gw_owner;
 extern uint32_t gw_sessions;
 int gw_random(void *ctx, uint8_t *out, size_t n);
-capos_cap_t gw_mint_terminal(uint64_t badge);
 
 /* conn.c */
 void conn_start(struct gw_conn *c, capos_cap_t sock, uint32_t id,

@@ -44,6 +44,7 @@
 #include "crypto_rt.h"
 #include "fmt/fmt.h"
 #include "gateway.h"
+#include "remote_shell.h"
 #include "shell.capnp.h"
 
 capos_cap_t gw_hostkey, gw_manager, gw_shells, gw_owner;
@@ -70,35 +71,6 @@ gw_random(void *ctx, uint8_t *out, size_t n)
 {
 	(void)ctx;
 	return crypto_drbg_generate(&drbg, out, n) == 0 ? 0 : -1;
-}
-
-/* A client of the terminal endpoint carrying badge, typed
- * TerminalSession. */
-capos_cap_t
-gw_mint_terminal(uint64_t badge)
-{
-	struct capos_Endpoint_client_Params_b p;
-	struct capos_Endpoint_client_Results_r r;
-	uint8_t pbuf[128] __attribute__((aligned(8)));
-	struct capnp_builder b;
-	struct rt_result res;
-	uint32_t idx;
-
-	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
-	    capos_Endpoint_client_Params_init_root(&b, &p) != 0)
-		return CAPOS_CAP_NULL;
-	capos_Endpoint_client_Params_set_badge(&p, badge);
-	capos_Endpoint_client_Params_set_interfaceId(&p,
-	    capos_TerminalSession_INTERFACE_ID);
-	if (rt_call(gw_owner, capos_Endpoint_INTERFACE_ID,
-	    capos_Endpoint_client_ORDINAL, &b, NULL, 0, mbuf, sizeof(mbuf),
-	    &res) != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
-	if (capos_Endpoint_client_Results_get_client(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return CAPOS_CAP_NULL;
-	return res.caps[idx].cap;
 }
 
 /* The host key's public half from the vault, and its fingerprint on the
@@ -372,7 +344,7 @@ setup(void)
 	}
 	/* A client of our own, so a RECV waits while no shell holds a
 	 * terminal instead of failing with no client left. */
-	keep = gw_mint_terminal(0);
+	keep = remote_shell_terminal(gw_owner, 0);
 	if (keep == CAPOS_CAP_NULL ||
 	    rt_timer_notify(1000000000ull, 1000000000ull, &tick) != 0) {
 		rt_printf("[ssh-gateway] cannot set up its endpoint or "
