@@ -356,6 +356,54 @@ def sessions_bound(g, kh):
           "(ssh-session-limit) until one ends", flush=True)
 
 
+def forwarding_on_a_session(g, kh):
+    """-A, -X and a second session multiplexed over one connection: the
+    shell runs, each extra is refused with its reason."""
+    m = g.mark()
+    agent = subprocess.run(["ssh-agent", "-s"], capture_output=True,
+                           text=True, check=True).stdout
+    env = dict(os.environ, DISPLAY="127.0.0.1:99")
+    for part in agent.replace(";", "\n").splitlines():
+        if "=" in part and part.startswith("SSH_"):
+            k, v = part.strip().split("=", 1)
+            env[k] = v
+    try:
+        rc, out, err = ssh(g, kh, stdin="exit\n", env=env,
+                           extra=("-A", "-X"))
+        expect(None, rc == 0 and "Logged in as admin" in out,
+               f"-A -X: {rc} {err!r}")
+        g.wait_line("denied: ssh-agent-forwarding-denied", IO_TIMEOUT_S, m)
+        g.wait_line("denied: ssh-x11-forwarding-denied", IO_TIMEOUT_S, m)
+        g.wait_line("freed", IO_TIMEOUT_S, m)
+    finally:
+        if "SSH_AGENT_PID" in env:
+            os.kill(int(env["SSH_AGENT_PID"]), 15)
+    print("     refused on a running session: -A "
+          "(ssh-agent-forwarding-denied), -X (ssh-x11-forwarding-denied)",
+          flush=True)
+
+    m = g.mark()
+    ctl = os.path.join(BUILD, "tests", f"ssh-mux-{os.getpid()}")
+    master = PtySsh(g, kh, extra=("-M", "-S", ctl,
+                                  "-o", "ControlPersist=no"))
+    try:
+        master.prompt()
+        first = g.wait_line("logged in as admin", IO_TIMEOUT_S, m)
+        conn = first.split(" logged in")[0]
+        # Refused on the master's connection, ssh falls back to a
+        # connection (and a login) of its own, which is allowed.
+        ssh(g, kh, stdin="exit\n", extra=("-S", ctl))
+        g.wait_line(f"{conn} denied: ssh-second-session-denied",
+                    IO_TIMEOUT_S, m)
+        master.send(b"exit\r")
+        master.status()
+    finally:
+        master.close()
+    g.wait_line(f"{conn} freed", IO_TIMEOUT_S, m)
+    print("     refused: a second session multiplexed on one connection "
+          "(ssh-second-session-denied)", flush=True)
+
+
 def askpass_env():
     """ssh's environment for a password typed by a program (admin's right
     password). The gateway lists only publickey, so ssh never sends it:
@@ -721,6 +769,7 @@ def ssh_gateway_serves_openssh():
         client_goes_away(g, kh)
         sessions_bound(g, kh)
         refusals(g, kh)
+        forwarding_on_a_session(g, kh)
         audit(g)
         hostile_transports(g)
         bad_mac(g, kh)
