@@ -226,14 +226,22 @@ conn_start(struct gw_conn *c, capos_cap_t sock, uint32_t id, uint64_t badge,
 	term_init(&c->term, &term_ops, c);
 }
 
+/* Ends the session, and checks that it has: info must now fail. */
 static void
-logout(capos_cap_t session)
+logout(struct gw_conn *c)
 {
 	struct rt_result res;
 
-	(void)rt_call(session, capos_UserSession_INTERFACE_ID,
+	(void)rt_call(c->session, capos_UserSession_INTERFACE_ID,
 	    capos_UserSession_logout_ORDINAL, NULL, NULL, 0, cres, sizeof(cres),
 	    &res);
+	if (rt_call(c->session, capos_UserSession_INTERFACE_ID,
+	    capos_UserSession_info_ORDINAL, NULL, NULL, 0, cres, sizeof(cres),
+	    &res) == RT_EXCEPTION)
+		rt_printf("[ssh-gateway] conn %u session ended\n", c->id);
+	else
+		rt_printf("[ssh-gateway] conn %u session STILL LIVE after "
+		    "logout\n", c->id);
 }
 
 /* Frees the connection once nothing of it is in flight. */
@@ -265,7 +273,7 @@ conn_end(struct gw_conn *c, const char *why)
 	 * here whatever the shell does. */
 	term_hangup(&c->term);
 	if (c->session != CAPOS_CAP_NULL) {
-		logout(c->session);
+		logout(c);
 		(void)rt_release(c->session);
 		c->session = CAPOS_CAP_NULL;
 	}

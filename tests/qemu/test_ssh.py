@@ -304,6 +304,8 @@ def client_goes_away(g, kh):
     finally:
         t.close()
     g.wait_line("its shell hung up", IO_TIMEOUT_S, m)
+    # The gateway logs the session out and checks it is dead (info fails).
+    g.wait_line("session ended", IO_TIMEOUT_S, m)
     g.wait_line("shell exited", IO_TIMEOUT_S, m)
     g.wait_line("freed", IO_TIMEOUT_S, m)
     m = g.mark()
@@ -319,6 +321,7 @@ def client_goes_away(g, kh):
     line = g.wait_line(" closed: ", IO_TIMEOUT_S, m)
     expect(None, "went away" in line or "was reset" in line,
            f"ssh -N killed: {line!r}")
+    g.wait_line("session ended", IO_TIMEOUT_S, m)
     g.wait_line("freed", IO_TIMEOUT_S, m)
     expect(None, g.count("shell started", m) == 0, "ssh -N got a shell")
     print("     a client killed under a running shell, and one gone "
@@ -778,7 +781,7 @@ def ssh_gateway_serves_openssh():
         login_runs_commands(g, kh)
         for bad in ("panic", "invariant broken", "faulted",
                     "[init] ssh-gateway exited", "[init] netstack exited",
-                    "[init] auth exited", "lost"):
+                    "[init] auth exited", "lost", "STILL LIVE"):
             expect(None, not any(bad in line for line in g.lines),
                    f"unexpected console line containing {bad!r}")
         g.proc.stdin.write(b"q")
