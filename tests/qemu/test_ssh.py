@@ -139,9 +139,13 @@ def ssh_args(g, kh, user="admin", key=None, extra=()):
 
 
 def ssh(g, kh, stdin="", command=(), env=None, **kw):
-    p = subprocess.run(ssh_args(g, kh, **kw) + list(command), input=stdin,
-                       capture_output=True, text=True, env=env,
-                       timeout=SSH_TIMEOUT_S)
+    try:
+        p = subprocess.run(ssh_args(g, kh, **kw) + list(command),
+                           input=stdin, capture_output=True, text=True,
+                           env=env, timeout=SSH_TIMEOUT_S)
+    except subprocess.TimeoutExpired as e:
+        raise CaseFailed(f"ssh did not end within {SSH_TIMEOUT_S} s; its "
+                         f"output ended {(e.stdout or b'')[-300:]!r}")
     return p.returncode, p.stdout, p.stderr
 
 
@@ -257,6 +261,27 @@ def interactive_with_window_change(g, kh):
 
 
 STREAM = 256 << 10      # TCG moves count's lines at some 20 KiB/s
+
+
+PASTE = 64 << 10
+
+
+def large_paste(g, kh):
+    """A 64 KiB line pasted at once goes through the channel's window and
+    the terminal's bounds without a byte lost: the shell refuses it with
+    its exact length, then runs the next command."""
+    m = g.mark()
+    rc, out, err = ssh(g, kh, stdin="x" * PASTE + "\nsession\nexit\n")
+    expect(None, rc == 0, f"ssh exited {rc}: {err!r}")
+    expect(None, f"the line is {PASTE} bytes, longer than" in out,
+           f"the pasted line did not arrive whole: "
+           f"{[l for l in out.splitlines() if 'error' in l]!r}")
+    expect(None, "strength = publicKey" in out,
+           "the command after the paste did not run")
+    g.wait_line("freed", IO_TIMEOUT_S, m)
+    print(f"     a {PASTE >> 10} KiB paste arrived whole (the shell "
+          f"refused a {PASTE}-byte line), the next command ran",
+          flush=True)
 
 
 def stream_through_rekeys(g, kh):
@@ -768,6 +793,7 @@ def ssh_gateway_serves_openssh():
         kh = known_hosts(g)
         login_runs_commands(g, kh)
         interactive_with_window_change(g, kh)
+        large_paste(g, kh)
         stream_through_rekeys(g, kh)
         client_goes_away(g, kh)
         sessions_bound(g, kh)
