@@ -63,8 +63,14 @@ $(BUILD)/user/ssh-gateway: $(SSH_UOBJS) $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS)
 # in as admin instead of the generated one.
 SSHKEYS_DIR := $(BUILD)/sshkeys
 SSH_PUBKEY ?=
+# The choice of key is remembered in a file that changes only when the
+# choice does, so naming another key (or none) remakes the arguments.
+SSHKEYS_CHOICE := $(SSHKEYS_DIR)/pubkey-choice
+$(shell mkdir -p $(SSHKEYS_DIR) && { printf '%s\n' '$(SSH_PUBKEY)' | \
+	cmp -s - $(SSHKEYS_CHOICE) || \
+	printf '%s\n' '$(SSH_PUBKEY)' > $(SSHKEYS_CHOICE); })
 $(SSHKEYS_DIR)/sshkeys.capnp: services/ssh-gateway/mkdevkeys.sh \
-    $(SSH_PUBKEY) | deps
+    $(SSHKEYS_CHOICE) $(SSH_PUBKEY) | deps
 	@SSH_PUBKEY='$(SSH_PUBKEY)' sh $< $(SSHKEYS_DIR)
 
 $(BUILD)/ssh.manifest.bin: system/ssh.capnp $(SSHKEYS_DIR)/sshkeys.capnp \
