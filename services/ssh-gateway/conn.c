@@ -473,7 +473,6 @@ static bool
 step(struct gw_conn *c)
 {
 	bool moved = false;
-	const uint8_t *out;
 
 	/* The shell's output into the channel, as the window allows. */
 	while (c->sout_len > 0) {
@@ -548,7 +547,9 @@ step(struct gw_conn *c)
 		c->closing = true;
 		c->deadline_ns = rt_now_ns() + GW_LINGER_NS;
 	}
-	return moved || (!c->sbusy && ssh_output(&c->ssh, &out) > 0);
+	/* Output waiting for a send is not progress here: conn_pump posts
+	 * the send, and a send refused for now waits for the tick. */
+	return moved;
 }
 
 void
