@@ -65,12 +65,12 @@ PKG_BINARIES_auth := $(BUILD)/user/init $(BUILD)/user/auth \
 	$(BUILD)/user/authtest
 ALL_TARGETS += $(BUILD)/auth.pkg
 
-# The console terminal and the shell: their pure parts in the unit runner.
-SHELL_PURE_SRCS := services/console-terminal/keys.c \
-	services/capos-shell/lineedit.c services/capos-shell/typed.c \
+# The shell's pure parts in the unit runner (the key decoder it is tested
+# with is lib/term's, mk/term.mk).
+SHELL_PURE_SRCS := services/capos-shell/lineedit.c services/capos-shell/typed.c \
 	services/capos-shell/input.c
 UNIT_SRCS += tests/unit/test_shell.c $(SHELL_PURE_SRCS)
-UNIT_CFLAGS += -Iservices/console-terminal -Iservices/capos-shell
+UNIT_CFLAGS += -Iservices/capos-shell
 UNIT_DEPS += $(CAPNP_GEN)/auth.capnp.h $(CAPNP_GEN)/terminal.capnp.h
 
 # The default system (make run): the shell on the console.

@@ -4,6 +4,8 @@
 
 # The interoperability suite runs the stock ssh client and ssh-keygen.
 DEB_PACKAGES += openssh-client
+# The QEMU test of the gateway runs ssh-audit against it (tests/qemu/test_ssh.py).
+DEB_PACKAGES += ssh-audit
 
 SSH_SRCS := $(wildcard lib/proto/ssh/*.c)
 SSH_HDRS := $(wildcard lib/proto/ssh/*.h)
@@ -46,3 +48,59 @@ TEST_SUITES += ssh-engine
 ## test-ssh-engine: the host's OpenSSH client logs in to lib/proto/ssh on a loopback port (re-keys, refusals)
 test-ssh-engine: $(SSH_SERVE) | deps
 	@$(PYTHON) tests/ssh_host/run.py --serve $(SSH_SERVE)
+
+# ---- The gateway on capOS (services/ssh-gateway, docs/ssh.md) ----
+
+# The engine's sources, built for capOS userspace, linked into the gateway.
+SSH_UOBJS := $(patsubst %,$(BUILD)/u/%.o,$(SSH_SRCS))
+SSH_GW_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard services/ssh-gateway/*.c))
+$(SSH_UOBJS) $(SSH_GW_OBJS): UCFLAGS += $(CRYPTO_INCLUDES) -Ilib/crypto/rt
+$(BUILD)/user/ssh-gateway: $(SSH_UOBJS) $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS)
+
+# The development keys (services/ssh-gateway/mkdevkeys.sh), NOT FOR
+# PRODUCTION: system/ssh.capnp imports the vault's and auth's arguments
+# from $(SSHKEYS_DIR)/sshkeys.capnp. SSH_PUBKEY names the key that may log
+# in as admin instead of the generated one.
+SSHKEYS_DIR := $(BUILD)/sshkeys
+SSH_PUBKEY ?=
+# The choice of key is remembered in a file that changes only when the
+# choice does, so naming another key (or none) remakes the arguments.
+SSHKEYS_CHOICE := $(SSHKEYS_DIR)/pubkey-choice
+$(shell mkdir -p $(SSHKEYS_DIR) && { printf '%s\n' '$(SSH_PUBKEY)' | \
+	cmp -s - $(SSHKEYS_CHOICE) || \
+	printf '%s\n' '$(SSH_PUBKEY)' > $(SSHKEYS_CHOICE); })
+$(SSHKEYS_DIR)/sshkeys.capnp: services/ssh-gateway/mkdevkeys.sh \
+    $(SSHKEYS_CHOICE) $(SSH_PUBKEY) | deps
+	@SSH_PUBKEY='$(SSH_PUBKEY)' sh $< $(SSHKEYS_DIR)
+
+$(BUILD)/ssh.manifest.bin: system/ssh.capnp $(SSHKEYS_DIR)/sshkeys.capnp \
+    $(CAPNP_SCHEMAS) | deps
+	@mkdir -p $(dir $@)
+	capnp eval --binary -I$(SSHKEYS_DIR) $< manifest > $@.tmp && \
+		mv $@.tmp $@
+
+PKG_BINARIES_ssh = $(BUILD)/user/init $(BUILD)/user/virtio-net \
+	$(BUILD)/user/netstack $(BUILD)/user/keyvault $(BUILD)/user/launcher \
+	$(BUILD)/user/auth $(BUILD)/user/shell-launcher \
+	$(BUILD)/user/capos-shell $(BUILD)/user/ssh-gateway \
+	$(BUILD)/user/hello $(BUILD)/user/count
+ALL_TARGETS += $(BUILD)/ssh.pkg
+
+SSH_QEMU_NET := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:2222-:22 \
+	-device virtio-net-pci,netdev=n0
+SSH_CLIENT_OPTS = -p 2222 -i $(SSHKEYS_DIR)/id_ed25519 \
+	-o UserKnownHostsFile=$(SSHKEYS_DIR)/known_hosts \
+	-o StrictHostKeyChecking=yes -o IdentitiesOnly=yes
+
+.PHONY: run-ssh run-ssh-shell ssh
+## run-ssh: the SSH system: ssh-gateway on 127.0.0.1:2222 (make ssh logs in as admin with the key in build/sshkeys; SSH_PUBKEY=FILE.pub to use yours); Ctrl-a x quits
+run-ssh: $(KERNEL) $(BUILD)/ssh.pkg $(KVM_PROBE) | deps
+	@echo "ssh-gateway: 127.0.0.1:2222; in another terminal: make ssh (Ctrl-a x leaves QEMU)"
+	@$(RUN_QEMU) -kernel $(KERNEL) -initrd $(BUILD)/ssh.pkg $(SSH_QEMU_NET)
+
+# The backlog's name for the same target.
+run-ssh-shell: run-ssh
+
+## ssh: log in to a running make run-ssh as admin with the development key, its host key pinned
+ssh: $(SSHKEYS_DIR)/sshkeys.capnp | deps
+	ssh $(SSH_CLIENT_OPTS) admin@127.0.0.1

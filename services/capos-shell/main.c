@@ -1063,9 +1063,15 @@ supervise(const char *prog, capos_cap_t handle, capos_cap_t owner)
 			done = true;
 		} else if (k == 1) {
 			ev_posted = false;
-			if (take_events(&c) != 0)
-				continue;
-			if (input_interrupt(&input)) {
+			if (take_events(&c) != 0) {
+				/* The terminal closed or failed (a remote
+				 * client went away): nobody is left to see
+				 * the program, and reading again would only
+				 * get the same answer. The shell stops
+				 * waiting, and ends at its next read. */
+				(void)rt_forget(we.user_data);
+				done = true;
+			} else if (input_interrupt(&input)) {
 				say("^C\nrun: %s detached: its output is cut "
 				    "off\n", prog);
 				(void)rt_forget(we.user_data);

@@ -2,7 +2,8 @@
  * Keys from terminal bytes: what a VT100-style terminal sends for the
  * keys a shell edits lines with (control characters, and the ESC [ and
  * ESC O sequences of the arrow, Home, End and Delete keys). Pure: the
- * console terminal feeds it bytes, the host unit tests feed it strings.
+ * terminal sessions of lib/term feed it bytes, the host unit tests feed
+ * it strings.
  *
  * An ESC followed by a byte that starts no known sequence is given as the
  * character ESC alone (the byte after it is decoded on its own), and so
@@ -10,8 +11,8 @@
  * refuses, never a key it did not ask for. A CR followed by LF is one
  * Enter.
  */
-#ifndef TERMINAL_KEYS_H
-#define TERMINAL_KEYS_H
+#ifndef CAPOS_TERM_KEYS_H
+#define CAPOS_TERM_KEYS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,0 +1,113 @@
+# The SSH system (make run-ssh, tests/qemu/test_ssh.py, docs/ssh.md): the
+# network stack on virtio-net, the key vault holding the host key, auth,
+# shell-launcher and ssh-gateway on port 22. A stock OpenSSH client logs
+# in with the development account's key and gets capos-shell.
+#
+# Development keys and accounts, NOT FOR PRODUCTION: the host key and
+# admin's login key are made at build time by
+# services/ssh-gateway/mkdevkeys.sh (build/sshkeys/, its id_ed25519 logs
+# in); admin's password is "capos-dev" as in system/default.capnp.
+# "retired" is a disabled account holding the same key, so a refusal of
+# a disabled account can be shown.
+@0x9e3b2c71d4a5f806;
+
+using Capos = import "../schema/capos.capnp";
+using Auth = import "../schema/auth.capnp";
+using K = import "../schema/crypto.capnp";
+using N = import "../schema/net.capnp";
+using Shell = import "../schema/shell.capnp";
+using Terminal = import "../schema/terminal.capnp";
+# Made at build time (mk/ssh.mk puts its folder on the import path).
+using Keys = import "/sshkeys.capnp";
+
+const manifest :Capos.SystemManifest = (
+  services = [
+    ( name = "virtio-net",
+      binary = "virtio-net",
+      grants = [
+        (name = "console", source = (kernel = console)),
+        (name = "bar4", source = (device = (vendor = 0x1af4, device = 0,
+                                            resource = (mmio = 4)))),
+        (name = "irq", source = (device = (vendor = 0x1af4, device = 0,
+                                           resource = (interrupt = void)))),
+        # services/virtio-net/driver.h: POOL_PAGES and FRAMES_PAGES.
+        (name = "pool", source = (device = (vendor = 0x1af4, device = 0,
+                                            resource = (dmaPool = 7)))),
+        (name = "frames", source = (device = (vendor = 0x1af4, device = 0,
+                                            resource = (dmaPool = 192)))) ],
+      exports = [ (name = "nic", interfaceId = N.nicInterface) ] ),
+    ( name = "netstack",
+      binary = "netstack",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "timer", source = (kernel = timer)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)),
+                 (name = "nic", source = (serviceExport =
+                    (service = "virtio-net", export = "nic"))) ],
+      # "net", the NetworkManager, goes to no one: nothing here may
+      # configure the network or listen on another port.
+      exports = [ (name = "net", interfaceId = N.networkManagerInterface),
+                  (name = "ssh22",
+                   interfaceId = N.tcpListenAuthorityInterface) ],
+      args = ["listen=ssh22:22"] ),
+    ( name = "keyvault",
+      binary = "keyvault",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)) ],
+      exports = [ (name = "sshHostKey", interfaceId = K.sshHostKeyInterface) ],
+      args = [ Keys.hostKeyArg ] ),
+    ( name = "launcher",
+      binary = "launcher",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "processSpawner", source = (kernel = processSpawner)),
+                 (name = "endpointFactory",
+                  source = (kernel = endpointFactory)) ],
+      exports = [ (name = "programs",
+                   interfaceId = Shell.programLauncherInterface) ],
+      args = ["program=hello", "program=count"] ),
+    ( name = "auth",
+      binary = "auth",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "timer", source = (kernel = timer)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)),
+                 (name = "launcher",
+                  source = (serviceExport = (service = "launcher",
+                                             export = "programs"))) ],
+      exports = [ (name = "sessionManager",
+                   interfaceId = Auth.sessionManagerInterface) ],
+      args = [
+        "account=admin:1000:active:operator+guest:scrypt$4096$8$1$f67e27c2745c9a4d4504de6f8752e23c$49075d9e73f916718e6089cd7fbf660eb0340d30af7818f4025c6ced0ad90d87",
+        "account=retired:1003:disabled:guest:scrypt$4096$8$1$d145b0c2fdb8ab5c49f1d9e541c7b803$6e2854f9652cccd1385d5412addf720c27fe4648646144604a7ad332807150ea",
+        Keys.accountKeyArg,
+        Keys.retiredKeyArg,
+        "profile=operator:session+audit+launcher",
+        "profile=guest:session+launcher" ] ),
+    ( name = "shell-launcher",
+      binary = "shell-launcher",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "processSpawner", source = (kernel = processSpawner)) ],
+      exports = [ (name = "shells",
+                   interfaceId = Shell.shellLauncherInterface) ] ),
+    ( name = "ssh-gateway",
+      binary = "ssh-gateway",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "timer", source = (kernel = timer)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)),
+                 (name = "listen", source = (serviceExport =
+                    (service = "netstack", export = "ssh22"))),
+                 (name = "hostKey", source = (serviceExport =
+                    (service = "keyvault", export = "sshHostKey"))),
+                 (name = "sessionManager",
+                  source = (serviceExport = (service = "auth",
+                                             export = "sessionManager"))),
+                 (name = "shells",
+                  source = (serviceExport = (service = "shell-launcher",
+                                             export = "shells"))) ],
+      exports = [ (name = "terminals",
+                   interfaceId = Terminal.terminalSessionInterface) ],
+      args = [ "grace=20" ] )
+  ]
+);
