@@ -124,6 +124,8 @@ extern const char ap_trampoline_start[], ap_trampoline_end[];
 extern const char ap_trampoline_data[];
 
 static uint32_t ncpus_online = 1;
+/* percpu.online of an AP the boot CPU stopped waiting for. */
+#define AP_ABANDONED	2
 /* Whether the APs run user threads (the default) or, with the boot
  * parameter smp=halt, halt once they have reported in. */
 static bool aps_schedule;
@@ -242,8 +244,15 @@ start_ap(uint32_t cpu, uint32_t apic)
 	}
 	t0 = time_ns();
 	while (!__atomic_load_n(&p->online, __ATOMIC_ACQUIRE)) {
+		uint32_t none = 0;
+
+		/* Given up on, a late AP must not report in and schedule:
+		 * it is not among the CPUs shootdowns reach. Whichever of
+		 * the two marks the word first decides. */
 		if (time_ns() - t0 > AP_START_TIMEOUT_US * 1000ull)
-			return false;
+			return !__atomic_compare_exchange_n(&p->online, &none,
+			    AP_ABANDONED, false, __ATOMIC_ACQ_REL,
+			    __ATOMIC_ACQUIRE);
 		__asm__ volatile("pause");
 	}
 	return true;
@@ -326,6 +335,7 @@ void
 ap_main(uint32_t cpu)
 {
 	struct percpu *p = &cpus[cpu];
+	uint32_t none = 0;
 
 	write_cr3(vmm_kernel_pml4());
 	gdt_init_cpu(cpu, p->ist_top);
@@ -338,8 +348,12 @@ ap_main(uint32_t cpu)
 	if (aps_schedule)
 		sched_init();
 	kprintf("cpu %u online (apic id %u)\n", cpu, p->apic_id_seen);
-	/* Last: the boot CPU prints again only once this is seen. */
-	__atomic_store_n(&p->online, 1, __ATOMIC_RELEASE);
+	/* Last: the boot CPU prints again only once this is seen. Too late
+	 * (the boot CPU gave up on this one) it halts. */
+	if (!__atomic_compare_exchange_n(&p->online, &none, 1, false,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		for (;;)
+			__asm__ volatile("cli; hlt");
 	if (aps_schedule) {
 		/* The boot CPU holds the lock until it has started init. */
 		bkl_acquire();
