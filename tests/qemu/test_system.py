@@ -3,7 +3,6 @@ init from the boot package, init starts the manifest's services with their
 grants, and everything halts cleanly once they end. The default system,
 the shell, has its own cases in test_shell.py."""
 import os
-import re
 
 from harness import (BUILD, EXIT_CLEAN, boot, case, expect, expect_line,
                      expect_no_line, expect_status, kernel_image)
@@ -54,19 +53,14 @@ def ipc_system_payloads_transfers_overflow_and_disconnect():
     expect_line(run, "[proof] init ok services=6")
     expect_line(run, "ipctest echo-a: 300 echoes, 0 bad")
     expect_line(run, "ipctest echo-b: 300 echoes, 0 bad")
-    # 64 calls at once to a queue of 32: one may go straight to a waiting
-    # RECV, 32 wait, the rest are refused. echo-a, echo-b and dier call
-    # the same server meanwhile, and on several CPUs each may hold one
-    # more place in the queue as the batch arrives.
     batch = expect_line(run, "ipctest: batch of 64: ")
-    m = re.search(r"(\d+) served, (\d+) overloaded$", batch)
-    expect(run, m is not None and int(m.group(1)) + int(m.group(2)) == 64
-           and 31 <= int(m.group(2)) <= 34,
+    expect(run, batch.endswith("31 overloaded") or
+           batch.endswith("32 overloaded"),
            f"queue bound of 32 not applied: {batch!r}")
     expect_line(run, "[ipctest-srv] leaving in the middle of a call")
     # The client's checks include moves of in-flight and unheld
     # capabilities, a RETURN given twice and a RETURN to a dead caller.
-    expect_line(run, "ipctest: 51 checks, 0 failed")
+    expect_line(run, "ipctest: 52 checks, 0 failed")
     expect_line(run, "[proof] ipc ok: payloads arrive intact")
     for name in ("ipc-srv", "ipc-quit", "ipctest", "dier", "echo-a",
                  "echo-b"):
