@@ -162,9 +162,7 @@ aspace_map_anon(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
 int
 aspace_map_frame(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
 {
-	uint64_t *pte;
-
-	uint64_t old;
+	uint64_t *pte, old;
 
 	if (!user_range_ok(va, PAGE_SIZE) || (pte = walk_create(as, va)) == NULL)
 		return -1;

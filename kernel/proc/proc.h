@@ -194,8 +194,9 @@ void sched_exit_current(void) __attribute__((noreturn));
 /* Clears on_cpu of the thread this CPU last switched away from; run on
  * the next thread's stack (a new thread's first way out runs it too). */
 void sched_finish_switch(void);
-/* Every kernel entry from user mode: a thread stopped meanwhile by
- * another CPU exits here instead of going on. */
+/* At a system call or exception from user mode, and on every way back
+ * out to it: a thread stopped meanwhile by another CPU exits here
+ * instead of going on. */
 void sched_check_killed(void);
 /* Frees exited threads and dead processes; runs on the idle thread. */
 void threads_reap(void);
