@@ -304,6 +304,7 @@ kernel_idle(void)
 	/* Every process gone, and their last words out of the console. */
 	if (!shutdown.stopping || process_count() != 0 || !console_idle())
 		return;
+	smp_report();
 	frames = frames_free_count();
 	heap = heap_bytes_used();
 	tables = vmm_table_frames() - shutdown.tables;

@@ -91,6 +91,10 @@ CAPOS_BENCH_DEPS += $(KERNEL) $(BUILD)/bench.pkg
 PKG_BINARIES_threads := $(USER_DIR)/init $(USER_DIR)/threadtest \
 	$(USER_DIR)/ipctest-srv
 ALL_TARGETS += $(BUILD)/threads.pkg
+# The SMP stress system (system/smp.capnp, docs/smp.md).
+PKG_BINARIES_smp := $(USER_DIR)/init $(USER_DIR)/smptest \
+	$(USER_DIR)/ipctest-srv
+ALL_TARGETS += $(BUILD)/smp.pkg
 PKG_BINARIES_devices := $(USER_DIR)/init $(USER_DIR)/devtest
 ALL_TARGETS += $(BUILD)/devices.pkg
 PKG_BINARIES_kmem := $(USER_DIR)/init $(USER_DIR)/kmemtest

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/smp.h"
 #include "capos/abi.h"
 #include "kernel.h"
 #include "mm/aspace.h"
@@ -161,13 +162,17 @@ aspace_map_anon(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
 int
 aspace_map_frame(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
 {
-	uint64_t *pte;
+	uint64_t *pte, old;
 
 	if (!user_range_ok(va, PAGE_SIZE) || (pte = walk_create(as, va)) == NULL)
 		return -1;
+	old = *pte;
 	*pte = (pa & PTE_ADDR) | leaf_flags(flags & ~(PTE_OWNED |
 	    PTE_TAG_MASK)) | PTE_P | PTE_U;
 	invlpg(va);
+	/* Replacing a mapping takes the old one away from every CPU. */
+	if (old & PTE_P)
+		tlb_shootdown(as->pml4);
 	return 0;
 }
 
@@ -181,11 +186,45 @@ table_empty(const uint64_t *t)
 }
 
 /*
+ * Frames an unmap took out, freed only once no CPU can still reach them:
+ * another CPU running this address space may hold them in its TLB (or a
+ * page table in its paging-structure caches) until it has been flushed.
+ * A full batch is flushed and freed on the spot, so the bound is fixed.
+ */
+#define UNMAP_BATCH	64
+
+struct unmap_batch {
+	struct aspace *as;
+	uint32_t n;
+	uint64_t pa[UNMAP_BATCH];
+};
+
+static void
+batch_flush(struct unmap_batch *b)
+{
+	if (b->n == 0)
+		return;
+	tlb_shootdown(b->as->pml4);
+	for (uint32_t i = 0; i < b->n; i++)
+		uncharged_free(b->as, b->pa[i]);
+	b->n = 0;
+}
+
+static void
+batch_add(struct unmap_batch *b, uint64_t pa)
+{
+	if (b->n == UNMAP_BATCH)
+		batch_flush(b);
+	b->pa[b->n++] = pa;
+}
+
+/*
  * Unmaps leaves in [va, end) under the table at `level` whose entry covers
- * `base`, freeing tables that become empty. Skips absent subtrees whole.
+ * `base`, handing frames and tables that become empty to b. Skips absent
+ * subtrees whole.
  */
 static uint64_t
-unmap_level(struct aspace *as, uint64_t *table, int level, uint64_t base,
+unmap_level(struct unmap_batch *b, uint64_t *table, int level, uint64_t base,
     uint64_t va, uint64_t end, uint64_t *per_tag)
 {
 	uint64_t n = 0, span = LEVEL_SPAN(level);
@@ -198,20 +237,20 @@ unmap_level(struct aspace *as, uint64_t *table, int level, uint64_t base,
 		if (!(e & PTE_P))
 			continue;
 		if (level == 0) {
-			if (e & PTE_OWNED)
-				uncharged_free(as, e & PTE_ADDR);
-			if (per_tag != NULL)
-				per_tag[(e & PTE_TAG_MASK) >> PTE_TAG_SHIFT]++;
 			table[i] = 0;
 			invlpg(lo);
+			if (e & PTE_OWNED)
+				batch_add(b, e & PTE_ADDR);
+			if (per_tag != NULL)
+				per_tag[(e & PTE_TAG_MASK) >> PTE_TAG_SHIFT]++;
 			n++;
 			continue;
 		}
-		n += unmap_level(as, table_at(e), level - 1, lo,
+		n += unmap_level(b, table_at(e), level - 1, lo,
 		    va > lo ? va : lo, end, per_tag);
 		if (table_empty(table_at(e))) {
-			uncharged_free(as, e & PTE_ADDR);
 			table[i] = 0;
+			batch_add(b, e & PTE_ADDR);
 		}
 	}
 	return n;
@@ -221,10 +260,19 @@ uint64_t
 aspace_unmap(struct aspace *as, uint64_t va, uint64_t len,
     uint64_t per_tag[ASPACE_TAGS])
 {
+	struct unmap_batch b = { .as = as, .n = 0 };
+	uint64_t n;
+
 	if (len == 0 || !user_range_ok(va, len))
 		return 0;
-	return unmap_level(as, phys_to_virt(as->pml4), 3, 0, va, va + len,
+	n = unmap_level(&b, phys_to_virt(as->pml4), 3, 0, va, va + len,
 	    per_tag);
+	/* Frames the caller frees after this (shared memory, rings) must be
+	 * out of every TLB too, so the flush happens even with none here. */
+	if (n != 0 && b.n == 0)
+		tlb_shootdown(as->pml4);
+	batch_flush(&b);
+	return n;
 }
 
 int
@@ -247,6 +295,8 @@ aspace_protect(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
 		*pte = (*pte & keep) | (leaf_flags(flags) & ~keep);
 		invlpg(va + off);
 	}
+	/* A permission taken away holds on every CPU once this returns. */
+	tlb_shootdown(as->pml4);
 	return 0;
 }
 

@@ -43,7 +43,9 @@ uint64_t vmm_table_frames(void);
 
 uint64_t vmm_kernel_pml4(void);
 bool vmm_nx_supported(void);
-/* Unmaps one kernel page (from the kernel tables, shared by all spaces). */
+/* Unmaps one kernel page (from the kernel tables, shared by all spaces)
+ * and flushes it here; other CPUs keep it until the caller's
+ * tlb_shootdown(0), which must come before the frame is reused. */
 void vmm_unmap_kernel_page(uint64_t va);
 
 #endif

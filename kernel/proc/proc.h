@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86_64/percpu.h"
 #include "cap/captable.h"
 #include "cap/ring.h"
 #include "mm/aspace.h"
@@ -79,6 +80,8 @@ struct thread {
 	enum wait_reason wait;
 	uint32_t index, gen;
 	struct thread *run_next;	/* run queue link */
+	uint32_t on_cpu;		/* CPU id + 1 while a CPU is on its
+					 * stack, else 0 (docs/smp.md) */
 	struct thread *proc_next;	/* the process's thread list */
 	struct timeout sleep;		/* armed while blocked with a deadline */
 	bool timed_out;
@@ -175,7 +178,8 @@ void processes_stop_all(void);
 uint32_t process_count(void);
 
 /* Scheduler. */
-extern struct thread *current;
+/* The thread this CPU runs (its idle thread when none). */
+#define current	(this_cpu()->cur)
 void sched_init(void);
 void sched_add(struct thread *t);	/* make runnable */
 void sched_yield(void);			/* give up the CPU, stay runnable */
@@ -187,6 +191,13 @@ void sched_wake(struct thread *t);
 uint64_t sched_tick(int from_user);
 void sched_forget(struct thread *t);	/* off every list, for teardown */
 void sched_exit_current(void) __attribute__((noreturn));
+/* Clears on_cpu of the thread this CPU last switched away from; run on
+ * the next thread's stack (a new thread's first way out runs it too). */
+void sched_finish_switch(void);
+/* At a system call or exception from user mode, and on every way back
+ * out to it: a thread stopped meanwhile by another CPU exits here
+ * instead of going on. */
+void sched_check_killed(void);
 /* Frees exited threads and dead processes; runs on the idle thread. */
 void threads_reap(void);
 void sched_run(void) __attribute__((noreturn));	/* boot thread becomes idle */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/trap.h"
 #include "cap/kobj.h"
 #include "kernel.h"
@@ -208,6 +209,7 @@ kstack_alloc(struct thread *t, uint32_t slot)
 		    PTE_W | PTE_NX) != 0) {
 			for (uint64_t o = 0; o < off; o += PAGE_SIZE)
 				vmm_unmap_kernel_page(va + o);
+			tlb_shootdown(0);
 			frames_free(pa, KSTACK_SIZE / PAGE_SIZE);
 			return -1;
 		}
@@ -224,6 +226,8 @@ kstack_free(struct thread *t)
 		return;
 	for (uint64_t off = 0; off < KSTACK_SIZE; off += PAGE_SIZE)
 		vmm_unmap_kernel_page((uint64_t)t->kstack + off);
+	/* No CPU may keep a translation to frames about to be reused. */
+	tlb_shootdown(0);
 	frames_free(t->kstack_pa, KSTACK_SIZE / PAGE_SIZE);
 	t->kstack = NULL;
 }
@@ -404,6 +408,11 @@ process_stop(struct process *p, struct exit_status st)
 		if (t != current) {
 			sched_forget(t);
 			t->state = T_DEAD;
+			/* Running in user mode on another CPU: that CPU is
+			 * made to enter the kernel, where the thread finds
+			 * itself dead (sched_check_killed). */
+			if (t->on_cpu != 0)
+				smp_kick(t->on_cpu - 1);
 		}
 		/* The thread that ended the process by exiting gives its
 		 * value to joiners; every other thread was killed. */
@@ -509,26 +518,50 @@ thread_unlink(struct thread *t)
 	}
 }
 
+/* Whether a CPU is still on t's stack or any of p's threads'. */
+static bool
+proc_on_cpu(const struct process *p)
+{
+	for (const struct thread *t = p->threads; t != NULL; t = t->proc_next)
+		if (t->on_cpu != 0)
+			return true;
+	return false;
+}
+
 void
 threads_reap(void)
 {
+	struct thread *keep_threads = NULL;
+	struct process *keep_procs = NULL;
+
+	/* What a CPU is still on (a thread that has just exited there, or
+	 * was stopped while it ran there) waits for the next reaping. */
 	while (dead_threads != NULL) {
 		struct thread *t = dead_threads;
 
 		dead_threads = t->dead_next;
-		if (t == current)
-			panic("threads_reap: reaping the running thread");
+		if (t->on_cpu != 0) {
+			t->dead_next = keep_threads;
+			keep_threads = t;
+			continue;
+		}
 		thread_unlink(t);
 		ring_teardown(t);
 		thread_table[t->index] = NULL;
 		kstack_free(t);
 		kmem_free(t, &t->charge);
 	}
+	dead_threads = keep_threads;
 	while (dead_procs != NULL) {
 		struct process *p = dead_procs;
 		struct thread *t = p->threads, *next;
 
 		dead_procs = p->dead_next;
+		if (proc_on_cpu(p)) {
+			p->dead_next = keep_procs;
+			keep_procs = p;
+			continue;
+		}
 		for (; t != NULL; t = next) {
 			next = t->proc_next;
 			thread_free(t);
@@ -538,4 +571,5 @@ threads_reap(void)
 		kmem_account_put(p->kmem);
 		kmem_free(p, &p->record);
 	}
+	dead_procs = keep_procs;
 }

@@ -2,6 +2,7 @@
  * The two system calls, and what happens when user code faults.
  */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/trap.h"
 #include "cap/call.h"
 #include "kernel.h"
@@ -14,6 +15,9 @@ syscall_dispatch(struct trapframe *tf)
 {
 	struct exit_status st = { .kind = EXIT_EXITED };
 
+	/* Dropped again in trap_return, on the way back to user mode. */
+	bkl_acquire();
+	sched_check_killed();
 	switch (tf->rax) {
 	case CAPOS_SYS_CAP_ENTER:
 		tf->rax = (uint64_t)cap_enter((uint32_t)tf->rdi, tf->rsi);

@@ -36,10 +36,20 @@ wait_for(capos_cap_t chat, bool (*want)(const struct chat_msg *))
 	return NULL;
 }
 
+/* The bot's answer to our own greeting. Only the whole text will do: the
+ * bot also answers other members, and their words may name us (mallory's
+ * "I am alice"), in whatever order the server took them. */
 static bool
 is_reply_to_me(const struct chat_msg *m)
 {
-	return strcmp(m->from, "bot") == 0 && strstr(m->text, me) != NULL;
+	/* Two names of at most sizeof(m->from) - 1 bytes (main checks). */
+	char want[2 * sizeof(m->from) + 32];
+
+	strcpy(want, "hi ");
+	strcat(want, me);
+	strcat(want, ", you said: hello from ");
+	strcat(want, me);
+	return strcmp(m->from, "bot") == 0 && strcmp(m->text, want) == 0;
 }
 
 static bool
@@ -99,7 +109,9 @@ main(void)
 	int rc;
 
 	me = rt_argv(0);
-	if (chat == CAPOS_CAP_NULL || me == NULL) {
+	/* A member's name fits a message's `from` (struct chat_msg). */
+	if (chat == CAPOS_CAP_NULL || me == NULL ||
+	    strlen(me) >= sizeof(msgs[0].from)) {
 		rt_printf("[chat-client] usage: chat-client NAME [impostor], "
 		    "with a \"chat\" capability\n");
 		return 2;

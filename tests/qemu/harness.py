@@ -27,6 +27,18 @@ BASE_ARGS = [
 # CPUs every case boots with unless it asks for its own count (smp=N):
 # every system must pass with its application processors up (docs/smp.md).
 SMP = int(os.environ.get("CAPOS_SMP", "2"))
+# TCG runs the CPUs in turn on one host thread (thread=single): they
+# interleave (QEMU moves to the next CPU every time slice), while a CPU
+# spinning for the big kernel lock does not take a host core from the one
+# holding it (multi-threaded TCG on this 2-core machine made -smp 4 several
+# times slower). CAPOS_TCG_THREAD=multi runs one host thread per CPU; the
+# SMP stress cases (test_smp.py) always do, so that CPUs really run at
+# the same time there.
+TCG_THREAD = os.environ.get("CAPOS_TCG_THREAD", "single")
+# The application processors run user threads as the boot CPU does
+# (docs/smp.md); CAPOS_SMP_HALT=1 boots every case with smp=halt, which
+# has them report in and halt.
+SMP_HALT = os.environ.get("CAPOS_SMP_HALT") == "1"
 
 CASES = []
 # Every Run of the current case, so the runner can print all of its logs.
@@ -54,18 +66,20 @@ def case(fn):
 
 
 def qemu_command(kernel=None, iso=None, initrd=None, append=None, extra=(),
-                 smp=None):
+                 smp=None, tcg_thread=None):
     cmd = [QEMU] + BASE_ARGS + ["-smp", str(smp if smp is not None else SMP)]
     if os.environ.get("CAPOS_ACCEL") == "kvm":
         cmd += ["-accel", "kvm"]
     else:
-        cmd += ["-accel", "tcg"]
+        cmd += ["-accel", f"tcg,thread={tcg_thread or TCG_THREAD}"]
     if kernel:
         cmd += ["-kernel", kernel]
     if iso:
         cmd += ["-cdrom", iso, "-boot", "d"]
     if initrd:
         cmd += ["-initrd", initrd]
+    if kernel and SMP_HALT:
+        append = f"{append} smp=halt" if append else "smp=halt"
     if append:
         cmd += ["-append", append]
     return cmd + list(extra)

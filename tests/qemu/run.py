@@ -17,6 +17,9 @@ def load_cases():
             path = os.path.join(HERE, name)
             spec = importlib.util.spec_from_file_location(name[:-3], path)
             module = importlib.util.module_from_spec(spec)
+            # Known by name, so a case that imports another module's
+            # cases (test_smp.py) does not load, and register, them twice.
+            sys.modules[name[:-3]] = module
             spec.loader.exec_module(module)
 
 

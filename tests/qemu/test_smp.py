@@ -1,7 +1,8 @@
 """Several CPUs: the MADT names them, each application processor starts
-through the trampoline, reports in on its own per-CPU block and halts,
-and the system above runs as on one CPU, with the shutdown leak check.
-One CPU (-smp 1) still boots the same way."""
+through the trampoline, reports in on its own per-CPU block and runs user
+threads beside the boot CPU (docs/smp.md), with the shutdown leak check;
+the stress system checks invariants with the CPUs running at once. One
+CPU (-smp 1) still boots the same way, and smp=halt parks the APs."""
 import os
 
 from harness import (BUILD, EXIT_CLEAN, Console, boot, case,
@@ -62,5 +63,97 @@ def smp1_boots_without_application_processors():
     expect_line(run, "1 CPU, apic ids 0")
     expect_no_line(run, "cpu 1 online")
     expect_no_line(run, "[proof] smp ok")
+    expect_line(run, "[proof] init ok services=5")
+    expect_line(run, "[proof] no-leak ok frames=")
+
+
+def on_cpus(cpus, system_case):
+    """Runs another module's case with `cpus` CPUs, then checks that each of
+    its boots ran user threads on an application processor."""
+    import harness
+    saved = harness.SMP
+    first = len(harness.RUNS)
+    harness.SMP = cpus
+    try:
+        system_case()
+    finally:
+        harness.SMP = saved
+    for run in harness.RUNS[first:]:
+        expect_line(run, "smp: user threads run on every CPU")
+        expect_line(run, "[proof] smp-run ok user threads ran on ")
+
+
+@case
+def smp4_threads_system_on_every_cpu():
+    import test_system
+    on_cpus(4, test_system.threads_system_completions_parking_and_preemption)
+
+
+@case
+def smp4_ipc_system_on_every_cpu():
+    import test_system
+    on_cpus(4, test_system.ipc_system_payloads_transfers_overflow_and_disconnect)
+
+
+@case
+def smp4_isolation_system_on_every_cpu():
+    import test_system
+    on_cpus(4, test_system.
+            isolation_system_contains_hostile_and_faulting_services)
+
+
+@case
+def smp4_kmem_system_on_every_cpu():
+    import test_kmem
+    on_cpus(4, test_kmem.
+            kmem_system_limits_and_reclaims_what_a_hostile_process_causes)
+
+
+def stress(cpus, tcg_thread):
+    """The stress system (system/smp.capnp). With one host thread per CPU
+    (multi) the CPUs really run at the same time; with one for all
+    (single) QEMU interleaves them at its time slices."""
+    run = boot(kernel=kernel_image(), initrd=os.path.join(BUILD, "smp.pkg"),
+               smp=cpus, tcg_thread=tcg_thread, timeout=180)
+    expect_status(run, EXIT_CLEAN)
+    check_cpus(run, cpus)
+    expect_line(run, "[proof] init ok services=3")
+    for name in ("stress-a", "stress-b"):
+        expect_line(run, f"[init] {name} exited with status 0")
+    # Each line comes twice, once from each stress process, printed by
+    # smptest after its own checks (tests/programs/smptest/main.c).
+    for proof in ("[proof] smp-park ok ", "[proof] smp-ipc ok ",
+                  "[proof] smp-churn ok ", "[proof] smp-tlb ok in each of "):
+        n = sum(1 for line in run.lines() if line.startswith(proof))
+        expect(run, n == 2, f"{proof!r} printed {n} times, not 2")
+    n = sum(1 for line in run.lines()
+            if line.startswith("smptest: ") and line.endswith(
+                " checks, 0 failed"))
+    expect(run, n == 2, f"{n} of 2 smptest processes passed every check")
+    expect_no_line(run, "FAILED")
+    expect_no_line(run, "panic")
+    expect_line(run, "[proof] smp-run ok user threads ran on ")
+    expect_line(run, "[proof] no-leak ok frames=")
+
+
+@case
+def smp2_stress_parks_calls_maps_and_shootdowns():
+    # Two CPUs at once on this 2-core machine's two host threads.
+    stress(2, "multi")
+
+
+@case
+def smp4_stress_parks_calls_maps_and_shootdowns():
+    stress(4, "single")
+
+
+@case
+def smp_halt_keeps_the_application_processors_parked():
+    run = boot(kernel=kernel_image(), initrd=os.path.join(BUILD, "chat.pkg"),
+               smp=4, append="smp=halt loglevel=debug", timeout=60)
+    expect_status(run, EXIT_CLEAN)
+    check_cpus(run, 4)
+    expect_line(run, "smp: user threads run on the boot CPU (smp=halt)")
+    expect_no_line(run, "[proof] smp-run ok")
     expect_line(run, "[proof] init ok services=5")
     expect_line(run, "[proof] no-leak ok frames=")

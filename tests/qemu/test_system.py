@@ -62,7 +62,7 @@ def ipc_system_payloads_transfers_overflow_and_disconnect():
     expect_line(run, "[ipctest-srv] leaving in the middle of a call")
     # The client's checks include moves of in-flight and unheld
     # capabilities, a RETURN given twice and a RETURN to a dead caller.
-    expect_line(run, "ipctest: 51 checks, 0 failed")
+    expect_line(run, "ipctest: 52 checks, 0 failed")
     expect_line(run, "[proof] ipc ok: payloads arrive intact")
     for name in ("ipc-srv", "ipc-quit", "ipctest", "dier", "echo-a",
                  "echo-b"):

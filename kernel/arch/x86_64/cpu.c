@@ -11,6 +11,7 @@
 #define MSR_FMASK	0xC0000084
 #define MSR_GS_BASE	0xC0000101
 #define MSR_KGS_BASE	0xC0000102
+#define MSR_TSC_AUX	0xC0000103
 #define EFER_SCE	(1ull << 0)
 
 #define RFLAGS_TF	(1u << 8)
@@ -31,13 +32,24 @@ void
 percpu_init(uint32_t id)
 {
 	struct percpu *p = &cpus[id];
+	uint32_t r[4];
 
 	p->self = p;
 	p->id = id;
+	p->timer_due = UINT64_MAX;	/* no one-shot programmed yet */
 	/* In the kernel GS holds the per-CPU block; user mode gets the
 	 * other base (0) by swapgs on every way out. */
 	wrmsr(MSR_GS_BASE, (uint64_t)p);
 	wrmsr(MSR_KGS_BASE, 0);
+	/* RDTSCP hands user code this word with the time: the CPU's number,
+	 * which lets the SMP tests see where their threads ran (as Linux's
+	 * getcpu does). Written only where RDTSCP exists. */
+	cpuid(0x80000000, 0, r);
+	if (r[0] >= 0x80000001) {
+		cpuid(0x80000001, 0, r);
+		if (r[3] & (1u << 27))
+			wrmsr(MSR_TSC_AUX, id);
+	}
 }
 
 void

@@ -17,8 +17,11 @@
 #define VEC_SYSCALL		256
 
 #ifndef __ASSEMBLY__
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct thread;
 
 struct percpu {
 	uint64_t kstack_top;	/* kernel stack of the running thread */
@@ -31,6 +34,19 @@ struct percpu {
 	struct percpu *gs_seen;	/* what %gs led it to */
 	uint64_t ist_top[3];	/* its interrupt stacks (gdt.h IST_*) */
 	volatile uint32_t online;
+	/* The scheduler's, for this CPU (kernel/proc/sched.c). */
+	struct thread *cur;	/* the thread it runs: `current` */
+	struct thread *idle;
+	struct thread *switched_from;	/* left, until off its stack */
+	uint64_t quantum_end;	/* when the running thread should yield */
+	uint64_t timer_due;	/* when the programmed one-shot fires */
+	/* The page tables loaded in CR3, for TLB shootdown. */
+	uint64_t loaded_pml4;
+	/* Set by a CPU asking this one to flush its TLB; cleared here. */
+	volatile uint32_t tlb_req;
+	uint64_t user_runs;	/* switches to a user thread here */
+	/* Set while this CPU halts in its idle loop without the BKL. */
+	volatile uint32_t halted;
 };
 
 _Static_assert(offsetof(struct percpu, kstack_top) == PERCPU_KSTACK_TOP,

@@ -15,6 +15,7 @@
 #include "arch/x86_64/trap.h"
 #include "boot/rsdp.h"
 #include "kernel.h"
+#include "proc/proc.h"
 #include "mm/mem.h"
 #include "mm/vmm.h"
 
@@ -123,6 +124,16 @@ extern const char ap_trampoline_start[], ap_trampoline_end[];
 extern const char ap_trampoline_data[];
 
 static uint32_t ncpus_online = 1;
+/* percpu.online of an AP the boot CPU stopped waiting for. */
+#define AP_ABANDONED	2
+/* Whether the APs run user threads (the default) or, with the boot
+ * parameter smp=halt, halt once they have reported in. */
+static bool aps_schedule;
+/* Off while only the boot CPU schedules: one CPU needs no lock, and the
+ * kernel then runs exactly as it did before SMP. */
+static bool bkl_active;
+
+static void wake_irq(struct trapframe *tf);
 
 static void
 delay_us(uint64_t us)
@@ -233,8 +244,15 @@ start_ap(uint32_t cpu, uint32_t apic)
 	}
 	t0 = time_ns();
 	while (!__atomic_load_n(&p->online, __ATOMIC_ACQUIRE)) {
+		uint32_t none = 0;
+
+		/* Given up on, a late AP must not report in and schedule:
+		 * it is not among the CPUs shootdowns reach. Whichever of
+		 * the two marks the word first decides. */
 		if (time_ns() - t0 > AP_START_TIMEOUT_US * 1000ull)
-			return false;
+			return !__atomic_compare_exchange_n(&p->online, &none,
+			    AP_ABANDONED, false, __ATOMIC_ACQ_REL,
+			    __ATOMIC_ACQUIRE);
 		__asm__ volatile("pause");
 	}
 	return true;
@@ -247,6 +265,15 @@ smp_start_aps(const struct bootinfo *bi)
 	bool checked = true;
 
 	cpus[0].apic_id = self;
+	irq_set_handler(VEC_WAKE, wake_irq);
+	aps_schedule = !bootinfo_has_arg(bi, "smp=halt");
+	if (aps_schedule && have_madt && listed > 1) {
+		/* From here the boot CPU runs under the lock, like every CPU
+		 * in the kernel; its idle loop or init's first way out to user
+		 * mode lets the APs in. */
+		bkl_active = true;
+		bkl_acquire();
+	}
 	if (!have_madt || listed == 1)
 		return;
 	if (!trampoline_room(bi)) {
@@ -293,6 +320,9 @@ smp_start_aps(const struct bootinfo *bi)
 		    ncpus_online);
 	else
 		kwarn("smp: %u of %u CPUs online\n", ncpus_online, listed);
+	if (ncpus_online > 1)
+		kdebug("smp: user threads run on %s\n", aps_schedule ?
+		    "every CPU" : "the boot CPU (smp=halt)");
 }
 
 uint32_t
@@ -305,6 +335,7 @@ void
 ap_main(uint32_t cpu)
 {
 	struct percpu *p = &cpus[cpu];
+	uint32_t none = 0;
 
 	write_cr3(vmm_kernel_pml4());
 	gdt_init_cpu(cpu, p->ist_top);
@@ -314,10 +345,179 @@ ap_main(uint32_t cpu)
 	lapic_init_ap();
 	p->apic_id_seen = lapic_id();
 	p->gs_seen = this_cpu();
+	if (aps_schedule)
+		sched_init();
 	kdebug("cpu %u online (apic id %u)\n", cpu, p->apic_id_seen);
-	/* Last: the boot CPU prints again only once this is seen. */
-	__atomic_store_n(&p->online, 1, __ATOMIC_RELEASE);
-	/* Nothing runs on APs yet: halted with interrupts masked. */
+	/* Last: the boot CPU prints again only once this is seen. Too late
+	 * (the boot CPU gave up on this one) it halts. */
+	if (!__atomic_compare_exchange_n(&p->online, &none, 1, false,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	if (aps_schedule) {
+		/* The boot CPU holds the lock until it has started init. */
+		bkl_acquire();
+		sched_run();
+	}
+	/* Not scheduling: halted with interrupts masked. Without an idle
+	 * thread it is left out of wake-ups and shootdowns, as it runs
+	 * nothing that could use a TLB entry. */
 	for (;;)
 		__asm__ volatile("cli; hlt");
+}
+
+/* ---- The big kernel lock, wake-ups and TLB shootdown ---- */
+
+/* 0 when free, else the holding CPU's id + 1. */
+static volatile uint32_t bkl_owner;
+
+/* Answers this CPU's TLB flush request, if there is one. */
+static void
+tlb_answer(void)
+{
+	struct percpu *p = this_cpu();
+
+	if (__atomic_load_n(&p->tlb_req, __ATOMIC_ACQUIRE)) {
+		/* Reloading CR3 drops every non-global entry; the kernel
+		 * half is shared, so this also covers kernel unmaps. */
+		write_cr3(read_cr3());
+		__atomic_store_n(&p->tlb_req, 0, __ATOMIC_RELEASE);
+	}
+}
+
+bool
+bkl_mine(void)
+{
+	return !bkl_active || bkl_owner == this_cpu()->id + 1;
+}
+
+void
+bkl_acquire(void)
+{
+	uint32_t me = this_cpu()->id + 1, free_ = 0;
+
+	if (!bkl_active)
+		return;
+
+	for (;;) {
+		if (bkl_owner == 0 && __atomic_compare_exchange_n(&bkl_owner,
+		    &free_, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			/* A request left for this CPU while it halted is
+			 * answered before it runs anything (tlb_shootdown). */
+			tlb_answer();
+			return;
+		}
+		free_ = 0;
+		/* Interrupts are masked here: whoever holds the lock may be
+		 * waiting on this CPU's answer to a shootdown. */
+		tlb_answer();
+		__asm__ volatile("pause");
+	}
+}
+
+void
+bkl_release(void)
+{
+	if (!bkl_active)
+		return;
+	if (!bkl_mine())
+		panic("bkl_release: cpu %u does not hold the lock (owner %u, "
+		    "from %p)", this_cpu()->id, bkl_owner,
+		    __builtin_return_address(0));
+	__atomic_store_n(&bkl_owner, 0, __ATOMIC_RELEASE);
+}
+
+void
+smp_tlb_irq(void)
+{
+	tlb_answer();
+	lapic_eoi();
+}
+
+static void
+wake_irq(struct trapframe *tf)
+{
+	(void)tf;
+	lapic_eoi();
+}
+
+/*
+ * A CPU halted in its idle loop runs nothing that could use a stale entry
+ * (its idle stack is its own, and user tables are not loaded there), and
+ * it answers its request as it takes the lock on waking: it is left the
+ * request and not sent an IPI or waited for. Every other CPU concerned is
+ * interrupted and waited for.
+ */
+void
+tlb_shootdown(uint64_t pml4)
+{
+	struct percpu *me = this_cpu();
+	bool waiting[SMP_MAX_CPUS] = { false }, sent = false;
+
+	for (uint32_t c = 0; c < ncpus_online; c++) {
+		struct percpu *p = &cpus[c];
+
+		if (p == me || p->idle == NULL || (pml4 != 0 &&
+		    __atomic_load_n(&p->loaded_pml4, __ATOMIC_ACQUIRE) != pml4))
+			continue;
+		__atomic_store_n(&p->tlb_req, 1, __ATOMIC_RELEASE);
+		if (__atomic_load_n(&p->halted, __ATOMIC_ACQUIRE))
+			continue;
+		lapic_send_ipi(p->apic_id, VEC_TLB);
+		waiting[c] = sent = true;
+	}
+	if (!sent)
+		return;
+	for (uint32_t c = 0; c < ncpus_online; c++)
+		while (waiting[c] &&
+		    __atomic_load_n(&cpus[c].tlb_req, __ATOMIC_ACQUIRE))
+			__asm__ volatile("pause");
+}
+
+void
+smp_wake_idle(void)
+{
+	struct percpu *me = this_cpu();
+
+	for (uint32_t c = 0; c < ncpus_online; c++) {
+		struct percpu *p = &cpus[c];
+
+		if (p != me && __atomic_load_n(&p->halted, __ATOMIC_ACQUIRE)) {
+			/* One CPU is enough for one more runnable thread. */
+			p->halted = 0;
+			lapic_send_ipi(p->apic_id, VEC_WAKE);
+			return;
+		}
+	}
+}
+
+void
+smp_kick(uint32_t cpu)
+{
+	if (cpu < ncpus_online && &cpus[cpu] != this_cpu() &&
+	    cpus[cpu].idle != NULL)
+		lapic_send_ipi(cpus[cpu].apic_id, VEC_WAKE);
+}
+
+void
+smp_report(void)
+{
+	uint32_t ran = 0;
+
+	if (ncpus_online == 1 || log_level < CAPOS_LOG_DEBUG)
+		return;
+	kdebug("smp: user threads switched in per CPU:");
+	for (uint32_t c = 0; c < ncpus_online; c++) {
+		kdebug(" %llu", (unsigned long long)cpus[c].user_runs);
+		ran += cpus[c].user_runs != 0;
+	}
+	kdebug("\n");
+	/* The counts are the scheduler's own, taken as it switched. */
+	for (uint32_t c = 1; c < ncpus_online; c++)
+		if (cpus[c].user_runs != 0) {
+			kdebug("[proof] smp-run ok user threads ran on %u of "
+			    "%u CPUs, application processors among them\n",
+			    ran, ncpus_online);
+			return;
+		}
 }

@@ -15,6 +15,7 @@
 #define AP_TRAMPOLINE_PAGES	4
 
 #ifndef __ASSEMBLY__
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "boot/bootinfo.h"
@@ -45,6 +46,32 @@ void smp_start_aps(const struct bootinfo *bi);
 
 /* CPUs running, the boot CPU included. */
 uint32_t smp_cpus_online(void);
+
+/*
+ * The big kernel lock (docs/smp.md): held by the CPU running kernel code.
+ * Taken at every entry, dropped on the way out to user mode and by the
+ * idle loop before it halts. Spinning for it answers TLB shootdowns. It
+ * is only in force once APs schedule (not with smp=halt); before, and on
+ * one CPU, taking it does nothing and bkl_mine() is always true.
+ */
+void bkl_acquire(void);
+void bkl_release(void);
+bool bkl_mine(void);
+
+/* Makes every other CPU that has pml4 loaded (0: every other CPU, for the
+ * shared kernel half) flush its TLB, and returns once each has. The
+ * caller has already flushed its own entries and holds the lock. */
+void tlb_shootdown(uint64_t pml4);
+/* The TLB IPI's handler (trap.c calls it without the lock). */
+void smp_tlb_irq(void);
+/* Sends a wake IPI to one CPU halted in its idle loop, if any. */
+void smp_wake_idle(void);
+/* Sends a wake IPI to cpu, making it enter the kernel. */
+void smp_kick(uint32_t cpu);
+
+/* At shutdown: how many times each CPU switched to a user thread, and
+ * the proof line when an AP ran any. */
+void smp_report(void);
 
 /* The C entry of an AP, from the trampoline. */
 void ap_main(uint32_t cpu) __attribute__((noreturn));

@@ -2,6 +2,7 @@
  * Local APIC timer and PIT calibration. See timer.h.
  */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
 #include "kernel.h"
@@ -34,7 +35,6 @@ static volatile uint64_t ticks;
 static uint64_t tsc_per_sec;
 static uint64_t tsc_start;
 static uint64_t apic_per_ms;
-static uint64_t programmed = UINT64_MAX;	/* the next interrupt's time */
 
 static uint32_t
 lapic_read(uint32_t reg)
@@ -73,7 +73,7 @@ program(uint64_t deadline)
 	ns = deadline > now ? deadline - now : 0;
 	if (ns < TIMER_MIN_NS)
 		ns = TIMER_MIN_NS;
-	programmed = now + ns;
+	this_cpu()->timer_due = now + ns;
 	count = ns / 1000 * apic_per_ms / 1000;
 	if (count == 0)
 		count = 1;
@@ -95,7 +95,7 @@ timer_irq(struct trapframe *tf)
 	ticks++;
 	lapic_write(LAPIC_EOI, 0);
 	/* The one-shot that brought us here is spent. */
-	programmed = UINT64_MAX;
+	this_cpu()->timer_due = UINT64_MAX;
 	timeout_run(time_ns());
 	q = sched_tick((tf->cs & 3) != 0);
 	next = timeout_next();
@@ -111,7 +111,7 @@ timer_arm_quantum(uint64_t quantum_end)
 	/* An interrupt already due sooner stands (it re-arms for whatever
 	 * is due then), which spares a LAPIC write on most switches; only a
 	 * missing or later one is brought forward. */
-	if (want < programmed)
+	if (want < this_cpu()->timer_due)
 		program(want);
 }
 
@@ -120,7 +120,7 @@ timer_reprogram(void)
 {
 	uint64_t next = timeout_next();
 
-	if (next < programmed)
+	if (next < this_cpu()->timer_due)
 		program(next);
 }
 
@@ -194,7 +194,11 @@ lapic_init_ap(void)
 	 * one timer_init mapped; an AP only has to switch its own on. */
 	wrmsr(MSR_APIC_BASE, base | (1u << 11));
 	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
-	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	/* Every local APIC timer runs at the bus clock the boot CPU's was
+	 * calibrated against (QEMU's do), so the calibration holds here. */
+	lapic_write(LAPIC_TIMER_DIV, 0x3);
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);	/* one-shot */
+	program(time_ns() + QUANTUM_NS);
 }
 
 void

@@ -16,7 +16,8 @@ void timer_init(void);
 uint64_t timer_ticks(void);
 /* Ends the interrupt being handled (device interrupt handlers call it). */
 void lapic_eoi(void);
-/* Switches an AP's local APIC on, its timer masked. */
+/* Switches an AP's local APIC on, with its one-shot timer running as
+ * the boot CPU's does. */
 void lapic_init_ap(void);
 /* Sends an interprocessor interrupt (icr: the ICR's low word) to the CPU
  * with the given APIC id and waits until the local APIC has sent it. */

@@ -43,6 +43,8 @@ trap_common:
 trap_return:
 	testb	$3, TF_CS(%rsp)
 	jz	2f
+	/* Still on the kernel GS: drop the big kernel lock (trap.c). */
+	call	kernel_exit_to_user
 	swapgs
 2:	POP_GPRS
 	addq	$16, %rsp

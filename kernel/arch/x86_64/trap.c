@@ -5,9 +5,11 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
 #include "kernel.h"
+#include "proc/proc.h"
 
 void user_fault(struct trapframe *tf);
 
@@ -128,8 +130,8 @@ kernel_exception(struct trapframe *tf)
 	    (unsigned long long)tf->rip);
 }
 
-void
-trap_dispatch(struct trapframe *tf)
+static void
+dispatch(struct trapframe *tf)
 {
 	if (tf->vector < 32) {
 		/* NMI and machine checks are the machine's, not the thread's. */
@@ -149,4 +151,53 @@ trap_dispatch(struct trapframe *tf)
 	 */
 	if (tf->vector != VEC_SPURIOUS)
 		lapic_eoi();
+}
+
+/*
+ * Every interrupt and exception. The kernel runs under the big kernel
+ * lock (docs/smp.md): from user mode it is taken here and dropped on the
+ * way back out (trap_return); an interrupt that woke the idle loop, which
+ * halts without it, takes it for the handler only. A TLB flush request is
+ * answered without it: the CPU asking holds it and waits.
+ */
+void
+trap_dispatch(struct trapframe *tf)
+{
+	bool from_user = (tf->cs & 3) != 0, took = false;
+
+	if (tf->vector == VEC_TLB) {
+		smp_tlb_irq();
+		return;
+	}
+	if (!bkl_mine()) {
+		bkl_acquire();
+		took = !from_user;
+	}
+	/* A fault of a thread stopped meanwhile is not its own to report.
+	 * An interrupt is first answered by its handler (its EOI): a thread
+	 * that leaves here for good never returns to acknowledge it, and an
+	 * interrupt left in service blocks every vector of its priority class
+	 * on this CPU (the wake IPI's blocked the TLB IPI's, and the CPU
+	 * waiting for that flush spun for ever). Stopped threads leave on
+	 * the way out instead (kernel_exit_to_user). */
+	if (from_user && tf->vector < 32)
+		sched_check_killed();
+	dispatch(tf);
+	if (took)
+		bkl_release();
+}
+
+/* The way out to user mode (trap.S): a thread stopped by another CPU
+ * while it ran here exits instead; otherwise the lock goes, after the
+ * thread this CPU switched from is marked off it (a new thread's first
+ * exit is the first code on its stack). A TLB request that interrupted
+ * user mode never took the lock, and leaves the same way. */
+void
+kernel_exit_to_user(void)
+{
+	if (!bkl_mine())
+		return;
+	sched_check_killed();
+	sched_finish_switch();
+	bkl_release();
 }

@@ -19,6 +19,8 @@ struct trapframe {
 
 #define VEC_TIMER	32
 #define VEC_SERIAL	33	/* COM1, through the I/O APIC */
+#define VEC_WAKE	0xF0	/* IPI: a halted CPU looks for work */
+#define VEC_TLB		0xF1	/* IPI: flush the TLB (docs/smp.md) */
 #define VEC_SPURIOUS	255
 
 typedef void (*irq_handler)(struct trapframe *tf);

@@ -17,6 +17,26 @@ static capos_cap_t owner;
 static uint64_t kept_call;
 static uint64_t last_dropped;
 
+/*
+ * `check` reports the status of the previous RETURN, which ipctest reads
+ * to see what the kernel said to an answer it provoked. Echo-only clients
+ * call this server at the same time (on several CPUs, anywhere between
+ * ipctest's two calls), so what `check` reports is the status of the last
+ * RETURN that answered anything but an echo.
+ */
+static int other_return;
+static bool answered_echo;
+
+/* At the start of each method: the RETURN just before this call was the
+ * answer to the previous call, an echo or not. */
+static void
+note_call(bool echo)
+{
+	if (!answered_echo)
+		other_return = rt_last_return();
+	answered_echo = echo;
+}
+
 static int
 do_echo(void *ctx, struct rt_request *rq)
 {
@@ -25,6 +45,7 @@ do_echo(void *ctx, struct rt_request *rq)
 	struct capnp_data d;
 
 	(void)ctx;
+	note_call(true);
 	if (capos_IpcTest_echo_Params_get_data(&p, &d) != 0)
 		return rt_reply_exception(rq, capos_CapException_Type_failed,
 		    "malformed data");
@@ -42,6 +63,7 @@ do_hold(void *ctx, struct rt_request *rq)
 	uint32_t idx;
 
 	(void)ctx;
+	note_call(false);
 	if (capos_IpcTest_hold_Params_get_cap(&p, &idx) != 0 ||
 	    idx >= rq->hdr->ncaps || nheld == MAX_HELD)
 		return rt_reply_exception(rq, capos_CapException_Type_failed,
@@ -62,6 +84,7 @@ do_give(void *ctx, struct rt_request *rq)
 	int i;
 
 	(void)ctx;
+	note_call(false);
 	if (move && nheld == 0)
 		return rt_reply_exception(rq, capos_CapException_Type_failed,
 		    "nothing held to move");
@@ -93,13 +116,14 @@ do_check(void *ctx, struct rt_request *rq)
 	uint32_t live = 0;
 
 	(void)ctx;
+	note_call(false);
 	/* A moved-out capability whose delivery failed is back: keep it. */
 	for (uint32_t i = 0; i < nheld; i++)
 		live += answers(held[i]);
 	if (capos_IpcTest_check_Results_init_root(&rq->reply, &r) != 0)
 		return -1;
 	capos_IpcTest_check_Results_set_live(&r, live);
-	capos_IpcTest_check_Results_set_lastReturn(&r, rt_last_return());
+	capos_IpcTest_check_Results_set_lastReturn(&r, other_return);
 	capos_IpcTest_check_Results_set_lastDropped(&r, last_dropped);
 	return 0;
 }
@@ -111,6 +135,7 @@ do_drop(void *ctx, struct rt_request *rq)
 	uint32_t n = 0;
 
 	(void)ctx;
+	note_call(false);
 	for (uint32_t i = 0; i < nheld; i++)
 		n += rt_release(held[i]) == 0;
 	nheld = 0;
@@ -126,6 +151,7 @@ do_whoami(void *ctx, struct rt_request *rq)
 	struct capos_IpcTest_whoami_Results_b r;
 
 	(void)ctx;
+	note_call(false);
 	if (capos_IpcTest_whoami_Results_init_root(&rq->reply, &r) != 0 ||
 	    capos_IpcTest_whoami_Results_set_session(&r, rq->hdr->session,
 	    sizeof(rq->hdr->session)) != 0)
@@ -150,6 +176,7 @@ do_badged(void *ctx, struct rt_request *rq)
 	int i;
 
 	(void)ctx;
+	note_call(false);
 	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
 	    capos_Endpoint_client_Params_init_root(&b, &cp) != 0)
 		return -1;
@@ -175,6 +202,7 @@ static int
 do_quit(void *ctx, struct rt_request *rq)
 {
 	(void)ctx;
+	note_call(false);
 	(void)rq;
 	rt_printf("[ipctest-srv] leaving in the middle of a call\n");
 	rt_flush();
@@ -185,6 +213,7 @@ static int
 do_later(void *ctx, struct rt_request *rq)
 {
 	(void)ctx;
+	note_call(false);
 	if (kept_call != 0)
 		return rt_reply_exception(rq, capos_CapException_Type_overloaded,
 		    "a call is already kept");
@@ -200,6 +229,7 @@ do_flush(void *ctx, struct rt_request *rq)
 	int status = 1;
 
 	(void)ctx;
+	note_call(false);
 	if (kept_call != 0) {
 		status = rt_return_empty(owner, kept_call);
 		kept_call = 0;
@@ -214,6 +244,7 @@ static int
 do_twice(void *ctx, struct rt_request *rq)
 {
 	(void)ctx;
+	note_call(false);
 	/* The first answer goes out now; rt_serve sends the second. */
 	return rt_return_empty(owner, rq->hdr->call_id) < 0 ? -1 : 0;
 }
@@ -225,6 +256,7 @@ do_sleep(void *ctx, struct rt_request *rq)
 	struct capos_IpcTest_sleep_Results_b r;
 
 	(void)ctx;
+	note_call(false);
 	if (rt_sleep_ns(capos_IpcTest_sleep_Params_get_ns(&p)) != 0)
 		return rt_reply_exception(rq, capos_CapException_Type_failed,
 		    "cannot sleep");

@@ -72,6 +72,25 @@ connect_to(uint32_t addr, uint16_t port, capos_cap_t *out)
 	return tcp_connect(nm, addr, port, out, buf);
 }
 
+/*
+ * The first connection to a port served by another service: that service
+ * is started beside this one and may not have listened yet (on several
+ * CPUs it often has not), so a refusal is asked again, a bounded number
+ * of times. Later connections to the port use connect_to.
+ */
+#define LISTEN_TRIES	20000
+
+static int
+connect_first(uint32_t addr, uint16_t port, capos_cap_t *out)
+{
+	int rc = capos_ConnectResult_which_refused;
+
+	for (int i = 0; i < LISTEN_TRIES &&
+	    rc == capos_ConnectResult_which_refused; i++)
+		rc = connect_to(addr, port, out);
+	return rc;
+}
+
 /* Receives up to max bytes into out; the count, 0 at end of stream, or a
  * negative error. */
 static int
@@ -376,7 +395,7 @@ server_closes_first(void)
 	capos_cap_t s;
 	int n, total = 0;
 
-	if (connect_to(ECHO_ADDR, 9, &s) != capos_ConnectResult_which_socket)
+	if (connect_first(ECHO_ADDR, 9, &s) != capos_ConnectResult_which_socket)
 		return false;
 	while ((n = recv_into(s, got + total, sizeof(got) - (uint32_t)total))
 	    > 0)
@@ -401,8 +420,11 @@ timewait_reuse(void)
 	uint64_t sum;
 	int n;
 
-	if (connect_to(ECHO_ADDR, 7, &old) != capos_ConnectResult_which_socket)
+	if ((n = connect_first(ECHO_ADDR, 7, &old)) !=
+	    capos_ConnectResult_which_socket) {
+		FAIL("timewait: the first connect to port 7 gave %d", n);
 		return false;
+	}
 	if (tcp_send_all(old, (const uint8_t *)"x", 1, buf) != 0 ||
 	    sock_call0(old, capos_TcpSocket_shutdown_ORDINAL) != 0)
 		return false;
@@ -576,7 +598,8 @@ flood(void)
 	bool ok;
 
 	memset(junk, 0x5a, sizeof(junk));
-	if (connect_to(ECHO_ADDR, 10, &ctl) != capos_ConnectResult_which_socket)
+	if (connect_first(ECHO_ADDR, 10, &ctl) !=
+	    capos_ConnectResult_which_socket)
 		return false;
 	for (int i = 0; i < FLOOD_CONNS; i++) {
 		if (connect_to(ECHO_ADDR, 10, &hog[i]) !=

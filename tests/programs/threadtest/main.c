@@ -49,7 +49,9 @@ two_calls(void *arg)
 		o->errors++;
 		return;
 	}
-	capos_IpcTest_sleep_Params_set_ns(&sp, 50000000);
+	/* Long enough that the fast server answers first however the
+	 * host shares its cores among the emulated CPUs. */
+	capos_IpcTest_sleep_Params_set_ns(&sp, 1000000000);
 	rt_prep_call(&es, slow, capos_IpcTest_INTERFACE_ID,
 	    capos_IpcTest_sleep_ORDINAL, &b, rs, sizeof(rs), NULL, 0, 0);
 	rt_prep_call(&ef, fast, capos_IpcTest_INTERFACE_ID,
