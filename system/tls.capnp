@@ -1,7 +1,9 @@
 # The HTTPS test system (tests/qemu/test_tls.py, docs/tls.md): the
 # networked system's driver and netstack, a key vault holding the
 # development TLS server key, and tlstest serving one fixed page over TLS
-# 1.3 on guest port 443 with the key vault signing each handshake.
+# 1.3 on guest port 443 with the key vault signing each handshake; a
+# second tlstest on port 444 has each connection's heap bounded at 12 KiB,
+# enough for a handshake but not for a full 16 KiB record.
 @0xb3e8d5a1c7f42096;
 
 using Capos = import "../schema/capos.capnp";
@@ -37,8 +39,10 @@ const manifest :Capos.SystemManifest = (
                     (service = "virtio-net", export = "nic"))) ],
       exports = [ (name = "net", interfaceId = N.networkManagerInterface),
                   (name = "https443",
+                   interfaceId = N.tcpListenAuthorityInterface),
+                  (name = "https444",
                    interfaceId = N.tcpListenAuthorityInterface) ],
-      args = ["listen=https443:443"] ),
+      args = ["listen=https443:443", "listen=https444:444"] ),
     # The TLS server key and certificate are development ones, NOT FOR
     # PRODUCTION: made at build time and readable in the package.
     ( name = "keyvault-tls",
@@ -58,6 +62,16 @@ const manifest :Capos.SystemManifest = (
                  (name = "listen", source = (serviceExport =
                     (service = "netstack", export = "https443"))),
                  (name = "tlsServerKey", source = (serviceExport =
-                    (service = "keyvault-tls", export = "tlsServerKey"))) ] )
+                    (service = "keyvault-tls", export = "tlsServerKey"))) ] ),
+    ( name = "tlstest-small",
+      binary = "tlstest",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)),
+                 (name = "listen", source = (serviceExport =
+                    (service = "netstack", export = "https444"))),
+                 (name = "tlsServerKey", source = (serviceExport =
+                    (service = "keyvault-tls", export = "tlsServerKey"))) ],
+      args = ["connmem=12288"] )
   ]
 );

@@ -192,7 +192,7 @@ fetch_certificate(uint8_t *der, size_t *len)
 }
 
 int
-tls_server_init(capos_cap_t key, capos_cap_t entropy)
+tls_server_init(capos_cap_t key, capos_cap_t entropy, size_t conn_mem)
 {
 	static uint8_t der[CERT_MAX];
 	int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 };
@@ -221,8 +221,10 @@ tls_server_init(capos_cap_t key, capos_cap_t entropy)
 	wolfSSL_CTX_SetIORecv(ctx, io_recv);
 	wolfSSL_CTX_SetIOSend(ctx, io_send);
 	/* What the context holds stays; each connection gets the rest. */
+	if (conn_mem == 0 || conn_mem > TLS_CONN_MEM_MAX)
+		conn_mem = TLS_CONN_MEM_MAX;
 	crypto_mem_stats(&st);
-	crypto_mem_limit(st.in_use + TLS_CONN_MEM_MAX);
+	crypto_mem_limit(st.in_use + conn_mem);
 	return 0;
 }
 

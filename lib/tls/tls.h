@@ -10,10 +10,12 @@
  * program serves one connection at a time from one thread.
  *
  * Memory: wolfSSL allocates through lib/crypto's counting allocator.
- * tls_server_init caps it at what the server context holds plus
- * TLS_CONN_MEM_MAX, so one connection (the one the program serves) can
- * never take more than TLS_CONN_MEM_MAX bytes; past it wolfSSL's
- * allocation fails and the handshake or record with it, with an error.
+ * tls_server_init caps it at what the server context holds plus the
+ * connection bound (TLS_CONN_MEM_MAX unless the caller sets a smaller
+ * one), so one connection (the one the program serves) can never take
+ * more; past it wolfSSL's allocation fails and the handshake or record
+ * with it, with an error (MEMORY_E, "the connection's memory bound was
+ * reached").
  */
 #ifndef CAPOS_TLS_H
 #define CAPOS_TLS_H
@@ -48,8 +50,10 @@ struct tls_conn {
 /* Fetches the certificate from key (a TlsServerKey) and sets up the
  * server: TLS 1.3 only, TLS_AES_128_GCM_SHA256, X25519 and secp256r1,
  * ecdsa_secp256r1_sha256 signed by key. entropy is an Entropy cap that
- * seeds each connection's generator. 0, or an error. */
-int tls_server_init(capos_cap_t key, capos_cap_t entropy);
+ * seeds each connection's generator. conn_mem bounds each connection's
+ * heap (0 or more than TLS_CONN_MEM_MAX: TLS_CONN_MEM_MAX). 0, or an
+ * error. */
+int tls_server_init(capos_cap_t key, capos_cap_t entropy, size_t conn_mem);
 
 /* Runs the server side of a handshake on sock (kept by the caller);
  * 0 once the connection is established, or an error, after which the

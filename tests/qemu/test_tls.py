@@ -1,7 +1,9 @@
 """TLS 1.3 from the host into capOS (system/tls.capnp, docs/tls.md): the
 HTTPS test system boots with QEMU's user network forwarding a free port
 on the host's 127.0.0.1 to guest port 443, where tlstest serves one page
-over lib/tls (wolfSSL's TLS 1.3, the key vault signing CertificateVerify).
+over lib/tls (wolfSSL's TLS 1.3, the key vault signing CertificateVerify),
+and another to guest port 444, where a second tlstest bounds each
+connection's heap at 12 KiB.
 
 The host's own clients connect: `openssl s_client -tls1_3` and curl,
 each verifying the chain against the build's development certificate
@@ -9,7 +11,9 @@ each verifying the chain against the build's development certificate
 a client that keeps going. Then hostile ones: a TLS 1.2-only client,
 garbage, a truncated ClientHello and mutated ClientHellos, each of which
 must be refused with its reason on the console while the service keeps
-serving. The system is stopped with 'q' and the kernel's leak check must
+serving. On port 444 a handshake fits the bound and a full record does
+not: that connection is refused, and the next is served. The system is
+stopped with 'q' and the kernel's leak check must
 pass. All traffic stays on 127.0.0.1; every wait is bounded.
 """
 import os
@@ -46,12 +50,14 @@ class Guest:
 
     def __init__(self):
         self.port = free_port()
+        self.small_port = free_port()
         cmd = harness.qemu_command(
             kernel=kernel_image(),
             initrd=os.path.join(BUILD, "tls.pkg"),
             append="stop=console",
             extra=["-netdev",
-                   f"user,id=n0,hostfwd=tcp:127.0.0.1:{self.port}-:443",
+                   f"user,id=n0,hostfwd=tcp:127.0.0.1:{self.port}-:443,"
+                   f"hostfwd=tcp:127.0.0.1:{self.small_port}-:444",
                    "-device", "virtio-net-pci,netdev=n0"])
         self.start = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
@@ -124,9 +130,10 @@ def tls13_context():
     return ctx
 
 
-def https_get(g, request=b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"):
+def https_get(g, request=b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+              port=None):
     """One request over Python's TLS 1.3 client; the whole response."""
-    with socket.create_connection(("127.0.0.1", g.port),
+    with socket.create_connection(("127.0.0.1", port or g.port),
                                   timeout=IO_TIMEOUT_S) as raw:
         with tls13_context().wrap_socket(raw,
                                          server_hostname="localhost") as s:
@@ -283,6 +290,30 @@ def check_big_record(g):
                 after=mark)
 
 
+def check_memory_bound(g):
+    """Port 444's connections may hold 12 KiB: a handshake and a small
+    request fit; a full 16 KiB record does not, and that connection is
+    refused with the bound named, without harm to the next one."""
+    mark = len(g.lines)
+    expect(None, https_get(g, port=g.small_port).endswith(PAGE),
+           "no page within a 12 KiB connection bound")
+    g.wait_line(PROOF, IO_TIMEOUT_S, after=mark)
+    mark = len(g.lines)
+    head = b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Pad: " + \
+        b"a" * 16000 + b"\r\n\r\n"
+    try:
+        out = https_get(g, head, port=g.small_port)
+    except (OSError, ssl.SSLError):
+        out = b""
+    expect(None, out == b"", f"a 16 KB record past the bound was "
+           f"answered {out[:40]!r}")
+    i = g.wait_line("tlstest: request not answered:", IO_TIMEOUT_S,
+                    after=mark)
+    expect(None, "memory bound was reached" in g.lines[i], g.lines[i])
+    expect(None, https_get(g, port=g.small_port).endswith(PAGE),
+           "no page after a connection hit the bound")
+
+
 def time_handshakes(g):
     """Full handshakes one after another (figures only, not asserted)."""
     ctx = tls13_context()
@@ -316,13 +347,18 @@ def host_openssl_and_curl_get_a_page_over_tls13_from_capos():
             g.stop()
             harness.RUNS.pop()
     try:
-        g.wait_line("tlstest: listening (TLS 1.3 only)", BOOT_TIMEOUT_S)
+        g.wait_line("tlstest: listening (TLS 1.3 only), connection heap "
+                    "bound 65536 bytes", BOOT_TIMEOUT_S)
+        g.wait_line("tlstest: listening (TLS 1.3 only), connection heap "
+                    "bound 12288 bytes", BOOT_TIMEOUT_S)
         check_good_clients(g)
         check_refusals(g)
         check_big_record(g)
+        check_memory_bound(g)
         secs = time_handshakes(g)
         for bad in ("panic", "FAILED", "invariant broken", "faulted",
-                    "[init] tlstest exited", "[init] keyvault-tls exited",
+                    "[init] tlstest exited", "[init] tlstest-small exited",
+                    "[init] keyvault-tls exited",
                     "[init] netstack exited"):
             expect(None, not g.has_line(bad),
                    f"unexpected console line containing {bad!r}")

@@ -15,8 +15,12 @@
  * sending holds the server for at most IDLE_MS: the netstack resets its
  * connection then.
  *
- * No arguments. It serves until the system stops.
+ * Argument: "connmem=N" bounds each connection's heap at N bytes (1024 to
+ * TLS_CONN_MEM_MAX; default TLS_CONN_MEM_MAX), so a test can watch the
+ * bound refuse a connection that needs more. It serves until the system
+ * stops.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto.capnp.h"
@@ -144,9 +148,8 @@ serve(capos_cap_t sock)
 		return;
 	}
 	rt_printf("[proof] tls13-handshake ok: %s %s, CertificateVerify "
-	    "signed by the key vault, connection heap peak %u bytes (bound "
-	    "%u)\n", tls_version(&c), tls_cipher(&c), (unsigned)c.mem_peak,
-	    TLS_CONN_MEM_MAX);
+	    "signed by the key vault, connection heap peak %u bytes\n",
+	    tls_version(&c), tls_cipher(&c), (unsigned)c.mem_peak);
 	if ((rc = serve_request(&c)) != 0)
 		rt_printf("tlstest: request not answered: %s (%d)\n",
 		    tls_strerror(rc), rc);
@@ -163,6 +166,7 @@ main(void)
 	capos_cap_t key = rt_cap("tlsServerKey", capos_TlsServerKey_INTERFACE_ID);
 	capos_cap_t ent = rt_cap("entropy", capos_Entropy_INTERFACE_ID);
 	capos_cap_t l, s;
+	size_t conn_mem = TLS_CONN_MEM_MAX;
 	int rc;
 
 	if (auth == CAPOS_CAP_NULL || key == CAPOS_CAP_NULL ||
@@ -170,7 +174,20 @@ main(void)
 		rt_printf("tlstest: needs listen, tlsServerKey and entropy\n");
 		return 1;
 	}
-	if ((rc = tls_server_init(key, ent)) != 0) {
+	if (rt_argc() == 1 && strncmp(rt_argv(0), "connmem=", 8) == 0) {
+		long n = strtol(rt_argv(0) + 8, NULL, 10);
+
+		if (n < 1024 || n > (long)TLS_CONN_MEM_MAX) {
+			rt_printf("tlstest: connmem= must be 1024 to %u\n",
+			    TLS_CONN_MEM_MAX);
+			return 1;
+		}
+		conn_mem = (size_t)n;
+	} else if (rt_argc() != 0) {
+		rt_printf("tlstest: the only argument is connmem=N\n");
+		return 1;
+	}
+	if ((rc = tls_server_init(key, ent, conn_mem)) != 0) {
 		rt_printf("tlstest: TLS server: %s\n", tls_strerror(rc));
 		return 1;
 	}
@@ -178,7 +195,8 @@ main(void)
 		rt_printf("tlstest: cannot listen\n");
 		return 1;
 	}
-	rt_printf("tlstest: listening (TLS 1.3 only)\n");
+	rt_printf("tlstest: listening (TLS 1.3 only), connection heap bound "
+	    "%u bytes\n", (unsigned)conn_mem);
 	while ((s = accept_one(l)) != CAPOS_CAP_NULL) {
 		serve(s);
 		tcp_close(s);
