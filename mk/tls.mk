@@ -26,7 +26,7 @@ TLS_INCLUDES = -DWOLFSSL_USER_SETTINGS -Ilib/tls -Ilib/crypto \
 
 TLS_WOLFSSL_UOBJS := $(patsubst $(WOLFSSL_DIR)/%.c, \
 	$(BUILD)/u/wolfssl-tls/%.o,$(TLS_WOLFSSL_SRCS))
-TLS_LIB_UOBJS := $(BUILD)/u/lib/tls/tls.c.o
+TLS_LIB_UOBJS := $(BUILD)/u/lib/tls/tls.c.o $(BUILD)/u/lib/tls/config.c.o
 # lib/crypto's allocator (the per-connection bound), wiping, and its
 # Entropy reader: none of them depends on wolfSSL's configuration.
 TLS_UOBJS := $(TLS_LIB_UOBJS) $(TLS_WOLFSSL_UOBJS) \
@@ -67,3 +67,47 @@ $(BUILD)/tls.manifest.bin: system/tls.capnp $(DEVTLS_DIR)/devtls.capnp \
 PKG_BINARIES_tls = $(BUILD)/user/init $(BUILD)/user/virtio-net \
 	$(BUILD)/user/netstack $(BUILD)/user/keyvault $(BUILD)/user/tlstest
 ALL_TARGETS += $(BUILD)/tls.pkg
+
+# ---- The fuzz target (tests/fuzz/tls_server.c) ----
+
+# The server as lib/tls configures it, on a client's bytes, built for the
+# host under ASan/UBSan with the same settings (and wolfCrypt's host
+# allowances, mk/crypto.mk). It reads the development certificate.
+TLS_HOST_DIR := $(BUILD)/tests/tls
+TLS_HOST_CFLAGS = -std=c11 -g -O1 -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	$(TLS_INCLUDES) -MMD -MP
+TLS_WOLFSSL_HOST_OBJS := $(patsubst $(WOLFSSL_DIR)/%.c,$(TLS_HOST_DIR)/%.o, \
+	$(TLS_WOLFSSL_SRCS))
+TLS_CONFIG_HOST_OBJ := $(TLS_HOST_DIR)/lib/config.o
+
+$(TLS_HOST_DIR)/%.o: $(WOLFSSL_DIR)/%.c $(WOLFSSL_STAMP) \
+    lib/tls/user_settings.h lib/crypto/user_settings.h | deps
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  wolfssl-tls/$*.c"
+	@$(HOSTCC) $(TLS_HOST_CFLAGS) $(WOLFCRYPT_CFLAGS) \
+		-fno-sanitize=shift-base -c -o $@ $<
+
+$(TLS_CONFIG_HOST_OBJ): lib/tls/config.c $(WOLFSSL_STAMP) | deps
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  lib/tls/config.c"
+	@$(HOSTCC) $(TLS_HOST_CFLAGS) -Wall -Wextra -Werror -c -o $@ $<
+
+-include $(TLS_WOLFSSL_HOST_OBJS:.o=.d) $(TLS_CONFIG_HOST_OBJ:.o=.d)
+
+TLS_FUZZ_CERT := $(DEVTLS_DIR)/cert.der
+FUZZ_SRCS_tls_server = $(TLS_CONFIG_HOST_OBJ) $(TLS_WOLFSSL_HOST_OBJS) \
+	$(CRYPTO_HOST_DIR)/lib/alloc.o $(CRYPTO_HOST_DIR)/lib/util.o
+FUZZ_CFLAGS_tls_server = $(TLS_INCLUDES) -Iinclude \
+	-DTLS_FUZZ_CERT='"$(TLS_FUZZ_CERT)"'
+$(BUILD)/tests/fuzz/tls_server: $(DEVTLS_DIR)/devtls.capnp
+
+$(BUILD)/fuzz/tls_server: tests/fuzz/tls_server.c lib/tls/config.c \
+    lib/tls/config.h lib/tls/user_settings.h $(TLS_WOLFSSL_SRCS) \
+    $(DEVTLS_DIR)/devtls.capnp | deps
+	@sh tools/deps.sh $(FUZZ_PACKAGES)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -g -O1 -fwrapv -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize=shift-base $(FUZZ_CFLAGS_tls_server) -o $@ $< \
+		lib/tls/config.c $(TLS_WOLFSSL_SRCS) lib/crypto/alloc.c \
+		lib/crypto/util.c

@@ -14,25 +14,15 @@
 
 #include <wolfssl/wolfcrypt/settings.h>
 #include <wolfssl/ssl.h>
-#include <wolfssl/internal.h>
 #include <wolfssl/error-ssl.h>
-#include <wolfssl/wolfcrypt/sha256.h>
 
+#include "config.h"
 #include "crypto.capnp.h"
 #include "crypto.h"
 #include "crypto_rt.h"
 #include "rt.h"
 #include "tcp.h"
 #include "tls.h"
-
-/* The certificate's bound, as the key vault's (services/keyvault/tls.c). */
-#define CERT_MAX	2048
-/* RFC 8446 4.4.3: the server's signed content is 64 spaces, the context
- * string with its zero byte, and the transcript hash. */
-#define SIG_PAD		64
-static const char server_context[] = "TLS 1.3, server CertificateVerify";
-#define SIG_CONTENT_LEN	(SIG_PAD + sizeof(server_context) + \
-	WC_SHA256_DIGEST_SIZE)
 
 static WOLFSSL_CTX *ctx;
 static capos_cap_t tls_key = CAPOS_CAP_NULL;
@@ -111,7 +101,7 @@ ecc_sign(WOLFSSL *ssl, const unsigned char *in, unsigned int in_len,
 {
 	struct capos_TlsServerKey_sign_Params_b p;
 	struct capos_TlsServerKey_sign_Results_r r;
-	uint8_t content[SIG_CONTENT_LEN], digest[WC_SHA256_DIGEST_SIZE];
+	uint8_t content[TLS_CV_CONTENT_LEN];
 	uint8_t params[512] __attribute__((aligned(8)));
 	struct capnp_builder b;
 	struct capnp_data sig;
@@ -121,15 +111,7 @@ ecc_sign(WOLFSSL *ssl, const unsigned char *in, unsigned int in_len,
 	(void)key_der;
 	(void)key_len;
 	(void)arg;
-	if (in_len != WC_SHA256_DIGEST_SIZE || ssl->hsHashes == NULL)
-		return TLS_ESIGN;
-	memset(content, 0x20, SIG_PAD);
-	memcpy(content + SIG_PAD, server_context, sizeof(server_context));
-	if (wc_Sha256GetHash(&ssl->hsHashes->hashSha256,
-	    content + SIG_PAD + sizeof(server_context)) != 0 ||
-	    wc_Sha256Hash(content, sizeof(content), digest) != 0)
-		return TLS_ESIGN;
-	if (crypto_memcmp(digest, in, sizeof(digest)) != 0) {
+	if (tls_cv_content(ssl, in, in_len, content) != 0) {
 		rt_printf("[tls] the digest to sign is not of this handshake's "
 		    "CertificateVerify content; refusing\n");
 		return TLS_ESIGN;
@@ -161,14 +143,14 @@ ecc_sign(WOLFSSL *ssl, const unsigned char *in, unsigned int in_len,
 	return 0;
 }
 
-/* The DER certificate from the TlsServerKey, into der (CERT_MAX). */
+/* The DER certificate from the TlsServerKey, into der (TLS_CERT_MAX). */
 static int
 fetch_certificate(uint8_t *der, size_t *len)
 {
 	struct capos_TlsServerKey_certificate_Results_r r;
 	struct capnp_data d;
 	struct rt_result res;
-	static uint8_t buf[CERT_MAX + 256] __attribute__((aligned(8)));
+	static uint8_t buf[TLS_CERT_MAX + 256] __attribute__((aligned(8)));
 	int rc;
 
 	rc = rt_call(tls_key, capos_TlsServerKey_INTERFACE_ID,
@@ -181,9 +163,9 @@ fetch_certificate(uint8_t *der, size_t *len)
 	}
 	r.s = res.root;
 	if (capos_TlsServerKey_certificate_Results_get_der(&r, &d) != 0 ||
-	    d.len == 0 || d.len > CERT_MAX) {
+	    d.len == 0 || d.len > TLS_CERT_MAX) {
 		rt_printf("[tls] TlsServerKey.certificate answered no "
-		    "certificate of at most %u bytes\n", CERT_MAX);
+		    "certificate of at most %u bytes\n", TLS_CERT_MAX);
 		return TLS_ENOKEY;
 	}
 	memcpy(der, d.ptr, d.len);
@@ -194,8 +176,7 @@ fetch_certificate(uint8_t *der, size_t *len)
 int
 tls_server_init(capos_cap_t key, capos_cap_t entropy, size_t conn_mem)
 {
-	static uint8_t der[CERT_MAX];
-	int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 };
+	static uint8_t der[TLS_CERT_MAX];
 	struct crypto_mem_stats st;
 	size_t len;
 	int rc;
@@ -208,16 +189,11 @@ tls_server_init(capos_cap_t key, capos_cap_t entropy, size_t conn_mem)
 	if (wolfSSL_Init() != WOLFSSL_SUCCESS ||
 	    (ctx = wolfSSL_CTX_new(wolfTLSv1_3_server_method())) == NULL)
 		return TLS_EINIT;
-	if (wolfSSL_CTX_use_certificate_buffer(ctx, der, (long)len,
-	    WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS) {
-		rt_printf("[tls] wolfSSL does not take the certificate\n");
+	if (tls_configure(ctx, der, len, ecc_sign) != 0) {
+		rt_printf("[tls] wolfSSL refuses the certificate or the "
+		    "settings\n");
 		return TLS_EINIT;
 	}
-	if (wolfSSL_CTX_set_cipher_list(ctx, "TLS13-AES128-GCM-SHA256") !=
-	    WOLFSSL_SUCCESS ||
-	    wolfSSL_CTX_set_groups(ctx, groups, 2) != WOLFSSL_SUCCESS)
-		return TLS_EINIT;
-	wolfSSL_CTX_SetEccSignCb(ctx, ecc_sign);
 	wolfSSL_CTX_SetIORecv(ctx, io_recv);
 	wolfSSL_CTX_SetIOSend(ctx, io_send);
 	/* What the context holds stays; each connection gets the rest. */
