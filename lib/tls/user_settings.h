@@ -69,9 +69,9 @@
 #define NO_CLIENT_CACHE
 
 /*
- * The one place wolfSSL wants a clock in this configuration is its
- * low-resolution timer (seconds, USER_TICKS), which stamps sessions;
- * lib/tls defines LowResTimer over the Timer capability.
+ * No clock: lib/crypto's NO_ASN_TIME leaves out wolfSSL's certificate
+ * date checks and, with no session cache or tickets, its low-resolution
+ * timer. The server's own certificate's dates are the client's to check.
  */
 
 /*
