@@ -211,11 +211,11 @@ def capture_client_hello():
 
 
 def first_contact(g):
-    """Waits until a connection through QEMU's forward reaches the guest:
-    QEMU accepts on the host at once, but a connection it forwards in the
-    first moments after the guest's lease can be lost on the way in (as
-    test_net_host.py's pacing notes for its backlog). A TLS record of
-    garbage is sent until tlstest reports it; each try is bounded."""
+    """Waits until tlstest serves: QEMU accepts on the host at once,
+    whether or not the guest will. A lone alert record, which no server
+    answers with a handshake, is sent until tlstest reports the refusal
+    (docs/tls.md, "Known issue", says why it might not); each try is
+    bounded by PROBE_S."""
     for attempt in range(PROBES):
         mark = len(g.lines)
         with socket.create_connection(("127.0.0.1", g.port),
