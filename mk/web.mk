@@ -8,13 +8,14 @@
 # the unit runner.
 
 WEB_DIRS := lib/proto/http lib/proto/websocket lib/proto/cbor \
-	lib/proto/webauthn
+	lib/proto/webauthn lib/proto/termstream
 WEB_SRCS := $(foreach d,$(WEB_DIRS),$(wildcard $(d)/*.c))
 WEB_HDRS := $(foreach d,$(WEB_DIRS),$(wildcard $(d)/*.h))
 WEB_INCLUDES := $(addprefix -I,$(WEB_DIRS)) -Ilib/crypto
 
 UNIT_SRCS += $(wildcard tests/unit/test_http*.c tests/unit/test_websocket*.c \
-	tests/unit/test_cbor*.c tests/unit/test_webauthn*.c) $(WEB_SRCS)
+	tests/unit/test_cbor*.c tests/unit/test_webauthn*.c \
+	tests/unit/test_termstream*.c) $(WEB_SRCS)
 UNIT_CFLAGS += $(addprefix -I,$(WEB_DIRS)) -Itests/webauthn
 # The WebAuthn vectors, written by tests/webauthn/gen.js and committed:
 # the runner does not need Node, only these bytes.
@@ -30,6 +31,8 @@ FUZZ_CFLAGS_websocket_frames = $(WEB_INCLUDES)
 FUZZ_SRCS_cbor_webauthn = lib/proto/cbor/cbor.c \
 	lib/proto/webauthn/webauthn.c $(CRYPTO_HOST_OBJS) $(WOLFCRYPT_HOST_OBJS)
 FUZZ_CFLAGS_cbor_webauthn = $(WEB_INCLUDES)
+FUZZ_SRCS_termstream_messages = lib/proto/termstream/termstream.c
+FUZZ_CFLAGS_termstream_messages = -Ilib/proto/termstream
 
 # libFuzzer builds (make fuzz): the engines, and lib/crypto with wolfCrypt
 # compiled in with the host build's allowances, as for crypto_parsers.
@@ -41,6 +44,13 @@ $(BUILD)/fuzz/http_parser: tests/fuzz/http_parser.c lib/proto/http/http.c \
 	@sh tools/deps.sh $(FUZZ_PACKAGES)
 	@mkdir -p $(dir $@)
 	$(WEB_FUZZ_CC) -Ilib/proto/http -o $@ $< lib/proto/http/http.c
+
+$(BUILD)/fuzz/termstream_messages: tests/fuzz/termstream_messages.c \
+    lib/proto/termstream/termstream.c lib/proto/termstream/termstream.h | deps
+	@sh tools/deps.sh $(FUZZ_PACKAGES)
+	@mkdir -p $(dir $@)
+	$(WEB_FUZZ_CC) -Ilib/proto/termstream -o $@ $< \
+		lib/proto/termstream/termstream.c
 
 $(BUILD)/fuzz/websocket_frames $(BUILD)/fuzz/cbor_webauthn: \
     $(BUILD)/fuzz/%: tests/fuzz/%.c $(WEB_SRCS) $(WEB_HDRS) $(CRYPTO_SRCS) \

@@ -205,3 +205,12 @@ strstr(const char *hay, const char *needle)
 	}
 	return NULL;
 }
+
+char *
+strpbrk(const char *s, const char *accept)
+{
+	for (; *s != '\0'; s++)
+		if (strchr(accept, *s) != NULL)
+			return (char *)s;
+	return NULL;
+}

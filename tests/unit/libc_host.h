@@ -47,6 +47,7 @@
 #define strcat capos_strcat
 #define strncat capos_strncat
 #define strstr capos_strstr
+#define strpbrk capos_strpbrk
 #define strcasecmp capos_strcasecmp
 #define strncasecmp capos_strncasecmp
 #else
@@ -56,6 +57,7 @@ void *capos_memmove(void *dst, const void *src, size_t n);
 void *capos_memset(void *dst, int c, size_t n);
 int capos_memcmp(const void *a, const void *b, size_t n);
 char *capos_strstr(const char *hay, const char *needle);
+char *capos_strpbrk(const char *s, const char *accept);
 int capos_strcasecmp(const char *a, const char *b);
 int capos_strncasecmp(const char *a, const char *b, size_t n);
 char *capos_strncat(char *dst, const char *src, size_t n);

@@ -65,6 +65,12 @@ TEST(string_search_and_bounded_copies)
 	CHECK_STR(capos_strstr("hello world", "o w"), "o world");
 	CHECK(capos_strstr("abc", "abcd") == NULL);
 	CHECK_STR(capos_strstr("abc", ""), "abc");
+	/* strpbrk: the first byte of s in the set, as lib/proto/http uses
+	 * it to find a CR or LF in a header value. */
+	CHECK_STR(capos_strpbrk("name: a\r\nb", "\r\n"), "\r\nb");
+	CHECK(capos_strpbrk("abc", "\r\n") == NULL);
+	CHECK(capos_strpbrk("abc", "") == NULL);
+	CHECK(capos_strpbrk("", "a") == NULL);
 	strcpy(buf, "ab");
 	capos_strncat(buf, "cdefg", 3);
 	CHECK_STR(buf, "abcde");

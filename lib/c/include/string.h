@@ -22,5 +22,6 @@ char *strcpy(char *restrict dst, const char *restrict src);
 char *strcat(char *restrict dst, const char *restrict src);
 char *strncat(char *restrict dst, const char *restrict src, size_t n);
 char *strstr(const char *hay, const char *needle);
+char *strpbrk(const char *s, const char *accept);
 
 #endif

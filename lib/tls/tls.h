@@ -1,0 +1,76 @@
+/*
+ * lib/tls: TLS 1.3 server connections over capOS TcpSockets, on wolfSSL's
+ * TLS layer built with lib/tls/user_settings.h (docs/tls.md).
+ *
+ * The server's private key never enters the process: the certificate
+ * comes from a TlsServerKey (schema/crypto.capnp) at tls_server_init, and
+ * each handshake's CertificateVerify is signed by that TlsServerKey's
+ * sign call, from wolfSSL's ECC signing callback. Records move over the
+ * connection's TcpSocket with blocking calls (lib/svc/tcp.h), so a
+ * program serves one connection at a time from one thread.
+ *
+ * Memory: wolfSSL allocates through lib/crypto's counting allocator.
+ * tls_server_init caps it at what the server context holds plus the
+ * connection bound (TLS_CONN_MEM_MAX unless the caller sets a smaller
+ * one), so one connection (the one the program serves) can never take
+ * more; past it wolfSSL's allocation fails and the handshake or record
+ * with it, with an error (MEMORY_E, "the connection's memory bound was
+ * reached").
+ */
+#ifndef CAPOS_TLS_H
+#define CAPOS_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capos/abi.h"
+
+/*
+ * The bound on one connection's heap (docs/tls.md measures it): wolfSSL's
+ * connection object, the handshake's keys and hashes, and its input and
+ * output buffers, which grow to one full record (16 KiB of plaintext plus
+ * the AEAD's overhead) each way.
+ */
+#define TLS_CONN_MEM_MAX	(64u << 10)
+
+/* Errors, besides wolfSSL's own negative codes (tls_strerror names the
+ * ones a peer can cause). */
+#define TLS_ENOKEY	(-2001)	/* the TlsServerKey did not answer well */
+#define TLS_EINIT	(-2002)	/* wolfSSL refused the configuration */
+#define TLS_ECLOSED	(-2003)	/* the peer ended the stream cleanly */
+#define TLS_ESIGN	(-2004)	/* CertificateVerify was not signed */
+
+struct tls_conn {
+	void *ssl;		/* wolfSSL's WOLFSSL object */
+	capos_cap_t sock;
+	int io_err;		/* the last TcpSocket failure, for reports */
+	size_t mem_peak;	/* heap this connection held at most */
+};
+
+/* Fetches the certificate from key (a TlsServerKey) and sets up the
+ * server: TLS 1.3 only, TLS_AES_128_GCM_SHA256, X25519 and secp256r1,
+ * ecdsa_secp256r1_sha256 signed by key. entropy is an Entropy cap that
+ * seeds each connection's generator. conn_mem bounds each connection's
+ * heap (0 or more than TLS_CONN_MEM_MAX: TLS_CONN_MEM_MAX). 0, or an
+ * error. */
+int tls_server_init(capos_cap_t key, capos_cap_t entropy, size_t conn_mem);
+
+/* Runs the server side of a handshake on sock (kept by the caller);
+ * 0 once the connection is established, or an error, after which the
+ * connection is already freed. */
+int tls_accept(struct tls_conn *c, capos_cap_t sock);
+/* Reads up to n bytes of application data: the count, TLS_ECLOSED at
+ * the peer's close_notify or end of stream, or an error. */
+int tls_read(struct tls_conn *c, uint8_t *buf, size_t n);
+/* Writes all n bytes as application data; 0 or an error. */
+int tls_write(struct tls_conn *c, const uint8_t *buf, size_t n);
+/* Sends close_notify (once established) and frees the connection. */
+void tls_close(struct tls_conn *c);
+
+/* The negotiated version, suite and group, for reports ("" before). */
+const char *tls_version(const struct tls_conn *c);
+const char *tls_cipher(const struct tls_conn *c);
+/* A sentence for an error from the functions above. */
+const char *tls_strerror(int err);
+
+#endif
