@@ -77,5 +77,6 @@ const manifest :Capos.SystemManifest = (
                  (name = "tlsServerKey", source = (serviceExport =
                     (service = "keyvault-tls", export = "tlsServerKey"))) ],
       args = ["connmem=12288", "wait=3"] )
-  ]
+  ],
+  kernelParams = (logLevel = debug)
 );

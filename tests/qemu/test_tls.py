@@ -30,7 +30,7 @@ import harness
 from harness import BUILD, CaseFailed, case, expect, kernel_image
 
 BOOT_TIMEOUT_S = 30
-UP_LINE = "[netstack] netstack: dhcp address 10.0.2.15 netmask " \
+UP_LINE = "[netstack] dhcp address 10.0.2.15 netmask " \
           "255.255.255.0 gateway 10.0.2.2"
 IO_TIMEOUT_S = 20
 CERT = os.path.join(BUILD, "devtls", "cert.pem")

@@ -153,7 +153,7 @@ serve(capos_cap_t sock)
 		tls_close(&c);
 		return;
 	}
-	rt_printf("[proof] tls13-handshake ok: %s %s, CertificateVerify "
+	rt_debug("[proof] tls13-handshake ok: %s %s, CertificateVerify "
 	    "signed by the key vault, connection heap peak %u bytes\n",
 	    tls_version(&c), tls_cipher(&c), (unsigned)c.mem_peak);
 	if ((rc = serve_request(&c)) != 0)
