@@ -80,6 +80,7 @@ struct ns_ep {
 	capos_cap_t owner;
 	uint16_t port;		/* 0 for "net"; else the authority's port */
 	bool armed;		/* a RECV is in flight */
+	bool minted;		/* a client was minted since it was armed */
 	uint64_t tag;
 };
 
