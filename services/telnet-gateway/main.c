@@ -99,7 +99,7 @@ struct op {
 
 struct conn {
 	enum phase phase;
-	uint32_t gen;		/* badge generation, so stale badges miss */
+	uint32_t gen;		/* badge generation (24 bits) of the last mint */
 	capos_cap_t sock;
 	bool sock_closed;	/* TcpSocket.close was called */
 	bool eof;		/* the peer sent all it will */
@@ -361,10 +361,14 @@ start_launch(struct conn *c)
 	struct capos_RestrictedShellLauncher_launch_Params_b p;
 	struct capnp_builder b;
 	const char *prof = profiles[c->profile];
-	/* The badge names the slot and its generation. */
-	capos_cap_t term = mint_terminal((uint64_t)c->gen << 8 |
-	    (uint64_t)(c - conns + 1));
+	capos_cap_t term;
 
+	/* The badge names the slot and a generation new with every mint: a
+	 * client refused with a profile (and dropped by the launcher) is
+	 * told from the one that follows, and from every earlier one. */
+	c->gen = (c->gen + 1) & 0xffffff ? (c->gen + 1) & 0xffffff : 1;
+	c->dropped = false;
+	term = mint_terminal((uint64_t)c->gen << 8 | (uint64_t)(c - conns + 1));
 	if (term == CAPOS_CAP_NULL) {
 		say(c, "telnet: no terminal could be made for a shell\n");
 		end_conn(c, true);
@@ -560,10 +564,10 @@ accepted(capos_cap_t sock)
 		return;
 	}
 	{
-		uint32_t gen = c->gen + 1;
+		uint32_t gen = c->gen;	/* generations go on across uses */
 
 		memset(c, 0, offsetof(struct conn, out));
-		c->gen = gen & 0xffffff ? gen : 1;
+		c->gen = gen;
 	}
 	c->sock = sock;
 	c->session = c->handle = CAPOS_CAP_NULL;
