@@ -12,9 +12,10 @@
  * time limit) and "console" (status lines). No NetworkManager, no
  * ProcessSpawner, no socket but the ones it accepts.
  *
- * Arguments: "login=S", the seconds a connection has to log in (default
- * 60, 1 to 86400); "idle=S", the seconds after which the netstack resets
- * a connection on which no byte moved either way (default 600).
+ * Arguments: "login=S", the seconds a connection has to type its login
+ * (default 60, 1 to 86400; the time auth takes to check it is not
+ * counted); "idle=S", the seconds after which the netstack resets a
+ * connection on which no byte moved either way (default 600).
  *
  * Each connection: the NVT engine (lib/proto/telnet) on the socket, a
  * TerminalSession (lib/term) served on a client of "terminals" whose
@@ -29,7 +30,7 @@
  *   CONN_MAX connections at once: one more is told so and closed;
  *   PREAUTH_MAX of them not yet logged in: one more is told so and closed;
  *   LOGIN_TRIES failed logins: the connection is closed;
- *   login= seconds to log in: the connection is closed;
+ *   login= seconds to type a login: the connection is closed;
  *   idle= seconds without a byte either way: the netstack resets it;
  *   IN_CHUNK bytes read at a time, and none while the session's input
  *   (4 KiB, lib/term) is full or the output waiting is past OUT_HIGH;
