@@ -1,8 +1,11 @@
 # The Telnet system of tests/qemu/test_telnet.py: system/telnet.capnp
-# with a login time limit short enough for the test to watch silent
-# connections lose their slots (login=15) and an idle timeout longer than
-# any step of the test (idle=120), and the netstack's counters answered on
-# guest port 15 (statport=) so the test can see every socket given back.
+# with lifetimes short enough for the test to watch them end connections:
+# the login time limit (login=15) for silent connections, the idle
+# timeout (idle=30, longer than any pause of a live session in the test)
+# and keep-alive after 5 s idle (every 2 s, 3 probes) for clients that
+# vanish without a word QEMU passes on; and the netstack's counters
+# answered on guest port 15 (statport=) so the test can see every socket
+# given back.
 # Development accounts, NOT FOR PRODUCTION.
 @0xb7d2e4f6a8c01358;
 
@@ -45,7 +48,7 @@ const manifest :Capos.SystemManifest = (
       exports = [ (name = "net", interfaceId = N.networkManagerInterface),
                   (name = "telnet23",
                    interfaceId = N.tcpListenAuthorityInterface) ],
-      args = ["listen=telnet23:23", "statport=15"] ),
+      args = ["listen=telnet23:23", "statport=15", "keepalive=5,2,3"] ),
     ( name = "launcher",
       binary = "launcher",
       grants = [ (name = "console", source = (kernel = console)),
@@ -92,6 +95,6 @@ const manifest :Capos.SystemManifest = (
                     (service = "auth", export = "sessionManager"))) ],
       exports = [ (name = "terminals",
                    interfaceId = Terminal.terminalSessionInterface) ],
-      args = ["login=15", "idle=120"] )
+      args = ["login=15", "idle=30"] )
   ]
 );
