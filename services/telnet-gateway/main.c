@@ -662,6 +662,10 @@ try_free(struct conn *c)
 			    "revoked, and the socket and terminal were given "
 			    "back\n", c->name, c->source + 7);
 	}
+	if (c->sb_dropped != 0)
+		rt_printf("[telnet] %s: the engine dropped %u subnegotiations "
+		    "(overlong, unterminated, malformed or not agreed)\n",
+		    c->peer, c->sb_dropped);
 	c->phase = P_FREE;
 }
 
