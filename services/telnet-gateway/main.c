@@ -37,6 +37,12 @@
  *   OUT_MAX bytes of output waiting: the shell's write is answered only
  *   once the output is below OUT_HIGH again, which bounds it (below).
  *
+ * One thread runs one loop over every call in flight (each connection's
+ * recv, send, login/launch/logout call and shell wait; the accept, the
+ * RECV on "terminals", the tick). A few short calls are made in place:
+ * the kernel's Endpoint.client, and the netstack's peer, setIdleTimeout,
+ * close and the send of a refusal to a new connection.
+ *
  * Ends: a client that goes away (end of stream, reset, idle timeout)
  * hangs up its terminal, so the shell's read answers `closed` and the
  * shell ends; the gateway logs the session out at once, so its bundle
