@@ -20,3 +20,28 @@ $(BUILD)/fuzz/telnet_engine: tests/fuzz/telnet_engine.c $(TELNET_SRCS) \
 	clang -std=c11 -g -O1 -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined -Ilib \
 		-o $@ tests/fuzz/telnet_engine.c $(TELNET_SRCS)
+
+# The Telnet demo (docs/telnet.md): telnet-gateway on guest port 23,
+# forwarded from the host's loopback only (TELNET_PORT, default 2323).
+# Deferred `=`: user.mk, which defines USER_DIR, sorts after this file.
+PKG_BINARIES_telnet = $(BUILD)/user/init $(BUILD)/user/virtio-net \
+	$(BUILD)/user/netstack $(BUILD)/user/launcher $(BUILD)/user/auth \
+	$(BUILD)/user/shell-launcher $(BUILD)/user/capos-shell \
+	$(BUILD)/user/telnet-gateway $(BUILD)/user/hello $(BUILD)/user/count
+ALL_TARGETS += $(BUILD)/telnet.pkg
+# The same system with a short login time limit, for tests/qemu/test_telnet.py.
+PKG_BINARIES_telnet-host = $(PKG_BINARIES_telnet)
+ALL_TARGETS += $(BUILD)/telnet-host.pkg
+
+# The gateway links the engine (mk/user.mk links every .o prerequisite).
+$(BUILD)/user/telnet-gateway: $(BUILD)/u/lib/proto/telnet/telnet.c.o
+
+TELNET_PORT ?= 2323
+
+.PHONY: run-telnet
+## run-telnet: the Telnet demo: log in with `telnet 127.0.0.1 2323` (TELNET_PORT; plaintext, development accounts); Ctrl-a x quits
+run-telnet: $(KERNEL) $(BUILD)/telnet.pkg $(KVM_PROBE) | deps
+	@echo "telnet gateway: telnet 127.0.0.1 $(TELNET_PORT) (plaintext, for development only; Ctrl-a x leaves QEMU)"
+	@$(RUN_QEMU) -kernel $(KERNEL) -initrd $(BUILD)/telnet.pkg \
+		-netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(TELNET_PORT)-:23 \
+		-device virtio-net-pci,netdev=n0

@@ -53,24 +53,34 @@ end_read(struct term *t)
 	memset(&t->rd, 0, sizeof(t->rd));
 }
 
-/* Ends the waiting readLine as `how` (the line itself for TERM_LINE_OK). */
+/*
+ * Ends the waiting readLine as `how` (the line itself for TERM_LINE_OK).
+ * The read is over before a local reader hears of it, so its callback
+ * may start the next read at once.
+ */
 static void
 answer_line(struct term *t, enum term_line how)
 {
 	struct capos_TerminalSession_LineResult_b r;
 	struct capnp_builder b;
+	uint8_t line[TERM_LINE_MAX];
+	size_t len = t->rd.len;
 	int rc = 0;
 
 	if (t->rd.local) {
+		memcpy(line, t->rd.buf, len);
+		end_read(t);
 		if (t->ops->local_line != NULL)
-			t->ops->local_line(t->ctx, how, t->rd.buf, t->rd.len);
+			t->ops->local_line(t->ctx, how, line, len);
 		/* The line may be a password: it does not stay. */
-		memset(t->rd.buf, 0, sizeof(t->rd.buf));
+		memset(line, 0, sizeof(line));
 		return;
 	}
 	if (capnp_builder_init(&b, reply, sizeof(reply)) != 0 ||
-	    capos_TerminalSession_LineResult_init_root(&b, &r) != 0)
+	    capos_TerminalSession_LineResult_init_root(&b, &r) != 0) {
+		end_read(t);
 		return;
+	}
 	switch (how) {
 	case TERM_LINE_OK:
 		rc = capos_TerminalSession_LineResult_set_line(&r, t->rd.buf,
@@ -92,12 +102,13 @@ answer_line(struct term *t, enum term_line how)
 	if (rc == 0)
 		t->ops->answer(t->ctx, t->rd.call_id, &b);
 	/* The line may be a password: neither copy stays. */
-	memset(t->rd.buf, 0, sizeof(t->rd.buf));
+	end_read(t);
 	memset(reply, 0, sizeof(reply));
 }
 
-/* Feeds buffered keys to the waiting readLine; true once it is done. */
-static bool
+/* Feeds buffered keys to the waiting readLine until it is answered (which
+ * ends it) or the keys run out. */
+static void
 line_step(struct term *t)
 {
 	struct key k;
@@ -108,17 +119,17 @@ line_step(struct term *t)
 			out(t, "\n", 1);
 			answer_line(t, t->rd.too_long ? TERM_LINE_TOO_LONG :
 			    TERM_LINE_OK);
-			return true;
+			return;
 		case KEY_INTERRUPT:
 			out(t, "^C\n", 3);
 			answer_line(t, TERM_LINE_INTERRUPTED);
-			return true;
+			return;
 		case KEY_EOF:
 			if (t->rd.len != 0 || t->rd.too_long)
 				break;
 			out(t, "\n", 1);
 			answer_line(t, TERM_LINE_EOF);
-			return true;
+			return;
 		case KEY_BACKSPACE:
 			if (t->rd.len > 0) {
 				t->rd.len--;
@@ -148,7 +159,6 @@ line_step(struct term *t)
 			break;
 		}
 	}
-	return false;
 }
 
 /* Answers the waiting readEvents with the resize owed and every buffered
@@ -201,7 +211,9 @@ event_step(struct term *t)
 static void
 progress(struct term *t)
 {
-	if (t->rd.active && (t->rd.line ? line_step(t) : event_step(t)))
+	if (t->rd.active && t->rd.line)
+		line_step(t);
+	else if (t->rd.active && event_step(t))
 		end_read(t);
 	memmove(t->pend, t->pend + t->pend_off, t->pend_len - t->pend_off);
 	t->pend_len -= t->pend_off;
@@ -296,11 +308,10 @@ shut(struct term *t)
 	t->closed = true;
 	t->pend_len = t->pend_off = 0;
 	t->resized = false;
-	if (t->rd.active) {
-		if (t->rd.local)
-			answer_line(t, TERM_LINE_CLOSED);
-		else
-			answer_closed(t, t->rd.call_id, t->rd.line);
+	if (t->rd.active && t->rd.line)
+		answer_line(t, TERM_LINE_CLOSED);
+	else if (t->rd.active) {
+		answer_closed(t, t->rd.call_id, false);
 		end_read(t);
 	}
 	term_drained(t);
@@ -338,7 +349,6 @@ term_read_local(struct term *t, bool echo)
 	t->rd.echo = echo;
 	if (t->closed) {
 		answer_line(t, TERM_LINE_CLOSED);
-		end_read(t);
 		return 0;
 	}
 	progress(t);

@@ -143,6 +143,7 @@ ns_mint(uint64_t badge, uint64_t iface)
 	 * overwrite the other, whose answer nobody would ever send. */
 	if (!ns_eps[NS_EP_NET].armed && handling != NS_EP_NET)
 		(void)arm_recv(NS_EP_NET);
+	ns_eps[NS_EP_NET].minted = true;
 	return res.caps[idx].cap;
 }
 
@@ -163,6 +164,7 @@ arm_recv(int ep)
 		return rc;
 	ns_eps[ep].tag = e.user_data;
 	ns_eps[ep].armed = true;
+	ns_eps[ep].minted = false;
 	return 0;
 }
 
@@ -196,6 +198,17 @@ handle_call(int ep, const struct capos_cqe *c)
 	bool ok;
 
 	ns_eps[ep].armed = false;
+	/*
+	 * The kernel may have failed this RECV (the last client gone) before
+	 * ns_mint made a new client while it still looked armed, so did not
+	 * arm it again: that client's calls would then wait forever. A client
+	 * minted since the arm means someone may call; if it is already gone,
+	 * its drop notice is what the new RECV gets.
+	 */
+	if (c->status == CAPOS_EPEER && ns_eps[ep].minted) {
+		(void)arm_recv(ep);
+		return;
+	}
 	if (c->status == CAPOS_EPEER || c->status == CAPOS_ECANCELED)
 		return;		/* nobody can call it now */
 	if (c->status < 0) {

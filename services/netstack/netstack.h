@@ -83,6 +83,7 @@ struct ns_ep {
 	 * order) and port; 0 for the others. */
 	uint32_t connect_addr;
 	bool armed;		/* a RECV is in flight */
+	bool minted;		/* a client was minted since it was armed */
 	uint64_t tag;
 };
 

@@ -20,6 +20,7 @@ struct seen {
 	enum term_line local_how;
 	char local[TERM_LINE_MAX + 1];
 	bool blocked;
+	struct term *chain;	/* a local reader that reads on at once */
 };
 
 static void
@@ -68,6 +69,8 @@ s_local(void *ctx, enum term_line how, const uint8_t *line, size_t len)
 	s->local_how = how;
 	memcpy(s->local, line, len);
 	s->local[len] = '\0';
+	if (s->chain != NULL && how == TERM_LINE_OK)
+		CHECK_EQ(term_read_local(s->chain, false), 0);
 }
 
 static bool
@@ -483,6 +486,24 @@ TEST(term_local_read_serves_a_login_prompt)
 	term_hangup(&t);
 	CHECK_EQ(s.local_ends, 3);
 	CHECK_EQ(s.local_how, TERM_LINE_CLOSED);
+}
+
+TEST(term_local_reader_may_start_its_next_read_from_the_callback)
+{
+	static struct term t;
+	static struct seen s;
+
+	term_init(&t, &ops, &s);
+	s.chain = &t;
+	CHECK_EQ(term_read_local(&t, true), 0);
+	/* Name and password typed ahead in one go, as a client sends them. */
+	feed(&t, "admin\r\ncapos-dev\r\n");
+	CHECK_EQ(s.local_ends, 2);
+	CHECK_STR(s.local, "capos-dev");
+	CHECK(term_reading(&t));
+	feed(&t, "x\n");
+	CHECK_EQ(s.local_ends, 3);
+	CHECK_STR(s.local, "x");
 }
 
 TEST(term_sessions_of_one_host_are_independent)
