@@ -64,8 +64,7 @@ const manifest :Capos.SystemManifest = (
                     (service = "netstack", export = "https443"))),
                  (name = "tlsServerKey", source = (serviceExport =
                     (service = "keyvault-tls", export = "tlsServerKey"))) ],
-      # docs/tls.md, "Known issue": listen once the netstack has started.
-      args = ["wait=3"] ),
+      args = [] ),
     ( name = "tlstest-small",
       binary = "tlstest",
       grants = [ (name = "console", source = (kernel = console)),
@@ -76,7 +75,7 @@ const manifest :Capos.SystemManifest = (
                     (service = "netstack", export = "https444"))),
                  (name = "tlsServerKey", source = (serviceExport =
                     (service = "keyvault-tls", export = "tlsServerKey"))) ],
-      args = ["connmem=12288", "wait=3"] )
+      args = ["connmem=12288"] )
   ],
   kernelParams = (logLevel = debug)
 );
