@@ -734,12 +734,28 @@ def check_bulk(g, base):
                                      6 * IO_TIMEOUT_S)
         except (OSError, CaseFailed) as e:
             results[i] = e
+    mark = len(g.lines)
     threads = [threading.Thread(target=one, args=(i,), daemon=True)
                for i in range(BULK_CONNS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=6 * IO_TIMEOUT_S)
+    # A host too loaded to read for the send-stall give-up's time gets
+    # its connection reset by the guest, as designed (the guest says so
+    # on its console). Such resets, and only as many as the guest
+    # reported, are tolerated; each of those transfers then runs again
+    # alone and must come back whole.
+    resets = [i for i, r in enumerate(results)
+              if isinstance(r, ConnectionResetError)]
+    stalls = sum(" on port 7: send stalled for " in line
+                 for line in g.lines[mark:])
+    if resets and len(resets) <= stalls:
+        print(f"     {len(resets)} of {BULK_CONNS} transfers reset by the "
+              f"guest's send-stall give-up (a loaded host); run again alone",
+              flush=True)
+        for i in resets:
+            one(i)
     for i, r in enumerate(results):
         if not isinstance(r, tuple):
             raise CaseFailed(f"transfer {i} of {BULK_CONNS}: {r!r}")

@@ -97,6 +97,16 @@ class Guest:
     def count(self, text, start=0):
         return sum(text in line for line in self.lines[start:])
 
+    def wait_count(self, text, n, timeout, start=0):
+        """Waits until n console lines from start contain text; the
+        count then. The console can lag the socket: a line the gateway
+        printed before it closed a connection may arrive after the
+        close."""
+        deadline = time.monotonic() + timeout
+        while self.count(text, start) < n and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.count(text, start)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -772,7 +782,8 @@ def startups_bound(g, kh):
         for s in silent:
             s.settimeout(GRACE_S + IO_TIMEOUT_S)
             ends(s)
-        expect(None, g.count("denied: ssh-login-grace-time", m) == STARTUPS,
+        expect(None, g.wait_count("denied: ssh-login-grace-time", STARTUPS,
+                                  IO_TIMEOUT_S, m) == STARTUPS,
                "not every silent connection ran out of grace time")
     finally:
         for s in silent:
