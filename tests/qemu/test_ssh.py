@@ -12,6 +12,10 @@ algorithms, and hostile transports from raw sockets, after each of which
 the gateway keeps serving. A clean stop ends with the kernel's leak check.
 All traffic stays on 127.0.0.1; every wait is bounded and waits for
 output, never for time.
+
+The last case boots the default system (make run's) with its NIC: SSH
+and console logins at once, the SSH shell's capabilities, and the
+console's shutdown with the SSH session open.
 """
 import json
 import os
