@@ -58,9 +58,10 @@ $(SSH_UOBJS) $(SSH_GW_OBJS): UCFLAGS += $(CRYPTO_INCLUDES) -Ilib/crypto/rt
 $(BUILD)/user/ssh-gateway: $(SSH_UOBJS) $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS)
 
 # The development keys (services/ssh-gateway/mkdevkeys.sh), NOT FOR
-# PRODUCTION: system/ssh.capnp imports the vault's and auth's arguments
-# from $(SSHKEYS_DIR)/sshkeys.capnp. SSH_PUBKEY names the key that may log
-# in as admin instead of the generated one.
+# PRODUCTION: system/default.capnp and system/ssh.capnp import the
+# vault's and auth's arguments from $(SSHKEYS_DIR)/sshkeys.capnp.
+# SSH_PUBKEY names the key that may log in as admin instead of the
+# generated one.
 SSHKEYS_DIR := $(BUILD)/sshkeys
 SSH_PUBKEY ?=
 # The choice of key is remembered in a file that changes only when the
@@ -73,7 +74,10 @@ $(SSHKEYS_DIR)/sshkeys.capnp: services/ssh-gateway/mkdevkeys.sh \
     $(SSHKEYS_CHOICE) $(SSH_PUBKEY) | deps
 	@SSH_PUBKEY='$(SSH_PUBKEY)' sh $< $(SSHKEYS_DIR)
 
-$(BUILD)/ssh.manifest.bin: system/ssh.capnp $(SSHKEYS_DIR)/sshkeys.capnp \
+# The systems that import the keys: the default one (make run) and the
+# SSH test system (tests/qemu/test_ssh.py, with a disabled account).
+$(BUILD)/default.manifest.bin $(BUILD)/ssh.manifest.bin: \
+    $(BUILD)/%.manifest.bin: system/%.capnp $(SSHKEYS_DIR)/sshkeys.capnp \
     $(CAPNP_SCHEMAS) | deps
 	@mkdir -p $(dir $@)
 	capnp eval --binary -I$(SSHKEYS_DIR) $< manifest > $@.tmp && \
@@ -86,21 +90,21 @@ PKG_BINARIES_ssh = $(BUILD)/user/init $(BUILD)/user/virtio-net \
 	$(BUILD)/user/hello $(BUILD)/user/count
 ALL_TARGETS += $(BUILD)/ssh.pkg
 
-SSH_QEMU_NET := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:2222-:22 \
+# make run and run-iso (mk/qemu.mk) forward 127.0.0.1:$(SSH_PORT) to the
+# gateway; make ssh logs in there.
+SSH_PORT ?= 2222
+SSH_QEMU_NET = -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(SSH_PORT)-:22 \
 	-device virtio-net-pci,netdev=n0
-SSH_CLIENT_OPTS = -p 2222 -i $(SSHKEYS_DIR)/id_ed25519 \
-	-o UserKnownHostsFile=$(SSHKEYS_DIR)/known_hosts \
+# mkdevkeys.sh pins the host key for port 2222; another SSH_PORT gets its
+# own known_hosts line from the same key.
+SSH_KNOWN_HOSTS := $(SSHKEYS_DIR)/known_hosts-$(SSH_PORT)
+SSH_CLIENT_OPTS = -p $(SSH_PORT) -i $(SSHKEYS_DIR)/id_ed25519 \
+	-o UserKnownHostsFile=$(SSH_KNOWN_HOSTS) \
 	-o StrictHostKeyChecking=yes -o IdentitiesOnly=yes
 
-.PHONY: run-ssh run-ssh-shell ssh
-## run-ssh: the SSH system: ssh-gateway on 127.0.0.1:2222 (make ssh logs in as admin with the key in build/sshkeys; SSH_PUBKEY=FILE.pub to use yours); Ctrl-a x quits
-run-ssh: $(KERNEL) $(BUILD)/ssh.pkg $(KVM_PROBE) | deps
-	@echo "ssh-gateway: 127.0.0.1:2222; in another terminal: make ssh (Ctrl-a x leaves QEMU)"
-	@$(RUN_QEMU) -kernel $(KERNEL) -initrd $(BUILD)/ssh.pkg $(SSH_QEMU_NET)
-
-# The backlog's name for the same target.
-run-ssh-shell: run-ssh
-
-## ssh: log in to a running make run-ssh as admin with the development key, its host key pinned
+.PHONY: ssh
+## ssh: log in to a running make run as admin over SSH with the development key, its host key pinned
 ssh: $(SSHKEYS_DIR)/sshkeys.capnp | deps
+	@printf '[127.0.0.1]:%s %s\n' '$(SSH_PORT)' \
+		"$$(cut -d' ' -f1,2 $(SSHKEYS_DIR)/host.pub)" > $(SSH_KNOWN_HOSTS)
 	ssh $(SSH_CLIENT_OPTS) admin@127.0.0.1

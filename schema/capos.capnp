@@ -104,6 +104,12 @@ struct Service {
   # (threads, queued calls, endpoints, wait records, DMA pools), in bytes;
   # 0 takes the kernel's default. See docs/abi.md, "Kernel memory".
   kernelMemory @6 :UInt64;
+  # When this service ends and is not restarted, init stops the system
+  # (as a `q` does under stop=console): it exits, the kernel stops every
+  # service left and runs its shutdown leak check. A system whose
+  # gateways serve forever names the console shell, whose operator's
+  # `shutdown` then halts the machine (docs/init.md).
+  endsSystem @7 :Bool;
 }
 
 # One capability a service receives, under the name it sees in its CapSet.

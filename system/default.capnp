@@ -1,22 +1,75 @@
 # The default system (make run): the capability shell on the serial
-# console. console-terminal turns the console into a TerminalSession;
-# capos-shell starts anonymous and logs in through auth, whose broker
-# hands it its profile's bundle; programs run through the launcher.
-# `shutdown` in an operator session ends the shell, every service then
-# ends with its last client, and init halts the machine.
+# console, and the SSH gateway on guest port 22 (docs/ssh.md), which make
+# run forwards from 127.0.0.1:2222. console-terminal turns the console
+# into a TerminalSession; capos-shell starts anonymous and logs in
+# through auth, whose broker hands it its profile's bundle; programs run
+# through the launcher. The network path is the one of system/ssh.capnp,
+# with the same confinement: virtio-net, netstack (whose NetworkManager
+# goes to no one), the key vault holding the host key, shell-launcher and
+# ssh-gateway, which holds one TcpListenAuthority for port 22.
+#
+# Without a virtio-net device, init reports the driver's device grant
+# once and skips the driver and what imports from it (the network path);
+# the console login works as before.
+#
+# `shutdown` in an operator session on the console ends the console
+# shell; its entry has endsSystem, so init then stops the system and the
+# kernel runs its leak check (the gateway serves forever otherwise).
 #
 # The accounts are development accounts, NOT FOR PRODUCTION: admin's
 # password is "capos-dev", guest's "guest-dev" (README, and the banner).
 # Their records are scrypt, N = 4096, r = 8, p = 1 (build/tools/pwrecord).
+# The SSH host key and admin's login key are made at build time by
+# services/ssh-gateway/mkdevkeys.sh (build/sshkeys/, never committed;
+# make SSH_PUBKEY=FILE.pub names your own key for admin instead).
 @0xed5bd09a30d71fbd;
 
 using Capos = import "../schema/capos.capnp";
 using Auth = import "../schema/auth.capnp";
+using K = import "../schema/crypto.capnp";
+using N = import "../schema/net.capnp";
 using Shell = import "../schema/shell.capnp";
 using Terminal = import "../schema/terminal.capnp";
+# Made at build time (mk/ssh.mk puts its folder on the import path).
+using Keys = import "/sshkeys.capnp";
 
 const manifest :Capos.SystemManifest = (
   services = [
+    ( name = "virtio-net",
+      binary = "virtio-net",
+      grants = [
+        (name = "console", source = (kernel = console)),
+        (name = "bar4", source = (device = (vendor = 0x1af4, device = 0,
+                                            resource = (mmio = 4)))),
+        (name = "irq", source = (device = (vendor = 0x1af4, device = 0,
+                                           resource = (interrupt = void)))),
+        # services/virtio-net/driver.h: POOL_PAGES and FRAMES_PAGES.
+        (name = "pool", source = (device = (vendor = 0x1af4, device = 0,
+                                            resource = (dmaPool = 7)))),
+        (name = "frames", source = (device = (vendor = 0x1af4, device = 0,
+                                            resource = (dmaPool = 192)))) ],
+      exports = [ (name = "nic", interfaceId = N.nicInterface) ] ),
+    ( name = "netstack",
+      binary = "netstack",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "timer", source = (kernel = timer)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)),
+                 (name = "nic", source = (serviceExport =
+                    (service = "virtio-net", export = "nic"))) ],
+      # "net", the NetworkManager, goes to no one: nothing here may
+      # configure the network or listen on another port.
+      exports = [ (name = "net", interfaceId = N.networkManagerInterface),
+                  (name = "ssh22",
+                   interfaceId = N.tcpListenAuthorityInterface) ],
+      args = ["listen=ssh22:22"] ),
+    ( name = "keyvault",
+      binary = "keyvault",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)) ],
+      exports = [ (name = "sshHostKey", interfaceId = K.sshHostKeyInterface) ],
+      args = [ Keys.hostKeyArg ] ),
     ( name = "terminal",
       binary = "console-terminal",
       grants = [ (name = "console", source = (kernel = console)),
@@ -46,6 +99,7 @@ const manifest :Capos.SystemManifest = (
       args = [
         "account=admin:1000:active:operator+guest:scrypt$4096$8$1$f67e27c2745c9a4d4504de6f8752e23c$49075d9e73f916718e6089cd7fbf660eb0340d30af7818f4025c6ced0ad90d87",
         "account=guest:1001:active:guest:scrypt$4096$8$1$d145b0c2fdb8ab5c49f1d9e541c7b803$6e2854f9652cccd1385d5412addf720c27fe4648646144604a7ad332807150ea",
+        Keys.accountKeyArg,
         "profile=operator:session+audit+launcher",
         "profile=guest:session+launcher",
         "profile=anonymous:session" ] ),
@@ -60,7 +114,33 @@ const manifest :Capos.SystemManifest = (
       args = [
         "motd=capOS: the capability shell on the serial console.",
         "motd=Development accounts, NOT FOR PRODUCTION: admin / capos-dev (operator), guest / guest-dev (guest).",
-        "motd=Type 'login' to log in, 'help' for the commands." ] )
+        "motd=Type 'login' to log in, 'help' for the commands." ],
+      endsSystem = true ),
+    ( name = "shell-launcher",
+      binary = "shell-launcher",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "processSpawner", source = (kernel = processSpawner)) ],
+      exports = [ (name = "shells",
+                   interfaceId = Shell.shellLauncherInterface) ] ),
+    ( name = "ssh-gateway",
+      binary = "ssh-gateway",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "timer", source = (kernel = timer)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)),
+                 (name = "listen", source = (serviceExport =
+                    (service = "netstack", export = "ssh22"))),
+                 (name = "hostKey", source = (serviceExport =
+                    (service = "keyvault", export = "sshHostKey"))),
+                 (name = "sessionManager",
+                  source = (serviceExport = (service = "auth",
+                                             export = "sessionManager"))),
+                 (name = "shells",
+                  source = (serviceExport = (service = "shell-launcher",
+                                             export = "shells"))) ],
+      exports = [ (name = "terminals",
+                   interfaceId = Terminal.terminalSessionInterface) ],
+      args = [ "grace=20" ] )
   ],
   kernelParams = (logLevel = info)
 );

@@ -1,7 +1,9 @@
-# The SSH system (make run-ssh, tests/qemu/test_ssh.py, docs/ssh.md): the
-# network stack on virtio-net, the key vault holding the host key, auth,
-# shell-launcher and ssh-gateway on port 22. A stock OpenSSH client logs
-# in with the development account's key and gets capos-shell.
+# The SSH gateway's test system (tests/qemu/test_ssh.py, docs/ssh.md):
+# the network stack on virtio-net, the key vault holding the host key,
+# auth, shell-launcher and ssh-gateway on port 22, the same path as in
+# system/default.capnp (make run) without the console shell. A stock
+# OpenSSH client logs in with the development account's key and gets
+# capos-shell.
 #
 # Development keys and accounts, NOT FOR PRODUCTION: the host key and
 # admin's login key are made at build time by

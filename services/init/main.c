@@ -628,6 +628,7 @@ start_services(const struct capos_SystemManifest_r *man)
 	static struct svc_graph g;
 	enum node_state state[MAX_SERVICES];
 	int order[MAX_SERVICES], blocker[MAX_SERVICES], n, started = 0;
+	bool down[MAX_SERVICES] = { false };
 
 	if (read_services(man) != 0)
 		return 0;
@@ -651,12 +652,26 @@ start_services(const struct capos_SystemManifest_r *man)
 			    "which will not start; skipped\n", s->name,
 			    services[blocker[i]].name);
 	}
+	/* A service that fails to start (a device grant with no device
+	 * behind it: a machine without a NIC) takes down what imports from
+	 * it, as a bad entry does; its own line says why, the rest are
+	 * debug lines, so a missing device is one line at info. */
 	for (int k = 0; k < n; k++) {
 		struct service *s = &services[order[k]];
+		int from = -1;
 
-		if (spawn(s) == 0) {
+		for (int j = 0; j < nservices && from < 0; j++)
+			if (g.dep[order[k]][j] && down[j])
+				from = j;
+		if (from >= 0) {
+			rt_debug("[init] %s imports from %s, which did not "
+			    "start; skipped\n", s->name, services[from].name);
+			down[order[k]] = true;
+		} else if (spawn(s) == 0) {
 			rt_debug("[init] started %s\n", s->name);
 			started++;
+		} else {
+			down[order[k]] = true;
 		}
 	}
 	/* Endpoints and clients of services that did not start go away,
@@ -873,14 +888,40 @@ ended(int i, bool failed)
 	}
 }
 
+/* True when a back-off before restarting service i is pending. */
+static bool
+is_waiting(int i)
+{
+	for (int j = 0; j < nwaits; j++)
+		if (waits[j].svc == i && waits[j].kind == WAIT_BACKOFF)
+			return true;
+	return false;
+}
+
+/* True when s has ended for good and its entry says that ends the
+ * system (endsSystem): a console shell beside gateways that serve forever. */
+static bool
+ends_system(int i)
+{
+	struct service *s = &services[i];
+
+	if (s->handle != CAPOS_CAP_NULL || is_waiting(i) ||
+	    !capos_Service_get_endsSystem(&s->entry))
+		return false;
+	rt_debug("[init] %s ended: stopping the system\n", s->name);
+	return true;
+}
+
 /*
  * Waits for every started service, reporting ends in the order they
  * happen, and restarts supervised ones; returns once nothing is left to
  * wait for, or when 'q' is typed on the console and init's arguments
  * have "stop=console" (test systems whose services never end: init's
- * exit then stops them all, and the kernel checks for leaks).
+ * exit then stops them all, and the kernel checks for leaks), or when a
+ * service whose entry has endsSystem ends for good. True when it stopped
+ * with services left.
  */
-static void
+static bool
 supervise(void)
 {
 	uint64_t tags[MAX_SERVICES + 1];
@@ -902,7 +943,7 @@ supervise(void)
 		if ((k = rt_wait_any(tags, nwaits, &cqe)) < 0) {
 			rt_printf("[init] waiting failed: %s\n",
 			    rt_strerror(k));
-			return;
+			return false;
 		}
 		w = waits[k];
 		waits[k] = waits[--nwaits];
@@ -910,11 +951,13 @@ supervise(void)
 			if (stop_typed(&cqe)) {
 				rt_debug("[init] stop requested on the "
 				    "console\n");
-				return;
+				return true;
 			}
 			stoppable = wait_stop();
 		} else if (w.kind == WAIT_END) {
 			ended(w.svc, report_exit(&services[w.svc], &cqe));
+			if (ends_system(w.svc))
+				return true;
 		} else if (spawn(&services[w.svc]) == 0) {
 			rt_warn("[init] restarted %s\n",
 			    services[w.svc].name);
@@ -924,6 +967,7 @@ supervise(void)
 			ended(w.svc, true);
 		}
 	}
+	return false;
 }
 
 /*
@@ -980,7 +1024,9 @@ main(void)
 	}
 	started = start_services(&man);
 	rt_debug("[proof] init ok services=%d\n", started);
-	supervise();
-	rt_debug("[init] all services have ended\n");
+	if (supervise())
+		rt_debug("[init] the kernel stops the services left\n");
+	else
+		rt_debug("[init] all services have ended\n");
 	return 0;
 }

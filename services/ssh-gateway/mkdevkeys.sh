@@ -3,16 +3,17 @@
 #   host, host.pub          the gateway's host key (ssh-keygen's files);
 #                           its seed goes to the key vault, its .pub line
 #                           is what a client pins in known_hosts
-#   known_hosts             "[127.0.0.1]:2222" and that .pub line
+#   known_hosts             "[127.0.0.1]:2222" (the default SSH_PORT; make
+#                           ssh writes its own for another) and that .pub line
 #   id_ed25519, id_ed25519.pub   the development account's login key
 #   sshkeys.capnp           Cap'n Proto constants system/ssh.capnp
-#                           imports: the vault's ssh-ed25519= argument and
+#                           and system/default.capnp import: the vault's ssh-ed25519= argument and
 #                           auth's sshKey= lines (the account's, and the
 #                           same key on the disabled account "retired")
 # Both keys are NOT FOR PRODUCTION: they sit in the build folder (and the
 # host seed in the boot package) for anyone to read. With SSH_PUBKEY set
 # to an OpenSSH ssh-ed25519 .pub file, that key is the account's instead
-# of a generated one (make run-ssh SSH_PUBKEY=~/.ssh/id_ed25519.pub).
+# of a generated one (make run SSH_PUBKEY=~/.ssh/id_ed25519.pub).
 set -eu
 
 out=$1

@@ -225,3 +225,21 @@ def debug_iso_image():
     """The ISO with loglevel=debug on GRUB's kernel command line, for the
     cases that check the kernel's debug lines through Multiboot2."""
     return os.path.join(BUILD, "capos-debug.iso")
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def default_nic(port=None):
+    """QEMU arguments for the default system's NIC, as make run gives it
+    (mk/qemu.mk): a virtio-net device on QEMU's user network, forwarding
+    port (a free one unless given) on 127.0.0.1 to the SSH gateway's guest
+    port 22. Returns (port, arguments)."""
+    port = port or free_port()
+    return port, ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:22",
+                  "-device", "virtio-net-pci,netdev=n0"]

@@ -1,6 +1,6 @@
 """Boot foundation: both boot paths reach the proof line and halt cleanly;
 a kernel fault produces a readable dump and the panic status."""
-from harness import (EXIT_CLEAN, EXIT_PANIC, Console, boot, case,
+from harness import (EXIT_CLEAN, EXIT_PANIC, Console, boot, case, default_nic,
                      debug_iso_image, expect, expect_line, expect_no_line,
                      expect_status, kernel_image)
 
@@ -50,7 +50,7 @@ def grub_iso_boot_runs_the_default_system():
     # The default system is the shell: log in and shut down, as a person
     # at the console would. The ISO used has loglevel=debug on GRUB's
     # command line, so the kernel's debug lines are there to check.
-    con = Console(iso=debug_iso_image(), timeout=120)
+    con = Console(iso=debug_iso_image(), extra=default_nic()[1], timeout=120)
     con.wait_for("capos> ")
     con.send("login\r")
     con.wait_for("username> ")
@@ -63,7 +63,7 @@ def grub_iso_boot_runs_the_default_system():
     check_clean_boot(run, "Multiboot2")
     mod = expect_line(run, "module 0: default.pkg at ")
     expect(run, mod.endswith(" bytes"), f"module line: {mod!r}")
-    expect_line(run, "[proof] init ok services=4")
+    expect_line(run, "[proof] init ok services=9")
     expect_line(run, "init exited with status 0; halting")
 
 

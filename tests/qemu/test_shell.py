@@ -8,8 +8,9 @@ import re
 import subprocess
 import time
 
-from harness import (BUILD, EXIT_CLEAN, CaseFailed, Console, case, expect,
-                     expect_line, expect_status, kernel_image)
+from harness import (BUILD, EXIT_CLEAN, CaseFailed, Console, case,
+                     default_nic, expect, expect_line, expect_status,
+                     kernel_image)
 
 ADMIN_PW = "capos-dev"
 GUEST_PW = "guest-dev"
@@ -26,7 +27,7 @@ class Shell:
         self.con = Console(kernel=kernel_image(),
                            initrd=os.path.join(BUILD, "default.pkg"),
                            append="loglevel=debug",
-                           timeout=240)
+                           extra=default_nic()[1], timeout=240)
         self.mark = 0
 
     def since(self):
@@ -277,7 +278,7 @@ def shell_login_bundles_calls_run_and_audit_on_the_console():
     expect_status(run, EXIT_CLEAN)
     expect_line(run, "Shutting down")
     expect_line(run, "[init] shell exited with status 0")
-    expect_line(run, "[init] all services have ended")
+    expect_line(run, "[init] shell ended: stopping the system")
 
 
 @case

@@ -5,7 +5,7 @@ the stress system checks invariants with the CPUs running at once. One
 CPU (-smp 1) still boots the same way, and smp=halt parks the APs."""
 import os
 
-from harness import (BUILD, EXIT_CLEAN, Console, boot, case,
+from harness import (BUILD, EXIT_CLEAN, Console, boot, case, default_nic,
                      debug_iso_image, expect, expect_line, expect_no_line,
                      expect_status, kernel_image)
 
@@ -37,7 +37,8 @@ def smp4_every_cpu_comes_online_and_the_system_runs():
 @case
 def smp4_grub_finds_the_rsdp_in_multiboot2():
     # The ISO carries the default system: log in and shut it down.
-    con = Console(iso=debug_iso_image(), smp=4, timeout=120)
+    con = Console(iso=debug_iso_image(), smp=4, extra=default_nic()[1],
+                  timeout=120)
     con.wait_for("capos> ")
     con.send("login\r")
     con.wait_for("username> ")

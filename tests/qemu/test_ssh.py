@@ -12,6 +12,10 @@ algorithms, and hostile transports from raw sockets, after each of which
 the gateway keeps serving. A clean stop ends with the kernel's leak check.
 All traffic stays on 127.0.0.1; every wait is bounded and waits for
 output, never for time.
+
+The last case boots the default system (make run's) with its NIC: SSH
+and console logins at once, the SSH shell's capabilities, and the
+console's shutdown with the SSH session open.
 """
 import json
 import os
@@ -829,3 +833,93 @@ def ssh_gateway_serves_openssh():
                f"QEMU exit status {status} after the stop")
     finally:
         g.stop()
+
+
+class DefaultGuest:
+    """The default system (make run) with its NIC: the console typed into
+    through test_shell's Shell, the gateway reached on port."""
+
+    def __init__(self):
+        from test_shell import Shell
+        self.port, nic = harness.default_nic()
+        self.sh = Shell.__new__(Shell)
+        self.sh.con = harness.Console(
+            kernel=kernel_image(), initrd=os.path.join(BUILD, "default.pkg"),
+            append="loglevel=debug", extra=nic, timeout=240)
+        self.sh.mark = 0
+
+
+def default_known_hosts(g):
+    """known_hosts() for the default system: the host key pinned for
+    g.port once the gateway printed its fingerprint."""
+    pub = os.path.join(KEYS, "host.pub")
+    fp = subprocess.run(["ssh-keygen", "-l", "-f", pub], check=True,
+                        capture_output=True, text=True).stdout.split()[1]
+    g.sh.con.wait_for(f"[ssh-gateway] host key ED25519 {fp}")
+    g.sh.con.wait_for("[ssh-gateway] listening on port 22")
+    path = os.path.join(BUILD, "tests", "ssh_known_hosts_default")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(pub) as f:
+        key = " ".join(f.read().split()[:2])
+    with open(path, "w") as f:
+        f.write(f"[127.0.0.1]:{g.port} {key}\n")
+    return path
+
+
+@case
+def default_system_logs_in_over_ssh_and_on_the_console():
+    """make run's system: admin logs in over SSH with the build's key
+    while admin is logged in on the console; the SSH shell holds no
+    network, spawner or launcher capability; the console's shutdown, with
+    the SSH session still open, halts with the kernel's leak check."""
+    g = DefaultGuest()
+    t = None
+    try:
+        kh = default_known_hosts(g)
+        g.sh.wait("capos> ")
+        t = PtySsh(g, kh)
+        t.prompt()
+        g.sh.login("admin", "capos-dev", "admin@capos> ")
+        t.send(b"caps\r")
+        caps = t.prompt().decode("utf-8", "replace")
+        for name in ("terminal", "session"):
+            expect(None, name in caps, f"the SSH shell's caps lacks {name}: "
+                   f"{caps!r}")
+        for iface in ("NetworkManager", "TcpListen", "TcpSocket", "Nic",
+                      "ProcessSpawner", "SshHostKey",
+                      "RestrictedShellLauncher", "SessionManager",
+                      "Endpoint"):
+            expect(None, iface not in caps,
+                   f"the SSH shell holds a {iface}: {caps!r}")
+        t.send(b"call session.info()\r")
+        info = t.prompt().decode("utf-8", "replace")
+        expect(None, "strength = publicKey" in info and
+               'source = "ssh 10.0.2.2:' in info,
+               f"the SSH session is not a public-key one from the "
+               f"client: {info!r}")
+        # Both shells answer while the other is logged in.
+        out = g.sh.command("call session.info()", "admin@capos> ")
+        expect(None, "strength = password" in out,
+               f"the console session is not the password one: {out!r}")
+        g.sh.con.send("shutdown\r")
+        run = g.sh.con.finish()
+        harness.expect_status(run, harness.EXIT_CLEAN)
+        harness.expect_line(run, "[init] shell ended: stopping the system")
+        for bad in ("panic", "faulted", "[init] ssh-gateway exited",
+                    "[init] netstack exited", "restarting"):
+            harness.expect_no_line(run, bad)
+        # The machine is gone, and with it the client's connection.
+        deadline = time.monotonic() + IO_TIMEOUT_S
+        while os.waitpid(t.pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                raise CaseFailed("ssh did not end after the halt")
+            time.sleep(0.1)
+        t.pid = 0
+        print("     SSH and console logged in at once; the SSH shell's "
+              "caps hold no network, spawner or launcher; shutdown on the "
+              "console halts with the leak check", flush=True)
+    finally:
+        if t is not None:
+            t.close()
+        if g.sh.con.proc.poll() is None:
+            g.sh.con.proc.kill()

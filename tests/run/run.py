@@ -2,7 +2,8 @@
 """The run suite: the run targets as a user meets them, judged by their
 exit status and what they print (docs/boot.md, "Running").
 
-- make run-net with its host port already taken fails, naming the cause;
+- make run-net and make run (the SSH gateway's forward) with their host
+  port already taken fail, naming the cause;
 - make run and make run-net left with Ctrl-a x (the bytes 0x01 'x' on
   stdin) exit 0 without a make error;
 - with a QEMU that aborts under KVM (tests/run/fake-qemu.sh), ACCEL=kvm
@@ -116,17 +117,18 @@ def free_port():
         return s.getsockname()[1]
 
 
-def taken_port():
+def taken_port(target, variable):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen(1)
         port = s.getsockname()[1]
-        r = Run(make("run-net", f"NET_ECHO_PORT={port}", "ACCEL=tcg"))
+        r = Run(make(target, f"{variable}={port}", "ACCEL=tcg"))
         status, out = r.finish(BOOT_SECONDS)
-    report("make run-net with its port taken fails with QEMU's reason",
+    report(f"make {target} with its port taken fails with QEMU's reason",
            isinstance(status, int) and status != 0 and
            "Could not set up host forwarding rule" in out and
-           "run: QEMU could not start (status 1)" in out,
+           "run: QEMU could not start (status 1)" in out and
+           len(run_lines(out)) == 1,
            f"status {status}:{tail(out)}")
 
 
@@ -224,7 +226,7 @@ def help_and_deps():
            p.returncode == 0, p.stdout.decode(errors="replace"))
     h = subprocess.run(make("help"), capture_output=True)
     out = h.stdout.decode(errors="replace")
-    want = ["run", "run-net", "run-iso", "clean", "bench", "bench-smoke",
+    want = ["run", "run-net", "run-iso", "ssh", "clean", "bench", "bench-smoke",
             "fuzz", "test-capnp", "test-lwip", "help"]
     missing = [t for t in want if f"make {t} " not in out]
     report("make help lists every target, starting with the list",
@@ -236,10 +238,12 @@ def help_and_deps():
 
 
 def main():
-    steps = [help_and_deps, statuses, unusable_kvm, taken_port,
+    steps = [help_and_deps, statuses, unusable_kvm,
+             lambda: taken_port("run-net", "NET_ECHO_PORT"),
+             lambda: taken_port("run", "SSH_PORT"),
              lambda: ctrl_a_x("run-net", "[echo] listening",
                               [f"NET_ECHO_PORT={free_port()}"]),
-             lambda: ctrl_a_x("run", None, [])]
+             lambda: ctrl_a_x("run", None, [f"SSH_PORT={free_port()}"])]
     for step in steps:
         try:
             step()
