@@ -356,7 +356,7 @@ setup(void)
 		return -1;
 	}
 	(void)rt_release(auth);
-	rt_printf("[ssh-gateway] %u bytes a connection, at most %u logging "
+	rt_debug("[ssh-gateway] %u bytes a connection, at most %u logging "
 	    "in, %u logged in, login grace %u s\n",
 	    (unsigned)sizeof(struct gw_conn), GW_STARTUPS_MAX,
 	    GW_SESSIONS_MAX, (unsigned)(grace_ns / 1000000000ull));
