@@ -1,7 +1,7 @@
 /*
  * lib/tls's server side (tls.h): wolfSSL's TLS 1.3 state machine, fed by
- * blocking TcpSocket calls, with the one private-key operation done by
- * the key vault.
+ * blocking TcpSocket calls or, with memory I/O, by the caller's own ring
+ * calls, with the one private-key operation done by the key vault.
  *
  * The state is the server context (one per process: the certificate and
  * the settings) and one WOLFSSL object per connection, whose heap is
@@ -10,6 +10,7 @@
  * connection at a time, from one thread (wolfSSL is built
  * SINGLE_THREADED).
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include <wolfssl/wolfcrypt/settings.h>
@@ -45,6 +46,34 @@ capos_tls_seed(unsigned char *out, unsigned int n)
 	return 0;
 }
 
+/* Memory I/O: the caller's bytes, or a request for more. */
+static int
+mem_recv(struct tls_conn *c, char *buf, int sz)
+{
+	size_t n = c->in_len < (size_t)sz ? c->in_len : (size_t)sz;
+
+	if (n == 0)
+		return WOLFSSL_CBIO_ERR_WANT_READ;
+	memcpy(buf, c->in, n);
+	c->in += n;
+	c->in_len -= n;
+	return (int)n;
+}
+
+/* Memory I/O: into `out` as far as it has room (its bound). */
+static int
+mem_send(struct tls_conn *c, const char *buf, int sz)
+{
+	size_t room = sizeof(c->out) - c->out_len;
+	size_t n = (size_t)sz < room ? (size_t)sz : room;
+
+	if (n == 0)
+		return WOLFSSL_CBIO_ERR_WANT_WRITE;
+	memcpy(c->out + c->out_len, buf, n);
+	c->out_len += n;
+	return (int)n;
+}
+
 /* TcpSocket recv for wolfSSL: at most sz bytes, so none are left over. */
 static int
 io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
@@ -57,6 +86,8 @@ io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	(void)ssl;
 	if (sz <= 0)
 		return WOLFSSL_CBIO_ERR_GENERAL;
+	if (c->mem)
+		return mem_recv(c, buf, sz);
 	if (max > capos_TcpSocket_maxChunk)
 		max = capos_TcpSocket_maxChunk;
 	n = tcp_recv_some(c->sock, max, &data, scratch);
@@ -79,6 +110,8 @@ io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	(void)ssl;
 	if (sz < 0)
 		return WOLFSSL_CBIO_ERR_GENERAL;
+	if (c->mem)
+		return mem_send(c, buf, sz);
 	if ((rc = tcp_send_all(c->sock, (const uint8_t *)buf, (uint32_t)sz,
 	    scratch)) != 0) {
 		c->io_err = rc;
@@ -245,6 +278,66 @@ tls_accept(struct tls_conn *c, capos_cap_t sock)
 }
 
 int
+tls_accept_mem(struct tls_conn *c)
+{
+	struct crypto_mem_stats st;
+
+	memset(c, 0, sizeof(*c));
+	c->sock = CAPOS_CAP_NULL;
+	c->mem = 1;
+	crypto_mem_stats(&st);
+	mem_base = st.in_use;
+	crypto_mem_reset_peak();
+	if ((c->ssl = wolfSSL_new(ctx)) == NULL)
+		return MEMORY_E;
+	wolfSSL_SetIOReadCtx(c->ssl, c);
+	wolfSSL_SetIOWriteCtx(c->ssl, c);
+	return 0;
+}
+
+/* wolfSSL's "call again" answers, for memory I/O. */
+static bool
+again(int err)
+{
+	return err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE;
+}
+
+int
+tls_handshake(struct tls_conn *c)
+{
+	int rc;
+
+	if (c->ssl == NULL)
+		return BAD_FUNC_ARG;
+	rc = wolfSSL_accept(c->ssl);
+	note_peak(c, mem_base);
+	if (rc == WOLFSSL_SUCCESS)
+		return 0;
+	rc = wolfSSL_get_error(c->ssl, rc);
+	if (again(rc))
+		return TLS_EAGAIN;
+	wolfSSL_free(c->ssl);
+	c->ssl = NULL;
+	return rc < 0 ? rc : FATAL_ERROR;
+}
+
+void
+tls_feed(struct tls_conn *c, const uint8_t *p, size_t n)
+{
+	c->in = p;
+	c->in_len = n;
+}
+
+void
+tls_out_done(struct tls_conn *c, size_t n)
+{
+	if (n > c->out_len)
+		n = c->out_len;
+	memmove(c->out, c->out + n, c->out_len - n);
+	c->out_len -= n;
+}
+
+int
 tls_read(struct tls_conn *c, uint8_t *buf, size_t n)
 {
 	int rc, err;
@@ -258,6 +351,8 @@ tls_read(struct tls_conn *c, uint8_t *buf, size_t n)
 	if (rc > 0)
 		return rc;
 	err = wolfSSL_get_error(c->ssl, rc);
+	if (c->mem && again(err))
+		return TLS_EAGAIN;
 	if (err == WOLFSSL_ERROR_ZERO_RETURN || err == SOCKET_PEER_CLOSED_E)
 		return TLS_ECLOSED;
 	return err < 0 ? err : FATAL_ERROR;
@@ -275,6 +370,8 @@ tls_write(struct tls_conn *c, const uint8_t *buf, size_t n)
 		note_peak(c, mem_base);
 		if (rc <= 0) {
 			rc = wolfSSL_get_error(c->ssl, rc);
+			if (c->mem && again(rc))
+				return TLS_EAGAIN;
 			return rc < 0 ? rc : FATAL_ERROR;
 		}
 		buf += rc;
@@ -317,6 +414,8 @@ tls_strerror(int err)
 		return "the peer closed the connection";
 	case TLS_ESIGN:
 		return "the key vault did not sign CertificateVerify";
+	case TLS_EAGAIN:
+		return "more input is needed";
 	case VERSION_ERROR:
 		return "the client offers no TLS 1.3 (protocol_version)";
 	case MATCH_SUITE_ERROR:

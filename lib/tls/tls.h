@@ -39,12 +39,33 @@
 #define TLS_EINIT	(-2002)	/* wolfSSL refused the configuration */
 #define TLS_ECLOSED	(-2003)	/* the peer ended the stream cleanly */
 #define TLS_ESIGN	(-2004)	/* CertificateVerify was not signed */
+#define TLS_EAGAIN	(-2005)	/* memory I/O: feed input or drain output */
+
+/*
+ * Memory I/O (tls_accept_mem): the caller moves the records itself, so a
+ * program can wait on its socket and on other calls at once. What wolfSSL
+ * writes goes to `out` (TLS_MEM_OUT bytes; the caller sends and drains it
+ * with tls_out_done); what it reads comes from the caller's bytes given
+ * with tls_feed, which are not copied and must stay until taken
+ * (tls_fed reports how many are left). A handshake flight and one record
+ * of TLS_MEM_WRITE_MAX bytes of data fit in `out` together, so a caller
+ * that writes at most that much while `out` is empty never sees
+ * TLS_EAGAIN from tls_write; one that does must repeat the same write.
+ */
+#define TLS_MEM_OUT		(8u << 10)
+#define TLS_MEM_WRITE_MAX	4096u
 
 struct tls_conn {
 	void *ssl;		/* wolfSSL's WOLFSSL object */
 	capos_cap_t sock;
 	int io_err;		/* the last TcpSocket failure, for reports */
 	size_t mem_peak;	/* heap this connection held at most */
+	/* Memory I/O only. */
+	int mem;
+	const uint8_t *in;	/* the caller's received bytes not yet taken */
+	size_t in_len;
+	size_t out_len;		/* <= TLS_MEM_OUT */
+	uint8_t out[TLS_MEM_OUT];
 };
 
 /* Fetches the certificate from key (a TlsServerKey) and sets up the
@@ -59,7 +80,17 @@ int tls_server_init(capos_cap_t key, capos_cap_t entropy, size_t conn_mem);
  * 0 once the connection is established, or an error, after which the
  * connection is already freed. */
 int tls_accept(struct tls_conn *c, capos_cap_t sock);
-/* Reads up to n bytes of application data: the count, TLS_ECLOSED at
+/* Starts a connection with memory I/O (above); 0 or MEMORY_E. Then
+ * tls_handshake until it returns 0: TLS_EAGAIN asks for more input (or
+ * for `out` to be drained); another error has freed the connection. */
+int tls_accept_mem(struct tls_conn *c);
+int tls_handshake(struct tls_conn *c);
+/* Memory I/O: the bytes received (kept by the caller until taken), and
+ * n bytes of `out` sent. */
+void tls_feed(struct tls_conn *c, const uint8_t *p, size_t n);
+void tls_out_done(struct tls_conn *c, size_t n);
+/* Reads up to n bytes of application data (memory I/O: TLS_EAGAIN when
+ * no whole record is in yet): the count, TLS_ECLOSED at
  * the peer's close_notify or end of stream, or an error. */
 int tls_read(struct tls_conn *c, uint8_t *buf, size_t n);
 /* Writes all n bytes as application data; 0 or an error. */

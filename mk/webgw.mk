@@ -1,0 +1,59 @@
+# The web gateway (services/web-gateway, docs/web.md, "The gateway"): TLS
+# 1.3 through lib/tls, the protocol engines of mk/web.mk built for capOS
+# userspace, and the page's files embedded at build time; and its system
+# (system/web.capnp, tests/qemu/test_web.py, make run-web).
+#
+# This file needs mk/tls.mk's TLS_UOBJS and mk/crypto.mk's objects (it
+# sorts after both).
+
+WEBGW_STATIC := $(sort $(wildcard services/web-gateway/static/*))
+WEBGW_STATIC_C := $(BUILD)/web-gateway/static.c
+WEBGW_STATIC_O := $(BUILD)/u/$(WEBGW_STATIC_C).o
+
+$(WEBGW_STATIC_C): $(WEBGW_STATIC) tools/embed-files.py | deps
+	@mkdir -p $(dir $@)
+	@$(PYTHON) tools/embed-files.py $@ static.h $(WEBGW_STATIC)
+
+WEBGW_ENGINES := lib/proto/http/http.c lib/proto/websocket/websocket.c \
+	lib/proto/termstream/termstream.c
+WEBGW_ENGINE_UOBJS := $(patsubst %,$(BUILD)/u/%.o,$(WEBGW_ENGINES))
+WEBGW_OBJS := $(patsubst %,$(BUILD)/u/%.o, \
+	$(wildcard services/web-gateway/*.c))
+$(WEBGW_OBJS) $(WEBGW_ENGINE_UOBJS) $(WEBGW_STATIC_O): UCFLAGS += \
+	$(TLS_INCLUDES) -Ilib/proto/http -Ilib/proto/websocket \
+	-Ilib/proto/termstream -Iservices/web-gateway
+# The WebSocket handshake's SHA-1 and base64 (lib/crypto/hash.c, ssh.c),
+# compiled against the TLS build's wolfCrypt the gateway links, not
+# lib/crypto's.
+WEBGW_CRYPTO_O := $(BUILD)/u/web-gateway/hash.c.o \
+	$(BUILD)/u/web-gateway/ssh.c.o
+$(WEBGW_CRYPTO_O): $(BUILD)/u/web-gateway/%.c.o: lib/crypto/%.c \
+    $(USER_GEN_HDRS) | deps $(WOLFSSL_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  UCC     $< (TLS build)"
+	@$(UCC) $(UCFLAGS) $(TLS_INCLUDES) -c -o $@ $<
+-include $(WEBGW_CRYPTO_O:.o=.d)
+$(BUILD)/user/web-gateway: $(TLS_UOBJS) $(WEBGW_ENGINE_UOBJS) \
+	$(WEBGW_STATIC_O) $(WEBGW_CRYPTO_O)
+
+$(BUILD)/web.manifest.bin: system/web.capnp $(DEVTLS_DIR)/devtls.capnp \
+    $(CAPNP_SCHEMAS) | deps
+	@mkdir -p $(dir $@)
+	capnp eval --binary -I$(DEVTLS_DIR) $< manifest > $@.tmp && \
+		mv $@.tmp $@
+
+PKG_BINARIES_web = $(BUILD)/user/init $(BUILD)/user/virtio-net \
+	$(BUILD)/user/netstack $(BUILD)/user/keyvault $(BUILD)/user/launcher \
+	$(BUILD)/user/auth $(BUILD)/user/shell-launcher \
+	$(BUILD)/user/capos-shell $(BUILD)/user/web-gateway \
+	$(BUILD)/user/hello $(BUILD)/user/count
+ALL_TARGETS += $(BUILD)/web.pkg
+
+WEB_QEMU_NET := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:8443-:443 \
+	-device virtio-net-pci,netdev=n0
+
+.PHONY: run-web
+## run-web: the web gateway's system: open https://localhost:8443/ (development certificate build/devtls/cert.pem; log in as admin, capos-dev); Ctrl-a x quits
+run-web: $(KERNEL) $(BUILD)/web.pkg $(KVM_PROBE) | deps
+	@echo "web-gateway: https://localhost:8443/ (Ctrl-a x leaves QEMU)"
+	@$(RUN_QEMU) -kernel $(KERNEL) -initrd $(BUILD)/web.pkg $(WEB_QEMU_NET)

@@ -1,0 +1,1063 @@
+/*
+ * The web gateway's connection: TLS 1.3 (lib/tls with memory I/O) over
+ * the TCP socket, HTTP/1.1 requests (lib/proto/http) for the page's
+ * files, then a WebSocket (lib/proto/websocket) carrying the terminal
+ * stream protocol (lib/proto/termstream), bridged to a TerminalSession
+ * (lib/term) that capos-shell gets once the user has logged in.
+ *
+ * Bytes flow, each way with one bound:
+ *   browser -> rbuf (one TCP recv, WG_MSG_ROOM) -> TLS -> pin (one
+ *     tls_read, WG_PIN_MAX) -> HTTP parser or WebSocket frames -> msg (one
+ *     terminal stream message, TS_MAX_MESSAGE) -> stage (the input window
+ *     granted, WG_IN_WINDOW) -> term_input (TERM_PEND_MAX). Input is
+ *     granted back only as the terminal takes it, so a shell that does
+ *     not read stops the browser through its window while its other
+ *     messages (cancel, close) are still read; nothing is read while pw
+ *     lacks room for a reply, so a peer that never reads its replies
+ *     stops being read.
+ *   shell -> term write -> sout (WG_SOUT_MAX; the write's answer waits
+ *     past WG_SOUT_BLOCK) -> output messages as the browser's credit
+ *     allows (WG_OUT_CHUNK each) -> pw (one record, WG_PW_MAX) -> TLS's
+ *     out (TLS_MEM_OUT) -> one TCP send.
+ *
+ * Every request and the upgrade must name the configured host in Host,
+ * and a request that carries Origin must carry the configured origin;
+ * the upgrade must carry it. Static files are answered with
+ * "Connection: close", so a browser's idle keep-alive never holds the
+ * one connection the gateway serves.
+ *
+ * Calls in flight: at most one TCP recv, one TCP send and the shell's
+ * wait. conn_end hangs up the terminal, logs the session out (which ends
+ * the shell's authority), closes the socket and waits for those calls to
+ * come back before the connection is reused.
+ */
+#include <string.h>
+
+#include "auth.capnp.h"
+#include "fmt/fmt.h"
+#include "gateway.h"
+#include "remote_shell.h"
+#include "shell.capnp.h"
+#include "tcp.h"
+
+static uint8_t cbuf[1024] __attribute__((aligned(8)));
+static uint8_t cres[1024] __attribute__((aligned(8)));
+/* A message built before it goes to pw. */
+static uint8_t mtmp[WG_PW_MAX];
+
+static void
+wipe(void *p, size_t n)
+{
+	volatile uint8_t *v = p;
+
+	while (n-- > 0)
+		*v++ = 0;
+}
+
+static void
+begin_closing(struct wg_conn *c, const char *why)
+{
+	if (c->closing)
+		return;
+	c->why = why;
+	c->closing = true;
+	c->deadline_ns = rt_now_ns() + WG_LINGER_NS;
+}
+
+/* Queues plaintext for TLS; false (and the connection closing) when it
+ * does not fit, which the read rules above make a bug, not a peer's
+ * doing. */
+static bool
+queue_plain(struct wg_conn *c, const void *p, size_t n)
+{
+	if (n > sizeof(c->pw) - c->pw_len) {
+		begin_closing(c, "reply past its bound");
+		return false;
+	}
+	memcpy(c->pw + c->pw_len, p, n);
+	c->pw_len += n;
+	return true;
+}
+
+/* One WebSocket frame of ours around payload. */
+static bool
+queue_frame(struct wg_conn *c, enum ws_opcode op, const void *payload,
+    size_t len)
+{
+	int n = ws_write_frame(mtmp, sizeof(mtmp), op, true, payload, len);
+
+	return n > 0 && queue_plain(c, mtmp, (size_t)n);
+}
+
+/* The terminal stream's close with code, then the WebSocket's. */
+static void
+close_stream(struct wg_conn *c, uint16_t code, const char *reason)
+{
+	uint8_t m[2 + 1 + TS_MAX_REASON];
+	int n;
+
+	if (c->ts.phase != TS_P_CLOSED &&
+	    (n = ts_write_close(&c->ts, code, reason, m, sizeof(m))) > 0)
+		(void)queue_frame(c, WS_OP_BINARY, m, (size_t)n);
+	if ((n = ws_write_close(mtmp, sizeof(mtmp), code, reason)) > 0)
+		(void)queue_plain(c, mtmp, (size_t)n);
+	begin_closing(c, reason);
+}
+
+/* ---- The terminal's side ---- */
+
+static void
+t_write(void *ctx, const void *p, size_t n)
+{
+	struct wg_conn *c = ctx;
+	const uint8_t *s = p;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t need = s[i] == '\n' ? 2 : 1;
+
+		if (c->sout_len + need > sizeof(c->sout)) {
+			c->sout_lost += n - i;
+			return;
+		}
+		if (need == 2)
+			c->sout[c->sout_len++] = '\r';
+		c->sout[c->sout_len++] = s[i];
+	}
+}
+
+static void
+say(struct wg_conn *c, const char *s)
+{
+	t_write(c, s, strlen(s));
+}
+
+static void
+t_answer(void *ctx, uint64_t call_id, struct capnp_builder *b)
+{
+	(void)ctx;
+	(void)svc_answer(wg_owner, call_id, b, NULL, 0);
+}
+
+static void
+t_fail(void *ctx, uint64_t call_id, enum capos_CapException_Type type,
+    const char *why)
+{
+	(void)ctx;
+	(void)svc_answer_exception(wg_owner, call_id, type, why);
+}
+
+/* The login's lines: kept until conn_pump acts on them, outside the
+ * terminal's call. */
+static void
+t_local_line(void *ctx, enum term_line how, const uint8_t *line, size_t len)
+{
+	struct wg_conn *c = ctx;
+
+	c->line_how = how;
+	c->line_len = len < sizeof(c->line) ? len : sizeof(c->line);
+	memcpy(c->line, line, c->line_len);
+	c->line_ready = true;
+}
+
+static bool
+t_blocked(void *ctx)
+{
+	const struct wg_conn *c = ctx;
+
+	return c->sout_len >= WG_SOUT_BLOCK;
+}
+
+static const struct term_ops term_ops = {
+	.write = t_write,
+	.answer = t_answer,
+	.fail = t_fail,
+	.local_line = t_local_line,
+	.blocked = t_blocked,
+};
+
+void
+conn_term_call(struct wg_conn *c, uint64_t call_id, uint64_t iface,
+    uint16_t method, const struct capnp_struct *params, bool params_ok)
+{
+	term_call(&c->term, call_id, iface, method, params, params_ok);
+	conn_pump(c);
+}
+
+/* ---- Login and the shell ---- */
+
+/* SessionManager.login with the typed password, which is wiped from
+ * every buffer that held it; the session, or CAPOS_CAP_NULL. */
+static capos_cap_t
+login_call(struct wg_conn *c, bool *denied)
+{
+	struct capos_SessionManager_login_Params_b p;
+	struct capos_SessionManager_LoginResult_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	capos_cap_t s = CAPOS_CAP_NULL;
+	uint32_t idx;
+	int rc = -1;
+
+	*denied = false;
+	if (capnp_builder_init(&b, cbuf, sizeof(cbuf)) == 0 &&
+	    capos_SessionManager_login_Params_init_root(&b, &p) == 0 &&
+	    capos_SessionManager_login_Params_set_account(&p, c->name,
+	    c->name_len) == 0 &&
+	    capos_SessionManager_login_Params_set_password(&p, c->line,
+	    c->line_len) == 0 &&
+	    capos_SessionManager_login_Params_set_source(&p, c->source,
+	    strlen(c->source)) == 0)
+		rc = rt_call(wg_manager, capos_SessionManager_INTERFACE_ID,
+		    capos_SessionManager_login_ORDINAL, &b, NULL, 0, cres,
+		    sizeof(cres), &res);
+	wipe(cbuf, sizeof(cbuf));
+	wipe(c->line, sizeof(c->line));
+	c->line_len = 0;
+	if (rc != 0)
+		return CAPOS_CAP_NULL;
+	r.s = res.root;
+	if (capos_SessionManager_LoginResult_which(&r) ==
+	    capos_SessionManager_LoginResult_which_denied)
+		*denied = true;
+	else if (capos_SessionManager_LoginResult_get_session(&r, &idx) == 0 &&
+	    idx < res.cqe.ncaps)
+		s = res.caps[idx].cap;
+	return s;
+}
+
+static void
+post_wait(struct wg_conn *c)
+{
+	struct capos_sqe e;
+
+	rt_prep_call(&e, c->handle, capos_ProcessHandle_INTERFACE_ID,
+	    capos_ProcessHandle_wait_ORDINAL, NULL, c->wbuf, sizeof(c->wbuf),
+	    NULL, 0, 0);
+	if (rt_submit(&e) != 0) {
+		close_stream(c, TS_CLOSE_EXITED, "cannot wait for the shell");
+		return;
+	}
+	c->wtag = e.user_data;
+	c->waiting = true;
+}
+
+/* capos-shell on this connection's terminal, through shell-launcher,
+ * with the first profile the broker allows. */
+static void
+start_shell(struct wg_conn *c)
+{
+	static const char *const profiles[] = { "operator", "guest" };
+	const char *profile = "";
+	char why[48];
+
+	c->handle = remote_shell_launch(wg_shells, wg_owner, c->badge,
+	    c->session, profiles, sizeof(profiles) / sizeof(profiles[0]),
+	    &profile, why, sizeof(why));
+	if (c->handle == CAPOS_CAP_NULL) {
+		rt_printf("[web-gateway] conn %u no shell: %s\n", c->id, why);
+		say(c, "web-gateway: no shell for this account: ");
+		say(c, why);
+		say(c, "\n");
+		close_stream(c, TS_CLOSE_EXITED, "no shell");
+		return;
+	}
+	c->login = WG_L_SHELL;
+	rt_debug("[web-gateway] conn %u shell started (profile %s)\n", c->id,
+	    profile);
+	post_wait(c);
+}
+
+static void
+prompt_name(struct wg_conn *c)
+{
+	c->login = WG_L_NAME;
+	say(c, "username> ");
+	if (term_read_local(&c->term, true) != 0)
+		close_stream(c, TS_CLOSE_PROTOCOL, "terminal busy");
+}
+
+/* A line of the login ended: the name, then the password; then auth
+ * decides. */
+static void
+login_line(struct wg_conn *c)
+{
+	capos_cap_t s;
+	bool denied;
+
+	c->line_ready = false;
+	if (c->line_how != TERM_LINE_OK) {
+		wipe(c->line, sizeof(c->line));
+		if (c->line_how == TERM_LINE_EOF ||
+		    c->line_how == TERM_LINE_CLOSED) {
+			close_stream(c, TS_CLOSE_NORMAL, "login cancelled");
+			return;
+		}
+		say(c, "\n");
+		prompt_name(c);
+		return;
+	}
+	if (c->login == WG_L_NAME) {
+		if (c->line_len == 0 || c->line_len > WG_NAME_MAX) {
+			prompt_name(c);
+			return;
+		}
+		memcpy(c->name, c->line, c->line_len);
+		c->name[c->line_len] = '\0';
+		c->name_len = c->line_len;
+		c->login = WG_L_PASSWORD;
+		say(c, "password> ");
+		if (term_read_local(&c->term, false) != 0)
+			close_stream(c, TS_CLOSE_PROTOCOL, "terminal busy");
+		return;
+	}
+	if (c->line_len > WG_PASSWORD_MAX) {
+		wipe(c->line, sizeof(c->line));
+		c->line_len = 0;
+	}
+	s = login_call(c, &denied);
+	say(c, "\n");
+	if (s == CAPOS_CAP_NULL) {
+		rt_printf("[web-gateway] conn %u login refused\n", c->id);
+		say(c, denied ? "Login incorrect.\n" :
+		    "web-gateway: the session manager failed\n");
+		if (++c->tries >= WG_LOGIN_TRIES) {
+			close_stream(c, TS_CLOSE_NORMAL, "too many login "
+			    "failures");
+			return;
+		}
+		prompt_name(c);
+		return;
+	}
+	c->session = s;
+	rt_printf("[web-gateway] conn %u logged in as %s\n", c->id, c->name);
+	start_shell(c);
+}
+
+/* ---- Starting and ending ---- */
+
+void
+conn_start(struct wg_conn *c, capos_cap_t sock, uint32_t id, uint64_t badge)
+{
+	memset(c, 0, sizeof(*c));
+	c->state = WG_LIVE;
+	c->phase = WG_P_TLS;
+	c->id = id;
+	c->badge = badge;
+	c->sock = sock;
+	c->session = c->handle = CAPOS_CAP_NULL;
+	c->deadline_ns = rt_now_ns() + WG_START_S * 1000000000ull;
+	http_parser_init(&c->hp);
+	term_init(&c->term, &term_ops, c);
+	if (tls_accept_mem(&c->tls) != 0)
+		begin_closing(c, "no memory for TLS");
+}
+
+/* Ends the session, and checks that it has: info must now fail. */
+static void
+logout(struct wg_conn *c)
+{
+	struct rt_result res;
+
+	(void)rt_call(c->session, capos_UserSession_INTERFACE_ID,
+	    capos_UserSession_logout_ORDINAL, NULL, NULL, 0, cres, sizeof(cres),
+	    &res);
+	if (rt_call(c->session, capos_UserSession_INTERFACE_ID,
+	    capos_UserSession_info_ORDINAL, NULL, NULL, 0, cres, sizeof(cres),
+	    &res) == RT_EXCEPTION)
+		rt_debug("[web-gateway] conn %u session ended\n", c->id);
+	else
+		rt_warn("[web-gateway] conn %u session STILL LIVE after "
+		    "logout\n", c->id);
+}
+
+static void
+reap(struct wg_conn *c)
+{
+	if (c->state != WG_ENDING || c->rbusy || c->sbusy || c->waiting)
+		return;
+	if (c->handle != CAPOS_CAP_NULL)
+		(void)rt_release(c->handle);
+	c->handle = CAPOS_CAP_NULL;
+	rt_debug("[web-gateway] conn %u freed\n", c->id);
+	c->state = WG_FREE;
+}
+
+void
+conn_end(struct wg_conn *c, const char *why)
+{
+	struct rt_result res;
+
+	if (c->state != WG_LIVE)
+		return;
+	c->state = WG_ENDING;
+	rt_printf("[web-gateway] conn %u closed: %s%s\n", c->id, why,
+	    c->login == WG_L_SHELL && !c->exited ? ", its shell hung up" : "");
+	term_hangup(&c->term);
+	if (c->session != CAPOS_CAP_NULL) {
+		logout(c);
+		(void)rt_release(c->session);
+		c->session = CAPOS_CAP_NULL;
+	}
+	tls_close(&c->tls);
+	wipe(c->line, sizeof(c->line));
+	(void)rt_call(c->sock, capos_TcpSocket_INTERFACE_ID,
+	    capos_TcpSocket_close_ORDINAL, NULL, NULL, 0, cres, sizeof(cres),
+	    &res);
+	(void)rt_release(c->sock);
+	c->sock = CAPOS_CAP_NULL;
+	reap(c);
+}
+
+/* ---- HTTP ---- */
+
+static bool
+same_nocase(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+
+	if (alen != blen)
+		return false;
+	for (size_t i = 0; i < alen; i++) {
+		char x = a[i], y = b[i];
+
+		if (x >= 'A' && x <= 'Z')
+			x = (char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (char)(y - 'A' + 'a');
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/* The fields every response carries: what the page may load (its own
+ * files and its own WebSocket, no inline script), that nothing is cached
+ * or framed, and that the browser keeps to HTTPS. */
+static struct http_out_field fields[8];
+static char csp[384];
+
+static size_t
+security_fields(const char *type)
+{
+	size_t n = 0;
+
+	(void)fmt_snprintf(csp, sizeof(csp), "default-src 'none'; "
+	    "script-src 'self'; style-src 'self'; connect-src wss://%s; "
+	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+	    wg_host);
+	fields[n++] = (struct http_out_field){ "Content-Security-Policy", csp };
+	fields[n++] = (struct http_out_field){ "Cache-Control", "no-store" };
+	fields[n++] = (struct http_out_field){ "Strict-Transport-Security",
+	    "max-age=31536000" };
+	fields[n++] = (struct http_out_field){ "X-Content-Type-Options",
+	    "nosniff" };
+	fields[n++] = (struct http_out_field){ "X-Frame-Options", "DENY" };
+	fields[n++] = (struct http_out_field){ "Referrer-Policy",
+	    "no-referrer" };
+	if (type != NULL)
+		fields[n++] = (struct http_out_field){ "Content-Type", type };
+	return n;
+}
+
+/* A refusal with the security fields, then the connection closes. */
+static void
+refuse(struct wg_conn *c, int status, const char *why)
+{
+	static const char body[] = "refused\n";
+	char *h = (char *)mtmp;
+	size_t nf = security_fields("text/plain; charset=utf-8");
+	int n;
+
+	if (status == 426)
+		fields[nf++] = (struct http_out_field){
+		    "Sec-WebSocket-Version", "13" };
+	rt_printf("[web-gateway] conn %u refused %d: %s\n", c->id, status,
+	    why);
+	n = http_write_head(h, sizeof(mtmp), status, fields, nf,
+	    sizeof(body) - 1, false);
+	if (n > 0 && queue_plain(c, h, (size_t)n))
+		(void)queue_plain(c, body, sizeof(body) - 1);
+	begin_closing(c, why);
+}
+
+/* Host must name us exactly; Origin, when sent (or when required), must
+ * be our origin exactly. 0, or the refusal already queued. */
+static int
+check_host_origin(struct wg_conn *c, bool need_origin)
+{
+	const char *v;
+	size_t len;
+
+	v = http_field(&c->hp, "host", &len);
+	if (v == NULL || !same_nocase(v, len, wg_host)) {
+		refuse(c, 421, "wrong Host");
+		return -1;
+	}
+	v = http_field(&c->hp, "origin", &len);
+	if (v == NULL ? need_origin : !same_nocase(v, len, wg_origin)) {
+		refuse(c, 403, v == NULL ? "no Origin" : "wrong Origin");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+upgrade(struct wg_conn *c)
+{
+	char accept[WS_ACCEPT_LEN + 1];
+	uint8_t id[TS_ID_LEN];
+	int rc, n;
+
+	if ((rc = ws_handshake_check(&c->hp, accept)) != 0) {
+		refuse(c, rc, "not a WebSocket upgrade");
+		return;
+	}
+	/* The session's id: 16 random bytes, or no session at all. */
+	if (wg_random(id, sizeof(id)) != 0 ||
+	    ts_server_init(&c->ts, id, WG_IN_WINDOW) != 0) {
+		refuse(c, 503, "no random numbers");
+		return;
+	}
+	n = ws_write_handshake((char *)mtmp, sizeof(mtmp), accept);
+	if (n <= 0 || !queue_plain(c, mtmp, (size_t)n))
+		return;
+	ws_conn_init(&c->ws, TS_MAX_MESSAGE);
+	c->phase = WG_P_WS;
+	rt_debug("[web-gateway] conn %u WebSocket open\n", c->id);
+}
+
+/* The head of a request is in: route it. */
+static void
+request(struct wg_conn *c)
+{
+	const char *t;
+	size_t tlen, nf;
+	int rc, n;
+
+	if ((rc = http_route(&c->hp, HTTP_GET | HTTP_HEAD, 0)) < 0) {
+		refuse(c, -rc, "request refused");
+		return;
+	}
+	t = http_target(&c->hp, &tlen);
+	if (check_host_origin(c, tlen == 5 && memcmp(t, "/term", 5) == 0) != 0)
+		return;
+	if (tlen == 5 && memcmp(t, "/term", 5) == 0) {
+		upgrade(c);
+		return;
+	}
+	for (size_t i = 0; i < wg_nfiles; i++) {
+		const struct wg_file *f = &wg_files[i];
+
+		if (strlen(f->path) != tlen || memcmp(f->path, t, tlen) != 0)
+			continue;
+		nf = security_fields(f->type);
+		n = http_write_head((char *)mtmp, sizeof(mtmp), 200, fields, nf,
+		    f->len, false);
+		if (n <= 0 || !queue_plain(c, mtmp, (size_t)n))
+			return;
+		if (c->hp.method == HTTP_GET) {
+			c->body = f->data;
+			c->body_left = f->len;
+		}
+		begin_closing(c, "page served");
+		return;
+	}
+	refuse(c, 404, "no such file");
+}
+
+/* Takes plaintext as HTTP until a response is queued. */
+static bool
+http_step(struct wg_conn *c)
+{
+	size_t used;
+	int ev;
+
+	if (c->pin_len == 0 || c->closing)
+		return false;
+	ev = http_parse(&c->hp, c->pin + c->pin_off, c->pin_len, &used);
+	c->pin_off += used;
+	c->pin_len -= used;
+	if (ev < 0)
+		refuse(c, -ev, "malformed request");
+	else if (ev == HTTP_EV_HEAD)
+		request(c);
+	return true;
+}
+
+/* ---- The terminal stream ---- */
+
+static void
+ts_violation(struct wg_conn *c, int err)
+{
+	uint16_t code = ts_close_code(err);
+
+	rt_printf("[web-gateway] conn %u terminal stream closed %u\n", c->id,
+	    code);
+	close_stream(c, code, code == TS_CLOSE_FLOW ? "flow-control violation" :
+	    "protocol violation");
+}
+
+static void
+welcome(struct wg_conn *c, const struct ts_event *ev)
+{
+	uint8_t m[64];
+	int n;
+
+	/* Sessions do not outlive their connection yet: nothing to resume. */
+	if (ev->resume) {
+		close_stream(c, TS_CLOSE_GONE, "no such session");
+		return;
+	}
+	if ((n = ts_write_welcome(&c->ts, m, sizeof(m))) <= 0 ||
+	    !queue_frame(c, WS_OP_BINARY, m, (size_t)n))
+		return;
+	term_resize(&c->term, ev->cols, ev->rows, false);
+	/* The page may be reached now: the connection may idle as a
+	 * terminal does. */
+	(void)tcp_set_idle_timeout(c->sock, WG_IDLE_TERM_MS);
+	rt_printf("[web-gateway] conn %u terminal %ux%u\n", c->id, ev->cols,
+	    ev->rows);
+	say(c, "capOS web terminal. Log in with your account's password.\n");
+	prompt_name(c);
+}
+
+static void
+ts_message(struct wg_conn *c)
+{
+	struct ts_event ev;
+	int rc = ts_server_receive(&c->ts, c->msg, c->msg_len, &ev);
+
+	c->msg_len = 0;
+	if (rc < 0) {
+		ts_violation(c, rc);
+		return;
+	}
+	switch (ev.type) {
+	case TS_EV_HELLO:
+		welcome(c, &ev);
+		break;
+	case TS_EV_INPUT:
+	case TS_EV_PASTE:
+		/* Input in flight is at most the window granted, which is
+		 * the stage's size (the engine closes with 4003 past it). */
+		memmove(c->stage, c->stage + c->stage_off,
+		    c->stage_len - c->stage_off);
+		c->stage_len -= c->stage_off;
+		c->stage_off = 0;
+		if (ev.len > sizeof(c->stage) - c->stage_len) {
+			ts_violation(c, TS_EFLOW);
+			return;
+		}
+		memcpy(c->stage + c->stage_len, ev.data, ev.len);
+		c->stage_len += ev.len;
+		break;
+	case TS_EV_RESIZE:
+		term_resize(&c->term, ev.cols, ev.rows, true);
+		break;
+	case TS_EV_CANCEL:
+		/* Typed bytes not yet delivered are dropped, and granted
+		 * back: they no longer take room. */
+		c->granted += (uint32_t)(c->stage_len - c->stage_off);
+		c->stage_len = c->stage_off = 0;
+		term_interrupt(&c->term);
+		break;
+	case TS_EV_CREDIT:
+		break;
+	case TS_EV_CLOSE:
+		close_stream(c, TS_CLOSE_NORMAL, "the browser closed");
+		break;
+	}
+}
+
+/* One WebSocket event from the plaintext. */
+static bool
+ws_step(struct wg_conn *c)
+{
+	struct ws_event ev;
+	size_t used;
+
+	if (c->pin_len == 0 || c->closing ||
+	    sizeof(c->pw) - c->pw_len < WG_REPLY_ROOM)
+		return false;
+	(void)ws_recv(&c->ws, c->pin + c->pin_off, c->pin_len, &used, &ev);
+	c->pin_off += used;
+	c->pin_len -= used;
+	switch (ev.kind) {
+	case WS_EV_MORE:
+	case WS_EV_PONG:
+		break;
+	case WS_EV_DATA:
+		if (ev.opcode != WS_OP_BINARY) {
+			ts_violation(c, TS_EMALFORMED);
+			break;
+		}
+		/* ws_conn_init's bound is TS_MAX_MESSAGE: it fits. */
+		if (ev.len > sizeof(c->msg) - c->msg_len) {
+			ts_violation(c, TS_EMALFORMED);
+			break;
+		}
+		memcpy(c->msg + c->msg_len, ev.data, ev.len);
+		c->msg_len += ev.len;
+		if (ev.last)
+			ts_message(c);
+		break;
+	case WS_EV_PING:
+		(void)queue_frame(c, WS_OP_PONG, ev.data, ev.len);
+		break;
+	case WS_EV_CLOSE:
+		close_stream(c, ev.code == 1005 ? WS_CLOSE_NORMAL : ev.code,
+		    "the browser closed the WebSocket");
+		break;
+	case WS_EV_ERROR:
+		rt_printf("[web-gateway] conn %u WebSocket refused: close "
+		    "%u\n", c->id, ev.code);
+		/* The stream cannot carry a message now: only the
+		 * WebSocket's close goes out. */
+		c->ts.phase = TS_P_CLOSED;
+		close_stream(c, ev.code, "WebSocket protocol error");
+		break;
+	}
+	return true;
+}
+
+/* ---- Moving bytes ---- */
+
+static bool
+terminal_step(struct wg_conn *c)
+{
+	bool moved = false;
+	uint8_t g[16];
+	int n;
+
+	if (c->line_ready) {
+		login_line(c);
+		moved = true;
+	}
+	if (c->stage_off < c->stage_len) {
+		size_t k = term_input(&c->term, c->stage + c->stage_off,
+		    c->stage_len - c->stage_off);
+
+		c->stage_off += k;
+		c->granted += (uint32_t)k;
+		if (c->stage_off == c->stage_len)
+			c->stage_len = c->stage_off = 0;
+		moved |= k > 0;
+	}
+	if (c->granted > 0 && c->ts.phase == TS_P_OPEN && !c->closing &&
+	    sizeof(c->pw) - c->pw_len >= WG_REPLY_ROOM) {
+		if ((n = ts_write_grant(&c->ts, c->granted, g,
+		    sizeof(g))) < 0) {
+			ts_violation(c, n);
+			return true;
+		}
+		c->granted = 0;
+		(void)queue_frame(c, WS_OP_BINARY, g, (size_t)n);
+		moved = true;
+	}
+	/* Output as the browser's credit allows, one message a record. */
+	if (c->sout_len > 0 && c->pw_len == 0 && c->ts.phase == TS_P_OPEN &&
+	    !c->closing) {
+		static uint8_t m[1 + WG_OUT_CHUNK];
+		size_t taken;
+
+		n = ts_write_output(&c->ts, c->sout, c->sout_len, m, sizeof(m),
+		    &taken);
+		if (n > 0 && queue_frame(c, WS_OP_BINARY, m, (size_t)n)) {
+			memmove(c->sout, c->sout + taken, c->sout_len - taken);
+			c->sout_len -= taken;
+			moved = true;
+		}
+	}
+	if (c->sout_len < WG_SOUT_BLOCK)
+		term_drained(&c->term);
+	if (c->exited && c->sout_len == 0 && c->ts.phase == TS_P_OPEN) {
+		close_stream(c, TS_CLOSE_EXITED, "the shell exited");
+		moved = true;
+	}
+	return moved;
+}
+
+/* Plaintext into TLS, once its out is empty. */
+static bool
+flush_plain(struct wg_conn *c)
+{
+	int rc;
+
+	if (c->tls.ssl == NULL || c->tls.out_len != 0)
+		return false;
+	if (c->pw_len == 0 && c->body_left > 0) {
+		size_t k = c->body_left < sizeof(c->pw) ? c->body_left :
+		    sizeof(c->pw);
+
+		memcpy(c->pw, c->body, k);
+		c->pw_len = k;
+		c->body += k;
+		c->body_left -= k;
+	}
+	if (c->pw_len == 0)
+		return false;
+	rc = tls_write(&c->tls, c->pw, c->pw_len);
+	if (rc == TLS_EAGAIN)
+		return false;
+	if (rc != 0) {
+		conn_end(c, tls_strerror(rc));
+		return false;
+	}
+	c->pw_len = 0;
+	return true;
+}
+
+static bool
+tls_step(struct wg_conn *c)
+{
+	int rc;
+
+	if (c->phase == WG_P_TLS) {
+		rc = tls_handshake(&c->tls);
+		if (rc == TLS_EAGAIN)
+			return false;
+		if (rc != 0) {
+			rt_printf("[web-gateway] conn %u handshake refused: %s "
+			    "(wolfSSL %d)\n", c->id, tls_strerror(rc), rc);
+			/* The alert wolfSSL wrote, if any, goes out first. */
+			begin_closing(c, "TLS handshake failed");
+			return true;
+		}
+		if (strcmp(tls_version(&c->tls), "TLSv1.3") != 0) {
+			conn_end(c, "not TLS 1.3");
+			return false;
+		}
+		rt_debug("[proof] web-tls13 ok: conn %u %s %s, signed by the "
+		    "key vault\n", c->id, tls_version(&c->tls),
+		    tls_cipher(&c->tls));
+		c->phase = WG_P_HTTP;
+		return true;
+	}
+	if (c->pin_len > 0 || c->closing || c->body_left > 0 ||
+	    sizeof(c->pw) - c->pw_len < WG_REPLY_ROOM)
+		return false;
+	rc = tls_read(&c->tls, c->pin, sizeof(c->pin));
+	if (rc > 0) {
+		c->pin_off = 0;
+		c->pin_len = (size_t)rc;
+		return true;
+	}
+	if (rc == TLS_EAGAIN)
+		return false;
+	if (rc == TLS_ECLOSED) {
+		begin_closing(c, "the browser went away");
+		return true;
+	}
+	conn_end(c, tls_strerror(rc));
+	return false;
+}
+
+static void
+post_recv(struct wg_conn *c)
+{
+	struct capos_TcpSocket_recv_Params_b p;
+	struct capnp_builder b;
+	struct capos_sqe e;
+
+	if (capnp_builder_init(&b, c->rparams, sizeof(c->rparams)) != 0 ||
+	    capos_TcpSocket_recv_Params_init_root(&b, &p) != 0)
+		return;
+	capos_TcpSocket_recv_Params_set_maxBytes(&p, capos_TcpSocket_maxChunk);
+	rt_prep_call(&e, c->sock, capos_TcpSocket_INTERFACE_ID,
+	    capos_TcpSocket_recv_ORDINAL, &b, c->rbuf, sizeof(c->rbuf), NULL,
+	    0, 0);
+	if (rt_submit(&e) != 0) {
+		c->rretry = true;
+		return;
+	}
+	c->rtag = e.user_data;
+	c->rbusy = true;
+}
+
+static void
+post_send(struct wg_conn *c)
+{
+	struct capos_TcpSocket_send_Params_b p;
+	struct capnp_builder b;
+	struct capos_sqe e;
+	size_t n = c->tls.out_len;
+
+	if (capnp_builder_init(&b, c->sparams, sizeof(c->sparams)) != 0 ||
+	    capos_TcpSocket_send_Params_init_root(&b, &p) != 0 ||
+	    capos_TcpSocket_send_Params_set_data(&p, c->tls.out, n) != 0)
+		return;
+	rt_prep_call(&e, c->sock, capos_TcpSocket_INTERFACE_ID,
+	    capos_TcpSocket_send_ORDINAL, &b, c->sres, sizeof(c->sres), NULL,
+	    0, 0);
+	if (rt_submit(&e) != 0) {
+		c->sretry = true;
+		return;
+	}
+	c->stag = e.user_data;
+	c->slen = n;
+	c->sbusy = true;
+}
+
+void
+conn_pump(struct wg_conn *c)
+{
+	bool moved = true;
+
+	while (c->state == WG_LIVE && moved) {
+		moved = tls_step(c);
+		if (c->state != WG_LIVE)
+			break;
+		if (c->phase == WG_P_HTTP)
+			moved |= http_step(c);
+		else if (c->phase == WG_P_WS)
+			moved |= ws_step(c);
+		moved |= terminal_step(c);
+		if (c->state != WG_LIVE)
+			break;
+		moved |= flush_plain(c);
+		if (c->state == WG_LIVE && !c->sbusy && !c->sretry &&
+		    c->tls.out_len > 0)
+			post_send(c);
+	}
+	if (c->state != WG_LIVE) {
+		reap(c);
+		return;
+	}
+	/* A closing connection sends its last records, then close_notify
+	 * (tls_close leaves it in `out`), then ends. */
+	if (c->closing) {
+		if (c->pw_len == 0 && c->body_left == 0 &&
+		    c->tls.out_len == 0 && c->tls.ssl != NULL) {
+			tls_close(&c->tls);
+			if (!c->sbusy && !c->sretry && c->tls.out_len > 0)
+				post_send(c);
+		}
+		if (c->tls.ssl == NULL && c->tls.out_len == 0 && !c->sbusy)
+			conn_end(c, c->why);
+		return;
+	}
+	if (!c->rbusy && !c->rretry && !c->reof && c->tls.in_len == 0)
+		post_recv(c);
+}
+
+static bool
+overloaded(int rc, const struct rt_result *res)
+{
+	return rc == RT_EXCEPTION &&
+	    res->cqe.aux == capos_CapException_Type_overloaded;
+}
+
+static void
+recv_done(struct wg_conn *c, const struct capos_cqe *cqe)
+{
+	struct capos_TcpSocket_recv_Results_r r;
+	struct rt_result res;
+	struct capnp_data d;
+	int rc;
+
+	c->rbusy = false;
+	if (c->state != WG_LIVE)
+		return;
+	if ((rc = rt_result_read(cqe, c->rbuf, &res)) != 0) {
+		if (overloaded(rc, &res))
+			c->rretry = true;
+		else
+			conn_end(c, "the connection was reset");
+		return;
+	}
+	r.s = res.root;
+	if (capos_TcpSocket_recv_Results_get_data(&r, &d) != 0 ||
+	    d.len > capos_TcpSocket_maxChunk) {
+		conn_end(c, "a bad answer from the network stack");
+		return;
+	}
+	if (d.len == 0) {
+		c->reof = true;
+		begin_closing(c, "the browser went away");
+		return;
+	}
+	tls_feed(&c->tls, d.ptr, d.len);
+}
+
+static void
+send_done(struct wg_conn *c, const struct capos_cqe *cqe)
+{
+	struct capos_TcpSocket_send_Results_r r;
+	struct rt_result res;
+	uint32_t n;
+	int rc;
+
+	c->sbusy = false;
+	if (c->state != WG_LIVE)
+		return;
+	if ((rc = rt_result_read(cqe, c->sres, &res)) != 0) {
+		if (overloaded(rc, &res))
+			c->sretry = true;
+		else
+			conn_end(c, "the connection was reset");
+		return;
+	}
+	r.s = res.root;
+	n = capos_TcpSocket_send_Results_get_sent(&r);
+	if (n == 0 || n > c->slen) {
+		conn_end(c, "a bad answer from the network stack");
+		return;
+	}
+	tls_out_done(&c->tls, n);
+}
+
+static void
+wait_done(struct wg_conn *c, const struct capos_cqe *cqe)
+{
+	struct capos_ExitStatus_r es;
+	struct rt_result res;
+
+	c->waiting = false;
+	c->exited = true;
+	c->status = 255;
+	if (rt_result_read(cqe, c->wbuf, &res) == 0) {
+		es.s = res.root;
+		if (capos_ExitStatus_which(&es) == capos_ExitStatus_which_exited)
+			c->status = (uint32_t)capos_ExitStatus_get_exited(&es);
+	}
+	rt_printf("[web-gateway] conn %u shell exited with status %u\n", c->id,
+	    c->status);
+	term_hangup(&c->term);
+}
+
+void
+conn_done(struct wg_conn *c, int which, const struct capos_cqe *cqe)
+{
+	if (which == 0)
+		recv_done(c, cqe);
+	else if (which == 1)
+		send_done(c, cqe);
+	else
+		wait_done(c, cqe);
+	if (c->state == WG_LIVE)
+		conn_pump(c);
+	else
+		reap(c);
+}
+
+void
+conn_tick(struct wg_conn *c, uint64_t now)
+{
+	if (c->state != WG_LIVE || now < c->deadline_ns)
+		return;
+	if (c->closing) {
+		conn_end(c, c->why);
+		return;
+	}
+	if (c->phase != WG_P_WS || c->ts.phase == TS_P_HELLO)
+		conn_end(c, "start deadline passed");
+}
+
+void
+conn_retry(struct wg_conn *c)
+{
+	if (c->state != WG_LIVE || !(c->rretry || c->sretry))
+		return;
+	c->rretry = c->sretry = false;
+	conn_pump(c);
+}
