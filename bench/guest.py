@@ -45,7 +45,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def qemu_command(qemu, accel, cpu, kernel, initrd, append, host_port):
+def qemu_command(qemu, accel, cpu, kernel, initrd, append, host_port,
+                 forwards=None):
+    """forwards: [(host port, guest port)], by default host_port to the
+    TCP bench server."""
+    if forwards is None:
+        forwards = [(host_port, GUEST_NET_PORT)]
+    fwd = ",".join(f"hostfwd=tcp:127.0.0.1:{h}-:{g}" for h, g in forwards)
     cmd = [qemu, "-machine", "q35", "-accel", accel, "-cpu", cpu,
            "-m", MEMORY, "-smp", "1",
            "-nodefaults", "-no-reboot", "-serial", "stdio",
@@ -53,8 +59,7 @@ def qemu_command(qemu, accel, cpu, kernel, initrd, append, host_port):
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
            # restrict=on: the guest reaches nothing; only the forward
            # from the host's loopback comes in.
-           "-netdev", "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:"
-           f"{host_port}-:{GUEST_NET_PORT}",
+           "-netdev", f"user,id=net0,restrict=on,{fwd}",
            "-device", "virtio-net-pci,netdev=net0",
            "-kernel", kernel]
     if initrd:

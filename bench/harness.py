@@ -124,9 +124,9 @@ def fmt_side(s, absent):
     return (fmt(s["median"]), spread)
 
 
-def print_table(summary, meta):
+def print_table(summary, meta, title="make bench"):
     print()
-    print(f"make bench: capOS vs Linux, accelerator {meta['accelerator']}, "
+    print(f"{title}: capOS vs Linux, accelerator {meta['accelerator']}, "
           f"QEMU -machine q35 -cpu {meta['cpu']} -m {guest.MEMORY} -smp 1, "
           f"{meta['runs']} run(s) of each guest")
     if meta["accelerator"] == "tcg":

@@ -73,6 +73,15 @@ BENCH_HARNESS = $(PYTHON) bench/harness.py \
 	--capos-append '$(CAPOS_BENCH_APPEND)' \
 	$(if $(BENCH_CPU),--cpu '$(BENCH_CPU)') --qemu $(QEMU)
 
+# The telnet login row (bench/telnet.py; target bench-telnet in
+# mk/telnet.mk): the capOS Telnet system against the Linux guest's busybox
+# telnetd. Expanded only in recipes, after mk/kernel.mk set KERNEL.
+BENCH_TELNET = $(PYTHON) bench/telnet.py \
+	--linux-kernel $(BENCH_LINUX)/vmlinux \
+	--linux-initrd $(BENCH_LINUX)/initramfs.cpio.gz \
+	--capos-kernel $(KERNEL) --capos-initrd $(BUILD)/telnet.pkg \
+	$(if $(BENCH_CPU),--cpu '$(BENCH_CPU)') --qemu $(QEMU)
+
 .PHONY: bench bench-smoke test-bench-smoke bench-capos-image
 # A prerequisite list is expanded when read, before later fragments add to
 # CAPOS_BENCH_DEPS; a recipe is expanded when it runs, after all of them.
@@ -88,7 +97,12 @@ bench: $(BENCH_LINUX_GUEST) bench-capos-image | deps
 
 ## bench-smoke: the bench harness with few iterations under TCG, with checks (the bench-smoke suite)
 bench-smoke: $(BENCH_LINUX_GUEST) bench-capos-image | deps
-	$(PYTHON) tests/bench/smoke.py --json $(BENCH_OUT)/smoke.json -- \
+	$(PYTHON) tests/bench/smoke.py \
+		--telnet-json $(BENCH_OUT)/telnet-smoke.json --telnet-cmd \
+		"$(BENCH_TELNET) --accel tcg --runs 1 --quick \
+		--json $(BENCH_OUT)/telnet-smoke.json \
+		--logdir $(BENCH_OUT)/smoke-logs" \
+		--json $(BENCH_OUT)/smoke.json -- \
 		$(BENCH_HARNESS) --accel tcg --runs 1 --quick \
 		--json $(BENCH_OUT)/smoke.json --logdir $(BENCH_OUT)/smoke-logs
 

@@ -7,9 +7,12 @@
 #define LINUXBENCH_BENCH_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Guest TCP port of the network rows' server; the harness forwards to it. */
 #define BENCH_NET_PORT 5001
+/* busybox telnetd for bench/telnet.py, under bench_telnetd=1. */
+#define BENCH_TELNET_PORT 23
 
 /* Timed batches per row; the row's value is the median batch. Odd. */
 #define BENCH_BATCHES 7
@@ -62,6 +65,9 @@ int row_chacha20poly1305(uint64_t n, double *cycles);
 /* login.c: busybox login and sh through a pty (the shell rows). */
 int row_busybox_login(uint64_t n, double *cycles);
 int row_busybox_sh_true(uint64_t n, double *cycles);
+/* The telnet row (bench/telnet.py): busybox telnetd with login. */
+pid_t telnetd_start(int port);
+void telnetd_stop(pid_t pid);
 
 /* netserve.c: serve the TCP rows until told to quit or left idle. */
 void net_serve(int port, int idle_seconds);

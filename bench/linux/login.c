@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,4 +238,48 @@ row_busybox_sh_true(uint64_t n, double *cycles)
 	rc = measure("busybox_sh_true", true_batch, &t, n, cycles);
 	term_close(&t);
 	return rc;
+}
+
+/*
+ * The telnet row's Linux side (bench/telnet.py): busybox telnetd on port,
+ * running /bin/login on a fresh pty for each connection, in the foreground
+ * (-F) so that /init can end it. Returns its pid, or -1 after reporting.
+ */
+pid_t
+telnetd_start(int port)
+{
+	char portarg[16];
+	char *const argv[] = { "telnetd", "-F", "-p", portarg,
+	    "-l", "/bin/login", NULL };
+	char *const envp[] = { "PATH=/bin", NULL };
+	pid_t pid;
+
+	if (pts_ready() != 0) {
+		report_error("telnetd: devpts: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(portarg, sizeof portarg, "%d", port);
+	pid = fork();
+	if (pid == 0) {
+		execve("/bin/busybox", argv, envp);
+		_exit(127);
+	}
+	if (pid < 0)
+		report_error("telnetd: fork: %s", strerror(errno));
+	return pid;
+}
+
+/* Ends telnetd and reaps it; a telnetd that had already exited is an
+ * error, since every login after it would have been refused. */
+void
+telnetd_stop(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, WNOHANG) == pid) {
+		report_error("telnetd exited early (status 0x%x)", status);
+		return;
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
 }

@@ -5,7 +5,8 @@
  *
  * The kernel passes unknown command-line words of the form name=value to
  * init as environment variables; "bench_quick=1" selects the short
- * iteration counts that `make bench-smoke` uses.
+ * iteration counts that `make bench-smoke` uses; "bench_telnetd=1" runs
+ * no rows and serves busybox telnetd for `make bench-telnet` instead.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -120,7 +121,8 @@ main(void)
 {
 	struct timespec boot;
 	const struct row *r;
-	const char *quick;
+	const char *quick, *telnet;
+	pid_t telnetd;
 	uint64_t n;
 	double cycles;
 
@@ -131,8 +133,25 @@ main(void)
 	    (double)boot.tv_sec * 1e3 + (double)boot.tv_nsec / 1e6, "ms", 1);
 
 	quick = getenv("bench_quick");
+	telnet = getenv("bench_telnetd");
 	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) != 0)
 		report_error("mount /dev: %s", strerror(errno));
+	/*
+	 * bench_telnetd=1 (bench/telnet.py): no in-guest rows; busybox
+	 * telnetd serves logins on port 23 for the host's client while the
+	 * TCP bench server waits for the host's stop command.
+	 */
+	if (telnet != NULL && strcmp(telnet, "1") == 0) {
+		if (net_up() == 0 &&
+		    (telnetd = telnetd_start(BENCH_TELNET_PORT)) > 0) {
+			net_serve(BENCH_NET_PORT, NET_IDLE_S);
+			telnetd_stop(telnetd);
+		}
+		report_end();
+		fflush(stdout);
+		reboot(RB_POWER_OFF);
+		return 0;
+	}
 	tsc_hz = tsc_calibrate();
 	report_tsc(tsc_hz);
 	for (r = rows; r < rows + sizeof rows / sizeof rows[0]; r++) {

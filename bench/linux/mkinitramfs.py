@@ -159,7 +159,8 @@ def main():
         a.file("init", f.read(), 0o755)
     with open(os.path.join(args.root, "bin/busybox"), "rb") as f:
         a.file("bin/busybox", f.read(), 0o755)
-    for applet in ("sh", "insmod", "ifconfig", "login"):
+    # whoami: the command of the telnet login row (bench/telnet.py).
+    for applet in ("sh", "insmod", "ifconfig", "login", "whoami"):
         a.symlink("bin/" + applet, "busybox")
     crypted = subprocess.run(
         [os.path.join(args.root, "bin/busybox"), "mkpasswd", "-m", "sha512",

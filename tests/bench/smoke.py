@@ -8,12 +8,21 @@ the capOS guest (when it ran) finished and its figures are positive, no
 capOS figure appears without a capOS run, and the JSON is well formed.
 Timings are never asserted. Ends with "N passed, N failed".
 
-Usage: smoke.py --json RESULT.json -- HARNESS COMMAND...
+With --telnet-json and --telnet-cmd, it also checks the telnet login
+row's client against a scripted server on the loopback, then runs
+`make bench-telnet`'s command (one boot of each guest, one timed login)
+and checks that both sides logged in and ran their command.
+
+Usage: smoke.py [--telnet-json T.json --telnet-cmd CMD] --json RESULT.json
+       -- HARNESS COMMAND...
 """
 import json
 import os
+import shlex
+import socket
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "bench"))
@@ -21,6 +30,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import guest  # noqa: E402
 import harness  # noqa: E402
 import protocol  # noqa: E402
+import telnetclient  # noqa: E402
+from rows import TELNET_ROWS  # noqa: E402
 from rows import ROWS, UNIT_OF  # noqa: E402
 
 results = []
@@ -149,13 +160,117 @@ def check_run(json_path, command):
     check("every capOS figure printed is positive", not bad, bad)
 
 
+def scripted_server(listener, got, whoami_answer):
+    """One Telnet login as busybox telnetd and login would serve it, with
+    options offered and asked for, a subnegotiation and an escaped 0xff
+    in the text; records what the client sent."""
+    IAC, DO, WILL, SB, SE = (telnetclient.IAC, telnetclient.DO,
+                             telnetclient.WILL, telnetclient.SB,
+                             telnetclient.SE)
+    conn, _ = listener.accept()
+    conn.settimeout(10)
+    received = bytearray()
+
+    def until(text):
+        while text not in received:
+            chunk = conn.recv(4096)
+            if not chunk:
+                raise OSError("client closed early")
+            received.extend(chunk)
+    try:
+        conn.sendall(bytes((IAC, DO, 24, IAC, WILL, 1, IAC, SB, 24, 1,
+                            IAC, SE)) + b"\xff\xffhost l" + bytes((IAC,))
+                     + bytes((241,)) + b"ogin: ")
+        until(b"admin\r\n")
+        conn.sendall(b"Password: ")
+        until(b"pw\r\n")
+        conn.sendall(b"\r\nadmin@linux> ")
+        until(b"whoami\r\n")
+        conn.sendall(b"whoami\r\n" + whoami_answer + b"\r\nadmin@linux> ")
+        until(b"exit\r\n")
+    finally:
+        got.extend(received)
+        conn.close()
+
+
+def client_against_script(whoami_answer):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    got = bytearray()
+    t = threading.Thread(target=scripted_server,
+                         args=(listener, got, whoami_answer), daemon=True)
+    t.start()
+    try:
+        ms = telnetclient.login_once(listener.getsockname()[1],
+                                     telnetclient.LINUX, "admin", "pw",
+                                     timeout=10)
+        err = None
+    except (OSError, telnetclient.TelnetError) as e:
+        ms, err = None, str(e)
+    t.join(timeout=10)
+    listener.close()
+    return ms, err, bytes(got)
+
+
+def check_telnet_client():
+    ms, err, got = client_against_script(b"admin")
+    IAC, WONT, DONT = (telnetclient.IAC, telnetclient.WONT,
+                       telnetclient.DONT)
+    check("telnet client: a scripted login runs to the close",
+          err is None and ms is not None and ms > 0, err)
+    check("telnet client: DO is refused with WONT and WILL with DONT, "
+          "nothing else is answered",
+          got.startswith(bytes((IAC, WONT, 24, IAC, DONT, 1)) + b"admin\r\n")
+          and got.count(bytes((IAC,))) == 2, got)
+    check("telnet client: name, password, command and exit in order, "
+          "ending in CR LF",
+          got.endswith(b"admin\r\npw\r\nwhoami\r\nexit\r\n"), got)
+    ms, err, _ = client_against_script(b"root")
+    check("telnet client: a whoami answer without the user is an error",
+          ms is None and err is not None and "whoami" in err, (ms, err))
+
+
+def check_telnet_run(json_path, command):
+    proc = subprocess.run(command, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    sys.stdout.write(proc.stdout)
+    check("bench-telnet exits 0", proc.returncode == 0,
+          f"exit status {proc.returncode}")
+    try:
+        with open(json_path) as f:
+            result = json.load(f)
+    except (OSError, ValueError) as e:
+        check("bench-telnet JSON written and well formed", False, e)
+        return
+    row = TELNET_ROWS[0]
+    for side, key in (("linux", row.linux), ("capos", row.capos)):
+        runs = result["guests"][side]["runs"]
+        check(f"bench-telnet: the {side} guest ran one login after the "
+              "untimed one, with the user's name from whoami",
+              len(runs) == 1 and len(runs[0]["logins_ms"]) == 1
+              and not runs[0]["errors"], runs and runs[0]["errors"])
+        s = result["rows"][0][side]
+        check(f"bench-telnet: {key} has a positive figure",
+              s is not None and s["median"] > 0, s)
+
+
 def main():
     args = sys.argv[1:]
+    telnet = None
+    if args[:1] == ["--telnet-json"] and len(args) > 4 \
+            and args[2] == "--telnet-cmd":
+        telnet = (args[1], shlex.split(args[3]))
+        args = args[4:]
     if len(args) < 4 or args[0] != "--json" or args[2] != "--":
         sys.exit(__doc__.strip().splitlines()[-1])
     check_protocol()
     check_summary()
+    if telnet:
+        check_telnet_client()
     check_run(args[1], args[3:])
+    if telnet:
+        check_telnet_run(*telnet)
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     return 0 if passed == len(results) else 1
