@@ -34,6 +34,7 @@ enum audit_event {
 };
 
 #define AUDIT_TOOL_MAX	63
+#define AUDIT_CALL_MAX	255	/* UserSession.maxCall */
 
 struct audit_record {
 	uint64_t seq;
@@ -46,6 +47,8 @@ struct audit_record {
 	uint64_t session_serial;
 	char tool[AUDIT_TOOL_MAX + 1];	/* a toolDecision's tool, else "" */
 	uint32_t strength;		/* AuthStrength of a login; 0 else */
+	/* A toolDecision's call, secrets redacted by the shell, else "". */
+	char call[AUDIT_CALL_MAX + 1];
 };
 
 struct audit_log {
@@ -64,6 +67,10 @@ uint64_t audit_append(struct audit_log *log, uint64_t now_ns,
 /* Names the tool of record seq, the one audit_append just returned
  * (cut to AUDIT_TOOL_MAX bytes). */
 void audit_set_tool(struct audit_log *log, uint64_t seq, const char *tool,
+    size_t len);
+/* The call of record seq, as the shell showed it with its secret
+ * arguments redacted (cut to AUDIT_CALL_MAX bytes). */
+void audit_set_call(struct audit_log *log, uint64_t seq, const char *call,
     size_t len);
 /* Records how the login of record seq proved itself (AuthStrength). */
 void audit_set_strength(struct audit_log *log, uint64_t seq,
