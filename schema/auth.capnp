@@ -76,9 +76,10 @@ enum AuditEvent {
 }
 
 # One audit record. It holds no password, key or token: the request's
-# secret fields have no place here, and the name a failed login typed is
-# kept only when it is a known account (an unknown "name" may well be a
-# password typed one prompt early).
+# secret fields have no place here, a tool decision's call has its
+# secret arguments written <secret> by the shell, and the name a failed
+# login typed is kept only when it is a known account (an unknown "name"
+# may well be a password typed one prompt early).
 struct AuditRecord {
   seq @0 :UInt64;          # 1, 2, ... in the order written
   timeNs @1 :UInt64;       # monotonic, since boot

@@ -9,8 +9,11 @@
  * Redaction: a record has no field for a password, key or token, and
  * audit_append takes none. An account name is recorded only when it names
  * a known account (the caller passes "" otherwise), because a name that
- * matches nothing is often a password typed at the wrong prompt. Text
- * fields are cut to AUDIT_TEXT_MAX bytes.
+ * matches nothing is often a password typed at the wrong prompt. A tool
+ * decision's call comes from the agent shell with every argument its
+ * schema marks secret already written <secret>: auth has no schema of the
+ * tools, so the shell, which checked the call against one, redacts. Text
+ * fields are cut to AUDIT_TEXT_MAX bytes, the call to AUDIT_CALL_MAX.
  */
 #ifndef AUTH_AUDIT_H
 #define AUTH_AUDIT_H
