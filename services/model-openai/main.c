@@ -19,8 +19,9 @@
  * (default /v1/chat/completions), "idle=S" (the netstack resets the
  * connection once no byte has moved for S seconds, default 60),
  * "deadline=S" (the whole response must have come S seconds after the
- * connection was asked for, default 120; a server that sends part of it
- * and then stalls without closing is cut off then).
+ * connection was asked for, default 25: under the shell's 30 s an
+ * answer, so a server that sends part of a response and then stalls
+ * without closing ends as this service's own clean error).
  *
  * Bounds: STREAMS_MAX answers in progress; openai.h's for what goes out
  * and comes in; chunks of LanguageModel.maxChunk bytes. A server that
@@ -62,7 +63,7 @@ static struct stream streams[STREAMS_MAX];
 static capos_cap_t owner, server;
 static const char *model = "default", *host = "model";
 static const char *path = "/v1/chat/completions";
-static uint32_t idle_s = 60, deadline_s = 120, answers, calls_with_caps;
+static uint32_t idle_s = 60, deadline_s = 25, answers, calls_with_caps;
 static char body[OA_BODY_MAX];
 static char wire[OA_BODY_MAX + 512];
 static char resp[OA_RESP_MAX + 1];
