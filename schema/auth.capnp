@@ -59,6 +59,9 @@ enum AuthReason {
   badSignature @21;      # a public-key login whose signature does not verify
   unknownKey @22;        # the key is not one of the account's
   replayed @23;          # signed data a key login already used
+  # The agent shell ended a turn because the model did not answer within
+  # the shell's limit (event toolDecision; the tool is the model's name).
+  turnTimedOut @24;
 }
 
 enum AuditEvent {
@@ -73,9 +76,10 @@ enum AuditEvent {
 }
 
 # One audit record. It holds no password, key or token: the request's
-# secret fields have no place here, and the name a failed login typed is
-# kept only when it is a known account (an unknown "name" may well be a
-# password typed one prompt early).
+# secret fields have no place here, a tool decision's call has its
+# secret arguments written <secret> by the shell, and the name a failed
+# login typed is kept only when it is a known account (an unknown "name"
+# may well be a password typed one prompt early).
 struct AuditRecord {
   seq @0 :UInt64;          # 1, 2, ... in the order written
   timeNs @1 :UInt64;       # monotonic, since boot
@@ -85,12 +89,16 @@ struct AuditRecord {
   source @5 :Text;         # where the request came from, e.g. "console"
   profile @6 :Text;
   sessionSerial @7 :UInt64; # 0 when no session is involved
-  # The tool of a toolDecision record (CAPABILITY.METHOD); its arguments
-  # are never recorded, so no secret one can reach the log.
+  # The tool of a toolDecision record (CAPABILITY.METHOD).
   tool @8 :Text;
   # How a login proved itself (password, publicKey); none for records
   # that are not about a login.
   strength @9 :AuthStrength;
+  # The call of a toolDecision record as the shell showed it at its
+  # prompt, every argument the schema marks $C.secret written <secret>
+  # (at most maxCall bytes; "" when the tool has no schema the shell
+  # knows, since nothing then says which arguments are secret).
+  call @10 :Text;
 }
 
 # The audit log as an operator takes it off the machine (capos-shell's
@@ -187,6 +195,7 @@ interface UserSession @0x8dfd16d6437f707d {
   logout @2 () -> ();
 
   const maxTool :UInt32 = 63;
+  const maxCall :UInt32 = 255;
 
   # The agent permission map of the profile granted last (the broker's
   # manifest data): empty when the profile has none.
@@ -197,8 +206,10 @@ interface UserSession @0x8dfd16d6437f707d {
   # the anonymous session is refused as malformed. Audited as stepUp.
   stepUp @4 (password :Data $C.secret) -> (reason :AuthReason);
   # Records the agent shell's decision on one tool call (a tool* reason)
-  # under this session's account, source and profile.
-  recordTool @5 (tool :Text, reason :AuthReason) -> ();
+  # under this session's account, source and profile. call is the call
+  # with its secret arguments already redacted by the shell, which alone
+  # has the schema that marks them; auth cuts it to maxCall bytes.
+  recordTool @5 (tool :Text, reason :AuthReason, call :Text) -> ();
 }
 
 interface AuditLog @0xb5b5d55f0a4b3aae {

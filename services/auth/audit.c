@@ -53,6 +53,20 @@ audit_set_tool(struct audit_log *log, uint64_t seq, const char *tool,
 }
 
 void
+audit_set_call(struct audit_log *log, uint64_t seq, const char *call,
+    size_t len)
+{
+	struct audit_record *r = &log->r[seq % AUDIT_MAX];
+
+	if (r->seq != seq)
+		return;
+	if (len > AUDIT_CALL_MAX)
+		len = AUDIT_CALL_MAX;
+	memcpy(r->call, call, len);
+	r->call[len] = '\0';
+}
+
+void
 audit_set_strength(struct audit_log *log, uint64_t seq, uint32_t strength)
 {
 	struct audit_record *r = &log->r[seq % AUDIT_MAX];

@@ -9,8 +9,11 @@
  * Redaction: a record has no field for a password, key or token, and
  * audit_append takes none. An account name is recorded only when it names
  * a known account (the caller passes "" otherwise), because a name that
- * matches nothing is often a password typed at the wrong prompt. Text
- * fields are cut to AUDIT_TEXT_MAX bytes.
+ * matches nothing is often a password typed at the wrong prompt. A tool
+ * decision's call comes from the agent shell with every argument its
+ * schema marks secret already written <secret>: auth has no schema of the
+ * tools, so the shell, which checked the call against one, redacts. Text
+ * fields are cut to AUDIT_TEXT_MAX bytes, the call to AUDIT_CALL_MAX.
  */
 #ifndef AUTH_AUDIT_H
 #define AUTH_AUDIT_H
@@ -34,6 +37,7 @@ enum audit_event {
 };
 
 #define AUDIT_TOOL_MAX	63
+#define AUDIT_CALL_MAX	255	/* UserSession.maxCall */
 
 struct audit_record {
 	uint64_t seq;
@@ -46,6 +50,8 @@ struct audit_record {
 	uint64_t session_serial;
 	char tool[AUDIT_TOOL_MAX + 1];	/* a toolDecision's tool, else "" */
 	uint32_t strength;		/* AuthStrength of a login; 0 else */
+	/* A toolDecision's call, secrets redacted by the shell, else "". */
+	char call[AUDIT_CALL_MAX + 1];
 };
 
 struct audit_log {
@@ -64,6 +70,10 @@ uint64_t audit_append(struct audit_log *log, uint64_t now_ns,
 /* Names the tool of record seq, the one audit_append just returned
  * (cut to AUDIT_TOOL_MAX bytes). */
 void audit_set_tool(struct audit_log *log, uint64_t seq, const char *tool,
+    size_t len);
+/* The call of record seq, as the shell showed it with its secret
+ * arguments redacted (cut to AUDIT_CALL_MAX bytes). */
+void audit_set_call(struct audit_log *log, uint64_t seq, const char *call,
     size_t len);
 /* Records how the login of record seq proved itself (AuthStrength). */
 void audit_set_strength(struct audit_log *log, uint64_t seq,

@@ -560,7 +560,7 @@ do_record_tool(void *ctx, struct rt_request *rq)
 	struct capos_UserSession_recordTool_Params_r p = { rq->params };
 	struct capos_UserSession_recordTool_Results_b r;
 	struct session *s = caller_session(rq, SESSION_KIND_SESSION);
-	struct capnp_text tool = { 0 };
+	struct capnp_text tool = { 0 }, call = { 0 };
 	uint32_t reason = capos_UserSession_recordTool_Params_get_reason(&p);
 	uint64_t seq;
 
@@ -570,14 +570,17 @@ do_record_tool(void *ctx, struct rt_request *rq)
 	/* Only the tool decisions: a shell cannot write a login record. */
 	if (capos_UserSession_recordTool_Params_get_tool(&p, &tool) != 0 ||
 	    tool.len == 0 || tool.len > capos_UserSession_maxTool ||
-	    reason < capos_AuthReason_toolAuto ||
-	    reason > capos_AuthReason_toolMalformed)
+	    capos_UserSession_recordTool_Params_get_call(&p, &call) != 0 ||
+	    ((reason < capos_AuthReason_toolAuto ||
+	    reason > capos_AuthReason_toolMalformed) &&
+	    reason != capos_AuthReason_turnTimedOut))
 		return rt_reply_exception(rq, capos_CapException_Type_failed,
 		    "malformed tool record");
 	seq = audit_append(&audit, rt_now_ns(), AUDIT_TOOL_DECISION, reason,
 	    s->account, strlen(s->account), s->source, strlen(s->source),
 	    s->profile, strlen(s->profile), s->serial);
 	audit_set_tool(&audit, seq, tool.str, tool.len);
+	audit_set_call(&audit, seq, call.str, call.len);
 	return capos_UserSession_recordTool_Results_init_root(&rq->reply, &r);
 }
 
@@ -614,7 +617,9 @@ do_audit_read(void *ctx, struct rt_request *rq)
 		    capos_AuditRecord_set_profile(&e, a->profile,
 		    strlen(a->profile)) != 0 ||
 		    capos_AuditRecord_set_tool(&e, a->tool,
-		    strlen(a->tool)) != 0)
+		    strlen(a->tool)) != 0 ||
+		    capos_AuditRecord_set_call(&e, a->call,
+		    strlen(a->call)) != 0)
 			return -1;
 		capos_AuditRecord_set_seq(&e, a->seq);
 		capos_AuditRecord_set_timeNs(&e, a->time_ns);

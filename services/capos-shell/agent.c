@@ -20,9 +20,17 @@
  * AGENT_OUTPUT_MAX bytes of model text and AGENT_CHUNKS_MAX chunks an
  * answer (past either the answer is cancelled), AGENT_MSGS_MAX messages,
  * results of AGENT_RESULT_MAX bytes, and with a "timer" in the bundle
- * AGENT_WAIT_NS of waiting for the model an answer. Control bytes in the
- * model's text are shown as '?': it cannot drive the terminal. Earlier
- * turns are not sent again: each turn is a new conversation.
+ * agent_wait_ns (AGENT_WAIT_NS unless the shell's "agentWait=S" says
+ * otherwise) of waiting for the model an answer; a turn it ends is
+ * recorded in the audit log (turnTimedOut). Control bytes in the model's
+ * text are shown as '?': it cannot drive the terminal.
+ *
+ * The conversation: in agent mode each turn is sent with the turns before
+ * it (the user's words, the model's text, its calls and their outcomes).
+ * When a turn begins with more than AGENT_HISTORY_MAX messages of earlier
+ * turns, whole turns are dropped, oldest first, until at most that many
+ * remain, and the shell says so; the turn itself then has the rest of AGENT_MSGS_MAX.
+ * `agent WORDS`, and each entry into the mode, begin a new conversation.
  *
  * Ctrl-C while the model answers cancels the answer (ModelStream.cancel,
  * then the stream is dropped); at a consent or password prompt, or while
@@ -48,6 +56,7 @@
 #define AGENT_MSGS_MAX		capos_LanguageModel_maxMessages
 #define AGENT_RESULT_MAX	1024
 #define AGENT_WAIT_NS		(30ull * 1000000000ull)
+#define AGENT_HISTORY_MAX	((int)AGENT_MSGS_MAX / 2)
 #define AGENT_STEP_UP_TRIES	3
 #define ID_MAX			31
 #define ARG_VALUE_MAX		(TYPED_VALUE_MAX + 64)
@@ -77,7 +86,9 @@ struct msg {
 	enum outcome outcome;
 	char text[AGENT_RESULT_MAX + 1];
 	size_t len;
-	int call;		/* MSG_CALL: its index in calls, or -1 */
+	/* MSG_CALL: beyond the turn's limit, so never decided; else its
+	 * arguments are in calls[] at the message's own index. */
+	bool over_limit;
 };
 
 /* A buffer a call in flight answers into; retired when abandoned. */
@@ -95,8 +106,11 @@ static int ncaps;
 static capos_cap_t model, timer;
 static struct msg msgs[AGENT_MSGS_MAX];
 static int nmsgs;
-static struct call_args calls[AGENT_CALLS_MAX];
-static int ncalls;
+/* The arguments of each MSG_CALL in msgs[], at the same index. */
+static struct call_args calls[AGENT_MSGS_MAX];
+static int ncalls;		/* this turn's, against AGENT_CALLS_MAX */
+static uint64_t agent_wait_ns = AGENT_WAIT_NS;
+static const char *model_name;
 static size_t out_bytes;
 static struct slot slots[SLOTS_MAX];
 static uint8_t reqbuf[CAPOS_MAX_PARAMS] __attribute__((aligned(8)));
@@ -224,7 +238,7 @@ deadline_start(struct slot **dl, capos_cap_t *note)
 	    capnp_builder_init(&b, smallbuf, sizeof(smallbuf)) != 0 ||
 	    capos_Timer_notify_Params_init_root(&b, &p) != 0)
 		return;
-	capos_Timer_notify_Params_set_delayNs(&p, AGENT_WAIT_NS);
+	capos_Timer_notify_Params_set_delayNs(&p, agent_wait_ns);
 	if (rt_call(timer, capos_Timer_INTERFACE_ID, capos_Timer_notify_ORDINAL,
 	    &b, NULL, 0, smallbuf, sizeof(smallbuf), &res) != 0)
 		return;
@@ -268,13 +282,17 @@ deadline_stop(struct slot *dl, capos_cap_t note)
 
 /* ---- The audit ---- */
 
+/* Records a decision; call is the call as shown at the prompt, secret
+ * arguments redacted, or "" when it could not be checked against the
+ * schema (then nothing says which arguments are secret, so none is
+ * recorded). */
 static void
-record(const char *tool, enum capos_AuthReason reason)
+record(const char *tool, enum capos_AuthReason reason, const char *call)
 {
 	struct capos_UserSession_recordTool_Params_b p;
 	struct capnp_builder b;
 	struct rt_result res;
-	size_t len = strlen(tool);
+	size_t len = strlen(tool), clen = strlen(call);
 
 	if (len == 0 || len > capos_UserSession_maxTool) {
 		tool = "(malformed name)";
@@ -282,7 +300,10 @@ record(const char *tool, enum capos_AuthReason reason)
 	}
 	if (capnp_builder_init(&b, smallbuf, sizeof(smallbuf)) != 0 ||
 	    capos_UserSession_recordTool_Params_init_root(&b, &p) != 0 ||
-	    capos_UserSession_recordTool_Params_set_tool(&p, tool, len) != 0)
+	    capos_UserSession_recordTool_Params_set_tool(&p, tool, len) != 0 ||
+	    capos_UserSession_recordTool_Params_set_call(&p, call,
+	    clen > capos_UserSession_maxCall ? capos_UserSession_maxCall :
+	    clen) != 0)
 		return;
 	capos_UserSession_recordTool_Params_set_reason(&p, reason);
 	if (rt_call(session, capos_UserSession_INTERFACE_ID,
@@ -303,7 +324,6 @@ add_msg(enum msg_kind kind)
 	m = &msgs[nmsgs++];
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
-	m->call = -1;
 	return m;
 }
 
@@ -322,7 +342,7 @@ put_call(struct capos_Message_b *m, const struct msg *c)
 {
 	struct capos_ToolCall_b tc;
 	struct capos_ToolArg_b a;
-	const struct call_args *ca = c->call >= 0 ? &calls[c->call] : NULL;
+	const struct call_args *ca = c->over_limit ? NULL : &calls[c - msgs];
 	struct capnp_lb l;
 	int n = ca != NULL ? ca->n : 0;
 
@@ -482,6 +502,7 @@ take_call(const struct capos_ModelChunk_r *ch)
 
 	if ((m = add_msg(MSG_CALL)) == NULL)
 		return;
+	m->over_limit = true;
 	if (capos_ModelChunk_get_toolCall(ch, &tc) != 0 ||
 	    capos_ToolCall_get_id(&tc, &id) != 0 ||
 	    capos_ToolCall_get_tool(&tc, &tool) != 0 ||
@@ -490,8 +511,9 @@ take_call(const struct capos_ModelChunk_r *ch)
 		fmt_snprintf(m->tool, sizeof(m->tool), "(malformed)");
 	if (ncalls == AGENT_CALLS_MAX)
 		return;
-	m->call = ncalls;
-	ca = &calls[ncalls++];
+	ncalls++;
+	m->over_limit = false;
+	ca = &calls[m - msgs];
 	memset(ca, 0, sizeof(*ca));
 	if (capos_ToolCall_get_args(&tc, &l) != 0 || l.n > TYPED_ARGS_MAX) {
 		ca->malformed = true;
@@ -577,9 +599,15 @@ model_round(void)
 			release_caps(&res, -1);
 	}
 	if (stream == CAPOS_CAP_NULL) {
-		say(rc == 1 ? "^C\nagent: the turn is cancelled\n" : rc == 2 ?
-		    "agent: the model did not answer in time\n" :
-		    "agent: the model refused the request\n");
+		if (rc == 2)
+			say("agent: the model did not answer within %llu s; the "
+			    "turn is ended\n", (unsigned long long)
+			    (agent_wait_ns / 1000000000ull));
+		else
+			say(rc == 1 ? "^C\nagent: the turn is cancelled\n" :
+			    "agent: the model refused the request\n");
+		if (rc == 2)
+			record(model_name, capos_AuthReason_turnTimedOut, "");
 		deadline_stop(dl, note);
 		return 1;
 	}
@@ -592,8 +620,12 @@ model_round(void)
 			if (in_text)
 				put("\n", 1);
 			say(rc == 1 ? "^C\nagent: the turn is cancelled\n" :
-			    "agent: the model took too long; the turn is "
-			    "ended\n");
+			    "agent: the model took more than %llu s over its "
+			    "answer; the turn is ended\n", (unsigned long long)
+			    (agent_wait_ns / 1000000000ull));
+			if (rc == 2)
+				record(model_name,
+				    capos_AuthReason_turnTimedOut, "");
 			cancel_stream(stream, dl);
 			if (left != NULL)
 				slot_settle(left, dl);
@@ -826,10 +858,10 @@ decide(const struct msg *c)
 	enum agent_gate g;
 	int rc;
 
-	if (c->call < 0) {
+	if (c->over_limit) {
 		say("agent: %s refused: over the turn's limit of %d calls\n",
 		    c->tool, AGENT_CALLS_MAX);
-		record(c->tool, capos_AuthReason_toolOverLimit);
+		record(c->tool, capos_AuthReason_toolOverLimit, "");
 		result(c, OUT_REFUSED, "over the turn's limit of tool calls");
 		return 0;
 	}
@@ -840,42 +872,42 @@ decide(const struct msg *c)
 		    "model");
 		record(c->tool, g == GATE_FORBIDDEN ?
 		    capos_AuthReason_toolForbidden :
-		    capos_AuthReason_toolNotOffered);
+		    capos_AuthReason_toolNotOffered, "");
 		result(c, OUT_REFUSED, g == GATE_FORBIDDEN ? "forbidden" :
 		    "not offered");
 		return 0;
 	}
-	if (call_texts(t, &calls[c->call], &tc, err) != 0) {
+	if (call_texts(t, &calls[c - msgs], &tc, err) != 0) {
 		say("agent: %s refused: %s\n", c->tool, err);
-		record(c->tool, capos_AuthReason_toolMalformed);
+		record(c->tool, capos_AuthReason_toolMalformed, "");
 		result(c, OUT_FAILED, err);
 		return 0;
 	}
 	switch (g) {
 	case GATE_RUN:
 		say("agent: %s  [auto]\n", shown);
-		record(t->name, capos_AuthReason_toolAuto);
+		record(t->name, capos_AuthReason_toolAuto, shown);
 		break;
 	case GATE_CONSENT:
 		if ((rc = ask_consent()) <= 0) {
 			say(rc < 0 ? "agent: cancelled\n" : "agent: declined\n");
 			record(t->name, rc < 0 ? capos_AuthReason_toolCancelled :
-			    capos_AuthReason_toolDeclined);
+			    capos_AuthReason_toolDeclined, shown);
 			result(c, rc < 0 ? OUT_CANCELLED : OUT_DECLINED, "");
 			return rc < 0;
 		}
-		record(t->name, capos_AuthReason_toolConsented);
+		record(t->name, capos_AuthReason_toolConsented, shown);
 		break;
 	default:
 		if ((rc = ask_step_up()) <= 0) {
 			say(rc < 0 ? "agent: cancelled\n" : "agent: not run: "
 			    "the step-up failed\n");
 			record(t->name, rc < 0 ? capos_AuthReason_toolCancelled :
-			    capos_AuthReason_toolStepUpFailed);
+			    capos_AuthReason_toolStepUpFailed, shown);
 			result(c, rc < 0 ? OUT_CANCELLED : OUT_DECLINED, "");
 			return rc < 0;
 		}
-		record(t->name, capos_AuthReason_toolStepUpPassed);
+		record(t->name, capos_AuthReason_toolStepUpPassed, shown);
 		break;
 	}
 	return run_call(c, t, &tc);
@@ -883,12 +915,37 @@ decide(const struct msg *c)
 
 /* ---- Turns ---- */
 
+/* Drops the oldest turns until at most AGENT_HISTORY_MAX messages of
+ * earlier turns are left. A turn goes whole, so no outcome is left
+ * without its call. */
+static void
+trim_history(void)
+{
+	int cut = 0, turns = 0;
+
+	while (nmsgs - cut > AGENT_HISTORY_MAX) {
+		do
+			cut++;
+		while (cut < nmsgs && msgs[cut].kind != MSG_USER);
+		turns++;
+	}
+	if (cut == 0)
+		return;
+	memmove(msgs, msgs + cut, (size_t)(nmsgs - cut) * sizeof(msgs[0]));
+	memmove(calls, calls + cut, (size_t)(nmsgs - cut) * sizeof(calls[0]));
+	nmsgs -= cut;
+	say("agent: the conversation is over its bound of %d earlier "
+	    "messages; its %d oldest %s (%d messages) %s dropped\n",
+	    AGENT_HISTORY_MAX, turns, turns == 1 ? "turn" : "turns", cut,
+	    turns == 1 ? "is" : "are");
+}
+
 static void
 turn(const char *words, size_t len)
 {
 	struct msg *m;
 
-	nmsgs = 0;
+	trim_history();
 	ncalls = 0;
 	out_bytes = 0;
 	if ((m = add_msg(MSG_USER)) == NULL)
@@ -897,8 +954,21 @@ turn(const char *words, size_t len)
 	for (int round = 0; round < AGENT_ROUNDS_MAX; round++) {
 		int first = nmsgs, proposed = 0;
 
-		if (model_round() != 0)
+		if (model_round() != 0) {
+			/* Calls of an answer cut short were never decided:
+			 * the conversation keeps none without its outcome. */
+			for (int i = nmsgs - 1; i >= first; i--)
+				if (msgs[i].kind == MSG_CALL) {
+					memmove(&msgs[i], &msgs[i + 1],
+					    (size_t)(nmsgs - i - 1) *
+					    sizeof(msgs[0]));
+					memmove(&calls[i], &calls[i + 1],
+					    (size_t)(nmsgs - i - 1) *
+					    sizeof(calls[0]));
+					nmsgs--;
+				}
 			return;
+		}
 		for (int i = first; i < nmsgs; i++) {
 			if (msgs[i].kind != MSG_CALL)
 				continue;
@@ -909,7 +979,7 @@ turn(const char *words, size_t len)
 			for (int k = i + 1; k < nmsgs; k++)
 				if (msgs[k].kind == MSG_CALL) {
 					record(msgs[k].tool,
-					    capos_AuthReason_toolCancelled);
+					    capos_AuthReason_toolCancelled, "");
 					result(&msgs[k], OUT_CANCELLED, "");
 				}
 			say("agent: the turn is cancelled\n");
@@ -936,8 +1006,10 @@ prepare(void)
 	ncaps = 0;
 	map.n = 0;
 	for (int i = 0; i < nbundle; i++) {
-		if (bundle[i].iface == capos_LanguageModel_INTERFACE_ID)
+		if (bundle[i].iface == capos_LanguageModel_INTERFACE_ID) {
 			model = bundle[i].cap;
+			model_name = bundle[i].name;
+		}
 		else if (ncaps < BUNDLE_MAX) {
 			/* The model is not a tool of itself. */
 			caps[ncaps].name = bundle[i].name;
@@ -974,6 +1046,19 @@ prepare(void)
 	return -1;
 }
 
+int
+agent_set_wait(const char *a)
+{
+	uint64_t v = 0;
+
+	for (; *a >= '0' && *a <= '9' && v <= 3600; a++)
+		v = v * 10 + (uint64_t)(*a - '0');
+	if (*a != '\0' || v == 0 || v > 3600)
+		return -1;
+	agent_wait_ns = v * 1000000000ull;
+	return 0;
+}
+
 void
 cmd_agent(char *words)
 {
@@ -984,6 +1069,7 @@ cmd_agent(char *words)
 		words++;
 	if (prepare() != 0)
 		return;
+	nmsgs = 0;
 	if (*words != '\0') {
 		turn(words, strlen(words));
 		return;

@@ -19,7 +19,8 @@
  * Arguments: "motd=TEXT" (repeatable: the banner's lines), "source=NAME"
  * (the login source auth counts failures by; default "console"),
  * "profile=NAME" (repeatable: the profiles `login` asks the broker for,
- * in order; default operator, then guest).
+ * in order; default operator, then guest), "agentWait=S" (how long the
+ * agent mode's model may take over one answer, default 30 s).
  *
  * Bounds: lines of LE_MAX bytes (lineedit.h), BUNDLE_MAX capabilities,
  * INPUT_KEYS_MAX keys queued (input.h: typed ahead, or while a program
@@ -1299,7 +1300,11 @@ read_args(void)
 
 		if (strncmp(a, "motd=", 5) == 0 && nmotd < MOTD_MAX)
 			motd[nmotd++] = a + 5;
-		else if (strncmp(a, "source=", 7) == 0 && a[7] != '\0')
+		else if (strncmp(a, "agentWait=", 10) == 0) {
+			if (agent_set_wait(a + 10) != 0)
+				say("capos-shell: %s refused: agentWait is 1 to "
+				    "3600 seconds\n", a);
+		} else if (strncmp(a, "source=", 7) == 0 && a[7] != '\0')
 			source = a + 7;
 		else if (strncmp(a, "profile=", 8) == 0 &&
 		    nprofiles < PROFILES_MAX && strlen(a + 8) <= NAME_MAX)

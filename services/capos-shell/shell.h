@@ -53,5 +53,8 @@ int wait_or_interrupt(const uint64_t *tags, int n, struct capos_cqe *c);
 /* The agent mode (agent.c): `agent` with no words enters it, `agent
  * WORDS` runs one turn. */
 void cmd_agent(char *words);
+/* Sets how long the model may take over one answer, from the shell's
+ * "agentWait=S" argument (1 to 3600 seconds); -1 when it is not one. */
+int agent_set_wait(const char *seconds);
 
 #endif

@@ -9,14 +9,19 @@
  * Holds: "model" (the owner of the endpoint it serves: the LanguageModel,
  * and each answer's ModelStream, badged), "server" (a TcpConnectAuthority
  * for the one address and port of the model server, and nothing else of
- * the network) and "console" (one line an answer, never a prompt). No
+ * the network), "timer" (the clock of the answer's deadline) and
+ * "console" (one line an answer, never a prompt). No
  * call to it carries a capability; one that did is counted, and the
  * proof line at its end says whether any did.
  *
  * Arguments: "model=NAME" (the request's model field, default
  * "default"), "host=NAME" (the Host header, default "model"), "path=P"
  * (default /v1/chat/completions), "idle=S" (the netstack resets the
- * connection once no byte has moved for S seconds, default 60).
+ * connection once no byte has moved for S seconds, default 60),
+ * "deadline=S" (the whole response must have come S seconds after the
+ * connection was asked for, default 25: under the shell's 30 s an
+ * answer, so a server that sends part of a response and then stalls
+ * without closing ends as this service's own clean error).
  *
  * Bounds: STREAMS_MAX answers in progress; openai.h's for what goes out
  * and comes in; chunks of LanguageModel.maxChunk bytes. A server that
@@ -58,7 +63,7 @@ static struct stream streams[STREAMS_MAX];
 static capos_cap_t owner, server;
 static const char *model = "default", *host = "model";
 static const char *path = "/v1/chat/completions";
-static uint32_t idle_s = 60, answers, calls_with_caps;
+static uint32_t idle_s = 60, deadline_s = 25, answers, calls_with_caps;
 static char body[OA_BODY_MAX];
 static char wire[OA_BODY_MAX + 512];
 static char resp[OA_RESP_MAX + 1];
@@ -122,13 +127,35 @@ fail(struct stream *st, const char *why)
 }
 
 /*
- * One exchange with the server: the request out, the whole response in.
- * 0 with the body at resp[*off], *len bytes; -1 with why in err.
+ * Has the netstack reset the connection by the answer's deadline at the
+ * latest: the idle reset, shortened to the time left, fires then if no
+ * byte moves, and each byte that moves brings another shortening. false
+ * once the deadline has passed.
+ */
+static bool
+bound_wait(capos_cap_t sock, uint64_t deadline)
+{
+	uint64_t now = rt_now_ns(), ms;
+
+	if (now >= deadline)
+		return false;
+	ms = (deadline - now + 999999) / 1000000;
+	if (ms > (uint64_t)idle_s * 1000)
+		ms = (uint64_t)idle_s * 1000;
+	(void)tcp_set_idle_timeout(sock, (uint32_t)ms);
+	return true;
+}
+
+/*
+ * One exchange with the server: the request out, the whole response in,
+ * by deadline_s after it began. 0 with the body at resp[*off], *len
+ * bytes; -1 with why in err.
  */
 static int
 exchange(size_t blen, size_t *off, size_t *len, char err[OA_ERR_MAX])
 {
 	capos_cap_t sock = CAPOS_CAP_NULL;
+	uint64_t deadline = rt_now_ns() + (uint64_t)deadline_s * 1000000000ull;
 	size_t have = 0;
 	int n, rc, status = 0;
 
@@ -148,7 +175,7 @@ exchange(size_t blen, size_t *off, size_t *len, char err[OA_ERR_MAX])
 		    "unreachable" : "no connection");
 		return -1;
 	}
-	(void)tcp_set_idle_timeout(sock, idle_s * 1000);
+	(void)bound_wait(sock, deadline);
 	if (tcp_send_all(sock, (const uint8_t *)wire, (uint32_t)(n + blen),
 	    scratch) != 0) {
 		fmt_snprintf(err, OA_ERR_MAX, "the request could not be sent");
@@ -167,8 +194,15 @@ exchange(size_t blen, size_t *off, size_t *len, char err[OA_ERR_MAX])
 			rc = -1;
 			break;
 		}
-		n = tcp_recv_some(sock, (uint32_t)(OA_RESP_MAX - have), &data,
-		    scratch);
+		n = bound_wait(sock, deadline) ? tcp_recv_some(sock,
+		    (uint32_t)(OA_RESP_MAX - have), &data, scratch) : -1;
+		if (n < 0 && rt_now_ns() >= deadline) {
+			fmt_snprintf(err, OA_ERR_MAX, "no whole response within "
+			    "the deadline of %u s (%lu bytes came)", deadline_s,
+			    (unsigned long)have);
+			rc = -1;
+			break;
+		}
 		if (n <= 0) {
 			fmt_snprintf(err, OA_ERR_MAX, n == 0 ? "the response "
 			    "was cut off after %lu bytes" : "the connection "
@@ -379,7 +413,7 @@ static const struct rt_method methods[] = {
 	{ 0, CAPOS_METHOD_DROPPED, do_dropped },
 };
 
-/* Says what this process holds; the count of anything but its three. */
+/* Says what this process holds; the count of anything but its four. */
 static int
 report_holdings(void)
 {
@@ -391,11 +425,23 @@ report_holdings(void)
 		rt_debug(" %s", sb->caps[i].name);
 		if (strcmp(sb->caps[i].name, "model") != 0 &&
 		    strcmp(sb->caps[i].name, "server") != 0 &&
+		    strcmp(sb->caps[i].name, "timer") != 0 &&
 		    strcmp(sb->caps[i].name, "console") != 0)
 			other++;
 	}
 	rt_debug("\n");
 	return other;
+}
+
+/* A count of seconds from 1 to a day, or 0 when it is not one. */
+static uint32_t
+seconds(const char *c)
+{
+	uint32_t v = 0;
+
+	for (; *c >= '0' && *c <= '9' && v < 100000; c++)
+		v = v * 10 + (uint32_t)(*c - '0');
+	return *c != '\0' || v > 86400 ? 0 : v;
 }
 
 static bool
@@ -411,14 +457,11 @@ read_args(void)
 		else if (strncmp(a, "path=", 5) == 0 && a[5] == '/')
 			path = a + 5;
 		else if (strncmp(a, "idle=", 5) == 0) {
-			uint32_t v = 0;
-			const char *c = a + 5;
-
-			for (; *c >= '0' && *c <= '9' && v < 100000; c++)
-				v = v * 10 + (uint32_t)(*c - '0');
-			if (*c != '\0' || v == 0 || v > 86400)
+			if ((idle_s = seconds(a + 5)) == 0)
 				goto bad;
-			idle_s = v;
+		} else if (strncmp(a, "deadline=", 9) == 0) {
+			if ((deadline_s = seconds(a + 9)) == 0)
+				goto bad;
 		} else
 			goto bad;
 		/* What goes into the request line and header may not
@@ -441,8 +484,11 @@ main(void)
 
 	owner = rt_cap("model", capos_Endpoint_INTERFACE_ID);
 	server = rt_cap("server", capos_TcpConnectAuthority_INTERFACE_ID);
-	if (owner == CAPOS_CAP_NULL || server == CAPOS_CAP_NULL) {
-		rt_printf("[model-openai] needs \"model\" and \"server\"\n");
+	/* Without the timer no deadline could be kept. */
+	if (owner == CAPOS_CAP_NULL || server == CAPOS_CAP_NULL ||
+	    rt_cap("timer", capos_Timer_INTERFACE_ID) == CAPOS_CAP_NULL) {
+		rt_printf("[model-openai] needs \"model\", \"server\" and "
+		    "\"timer\"\n");
 		return 1;
 	}
 	if (!read_args())
@@ -456,8 +502,9 @@ main(void)
 	}
 	if (other == 0 && calls_with_caps == 0)
 		rt_debug("[proof] model-openai-confined ok: it held only its "
-		    "endpoint, one server's connect authority and the console, "
-		    "and no call of its %u answers brought it a capability\n",
+		    "endpoint, one server's connect authority, a timer and the "
+		    "console, and no call of its %u answers brought it a "
+		    "capability\n",
 		    answers);
 	else
 		rt_printf("[model-openai] NOT confined: %d other capabilities "

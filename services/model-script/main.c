@@ -171,6 +171,79 @@ log_tools(const struct capos_CompleteRequest_r *rq)
 	rt_debug("%s\n", logbuf);
 }
 
+/* Says what conversation the model received: each message in order, a
+ * text cut to CONV_TEXT_MAX bytes, a call with its arguments, an outcome
+ * by its kind. The line is cut at LOG_MAX, which the tests allow for. */
+#define CONV_TEXT_MAX	40
+static void
+log_conversation(const struct capos_CompleteRequest_r *rq)
+{
+	static const char *const kinds[] = {
+		"ran", "failed", "declined", "refused", "cancelled",
+	};
+	struct capos_Message_r m;
+	struct capos_ToolCall_r tc;
+	struct capos_ToolResult_r tr;
+	struct capos_ToolResult_outcome_r o;
+	struct capos_ToolArg_r a;
+	struct capnp_list l, args;
+	struct capnp_text t, v;
+	size_t len = 0;
+	unsigned w;
+
+	logf_(&len, "[model-script] answer %u: received:", answers);
+	if (capos_CompleteRequest_get_messages(rq, &l) != 0)
+		l.n = 0;
+	for (uint32_t i = 0; i < l.n; i++) {
+		if (capos_Message_at(&l, i, &m) != 0)
+			continue;
+		logf_(&len, "%s", i > 0 ? " /" : "");
+		switch (capos_Message_which(&m)) {
+		case capos_Message_which_user:
+		case capos_Message_which_assistant:
+			if ((capos_Message_which(&m) == capos_Message_which_user ?
+			    capos_Message_get_user(&m, &t) :
+			    capos_Message_get_assistant(&m, &t)) != 0)
+				t.len = 0;
+			logf_(&len, " %s \"%.*s\"", capos_Message_which(&m) ==
+			    capos_Message_which_user ? "user" : "assistant",
+			    (int)(t.len > CONV_TEXT_MAX ? CONV_TEXT_MAX : t.len),
+			    t.str);
+			break;
+		case capos_Message_which_toolCall:
+			if (capos_Message_get_toolCall(&m, &tc) != 0 ||
+			    capos_ToolCall_get_tool(&tc, &t) != 0)
+				break;
+			logf_(&len, " call %.*s(", (int)t.len, t.str);
+			if (capos_ToolCall_get_args(&tc, &args) != 0)
+				args.n = 0;
+			for (uint32_t k = 0; k < args.n; k++)
+				if (capos_ToolArg_at(&args, k, &a) == 0 &&
+				    capos_ToolArg_get_name(&a, &t) == 0 &&
+				    capos_ToolArg_get_value(&a, &v) == 0)
+					logf_(&len, "%s%.*s=%.*s", k > 0 ? ", " :
+					    "", (int)t.len, t.str, (int)(v.len >
+					    CONV_TEXT_MAX ? CONV_TEXT_MAX :
+					    v.len), v.str);
+			logf_(&len, ")");
+			break;
+		case capos_Message_which_toolResult:
+			if (capos_Message_get_toolResult(&m, &tr) != 0 ||
+			    capos_ToolResult_get_tool(&tr, &t) != 0)
+				break;
+			o = capos_ToolResult_get_outcome(&tr);
+			w = capos_ToolResult_outcome_which(&o);
+			logf_(&len, " result %.*s %s", (int)t.len, t.str,
+			    w < 5 ? kinds[w] : "?");
+			break;
+		default:
+			logf_(&len, " ?");
+			break;
+		}
+	}
+	rt_debug("%s\n", logbuf);
+}
+
 /* One line per trailing tool result: its tool and outcome. */
 static void
 answer_results(struct stream *st, const struct capnp_list *msgs,
@@ -314,6 +387,7 @@ do_complete(void *ctx, struct rt_request *rq)
 		    "too many answers in progress");
 	answers++;
 	log_tools(&req);
+	log_conversation(&req);
 	st->gen++;
 	if ((client = mint(badge_of(slot))) == CAPOS_CAP_NULL)
 		return rt_reply_exception(rq,

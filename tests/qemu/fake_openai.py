@@ -12,10 +12,13 @@ user's words:
   unknown    a call of a tool nobody offered (spawner.spawn)
   huge       a call whose arguments are 16 KiB
   stops      a Content-Length of 4000 and 100 bytes, then the end
+  stalls     a Content-Length of 4000 and 100 bytes, then nothing for
+             30 s with the connection left open
   anything else: a short text answer
 """
 import json
 import sys
+import time
 
 
 def read_request(inp):
@@ -68,7 +71,9 @@ def main():
                   if m.get("role") == "user"), "")
     with open(sys.argv[1], "a") as log:
         log.write(f"model={req.get('model')} messages={len(msgs)} "
-                  f"last={last.get('role')} tools={','.join(tools)}\n")
+                  f"last={last.get('role')} tools={','.join(tools)} "
+                  f"roles={','.join(m.get('role', '?') for m in msgs)} "
+                  f"users={'|'.join(m.get('content') or '' for m in msgs if m.get('role') == 'user')}\n")
     if last.get("role") == "tool":
         send(out, message(f"The tool said: {last.get('content')}"))
     elif "programs" in words:
@@ -83,6 +88,9 @@ def main():
                                   {"program": "A" * 16384})]))
     elif "stops" in words:
         send(out, message("cut")[:100], length=4000)
+    elif "stalls" in words:
+        send(out, message("cut")[:100], length=4000)
+        time.sleep(30)
     else:
         send(out, message("Hello from the scripted server."))
 

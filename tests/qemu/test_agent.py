@@ -9,7 +9,8 @@ import sys
 
 from harness import (BUILD, EXIT_CLEAN, Console, case, expect,
                      expect_line, expect_status, kernel_image)
-from test_shell import ADMIN_PW, WRONG_PW, Shell, caps_of
+from test_shell import (ADMIN_PW, WRONG_PW, Shell, audit_raw_decoded,
+                        caps_of)
 
 AGENT = "admin@capos agent> "
 
@@ -28,6 +29,13 @@ def audit_records(out):
     return [(m.group(1), m.group(2), m.group(3))
             for m in re.finditer(r'event = (toolDecision|stepUp), reason = '
                                  r'(\w+),[^\n]*?tool = "([^"]*)"', out)]
+
+
+def received_with(text, words):
+    """The conversation model-script received in the answer to words."""
+    m = re.search(r"\[model-script\] answer \d+: received:([^\n]*user "
+                  rf'"{re.escape(words)}")', text)
+    return m.group(1) if m else None
 
 
 def offered_in(text, turn):
@@ -54,7 +62,7 @@ def agent_shell_gates_the_models_tool_calls_on_the_console():
                                     "session UserSession", "timer Timer"],
            f"operator caps: {out!r}")
     out = sh.command("agent", AGENT)
-    expect(sh.con, "with 5 tools it may propose" in out, repr(out))
+    expect(sh.con, "with 6 tools it may propose" in out, repr(out))
 
     # A read-only call the map marks auto runs at once, and its result
     # goes back to the model, which answers with it.
@@ -73,6 +81,7 @@ def agent_shell_gates_the_models_tool_calls_on_the_console():
            "launcher.run (consent)" in offered and
            "audit.read (stepUp, read-only)" in offered and
            "timer.now (auto, read-only)" in offered and
+           "session.stepUp (stepUp)" in offered and
            "session.logout" not in offered and
            "session.shellBundle" not in offered and
            "model." not in offered, f"tools offered: {offered!r}")
@@ -84,6 +93,15 @@ def agent_shell_gates_the_models_tool_calls_on_the_console():
     out = sh.command("n", AGENT)
     expect(sh.con, "agent: declined" in out and "(started" not in out and
            "model: launcher.run declined" in out, repr(out))
+    # The second turn's request carried the first: the user's words, the
+    # model's text, its call and the call's outcome, then the new words.
+    conv = received_with(sh.con.text(), "please start hello")
+    expect(sh.con, conv is not None and conv.startswith(
+        ' user "which programs are there?" / assistant "I will ask the '
+        'launcher." / call launcher.programs() / result launcher.programs '
+        'ran / assistant "launcher.programs ran: (names = [') and
+        conv.endswith(' / user "please start hello"'),
+        f"the second turn received: {conv!r}")
     sh.command("start hello again", 'agent: run launcher.run('
                'program="hello") ? [y/N] ')
     out = sh.command("y", AGENT)
@@ -103,6 +121,20 @@ def agent_shell_gates_the_models_tool_calls_on_the_console():
     expect(sh.con, WRONG_PW not in sh.con.text() and
            sh.con.text().count(ADMIN_PW) == 1, "a typed password was "
            "echoed")
+
+    # A step-up tool whose argument the schema marks secret: shown
+    # redacted; run after the step-up (the model's password is wrong).
+    # Past the bound on earlier messages the oldest turn is dropped.
+    out = sh.command("prove it is me", "password for admin> ")
+    expect(sh.con, "agent: the conversation is over its bound of 16 "
+           "earlier messages; its 1 oldest turn (5 messages) is dropped"
+           in out and "agent: session.stepUp(password=<secret>) needs you "
+           "to authenticate again." in out, repr(out))
+    out = sh.command(ADMIN_PW, AGENT)
+    expect(sh.con, "(reason = badPassword)" in out, repr(out))
+    conv = received_with(sh.con.text(), "prove it is me")
+    expect(sh.con, conv is not None and conv.startswith(
+        ' user "please start hello" /'), f"after the drop: {conv!r}")
 
     # A forbidden tool, and one outside the map, are refused when the
     # model calls them anyway; the model is told so.
@@ -128,6 +160,11 @@ def agent_shell_gates_the_models_tool_calls_on_the_console():
         sh.command("think hard again", "model: Thinking...")
         out = sh.type("\x03", AGENT)
         expect(sh.con, "agent: the turn is cancelled" in out, repr(out))
+    # A model that never answers is ended by the shell's limit
+    # (agentWait=10 in system/agent.capnp), which the audit log records.
+    out = sh.command("wait forever", AGENT)
+    expect(sh.con, "agent: the model took more than 10 s over its answer; "
+           "the turn is ended" in out, repr(out))
     # The shell goes on after it.
     out = sh.command("what time is it", AGENT)
     expect(sh.con, "agent: timer.now()  [auto]" in out and
@@ -147,14 +184,29 @@ def agent_shell_gates_the_models_tool_calls_on_the_console():
                  ("toolDecision", "toolStepUpPassed", "audit.read"),
                  ("toolDecision", "toolForbidden", "session.logout"),
                  ("toolDecision", "toolNotOffered", "session.shellBundle"),
-                 ("toolDecision", "toolAuto", "timer.now")):
+                 ("toolDecision", "toolAuto", "timer.now"),
+                 ("toolDecision", "toolStepUpPassed", "session.stepUp"),
+                 ("toolDecision", "turnTimedOut", "model")):
         expect(sh.con, want in recs, f"no audit record {want}: {recs}")
     expect(sh.con, recs.index(("toolDecision", "toolDeclined",
                                "launcher.run")) <
            recs.index(("toolDecision", "toolConsented", "launcher.run")),
            f"audit order: {recs}")
-    for pw in (ADMIN_PW, WRONG_PW):
+    for pw in (ADMIN_PW, WRONG_PW, "model-secret-1"):
         expect(sh.con, pw not in out, f"the audit log holds {pw!r}")
+    # Nor is any of them anywhere in the log's bytes.
+    blob, _ = audit_raw_decoded(sh.command("audit raw", "admin@capos> "))
+    for pw in (ADMIN_PW, WRONG_PW, "model-secret-1"):
+        expect(sh.con, pw.encode() not in blob,
+               f"the audit log's bytes hold {pw!r}")
+    # Each decision on a checked call records the call, its secret
+    # argument redacted and the others as they were.
+    expect(sh.con, re.search(r'reason = toolConsented,[^\n]*call = '
+                             r'"launcher\.run\(program=\\"hello\\"\)"',
+                             out) and
+           re.search(r'reason = toolStepUpPassed,[^\n]*call = '
+                     r'"session\.stepUp\(password=<secret>\)"', out),
+           f"the calls recorded: {out!r}")
 
     sh.con.send("shutdown\r")
     run = sh.con.finish()
@@ -189,7 +241,7 @@ def agent_shell_with_model_openai_against_a_scripted_server():
     sh.wait("capos> ")
     m = re.search(r"\[model-openai\] holds:(.*)", sh.con.text())
     expect(sh.con, m is not None and sorted(m.group(1).split()) ==
-           ["console", "model", "server"], f"model-openai holds: "
+           ["console", "model", "server", "timer"], f"model-openai holds: "
            f"{m and m.group(1)!r}")
     sh.login("admin", ADMIN_PW, "admin@capos> ")
     sh.command("agent", AGENT)
@@ -219,9 +271,20 @@ def agent_shell_with_model_openai_against_a_scripted_server():
             ("huge arguments", "agent: the model failed: the arguments of "
              "launcher.run are not a string of at most 4096 bytes"),
             ("the answer stops", "agent: the model failed: the response "
-             "was cut off after")):
+             "was cut off after"),
+            # deadline=5 in system/agent-openai.capnp.
+            ("the answer stalls", "agent: the model failed: no whole "
+             "response within the deadline of 5 s (")):
         out = sh.command(words, AGENT)
         expect(sh.con, err in out, f"{words}: {out!r}")
+    # Each request carried the turns before it: the second one the first
+    # turn's words, the model's call, its outcome and the answer.
+    with open(log) as f:
+        seen = f.read()
+    expect(sh.con, "roles=system,user,assistant,assistant,tool,assistant,"
+           "user "
+           "users=which programs are there?|a malformed answer\n" in seen,
+           f"the second turn's request: {seen!r}")
     out = sh.command("hello", AGENT)
     expect(sh.con, "model: Hello from the scripted server." in out, repr(out))
 
@@ -230,5 +293,5 @@ def agent_shell_with_model_openai_against_a_scripted_server():
     run = sh.con.finish()
     expect_status(run, EXIT_CLEAN)
     expect_line(run, "[proof] model-openai-confined ok: it held only its "
-                     "endpoint, one server's connect authority and the "
-                     "console")
+                     "endpoint, one server's connect authority, a timer "
+                     "and the console")

@@ -272,6 +272,36 @@ TEST(agent_audit_names_the_tool_of_a_decision)
 	CHECK_EQ(AUDIT_STEP_UP, capos_AuditEvent_stepUp);
 }
 
+TEST(agent_audit_keeps_the_redacted_call_within_its_bound)
+{
+	static struct audit_log log;
+	const struct audit_record *r[2];
+	char longcall[AUDIT_CALL_MAX + 40];
+	uint64_t seq;
+
+	memset(&log, 0, sizeof(log));
+	seq = audit_append(&log, 1, AUDIT_TOOL_DECISION,
+	    capos_AuthReason_toolStepUpPassed, "admin", 5, "console", 7,
+	    "operator", 8, 2);
+	audit_set_call(&log, seq, "session.stepUp(password=<secret>)", 33);
+	CHECK_EQ(audit_read(&log, 0, 2, r), 1);
+	CHECK_STR(r[0]->call, "session.stepUp(password=<secret>)");
+	memset(longcall, 'y', sizeof(longcall));
+	seq = audit_append(&log, 2, AUDIT_TOOL_DECISION,
+	    capos_AuthReason_toolAuto, "admin", 5, "console", 7, "operator",
+	    8, 2);
+	audit_set_call(&log, seq, longcall, sizeof(longcall));
+	audit_set_call(&log, seq + 1, "nope", 4);
+	CHECK_EQ(audit_read(&log, 1, 2, r), 1);
+	CHECK_EQ(strlen(r[0]->call), AUDIT_CALL_MAX);
+	CHECK_EQ(AUDIT_CALL_MAX, capos_UserSession_maxCall);
+	/* A record that is not a tool decision carries no call. */
+	seq = audit_append(&log, 3, AUDIT_LOGIN_OK, capos_AuthReason_ok,
+	    "admin", 5, "console", 7, "", 0, 3);
+	CHECK_EQ(audit_read(&log, 2, 2, r), 1);
+	CHECK_STR(r[0]->call, "");
+}
+
 TEST(agent_script_rules_parse_and_match)
 {
 	static struct script s;
