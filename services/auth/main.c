@@ -199,7 +199,8 @@ finish_login(struct rt_request *rq, const struct login_outcome *out,
 		audit_set_strength(&audit, seq, strength);
 		capos_SessionManager_LoginResult_set_denied(&r);
 		defer_refusal(rq, out->delay_ns, sn, slen,
-		    out->account != NULL ? n : "", out->account != NULL ? nlen : 0);
+		    out->account != NULL ? n : "",
+		    out->account != NULL ? nlen : 0);
 		return 0;
 	}
 	s = session_mint(&sessions, rng, &drbg, out->account->principal,

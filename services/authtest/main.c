@@ -24,7 +24,9 @@
  *      signature and a replay, each with its reason in the audit log
  *   8. (after 4) a wrong password that owes a 2 s delay and a right one
  *      from another source in flight together: the right one is
- *      answered first, the wrong one later and denied
+ *      answered first, the wrong one later and denied; three wrong
+ *      ones side by side from one source: the third, past the bound of
+ *      two waiting, is answered first
  */
 #include <string.h>
 
@@ -184,6 +186,46 @@ check_deferred(void)
 		rt_debug("[proof] deferred-refusal ok: a right password from "
 		    "another source was answered while a wrong one waited out "
 		    "its delay, which then came back denied\n");
+}
+
+/*
+ * At most two refusals wait per source (pending.h): three wrong
+ * passwords side by side from a fresh source, and the third, refused
+ * unchecked as throttled, comes back first, denied; the first two after
+ * it, in the order they were made.
+ */
+static void
+check_source_bound(void)
+{
+	static struct async_login a[3];
+	uint64_t tags[3];
+	struct capos_cqe c;
+	int order[3], k;
+
+	for (int i = 0; i < 3; i++) {
+		if (post_login(&a[i], "mallory", WRONG_PW, "slow:2") != 0) {
+			expect("three logins in flight", 0, 1);
+			return;
+		}
+		tags[i] = a[i].tag;
+	}
+	for (int n = 0; n < 3; n++) {
+		if ((k = rt_wait_any(tags, 3, &c)) < 0) {
+			expect("an answer comes", k, 0);
+			return;
+		}
+		order[n] = k;
+		expect("each of the three is denied", async_status(&a[k], &c),
+		    0);
+		tags[k] = 0;
+	}
+	expect("the third, past the bound, is answered first", order[0], 2);
+	expect("then the first two in order", order[1] == 0 && order[2] == 1,
+	    1);
+	if (test_failed == 0)
+		rt_debug("[proof] source-bound ok: a third wrong password from "
+		    "a source with two refusals waiting was answered first, "
+		    "unchecked, and the two after it in order\n");
 }
 
 /* admin's key (from the userKey= argument) and one auth does not list. */
@@ -732,6 +774,7 @@ main(void)
 	expect("operator bundle again", bundle(admin, "operator", &bu), 0);
 	check_audit(bu.caps[1]);
 	check_deferred();
+	check_source_bound();
 
 	expect("logout", rt_call(admin, capos_UserSession_INTERFACE_ID,
 	    capos_UserSession_logout_ORDINAL, NULL, NULL, 0, rbuf,

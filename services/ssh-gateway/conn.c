@@ -15,10 +15,10 @@
  *     maximum packet) -> the engine's output -> one TCP send.
  *
  * Calls in flight: at most one TCP recv, one TCP send, the shell's wait
- * and, while logging in, auth's loginKey. A connection that ends (conn_end) hangs up its terminal, logs out
- * its session (which ends the shell's authority), closes the socket and
- * waits for those calls to come back before its memory is freed: their
- * answers land in it.
+ * and, while logging in, auth's loginKey. A connection that ends
+ * (conn_end) hangs up its terminal, logs out its session (which ends the
+ * shell's authority), closes the socket and waits for those calls to
+ * come back before its memory is freed: their answers land in it.
  */
 #include <string.h>
 

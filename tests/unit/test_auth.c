@@ -1,7 +1,8 @@
 /*
  * auth's pure logic (services/auth): password records, the failure
- * policy, the login decision, public-key logins, sessions, the broker's profiles, the
- * audit log and the queue of answers waiting out a failure's delay.
+ * policy, the login decision, public-key logins, sessions, the broker's
+ * profiles, the audit log and the queue of answers waiting out a
+ * failure's delay.
  */
 #include <stdlib.h>
 
