@@ -3,7 +3,8 @@
 
 AUTH_PURE_SRCS := services/auth/account.c services/auth/credential.c \
 	services/auth/login.c services/auth/session.c services/auth/broker.c \
-	services/auth/audit.c services/auth/pubkey.c
+	services/auth/audit.c services/auth/pubkey.c \
+	services/auth/pending.c
 UNIT_SRCS += tests/unit/test_auth.c $(AUTH_PURE_SRCS)
 UNIT_CFLAGS += -Iservices/auth
 

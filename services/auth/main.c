@@ -25,20 +25,29 @@
  * A malformed argument is reported and skipped; the rest still load.
  *
  * Queues and bounds: calls wait in the kernel's endpoint queue and are
- * answered one at a time, so a failed login's delay (at most 4 s, see
- * credential.h) holds back the calls behind it; SESSION_MAX sessions,
- * AUDIT_MAX audit records (the oldest overwritten, and counted), and
- * requests' texts are refused beyond SessionManager's max* constants.
- * auth ends when no client capability to it is left.
+ * decided one at a time. A refusal that owes the failure policy's delay
+ * (at most 4 s, credential.h) is not slept: its answer is prepared and
+ * waits in the pending queue (pending.h) until a one-shot notification
+ * of the timer says it is due, while every other call is served; so one
+ * caller that keeps failing holds back no one else, and a success is
+ * never answered behind a failure. PEND_PER_SOURCE answers may wait per
+ * source, the next attempt from it is refused at once as throttled
+ * without a credential check; PEND_MAX in all, past which a refusal is
+ * answered at once. SESSION_MAX sessions, AUDIT_MAX audit records (the
+ * oldest overwritten, and counted), and requests' texts are refused
+ * beyond SessionManager's max* constants. auth ends when no client
+ * capability to it is left and no answer is still owed.
  */
 #include <string.h>
 
+#include "answer.h"
 #include "audit.h"
 #include "auth.capnp.h"
 #include "broker.h"
 #include "crypto.h"
 #include "crypto_rt.h"
 #include "login.h"
+#include "pending.h"
 #include "pubkey.h"
 #include "rt.h"
 #include "session.h"
@@ -54,11 +63,16 @@ _Static_assert((int)CRED_UNKNOWN_ACCOUNT == (int)capos_AuthReason_unknownAccount
     (int)CRED_UNKNOWN_KEY == (int)capos_AuthReason_unknownKey &&
     (int)CRED_REPLAYED == (int)capos_AuthReason_replayed,
     "credential.h's reasons differ from schema/auth.capnp's AuthReason");
+_Static_assert(PEND_KEY_MAX >= capos_SessionManager_maxName &&
+    PEND_KEY_MAX >= capos_SessionManager_maxSource &&
+    PEND_KEY_MAX >= ACCOUNT_NAME_MAX,
+    "a pending answer's keys hold every name and source");
 
 static struct login_state logins;
 static struct profile_set profiles;
 static struct session_table sessions;
 static struct audit_log audit;
+static struct pend_queue pend;
 static struct crypto_drbg drbg;
 static struct crypto_rt_source entropy;
 static uint64_t session_ttl_ns;
@@ -120,12 +134,48 @@ reply_minted(struct rt_request *rq, capos_cap_t cap)
 	return idx;
 }
 
+/*
+ * Makes the refusal built in rq wait out delay_ns instead of answering it
+ * now: it falls due one delay after the source's and the account's
+ * answers already waiting (pending.h). An account of "" chains by source
+ * only. When the queue is full the refusal is answered at once.
+ */
+static void
+defer_refusal(struct rt_request *rq, uint64_t delay_ns, const char *sn,
+    size_t slen, const char *n, size_t nlen)
+{
+	uint64_t due;
+	int rc;
+
+	if (delay_ns == 0 || rq->exc_type >= 0)
+		return;
+	due = pend_due(&pend, rt_now_ns(), delay_ns, sn, slen, n, nlen);
+	rc = pend_add(&pend, rq->hdr->call_id, due, sn, slen, n, nlen,
+	    rq->reply.buf, capnp_builder_finish(&rq->reply));
+	if (rc == 0) {
+		rq->deferred = true;
+		return;
+	}
+	rt_warn("[auth] a refusal answered without its delay: %s\n",
+	    rc == PEND_FULL ? "the pending answers are full" :
+	    "its answer is too big to keep");
+}
+
+/* Whether the source already has PEND_PER_SOURCE answers waiting: its
+ * next attempt is then refused unchecked, so it spends no guess. */
+static bool
+source_waiting(const char *sn, size_t slen)
+{
+	return pend_count(&pend, sn, slen) >= PEND_PER_SOURCE;
+}
+
 /* ---- SessionManager ---- */
 
 /*
  * Answers a login that login_attempt or pubkey_attempt decided: a refusal
- * after the failure policy's delay, or a freshly minted session of that
- * strength. Both kinds are audited alike, the strength recorded.
+ * deferred by the failure policy's delay, or a freshly minted session of
+ * that strength, at once. Both kinds are audited alike, the strength
+ * recorded.
  */
 static int
 finish_login(struct rt_request *rq, const struct login_outcome *out,
@@ -147,9 +197,10 @@ finish_login(struct rt_request *rq, const struct login_outcome *out,
 		    out->reason, out->account != NULL ? n : "",
 		    out->account != NULL ? nlen : 0, sn, slen, "", 0, 0);
 		audit_set_strength(&audit, seq, strength);
-		if (out->delay_ns != 0)
-			rt_sleep_ns(out->delay_ns);
 		capos_SessionManager_LoginResult_set_denied(&r);
+		defer_refusal(rq, out->delay_ns, sn, slen,
+		    out->account != NULL ? n : "",
+		    out->account != NULL ? nlen : 0);
 		return 0;
 	}
 	s = session_mint(&sessions, rng, &drbg, out->account->principal,
@@ -198,6 +249,12 @@ do_login(void *ctx, struct rt_request *rq)
 		    "malformed login request");
 	text_of(&name, &n, &nlen);
 	text_of(&src, &sn, &slen);
+	if (source_waiting(sn, slen)) {
+		memset(&out, 0, sizeof(out));
+		out.reason = CRED_THROTTLED;
+		return finish_login(rq, &out, n, nlen, sn, slen,
+		    STRENGTH_PASSWORD);
+	}
 	login_attempt(&logins, n, nlen, pw.ptr, pw.len, sn, slen,
 	    rt_now_ns(), &out);
 	return finish_login(rq, &out, n, nlen, sn, slen, STRENGTH_PASSWORD);
@@ -229,6 +286,12 @@ do_login_key(void *ctx, struct rt_request *rq)
 		    "malformed key login request");
 	text_of(&name, &n, &nlen);
 	text_of(&src, &sn, &slen);
+	if (source_waiting(sn, slen)) {
+		memset(&out, 0, sizeof(out));
+		out.reason = CRED_THROTTLED;
+		return finish_login(rq, &out, n, nlen, sn, slen,
+		    STRENGTH_PUBLIC_KEY);
+	}
 	pubkey_attempt(&logins, n, nlen, blob.ptr, blob.len, sd.ptr, sd.len,
 	    sig.ptr, sig.len, sn, slen, rt_now_ns(), &out);
 	return finish_login(rq, &out, n, nlen, sn, slen, STRENGTH_PUBLIC_KEY);
@@ -515,7 +578,8 @@ do_tool_permissions(void *ctx, struct rt_request *rq)
 }
 
 /* The session's own account checked again, under login's failure
- * policy; the answer is a reason, and the attempt is audited. */
+ * policy (a refusal deferred like login's); the answer is a reason, and
+ * the attempt is audited. */
 static int
 do_step_up(void *ctx, struct rt_request *rq)
 {
@@ -535,9 +599,11 @@ do_step_up(void *ctx, struct rt_request *rq)
 		    "malformed step-up request");
 	if (capos_UserSession_stepUp_Results_init_root(&rq->reply, &r) != 0)
 		return -1;
+	out.delay_ns = 0;
 	if (s->principal == 0) {
 		reason = capos_AuthReason_malformed;
-		out.delay_ns = 0;
+	} else if (source_waiting(s->source, strlen(s->source))) {
+		reason = capos_AuthReason_throttled;
 	} else {
 		login_attempt(&logins, s->account, strlen(s->account),
 		    pw.ptr, pw.len, s->source, strlen(s->source), rt_now_ns(),
@@ -547,10 +613,10 @@ do_step_up(void *ctx, struct rt_request *rq)
 	audit_append(&audit, rt_now_ns(), AUDIT_STEP_UP, reason, s->account,
 	    strlen(s->account), s->source, strlen(s->source), s->profile,
 	    strlen(s->profile), s->serial);
-	if (out.delay_ns != 0)
-		rt_sleep_ns(out.delay_ns);
 	capos_UserSession_stepUp_Results_set_reason(&r,
 	    (enum capos_AuthReason)reason);
+	defer_refusal(rq, out.delay_ns, s->source, strlen(s->source),
+	    s->account, strlen(s->account));
 	return 0;
 }
 
@@ -661,6 +727,190 @@ static const struct rt_method methods[] = {
 	{ 0, CAPOS_METHOD_DROPPED, do_dropped },
 };
 
+/* ---- The loop ---- */
+
+static uint8_t recv_buf[SVC_RECV_BUF] __attribute__((aligned(8)));
+static struct capos_capdesc recv_caps[CAPOS_MAX_XCAPS];
+static uint8_t reply_buf[CAPOS_MAX_RESULT] __attribute__((aligned(8)));
+static uint8_t wake_buf[128] __attribute__((aligned(8)));
+/* The one-shot notification armed for the earliest answer owed, its
+ * next() in flight, and the time it was armed for. */
+static capos_cap_t wake = CAPOS_CAP_NULL;
+static uint64_t wake_tag, wake_at;
+
+/* Decides one call and answers it, unless its handler deferred it: as
+ * rt_serve does, with the table above. */
+static void
+serve_call(const struct capos_cqe *cqe)
+{
+	static struct rt_request rq;
+	const struct rt_method *m = NULL;
+	const size_t n = sizeof(methods) / sizeof(methods[0]);
+	struct svc_call call;
+	int rc = svc_take(cqe, recv_buf, &call);
+
+	if (rc < 0 && rc != RT_BAD_PARAMS)
+		return;
+	memset(&rq, 0, sizeof(rq));
+	rq.exc_type = -1;
+	rq.hdr = call.hdr;
+	rq.params_bytes = recv_buf + sizeof(*call.hdr);
+	rq.msg = call.msg;
+	rq.params = call.params;
+	memcpy(rq.caps, recv_caps, sizeof(rq.caps));
+	if (capnp_builder_init(&rq.reply, reply_buf, sizeof(reply_buf)) != 0)
+		return;
+	/* Notices have call id 0 and reach only the notice entry. */
+	for (size_t i = 0; i < n && m == NULL; i++)
+		if (methods[i].iface == rq.hdr->interface_id &&
+		    methods[i].method == rq.hdr->method &&
+		    call.notice == (methods[i].iface == 0))
+			m = &methods[i];
+	if (call.notice) {
+		if (m != NULL)
+			(void)m->fn(NULL, &rq);
+	} else {
+		if (rc == RT_BAD_PARAMS)
+			rt_reply_exception(&rq, capos_CapException_Type_failed,
+			    "malformed params");
+		else if (m == NULL)
+			rt_reply_exception(&rq,
+			    capos_CapException_Type_unimplemented,
+			    "no such method");
+		else if (m->fn(NULL, &rq) != 0 && rq.exc_type < 0)
+			rt_reply_exception(&rq, capos_CapException_Type_failed,
+			    "the method failed");
+		if (rq.exc_type >= 0)
+			(void)svc_answer_exception(owner, rq.hdr->call_id,
+			    (enum capos_CapException_Type)rq.exc_type,
+			    rq.exc_reason != NULL ? rq.exc_reason : "");
+		else if (!rq.deferred)
+			(void)svc_answer(owner, rq.hdr->call_id, &rq.reply,
+			    rq.reply_caps, rq.nreply_caps);
+	}
+	/* No method of ours keeps a capability a call brought. */
+	for (uint32_t i = 0; i < rq.hdr->ncaps && i < CAPOS_MAX_XCAPS; i++)
+		(void)rt_release(recv_caps[i].cap);
+}
+
+static void
+disarm(void)
+{
+	if (wake == CAPOS_CAP_NULL)
+		return;
+	/* Releasing it answers its next() as disconnected; nobody waits. */
+	(void)rt_forget(wake_tag);
+	(void)rt_release(wake);
+	wake = CAPOS_CAP_NULL;
+}
+
+/* Sends every answer due at now_ns; the caller may be gone, which is no
+ * matter to anyone else. */
+static void
+answer_due(uint64_t now_ns)
+{
+	struct pend_entry e;
+	struct capos_sqe sqe;
+	struct capos_cqe c;
+
+	while (pend_take(&pend, now_ns, &e)) {
+		rt_prep_return(&sqe, owner, e.call_id, e.msg, e.len, NULL, 0);
+		if (rt_submit(&sqe) == 0)
+			(void)rt_wait(sqe.user_data, &c);
+	}
+}
+
+/* Arms the notification for the earliest answer owed, unless it already
+ * fires no later. Without a notification (the kernel's limits) the owed
+ * answers go at once rather than never. */
+static void
+arm(void)
+{
+	uint64_t due, now;
+	struct capos_sqe e;
+
+	if (!pend_next(&pend, &due)) {
+		disarm();
+		return;
+	}
+	if (wake != CAPOS_CAP_NULL && wake_at <= due)
+		return;
+	disarm();
+	now = rt_now_ns();
+	if (rt_timer_notify(due > now ? due - now : 1, 0, &wake) != 0) {
+		wake = CAPOS_CAP_NULL;
+		rt_warn("[auth] no timer notification: owed answers sent "
+		    "at once\n");
+		answer_due(UINT64_MAX);
+		return;
+	}
+	rt_prep_call(&e, wake, capos_TimerNotification_INTERFACE_ID,
+	    capos_TimerNotification_next_ORDINAL, NULL, wake_buf,
+	    sizeof(wake_buf), NULL, 0, 0);
+	if (rt_submit(&e) != 0) {
+		(void)rt_release(wake);
+		wake = CAPOS_CAP_NULL;
+		return;
+	}
+	wake_tag = e.user_data;
+	wake_at = due;
+}
+
+/*
+ * Waits at once on the next call and on the notification for the owed
+ * answers. Returns CAPOS_EPEER once no client is left and nothing is
+ * owed, or a ring error.
+ */
+static int
+serve(void)
+{
+	struct capos_cqe cqe;
+	struct capos_sqe e;
+	uint64_t tags[2], recv_tag = 0;
+	bool open = true, posted = false;
+
+	for (;;) {
+		int n = 0, k;
+
+		if (open && !posted) {
+			rt_prep_recv(&e, owner, recv_buf, sizeof(recv_buf),
+			    recv_caps);
+			if ((k = rt_submit(&e)) != 0)
+				return k;
+			recv_tag = e.user_data;
+			posted = true;
+		}
+		if (!open && pend.n == 0)
+			return CAPOS_EPEER;
+		if (posted)
+			tags[n++] = recv_tag;
+		if (wake != CAPOS_CAP_NULL)
+			tags[n++] = wake_tag;
+		if (n == 0)
+			return CAPOS_EPEER;
+		if ((k = rt_wait_any(tags, n, &cqe)) < 0)
+			return k;
+		if (posted && k == 0) {
+			posted = false;
+			if (cqe.status == CAPOS_EPEER ||
+			    cqe.status == CAPOS_ECANCELED)
+				open = false;
+			else if (cqe.status >= 0 ||
+			    cqe.status == CAPOS_ERESULT ||
+			    cqe.status == CAPOS_ETRANSFER ||
+			    cqe.status == CAPOS_EFAULT)
+				serve_call(&cqe);
+			else
+				return cqe.status;
+		} else {
+			(void)rt_release(wake);
+			wake = CAPOS_CAP_NULL;
+		}
+		answer_due(rt_now_ns());
+		arm();
+	}
+}
+
 /* Reads the arguments; returns how many were refused. */
 static int
 load_seed(void)
@@ -726,8 +976,7 @@ main(void)
 	}
 	rt_debug("[auth] %u accounts, %u profiles\n", logins.accounts.n,
 	    profiles.n);
-	rc = rt_serve(owner, methods, sizeof(methods) / sizeof(methods[0]),
-	    NULL);
+	rc = serve();
 	crypto_drbg_free(&drbg);
 	if (rc != CAPOS_EPEER) {
 		rt_printf("[auth] stopped: %s\n", rt_strerror(rc));

@@ -22,6 +22,11 @@
  *      key, and an unknown account; a key login that gives a publicKey
  *      session; refusals of another key, another account, a tampered
  *      signature and a replay, each with its reason in the audit log
+ *   8. (after 4) a wrong password that owes a 2 s delay and a right one
+ *      from another source in flight together: the right one is
+ *      answered first, the wrong one later and denied; three wrong
+ *      ones side by side from one source: the third, past the bound of
+ *      two waiting, is answered first
  */
 #include <string.h>
 
@@ -39,42 +44,188 @@ static capos_cap_t manager;
 static uint8_t pbuf[1024] __attribute__((aligned(8)));
 static uint8_t rbuf[65536] __attribute__((aligned(8)));
 
-/* Logs in; returns the session, or CAPOS_CAP_NULL when denied. *status
- * is 1 for a session, 0 for denied, -1 for a failed call. */
-static capos_cap_t
-login(const char *name, const char *pw, const char *src, int *status)
+/* Builds login's params in buf; 0 or -1. */
+static int
+login_params(struct capnp_builder *b, uint8_t *buf, size_t room,
+    const char *name, const char *pw, const char *src)
 {
 	struct capos_SessionManager_login_Params_b p;
-	struct capos_SessionManager_LoginResult_r r;
-	struct capnp_builder b;
-	struct rt_result res;
-	uint32_t idx;
 
-	*status = -1;
-	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
-	    capos_SessionManager_login_Params_init_root(&b, &p) != 0 ||
+	if (capnp_builder_init(b, buf, room) != 0 ||
+	    capos_SessionManager_login_Params_init_root(b, &p) != 0 ||
 	    capos_SessionManager_login_Params_set_account(&p, name,
 	    strlen(name)) != 0 ||
 	    capos_SessionManager_login_Params_set_password(&p, pw,
 	    strlen(pw)) != 0 ||
 	    capos_SessionManager_login_Params_set_source(&p, src,
 	    strlen(src)) != 0)
-		return CAPOS_CAP_NULL;
-	if (rt_call(manager, capos_SessionManager_INTERFACE_ID,
-	    capos_SessionManager_login_ORDINAL, &b, NULL, 0, rbuf, sizeof(rbuf),
-	    &res) != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
+		return -1;
+	return 0;
+}
+
+/* Reads a LoginResult: the session, or CAPOS_CAP_NULL with *status 0
+ * for denied and -1 for anything else. */
+static capos_cap_t
+login_result(struct rt_result *res, int *status)
+{
+	struct capos_SessionManager_LoginResult_r r = { res->root };
+	uint32_t idx;
+
+	*status = -1;
 	if (capos_SessionManager_LoginResult_which(&r) ==
 	    capos_SessionManager_LoginResult_which_denied) {
 		*status = 0;
 		return CAPOS_CAP_NULL;
 	}
 	if (capos_SessionManager_LoginResult_get_session(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
+	    idx >= res->cqe.ncaps)
 		return CAPOS_CAP_NULL;
 	*status = 1;
-	return res.caps[idx].cap;
+	return res->caps[idx].cap;
+}
+
+/* Logs in; returns the session, or CAPOS_CAP_NULL when denied. *status
+ * is 1 for a session, 0 for denied, -1 for a failed call. */
+static capos_cap_t
+login(const char *name, const char *pw, const char *src, int *status)
+{
+	struct capnp_builder b;
+	struct rt_result res;
+
+	*status = -1;
+	if (login_params(&b, pbuf, sizeof(pbuf), name, pw, src) != 0 ||
+	    rt_call(manager, capos_SessionManager_INTERFACE_ID,
+	    capos_SessionManager_login_ORDINAL, &b, NULL, 0, rbuf, sizeof(rbuf),
+	    &res) != 0)
+		return CAPOS_CAP_NULL;
+	return login_result(&res, status);
+}
+
+/* Two logins in flight at once, for the order of their answers. */
+struct async_login {
+	uint8_t params[512] __attribute__((aligned(8)));
+	uint8_t result[1024] __attribute__((aligned(8)));
+	struct capos_capdesc caps[CAPOS_MAX_XCAPS];
+	uint64_t tag;
+};
+
+static int
+post_login(struct async_login *a, const char *name, const char *pw,
+    const char *src)
+{
+	struct capnp_builder b;
+	struct capos_sqe e;
+
+	if (login_params(&b, a->params, sizeof(a->params), name, pw,
+	    src) != 0)
+		return -1;
+	rt_prep_call(&e, manager, capos_SessionManager_INTERFACE_ID,
+	    capos_SessionManager_login_ORDINAL, &b, a->result,
+	    sizeof(a->result), a->caps, 0, CAPOS_MAX_XCAPS);
+	if (rt_submit(&e) != 0)
+		return -1;
+	a->tag = e.user_data;
+	return 0;
+}
+
+/*
+ * A refusal waits out its delay without holding anyone else back: after
+ * three failures from one source its fourth wrong password owes 2 s,
+ * and a right password from another source, called after it, is
+ * answered before it. (auth used to sleep the delay out, answering in
+ * call order.)
+ */
+/* The answer of a login posted with post_login: 1 session (released
+ * here), 0 denied, -1 anything else. */
+static int
+async_status(struct async_login *a, const struct capos_cqe *c)
+{
+	struct rt_result res;
+	capos_cap_t s;
+	int st;
+
+	if (rt_result_read(c, a->result, &res) != 0)
+		return -1;
+	memcpy(res.caps, a->caps, sizeof(res.caps));
+	if ((s = login_result(&res, &st)) != CAPOS_CAP_NULL)
+		(void)rt_release(s);
+	return st;
+}
+
+static void
+check_deferred(void)
+{
+	static struct async_login slow, fast;
+	struct async_login *both[2] = { &slow, &fast };
+	struct capos_cqe c;
+	uint64_t tags[2];
+	int st, first;
+
+	for (int i = 0; i < 3; i++)
+		(void)login("mallory", WRONG_PW, "slow:1", &st);
+	if (post_login(&slow, "mallory", WRONG_PW, "slow:1") != 0 ||
+	    post_login(&fast, "admin", ADMIN_PW, "fast:1") != 0) {
+		expect("two logins in flight", 0, 1);
+		return;
+	}
+	tags[0] = slow.tag;
+	tags[1] = fast.tag;
+	first = rt_wait_any(tags, 2, &c);
+	expect("the right password is answered first", first, 1);
+	if (first < 0)
+		return;
+	st = async_status(both[first], &c);
+	expect("the first answer", st, first == 1 ? 1 : 0);
+	if (rt_wait(tags[1 - first], &c) != 0) {
+		expect("the second answer comes", 0, 1);
+		return;
+	}
+	expect("the second answer", async_status(both[1 - first], &c),
+	    first == 1 ? 0 : 1);
+	if (test_failed == 0)
+		rt_debug("[proof] deferred-refusal ok: a right password from "
+		    "another source was answered while a wrong one waited out "
+		    "its delay, which then came back denied\n");
+}
+
+/*
+ * At most two refusals wait per source (pending.h): three wrong
+ * passwords side by side from a fresh source, and the third, refused
+ * unchecked as throttled, comes back first, denied; the first two after
+ * it, in the order they were made.
+ */
+static void
+check_source_bound(void)
+{
+	static struct async_login a[3];
+	uint64_t tags[3];
+	struct capos_cqe c;
+	int order[3], k;
+
+	for (int i = 0; i < 3; i++) {
+		if (post_login(&a[i], "mallory", WRONG_PW, "slow:2") != 0) {
+			expect("three logins in flight", 0, 1);
+			return;
+		}
+		tags[i] = a[i].tag;
+	}
+	for (int n = 0; n < 3; n++) {
+		if ((k = rt_wait_any(tags, 3, &c)) < 0) {
+			expect("an answer comes", k, 0);
+			return;
+		}
+		order[n] = k;
+		expect("each of the three is denied", async_status(&a[k], &c),
+		    0);
+		tags[k] = 0;
+	}
+	expect("the third, past the bound, is answered first", order[0], 2);
+	expect("then the first two in order", order[1] == 0 && order[2] == 1,
+	    1);
+	if (test_failed == 0)
+		rt_debug("[proof] source-bound ok: a third wrong password from "
+		    "a source with two refusals waiting was answered first, "
+		    "unchecked, and the two after it in order\n");
 }
 
 /* admin's key (from the userKey= argument) and one auth does not list. */
@@ -622,6 +773,8 @@ main(void)
 	check_keys();
 	expect("operator bundle again", bundle(admin, "operator", &bu), 0);
 	check_audit(bu.caps[1]);
+	check_deferred();
+	check_source_bound();
 
 	expect("logout", rt_call(admin, capos_UserSession_INTERFACE_ID,
 	    capos_UserSession_logout_ORDINAL, NULL, NULL, 0, rbuf,

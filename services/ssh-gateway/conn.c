@@ -14,11 +14,11 @@
  *     past GW_SOUT_BLOCK) -> ssh_chan_send (the client's window and
  *     maximum packet) -> the engine's output -> one TCP send.
  *
- * Calls in flight: at most one TCP recv, one TCP send and the shell's
- * wait. A connection that ends (conn_end) hangs up its terminal, logs out
- * its session (which ends the shell's authority), closes the socket and
- * waits for those calls to come back before its memory is freed: their
- * answers land in it.
+ * Calls in flight: at most one TCP recv, one TCP send, the shell's wait
+ * and, while logging in, auth's loginKey. A connection that ends
+ * (conn_end) hangs up its terminal, logs out its session (which ends the
+ * shell's authority), closes the socket and waits for those calls to
+ * come back before its memory is freed: their answers land in it.
  */
 #include <string.h>
 
@@ -87,21 +87,21 @@ key_acceptable(struct gw_conn *c, const char *user, size_t ulen,
 }
 
 /* auth verifies the signature itself and mints the session; the gateway
- * only carries the bytes. */
-static capos_cap_t
-login_key(struct gw_conn *c, const char *user, size_t ulen,
+ * only carries the bytes. The call is left in flight (its answer comes
+ * to login_done): a refusal may wait out auth's failure delay. 0, or -1
+ * when it cannot be made. */
+static int
+post_login_key(struct gw_conn *c, const char *user, size_t ulen,
     const uint8_t *blob, const uint8_t *signed_data, size_t slen,
     const uint8_t sig[CRYPTO_ED25519_SIG_LEN])
 {
 	struct capos_SessionManager_loginKey_Params_b p;
-	struct capos_SessionManager_LoginResult_r r;
 	uint8_t sblob[CRYPTO_SSH_ED25519_SIG_BLOB_LEN];
 	struct capnp_builder b;
-	struct rt_result res;
-	uint32_t idx;
+	struct capos_sqe e;
 
 	crypto_ssh_ed25519_sig_blob(sig, sblob);
-	if (capnp_builder_init(&b, cbuf, sizeof(cbuf)) != 0 ||
+	if (capnp_builder_init(&b, c->lparams, sizeof(c->lparams)) != 0 ||
 	    capos_SessionManager_loginKey_Params_init_root(&b, &p) != 0 ||
 	    capos_SessionManager_loginKey_Params_set_account(&p, user,
 	    ulen) != 0 ||
@@ -112,18 +112,17 @@ login_key(struct gw_conn *c, const char *user, size_t ulen,
 	    capos_SessionManager_loginKey_Params_set_signature(&p, sblob,
 	    sizeof(sblob)) != 0 ||
 	    capos_SessionManager_loginKey_Params_set_source(&p, c->source,
-	    strlen(c->source)) != 0 ||
-	    rt_call(gw_manager, capos_SessionManager_INTERFACE_ID,
-	    capos_SessionManager_loginKey_ORDINAL, &b, NULL, 0, cres,
-	    sizeof(cres), &res) != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
-	if (capos_SessionManager_LoginResult_which(&r) !=
-	    capos_SessionManager_LoginResult_which_session ||
-	    capos_SessionManager_LoginResult_get_session(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return CAPOS_CAP_NULL;
-	return res.caps[idx].cap;
+	    strlen(c->source)) != 0)
+		return -1;
+	rt_prep_call(&e, gw_manager, capos_SessionManager_INTERFACE_ID,
+	    capos_SessionManager_loginKey_ORDINAL, &b, c->lres,
+	    sizeof(c->lres), c->lcaps, 0, CAPOS_MAX_XCAPS);
+	if (rt_submit(&e) != 0)
+		return -1;
+	c->ltag = e.user_data;
+	c->lbusy = true;
+	gw_logins++;
+	return 0;
 }
 
 /* Whether a key may log in is SessionManager's answer, never the
@@ -145,13 +144,16 @@ authorize(void *ctx, const char *user, size_t ulen,
 		return key_acceptable(c, user, ulen, blob) ? 0 : -1;
 	if (slen > capos_SessionManager_maxSignedData)
 		return -1;
-	if (gw_sessions >= GW_SESSIONS_MAX) {
+	/* Logins in flight count: each may become a session. */
+	if (gw_sessions + gw_logins >= GW_SESSIONS_MAX) {
 		rt_printf("[ssh-gateway] conn %u denied: ssh-session-limit\n",
 		    c->id);
 		return -1;
 	}
-	c->session = login_key(c, user, ulen, blob, signed_data, slen, sig);
-	return c->session != CAPOS_CAP_NULL ? 0 : -1;
+	if (c->lbusy || post_login_key(c, user, ulen, blob, signed_data, slen,
+	    sig) != 0)
+		return -1;
+	return SSH_AUTH_LATER;
 }
 
 /* ---- The terminal's side ---- */
@@ -248,7 +250,8 @@ logout(struct gw_conn *c)
 static void
 reap(struct gw_conn *c)
 {
-	if (c->state != GW_ENDING || c->rbusy || c->sbusy || c->waiting)
+	if (c->state != GW_ENDING || c->rbusy || c->sbusy || c->waiting ||
+	    c->lbusy)
 		return;
 	if (c->handle != CAPOS_CAP_NULL)
 		(void)rt_release(c->handle);
@@ -667,6 +670,49 @@ wait_done(struct gw_conn *c, const struct capos_cqe *cqe)
 	term_hangup(&c->term);
 }
 
+/* auth's answer to loginKey: the engine's verdict, and the session kept
+ * for the shell. A session minted for a connection that has ended since
+ * is dropped, which ends it in auth. */
+static void
+login_done(struct gw_conn *c, const struct capos_cqe *cqe)
+{
+	struct capos_SessionManager_LoginResult_r r;
+	capos_cap_t session = CAPOS_CAP_NULL;
+	struct ssh_event ev;
+	struct rt_result res;
+	uint32_t idx, n = cqe->ncaps < CAPOS_MAX_XCAPS ? cqe->ncaps :
+	    CAPOS_MAX_XCAPS;
+	int rc;
+
+	c->lbusy = false;
+	gw_logins--;
+	if (rt_result_read(cqe, c->lres, &res) == 0) {
+		r.s = res.root;
+		if (capos_SessionManager_LoginResult_which(&r) ==
+		    capos_SessionManager_LoginResult_which_session &&
+		    capos_SessionManager_LoginResult_get_session(&r,
+		    &idx) == 0 && idx < n)
+			session = c->lcaps[idx].cap;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (c->lcaps[i].cap != session)
+			(void)rt_release(c->lcaps[i].cap);
+	if (c->state != GW_LIVE) {
+		if (session != CAPOS_CAP_NULL)
+			(void)rt_release(session);
+		return;
+	}
+	c->session = session;
+	rc = ssh_auth_answer(&c->ssh, session != CAPOS_CAP_NULL, &ev);
+	if (rc < 0) {
+		c->why = ssh_error(rc);
+		c->closing = true;
+		c->deadline_ns = rt_now_ns() + GW_LINGER_NS;
+		return;
+	}
+	on_event(c, &ev);
+}
+
 void
 conn_done(struct gw_conn *c, int which, const struct capos_cqe *cqe)
 {
@@ -674,8 +720,10 @@ conn_done(struct gw_conn *c, int which, const struct capos_cqe *cqe)
 		recv_done(c, cqe);
 	else if (which == 1)
 		send_done(c, cqe);
-	else
+	else if (which == 2)
 		wait_done(c, cqe);
+	else
+		login_done(c, cqe);
 	if (c->state == GW_LIVE)
 		conn_pump(c);
 	else

@@ -90,6 +90,16 @@ struct gw_conn {
 	size_t sout_len;
 	uint64_t sout_lost;
 
+	/* The loginKey call in flight: auth may hold a refusal back for
+	 * its failure delay, so the engine waits (SSH_AUTH_LATER) while
+	 * the loop serves everyone else. Its params and answer live here
+	 * until it comes back. */
+	bool lbusy;
+	uint64_t ltag;
+	uint8_t lparams[1024] __attribute__((aligned(8)));
+	uint8_t lres[256] __attribute__((aligned(8)));
+	struct capos_capdesc lcaps[CAPOS_MAX_XCAPS];
+
 	/* The shell and its session. */
 	capos_cap_t session, handle;
 	bool shell, waiting, exited, exit_sent, pty;
@@ -100,7 +110,7 @@ struct gw_conn {
 
 /* main.c: the capabilities connections use, and the session count. */
 extern capos_cap_t gw_hostkey, gw_manager, gw_shells, gw_owner;
-extern uint32_t gw_sessions;
+extern uint32_t gw_sessions, gw_logins;
 int gw_random(void *ctx, uint8_t *out, size_t n);
 
 /* conn.c */
@@ -110,7 +120,7 @@ void conn_start(struct gw_conn *c, capos_cap_t sock, uint32_t id,
 /* Moves everything that can move; call after any completion. */
 void conn_pump(struct gw_conn *c);
 /* A completion of one of the connection's calls (which: 0 recv, 1 send,
- * 2 the shell's wait). */
+ * 2 the shell's wait, 3 loginKey). */
 void conn_done(struct gw_conn *c, int which, const struct capos_cqe *cqe);
 /* The timer's tick: the login grace time and the linger. */
 void conn_tick(struct gw_conn *c, uint64_t now);

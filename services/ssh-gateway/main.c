@@ -24,10 +24,12 @@
  *
  * One loop waits at once on the listener's accept, a RECV of the
  * terminal endpoint, the timer's tick and every connection's calls in
- * flight (conn.c). Calls to the key vault, auth and shell-launcher are
- * made synchronously: each is answered by one service without waiting on
- * anyone (auth's failure delay is the exception, and happens only for a
- * signature the engine already verified).
+ * flight (conn.c), among them auth's loginKey, whose refusal auth holds
+ * back for its failure delay: one connection's login waits without
+ * stalling the others. The other calls to the key vault, auth
+ * (keyAcceptable, which is never delayed) and shell-launcher are made
+ * synchronously: each is answered by one service without waiting on
+ * anyone.
  *
  * Limits (gateway.h): GW_STARTUPS_MAX connections not yet logged in, one
  * more is closed at accept (audit reason ssh-startups-full); the login
@@ -48,7 +50,7 @@
 #include "shell.capnp.h"
 
 capos_cap_t gw_hostkey, gw_manager, gw_shells, gw_owner;
-uint32_t gw_sessions;
+uint32_t gw_sessions, gw_logins;
 
 static struct gw_conn *conns[GW_CONN_MAX];
 static uint32_t next_id;
@@ -366,10 +368,10 @@ setup(void)
 int
 main(void)
 {
-	/* Tags: accept, terminal RECV, tick, then three per connection. */
-	uint64_t tags[3 + 3 * GW_CONN_MAX];
-	struct gw_conn *owner_of[3 + 3 * GW_CONN_MAX];
-	int which_of[3 + 3 * GW_CONN_MAX];
+	/* Tags: accept, terminal RECV, tick, then four per connection. */
+	uint64_t tags[3 + 4 * GW_CONN_MAX];
+	struct gw_conn *owner_of[3 + 4 * GW_CONN_MAX];
+	int which_of[3 + 4 * GW_CONN_MAX];
 	uint64_t acc_tag, recv_tag, tick_tag;
 	struct capos_cqe cqe;
 
@@ -403,6 +405,11 @@ main(void)
 				owner_of[n] = c;
 				which_of[n] = 2;
 				tags[n++] = c->wtag;
+			}
+			if (c->lbusy) {
+				owner_of[n] = c;
+				which_of[n] = 3;
+				tags[n++] = c->ltag;
 			}
 		}
 		if ((k = rt_wait_any(tags, n, &cqe)) < 0) {

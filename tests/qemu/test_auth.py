@@ -35,7 +35,13 @@ def auth_login_bundle_audit_and_revocation():
                      "password in any byte read")
     expect_line(run, "[proof] session-revoked ok: after logout the session "
                      "and its audit reader fail closed")
-    expect_line(run, "[authtest] 50 checks, 0 failed")
+    expect_line(run, "[proof] deferred-refusal ok: a right password from "
+                     "another source was answered while a wrong one waited "
+                     "out its delay, which then came back denied")
+    expect_line(run, "[proof] source-bound ok: a third wrong password from "
+                     "a source with two refusals waiting was answered first, "
+                     "unchecked, and the two after it in order")
+    expect_line(run, "[authtest] 58 checks, 0 failed")
     # Nothing auth printed carries a password.
     for pw in ("capos-dev", "guest-dev", "victim-dev", "Wr0ng-Guess"):
         expect_no_line(run, pw)

@@ -1,7 +1,8 @@
 /*
  * auth's pure logic (services/auth): password records, the failure
- * policy, the login decision, public-key logins, sessions, the broker's profiles and the
- * audit log.
+ * policy, the login decision, public-key logins, sessions, the broker's
+ * profiles, the audit log and the queue of answers waiting out a
+ * failure's delay.
  */
 #include <stdlib.h>
 
@@ -11,6 +12,7 @@
 #include "credential.h"
 #include "crypto.h"
 #include "login.h"
+#include "pending.h"
 #include "pubkey.h"
 #include "session.h"
 #include "test.h"
@@ -621,4 +623,106 @@ TEST(auth_pubkey_query_answers_alike_for_unknown_accounts)
 	CHECK(!pubkey_acceptable(ls, "admin", 5, k.blob, sizeof(k.blob),
 	    "evil", 4, 6));
 	free(ls);
+}
+
+static int
+add(struct pend_queue *q, uint64_t id, uint64_t now, uint64_t delay,
+    const char *src, const char *acct)
+{
+	static const uint8_t msg[16] = "refusal message";
+
+	return pend_add(q, id, pend_due(q, now, delay, src, strlen(src), acct,
+	    strlen(acct)), src, strlen(src), acct, strlen(acct), msg,
+	    sizeof(msg));
+}
+
+/* The ids pend_take gives at now, in order, ended by 0. */
+static void
+take_all(struct pend_queue *q, uint64_t now, uint64_t *ids, int room)
+{
+	struct pend_entry e;
+	int n = 0;
+
+	while (n < room - 1 && pend_take(q, now, &e))
+		ids[n++] = e.call_id;
+	ids[n] = 0;
+}
+
+TEST(auth_pending_answers_leave_by_due_time_not_arrival)
+{
+	static struct pend_queue q;
+	uint64_t ids[8], due;
+
+	memset(&q, 0, sizeof(q));
+	CHECK(!pend_next(&q, &due));
+	/* A long delay first, then a short one for someone else. */
+	CHECK_EQ(add(&q, 1, 100, 4000, "net:1", "victim"), 0);
+	CHECK_EQ(add(&q, 2, 110, 250, "console", "guest"), 0);
+	CHECK(pend_next(&q, &due));
+	CHECK_EQ_U64(due, 360);
+	take_all(&q, 359, ids, 8);
+	CHECK_EQ_U64(ids[0], 0);
+	take_all(&q, 360, ids, 8);
+	CHECK_EQ_U64(ids[0], 2);
+	CHECK_EQ_U64(ids[1], 0);
+	take_all(&q, 4100, ids, 8);
+	CHECK_EQ_U64(ids[0], 1);
+	CHECK_EQ(q.n, 0);
+	/* Equal due times leave in the order they came. */
+	CHECK_EQ(add(&q, 7, 0, 10, "a", "x"), 0);
+	CHECK_EQ(add(&q, 5, 0, 10, "b", "y"), 0);
+	take_all(&q, 10, ids, 8);
+	CHECK_EQ_U64(ids[0], 7);
+	CHECK_EQ_U64(ids[1], 5);
+}
+
+TEST(auth_pending_delay_chains_per_source_and_account)
+{
+	static struct pend_queue q;
+	uint64_t ids[8];
+
+	memset(&q, 0, sizeof(q));
+	/* Side by side from one source: one delay apart, as if serial. */
+	CHECK_EQ(add(&q, 1, 0, 1000, "net:1", "admin"), 0);
+	CHECK_EQ_U64(pend_due(&q, 10, 1000, "net:1", 5, "other", 5), 2000);
+	/* Another source on the same account waits behind it too. */
+	CHECK_EQ_U64(pend_due(&q, 10, 1000, "net:2", 5, "admin", 5), 2000);
+	/* A stranger does not. */
+	CHECK_EQ_U64(pend_due(&q, 10, 1000, "net:2", 5, "guest", 5), 1010);
+	/* No account named (unknown): only the source chains. */
+	CHECK_EQ_U64(pend_due(&q, 10, 1000, "net:2", 5, "", 0), 1010);
+	CHECK_EQ(add(&q, 2, 10, 1000, "net:1", "admin"), 0);
+	take_all(&q, 1999, ids, 8);
+	CHECK_EQ_U64(ids[0], 1);
+	CHECK_EQ_U64(ids[1], 0);
+	take_all(&q, 2000, ids, 8);
+	CHECK_EQ_U64(ids[0], 2);
+	/* Past entries do not push a new one later than now + delay. */
+	CHECK_EQ_U64(pend_due(&q, 5000, 250, "net:1", 5, "admin", 5), 5250);
+	CHECK_EQ_U64(pend_due(&q, 1, UINT64_MAX, "z", 1, "", 0), UINT64_MAX);
+}
+
+TEST(auth_pending_is_bounded_and_counts_per_source)
+{
+	static struct pend_queue q;
+	uint8_t big[PEND_MSG_MAX + 1] = { 0 };
+	char src[8] = "net:00";
+
+	memset(&q, 0, sizeof(q));
+	CHECK_EQ(pend_count(&q, "net:1", 5), 0);
+	CHECK_EQ(add(&q, 1, 0, 10, "net:1", "a"), 0);
+	CHECK_EQ(add(&q, 2, 0, 10, "net:1", "b"), 0);
+	CHECK_EQ(pend_count(&q, "net:1", 5), 2);
+	CHECK_EQ(pend_count(&q, "net:10", 6), 0);
+	CHECK_EQ(pend_add(&q, 3, 0, "s", 1, "", 0, big, sizeof(big)),
+	    PEND_TOO_BIG);
+	CHECK_EQ(pend_add(&q, 3, 0, "0123456789012345678901234567890123",
+	    34, "", 0, big, 8), PEND_TOO_BIG);
+	for (int i = 2; i < PEND_MAX; i++) {
+		src[4] = (char)('a' + i / 10);
+		src[5] = (char)('0' + i % 10);
+		CHECK_EQ(add(&q, 10 + (uint64_t)i, 0, 10, src, ""), 0);
+	}
+	CHECK_EQ(q.n, PEND_MAX);
+	CHECK_EQ(add(&q, 99, 0, 10, "console", ""), PEND_FULL);
 }

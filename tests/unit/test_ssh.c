@@ -757,6 +757,78 @@ TEST(ssh_login_shell_and_data)
 		    "pty/shell/data/exit-status round trip ok\n");
 }
 
+/*
+ * The verdict on a signed request given later (SSH_AUTH_LATER), as a
+ * gateway does while auth's answer is in flight: nothing is answered
+ * and no input is taken until ssh_auth_answer, and the bytes held back
+ * are taken after it.
+ */
+TEST(ssh_login_verdict_given_later)
+{
+	static uint8_t m[40000], wire[256];
+	struct cli *c = cli_start(0);
+	struct buf b = { .n = 0 };
+	struct ssh_event ev;
+	size_t n;
+
+	CHECK(cli_handshake(c));
+	b_u8(&b, 5);
+	b_cstr(&b, "ssh-userauth");
+	cli_send(c, &b);
+	CHECK(EXPECT(c, 6, m) != 0);
+	authorize_verdict = SSH_AUTH_LATER;
+	userauth_pk(c, "alice", &user_key, true, false);
+	CHECK_EQ(authorize_calls, 1);
+	CHECK(srv.auth_wait);
+	CHECK_EQ(cli_recv(c, m), 0);
+	b.n = 0;
+	b_u8(&b, 2);
+	b_cstr(&b, "held");
+	n = cli_packet(c, b.b, b.n, wire);
+	CHECK_EQ(ssh_input(&srv, wire, n, &ev), 0);
+	CHECK_EQ(ev.type, SSH_EV_NONE);
+	CHECK_EQ(ssh_auth_answer(&srv, true, &ev), 0);
+	CHECK_EQ(ev.type, SSH_EV_AUTH_OK);
+	CHECK(ev.ulen == 5 && memcmp(ev.user, "alice", 5) == 0);
+	CHECK(memcmp(ev.pub, user_key.pub, 32) == 0);
+	pump(c);
+	CHECK(EXPECT(c, 52, m) != 0);
+	CHECK_EQ(srv.state, SSH_ST_OPEN);
+	CHECK_EQ(ssh_auth_answer(&srv, true, &ev), SSH_EPROTO);
+	feed(c, wire, n);
+	CHECK_EQ(c->rc, 0);
+	CHECK(cli_open_session(c, 1 << 20, 32768));
+}
+
+TEST(ssh_login_denied_later_counts_as_a_failure)
+{
+	static uint8_t m[40000];
+	struct cli *c = cli_start(0);
+	struct buf b = { .n = 0 };
+	struct ssh_event ev;
+
+	CHECK(cli_handshake(c));
+	b_u8(&b, 5);
+	b_cstr(&b, "ssh-userauth");
+	cli_send(c, &b);
+	CHECK(EXPECT(c, 6, m) != 0);
+	CHECK_EQ(ssh_auth_answer(&srv, false, &ev), SSH_EPROTO);
+	authorize_verdict = SSH_AUTH_LATER;
+	userauth_pk(c, "alice", &user_key, true, false);
+	CHECK(srv.auth_wait);
+	CHECK_EQ(ssh_auth_answer(&srv, false, &ev), 0);
+	CHECK_EQ(ev.type, SSH_EV_DENIED);
+	CHECK_STR(ev.reason, "ssh-key-unknown");
+	CHECK_EQ(srv.auth_failures, 1);
+	pump(c);
+	CHECK(EXPECT(c, 51, m) != 0);
+	CHECK_EQ(srv.state, SSH_ST_AUTH);
+	/* The query form cannot be deferred: it is a denial. */
+	userauth_pk(c, "alice", &user_key, false, false);
+	CHECK(EXPECT(c, 51, m) != 0);
+	CHECK(!srv.auth_wait);
+}
+
 TEST(ssh_ident_lines)
 {
 	struct cli *c;

@@ -6,6 +6,8 @@
  * answers. A request with a signature is verified here, over the
  * session id and the request (RFC 4252 7), before the callback is asked;
  * the callback sees the verified bytes so the service can hand them on.
+ * The callback may defer the signed form's verdict (SSH_AUTH_LATER):
+ * the request then waits, no more input is taken, until ssh_auth_answer.
  * "none" is answered with the list of methods and costs no attempt;
  * every other method, a wrong key type, a bad signature and a denied key
  * are failures, and after SSH_AUTH_TRIES of them the connection ends
@@ -42,6 +44,23 @@ deny(struct ssh_conn *c, struct ssh_event *ev, const char *reason)
 	ev->type = SSH_EV_DENIED;
 	ev->reason = reason;
 	return send_failure(c, true);
+}
+
+static int
+succeed(struct ssh_conn *c, const uint8_t *user, size_t ulen,
+    const uint8_t *pub, struct ssh_event *ev)
+{
+	struct ssh_wr w;
+
+	if (!ssh_pkt_begin(c, &w))
+		return ssh_fail(c, SSH_EPROTO, 0, NULL);
+	ssh_wr_u8(&w, MSG_USERAUTH_SUCCESS);
+	c->state = SSH_ST_OPEN;
+	ev->type = SSH_EV_AUTH_OK;
+	ev->user = (const char *)user;
+	ev->ulen = ulen;
+	ev->pub = pub;
+	return ssh_pkt_end(c, &w);
 }
 
 static int
@@ -90,19 +109,39 @@ publickey(struct ssh_conn *c, struct ssh_rd *r, const uint8_t *user,
 	if (w.bad ||
 	    crypto_ed25519_verify(pub, signed_data, w.len, sig) != 0)
 		return deny(c, ev, "ssh-bad-signature");
-	if (c->cfg.authorize(c->cfg.ctx, (const char *)user, ulen, pub,
-	    signed_data, w.len, sig) != 0)
+	switch (c->cfg.authorize(c->cfg.ctx, (const char *)user, ulen, pub,
+	    signed_data, w.len, sig)) {
+	case 0:
+		return succeed(c, user, ulen, blob + blen -
+		    CRYPTO_ED25519_PUB_LEN, ev);
+	case SSH_AUTH_LATER:
+		/* ulen <= SSH_USER_MAX: ssh_auth_on_request checked it. */
+		memcpy(c->auth_user, user, ulen);
+		c->auth_ulen = ulen;
+		memcpy(c->auth_pub, pub, CRYPTO_ED25519_PUB_LEN);
+		c->auth_wait = true;
+		return 0;
+	default:
 		return deny(c, ev, "ssh-key-unknown");
+	}
+}
 
-	if (!ssh_pkt_begin(c, &w))
-		return ssh_fail(c, SSH_EPROTO, 0, NULL);
-	ssh_wr_u8(&w, MSG_USERAUTH_SUCCESS);
-	c->state = SSH_ST_OPEN;
-	ev->type = SSH_EV_AUTH_OK;
-	ev->user = (const char *)user;
-	ev->ulen = ulen;
-	ev->pub = blob + blen - CRYPTO_ED25519_PUB_LEN;
-	return ssh_pkt_end(c, &w);
+int
+ssh_auth_answer(struct ssh_conn *c, bool allowed, struct ssh_event *ev)
+{
+	int rc;
+
+	memset(ev, 0, sizeof(*ev));
+	if (c->state == SSH_ST_CLOSED)
+		return c->error != 0 ? c->error : SSH_ECLOSED;
+	if (!c->auth_wait || c->state != SSH_ST_AUTH)
+		return SSH_EPROTO;
+	c->auth_wait = false;
+	rc = allowed ? succeed(c, c->auth_user, c->auth_ulen, c->auth_pub,
+	    ev) : deny(c, ev, "ssh-key-unknown");
+	if (rc < 0)
+		return rc;
+	return c->state == SSH_ST_CLOSED ? c->error : 0;
 }
 
 int

@@ -76,8 +76,12 @@ typedef int (*ssh_random_fn)(void *ctx, uint8_t *out, size_t n);
  * query form (RFC 4252 7, answered with PK_OK or failure). Otherwise the
  * engine has already verified `sig` over `signed_data` (slen bytes) with
  * that key, and the service may forward both to whoever mints the
- * session. 0 allows; anything else denies.
+ * session. 0 allows; anything else denies, except that the signed form
+ * may return SSH_AUTH_LATER: the service asks whoever decides without
+ * waiting for the answer, the engine takes no more input meanwhile, and
+ * ssh_auth_answer gives the verdict when it comes.
  */
+#define SSH_AUTH_LATER	1
 typedef int (*ssh_authorize_fn)(void *ctx, const char *user, size_t ulen,
     const uint8_t pub[CRYPTO_ED25519_PUB_LEN], const uint8_t *signed_data,
     size_t slen, const uint8_t sig[CRYPTO_ED25519_SIG_LEN]);
@@ -188,8 +192,14 @@ struct ssh_conn {
 	bool first_kex_done;
 	uint8_t session_id[CRYPTO_SHA256_LEN];
 
-	/* Authentication. */
+	/* Authentication. While auth_wait, a signed request the authorize
+	 * callback answered SSH_AUTH_LATER waits for ssh_auth_answer; its
+	 * user (bound SSH_USER_MAX) and key are kept for the answer. */
 	uint32_t auth_failures;
+	bool auth_wait;
+	uint8_t auth_user[SSH_USER_MAX];
+	size_t auth_ulen;
+	uint8_t auth_pub[CRYPTO_ED25519_PUB_LEN];
 
 	/* The session channel. */
 	enum ssh_chan_state chan;
@@ -235,5 +245,12 @@ void ssh_chan_consumed(struct ssh_conn *c, size_t n);
 int ssh_chan_exit(struct ssh_conn *c, uint32_t status);
 /* Ends the connection with a DISCONNECT (RFC 4253 11.1 reason). */
 void ssh_disconnect(struct ssh_conn *c, uint32_t reason, const char *why);
+/*
+ * The verdict on the signed request left waiting by SSH_AUTH_LATER:
+ * SUCCESS and SSH_EV_AUTH_OK (user pointing into the connection), or a
+ * failure counted as any other (SSH_EV_DENIED). 0, or ssh_input's errors
+ * (SSH_EPROTO when nothing waits).
+ */
+int ssh_auth_answer(struct ssh_conn *c, bool allowed, struct ssh_event *ev);
 
 #endif

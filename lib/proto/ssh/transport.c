@@ -397,7 +397,9 @@ ssh_input(struct ssh_conn *c, const uint8_t *in, size_t len,
 		len = INT32_MAX;
 	if (c->state == SSH_ST_CLOSED)
 		return c->error != 0 ? c->error : SSH_ECLOSED;
-	while (done < len && ev->type == SSH_EV_NONE) {
+	/* A request waiting for its verdict (SSH_AUTH_LATER) holds all
+	 * input after it back. */
+	while (done < len && ev->type == SSH_EV_NONE && !c->auth_wait) {
 		size_t want, take;
 
 		if (c->state == SSH_ST_IDENT) {
@@ -433,7 +435,9 @@ ssh_input(struct ssh_conn *c, const uint8_t *in, size_t len,
 			return rc;
 		if (c->state == SSH_ST_CLOSED)
 			return c->error;
-		if (ssh_maybe_rekey(c) < 0)
+		/* No key exchange starts under a waiting request, whose
+		 * answer must not follow our KEXINIT (RFC 4253 7.1). */
+		if (!c->auth_wait && ssh_maybe_rekey(c) < 0)
 			return ssh_fail(c, SSH_EKEX, 0, NULL);
 		ssh_chan_flush_credit(c);
 	}
