@@ -58,8 +58,10 @@ $(USER_DIR)/%: \
 	@$(ULD) -static -nostdlib -z max-page-size=0x1000 -z noexecstack \
 		-T lib/rt/user.ld -o $@ $(filter %.o,$^) $(USER_LIB)
 
--include $(USER_LIB_OBJS:.o=.d) \
-	$(patsubst %,$(BUILD)/u/%.d,$(PROGRAM_SRCS))
+# Every userspace object's header dependencies, also those of the library
+# sources a fragment links into one program (lib/proto, lib/tls, ...):
+# without them a changed header leaves objects built against the old one.
+-include $(shell find $(BUILD)/u -name '*.d' 2>/dev/null)
 
 # The chat demo (make run-chat); the default system is in mk/shell.mk.
 PKG_BINARIES_chat := $(USER_DIR)/init $(USER_DIR)/hello \
