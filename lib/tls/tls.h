@@ -39,12 +39,27 @@
 #define TLS_EINIT	(-2002)	/* wolfSSL refused the configuration */
 #define TLS_ECLOSED	(-2003)	/* the peer ended the stream cleanly */
 #define TLS_ESIGN	(-2004)	/* CertificateVerify was not signed */
+#define TLS_EDEADLINE	(-2005)	/* the connection's deadline passed */
+
+/*
+ * A handshake must end within TLS_HANDSHAKE_MS of tls_accept, however
+ * the peer paces its bytes: a server that serves one connection at a
+ * time is otherwise held by a client sending a byte just before each
+ * idle timeout. The time comes from the process's "timer" capability
+ * (rt_now_ns); without one there is no deadline. The clock is read
+ * before each read from the socket, so a read already waiting ends at
+ * the socket's own idle timeout: set one (tcp_set_idle_timeout), and
+ * the connection is held at most the deadline plus that timeout.
+ */
+#define TLS_HANDSHAKE_MS	10000u
 
 struct tls_conn {
 	void *ssl;		/* wolfSSL's WOLFSSL object */
 	capos_cap_t sock;
 	int io_err;		/* the last TcpSocket failure, for reports */
 	size_t mem_peak;	/* heap this connection held at most */
+	uint64_t deadline_ns;	/* rt_now_ns past which reads fail; 0: none */
+	int timed_out;		/* a read found the deadline passed */
 };
 
 /* Fetches the certificate from key (a TlsServerKey) and sets up the
@@ -59,6 +74,10 @@ int tls_server_init(capos_cap_t key, capos_cap_t entropy, size_t conn_mem);
  * 0 once the connection is established, or an error, after which the
  * connection is already freed. */
 int tls_accept(struct tls_conn *c, capos_cap_t sock);
+/* Bounds what follows on an established connection (reads and writes
+ * of application data) to ms milliseconds from now, as the handshake is
+ * bounded; 0 lifts it. Past it they fail with TLS_EDEADLINE. */
+void tls_set_deadline(struct tls_conn *c, uint32_t ms);
 /* Reads up to n bytes of application data: the count, TLS_ECLOSED at
  * the peer's close_notify or end of stream, or an error. */
 int tls_read(struct tls_conn *c, uint8_t *buf, size_t n);
