@@ -219,9 +219,18 @@ def agent_shell_with_model_openai_against_a_scripted_server():
             ("huge arguments", "agent: the model failed: the arguments of "
              "launcher.run are not a string of at most 4096 bytes"),
             ("the answer stops", "agent: the model failed: the response "
-             "was cut off after")):
+             "was cut off after"),
+            # Terminal controls, C1 ones too, are shown as '?' and refuse
+            # a call whose argument holds one.
+            ("drive the terminal", "model: Look?2J?52;c;QQ==? done?[31m "
+             "\u00e9"),
+            ("drive the terminal", "agent: launcher.run refused: the "
+             "arguments are malformed or too long")):
         out = sh.command(words, AGENT)
         expect(sh.con, err in out, f"{words}: {out!r}")
+    expect(sh.con, "\u009b" not in sh.con.text() and
+           "\u009d" not in sh.con.text(), "a C1 control reached the "
+           "terminal")
     out = sh.command("hello", AGENT)
     expect(sh.con, "model: Hello from the scripted server." in out, repr(out))
 
