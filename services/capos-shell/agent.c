@@ -716,6 +716,9 @@ ask_consent(void)
 	size_t len = 0;
 	int rc;
 
+	/* Keys typed before the call was shown (the rest of a paste among
+	 * them) do not answer it. */
+	keys_discard();
 	say("agent: run %s ? [y/N] ", shown);
 	if ((rc = read_keys(true, line, sizeof(line), &len)) != 0)
 		return rc == 2 ? 0 : -1;
@@ -736,6 +739,7 @@ ask_step_up(void)
 	size_t plen;
 	int rc;
 
+	keys_discard();
 	say("agent: %s needs you to authenticate again.\n", shown);
 	for (int i = 0; i < AGENT_STEP_UP_TRIES; i++) {
 		say("password for %s> ", account);

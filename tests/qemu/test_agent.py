@@ -84,6 +84,13 @@ def agent_shell_gates_the_models_tool_calls_on_the_console():
     out = sh.command("n", AGENT)
     expect(sh.con, "agent: declined" in out and "(started" not in out and
            "model: launcher.run declined" in out, repr(out))
+    # A paste whose rest would answer the prompt does not: keys typed
+    # before the call was shown are dropped.
+    sh.type("please start hello\ry\r", 'agent: run launcher.run('
+            'program="hello") ? [y/N] ')
+    out = sh.command("n", AGENT)
+    expect(sh.con, "agent: declined" in out and "(started" not in out,
+           f"type-ahead answered the consent prompt: {out!r}")
     sh.command("start hello again", 'agent: run launcher.run('
                'program="hello") ? [y/N] ')
     out = sh.command("y", AGENT)
