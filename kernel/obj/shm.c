@@ -79,8 +79,20 @@ window_map(struct window_map *maps, struct process *p, uint64_t pa,
 void
 window_process_stopped(struct process *p)
 {
-	/* The dead address space still maps the pages but never runs again,
-	 * and tearing it down frees only the frames it owns. */
+	/*
+	 * A thread of p may still run in user mode on another CPU: stopping
+	 * it only sent that CPU a kick (process_stop), which it takes when
+	 * the IPI arrives. Dropping the last reference below frees shared
+	 * memory and DMA pool frames at once, for the next allocation to
+	 * take, so the windows are unmapped first: aspace_unmap flushes every
+	 * CPU that has p's tables loaded before it returns, and a thread that
+	 * touches a window afterwards faults instead of writing into frames
+	 * that are no longer its process's. The frames are not the address
+	 * space's own, so the unmap frees none of them.
+	 */
+	if (p->dev_next > CAPOS_USER_DEVICE_BASE)
+		(void)aspace_unmap(&p->as, CAPOS_USER_DEVICE_BASE,
+		    p->dev_next - CAPOS_USER_DEVICE_BASE, NULL);
 	for (int i = 0; i < PROC_MAX_HELD; i++) {
 		if (p->held[i] != NULL) {
 			kobj_unref(p->held[i]);

@@ -88,6 +88,10 @@ io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
 		return WOLFSSL_CBIO_ERR_GENERAL;
 	if (c->mem)
 		return mem_recv(c, buf, sz);
+	if (c->deadline_ns != 0 && rt_now_ns() >= c->deadline_ns) {
+		c->timed_out = 1;
+		return WOLFSSL_CBIO_ERR_CONN_RST;
+	}
 	if (max > capos_TcpSocket_maxChunk)
 		max = capos_TcpSocket_maxChunk;
 	n = tcp_recv_some(c->sock, max, &data, scratch);
@@ -112,6 +116,10 @@ io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 		return WOLFSSL_CBIO_ERR_GENERAL;
 	if (c->mem)
 		return mem_send(c, buf, sz);
+	if (c->deadline_ns != 0 && rt_now_ns() >= c->deadline_ns) {
+		c->timed_out = 1;
+		return WOLFSSL_CBIO_ERR_CONN_RST;
+	}
 	if ((rc = tcp_send_all(c->sock, (const uint8_t *)buf, (uint32_t)sz,
 	    scratch)) != 0) {
 		c->io_err = rc;
@@ -258,6 +266,7 @@ tls_accept(struct tls_conn *c, capos_cap_t sock)
 
 	memset(c, 0, sizeof(*c));
 	c->sock = sock;
+	tls_set_deadline(c, TLS_HANDSHAKE_MS);
 	crypto_mem_stats(&st);
 	mem_base = st.in_use;
 	crypto_mem_reset_peak();
@@ -272,9 +281,22 @@ tls_accept(struct tls_conn *c, capos_cap_t sock)
 		rc = wolfSSL_get_error(ssl, rc);
 		wolfSSL_free(ssl);
 		c->ssl = NULL;
+		if (c->timed_out)
+			return TLS_EDEADLINE;
 		return rc < 0 ? rc : FATAL_ERROR;
 	}
+	/* What follows is the caller's to bound (tls_set_deadline). */
+	c->deadline_ns = 0;
 	return 0;
+}
+
+void
+tls_set_deadline(struct tls_conn *c, uint32_t ms)
+{
+	uint64_t now = ms != 0 ? rt_now_ns() : 0;
+
+	c->deadline_ns = now != 0 ? now + (uint64_t)ms * 1000000u : 0;
+	c->timed_out = 0;
 }
 
 int
@@ -353,6 +375,8 @@ tls_read(struct tls_conn *c, uint8_t *buf, size_t n)
 	err = wolfSSL_get_error(c->ssl, rc);
 	if (c->mem && again(err))
 		return TLS_EAGAIN;
+	if (c->timed_out)
+		return TLS_EDEADLINE;
 	if (err == WOLFSSL_ERROR_ZERO_RETURN || err == SOCKET_PEER_CLOSED_E)
 		return TLS_ECLOSED;
 	return err < 0 ? err : FATAL_ERROR;
@@ -369,6 +393,8 @@ tls_write(struct tls_conn *c, const uint8_t *buf, size_t n)
 		rc = wolfSSL_write(c->ssl, buf, chunk);
 		note_peak(c, mem_base);
 		if (rc <= 0) {
+			if (c->timed_out)
+				return TLS_EDEADLINE;
 			rc = wolfSSL_get_error(c->ssl, rc);
 			if (c->mem && again(rc))
 				return TLS_EAGAIN;
@@ -416,6 +442,9 @@ tls_strerror(int err)
 		return "the key vault did not sign CertificateVerify";
 	case TLS_EAGAIN:
 		return "more input is needed";
+	case TLS_EDEADLINE:
+		return "the peer did not finish within the connection's "
+		    "deadline";
 	case VERSION_ERROR:
 		return "the client offers no TLS 1.3 (protocol_version)";
 	case MATCH_SUITE_ERROR:

@@ -40,6 +40,7 @@
 #define TLS_ECLOSED	(-2003)	/* the peer ended the stream cleanly */
 #define TLS_ESIGN	(-2004)	/* CertificateVerify was not signed */
 #define TLS_EAGAIN	(-2005)	/* memory I/O: feed input or drain output */
+#define TLS_EDEADLINE	(-2006)	/* the connection's deadline passed */
 
 /*
  * Memory I/O (tls_accept_mem): the caller moves the records itself, so a
@@ -55,6 +56,18 @@
 #define TLS_MEM_OUT		(8u << 10)
 #define TLS_MEM_WRITE_MAX	4096u
 
+/*
+ * A handshake must end within TLS_HANDSHAKE_MS of tls_accept, however
+ * the peer paces its bytes: a server that serves one connection at a
+ * time is otherwise held by a client sending a byte just before each
+ * idle timeout. The time comes from the process's "timer" capability
+ * (rt_now_ns); without one there is no deadline. The clock is read
+ * before each read from the socket, so a read already waiting ends at
+ * the socket's own idle timeout: set one (tcp_set_idle_timeout), and
+ * the connection is held at most the deadline plus that timeout.
+ */
+#define TLS_HANDSHAKE_MS	10000u
+
 struct tls_conn {
 	void *ssl;		/* wolfSSL's WOLFSSL object */
 	capos_cap_t sock;
@@ -66,6 +79,8 @@ struct tls_conn {
 	size_t in_len;
 	size_t out_len;		/* <= TLS_MEM_OUT */
 	uint8_t out[TLS_MEM_OUT];
+	uint64_t deadline_ns;	/* rt_now_ns past which reads fail; 0: none */
+	int timed_out;		/* a read found the deadline passed */
 };
 
 /* Fetches the certificate from key (a TlsServerKey) and sets up the
@@ -89,6 +104,10 @@ int tls_handshake(struct tls_conn *c);
  * n bytes of `out` sent. */
 void tls_feed(struct tls_conn *c, const uint8_t *p, size_t n);
 void tls_out_done(struct tls_conn *c, size_t n);
+/* Bounds what follows on an established connection (reads and writes
+ * of application data) to ms milliseconds from now, as the handshake is
+ * bounded; 0 lifts it. Past it they fail with TLS_EDEADLINE. */
+void tls_set_deadline(struct tls_conn *c, uint32_t ms);
 /* Reads up to n bytes of application data (memory I/O: TLS_EAGAIN when
  * no whole record is in yet): the count, TLS_ECLOSED at
  * the peer's close_notify or end of stream, or an error. */

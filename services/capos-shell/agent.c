@@ -473,16 +473,15 @@ build_request(struct capnp_builder *b)
 /* ---- The model's answer ---- */
 
 /* Copies text the model chose, within room, NUL-terminated; false when
- * it does not fit or holds a control byte (a value needing one writes it
- * as \xHH), since the shell shows it on the terminal. */
+ * it does not fit, holds a control byte (C0, DEL or C1; a value needing
+ * one writes it as \xHH) or is not UTF-8, since the shell shows it on
+ * the terminal. */
 static bool
 take_text(const struct capnp_text *t, char *out, size_t room)
 {
-	if (t->len >= room)
+	if (t->len >= room || memchr(t->str, '\n', t->len) != NULL ||
+	    !agent_tty_clean(t->str, t->len))
 		return false;
-	for (size_t i = 0; i < t->len; i++)
-		if ((uint8_t)t->str[i] < 0x20 || (uint8_t)t->str[i] == 0x7f)
-			return false;
 	memcpy(out, t->str, t->len);
 	out[t->len] = '\0';
 	return true;
@@ -532,22 +531,22 @@ take_call(const struct capos_ModelChunk_r *ch)
 	ca->n = (int)l.n;
 }
 
-/* Shows model text: control bytes other than newline become '?'. */
+/* The terminal filter's state across one answer's chunks. */
+static struct agent_tty_state tty;
+
+/* Shows model text: control bytes other than newline, C1 controls and
+ * bytes UTF-8 never holds become '?' (agent_tty_filter). len is at most
+ * maxChunk. */
 static void
 show_text(const char *s, size_t len, bool *in_text)
 {
-	char buf[capos_LanguageModel_maxChunk];
+	char buf[capos_LanguageModel_maxChunk + 1];
 
 	if (!*in_text) {
 		say("model: ");
 		*in_text = true;
 	}
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = (uint8_t)s[i];
-
-		buf[i] = (c < 0x20 && c != '\n') || c == 0x7f ? '?' : (char)c;
-	}
-	put(buf, len);
+	put(buf, agent_tty_filter(&tty, s, len, buf));
 }
 
 /* Cancels the stream and waits for its answers, giving way to a second
@@ -586,6 +585,7 @@ model_round(void)
 		say("agent: the conversation does not fit in one request\n");
 		return 1;
 	}
+	agent_tty_start(&tty);
 	deadline_start(&dl, &note);
 	rc = call_in_slot(model, capos_LanguageModel_INTERFACE_ID,
 	    capos_LanguageModel_complete_ORDINAL, &b, dl, &res, NULL);
@@ -724,7 +724,6 @@ call_texts(const struct agent_tool *t, const struct call_args *ca,
     struct typed_call *tc, char err[TYPED_ERR_MAX])
 {
 	struct agent_arg args[TYPED_ARGS_MAX];
-	int n;
 
 	if (ca->malformed) {
 		fmt_snprintf(err, TYPED_ERR_MAX, "the arguments are malformed "
@@ -737,13 +736,8 @@ call_texts(const struct agent_tool *t, const struct call_args *ca,
 		args[i].value = ca->a[i].value;
 		args[i].vlen = strlen(ca->a[i].value);
 	}
-	if (agent_call_text(t, args, ca->n, 1, shown, sizeof(shown)) < 0 ||
-	    (n = agent_call_text(t, args, ca->n, 0, exact,
-	    sizeof(exact))) < 0) {
-		fmt_snprintf(err, TYPED_ERR_MAX, "the call is too long");
-		return -1;
-	}
-	return typed_parse(exact, (size_t)n, tc, err);
+	return agent_call_parse(t, args, ca->n, shown, sizeof(shown), exact,
+	    sizeof(exact), tc, err);
 }
 
 /* Asks y/N; 1 yes, 0 no (anything but y or yes), -1 cancelled. */
@@ -754,6 +748,9 @@ ask_consent(void)
 	size_t len = 0;
 	int rc;
 
+	/* Keys typed before the call was shown (the rest of a paste among
+	 * them) do not answer it. */
+	keys_discard();
 	say("agent: run %s ? [y/N] ", shown);
 	if ((rc = read_keys(true, line, sizeof(line), &len)) != 0)
 		return rc == 2 ? 0 : -1;
@@ -774,6 +771,7 @@ ask_step_up(void)
 	size_t plen;
 	int rc;
 
+	keys_discard();
 	say("agent: %s needs you to authenticate again.\n", shown);
 	for (int i = 0; i < AGENT_STEP_UP_TRIES; i++) {
 		say("password for %s> ", account);

@@ -137,6 +137,121 @@ agent_call_text(const struct agent_tool *t, const struct agent_arg *args,
 	return (int)len;
 }
 
+int
+agent_call_parse(const struct agent_tool *t, const struct agent_arg *args,
+    int nargs, char *shown, size_t shown_room, char *exact,
+    size_t exact_room, struct typed_call *tc, char err[TYPED_ERR_MAX])
+{
+	int n;
+
+	if (agent_call_text(t, args, nargs, 1, shown, shown_room) < 0 ||
+	    (n = agent_call_text(t, args, nargs, 0, exact, exact_room)) < 0) {
+		fmt_snprintf(err, TYPED_ERR_MAX, "the call is too long");
+		return -1;
+	}
+	if (typed_parse(exact, (size_t)n, tc, err) != 0)
+		return -1;
+	if (tc->nargs != nargs)
+		goto smuggled;
+	for (int i = 0; i < nargs; i++)
+		if (strlen(tc->args[i].name) != args[i].nlen ||
+		    memcmp(tc->args[i].name, args[i].name, args[i].nlen) != 0)
+			goto smuggled;
+	return 0;
+smuggled:
+	fmt_snprintf(err, TYPED_ERR_MAX, "an argument's value is not one "
+	    "value");
+	return -1;
+}
+
+void
+agent_tty_start(struct agent_tty_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->lo = 0x80;
+	st->hi = 0xbf;
+}
+
+size_t
+agent_tty_filter(struct agent_tty_state *st, const char *in, size_t len,
+    char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = (uint8_t)in[i];
+
+		if (st->need > 0) {
+			if (c >= st->lo && c <= st->hi) {
+				if (st->held_c2) {
+					/* U+0080..U+009F are the C1 controls. */
+					if (c <= 0x9f) {
+						out[o++] = '?';
+						st->replaced++;
+					} else {
+						out[o++] = (char)0xc2;
+						out[o++] = (char)c;
+					}
+					st->held_c2 = false;
+				} else
+					out[o++] = (char)c;
+				st->need--;
+				st->lo = 0x80;
+				st->hi = 0xbf;
+				continue;
+			}
+			/* The sequence broke off: what was written of it is
+			 * harmless, a held lead becomes '?'. */
+			if (st->held_c2)
+				out[o++] = '?';
+			st->replaced++;
+			st->need = 0;
+			st->held_c2 = false;
+		}
+		st->lo = 0x80;
+		st->hi = 0xbf;
+		if ((c < 0x20 && c != '\n') || c == 0x7f || (c >= 0x80 &&
+		    c <= 0xc1) || c >= 0xf5) {
+			out[o++] = '?';
+			st->replaced++;
+			continue;
+		}
+		if (c >= 0xc2) {
+			st->need = c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+			/* The second byte's range rules out overlong forms
+			 * (which a lax decoder would read as a C1 control),
+			 * surrogates, and code points past U+10FFFF. */
+			if (c == 0xe0)
+				st->lo = 0xa0;
+			else if (c == 0xed)
+				st->hi = 0x9f;
+			else if (c == 0xf0)
+				st->lo = 0x90;
+			else if (c == 0xf4)
+				st->hi = 0x8f;
+		}
+		if (c == 0xc2)
+			st->held_c2 = true;
+		else
+			out[o++] = (char)c;
+	}
+	return o;
+}
+
+bool
+agent_tty_clean(const char *s, size_t len)
+{
+	struct agent_tty_state st;
+	char out[64 + 1];
+
+	/* In pieces, so the check needs no buffer of the text's size. */
+	agent_tty_start(&st);
+	for (size_t i = 0; i < len; i += 64)
+		(void)agent_tty_filter(&st, s + i, len - i < 64 ? len - i : 64,
+		    out);
+	return st.replaced == 0 && st.need == 0;
+}
+
 static const char *const kinds[] = {
 	"Void", "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16",
 	"UInt32", "UInt64", "Float32", "Float64", "Text", "Data", "List",

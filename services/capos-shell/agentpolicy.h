@@ -18,6 +18,7 @@
 #ifndef SHELL_AGENTPOLICY_H
 #define SHELL_AGENTPOLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -95,6 +96,41 @@ struct agent_arg {
 };
 int agent_call_text(const struct agent_tool *t, const struct agent_arg
     *args, int nargs, int redact, char *out, size_t room);
+
+/* The proposal as the call that runs: its exact text parsed into tc, and
+ * its shown text (secrets redacted) into shown. The parsed call must
+ * hold exactly the arguments the proposal named, in order, so a value
+ * cannot carry further arguments of its own: under a secret parameter
+ * those would run without the person asked for consent seeing them.
+ * 0, or -1 with why in err. */
+int agent_call_parse(const struct agent_tool *t, const struct agent_arg
+    *args, int nargs, char *shown, size_t shown_room, char *exact,
+    size_t exact_room, struct typed_call *tc, char err[TYPED_ERR_MAX]);
+
+/*
+ * Model text for the terminal, chunk by chunk: bytes that would drive it
+ * become '?'. Those are the C0 controls but newline, DEL, and the C1
+ * controls (U+0080 to U+009F, which a terminal reading UTF-8 obeys as
+ * CSI, OSC and the rest), whether sent as UTF-8 or as single bytes
+ * (stray continuation bytes and bytes UTF-8 never holds). A UTF-8
+ * sequence may be split between chunks: the state carries it over, and
+ * only a held 0xC2 is delayed, so out needs at most len + 1 bytes.
+ * Returns the bytes written into out.
+ */
+struct agent_tty_state {
+	uint8_t need;		/* continuation bytes still due */
+	uint8_t lo, hi;		/* the next continuation byte's range */
+	bool held_c2;		/* a 0xC2 lead not yet written */
+	size_t replaced;	/* bytes or sequences written as '?' */
+};
+/* The state before a text's first chunk. */
+void agent_tty_start(struct agent_tty_state *st);
+size_t agent_tty_filter(struct agent_tty_state *st, const char *in,
+    size_t len, char *out);
+/* True when the whole text needs no replacing and ends no sequence
+ * short: no control byte of either kind, and valid UTF-8 as far as
+ * the filter reads it. */
+bool agent_tty_clean(const char *s, size_t len);
 
 /* The descriptor's description: "Interface.method(NAME :Type, ...) ->
  * Results", NUL-terminated in out (cut to room). */

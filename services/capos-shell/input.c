@@ -75,3 +75,13 @@ input_interrupt(struct shell_input *in)
 		}
 	return false;
 }
+
+int
+input_discard(struct shell_input *in)
+{
+	int n = in->n;
+
+	memset(in->q, 0, sizeof(in->q));
+	in->n = 0;
+	return n;
+}

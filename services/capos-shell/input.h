@@ -39,5 +39,9 @@ bool input_pop(struct shell_input *in, int *code, uint8_t *byte);
 /* Takes the queued keys up to a Ctrl-C, if one is queued; whether it
  * was. Keys after it stay queued. */
 bool input_interrupt(struct shell_input *in);
+/* Drops every queued key, wiping their bytes; how many there were.
+ * Keys typed before a question was shown (type-ahead, or the rest of a
+ * paste) must not answer it. */
+int input_discard(struct shell_input *in);
 
 #endif

@@ -354,6 +354,12 @@ wait_or_interrupt(const uint64_t *tags, int n, struct capos_cqe *c)
 	}
 }
 
+void
+keys_discard(void)
+{
+	(void)input_discard(&input);
+}
+
 /*
  * A short line from keys (a y/N answer, a password again), echoed or not:
  * Backspace and Ctrl-U edit it, Enter ends it. 0 with the line in buf

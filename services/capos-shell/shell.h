@@ -46,6 +46,9 @@ bool line_ok(void);
 /* A short line from keys, echoed or not: 0 with text (NUL-terminated), 1
  * cancelled (Ctrl-C, Ctrl-D), 2 too long, -1 the terminal is gone. */
 int read_keys(bool echo, char *buf, size_t room, size_t *len);
+/* Drops the keys queued so far (before a question is shown): they were
+ * typed before it and do not answer it. */
+void keys_discard(void);
 /* Waits for one of n (at most WAIT_MAX) entries or Ctrl-C: the index, n
  * for Ctrl-C, -1 when the terminal or ring failed. */
 int wait_or_interrupt(const uint64_t *tags, int n, struct capos_cqe *c);

@@ -86,6 +86,12 @@ def main():
     elif "huge" in words:
         send(out, message(None, [("launcher-run",
                                   {"program": "A" * 16384})]))
+    elif "terminal" in words:
+        # C1 controls as UTF-8 (CSI, OSC 52 setting the clipboard, ST) and
+        # an ESC, in the text and in a call's argument.
+        send(out, message("Look\u009b2J\u009d52;c;QQ==\u009c done"
+                          "\u001b[31m \u00e9",
+                          [("launcher-run", {"program": "\u009b1Ahello"})]))
     elif "stops" in words:
         send(out, message("cut")[:100], length=4000)
     elif "stalls" in words:

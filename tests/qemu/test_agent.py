@@ -102,6 +102,13 @@ def agent_shell_gates_the_models_tool_calls_on_the_console():
         'ran / assistant "launcher.programs ran: (names = [') and
         conv.endswith(' / user "please start hello"'),
         f"the second turn received: {conv!r}")
+    # A paste whose rest would answer the prompt does not: keys typed
+    # before the call was shown are dropped.
+    sh.type("please start hello\ry\r", 'agent: run launcher.run('
+            'program="hello") ? [y/N] ')
+    out = sh.command("n", AGENT)
+    expect(sh.con, "agent: declined" in out and "(started" not in out,
+           f"type-ahead answered the consent prompt: {out!r}")
     sh.command("start hello again", 'agent: run launcher.run('
                'program="hello") ? [y/N] ')
     out = sh.command("y", AGENT)
@@ -274,7 +281,13 @@ def agent_shell_with_model_openai_against_a_scripted_server():
              "was cut off after"),
             # deadline=5 in system/agent-openai.capnp.
             ("the answer stalls", "agent: the model failed: no whole "
-             "response within the deadline of 5 s (")):
+             "response within the deadline of 5 s ("),
+            # Terminal controls, C1 ones too, are shown as '?' and refuse
+            # a call whose argument holds one.
+            ("drive the terminal", "model: Look?2J?52;c;QQ==? done?[31m "
+             "\u00e9"),
+            ("drive the terminal", "agent: launcher.run refused: the "
+             "arguments are malformed or too long")):
         out = sh.command(words, AGENT)
         expect(sh.con, err in out, f"{words}: {out!r}")
     # Each request carried the turns before it: the second one the first
@@ -285,6 +298,9 @@ def agent_shell_with_model_openai_against_a_scripted_server():
            "user "
            "users=which programs are there?|a malformed answer\n" in seen,
            f"the second turn's request: {seen!r}")
+    expect(sh.con, "\u009b" not in sh.con.text() and
+           "\u009d" not in sh.con.text(), "a C1 control reached the "
+           "terminal")
     out = sh.command("hello", AGENT)
     expect(sh.con, "model: Hello from the scripted server." in out, repr(out))
 

@@ -41,6 +41,10 @@ MUTATIONS = 24
 PROBES = 5
 PROBE_S = 4
 TIMED_HANDSHAKES = 10
+# How long a slow client may drip bytes before the test gives up on the
+# deadline: past TLS_HANDSHAKE_MS and the request's 10 s, plus the 4 s
+# idle timeout, with room for a loaded host.
+DRIP_S = 45
 
 
 def free_port():
@@ -339,6 +343,53 @@ def check_memory_bound(g):
            "no page after a connection hit the bound")
 
 
+def drip(g, s, data, mark):
+    """Sends data a byte a second (inside the 4 s idle timeout, so only a
+    deadline ends it) until tlstest drops the connection, or DRIP_S
+    passes; the console line that says why, or None."""
+    start = time.monotonic()
+    for b in data:
+        if time.monotonic() - start > DRIP_S:
+            break
+        try:
+            s.sendall(bytes([b]))
+        except OSError:
+            break
+        for i in range(mark, len(g.lines)):
+            if "deadline" in g.lines[i]:
+                return g.lines[i]
+        time.sleep(1)
+    try:
+        return g.lines[g.wait_line("deadline", IO_TIMEOUT_S, after=mark)]
+    except CaseFailed:
+        return None
+
+
+def check_slow_clients(g):
+    """A client that paces its ClientHello a byte a second, and one that
+    paces its request so after a handshake, are dropped at their
+    deadline, and the server serves the next client."""
+    hello = capture_client_hello()
+    mark = len(g.lines)
+    with socket.create_connection(("127.0.0.1", g.port),
+                                  timeout=IO_TIMEOUT_S) as s:
+        line = drip(g, s, hello, mark)
+    expect(None, line is not None and "tlstest: handshake refused: the "
+           "peer did not finish within the connection's deadline" in line,
+           f"a slow ClientHello held the server past {DRIP_S} s: {line!r}")
+    mark = len(g.lines)
+    with socket.create_connection(("127.0.0.1", g.port),
+                                  timeout=IO_TIMEOUT_S) as raw:
+        with tls13_context().wrap_socket(raw,
+                                         server_hostname="localhost") as s:
+            line = drip(g, s, b"GET / HTTP/1.1\r\nHost: localhost\r\n"
+                        b"X-Slow: " + b"a" * 200 + b"\r\n\r\n", mark)
+    expect(None, line is not None and "tlstest: request not answered: the "
+           "peer did not finish within the connection's deadline" in line,
+           f"a slow request held the server past {DRIP_S} s: {line!r}")
+    expect(None, https_get(g).endswith(PAGE), "no page after slow clients")
+
+
 def time_handshakes(g):
     """Full handshakes one after another (figures only, not asserted)."""
     ctx = tls13_context()
@@ -384,6 +435,7 @@ def host_openssl_and_curl_get_a_page_over_tls13_from_capos():
         check_refusals(g)
         check_big_record(g)
         check_memory_bound(g)
+        check_slow_clients(g)
         secs = time_handshakes(g)
         for bad in ("panic", "FAILED", "invariant broken", "faulted",
                     "[init] tlstest exited", "[init] tlstest-small exited",

@@ -203,6 +203,96 @@ TEST(agent_call_text_is_the_typed_call_with_secrets_redacted)
 	CHECK_STR(out, "sessionManager.login()");
 }
 
+TEST(agent_call_parse_refuses_arguments_smuggled_in_a_value)
+{
+	struct agent_tool t;
+	/* The value of the secret password carries an account of its own:
+	 * the consent prompt would show password=<secret> and nothing else,
+	 * while the call ran with the smuggled account. */
+	struct agent_arg a[1] = {
+		{ "password", "\"x\", account=\"root\"", 8, 19 },
+	};
+	struct agent_arg ok[2] = {
+		{ "account", "\"a, b=\\\"c\\\"\"", 7, 12 },
+		{ "password", "\"x\"", 8, 3 },
+	};
+	struct agent_arg renamed[1] = {
+		{ "account", "\"x\"", 7, 3 },
+	};
+	struct typed_call tc;
+	char shown[128], exact[128], err[TYPED_ERR_MAX];
+
+	memset(&t, 0, sizeof(t));
+	memcpy(t.name, "sessionManager.login", 21);
+	t.method = &capos_SessionManager_meta.methods[0];
+	CHECK_EQ(agent_call_parse(&t, a, 1, shown, sizeof(shown), exact,
+	    sizeof(exact), &tc, err), -1);
+	CHECK_STR(shown, "sessionManager.login(password=<secret>)");
+	CHECK_STR(err, "an argument's value is not one value");
+	/* A quoted value that only looks like more arguments is one value. */
+	CHECK_EQ(agent_call_parse(&t, ok, 2, shown, sizeof(shown), exact,
+	    sizeof(exact), &tc, err), 0);
+	CHECK_EQ(tc.nargs, 2);
+	CHECK_STR(tc.args[0].text, "a, b=\"c\"");
+	CHECK_STR(shown, "sessionManager.login(account=\"a, b=\\\"c\\\"\", "
+	    "password=<secret>)");
+	CHECK_EQ(agent_call_parse(&t, renamed, 1, shown, sizeof(shown), exact,
+	    sizeof(exact), &tc, err), 0);
+	CHECK_STR(tc.args[0].name, "account");
+}
+
+static size_t
+tty(struct agent_tty_state *st, const char *in, char *out)
+{
+	size_t n = agent_tty_filter(st, in, strlen(in), out);
+
+	out[n] = '\0';
+	return n;
+}
+
+TEST(agent_tty_filter_keeps_the_model_off_the_terminal)
+{
+	struct agent_tty_state st;
+	char out[64];
+
+	agent_tty_start(&st);
+	/* C0 (ESC, BEL) but newline, and DEL. */
+	tty(&st, "a\x1b[2J\x07\n\x7f", out);
+	CHECK_STR(out, "a?[2J?\n?");
+	/* C1 as UTF-8 (CSI U+009B, OSC U+009D, ST U+009C) and as single
+	 * bytes; the characters beside them stay. */
+	tty(&st, "\xc2\x9b" "2J\xc2\x9d" "52;c;QQ==\xc2\x9c \xc2\xa9 \xc3\xa9", out);
+	CHECK_STR(out, "?2J?52;c;QQ==? \xc2\xa9 \xc3\xa9");
+	tty(&st, "\x9b" "2J\x85", out);
+	CHECK_STR(out, "?2J?");
+	/* Split between chunks, either way. */
+	CHECK_EQ(tty(&st, "x\xc2", out), 1u);
+	CHECK_STR(out, "x");
+	tty(&st, "\x9b" "1A", out);
+	CHECK_STR(out, "?1A");
+	tty(&st, "\xe2\x82", out);
+	CHECK_STR(out, "\xe2\x82");
+	tty(&st, "\xac!", out);
+	CHECK_STR(out, "\xac!");
+	/* A held lead whose sequence breaks off. */
+	tty(&st, "\xc2", out);
+	tty(&st, "A", out);
+	CHECK_STR(out, "?A");
+	/* Overlong forms of U+009B, surrogates, past U+10FFFF. */
+	tty(&st, "\xe0\x82\x9b|\xf0\x80\x82\x9b|\xed\xa0\x80|\xf4\x90\x80\x80",
+	    out);
+	CHECK(strchr(out, (char)0x9b) == NULL);
+	CHECK(strstr(out, "\xe0\x82") == NULL);
+	CHECK(strstr(out, "\xed\xa0") == NULL);
+	CHECK(strstr(out, "\xf4\x90") == NULL);
+
+	CHECK(agent_tty_clean("launcher.run \xc2\xa9?", 16));
+	CHECK(!agent_tty_clean("\xc2\x9b" "1A", 4));
+	CHECK(!agent_tty_clean("\x9b", 1));
+	CHECK(!agent_tty_clean("a\x1b", 2));
+	CHECK(!agent_tty_clean("\xe2\x82", 2));
+}
+
 TEST(agent_auth_reads_a_profiles_tool_map)
 {
 	static struct profile_set ps;

@@ -273,6 +273,11 @@ TEST(shell_input_takes_keys_and_resizes)
 	CHECK_EQ(in.n, INPUT_KEYS_MAX);
 	CHECK_EQ(in.dropped, 3);
 	CHECK(!in.resized);
+	/* Discarding takes every queued key and leaves no byte behind. */
+	CHECK_EQ(input_discard(&in), INPUT_KEYS_MAX);
+	CHECK_EQ(in.n, 0);
+	CHECK_EQ(in.q[0].byte, 0);
+	CHECK(!input_pop(&in, &code, &byte));
 	events("c", cols, rows, buf, sizeof(buf), &m, &list);
 	CHECK_EQ(input_take(&in, &list), 0);
 	CHECK(in.closed);

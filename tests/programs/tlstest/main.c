@@ -6,15 +6,17 @@
  * private key and signs each handshake's CertificateVerify; "entropy",
  * which seeds each connection's random generator; and "virtualMemory",
  * for the heap wolfSSL allocates from (each connection bounded by
- * TLS_CONN_MEM_MAX); and "timer", for wait= only. It never holds the
- * private key.
+ * TLS_CONN_MEM_MAX); and "timer", for the deadlines and wait=. It never
+ * holds the private key.
  *
  * It serves one connection at a time: a TLS 1.3 handshake, then one
  * HTTP/1.1 request (lib/proto/http) answered with the page, then
  * close_notify. A handshake that fails is reported on the console with
  * its reason and the next connection is served. A client that stops
  * sending holds the server for at most IDLE_MS: the netstack resets its
- * connection then.
+ * connection then. One that sends slowly holds it for at most
+ * TLS_HANDSHAKE_MS and then REQUEST_MS (each plus IDLE_MS): past them
+ * the connection is dropped.
  *
  * Arguments: "connmem=N" bounds each connection's heap at N bytes (1024
  * to TLS_CONN_MEM_MAX; default TLS_CONN_MEM_MAX), so a test can watch the
@@ -35,6 +37,10 @@
 #include "tls.h"
 
 #define IDLE_MS		4000
+/* The request after the handshake must come within this, as the
+ * handshake must within TLS_HANDSHAKE_MS: a client trickling bytes
+ * would hold the one connection served otherwise. */
+#define REQUEST_MS	10000
 static const char page[] =
 	"<!doctype html><title>capOS</title>"
 	"<p>capOS TLS 1.3 test page\n";
@@ -156,6 +162,7 @@ serve(capos_cap_t sock)
 	rt_debug("[proof] tls13-handshake ok: %s %s, CertificateVerify "
 	    "signed by the key vault, connection heap peak %u bytes\n",
 	    tls_version(&c), tls_cipher(&c), (unsigned)c.mem_peak);
+	tls_set_deadline(&c, REQUEST_MS);
 	if ((rc = serve_request(&c)) != 0)
 		rt_printf("tlstest: request not answered: %s (%d)\n",
 		    tls_strerror(rc), rc);
