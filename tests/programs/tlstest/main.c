@@ -6,7 +6,7 @@
  * private key and signs each handshake's CertificateVerify; "entropy",
  * which seeds each connection's random generator; and "virtualMemory",
  * for the heap wolfSSL allocates from (each connection bounded by
- * TLS_CONN_MEM_MAX); and "timer", for the deadlines and wait=. It never
+ * TLS_CONN_MEM_MAX); and "timer", for the deadlines. It never
  * holds the private key.
  *
  * It serves one connection at a time: a TLS 1.3 handshake, then one
@@ -20,11 +20,8 @@
  *
  * Arguments: "connmem=N" bounds each connection's heap at N bytes (1024
  * to TLS_CONN_MEM_MAX; default TLS_CONN_MEM_MAX), so a test can watch the
- * bound refuse a connection that needs more. "wait=S" (1 to 60, with the
- * "timer" capability) waits S seconds before listening: an accept made
- * while the netstack is still starting is at times never answered
- * (docs/tls.md, "Known issue"), and the test system waits it out. It
- * serves until the system stops.
+ * bound refuse a connection that needs more. It serves until the system
+ * stops.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +177,6 @@ main(void)
 	capos_cap_t ent = rt_cap("entropy", capos_Entropy_INTERFACE_ID);
 	capos_cap_t l, s;
 	size_t conn_mem = TLS_CONN_MEM_MAX;
-	unsigned wait_s = 0;
 	int rc;
 
 	if (auth == CAPOS_CAP_NULL || key == CAPOS_CAP_NULL ||
@@ -196,23 +192,15 @@ main(void)
 		    (n = strtol(a + 8, NULL, 10)) >= 1024 &&
 		    n <= (long)TLS_CONN_MEM_MAX)
 			conn_mem = (size_t)n;
-		else if (strncmp(a, "wait=", 5) == 0 &&
-		    (n = strtol(a + 5, NULL, 10)) >= 1 && n <= 60)
-			wait_s = (unsigned)n;
 		else {
 			rt_printf("tlstest: arguments are connmem=N (1024 to "
-			    "%u) and wait=S (1 to 60), not \"%s\"\n",
+			    "%u), not \"%s\"\n",
 			    TLS_CONN_MEM_MAX, a);
 			return 1;
 		}
 	}
 	if ((rc = tls_server_init(key, ent, conn_mem)) != 0) {
 		rt_printf("tlstest: TLS server: %s\n", tls_strerror(rc));
-		return 1;
-	}
-	if (wait_s > 0 && (rc = rt_sleep_ns((uint64_t)wait_s *
-	    1000000000u)) != 0) {
-		rt_printf("tlstest: wait=: no timer (%s)\n", rt_strerror(rc));
 		return 1;
 	}
 	if ((l = listen_on(auth)) == CAPOS_CAP_NULL) {
