@@ -207,16 +207,21 @@ event_step(struct term *t)
 }
 
 /* Answers the waiting read if what is buffered completes it, and makes
- * room in pend by moving what is left to its start. */
+ * room in pend by moving what is left to its start. The bytes taken do
+ * not stay behind it: they may have been a password. */
 static void
 progress(struct term *t)
 {
+	size_t left;
+
 	if (t->rd.active && t->rd.line)
 		line_step(t);
 	else if (t->rd.active && event_step(t))
 		end_read(t);
-	memmove(t->pend, t->pend + t->pend_off, t->pend_len - t->pend_off);
-	t->pend_len -= t->pend_off;
+	left = t->pend_len - t->pend_off;
+	memmove(t->pend, t->pend + t->pend_off, left);
+	memset(t->pend + left, 0, t->pend_len - left);
+	t->pend_len = left;
 	t->pend_off = 0;
 }
 
@@ -244,6 +249,7 @@ term_interrupt(struct term *t)
 {
 	if (t->closed)
 		return;
+	memset(t->pend, 0, t->pend_len);
 	t->pend_len = t->pend_off = 0;
 	memset(&t->dec, 0, sizeof(t->dec));
 	(void)term_input(t, &ctrl_c, 1);
@@ -306,6 +312,7 @@ static void
 shut(struct term *t)
 {
 	t->closed = true;
+	memset(t->pend, 0, t->pend_len);
 	t->pend_len = t->pend_off = 0;
 	t->resized = false;
 	if (t->rd.active && t->rd.line)

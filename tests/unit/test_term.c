@@ -241,6 +241,12 @@ TEST(term_hidden_line_echoes_nothing_and_is_wiped)
 			CHECK(!"the line stayed in the session");
 			break;
 		}
+	/* Nor do the typed bytes stay in the input buffer behind it. */
+	for (size_t i = 0; i < sizeof(t.pend); i++)
+		if (t.pend[i] != 0) {
+			CHECK(!"the typed bytes stayed in the input buffer");
+			break;
+		}
 }
 
 TEST(term_line_outcomes_too_long_eof_interrupt)
