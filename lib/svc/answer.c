@@ -75,3 +75,30 @@ svc_answer_exception(capos_cap_t owner, uint64_t call_id,
 	e.flags = CAPOS_SQE_EXCEPTION;
 	return send_return(&e);
 }
+
+capos_cap_t
+svc_mint(capos_cap_t owner, uint64_t badge, uint64_t interface_id)
+{
+	static uint8_t rbuf[512] __attribute__((aligned(8)));
+	struct capos_Endpoint_client_Params_b p;
+	struct capos_Endpoint_client_Results_r r;
+	uint8_t pbuf[128] __attribute__((aligned(8)));
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+
+	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
+	    capos_Endpoint_client_Params_init_root(&b, &p) != 0)
+		return CAPOS_CAP_NULL;
+	capos_Endpoint_client_Params_set_badge(&p, badge);
+	capos_Endpoint_client_Params_set_interfaceId(&p, interface_id);
+	if (rt_call(owner, capos_Endpoint_INTERFACE_ID,
+	    capos_Endpoint_client_ORDINAL, &b, NULL, 0, rbuf, sizeof(rbuf),
+	    &res) != 0)
+		return CAPOS_CAP_NULL;
+	r.s = res.root;
+	if (capos_Endpoint_client_Results_get_client(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}

@@ -37,4 +37,10 @@ int svc_answer(capos_cap_t owner, uint64_t call_id, struct capnp_builder *b,
 int svc_answer_exception(capos_cap_t owner, uint64_t call_id,
     enum capos_CapException_Type type, const char *why);
 
+/* Mints a client of the endpoint owner holds, with badge, for the
+ * interface interface_id; the client, or CAPOS_CAP_NULL when the
+ * endpoint refused. Not reentrant: one static reply buffer. */
+capos_cap_t svc_mint(capos_cap_t owner, uint64_t badge,
+    uint64_t interface_id);
+
 #endif

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "answer.h"
 #include "remote_shell.h"
 #include "shell.capnp.h"
 #include "terminal.capnp.h"
@@ -15,27 +16,7 @@ static uint8_t rbuf[1024] __attribute__((aligned(8)));
 capos_cap_t
 remote_shell_terminal(capos_cap_t owner, uint64_t badge)
 {
-	struct capos_Endpoint_client_Params_b p;
-	struct capos_Endpoint_client_Results_r r;
-	struct capnp_builder b;
-	struct rt_result res;
-	uint32_t idx;
-
-	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
-	    capos_Endpoint_client_Params_init_root(&b, &p) != 0)
-		return CAPOS_CAP_NULL;
-	capos_Endpoint_client_Params_set_badge(&p, badge);
-	capos_Endpoint_client_Params_set_interfaceId(&p,
-	    capos_TerminalSession_INTERFACE_ID);
-	if (rt_call(owner, capos_Endpoint_INTERFACE_ID,
-	    capos_Endpoint_client_ORDINAL, &b, NULL, 0, rbuf, sizeof(rbuf),
-	    &res) != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
-	if (capos_Endpoint_client_Results_get_client(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return CAPOS_CAP_NULL;
-	return res.caps[idx].cap;
+	return svc_mint(owner, badge, capos_TerminalSession_INTERFACE_ID);
 }
 
 static void

@@ -35,6 +35,7 @@
 #include "fmt/fmt.h"
 #include "net.capnp.h"
 #include "openai.h"
+#include "answer.h"
 #include "rt.h"
 #include "tcp.h"
 
@@ -68,7 +69,6 @@ static char body[OA_BODY_MAX];
 static char wire[OA_BODY_MAX + 512];
 static char resp[OA_RESP_MAX + 1];
 static uint8_t scratch[TCP_SCRATCH] __attribute__((aligned(8)));
-static uint8_t mint_buf[512] __attribute__((aligned(8)));
 
 static uint64_t
 badge_of(int slot)
@@ -91,28 +91,7 @@ stream_of(uint64_t badge)
 static capos_cap_t
 mint(uint64_t badge)
 {
-	struct capos_Endpoint_client_Params_b p;
-	struct capos_Endpoint_client_Results_r r;
-	uint8_t pbuf[128] __attribute__((aligned(8)));
-	struct capnp_builder b;
-	struct rt_result res;
-	uint32_t idx;
-
-	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
-	    capos_Endpoint_client_Params_init_root(&b, &p) != 0)
-		return CAPOS_CAP_NULL;
-	capos_Endpoint_client_Params_set_badge(&p, badge);
-	capos_Endpoint_client_Params_set_interfaceId(&p,
-	    capos_ModelStream_INTERFACE_ID);
-	if (rt_call(owner, capos_Endpoint_INTERFACE_ID,
-	    capos_Endpoint_client_ORDINAL, &b, NULL, 0, mint_buf,
-	    sizeof(mint_buf), &res) != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
-	if (capos_Endpoint_client_Results_get_client(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return CAPOS_CAP_NULL;
-	return res.caps[idx].cap;
+	return svc_mint(owner, badge, capos_ModelStream_INTERFACE_ID);
 }
 
 static void

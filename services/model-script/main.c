@@ -26,6 +26,7 @@
 #define CAPNP_META
 #include "agent.capnp.h"
 #include "fmt/fmt.h"
+#include "answer.h"
 #include "rt.h"
 #include "script.h"
 
@@ -57,7 +58,6 @@ static const char *name = "model-script";
 static capos_cap_t owner;
 static uint32_t answers, calls_with_caps;
 static char logbuf[LOG_MAX];
-static uint8_t mint_buf[512] __attribute__((aligned(8)));
 
 static uint64_t
 badge_of(int slot)
@@ -89,28 +89,7 @@ check_caps(const struct rt_request *rq)
 static capos_cap_t
 mint(uint64_t badge)
 {
-	struct capos_Endpoint_client_Params_b p;
-	struct capos_Endpoint_client_Results_r r;
-	uint8_t pbuf[128] __attribute__((aligned(8)));
-	struct capnp_builder b;
-	struct rt_result res;
-	uint32_t idx;
-
-	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
-	    capos_Endpoint_client_Params_init_root(&b, &p) != 0)
-		return CAPOS_CAP_NULL;
-	capos_Endpoint_client_Params_set_badge(&p, badge);
-	capos_Endpoint_client_Params_set_interfaceId(&p,
-	    capos_ModelStream_INTERFACE_ID);
-	if (rt_call(owner, capos_Endpoint_INTERFACE_ID,
-	    capos_Endpoint_client_ORDINAL, &b, NULL, 0, mint_buf,
-	    sizeof(mint_buf), &res) != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
-	if (capos_Endpoint_client_Results_get_client(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return CAPOS_CAP_NULL;
-	return res.caps[idx].cap;
+	return svc_mint(owner, badge, capos_ModelStream_INTERFACE_ID);
 }
 
 static void
