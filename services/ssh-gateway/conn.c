@@ -477,8 +477,11 @@ step(struct gw_conn *c)
 {
 	bool moved = false;
 
-	/* The shell's output into the channel, as the window allows. */
-	while (c->sout_len > 0) {
+	/* The shell's output into the channel, as the window allows. While
+	 * a TCP send is under way it gathers in sout, so a shell writing a
+	 * line at a time fills one packet when the send comes back instead
+	 * of sealing a packet, and making a send, for every line. */
+	while (c->sout_len > 0 && (!c->sbusy || c->sout_len >= GW_SOUT_BLOCK)) {
 		int k = ssh_chan_send(&c->ssh, c->sout, c->sout_len);
 
 		if (k <= 0)
