@@ -43,6 +43,21 @@ $(SSH_SERVE): tests/ssh_host/serve.c $(SSH_SRCS) $(SSH_HDRS) \
 		$(CRYPTO_HOST_OBJS) $(WOLFCRYPT_HOST_OBJS)
 
 ALL_TARGETS += $(SSH_SERVE)
+
+# tests/ssh_host/signclient.c signs publickey requests without asking
+# first, as OpenSSH never does; tests/qemu/test_ssh.py runs it against
+# the gateway.
+SSH_SIGNCLIENT := $(BUILD)/tests/ssh_host/signclient
+
+$(SSH_SIGNCLIENT): tests/ssh_host/signclient.c $(SSH_SRCS) $(SSH_HDRS) \
+    $(CRYPTO_HOST_OBJS) $(WOLFCRYPT_HOST_OBJS) | deps
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror \
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		$(CRYPTO_INCLUDES) -Ilib/proto/ssh -o $@ $< $(SSH_SRCS) \
+		$(CRYPTO_HOST_OBJS) $(WOLFCRYPT_HOST_OBJS)
+
+ALL_TARGETS += $(SSH_SIGNCLIENT)
 TEST_SUITES += ssh-engine
 .PHONY: test-ssh-engine
 ## test-ssh-engine: the host's OpenSSH client logs in to lib/proto/ssh on a loopback port (re-keys, refusals)

@@ -122,6 +122,8 @@ post_login_key(struct gw_conn *c, const char *user, size_t ulen,
 	c->ltag = e.user_data;
 	c->lbusy = true;
 	gw_logins++;
+	rt_debug("[ssh-gateway] conn %u asked auth to log in %.*s\n", c->id,
+	    (int)ulen, user);
 	return 0;
 }
 

@@ -359,6 +359,108 @@ def stream_through_rekeys(g, kh):
           flush=True)
 
 
+SIGNCLIENT = os.path.join(BUILD, "tests", "ssh_host", "signclient")
+SIGNED = 5      # with the forged one, the sixth failure: SSH_AUTH_TRIES
+
+
+class SignClient:
+    """tests/ssh_host/signclient against the gateway, its lines read by a
+    thread as they come."""
+
+    def __init__(self, g):
+        self.proc = subprocess.Popen(
+            [SIGNCLIENT, "--port", str(g.port),
+             "--host-key", os.path.join(KEYS, "host.pub"),
+             "--key", os.path.join(KEYS, "id_ed25519.pub"),
+             "--user", "admin", "--signed-user", "retired",
+             "--signed", str(SIGNED)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines = []
+        self.new = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+            self.new.put(True)
+        self.new.put(None)
+
+    def wait(self, text, timeout=IO_TIMEOUT_S):
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in self.lines):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise CaseFailed(f"signclient printed no {text!r} within "
+                                 f"{timeout} s: {self.lines}")
+            try:
+                if self.new.get(timeout=left) is None and \
+                        not any(text in line for line in self.lines):
+                    raise CaseFailed(f"signclient ended without "
+                                     f"{text!r}: {self.lines}")
+            except queue.Empty:
+                pass
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def waiting_login_holds_no_one(g, kh):
+    """A client that signs without asking first (OpenSSH never does):
+    a forged signature on admin's key is refused by the engine at once,
+    never reaching auth; then signed requests for the disabled account
+    "retired" with a key of the client's own, each a refusal auth holds
+    back for its failure delay (0.25 s doubling to 4 s). While the last
+    one waits, OpenSSH logs in as admin on a second connection from
+    accept to shell, and only then is the waiting one refused."""
+    m = g.mark()
+    bad = SignClient(g)
+    try:
+        bad.wait("bad-signature refused")
+        line = g.wait_line("denied: ssh-bad-signature", IO_TIMEOUT_S, m)
+        conn = line.split("conn ", 1)[1].split()[0]
+        tag = f"[ssh-gateway] conn {conn} "
+        bad.wait(f"signed {SIGNED} sent")
+        g.wait_count(tag + "asked auth to log in retired", SIGNED,
+                     IO_TIMEOUT_S, m)
+        expect(None, g.count(tag + "asked auth to log in retired", m)
+               == SIGNED, f"conn {conn} did not ask auth {SIGNED} times")
+        expect(None, g.count(tag + "asked auth to log in admin", m) == 0,
+               "a forged signature reached auth")
+        asked = [i for i, l in enumerate(g.lines[m:], m)
+                 if tag + "asked auth to log in retired" in l][-1]
+        other = g.mark()
+        rc, out, err = ssh(g, kh, stdin="exit\n")
+        expect(None, rc == 0 and "Logged in as admin" in out,
+               f"OpenSSH's login beside the waiting one failed: {rc}, "
+               f"{err!r}")
+        expect(None, bad.lines[-1] == f"signed {SIGNED} sent",
+               f"the waiting request was answered before OpenSSH's "
+               f"login ended: {bad.lines}")
+        bad.wait("disconnected: too many authentication failures")
+        ended = g.wait_line(tag + "closed: too many authentication",
+                            IO_TIMEOUT_S, m)
+        i_end = g.lines.index(ended, m)
+        came = next(i for i, l in enumerate(g.lines[other:], other)
+                    if "[ssh-gateway] conn " in l and " from " in l)
+        logged = next(i for i, l in enumerate(g.lines[other:], other)
+                      if "logged in as admin" in l)
+        expect(None, asked < came < logged < i_end,
+               f"on the console the OpenSSH login (lines {came}..{logged}) "
+               f"is not inside conn {conn}'s wait (lines {asked}..{i_end})")
+        expect(None, bad.proc.wait(timeout=IO_TIMEOUT_S) == 0,
+               f"signclient: {bad.lines}")
+        for k in range(1, SIGNED):
+            expect(None, f"signed {k} refused" in bad.lines,
+                   f"signed request {k} was not refused: {bad.lines}")
+    finally:
+        bad.close()
+    print(f"     a forged signature refused by the engine, never reaching "
+          f"auth; OpenSSH logged in (accept to shell) while conn {conn}'s "
+          f"signed request waited out auth's failure delay", flush=True)
+
+
 def client_goes_away(g, kh):
     """A client killed while its shell runs, and one gone before any
     shell: the shell ends, the session is logged out, all is freed."""
@@ -842,6 +944,7 @@ def ssh_gateway_serves_openssh():
         client_goes_away(g, kh)
         sessions_bound(g, kh)
         refusals(g, kh)
+        waiting_login_holds_no_one(g, kh)
         forwarding_on_a_session(g, kh)
         audit(g)
         hostile_transports(g)
