@@ -42,6 +42,14 @@ TELNET_ROWS = (
     Row("telnet_login_ms", "busybox_telnetd_login", "ms"),
 )
 
+# `make bench-ssh` (bench/ssh.py): the host's OpenSSH client against a
+# capOS system with ssh-gateway and a Linux guest running Dropbear, in
+# boots of their own, like the telnet row.
+SSH_ROWS = (
+    Row("ssh_login_ms", "dropbear_login_ms", "ms"),
+    Row("ssh_stream", "dropbear_stream", "MiB/s"),
+)
+
 UNITS = ("cycles", "us", "ms", "MiB/s", "conn/s", "calls/s")
 HIGHER_IS_BETTER = ("MiB/s", "conn/s", "calls/s")
 

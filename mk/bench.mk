@@ -61,6 +61,7 @@ $(BENCH_LINUX)/initramfs.cpio.gz: $(BENCH_LINUX)/root.stamp \
 	$(PYTHON) bench/linux/mkinitramfs.py --root $(BENCH_LINUX)/root \
 		--init $(BENCH_LINUX)/linuxbench --net-up bench/linux/net-up.sh \
 		--modules virtio_pci,virtio_net \
+		--elf usr/sbin/dropbear --authorized-key $(BENCH_LINUX_SSH_KEY) \
 		--debs "$$(cd $(BENCH_LINUX)/debs && echo *.deb)" \
 		--out $@ --info $(BENCH_LINUX)/guest.json
 
@@ -90,10 +91,15 @@ bench-capos-image:
 		$(CAPOS_BENCH_DEPS),:)
 
 ## bench: capOS and a Linux guest measured side by side, KVM when usable (docs/benchmarks.md)
+# The SSH rows follow in a table of their own (BENCH_SSH, mk/ssh.mk):
+# each side boots a system of its own for them.
 bench: $(BENCH_LINUX_GUEST) bench-capos-image | deps
 	$(BENCH_HARNESS) --accel $(BENCH_ACCEL) \
 		$(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) \
 		--json $(BENCH_OUT)/results.json --logdir $(BENCH_OUT)/logs
+	$(BENCH_SSH) --accel $(BENCH_ACCEL) \
+		$(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) \
+		--json $(BENCH_OUT)/ssh.json --logdir $(BENCH_OUT)/logs
 
 ## bench-smoke: the bench harness with few iterations under TCG, with checks (the bench-smoke suite)
 bench-smoke: $(BENCH_LINUX_GUEST) bench-capos-image | deps
@@ -101,6 +107,10 @@ bench-smoke: $(BENCH_LINUX_GUEST) bench-capos-image | deps
 		--telnet-json $(BENCH_OUT)/telnet-smoke.json --telnet-cmd \
 		"$(BENCH_TELNET) --accel tcg --runs 1 --quick \
 		--json $(BENCH_OUT)/telnet-smoke.json \
+		--logdir $(BENCH_OUT)/smoke-logs" \
+		--ssh-json $(BENCH_OUT)/ssh-smoke.json --ssh-cmd \
+		"$(BENCH_SSH) --accel tcg --runs 1 --quick \
+		--json $(BENCH_OUT)/ssh-smoke.json \
 		--logdir $(BENCH_OUT)/smoke-logs" \
 		--json $(BENCH_OUT)/smoke.json -- \
 		$(BENCH_HARNESS) --accel tcg --runs 1 --quick \

@@ -43,6 +43,21 @@ $(SSH_SERVE): tests/ssh_host/serve.c $(SSH_SRCS) $(SSH_HDRS) \
 		$(CRYPTO_HOST_OBJS) $(WOLFCRYPT_HOST_OBJS)
 
 ALL_TARGETS += $(SSH_SERVE)
+
+# tests/ssh_host/signclient.c signs publickey requests without asking
+# first, as OpenSSH never does; tests/qemu/test_ssh.py runs it against
+# the gateway.
+SSH_SIGNCLIENT := $(BUILD)/tests/ssh_host/signclient
+
+$(SSH_SIGNCLIENT): tests/ssh_host/signclient.c $(SSH_SRCS) $(SSH_HDRS) \
+    $(CRYPTO_HOST_OBJS) $(WOLFCRYPT_HOST_OBJS) | deps
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror \
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		$(CRYPTO_INCLUDES) -Ilib/proto/ssh -o $@ $< $(SSH_SRCS) \
+		$(CRYPTO_HOST_OBJS) $(WOLFCRYPT_HOST_OBJS)
+
+ALL_TARGETS += $(SSH_SIGNCLIENT)
 TEST_SUITES += ssh-engine
 .PHONY: test-ssh-engine
 ## test-ssh-engine: the host's OpenSSH client logs in to lib/proto/ssh on a loopback port (re-keys, refusals)
@@ -108,3 +123,30 @@ ssh: $(SSHKEYS_DIR)/sshkeys.capnp | deps
 	@printf '[127.0.0.1]:%s %s\n' '$(SSH_PORT)' \
 		"$$(cut -d' ' -f1,2 $(SSHKEYS_DIR)/host.pub)" > $(SSH_KNOWN_HOSTS)
 	ssh $(SSH_CLIENT_OPTS) admin@127.0.0.1
+
+# ---- The SSH rows (bench/ssh.py, docs/benchmarks.md "The SSH rows") ----
+
+# The Linux bench guest's Dropbear accepts the development key, the one
+# the capOS side's admin holds (mk/bench.mk writes it into the image).
+BENCH_LINUX_SSH_KEY := $(SSHKEYS_DIR)/id_ed25519.pub
+$(BENCH_LINUX)/initramfs.cpio.gz: $(SSHKEYS_DIR)/sshkeys.capnp
+
+BENCH_SSH = $(PYTHON) bench/ssh.py \
+	--linux-kernel $(BENCH_LINUX)/vmlinux \
+	--linux-initrd $(BENCH_LINUX)/initramfs.cpio.gz \
+	--capos-kernel $(KERNEL) --capos-initrd $(BUILD)/ssh.pkg \
+	--key $(SSHKEYS_DIR)/id_ed25519 \
+	$(if $(BENCH_CPU),--cpu '$(BENCH_CPU)') --qemu $(QEMU)
+
+# make bench-ssh: the SSH rows, this system's gateway against Dropbear in
+# the Linux bench guest. BENCH_ACCEL, BENCH_RUNS and BENCH_CPU as for make
+# bench; make bench runs it after its own table, make bench-smoke once,
+# quickly.
+.PHONY: bench-ssh
+## bench-ssh: the SSH login and stream rows, capOS's gateway against Dropbear in the Linux guest (docs/benchmarks.md)
+bench-ssh: $(KERNEL) $(BUILD)/ssh.pkg $(BENCH_LINUX_GUEST) | deps
+	$(BENCH_SSH) --accel $(BENCH_ACCEL) \
+		$(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) \
+		--json $(BENCH_OUT)/ssh.json --logdir $(BENCH_OUT)/logs
+
+bench bench-smoke: $(KERNEL) $(BUILD)/ssh.pkg

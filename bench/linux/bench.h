@@ -13,6 +13,8 @@
 #define BENCH_NET_PORT 5001
 /* busybox telnetd for bench/telnet.py, under bench_telnetd=1. */
 #define BENCH_TELNET_PORT 23
+/* Dropbear for bench/ssh.py, under bench_sshd=1. */
+#define BENCH_SSH_PORT 22
 
 /* Timed batches per row; the row's value is the median batch. Odd. */
 #define BENCH_BATCHES 7
@@ -67,7 +69,14 @@ int row_busybox_login(uint64_t n, double *cycles);
 int row_busybox_sh_true(uint64_t n, double *cycles);
 /* The telnet row (bench/telnet.py): busybox telnetd with login. */
 pid_t telnetd_start(int port);
-void telnetd_stop(pid_t pid);
+/* The SSH rows (bench/ssh.py): Dropbear. */
+pid_t sshd_start(int port);
+/* Ends a server started above and reaps it; one that had already exited
+ * is an error, since every login after it would have been refused. */
+void server_stop(pid_t pid, const char *name);
+
+/* count.c: /init run as /bin/count. */
+int count_main(void);
 
 /* netserve.c: serve the TCP rows until told to quit or left idle. */
 void net_serve(int port, int idle_seconds);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Download the Linux baseline guest's Debian packages into DIR without
 # installing them: the kernel image package that linux-image-amd64 depends
-# on today, and busybox-static. Refreshes the package lists once when they
+# on today, busybox-static, and Dropbear's SSH server with the shared
+# libraries it runs on (the SSH rows, bench/ssh.py). Refreshes the package lists once when they
 # are missing or no longer name a downloadable version.
 set -eu
 
@@ -22,7 +23,8 @@ fetch() {
 	[ -n "$pkg" ] || return 1
 	# Root downloads directly; apt's _apt sandbox user could not write here.
 	(cd "$dir" && apt-get download -q -o APT::Sandbox::User=root \
-	    "$pkg" busybox-static)
+	    "$pkg" busybox-static dropbear-bin libc6 libcrypt1 libtomcrypt1 \
+	    libtommath1 libgmp10 zlib1g)
 }
 
 rm -f "$dir"/*.deb

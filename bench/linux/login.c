@@ -269,15 +269,44 @@ telnetd_start(int port)
 	return pid;
 }
 
-/* Ends telnetd and reaps it; a telnetd that had already exited is an
- * error, since every login after it would have been refused. */
+/*
+ * The SSH rows' Linux side (bench/ssh.py): Dropbear on port, in the
+ * foreground (-F) so that /init can end it, logging to the console (-E),
+ * public keys only (-s), host keys made when a client first asks (-R).
+ * Each login runs the account's shell on a fresh pty (or on pipes without
+ * one). Returns its pid, or -1 after reporting.
+ */
+pid_t
+sshd_start(int port)
+{
+	char portarg[16];
+	char *const argv[] = { "dropbear", "-F", "-E", "-s", "-R", "-p",
+	    portarg, NULL };
+	char *const envp[] = { "PATH=/bin", NULL };
+	pid_t pid;
+
+	if (pts_ready() != 0) {
+		report_error("dropbear: devpts: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(portarg, sizeof portarg, "%d", port);
+	pid = fork();
+	if (pid == 0) {
+		execve("/usr/sbin/dropbear", argv, envp);
+		_exit(127);
+	}
+	if (pid < 0)
+		report_error("dropbear: fork: %s", strerror(errno));
+	return pid;
+}
+
 void
-telnetd_stop(pid_t pid)
+server_stop(pid_t pid, const char *name)
 {
 	int status;
 
 	if (waitpid(pid, &status, WNOHANG) == pid) {
-		report_error("telnetd exited early (status 0x%x)", status);
+		report_error("%s exited early (status 0x%x)", name, status);
 		return;
 	}
 	kill(pid, SIGTERM);

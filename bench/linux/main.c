@@ -6,7 +6,9 @@
  * The kernel passes unknown command-line words of the form name=value to
  * init as environment variables; "bench_quick=1" selects the short
  * iteration counts that `make bench-smoke` uses; "bench_telnetd=1" runs
- * no rows and serves busybox telnetd for `make bench-telnet` instead.
+ * no rows and serves busybox telnetd for `make bench-telnet` instead, and
+ * "bench_sshd=1" Dropbear for `make bench-ssh`. Run as /bin/count (a
+ * link to /init) it is count (count.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -116,16 +118,36 @@ net_up(void)
 	return 0;
 }
 
+/* bench_telnetd=1 or bench_sshd=1: no in-guest rows; the server takes
+ * logins for the host's client while the TCP bench server waits for the
+ * host's stop command. */
+static void
+serve_logins(pid_t (*start)(int port), int port, const char *name)
+{
+	pid_t pid;
+
+	if (net_up() == 0 && (pid = start(port)) > 0) {
+		net_serve(BENCH_NET_PORT, NET_IDLE_S);
+		server_stop(pid, name);
+	}
+	report_end();
+	fflush(stdout);
+	reboot(RB_POWER_OFF);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct timespec boot;
 	const struct row *r;
-	const char *quick, *telnet;
-	pid_t telnetd;
+	const char *quick, *telnet, *sshd, *name;
 	uint64_t n;
 	double cycles;
 
+	name = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	if (argc > 0 && strcmp(name != NULL ? name + 1 : argv[0],
+	    "count") == 0)
+		return count_main();
 	clock_gettime(CLOCK_BOOTTIME, &boot);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	report_start();
@@ -134,22 +156,15 @@ main(void)
 
 	quick = getenv("bench_quick");
 	telnet = getenv("bench_telnetd");
+	sshd = getenv("bench_sshd");
 	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) != 0)
 		report_error("mount /dev: %s", strerror(errno));
-	/*
-	 * bench_telnetd=1 (bench/telnet.py): no in-guest rows; busybox
-	 * telnetd serves logins on port 23 for the host's client while the
-	 * TCP bench server waits for the host's stop command.
-	 */
 	if (telnet != NULL && strcmp(telnet, "1") == 0) {
-		if (net_up() == 0 &&
-		    (telnetd = telnetd_start(BENCH_TELNET_PORT)) > 0) {
-			net_serve(BENCH_NET_PORT, NET_IDLE_S);
-			telnetd_stop(telnetd);
-		}
-		report_end();
-		fflush(stdout);
-		reboot(RB_POWER_OFF);
+		serve_logins(telnetd_start, BENCH_TELNET_PORT, "telnetd");
+		return 0;
+	}
+	if (sshd != NULL && strcmp(sshd, "1") == 0) {
+		serve_logins(sshd_start, BENCH_SSH_PORT, "dropbear");
 		return 0;
 	}
 	tsc_hz = tsc_calibrate();

@@ -90,6 +90,60 @@ def elf_section(blob, wanted):
     raise ValueError(f"no {wanted} section")
 
 
+def elf_needed(blob):
+    """The DT_NEEDED names of an ELF64 shared object or program."""
+    dynamic = elf_section(blob, ".dynamic")
+    strtab = elf_section(blob, ".dynstr")
+    names = []
+    for off in range(0, len(dynamic) - 15, 16):
+        tag, val = struct.unpack_from("<qQ", dynamic, off)
+        if tag == 0:
+            break
+        if tag == 1:
+            names.append(strtab[val:strtab.index(b"\0", val)].decode())
+    return names
+
+
+def read_in_root(root, path):
+    """The bytes of path inside root, following symlinks (an absolute
+    target is taken inside root too)."""
+    for _ in range(16):
+        full = os.path.join(root, path.lstrip("/"))
+        if not os.path.islink(full):
+            with open(full, "rb") as f:
+                return f.read()
+        target = os.readlink(full)
+        path = target if target.startswith("/") else \
+            os.path.join(os.path.dirname(path), target)
+    raise ValueError(f"too many symlinks at {path}")
+
+
+LIB_DIRS = ("lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu")
+INTERP = "lib64/ld-linux-x86-64.so.2"
+
+
+def elf_closure(root, program):
+    """A dynamically linked program of the unpacked packages and the
+    shared libraries it needs, each as (path in the image, bytes): the
+    libraries in /lib/x86_64-linux-gnu, where the loader looks without a
+    cache, and the loader itself."""
+    files = {program: read_in_root(root, program),
+             INTERP: read_in_root(root, INTERP)}
+    todo = list(elf_needed(files[program]))
+    while todo:
+        name = todo.pop()
+        dest = f"lib/x86_64-linux-gnu/{name}"
+        if dest in files:
+            continue
+        where = [d for d in LIB_DIRS
+                 if os.path.lexists(os.path.join(root, d, name))]
+        if not where:
+            raise ValueError(f"{program} needs {name}, not in the packages")
+        files[dest] = read_in_root(root, f"{where[0]}/{name}")
+        todo += elf_needed(files[dest])
+    return files
+
+
 def module_depends(blob):
     for field in elf_section(blob, ".modinfo").split(b"\0"):
         if field.startswith(b"depends="):
@@ -137,6 +191,12 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--info", help="write the kernel release, modules and "
                     "package files here")
+    ap.add_argument("--elf", action="append", default=[],
+                    help="a dynamically linked program of the packages to "
+                    "add, with the libraries it needs (path inside --root)")
+    ap.add_argument("--authorized-key",
+                    help="an OpenSSH public key that may log in as the "
+                    "shell rows' account (the SSH rows, bench/ssh.py)")
     ap.add_argument("--debs", default="",
                     help="space-separated names of the .deb files, for --info")
     args = ap.parse_args()
@@ -149,6 +209,10 @@ def main():
         os.path.join(args.root, "lib/modules", release, "kernel"),
         args.modules.split(","))
 
+    elves = {}
+    for program in args.elf:
+        elves.update(elf_closure(args.root, program))
+
     a = Cpio()
     for d in ("bin", "dev", "etc", "lib", "lib/modules"):
         a.directory(d)
@@ -159,18 +223,47 @@ def main():
         a.file("init", f.read(), 0o755)
     with open(os.path.join(args.root, "bin/busybox"), "rb") as f:
         a.file("bin/busybox", f.read(), 0o755)
-    # whoami: the command of the telnet login row (bench/telnet.py).
+    # whoami: the command of the telnet and SSH login rows
+    # (bench/telnet.py, bench/ssh.py).
     for applet in ("sh", "insmod", "ifconfig", "login", "whoami"):
         a.symlink("bin/" + applet, "busybox")
+    # /init run as count prints what capOS's count prints (the SSH stream
+    # row, bench/linux/count.c).
+    a.symlink("bin/count", "/init")
+    made = {"bin", "dev", "etc", "lib", "lib/modules"}
+    for d in sorted({os.path.dirname(p) for p in elves}):
+        parts = d.split("/")
+        for i in range(1, len(parts) + 1):
+            sub = "/".join(parts[:i])
+            if sub not in made:
+                a.directory(sub)
+                made.add(sub)
+    for path in sorted(elves):
+        a.file(path, elves[path], 0o755)
     crypted = subprocess.run(
         [os.path.join(args.root, "bin/busybox"), "mkpasswd", "-m", "sha512",
          LOGIN_PASSWORD, LOGIN_SALT], check=True, capture_output=True,
         text=True).stdout.strip()
     if not crypted.startswith("$6$" + LOGIN_SALT + "$"):
         sys.exit(f"mkinitramfs: busybox mkpasswd gave {crypted!r}")
+    # A home of its own: Dropbear refuses an authorized_keys file under
+    # a directory others may write to, and the root directory's mode is
+    # the kernel's to choose.
+    home = f"home/{LOGIN_USER}"
+    a.directory("home")
+    a.directory(home)
     a.file("etc/passwd", (f"root:x:0:0:root:/:/bin/sh\n"
-                          f"{LOGIN_USER}:x:1000:1000:{LOGIN_USER}:/:/bin/sh\n"
-                          ).encode(), 0o644)
+                          f"{LOGIN_USER}:x:1000:1000:{LOGIN_USER}:/{home}:"
+                          f"/bin/sh\n").encode(), 0o644)
+    if args.authorized_key:
+        with open(args.authorized_key, "rb") as f:
+            key = f.read()
+        # Owned by root and written by no one else, as Dropbear wants,
+        # and readable by the account it reads them as.
+        a.directory(f"{home}/.ssh")
+        a.file(f"{home}/.ssh/authorized_keys", key, 0o644)
+        # Dropbear's host keys, made as the first client asks (-R).
+        a.directory("etc/dropbear")
     a.file("etc/group", b"root:x:0:\nadmin:x:1000:\n", 0o644)
     a.file("etc/shadow", (f"root:*:19000:0:99999:7:::\n"
                           f"{LOGIN_USER}:{crypted}:19000:0:99999:7:::\n"

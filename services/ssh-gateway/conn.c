@@ -122,6 +122,8 @@ post_login_key(struct gw_conn *c, const char *user, size_t ulen,
 	c->ltag = e.user_data;
 	c->lbusy = true;
 	gw_logins++;
+	rt_debug("[ssh-gateway] conn %u asked auth to log in %.*s\n", c->id,
+	    (int)ulen, user);
 	return 0;
 }
 
@@ -477,8 +479,11 @@ step(struct gw_conn *c)
 {
 	bool moved = false;
 
-	/* The shell's output into the channel, as the window allows. */
-	while (c->sout_len > 0) {
+	/* The shell's output into the channel, as the window allows. While
+	 * a TCP send is under way it gathers in sout, so a shell writing a
+	 * line at a time fills one packet when the send comes back instead
+	 * of sealing a packet, and making a send, for every line. */
+	while (c->sout_len > 0 && (!c->sbusy || c->sout_len >= GW_SOUT_BLOCK)) {
 		int k = ssh_chan_send(&c->ssh, c->sout, c->sout_len);
 
 		if (k <= 0)

@@ -13,7 +13,12 @@ row's client against a scripted server on the loopback, then runs
 `make bench-telnet`'s command (one boot of each guest, one timed login)
 and checks that both sides logged in and ran their command.
 
-Usage: smoke.py [--telnet-json T.json --telnet-cmd CMD] --json RESULT.json
+With --ssh-json and --ssh-cmd, it runs `make bench-ssh`'s command (one
+boot of each guest, one timed login and one short stream each) and checks
+that both sides logged in, ran whoami and streamed count's lines intact.
+
+Usage: smoke.py [--telnet-json T.json --telnet-cmd CMD]
+       [--ssh-json S.json --ssh-cmd CMD] --json RESULT.json
        -- HARNESS COMMAND...
 """
 import json
@@ -31,7 +36,7 @@ import guest  # noqa: E402
 import harness  # noqa: E402
 import protocol  # noqa: E402
 import telnetclient  # noqa: E402
-from rows import TELNET_ROWS  # noqa: E402
+from rows import SSH_ROWS, TELNET_ROWS  # noqa: E402
 from rows import ROWS, UNIT_OF  # noqa: E402
 
 results = []
@@ -255,12 +260,43 @@ def check_telnet_run(json_path, command):
               s is not None and s["median"] > 0, s)
 
 
+def check_ssh_run(json_path, command):
+    proc = subprocess.run(command, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    sys.stdout.write(proc.stdout)
+    check("bench-ssh exits 0", proc.returncode == 0,
+          f"exit status {proc.returncode}")
+    try:
+        with open(json_path) as f:
+            result = json.load(f)
+    except (OSError, ValueError) as e:
+        check("bench-ssh JSON written and well formed", False, e)
+        return
+    for side in ("linux", "capos"):
+        runs = result["guests"][side]["runs"]
+        check(f"bench-ssh: the {side} guest ran one login after the "
+              "untimed one (whoami naming the user) and one stream of "
+              "count's lines arriving intact",
+              len(runs) == 1 and not runs[0]["errors"] and
+              [len(v) for v in runs[0]["values"].values()] == [1, 1],
+              runs and runs[0]["errors"])
+    for i, row in enumerate(SSH_ROWS):
+        for side, key in (("linux", row.linux), ("capos", row.capos)):
+            s = result["rows"][i][side]
+            check(f"bench-ssh: {key} has a positive figure",
+                  s is not None and s["median"] > 0, s)
+
+
 def main():
     args = sys.argv[1:]
-    telnet = None
+    telnet = ssh = None
     if args[:1] == ["--telnet-json"] and len(args) > 4 \
             and args[2] == "--telnet-cmd":
         telnet = (args[1], shlex.split(args[3]))
+        args = args[4:]
+    if args[:1] == ["--ssh-json"] and len(args) > 4 \
+            and args[2] == "--ssh-cmd":
+        ssh = (args[1], shlex.split(args[3]))
         args = args[4:]
     if len(args) < 4 or args[0] != "--json" or args[2] != "--":
         sys.exit(__doc__.strip().splitlines()[-1])
@@ -271,6 +307,8 @@ def main():
     check_run(args[1], args[3:])
     if telnet:
         check_telnet_run(*telnet)
+    if ssh:
+        check_ssh_run(*ssh)
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     return 0 if passed == len(results) else 1

@@ -36,9 +36,14 @@ ssh_init(struct ssh_conn *c, const struct ssh_config *cfg)
 	c->state = SSH_ST_IDENT;
 	memcpy(c->out, SERVER_ID "\r\n", sizeof(SERVER_ID) + 1);
 	c->out_len = sizeof(SERVER_ID) + 1;
-	/* The server's KEXINIT may follow its identification at once. */
-	if (ssh_kex_send_init(c) != 0)
-		ssh_fail(c, SSH_EKEX, 0, NULL);
+	/*
+	 * Our KEXINIT answers the client's (kex.c) rather than following
+	 * the identification at once: OpenSSH holds its KEX_ECDH_INIT back
+	 * until its KEXINIT is acknowledged (Nagle's algorithm, on before a
+	 * session), and with nothing to send back a TCP stack delays that
+	 * ACK, 40 ms on Linux. Measured under TCG, this step of a login went
+	 * from 45 ms to 15.
+	 */
 }
 
 const char *
