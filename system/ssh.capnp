@@ -110,6 +110,6 @@ const manifest :Capos.SystemManifest = (
                                              export = "shells"))) ],
       exports = [ (name = "terminals",
                    interfaceId = Terminal.terminalSessionInterface) ],
-      args = [ "grace=20" ] )
+      args = [ "grace=20", "idle=40" ] )
   ]
 );

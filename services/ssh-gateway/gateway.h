@@ -27,6 +27,7 @@
 #define GW_CONN_MAX		(GW_STARTUPS_MAX + GW_SESSIONS_MAX)
 /* OpenSSH's LoginGraceTime: from accept to a successful login. */
 #define GW_GRACE_DEFAULT_S	30
+#define GW_IDLE_DEFAULT_S	600	/* idle=: no byte either way for 10 min */
 /* A connection being closed gets this long to send its last packets. */
 #define GW_LINGER_NS		(5ull * 1000000000ull)
 /* The shell's output waiting for the channel's window. Writes are

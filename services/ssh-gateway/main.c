@@ -20,7 +20,10 @@
  * No NetworkManager, no ProcessSpawner, no key store.
  *
  * Arguments: "grace=S", the login grace time in seconds (1..600,
- * default GW_GRACE_DEFAULT_S).
+ * default GW_GRACE_DEFAULT_S); "idle=S", the seconds after which the
+ * netstack resets a connection on which no byte moved either way
+ * (1..86400, default GW_IDLE_DEFAULT_S). A client's own keep-alives
+ * (ServerAliveInterval) are bytes: a client that sends them stays.
  *
  * One loop waits at once on the listener's accept, a RECV of the
  * terminal endpoint, the timer's tick and every connection's calls in
@@ -48,6 +51,7 @@
 #include "gateway.h"
 #include "remote_shell.h"
 #include "shell.capnp.h"
+#include "tcp.h"
 
 capos_cap_t gw_hostkey, gw_manager, gw_shells, gw_owner;
 uint32_t gw_sessions, gw_logins;
@@ -56,6 +60,7 @@ static struct gw_conn *conns[GW_CONN_MAX];
 static uint32_t next_id;
 static uint64_t next_badge = 1;
 static uint64_t grace_ns = GW_GRACE_DEFAULT_S * 1000000000ull;
+static uint32_t idle_s = GW_IDLE_DEFAULT_S;
 static uint8_t host_pub[CRYPTO_ED25519_PUB_LEN];
 static struct crypto_drbg drbg;
 static struct crypto_rt_source entropy;
@@ -206,6 +211,12 @@ accept_done(const struct capos_cqe *cqe)
 		close_sock(sock);
 		return 0;
 	}
+	if (tcp_set_idle_timeout(sock, idle_s * 1000) != 0) {
+		rt_printf("[ssh-gateway] refused a connection: its idle "
+		    "timeout was not set\n");
+		close_sock(sock);
+		return 0;
+	}
 	conns[slot] = malloc(sizeof(struct gw_conn));
 	if (conns[slot] == NULL) {
 		rt_printf("[ssh-gateway] refused a connection: no memory\n");
@@ -317,6 +328,21 @@ setup(void)
 				return -1;
 			}
 			grace_ns = s * 1000000000ull;
+		} else if (strncmp(a, "idle=", 5) == 0) {
+			uint32_t s = 0;
+
+			for (a += 5; *a >= '0' && *a <= '9' && s <= 86400; a++)
+				s = s * 10 + (uint32_t)(*a - '0');
+			if (*a != '\0' || s < 1 || s > 86400) {
+				rt_printf("[ssh-gateway] idle= takes 1..86400 "
+				    "seconds\n");
+				return -1;
+			}
+			idle_s = s;
+		} else {
+			rt_printf("[ssh-gateway] unknown argument \"%s\"\n",
+			    a);
+			return -1;
 		}
 	}
 	auth = rt_cap("listen", capos_TcpListenAuthority_INTERFACE_ID);
@@ -359,9 +385,9 @@ setup(void)
 	}
 	(void)rt_release(auth);
 	rt_debug("[ssh-gateway] %u bytes a connection, at most %u logging "
-	    "in, %u logged in, login grace %u s\n",
+	    "in, %u logged in, login grace %u s, %u s idle\n",
 	    (unsigned)sizeof(struct gw_conn), GW_STARTUPS_MAX,
-	    GW_SESSIONS_MAX, (unsigned)(grace_ns / 1000000000ull));
+	    GW_SESSIONS_MAX, (unsigned)(grace_ns / 1000000000ull), idle_s);
 	return 0;
 }
 

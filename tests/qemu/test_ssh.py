@@ -38,6 +38,7 @@ BOOT_TIMEOUT_S = 60
 SSH_TIMEOUT_S = 90      # one ssh run under a loaded TCG host
 IO_TIMEOUT_S = 30
 GRACE_S = 20            # system/ssh.capnp's grace=
+IDLE_S = 40             # system/ssh.capnp's idle=
 STARTUPS = 4            # services/ssh-gateway/gateway.h GW_STARTUPS_MAX
 SESSIONS = 4            # GW_SESSIONS_MAX
 KEYS = os.path.join(BUILD, "sshkeys")
@@ -498,6 +499,35 @@ def client_goes_away(g, kh):
           "before its shell: shells ended, connections freed", flush=True)
 
 
+def idle_session_is_reset(g, kh):
+    """A logged-in client that moves no byte either way for idle=
+    seconds: the netstack resets its connection, and the shell, session
+    and connection go as when a client is killed."""
+    m = g.mark()
+    t = PtySsh(g, kh)
+    try:
+        t.prompt()
+        line = g.wait_line("logged in as admin", IO_TIMEOUT_S, m)
+        conn = line.split("conn ")[1].split()[0]
+        line = g.wait_line(f"conn {conn} closed: ", IDLE_S + IO_TIMEOUT_S,
+                           m)
+        expect(None, "was reset" in line,
+               f"an idle session ended otherwise: {line!r}")
+        g.wait_line(f"conn {conn} session ended", IO_TIMEOUT_S, m)
+        g.wait_line(f"conn {conn} shell exited", IO_TIMEOUT_S, m)
+        g.wait_line(f"conn {conn} freed", IO_TIMEOUT_S, m)
+        # The client learns it too: its terminal closes.
+        try:
+            t.wait_for(lambda b: False, IO_TIMEOUT_S, "the end")
+        except CaseFailed as e:
+            expect(None, "closed before" in str(e),
+                   f"ssh still runs after its connection was reset: {e}")
+    finally:
+        t.close()
+    print(f"     a session idle for {IDLE_S} s: reset by the netstack, "
+          "its shell ended and its connection freed", flush=True)
+
+
 def sessions_bound(g, kh):
     """SESSIONS shells at once; one login more is refused
     (ssh-session-limit) while they last, and works once one ends."""
@@ -950,6 +980,7 @@ def ssh_gateway_serves_openssh():
         hostile_transports(g)
         bad_mac(g, kh)
         startups_bound(g, kh)
+        idle_session_is_reset(g, kh)
         # After all of it a fresh login still works.
         login_runs_commands(g, kh)
         for bad in ("panic", "invariant broken", "faulted",
