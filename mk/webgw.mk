@@ -57,3 +57,34 @@ WEB_QEMU_NET := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:8443-:443 \
 run-web: $(KERNEL) $(BUILD)/web.pkg $(KVM_PROBE) | deps
 	@echo "web-gateway: https://localhost:8443/ (Ctrl-a x leaves QEMU)"
 	@$(RUN_QEMU) -kernel $(KERNEL) -initrd $(BUILD)/web.pkg $(WEB_QEMU_NET)
+
+# The browser proof (tests/qemu/test_webshell.py, tests/browser/): Node
+# and Debian's chromium from make deps, and playwright-core from npm into
+# build/browser/ (never committed). npm ci installs exactly what
+# tests/browser/package-lock.json pins (its integrity checked by npm);
+# the tarball is also checked against tools/third-party.lock's SHA-256.
+# Debian's npm only where no npm came with Node (a nodejs package from
+# elsewhere carries its own, and conflicts with Debian's).
+DEB_PACKAGES += chromium nodejs $(if $(shell command -v npm),,npm)
+BROWSER_DIR := $(BUILD)/browser
+BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.capos-stamp
+$(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json \
+    tools/third-party.lock | deps
+	@rm -rf $(BROWSER_DIR) && mkdir -p $(BROWSER_DIR)/dl
+	@cp tests/browser/package.json tests/browser/package-lock.json \
+		$(BROWSER_DIR)/
+	@cd $(BROWSER_DIR) && npm ci --ignore-scripts --no-audit --no-fund \
+		--loglevel=error
+	@awk '$$1 ~ /^npm:/ { print substr($$1, 5), $$2, $$3 }' \
+		tools/third-party.lock | while read -r name tgz sum; do \
+		ver=$${tgz#$$name-}; ver=$${ver%.tgz}; \
+		(cd $(BROWSER_DIR)/dl && npm pack --silent "$$name@$$ver" \
+			>/dev/null) && \
+		echo "$$sum  $(BROWSER_DIR)/dl/$$tgz" | sha256sum -c --quiet - || \
+		{ echo "npm: $$tgz does not match tools/third-party.lock" >&2; \
+		  exit 1; }; \
+	done
+	@touch $@
+$(BROWSER_DIR)/webshell.js: tests/browser/webshell.js $(BROWSER_STAMP)
+	@cp $< $@
+ALL_TARGETS += $(BROWSER_DIR)/webshell.js

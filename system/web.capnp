@@ -81,7 +81,10 @@ const manifest :Capos.SystemManifest = (
       args = [
         "account=admin:1000:active:operator+guest:scrypt$4096$8$1$f67e27c2745c9a4d4504de6f8752e23c$49075d9e73f916718e6089cd7fbf660eb0340d30af7818f4025c6ced0ad90d87",
         "profile=operator:session+audit+launcher",
-        "profile=guest:session+launcher" ] ),
+        "profile=guest:session+launcher",
+        # Passkeys are used from the web gateway's one origin; its host
+        # is the RP ID.
+        "passkeys=https://localhost:8443" ] ),
     ( name = "shell-launcher",
       binary = "shell-launcher",
       grants = [ (name = "console", source = (kernel = console)),

@@ -392,6 +392,7 @@ main(void)
 		} else if (k == 1) {
 			conn_retry(&conn);
 			conn_tick(&conn, rt_now_ns());
+			tickets_tick(rt_now_ns());
 			if (post_tick(&tick_tag) != 0)
 				return 1;
 		} else if (k == 2 && accepting) {

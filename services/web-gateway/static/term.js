@@ -1,18 +1,31 @@
 // capOS's browser terminal: the terminal stream protocol (docs/web.md,
-// "Terminal stream") over this page's WebSocket, drawn into a <pre>. It
-// understands printable text, CR, LF and backspace, and drops other
-// control sequences; a full terminal emulator replaces it later.
+// "Terminal stream") over this page's WebSocket, drawn into a <pre>, and
+// passkeys (docs/web.md, "Passkeys"): a login by POST /passkey/challenge
+// and /passkey/login before the terminal opens, and an enrolment inside
+// the terminal's stream once logged in. The renderer understands
+// printable text, CR, LF and backspace, and drops other control
+// sequences.
 "use strict";
 
 const COLS = 80, ROWS = 24;
 const WINDOW = 65536;		// output bytes granted to the gateway
 const screen = document.getElementById("screen");
 const status = document.getElementById("status");
-const ws = new WebSocket("wss://" + location.host + "/term");
+const buttons = {
+	passkey: document.getElementById("passkey"),
+	password: document.getElementById("password"),
+	enrol: document.getElementById("enrol"),
+};
 const decoder = new TextDecoder();
-let lines = [""], col = 0, inWindow = 0, escape = 0;
+let ws = null, lines = [""], col = 0, inWindow = 0, escape = 0;
 
-ws.binaryType = "arraybuffer";
+function setStatus(s) {
+	status.textContent = s;
+}
+
+function bytes(s) {
+	return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+}
 
 function send(type, body) {
 	const m = new Uint8Array(1 + body.length);
@@ -24,10 +37,18 @@ function send(type, body) {
 function u16(n) { return [n >> 8, n & 255]; }
 function u32(n) { return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]; }
 
-ws.onopen = () => {
-	status.textContent = "connected";
-	send(0x01, [1, ...u16(COLS), ...u16(ROWS), ...u32(WINDOW), 0]);
-};
+// Fields of a 2-byte length and their bytes, one after another.
+function fields(list) {
+	const parts = list.map((b) => new Uint8Array(b));
+	const out = new Uint8Array(parts.reduce((n, p) => n + 2 + p.length, 0));
+	let at = 0;
+	for (const p of parts) {
+		out.set(u16(p.length), at);
+		out.set(p, at + 2);
+		at += 2 + p.length;
+	}
+	return out;
+}
 
 function draw(text) {
 	for (const ch of text) {
@@ -61,12 +82,45 @@ function draw(text) {
 	window.scrollTo(0, document.body.scrollHeight);
 }
 
-ws.onmessage = (e) => {
+// The passkey enrolment's options (0x88): challenge(32) handle(16)
+// rpidlen(1) rpid namelen(1) name.
+async function enrol(m) {
+	const rl = m[49], rpId = decoder.decode(m.subarray(50, 50 + rl));
+	const name = decoder.decode(m.subarray(51 + rl, 51 + rl + m[50 + rl]));
+	try {
+		const c = await navigator.credentials.create({ publicKey: {
+			challenge: m.slice(1, 33),
+			rp: { id: rpId, name: "capOS" },
+			user: { id: m.slice(33, 49), name: name, displayName: name },
+			pubKeyCredParams: [{ type: "public-key", alg: -7 },
+				{ type: "public-key", alg: -8 }],
+			authenticatorSelection: { residentKey: "required",
+				userVerification: "required" },
+			attestation: "none",
+			timeout: 60000,
+		} });
+		const cd = new Uint8Array(c.response.clientDataJSON);
+		const ao = new Uint8Array(c.response.attestationObject);
+		const body = new Uint8Array(2 + cd.length + ao.length);
+		body.set(u16(cd.length), 0);
+		body.set(cd, 2);
+		body.set(ao, 2 + cd.length);
+		send(0x09, body);
+		setStatus("checking the new passkey...");
+	} catch (e) {
+		setStatus("passkey not created: " + e.name);
+		buttons.enrol.disabled = false;
+	}
+}
+
+function onMessage(e) {
 	const m = new Uint8Array(e.data);
 	const view = new DataView(e.data);
 	switch (m[0]) {
 	case 0x81:
 		inWindow = view.getUint32(18);
+		setStatus("connected");
+		buttons.enrol.hidden = false;
 		break;
 	case 0x82:
 		draw(decoder.decode(m.subarray(1), { stream: true }));
@@ -76,16 +130,73 @@ ws.onmessage = (e) => {
 		inWindow += view.getUint32(1);
 		break;
 	case 0x87:
-		status.textContent = "closed: " +
-			decoder.decode(m.subarray(3)) + " (" + view.getUint16(1) + ")";
+		setStatus("closed: " + decoder.decode(m.subarray(3)) + " (" +
+			view.getUint16(1) + ")");
+		break;
+	case 0x88:
+		enrol(m);
+		break;
+	case 0x89:
+		setStatus(view.getUint16(1) === 0 ? "passkey added" :
+			"passkey refused (reason " + view.getUint16(1) + ")");
+		buttons.enrol.disabled = false;
 		break;
 	}
-};
+}
 
-ws.onclose = () => {
-	if (status.textContent === "connected")
-		status.textContent = "the connection is gone; reload to start again";
-};
+function connect() {
+	buttons.passkey.disabled = buttons.password.disabled = true;
+	setStatus("connecting...");
+	ws = new WebSocket("wss://" + location.host + "/term");
+	ws.binaryType = "arraybuffer";
+	ws.onopen = () => send(0x01, [1, ...u16(COLS), ...u16(ROWS),
+		...u32(WINDOW), 0]);
+	ws.onmessage = onMessage;
+	ws.onclose = () => {
+		buttons.enrol.hidden = true;
+		if (status.textContent.startsWith("closed: "))
+			return;
+		setStatus(status.textContent === "connecting..." ?
+			"the terminal was refused; reload to start again" :
+			"the connection is gone; reload to start again");
+	};
+	screen.focus();
+}
+
+async function passkeyLogin() {
+	buttons.passkey.disabled = buttons.password.disabled = true;
+	setStatus("asking for a challenge...");
+	try {
+		const r = await fetch("/passkey/challenge", { method: "POST" });
+		if (!r.ok)
+			throw new Error("no challenge (" + r.status + ")");
+		const o = await r.json();
+		const a = await navigator.credentials.get({ publicKey: {
+			challenge: bytes(o.challenge), rpId: o.rpId,
+			userVerification: "required", timeout: 60000,
+		} });
+		const body = fields([a.rawId, a.response.clientDataJSON,
+			a.response.authenticatorData, a.response.signature,
+			a.response.userHandle || new ArrayBuffer(0)]);
+		const l = await fetch("/passkey/login", { method: "POST",
+			headers: { "Content-Type": "application/octet-stream" },
+			body: body });
+		if (l.status !== 204)
+			throw new Error("refused (" + l.status + ")");
+		connect();
+	} catch (e) {
+		setStatus("passkey login failed: " + e.message);
+		buttons.passkey.disabled = buttons.password.disabled = false;
+	}
+}
+
+buttons.passkey.addEventListener("click", passkeyLogin);
+buttons.password.addEventListener("click", connect);
+buttons.enrol.addEventListener("click", () => {
+	buttons.enrol.disabled = true;
+	setStatus("asking for an enrolment challenge...");
+	send(0x08, []);
+});
 
 const KEYS = { Enter: "\r", Backspace: "\x7f", Tab: "\t", Escape: "\x1b",
 	ArrowUp: "\x1b[A", ArrowDown: "\x1b[B", ArrowRight: "\x1b[C",
@@ -97,13 +208,12 @@ screen.addEventListener("keydown", (e) => {
 		s = String.fromCharCode(e.key.toUpperCase().charCodeAt(0) & 31);
 	else if (s === undefined && e.key.length === 1 && !e.metaKey)
 		s = e.key;
-	if (s === undefined)
+	if (s === undefined || ws === null || ws.readyState !== WebSocket.OPEN)
 		return;
 	e.preventDefault();
-	const bytes = new TextEncoder().encode(s);
-	if (bytes.length > inWindow)
+	const b = new TextEncoder().encode(s);
+	if (b.length > inWindow)
 		return;
-	inWindow -= bytes.length;
-	send(0x02, bytes);
+	inWindow -= b.length;
+	send(0x02, b);
 });
-screen.focus();
