@@ -5,7 +5,8 @@ AUTH_PURE_SRCS := services/auth/account.c services/auth/credential.c \
 	services/auth/login.c services/auth/session.c services/auth/broker.c \
 	services/auth/audit.c services/auth/pubkey.c \
 	services/auth/pending.c services/auth/passkey.c
-UNIT_SRCS += tests/unit/test_auth.c $(AUTH_PURE_SRCS)
+UNIT_SRCS += tests/unit/test_auth.c tests/unit/test_passkey.c \
+	$(AUTH_PURE_SRCS)
 UNIT_CFLAGS += -Iservices/auth -Ilib/proto/cbor -Ilib/proto/webauthn
 
 # auth uses lib/crypto (scrypt, the DRBG over the kernel's Entropy).
