@@ -11,7 +11,7 @@
 // Steps, each printed as "step: ..." once it has been seen to work:
 //   1. log in with the password in the terminal, add a passkey;
 //   2. log out; log in with the passkey, run caps, keep a screenshot,
-//      log out;
+//      read the audit log (the enrolment, the login's strength), log out;
 //   3. refusals without a browser, each answered 403 (the console lines
 //      that say why are test_webshell.py's to check): the login's own
 //      request sent again (its challenge is spent), and assertions made
@@ -227,6 +227,18 @@ async function main() {
 		fail("caps shows no session or terminal: " + screen);
 	await page.screenshot({ path: SHOT });
 	step("passkey login, caps, screenshot " + SHOT);
+	// auth's audit log, read by this operator session: the enrolment,
+	// and this login with strength passkey.
+	await typeLine(page, "audit");
+	await waitText(page, "#screen", "records overwritten unread");
+	const audit = (await page.textContent("#screen")).split("\n");
+	if (!audit.some((l) => l.includes("passkeyEnrolled") &&
+	    l.includes("reason = ok")))
+		fail("no passkeyEnrolled record: " + audit.join("\n"));
+	if (!audit.some((l) => l.includes("loginSucceeded") &&
+	    l.includes("strength = passkey")))
+		fail("no passkey login record: " + audit.join("\n"));
+	step("audited: passkeyEnrolled, loginSucceeded with strength passkey");
 	await typeLine(page, "logout");
 	await waitText(page, "#status", "closed: ");
 	step("logged out");
