@@ -1085,6 +1085,8 @@ ts_message(struct wg_conn *c)
 		break;
 	case TS_EV_RESIZE:
 		term_resize(&c->term, ev.cols, ev.rows, true);
+		rt_debug("[web-gateway] conn %u terminal resized to %ux%u\n",
+		    c->id, ev.cols, ev.rows);
 		break;
 	case TS_EV_CANCEL:
 		/* Typed bytes not yet delivered are dropped, and granted

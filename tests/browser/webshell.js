@@ -11,7 +11,8 @@
 // Steps, each printed as "step: ..." once it has been seen to work:
 //   1. log in with the password in the terminal, add a passkey;
 //   2. log out; log in with the passkey, run caps, keep a screenshot,
-//      read the audit log (the enrolment, the login's strength), log out;
+//      read the audit log (the enrolment, the login's strength), resize
+//      the window, paste a command line, log out;
 //   3. refusals without a browser, each answered 403 (the console lines
 //      that say why are test_webshell.py's to check): the login's own
 //      request sent again (its challenge is spent), and assertions made
@@ -239,6 +240,21 @@ async function main() {
 	    l.includes("strength = passkey")))
 		fail("no passkey login record: " + audit.join("\n"));
 	step("audited: passkeyEnrolled, loginSucceeded with strength passkey");
+	// A smaller window sends a resize (the gateway's console says so);
+	// a paste runs its line.
+	await page.setViewportSize({ width: 640, height: 400 });
+	const before = (await page.textContent("#screen"))
+		.split("TerminalSession").length;
+	await page.evaluate(() => {
+		const dt = new DataTransfer();
+		dt.setData("text/plain", "caps\n");
+		document.querySelector("#screen").dispatchEvent(new ClipboardEvent(
+			"paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+	});
+	await page.waitForFunction((n) => document.querySelector("#screen")
+		.textContent.split("TerminalSession").length > n, before,
+		{ timeout: WAIT_MS });
+	step("resized; a pasted line ran");
 	await typeLine(page, "logout");
 	await waitText(page, "#status", "closed: ");
 	step("logged out");

@@ -75,7 +75,9 @@ def webshell_passkeys_in_chromium():
                      "[auth] passkey login refused: rpIdHash mismatch",
                      "[auth] passkey login refused: signature "
                      "invalid",
-                     "[proof] web-stale-cookie refused"):
+                     "[proof] web-stale-cookie refused",
+                     # The smaller window's size.
+                     "terminal resized to"):
             g.wait_line(line, BOOT_TIMEOUT_S)
         shells = sum("shell started" in x for x in g.lines)
         expect(None, shells == 2,

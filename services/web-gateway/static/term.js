@@ -4,11 +4,13 @@
 // and /passkey/login before the terminal opens, and an enrolment inside
 // the terminal's stream once logged in. The renderer understands
 // printable text, CR, LF and backspace, and drops other control
-// sequences.
+// sequences. Keys and pastes wait in `pending` while the gateway's input
+// window is short, and go out in order as it grants more; the size sent
+// follows the window's.
 "use strict";
 
-const COLS = 80, ROWS = 24;
 const WINDOW = 65536;		// output bytes granted to the gateway
+const CHUNK = 4096;		// the most data bytes in one input or paste
 const screen = document.getElementById("screen");
 const status = document.getElementById("status");
 const buttons = {
@@ -18,7 +20,56 @@ const buttons = {
 };
 const decoder = new TextDecoder();
 let ws = null, lines = [""], col = 0, inWindow = 0, escape = 0;
+// Input not yet sent: [type, bytes, paste flags]; a paste's parts stay
+// together, so keys typed during it follow its last part.
+let pending = [];
+let size = [80, 24];
 
+// The terminal's size from the screen's width and height and one
+// character cell, within the protocol's 1..1000.
+function measure() {
+	const probe = document.createElement("span");
+	probe.textContent = "MMMMMMMMMM";
+	screen.appendChild(probe);
+	const w = probe.getBoundingClientRect().width / 10;
+	const h = probe.getBoundingClientRect().height;
+	probe.remove();
+	const r = screen.getBoundingClientRect();
+	const clamp = (n) => Math.max(1, Math.min(1000, Math.floor(n)));
+	return w > 0 && h > 0 ? [clamp(r.width / w), clamp((window.innerHeight -
+		r.top) / h)] : [80, 24];
+}
+
+// Sends what the window allows, oldest first.
+function pump() {
+	while (pending.length > 0 && ws !== null &&
+	    ws.readyState === WebSocket.OPEN) {
+		const [type, b, flags] = pending[0];
+		const room = Math.min(inWindow, CHUNK);
+		if (b.length > 0 && room === 0)
+			return;
+		const n = Math.min(b.length, room);
+		const last = n === b.length;
+		if (type === 0x03) {
+			send(0x03, [(flags & 1) | (last ? 2 : 0), ...b.subarray(0, n)]);
+			pending[0][2] = 0;
+		} else {
+			send(0x02, b.subarray(0, n));
+		}
+		inWindow -= n;
+		if (last)
+			pending.shift();
+		else
+			pending[0][1] = b.subarray(n);
+	}
+}
+
+function queue(type, b) {
+	if (type === 0x02 && b.length === 0)
+		return;
+	pending.push([type, b, 1]);
+	pump();
+}
 function setStatus(s) {
 	status.textContent = s;
 }
@@ -119,6 +170,7 @@ function onMessage(e) {
 	switch (m[0]) {
 	case 0x81:
 		inWindow = view.getUint32(18);
+		pump();
 		setStatus("connected");
 		buttons.enrol.hidden = false;
 		break;
@@ -128,6 +180,7 @@ function onMessage(e) {
 		break;
 	case 0x86:
 		inWindow += view.getUint32(1);
+		pump();
 		break;
 	case 0x87:
 		setStatus("closed: " + decoder.decode(m.subarray(3)) + " (" +
@@ -149,11 +202,13 @@ function connect() {
 	setStatus("connecting...");
 	ws = new WebSocket("wss://" + location.host + "/term");
 	ws.binaryType = "arraybuffer";
-	ws.onopen = () => send(0x01, [1, ...u16(COLS), ...u16(ROWS),
+	size = measure();
+	ws.onopen = () => send(0x01, [1, ...u16(size[0]), ...u16(size[1]),
 		...u32(WINDOW), 0]);
 	ws.onmessage = onMessage;
 	ws.onclose = () => {
 		buttons.enrol.hidden = true;
+		pending = [];
 		if (status.textContent.startsWith("closed: "))
 			return;
 		setStatus(status.textContent === "connecting..." ?
@@ -203,6 +258,9 @@ const KEYS = { Enter: "\r", Backspace: "\x7f", Tab: "\t", Escape: "\x1b",
 	ArrowLeft: "\x1b[D" };
 
 screen.addEventListener("keydown", (e) => {
+	// Ctrl-V is left to the browser: it pastes (below).
+	if ((e.ctrlKey || e.metaKey) && (e.key === "v" || e.key === "V"))
+		return;
 	let s = KEYS[e.key];
 	if (s === undefined && e.ctrlKey && e.key.length === 1)
 		s = String.fromCharCode(e.key.toUpperCase().charCodeAt(0) & 31);
@@ -211,9 +269,28 @@ screen.addEventListener("keydown", (e) => {
 	if (s === undefined || ws === null || ws.readyState !== WebSocket.OPEN)
 		return;
 	e.preventDefault();
-	const b = new TextEncoder().encode(s);
-	if (b.length > inWindow)
+	queue(0x02, new TextEncoder().encode(s));
+});
+
+// A paste goes as one paste message in parts (the gateway delivers it
+// to the terminal as typed), line ends as the Enter key sends them.
+screen.addEventListener("paste", (e) => {
+	e.preventDefault();
+	if (ws === null || ws.readyState !== WebSocket.OPEN)
 		return;
-	inWindow -= b.length;
-	send(0x02, b);
+	const text = e.clipboardData.getData("text/plain").replace(/\r?\n/g, "\r");
+	queue(0x03, new TextEncoder().encode(text));
+});
+
+let resizing = null;
+window.addEventListener("resize", () => {
+	clearTimeout(resizing);
+	resizing = setTimeout(() => {
+		const next = measure();
+		if (ws === null || ws.readyState !== WebSocket.OPEN ||
+		    (next[0] === size[0] && next[1] === size[1]))
+			return;
+		size = next;
+		send(0x04, [...u16(size[0]), ...u16(size[1])]);
+	}, 200);
 });
