@@ -18,7 +18,10 @@
 //      request sent again (its challenge is spent), and assertions made
 //      with the authenticator's key for fresh challenges with a wrong
 //      origin, a wrong RP ID and a tampered signature; the login's
-//      cookie presented again after its use.
+//      cookie presented again after its use; a malformed and an
+//      oversized login body and a POST without Origin.
+// It prints "figure:" lines: the time from the passkey button's click to
+// the shell's prompt.
 // Exits 0 when every step passed, 1 with the reason otherwise.
 "use strict";
 
@@ -215,9 +218,12 @@ async function main() {
 			cookie = await r.headerValue("set-cookie");
 	});
 	await page.goto(ORIGIN + "/", { timeout: WAIT_MS });
+	const clicked = Date.now();
 	await page.click("#passkey");
 	await waitText(page, "#screen", "Logged in with a passkey.");
 	await waitText(page, "#screen", "@capos>");
+	console.log("figure: passkey login, click to the shell's prompt: " +
+		(Date.now() - clicked) + " ms");
 	await typeLine(page, "caps");
 	await page.waitForFunction(() => {
 		const t = document.querySelector("#screen").textContent;
@@ -242,7 +248,14 @@ async function main() {
 	step("audited: passkeyEnrolled, loginSucceeded with strength passkey");
 	// A smaller window sends a resize (the gateway's console says so);
 	// a paste runs its line.
+	const sized = await page.textContent("#status");
+	if (!/^connected, \d+x\d+$/.test(sized))
+		fail("the status shows no size: " + sized);
 	await page.setViewportSize({ width: 640, height: 400 });
+	await page.waitForFunction((was) => {
+		const t = document.querySelector("#status").textContent;
+		return t.startsWith("connected, ") && t !== was;
+	}, sized, { timeout: WAIT_MS });
 	const before = (await page.textContent("#screen"))
 		.split("TerminalSession").length;
 	await page.evaluate(() => {
@@ -270,6 +283,25 @@ async function main() {
 	if (st !== 403)
 		fail("the replayed login answered " + st);
 	step("replayed challenge refused");
+	// Bodies the gateway refuses before auth sees them: fields that do
+	// not add up (400), one past the route's bound (413), and a POST
+	// without Origin (403).
+	const bad = Buffer.concat([fields([Buffer.alloc(3)]), Buffer.alloc(1)]);
+	st = statusOf(await post("/passkey/login", bad));
+	if (st !== 400)
+		fail("a malformed login body answered " + st);
+	// Only the head: the gateway answers at it, and a body it never reads
+	// could reset the connection before its answer is read.
+	st = statusOf(await raw(`POST /passkey/login HTTP/1.1\r\n` +
+		`Host: ${HOST}\r\nOrigin: ${ORIGIN}\r\n` +
+		`Content-Length: 4097\r\n\r\n`));
+	if (st !== 413)
+		fail("a 4097-byte login body answered " + st);
+	st = statusOf(await raw(`POST /passkey/challenge HTTP/1.1\r\n` +
+		`Host: ${HOST}\r\nContent-Length: 0\r\n\r\n`));
+	if (st !== 403)
+		fail("a challenge without Origin answered " + st);
+	step("malformed, oversized and origin-less requests refused");
 	const cred = credentials[0];
 	let counter = 1000;
 	for (const spoil of ["origin", "rpid", "signature"]) {

@@ -171,7 +171,7 @@ function onMessage(e) {
 	case 0x81:
 		inWindow = view.getUint32(18);
 		pump();
-		setStatus("connected");
+		setStatus("connected, " + size[0] + "x" + size[1]);
 		buttons.enrol.hidden = false;
 		break;
 	case 0x82:
@@ -292,5 +292,7 @@ window.addEventListener("resize", () => {
 			return;
 		size = next;
 		send(0x04, [...u16(size[0]), ...u16(size[1])]);
+		if (status.textContent.startsWith("connected"))
+			setStatus("connected, " + size[0] + "x" + size[1]);
 	}, 200);
 });
