@@ -1,13 +1,17 @@
 /*
  * The web gateway's connection: TLS 1.3 (lib/tls with memory I/O) over
  * the TCP socket, HTTP/1.1 requests (lib/proto/http) for the page's
- * files, then a WebSocket (lib/proto/websocket) carrying the terminal
- * stream protocol (lib/proto/termstream), bridged to a TerminalSession
- * (lib/term) that capos-shell gets once the user has logged in.
+ * files and the passkey routes, then a WebSocket (lib/proto/websocket)
+ * carrying the terminal stream protocol (lib/proto/termstream), bridged
+ * to a TerminalSession (lib/term) that capos-shell gets once the user
+ * has logged in: with a password typed in the terminal, or with a
+ * passkey before the upgrade, whose session waits as a ticket (below)
+ * for the upgrade that brings its cookie.
  *
  * Bytes flow, each way with one bound:
  *   browser -> rbuf (one TCP recv, WG_MSG_ROOM) -> TLS -> pin (one
- *     tls_read, WG_PIN_MAX) -> HTTP parser or WebSocket frames -> msg (one
+ *     tls_read, WG_PIN_MAX) -> HTTP parser (a POST's body to msg, at most
+ *     WG_POST_MAX) or WebSocket frames -> msg (one
  *     terminal stream message, TS_MAX_MESSAGE) -> stage (the input window
  *     granted, WG_IN_WINDOW) -> term_input (TERM_PEND_MAX). Input is
  *     granted back only as the terminal takes it, so a shell that does
