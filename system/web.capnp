@@ -2,8 +2,9 @@
 # network stack on virtio-net, the key vault holding the development TLS
 # server key, auth, shell-launcher and web-gateway on port 443. A browser
 # at https://localhost:8443/ (make run-web forwards it) gets the terminal
-# page; in the terminal the user logs in with a password and gets
-# capos-shell.
+# page; in the terminal the user logs in with a password (or, once one is
+# enrolled, with a passkey, which auth checks against the origin given it
+# below) and gets capos-shell.
 #
 # Development keys and accounts, NOT FOR PRODUCTION: the TLS key and
 # certificate are made at build time (services/keyvault/mkdevtls.sh,
