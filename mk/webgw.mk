@@ -10,9 +10,26 @@ WEBGW_STATIC := $(sort $(wildcard services/web-gateway/static/*))
 WEBGW_STATIC_C := $(BUILD)/web-gateway/static.c
 WEBGW_STATIC_O := $(BUILD)/u/$(WEBGW_STATIC_C).o
 
-$(WEBGW_STATIC_C): $(WEBGW_STATIC) tools/embed-files.py | deps
+# xterm.js and its fit addon from npm, pinned by
+# services/web-gateway/npm/package-lock.json and tools/third-party.lock
+# (tools/fetch-npm.sh), embedded beside the page's own files as /xterm.js,
+# /xterm.css and /addon-fit.js: the browser loads nothing from elsewhere.
+WEBGW_NPM := $(BUILD)/web-gateway/npm
+WEBGW_NPM_STAMP := $(WEBGW_NPM)/node_modules/.capos-stamp
+WEBGW_XTERM := $(addprefix $(WEBGW_NPM)/node_modules/@xterm/, \
+	xterm/lib/xterm.js xterm/css/xterm.css addon-fit/lib/addon-fit.js)
+$(WEBGW_NPM_STAMP): services/web-gateway/npm/package.json \
+    services/web-gateway/npm/package-lock.json tools/fetch-npm.sh \
+    tools/third-party.lock | deps
+	@sh tools/fetch-npm.sh services/web-gateway/npm $(WEBGW_NPM)
+	@touch $@
+$(WEBGW_XTERM): $(WEBGW_NPM_STAMP)
+
+$(WEBGW_STATIC_C): $(WEBGW_STATIC) $(WEBGW_XTERM) $(WEBGW_NPM_STAMP) \
+    tools/embed-files.py | deps
 	@mkdir -p $(dir $@)
-	@$(PYTHON) tools/embed-files.py $@ static.h $(WEBGW_STATIC)
+	@$(PYTHON) tools/embed-files.py $@ static.h $(WEBGW_STATIC) \
+		$(WEBGW_XTERM)
 
 WEBGW_ENGINES := lib/proto/http/http.c lib/proto/websocket/websocket.c \
 	lib/proto/termstream/termstream.c
@@ -60,30 +77,16 @@ run-web: $(KERNEL) $(BUILD)/web.pkg $(KVM_PROBE) | deps
 
 # The browser proof (tests/qemu/test_webshell.py, tests/browser/): Node
 # and Debian's chromium from make deps, and playwright-core from npm into
-# build/browser/ (never committed). npm ci installs exactly what
-# tests/browser/package-lock.json pins (its integrity checked by npm);
-# the tarball is also checked against tools/third-party.lock's SHA-256.
+# build/browser/ (never committed) by tools/fetch-npm.sh, as pinned by
+# tests/browser/package-lock.json and tools/third-party.lock.
 # Debian's npm only where no npm came with Node (a nodejs package from
 # elsewhere carries its own, and conflicts with Debian's).
 DEB_PACKAGES += chromium nodejs $(if $(shell command -v npm),,npm)
 BROWSER_DIR := $(BUILD)/browser
 BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.capos-stamp
 $(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json \
-    tools/third-party.lock | deps
-	@rm -rf $(BROWSER_DIR) && mkdir -p $(BROWSER_DIR)/dl
-	@cp tests/browser/package.json tests/browser/package-lock.json \
-		$(BROWSER_DIR)/
-	@cd $(BROWSER_DIR) && npm ci --ignore-scripts --no-audit --no-fund \
-		--loglevel=error
-	@awk '$$1 ~ /^npm:/ { print substr($$1, 5), $$2, $$3 }' \
-		tools/third-party.lock | while read -r name tgz sum; do \
-		ver=$${tgz#$$name-}; ver=$${ver%.tgz}; \
-		(cd $(BROWSER_DIR)/dl && npm pack --silent "$$name@$$ver" \
-			>/dev/null) && \
-		echo "$$sum  $(BROWSER_DIR)/dl/$$tgz" | sha256sum -c --quiet - || \
-		{ echo "npm: $$tgz does not match tools/third-party.lock" >&2; \
-		  exit 1; }; \
-	done
+    tools/fetch-npm.sh tools/third-party.lock | deps
+	@sh tools/fetch-npm.sh tests/browser $(BROWSER_DIR)
 	@touch $@
 $(BROWSER_DIR)/webshell.js: tests/browser/webshell.js $(BROWSER_STAMP)
 	@cp $< $@

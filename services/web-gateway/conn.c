@@ -440,19 +440,22 @@ same_nocase(const char *a, size_t alen, const char *b)
 
 /* The fields every response carries: what the page may load (its own
  * files and its own WebSocket, no inline script), that nothing is cached
- * or framed, and that the browser keeps to HTTPS. */
+ * or framed, and that the browser keeps to HTTPS. The page itself also
+ * names its style nonce (below). */
 static struct http_out_field fields[10];
-static char csp[384];
+static char csp[448];
 
 static size_t
-security_fields(const char *type)
+fields_with_nonce(const char *type, const char *nonce)
 {
 	size_t n = 0;
 
 	(void)fmt_snprintf(csp, sizeof(csp), "default-src 'none'; "
-	    "script-src 'self'; style-src 'self'; connect-src wss://%s %s; "
-	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-	    wg_host, wg_origin);
+	    "script-src 'self'; style-src 'self'%s%s%s; "
+	    "connect-src wss://%s %s; base-uri 'none'; form-action 'none'; "
+	    "frame-ancestors 'none'", nonce != NULL ? " 'nonce-" : "",
+	    nonce != NULL ? nonce : "", nonce != NULL ? "'" : "", wg_host,
+	    wg_origin);
 	fields[n++] = (struct http_out_field){ "Content-Security-Policy", csp };
 	fields[n++] = (struct http_out_field){ "Cache-Control", "no-store" };
 	fields[n++] = (struct http_out_field){ "Strict-Transport-Security",
@@ -465,6 +468,12 @@ security_fields(const char *type)
 	if (type != NULL)
 		fields[n++] = (struct http_out_field){ "Content-Type", type };
 	return n;
+}
+
+static size_t
+security_fields(const char *type)
+{
+	return fields_with_nonce(type, NULL);
 }
 
 /* The Set-Cookie field that drops the passkey login's cookie. */
@@ -842,6 +851,39 @@ upgrade(struct wg_conn *c)
 	    c->ticketed ? " with a passkey login" : "");
 }
 
+/*
+ * The page with a fresh style nonce: 16 random bytes in base64, written
+ * over the page's NONCE_MARK (once, in its script element) into msg
+ * (unused before an upgrade), and named by the response's CSP. xterm.js
+ * inserts <style> elements, which style-src 'self' alone refuses; the
+ * page's script stamps this nonce on them (docs/web.md, "The page").
+ * The page's length, or 0 without random bytes or the mark.
+ */
+#define NONCE_MARK	"@NONCE@"
+
+static size_t
+with_nonce(struct wg_conn *c, const struct wg_file *f, char *nonce,
+    size_t room)
+{
+	const size_t mlen = sizeof(NONCE_MARK) - 1;
+	uint8_t r[16];
+	size_t at, nlen;
+
+	for (at = 0; at + mlen <= f->len; at++)
+		if (memcmp(f->data + at, NONCE_MARK, mlen) == 0)
+			break;
+	if (at + mlen > f->len || wg_random(r, sizeof(r)) != 0 ||
+	    crypto_base64(r, sizeof(r), true, nonce, room) < 0)
+		return 0;
+	nlen = strlen(nonce);
+	if (f->len - mlen + nlen > sizeof(c->msg))
+		return 0;
+	memcpy(c->msg, f->data, at);
+	memcpy(c->msg + at, nonce, nlen);
+	memcpy(c->msg + at + nlen, f->data + at + mlen, f->len - at - mlen);
+	return f->len - mlen + nlen;
+}
+
 /* The head of a request is in: route it. */
 static void
 request(struct wg_conn *c)
@@ -880,17 +922,29 @@ request(struct wg_conn *c)
 	}
 	for (size_t i = 0; i < wg_nfiles; i++) {
 		const struct wg_file *f = &wg_files[i];
+		const uint8_t *body = f->data;
+		size_t len = f->len;
+		char nonce[32];
 
 		if (strlen(f->path) != tlen || memcmp(f->path, t, tlen) != 0)
 			continue;
-		nf = security_fields(f->type);
+		nonce[0] = '\0';
+		if (strcmp(f->path, "/") == 0 &&
+		    (len = with_nonce(c, f, nonce, sizeof(nonce))) == 0) {
+			refuse(c, 503, "no random numbers");
+			return;
+		}
+		if (nonce[0] != '\0')
+			body = c->msg;
+		nf = fields_with_nonce(f->type, nonce[0] != '\0' ? nonce :
+		    NULL);
 		n = http_write_head((char *)mtmp, sizeof(mtmp), 200, fields, nf,
-		    f->len, false);
+		    len, false);
 		if (n <= 0 || !queue_plain(c, mtmp, (size_t)n))
 			return;
 		if (c->hp.method == HTTP_GET) {
-			c->body = f->data;
-			c->body_left = f->len;
+			c->body = body;
+			c->body_left = len;
 		}
 		begin_closing(c, "page served");
 		return;

@@ -1,13 +1,25 @@
 // capOS's browser terminal: the terminal stream protocol (docs/web.md,
-// "Terminal stream") over this page's WebSocket, drawn into a <pre>, and
+// "Terminal stream") over this page's WebSocket, drawn by xterm.js, and
 // passkeys (docs/web.md, "Passkeys"): a login by POST /passkey/challenge
 // and /passkey/login before the terminal opens, and an enrolment inside
-// the terminal's stream once logged in. The renderer understands
-// printable text, CR, LF and backspace, and drops other control
-// sequences. Keys and pastes wait in `pending` while the gateway's input
-// window is short, and go out in order as it grants more; the size sent
-// follows the window's.
+// the terminal's stream once logged in. Keys and pastes wait in
+// `pending` while the gateway's input window is short, and go out in
+// order as it grants more; the size sent follows the window's (xterm.js's
+// fit addon). Output is credited back once xterm.js has drawn it.
 "use strict";
+
+// xterm.js inserts <style> elements, which this page's CSP refuses
+// unless they carry the nonce the gateway gave this page (on this
+// script's element): every <style> made from here on gets it, before it
+// is inserted.
+const styleNonce = document.currentScript.nonce;
+const makeElement = document.createElement.bind(document);
+document.createElement = (name, options) => {
+	const e = makeElement(name, options);
+	if (String(name).toLowerCase() === "style")
+		e.setAttribute("nonce", styleNonce);
+	return e;
+};
 
 const WINDOW = 65536;		// output bytes granted to the gateway
 const CHUNK = 4096;		// the most data bytes in one input or paste
@@ -19,25 +31,21 @@ const buttons = {
 	enrol: document.getElementById("enrol"),
 };
 const decoder = new TextDecoder();
-let ws = null, lines = [""], col = 0, inWindow = 0, escape = 0;
+const term = new Terminal({ fontSize: 14, scrollback: 1000 });
+const fit = new FitAddon.FitAddon();
+let ws = null, inWindow = 0;
 // Input not yet sent: [type, bytes, paste flags]; a paste's parts stay
 // together, so keys typed during it follow its last part.
 let pending = [];
-let size = [80, 24];
 
-// The terminal's size from the screen's width and height and one
-// character cell, within the protocol's 1..1000.
-function measure() {
-	const probe = document.createElement("span");
-	probe.textContent = "MMMMMMMMMM";
-	screen.appendChild(probe);
-	const w = probe.getBoundingClientRect().width / 10;
-	const h = probe.getBoundingClientRect().height;
-	probe.remove();
-	const r = screen.getBoundingClientRect();
-	const clamp = (n) => Math.max(1, Math.min(1000, Math.floor(n)));
-	return w > 0 && h > 0 ? [clamp(r.width / w), clamp((window.innerHeight -
-		r.top) / h)] : [80, 24];
+term.loadAddon(fit);
+term.open(screen);
+fit.fit();
+
+// The terminal's size, within the protocol's 1..1000.
+function size() {
+	const clamp = (n) => Math.max(1, Math.min(1000, n));
+	return [clamp(term.cols), clamp(term.rows)];
 }
 
 // Sends what the window allows, oldest first.
@@ -101,38 +109,6 @@ function fields(list) {
 	return out;
 }
 
-function draw(text) {
-	for (const ch of text) {
-		if (escape === 1) {
-			escape = ch === "[" ? 2 : 0;
-			continue;
-		}
-		if (escape === 2) {
-			if (ch >= "@" && ch <= "~")
-				escape = 0;
-			continue;
-		}
-		let line = lines[lines.length - 1];
-		if (ch === "\x1b") {
-			escape = 1;
-		} else if (ch === "\r") {
-			col = 0;
-		} else if (ch === "\n") {
-			lines.push("");
-			col = 0;
-		} else if (ch === "\b") {
-			col = Math.max(0, col - 1);
-		} else if (ch >= " ") {
-			line = line.slice(0, col) + ch + line.slice(col + 1);
-			lines[lines.length - 1] = line;
-			col++;
-		}
-	}
-	lines = lines.slice(-500);
-	screen.textContent = lines.join("\n");
-	window.scrollTo(0, document.body.scrollHeight);
-}
-
 // The passkey enrolment's options (0x88): challenge(32) handle(16)
 // rpidlen(1) rpid namelen(1) name.
 async function enrol(m) {
@@ -171,12 +147,14 @@ function onMessage(e) {
 	case 0x81:
 		inWindow = view.getUint32(18);
 		pump();
-		setStatus("connected, " + size[0] + "x" + size[1]);
+		setStatus("connected, " + size().join("x"));
 		buttons.enrol.hidden = false;
 		break;
 	case 0x82:
-		draw(decoder.decode(m.subarray(1), { stream: true }));
-		send(0x06, u32(m.length - 1));
+		term.write(m.subarray(1), () => {
+			if (ws !== null && ws.readyState === WebSocket.OPEN)
+				send(0x06, u32(m.length - 1));
+		});
 		break;
 	case 0x86:
 		inWindow += view.getUint32(1);
@@ -202,8 +180,7 @@ function connect() {
 	setStatus("connecting...");
 	ws = new WebSocket("wss://" + location.host + "/term");
 	ws.binaryType = "arraybuffer";
-	size = measure();
-	ws.onopen = () => send(0x01, [1, ...u16(size[0]), ...u16(size[1]),
+	ws.onopen = () => send(0x01, [1, ...u16(size()[0]), ...u16(size()[1]),
 		...u32(WINDOW), 0]);
 	ws.onmessage = onMessage;
 	ws.onclose = () => {
@@ -215,7 +192,7 @@ function connect() {
 			"the terminal was refused; reload to start again" :
 			"the connection is gone; reload to start again");
 	};
-	screen.focus();
+	term.focus();
 }
 
 async function passkeyLogin() {
@@ -253,46 +230,33 @@ buttons.enrol.addEventListener("click", () => {
 	send(0x08, []);
 });
 
-const KEYS = { Enter: "\r", Backspace: "\x7f", Tab: "\t", Escape: "\x1b",
-	ArrowUp: "\x1b[A", ArrowDown: "\x1b[B", ArrowRight: "\x1b[C",
-	ArrowLeft: "\x1b[D" };
-
-screen.addEventListener("keydown", (e) => {
-	// Ctrl-V is left to the browser: it pastes (below).
-	if ((e.ctrlKey || e.metaKey) && (e.key === "v" || e.key === "V"))
-		return;
-	let s = KEYS[e.key];
-	if (s === undefined && e.ctrlKey && e.key.length === 1)
-		s = String.fromCharCode(e.key.toUpperCase().charCodeAt(0) & 31);
-	else if (s === undefined && e.key.length === 1 && !e.metaKey)
-		s = e.key;
-	if (s === undefined || ws === null || ws.readyState !== WebSocket.OPEN)
-		return;
-	e.preventDefault();
-	queue(0x02, new TextEncoder().encode(s));
+term.onData((d) => {
+	if (ws !== null && ws.readyState === WebSocket.OPEN)
+		queue(0x02, new TextEncoder().encode(d));
 });
 
-// A paste goes as one paste message in parts (the gateway delivers it
-// to the terminal as typed), line ends as the Enter key sends them.
+// A paste (Ctrl-V, the browser's paste) goes as one paste message in
+// parts (the gateway delivers it to the terminal as typed), line ends as
+// Enter sends them; it is taken before xterm.js sees it.
 screen.addEventListener("paste", (e) => {
 	e.preventDefault();
+	e.stopPropagation();
 	if (ws === null || ws.readyState !== WebSocket.OPEN)
 		return;
 	const text = e.clipboardData.getData("text/plain").replace(/\r?\n/g, "\r");
 	queue(0x03, new TextEncoder().encode(text));
+}, true);
+
+term.onResize(() => {
+	if (ws === null || ws.readyState !== WebSocket.OPEN)
+		return;
+	send(0x04, [...u16(size()[0]), ...u16(size()[1])]);
+	if (status.textContent.startsWith("connected"))
+		setStatus("connected, " + size().join("x"));
 });
 
 let resizing = null;
 window.addEventListener("resize", () => {
 	clearTimeout(resizing);
-	resizing = setTimeout(() => {
-		const next = measure();
-		if (ws === null || ws.readyState !== WebSocket.OPEN ||
-		    (next[0] === size[0] && next[1] === size[1]))
-			return;
-		size = next;
-		send(0x04, [...u16(size[0]), ...u16(size[1])]);
-		if (status.textContent.startsWith("connected"))
-			setStatus("connected, " + size[0] + "x" + size[1]);
-	}, 200);
+	resizing = setTimeout(() => fit.fit(), 100);
 });
