@@ -4,9 +4,10 @@
 AUTH_PURE_SRCS := services/auth/account.c services/auth/credential.c \
 	services/auth/login.c services/auth/session.c services/auth/broker.c \
 	services/auth/audit.c services/auth/pubkey.c \
-	services/auth/pending.c
-UNIT_SRCS += tests/unit/test_auth.c $(AUTH_PURE_SRCS)
-UNIT_CFLAGS += -Iservices/auth
+	services/auth/pending.c services/auth/passkey.c
+UNIT_SRCS += tests/unit/test_auth.c tests/unit/test_passkey.c \
+	$(AUTH_PURE_SRCS)
+UNIT_CFLAGS += -Iservices/auth -Ilib/proto/cbor -Ilib/proto/webauthn
 
 # auth uses lib/crypto (scrypt, the DRBG over the kernel's Entropy).
 # The public-key logins take a client's bytes from the SSH gateway: their
@@ -16,7 +17,7 @@ AUTH_FUZZ_SRCS := services/auth/account.c services/auth/credential.c \
 	services/auth/login.c services/auth/pubkey.c
 FUZZ_SRCS_auth_pubkey = $(AUTH_FUZZ_SRCS) $(CRYPTO_HOST_OBJS) \
 	$(WOLFCRYPT_HOST_OBJS)
-FUZZ_CFLAGS_auth_pubkey = $(CRYPTO_INCLUDES) -Iservices/auth
+FUZZ_CFLAGS_auth_pubkey = $(CRYPTO_INCLUDES) -Iservices/auth -Ilib/proto/cbor
 fuzz: $(BUILD)/fuzz/auth_pubkey
 
 $(BUILD)/fuzz/auth_pubkey: tests/fuzz/auth_pubkey.c $(AUTH_FUZZ_SRCS) \
@@ -26,11 +27,18 @@ $(BUILD)/fuzz/auth_pubkey: tests/fuzz/auth_pubkey.c $(AUTH_FUZZ_SRCS) \
 	@mkdir -p $(dir $@)
 	clang -std=c11 -g -O1 -fwrapv -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize=shift-base $(CRYPTO_INCLUDES) -Iservices/auth \
+		-Ilib/proto/cbor \
 		-o $@ $< $(AUTH_FUZZ_SRCS) $(CRYPTO_SRCS) $(WOLFCRYPT_SRCS)
 
 AUTH_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard services/auth/*.c))
-$(AUTH_OBJS): UCFLAGS += -Ilib/crypto -Ilib/crypto/rt
-$(BUILD)/user/auth: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS)
+$(AUTH_OBJS): UCFLAGS += -Ilib/crypto -Ilib/crypto/rt -Ilib/proto/cbor \
+	-Ilib/proto/webauthn
+# Passkeys (passkey.c): the WebAuthn and CBOR engines of mk/web.mk.
+AUTH_ENGINE_UOBJS := $(BUILD)/u/lib/proto/cbor/cbor.c.o \
+	$(BUILD)/u/lib/proto/webauthn/webauthn.c.o
+$(AUTH_ENGINE_UOBJS): UCFLAGS += -Ilib/crypto -Ilib/proto/cbor \
+	-Ilib/proto/webauthn
+$(BUILD)/user/auth: $(CRYPTO_UOBJS) $(CRYPTO_RT_UOBJS) $(AUTH_ENGINE_UOBJS)
 
 # pwrecord makes the password records of auth's seed (docs/auth.md).
 PWRECORD := $(BUILD)/tools/pwrecord

@@ -10,9 +10,26 @@ WEBGW_STATIC := $(sort $(wildcard services/web-gateway/static/*))
 WEBGW_STATIC_C := $(BUILD)/web-gateway/static.c
 WEBGW_STATIC_O := $(BUILD)/u/$(WEBGW_STATIC_C).o
 
-$(WEBGW_STATIC_C): $(WEBGW_STATIC) tools/embed-files.py | deps
+# xterm.js and its fit addon from npm, pinned by
+# services/web-gateway/npm/package-lock.json and tools/third-party.lock
+# (tools/fetch-npm.sh), embedded beside the page's own files as /xterm.js,
+# /xterm.css and /addon-fit.js: the browser loads nothing from elsewhere.
+WEBGW_NPM := $(BUILD)/web-gateway/npm
+WEBGW_NPM_STAMP := $(WEBGW_NPM)/node_modules/.capos-stamp
+WEBGW_XTERM := $(addprefix $(WEBGW_NPM)/node_modules/@xterm/, \
+	xterm/lib/xterm.js xterm/css/xterm.css addon-fit/lib/addon-fit.js)
+$(WEBGW_NPM_STAMP): services/web-gateway/npm/package.json \
+    services/web-gateway/npm/package-lock.json tools/fetch-npm.sh \
+    tools/third-party.lock | deps
+	@sh tools/fetch-npm.sh services/web-gateway/npm $(WEBGW_NPM)
+	@touch $@
+$(WEBGW_XTERM): $(WEBGW_NPM_STAMP)
+
+$(WEBGW_STATIC_C): $(WEBGW_STATIC) $(WEBGW_XTERM) $(WEBGW_NPM_STAMP) \
+    tools/embed-files.py | deps
 	@mkdir -p $(dir $@)
-	@$(PYTHON) tools/embed-files.py $@ static.h $(WEBGW_STATIC)
+	@$(PYTHON) tools/embed-files.py $@ static.h $(WEBGW_STATIC) \
+		$(WEBGW_XTERM)
 
 WEBGW_ENGINES := lib/proto/http/http.c lib/proto/websocket/websocket.c \
 	lib/proto/termstream/termstream.c
@@ -57,3 +74,20 @@ WEB_QEMU_NET := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:8443-:443 \
 run-web: $(KERNEL) $(BUILD)/web.pkg $(KVM_PROBE) | deps
 	@echo "web-gateway: https://localhost:8443/ (Ctrl-a x leaves QEMU)"
 	@$(RUN_QEMU) -kernel $(KERNEL) -initrd $(BUILD)/web.pkg $(WEB_QEMU_NET)
+
+# The browser proof (tests/qemu/test_webshell.py, tests/browser/): Node
+# and Debian's chromium from make deps, and playwright-core from npm into
+# build/browser/ (never committed) by tools/fetch-npm.sh, as pinned by
+# tests/browser/package-lock.json and tools/third-party.lock.
+# Debian's npm only where no npm came with Node (a nodejs package from
+# elsewhere carries its own, and conflicts with Debian's).
+DEB_PACKAGES += chromium nodejs $(if $(shell command -v npm),,npm)
+BROWSER_DIR := $(BUILD)/browser
+BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.capos-stamp
+$(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json \
+    tools/fetch-npm.sh tools/third-party.lock | deps
+	@sh tools/fetch-npm.sh tests/browser $(BROWSER_DIR)
+	@touch $@
+$(BROWSER_DIR)/webshell.js: tests/browser/webshell.js $(BROWSER_STAMP)
+	@cp $< $@
+ALL_TARGETS += $(BROWSER_DIR)/webshell.js

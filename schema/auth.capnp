@@ -62,6 +62,10 @@ enum AuthReason {
   # The agent shell ended a turn because the model did not answer within
   # the shell's limit (event toolDecision; the tool is the model's name).
   turnTimedOut @24;
+  # Passkeys (docs/auth.md, "Passkeys").
+  challengeUnknown @25;  # not a challenge auth issued, used, or expired
+  passkeyRefused @26;    # WebAuthn's checks: type, origin, RP ID, flags, shape
+  noEntropy @27;         # the random generator refused: no challenge
 }
 
 enum AuditEvent {
@@ -73,6 +77,9 @@ enum AuditEvent {
   anonymousSession @5;
   toolDecision @6;       # the agent shell's decision on one tool call
   stepUp @7;             # UserSession.stepUp: ok or why not
+  passkeyEnrolled @8;    # UserSession.enrolPasskey: ok or why not
+  passkeyChallenge @9;   # a challenge refused (noEntropy); issued ones
+                         # are not recorded
 }
 
 # One audit record. It holds no password, key or token: the request's
@@ -177,6 +184,27 @@ interface SessionManager @0xf892c33fa06932a1 {
   # counted and slowed down as a wrong password is.
   loginKey @3 (account :Text, keyBlob :Data, signedData :Data,
                signature :Data, source :Text) -> LoginResult;
+
+  # Passkeys (WebAuthn Level 2; docs/auth.md, "Passkeys"), for a web
+  # gateway. auth issues the challenge and checks the answer with its own
+  # origin and RP ID (its passkeys= argument), so a gateway relays bytes
+  # and decides nothing. Without that argument both methods fail.
+  const challengeLen :UInt32 = 32;
+  const maxCredentialId :UInt32 = 128;
+  const userHandleLen :UInt32 = 16;
+  const maxClientData :UInt32 = 1024;
+  const maxAuthenticatorData :UInt32 = 1024;
+  const maxAttestation :UInt32 = 2048;
+  const maxPasskeySignature :UInt32 = 72;
+
+  # A login challenge: challengeLen random bytes, single use, valid for
+  # a short while. Fails (and is audited) when the generator refuses.
+  passkeyChallenge @4 (source :Text) -> (challenge :Data, rpId :Text);
+  # A login by discoverable credential: the credential names the
+  # account. Refusals count and are slowed down as a wrong password's.
+  loginPasskey @5 (credentialId :Data, clientDataJson :Data,
+                   authenticatorData :Data, signature :Data,
+                   userHandle :Data, source :Text) -> LoginResult;
 }
 
 interface UserSession @0x8dfd16d6437f707d {
@@ -210,6 +238,16 @@ interface UserSession @0x8dfd16d6437f707d {
   # with its secret arguments already redacted by the shell, which alone
   # has the schema that marks them; auth cuts it to maxCall bytes.
   recordTool @5 (tool :Text, reason :AuthReason, call :Text) -> ();
+
+  # Passkey enrolment for this session's account (not the anonymous
+  # session's): a challenge bound to this session, the account's user
+  # handle (userHandleLen bytes, the same for all its passkeys) and the
+  # RP ID; then the browser's answer, checked and recorded in the
+  # account store. Audited as passkeyEnrolled.
+  enrolChallenge @6 () -> (challenge :Data, userHandle :Data, rpId :Text,
+                           account :Text);
+  enrolPasskey @7 (clientDataJson :Data, attestationObject :Data)
+      -> (reason :AuthReason);
 }
 
 interface AuditLog @0xb5b5d55f0a4b3aae {

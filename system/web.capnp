@@ -2,8 +2,9 @@
 # network stack on virtio-net, the key vault holding the development TLS
 # server key, auth, shell-launcher and web-gateway on port 443. A browser
 # at https://localhost:8443/ (make run-web forwards it) gets the terminal
-# page; in the terminal the user logs in with a password and gets
-# capos-shell.
+# page; in the terminal the user logs in with a password (or, once one is
+# enrolled, with a passkey, which auth checks against the origin given it
+# below) and gets capos-shell.
 #
 # Development keys and accounts, NOT FOR PRODUCTION: the TLS key and
 # certificate are made at build time (services/keyvault/mkdevtls.sh,
@@ -81,7 +82,10 @@ const manifest :Capos.SystemManifest = (
       args = [
         "account=admin:1000:active:operator+guest:scrypt$4096$8$1$f67e27c2745c9a4d4504de6f8752e23c$49075d9e73f916718e6089cd7fbf660eb0340d30af7818f4025c6ced0ad90d87",
         "profile=operator:session+audit+launcher",
-        "profile=guest:session+launcher" ] ),
+        "profile=guest:session+launcher",
+        # Passkeys are used from the web gateway's one origin; its host
+        # is the RP ID.
+        "passkeys=https://localhost:8443" ] ),
     ( name = "shell-launcher",
       binary = "shell-launcher",
       grants = [ (name = "console", source = (kernel = console)),

@@ -2,13 +2,16 @@
  * The account store: the accounts auth knows, read once from its
  * arguments (the manifest's seed) and kept in a fixed table. An account
  * has a principal id, a name, a status, the shell profiles it may use, a
- * password record (credential.h) and the ssh-ed25519 public keys that may
- * log in to it (pubkey.h); it never holds a password or a private key.
+ * password record (credential.h), the ssh-ed25519 public keys that may
+ * log in to it (pubkey.h) and its passkeys' public records (passkey.h);
+ * it never holds a password or a private key. Passkeys are enrolled while
+ * auth runs and kept in this table like the rest, so they last as long
+ * as auth does: the seed has no form for them.
  *
  * Bounds: ACCOUNT_MAX accounts, names of 1..ACCOUNT_NAME_MAX bytes of
- * [a-z0-9_-], ACCOUNT_PROFILES profile names and ACCOUNT_KEYS public keys
- * each. A seed entry beyond these is refused with a reason, never
- * truncated.
+ * [a-z0-9_-], ACCOUNT_PROFILES profile names, ACCOUNT_KEYS public keys
+ * and ACCOUNT_PASSKEYS passkeys each. A seed entry beyond these is
+ * refused with a reason, never truncated; so is an enrolment.
  */
 #ifndef AUTH_ACCOUNT_H
 #define AUTH_ACCOUNT_H
@@ -17,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cbor.h"
 #include "credential.h"
 
 #define ACCOUNT_MAX		16
@@ -24,6 +28,9 @@
 #define ACCOUNT_PROFILES	4
 #define ACCOUNT_KEYS		4
 #define ACCOUNT_KEY_LEN		32	/* an Ed25519 public key */
+#define ACCOUNT_PASSKEYS	4
+#define PASSKEY_ID_MAX		128	/* SessionManager.maxCredentialId */
+#define PASSKEY_HANDLE_LEN	16	/* SessionManager.userHandleLen */
 
 /* The values of schema/auth.capnp's AccountStatus. */
 enum account_status {
@@ -43,6 +50,17 @@ struct account {
 	uint32_t nkeys;
 	uint8_t keys[ACCOUNT_KEYS][ACCOUNT_KEY_LEN];
 	struct fail_state fails;	/* the failure policy's count for it */
+	/* Passkeys (passkey.h): the user handle all of them carry, made at
+	 * the first enrolment, and one record each. */
+	bool has_handle;
+	uint8_t handle[PASSKEY_HANDLE_LEN];
+	uint32_t npasskeys;
+	struct passkey_record {
+		uint8_t id[PASSKEY_ID_MAX];
+		uint16_t id_len;
+		struct cose_key key;
+		uint32_t sign_count;
+	} passkeys[ACCOUNT_PASSKEYS];
 };
 
 struct account_store {

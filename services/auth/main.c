@@ -1,6 +1,7 @@
 /*
  * auth: the identity services (docs/auth.md). One process serves
- *   SessionManager  on its "sessionManager" export (login, anonymous);
+ *   SessionManager  on its "sessionManager" export (login, anonymous,
+ *                   the key and passkey logins);
  *   UserSession     per session, a badged client it mints (info,
  *                   shellBundle: the authority broker; logout; and for
  *                   the agent shell toolPermissions, stepUp and
@@ -8,7 +9,8 @@
  *   AuditLog        per operator session, a badged reader client.
  * The account store, credential check, session table, broker rules and
  * audit log are pure code beside this file (account.c, credential.c,
- * login.c, pubkey.c, session.c, broker.c, audit.c), tested on the host.
+ * login.c, pubkey.c, passkey.c, session.c, broker.c, audit.c), tested
+ * on the host.
  *
  * Holds: "sessionManager" (the endpoint it serves), "console" (its own
  * status lines, never a password or a name that failed), "entropy" (the
@@ -22,6 +24,8 @@
  *   profile=NAME:CAP[+CAP...]
  *   tools=PROFILE:CAP.METHOD=MODE[+CAP.METHOD=MODE...]
  *   sessionTtl=SECONDS   expiry of logged-in sessions (default: none)
+ *   passkeys=https://HOST[:PORT]   the origin passkeys are used from; HOST
+ *                        is the RP ID (without it, no passkey method works)
  * A malformed argument is reported and skipped; the rest still load.
  *
  * Queues and bounds: calls wait in the kernel's endpoint queue and are
@@ -48,6 +52,7 @@
 #include "crypto_rt.h"
 #include "login.h"
 #include "pending.h"
+#include "passkey.h"
 #include "pubkey.h"
 #include "rt.h"
 #include "session.h"
@@ -61,7 +66,9 @@ _Static_assert((int)CRED_UNKNOWN_ACCOUNT == (int)capos_AuthReason_unknownAccount
     (int)CRED_MALFORMED == (int)capos_AuthReason_malformed &&
     (int)CRED_BAD_SIGNATURE == (int)capos_AuthReason_badSignature &&
     (int)CRED_UNKNOWN_KEY == (int)capos_AuthReason_unknownKey &&
-    (int)CRED_REPLAYED == (int)capos_AuthReason_replayed,
+    (int)CRED_REPLAYED == (int)capos_AuthReason_replayed &&
+    (int)CRED_CHALLENGE_UNKNOWN == (int)capos_AuthReason_challengeUnknown &&
+    (int)CRED_PASSKEY_REFUSED == (int)capos_AuthReason_passkeyRefused,
     "credential.h's reasons differ from schema/auth.capnp's AuthReason");
 _Static_assert(PEND_KEY_MAX >= capos_SessionManager_maxName &&
     PEND_KEY_MAX >= capos_SessionManager_maxSource &&
@@ -73,6 +80,7 @@ static struct profile_set profiles;
 static struct session_table sessions;
 static struct audit_log audit;
 static struct pend_queue pend;
+static struct passkey_state passkeys;
 static struct crypto_drbg drbg;
 static struct crypto_rt_source entropy;
 static uint64_t session_ttl_ns;
@@ -328,6 +336,106 @@ do_key_acceptable(void *ctx, struct rt_request *rq)
 	    pubkey_acceptable(&logins, n, nlen, blob.ptr, blob.len, sn, slen,
 	    rt_now_ns()));
 	return 0;
+}
+
+/* ---- Passkeys (passkey.h) ---- */
+
+/* A challenge refused for want of random bytes: audited, failed. */
+static int
+no_challenge(struct rt_request *rq, const char *n, size_t nlen,
+    const char *sn, size_t slen, uint64_t serial)
+{
+	audit_append(&audit, rt_now_ns(), AUDIT_PASSKEY_CHALLENGE,
+	    capos_AuthReason_noEntropy, n, nlen, sn, slen, "", 0, serial);
+	rt_printf("[auth] passkey challenge refused: no random numbers\n");
+	return rt_reply_exception(rq, capos_CapException_Type_failed,
+	    "no random numbers");
+}
+
+static int
+do_passkey_challenge(void *ctx, struct rt_request *rq)
+{
+	struct capos_SessionManager_passkeyChallenge_Params_r p = {
+	    rq->params };
+	struct capos_SessionManager_passkeyChallenge_Results_b r;
+	struct capnp_text src = { 0 };
+	uint8_t ch[PASSKEY_CHALLENGE_LEN];
+	const char *sn;
+	size_t slen;
+
+	(void)ctx;
+	if (passkeys.origin[0] == '\0')
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "passkeys are not configured");
+	if (capos_SessionManager_passkeyChallenge_Params_get_source(&p,
+	    &src) != 0 || src.len > capos_SessionManager_maxSource)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed source");
+	text_of(&src, &sn, &slen);
+	if (passkey_challenge(&passkeys, rng, &drbg, PASSKEY_LOGIN, 0,
+	    rt_now_ns(), ch) != 0)
+		return no_challenge(rq, "", 0, sn, slen, 0);
+	if (capos_SessionManager_passkeyChallenge_Results_init_root(
+	    &rq->reply, &r) != 0 ||
+	    capos_SessionManager_passkeyChallenge_Results_set_challenge(&r,
+	    ch, sizeof(ch)) != 0 ||
+	    capos_SessionManager_passkeyChallenge_Results_set_rpId(&r,
+	    passkeys.rp_id, strlen(passkeys.rp_id)) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+do_login_passkey(void *ctx, struct rt_request *rq)
+{
+	struct capos_SessionManager_loginPasskey_Params_r p = { rq->params };
+	struct capnp_data id = { 0 }, cdj = { 0 }, ad = { 0 }, sig = { 0 },
+	    h = { 0 };
+	struct capnp_text src = { 0 };
+	struct login_outcome out;
+	const char *sn, *n = "", *why = "throttled";
+	size_t slen, nlen = 0;
+
+	(void)ctx;
+	if (passkeys.origin[0] == '\0')
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "passkeys are not configured");
+	if (capos_SessionManager_loginPasskey_Params_get_credentialId(&p,
+	    &id) != 0 ||
+	    capos_SessionManager_loginPasskey_Params_get_clientDataJson(&p,
+	    &cdj) != 0 ||
+	    capos_SessionManager_loginPasskey_Params_get_authenticatorData(&p,
+	    &ad) != 0 ||
+	    capos_SessionManager_loginPasskey_Params_get_signature(&p,
+	    &sig) != 0 ||
+	    capos_SessionManager_loginPasskey_Params_get_userHandle(&p,
+	    &h) != 0 ||
+	    capos_SessionManager_loginPasskey_Params_get_source(&p, &src) != 0 ||
+	    id.len > capos_SessionManager_maxCredentialId ||
+	    cdj.len > capos_SessionManager_maxClientData ||
+	    ad.len > capos_SessionManager_maxAuthenticatorData ||
+	    sig.len > capos_SessionManager_maxPasskeySignature ||
+	    h.len > capos_SessionManager_userHandleLen ||
+	    src.len > capos_SessionManager_maxSource)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed passkey login request");
+	text_of(&src, &sn, &slen);
+	if (source_waiting(sn, slen)) {
+		memset(&out, 0, sizeof(out));
+		out.reason = CRED_THROTTLED;
+	} else {
+		passkey_attempt(&passkeys, &logins, id.ptr, id.len, cdj.ptr,
+		    cdj.len, ad.ptr, ad.len, sig.ptr, sig.len, h.ptr, h.len,
+		    sn, slen, rt_now_ns(), &out, &why);
+	}
+	if (out.account != NULL) {
+		n = out.account->name;
+		nlen = strlen(n);
+	}
+	/* The reason, never a byte of what was sent. */
+	if (out.reason != CRED_OK)
+		rt_printf("[auth] passkey login refused: %s\n", why);
+	return finish_login(rq, &out, n, nlen, sn, slen, STRENGTH_PASSKEY);
 }
 
 static int
@@ -650,6 +758,88 @@ do_record_tool(void *ctx, struct rt_request *rq)
 	return capos_UserSession_recordTool_Results_init_root(&rq->reply, &r);
 }
 
+static int
+do_enrol_challenge(void *ctx, struct rt_request *rq)
+{
+	struct capos_UserSession_enrolChallenge_Results_b r;
+	struct session *s = caller_session(rq, SESSION_KIND_SESSION);
+	uint8_t ch[PASSKEY_CHALLENGE_LEN];
+	struct account *a;
+
+	(void)ctx;
+	if (s == NULL)
+		return 0;
+	if (passkeys.origin[0] == '\0')
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "passkeys are not configured");
+	a = s->principal != 0 ? account_find(&logins.accounts, s->account,
+	    strlen(s->account)) : NULL;
+	if (a == NULL || a->status != ACCOUNT_ACTIVE)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "no active account to enrol for");
+	if (passkey_handle(a, rng, &drbg) != 0 ||
+	    passkey_challenge(&passkeys, rng, &drbg, PASSKEY_ENROL, s->serial,
+	    rt_now_ns(), ch) != 0)
+		return no_challenge(rq, s->account, strlen(s->account),
+		    s->source, strlen(s->source), s->serial);
+	if (capos_UserSession_enrolChallenge_Results_init_root(&rq->reply,
+	    &r) != 0 ||
+	    capos_UserSession_enrolChallenge_Results_set_challenge(&r, ch,
+	    sizeof(ch)) != 0 ||
+	    capos_UserSession_enrolChallenge_Results_set_userHandle(&r,
+	    a->handle, sizeof(a->handle)) != 0 ||
+	    capos_UserSession_enrolChallenge_Results_set_rpId(&r,
+	    passkeys.rp_id, strlen(passkeys.rp_id)) != 0 ||
+	    capos_UserSession_enrolChallenge_Results_set_account(&r, a->name,
+	    strlen(a->name)) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+do_enrol_passkey(void *ctx, struct rt_request *rq)
+{
+	struct capos_UserSession_enrolPasskey_Params_r p = { rq->params };
+	struct capos_UserSession_enrolPasskey_Results_b r;
+	struct session *s = caller_session(rq, SESSION_KIND_SESSION);
+	struct capnp_data cdj = { 0 }, ao = { 0 };
+	const char *why = "no active account";
+	struct account *a;
+	int reason = CRED_MALFORMED;
+
+	(void)ctx;
+	if (s == NULL)
+		return 0;
+	if (capos_UserSession_enrolPasskey_Params_get_clientDataJson(&p,
+	    &cdj) != 0 ||
+	    capos_UserSession_enrolPasskey_Params_get_attestationObject(&p,
+	    &ao) != 0 ||
+	    cdj.len > capos_SessionManager_maxClientData ||
+	    ao.len > capos_SessionManager_maxAttestation)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed enrolment");
+	a = s->principal != 0 ? account_find(&logins.accounts, s->account,
+	    strlen(s->account)) : NULL;
+	if (a != NULL && a->status == ACCOUNT_ACTIVE)
+		reason = passkey_enrol(&passkeys, &logins.accounts, a,
+		    s->serial, cdj.ptr, cdj.len, ao.ptr, ao.len, rt_now_ns(),
+		    &why);
+	audit_append(&audit, rt_now_ns(), AUDIT_PASSKEY_ENROLLED,
+	    (uint32_t)reason, s->account, strlen(s->account), s->source,
+	    strlen(s->source), s->profile, strlen(s->profile), s->serial);
+	if (reason == CRED_OK)
+		rt_printf("[auth] passkey enrolled for %s (%u held)\n",
+		    s->account, a->npasskeys);
+	else
+		rt_printf("[auth] passkey enrolment refused: %s\n", why);
+	if (capos_UserSession_enrolPasskey_Results_init_root(&rq->reply,
+	    &r) != 0)
+		return -1;
+	capos_UserSession_enrolPasskey_Results_set_reason(&r,
+	    (enum capos_AuthReason)reason);
+	return 0;
+}
+
 /* ---- AuditLog ---- */
 
 static int
@@ -710,6 +900,10 @@ static const struct rt_method methods[] = {
 	  capos_SessionManager_keyAcceptable_ORDINAL, do_key_acceptable },
 	{ capos_SessionManager_INTERFACE_ID,
 	  capos_SessionManager_loginKey_ORDINAL, do_login_key },
+	{ capos_SessionManager_INTERFACE_ID,
+	  capos_SessionManager_passkeyChallenge_ORDINAL, do_passkey_challenge },
+	{ capos_SessionManager_INTERFACE_ID,
+	  capos_SessionManager_loginPasskey_ORDINAL, do_login_passkey },
 	{ capos_UserSession_INTERFACE_ID, capos_UserSession_info_ORDINAL,
 	  do_info },
 	{ capos_UserSession_INTERFACE_ID, capos_UserSession_shellBundle_ORDINAL,
@@ -722,6 +916,10 @@ static const struct rt_method methods[] = {
 	  do_step_up },
 	{ capos_UserSession_INTERFACE_ID, capos_UserSession_recordTool_ORDINAL,
 	  do_record_tool },
+	{ capos_UserSession_INTERFACE_ID,
+	  capos_UserSession_enrolChallenge_ORDINAL, do_enrol_challenge },
+	{ capos_UserSession_INTERFACE_ID, capos_UserSession_enrolPasskey_ORDINAL,
+	  do_enrol_passkey },
 	{ capos_AuditLog_INTERFACE_ID, capos_AuditLog_read_ORDINAL,
 	  do_audit_read },
 	{ 0, CAPOS_METHOD_DROPPED, do_dropped },
@@ -928,6 +1126,9 @@ load_seed(void)
 			    strlen(a + 7));
 		else if (strncmp(a, "profile=", 8) == 0)
 			why = profile_add(&profiles, a + 8, strlen(a + 8));
+		else if (strncmp(a, "passkeys=", 9) == 0)
+			why = passkey_configure(&passkeys, a + 9,
+			    strlen(a + 9));
 		else if (strncmp(a, "tools=", 6) == 0)
 			why = profile_tools_add(&profiles, a + 6,
 			    strlen(a + 6));

@@ -34,6 +34,7 @@ enum session_strength {
 	STRENGTH_NONE = 0,
 	STRENGTH_PASSWORD = 1,
 	STRENGTH_PUBLIC_KEY = 2,
+	STRENGTH_PASSKEY = 3,
 };
 
 struct session {

@@ -1,13 +1,17 @@
 /*
  * The web gateway's connection: TLS 1.3 (lib/tls with memory I/O) over
  * the TCP socket, HTTP/1.1 requests (lib/proto/http) for the page's
- * files, then a WebSocket (lib/proto/websocket) carrying the terminal
- * stream protocol (lib/proto/termstream), bridged to a TerminalSession
- * (lib/term) that capos-shell gets once the user has logged in.
+ * files and the passkey routes, then a WebSocket (lib/proto/websocket)
+ * carrying the terminal stream protocol (lib/proto/termstream), bridged
+ * to a TerminalSession (lib/term) that capos-shell gets once the user
+ * has logged in: with a password typed in the terminal, or with a
+ * passkey before the upgrade, whose session waits as a ticket (below)
+ * for the upgrade that brings its cookie.
  *
  * Bytes flow, each way with one bound:
  *   browser -> rbuf (one TCP recv, WG_MSG_ROOM) -> TLS -> pin (one
- *     tls_read, WG_PIN_MAX) -> HTTP parser or WebSocket frames -> msg (one
+ *     tls_read, WG_PIN_MAX) -> HTTP parser (a POST's body to msg, at most
+ *     WG_POST_MAX) or WebSocket frames -> msg (one
  *     terminal stream message, TS_MAX_MESSAGE) -> stage (the input window
  *     granted, WG_IN_WINDOW) -> term_input (TERM_PEND_MAX). Input is
  *     granted back only as the terminal takes it, so a shell that does
@@ -34,13 +38,17 @@
 #include <string.h>
 
 #include "auth.capnp.h"
+#include "crypto.h"
 #include "fmt/fmt.h"
 #include "gateway.h"
 #include "remote_shell.h"
 #include "shell.capnp.h"
 #include "tcp.h"
 
-static uint8_t cbuf[1024] __attribute__((aligned(8)));
+/* A call's params: a passkey login's five fields fit (WG_POST_MAX), as
+ * do an enrolment's client data and attestation (TS_MAX_CLIENT_DATA +
+ * TS_MAX_ATTESTATION). */
+static uint8_t cbuf[4096] __attribute__((aligned(8)));
 static uint8_t cres[1024] __attribute__((aligned(8)));
 /* A message built before it goes to pw. */
 static uint8_t mtmp[WG_PW_MAX];
@@ -354,20 +362,21 @@ conn_start(struct wg_conn *c, capos_cap_t sock, uint32_t id, uint64_t badge)
 
 /* Ends the session, and checks that it has: info must now fail. */
 static void
-logout(struct wg_conn *c)
+end_session(capos_cap_t session, uint32_t id)
 {
 	struct rt_result res;
 
-	(void)rt_call(c->session, capos_UserSession_INTERFACE_ID,
+	(void)rt_call(session, capos_UserSession_INTERFACE_ID,
 	    capos_UserSession_logout_ORDINAL, NULL, NULL, 0, cres, sizeof(cres),
 	    &res);
-	if (rt_call(c->session, capos_UserSession_INTERFACE_ID,
+	if (rt_call(session, capos_UserSession_INTERFACE_ID,
 	    capos_UserSession_info_ORDINAL, NULL, NULL, 0, cres, sizeof(cres),
 	    &res) == RT_EXCEPTION)
-		rt_debug("[web-gateway] conn %u session ended\n", c->id);
+		rt_debug("[web-gateway] conn %u session ended\n", id);
 	else
 		rt_warn("[web-gateway] conn %u session STILL LIVE after "
-		    "logout\n", c->id);
+		    "logout\n", id);
+	(void)rt_release(session);
 }
 
 static void
@@ -394,8 +403,7 @@ conn_end(struct wg_conn *c, const char *why)
 	    c->login == WG_L_SHELL && !c->exited ? ", its shell hung up" : "");
 	term_hangup(&c->term);
 	if (c->session != CAPOS_CAP_NULL) {
-		logout(c);
-		(void)rt_release(c->session);
+		end_session(c->session, c->id);
 		c->session = CAPOS_CAP_NULL;
 	}
 	tls_close(&c->tls);
@@ -432,19 +440,22 @@ same_nocase(const char *a, size_t alen, const char *b)
 
 /* The fields every response carries: what the page may load (its own
  * files and its own WebSocket, no inline script), that nothing is cached
- * or framed, and that the browser keeps to HTTPS. */
-static struct http_out_field fields[8];
-static char csp[384];
+ * or framed, and that the browser keeps to HTTPS. The page itself also
+ * names its style nonce (below). */
+static struct http_out_field fields[10];
+static char csp[448];
 
 static size_t
-security_fields(const char *type)
+fields_with_nonce(const char *type, const char *nonce)
 {
 	size_t n = 0;
 
 	(void)fmt_snprintf(csp, sizeof(csp), "default-src 'none'; "
-	    "script-src 'self'; style-src 'self'; connect-src wss://%s; "
-	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-	    wg_host);
+	    "script-src 'self'; style-src 'self'%s%s%s; "
+	    "connect-src wss://%s %s; base-uri 'none'; form-action 'none'; "
+	    "frame-ancestors 'none'", nonce != NULL ? " 'nonce-" : "",
+	    nonce != NULL ? nonce : "", nonce != NULL ? "'" : "", wg_host,
+	    wg_origin);
 	fields[n++] = (struct http_out_field){ "Content-Security-Policy", csp };
 	fields[n++] = (struct http_out_field){ "Cache-Control", "no-store" };
 	fields[n++] = (struct http_out_field){ "Strict-Transport-Security",
@@ -459,9 +470,22 @@ security_fields(const char *type)
 	return n;
 }
 
-/* A refusal with the security fields, then the connection closes. */
+static size_t
+security_fields(const char *type)
+{
+	return fields_with_nonce(type, NULL);
+}
+
+/* The Set-Cookie field that drops the passkey login's cookie. */
+static const struct http_out_field drop_cookie = { "Set-Cookie",
+    WG_COOKIE_NAME "=; Path=/term; Max-Age=0; Secure; HttpOnly; "
+    "SameSite=Strict" };
+
+/* A refusal with the security fields (and extra, when not NULL), then
+ * the connection closes. */
 static void
-refuse(struct wg_conn *c, int status, const char *why)
+refuse_with(struct wg_conn *c, int status, const char *why,
+    const struct http_out_field *extra)
 {
 	static const char body[] = "refused\n";
 	char *h = (char *)mtmp;
@@ -471,6 +495,8 @@ refuse(struct wg_conn *c, int status, const char *why)
 	if (status == 426)
 		fields[nf++] = (struct http_out_field){
 		    "Sec-WebSocket-Version", "13" };
+	if (extra != NULL)
+		fields[nf++] = *extra;
 	rt_printf("[web-gateway] conn %u refused %d: %s\n", c->id, status,
 	    why);
 	n = http_write_head(h, sizeof(mtmp), status, fields, nf,
@@ -478,6 +504,29 @@ refuse(struct wg_conn *c, int status, const char *why)
 	if (n > 0 && queue_plain(c, h, (size_t)n))
 		(void)queue_plain(c, body, sizeof(body) - 1);
 	begin_closing(c, why);
+}
+
+static void
+refuse(struct wg_conn *c, int status, const char *why)
+{
+	refuse_with(c, status, why, NULL);
+}
+
+/* A whole answer with the security fields, then the connection closes. */
+static void
+respond(struct wg_conn *c, int status, const char *type,
+    const struct http_out_field *extra, const void *body, size_t len)
+{
+	size_t nf = security_fields(type);
+	int n;
+
+	if (extra != NULL)
+		fields[nf++] = *extra;
+	n = http_write_head((char *)mtmp, sizeof(mtmp), status, fields, nf,
+	    len, false);
+	if (n > 0 && queue_plain(c, mtmp, (size_t)n) && len > 0)
+		(void)queue_plain(c, body, len);
+	begin_closing(c, "answered");
 }
 
 /* Host must name us exactly; Origin, when sent (or when required), must
@@ -501,6 +550,263 @@ check_host_origin(struct wg_conn *c, bool need_origin)
 	return 0;
 }
 
+/* ---- Passkeys (docs/web.md, "Passkeys") ---- */
+
+/*
+ * A passkey login's session, waiting for its terminal: the browser holds
+ * its cookie (HttpOnly, for /term only) and the WebSocket upgrade that
+ * carries it takes the session, once. WG_TICKETS at most; a login that
+ * finds none free is refused (503) and its session ended. A ticket not
+ * taken within WG_TICKET_S ends its session (tickets_tick).
+ */
+static struct wg_ticket {
+	bool live;
+	uint32_t conn;			/* the login's, for the console */
+	uint8_t cookie[WG_COOKIE_LEN];
+	capos_cap_t session;
+	uint64_t expires_ns;
+} tickets[WG_TICKETS];
+
+static void
+ticket_free(struct wg_ticket *t)
+{
+	wipe(t->cookie, sizeof(t->cookie));
+	t->live = false;
+	t->session = CAPOS_CAP_NULL;
+}
+
+void
+tickets_tick(uint64_t now)
+{
+	for (size_t i = 0; i < WG_TICKETS; i++) {
+		struct wg_ticket *t = &tickets[i];
+
+		if (!t->live || now < t->expires_ns)
+			continue;
+		rt_printf("[web-gateway] conn %u passkey login expired before "
+		    "its terminal came\n", t->conn);
+		end_session(t->session, t->conn);
+		ticket_free(t);
+	}
+}
+
+static int
+hex_value(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/*
+ * The upgrade's cookie, if it has one: 1 with the ticket's session taken
+ * into the connection; 0 when the request carries no cookie of ours; -1
+ * when it carries one that names no live ticket (stale: used, expired or
+ * made up). Every live ticket is compared, in constant time.
+ */
+static int
+take_ticket(struct wg_conn *c)
+{
+	static const char name[] = WG_COOKIE_NAME "=";
+	uint8_t want[WG_COOKIE_LEN];
+	struct wg_ticket *found = NULL;
+	const char *v, *p = NULL;
+	size_t len;
+
+	v = http_field(&c->hp, "cookie", &len);
+	for (size_t i = 0; v != NULL && i + sizeof(name) - 1 <= len; i++)
+		if ((i == 0 || v[i - 1] == ' ' || v[i - 1] == ';') &&
+		    memcmp(v + i, name, sizeof(name) - 1) == 0) {
+			p = v + i + sizeof(name) - 1;
+			len -= i + sizeof(name) - 1;
+			break;
+		}
+	if (p == NULL)
+		return 0;
+	if (len < 2 * WG_COOKIE_LEN || (len > 2 * WG_COOKIE_LEN &&
+	    p[2 * WG_COOKIE_LEN] != ';'))
+		return -1;
+	for (size_t i = 0; i < WG_COOKIE_LEN; i++) {
+		int hi = hex_value(p[2 * i]), lo = hex_value(p[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		want[i] = (uint8_t)(hi << 4 | lo);
+	}
+	for (size_t i = 0; i < WG_TICKETS; i++) {
+		uint8_t d = 0;
+
+		for (size_t k = 0; k < WG_COOKIE_LEN; k++)
+			d |= (uint8_t)(tickets[i].cookie[k] ^ want[k]);
+		if (tickets[i].live && d == 0 &&
+		    rt_now_ns() < tickets[i].expires_ns)
+			found = &tickets[i];
+	}
+	wipe(want, sizeof(want));
+	if (found == NULL)
+		return -1;
+	c->session = found->session;
+	c->ticketed = true;
+	ticket_free(found);
+	return 1;
+}
+
+/* POST /passkey/challenge: auth's challenge and RP ID, as JSON. */
+static void
+post_challenge(struct wg_conn *c)
+{
+	struct capos_SessionManager_passkeyChallenge_Params_b p;
+	struct capos_SessionManager_passkeyChallenge_Results_r r;
+	struct capnp_builder b;
+	struct capnp_data ch = { 0 };
+	struct capnp_text rp = { 0 };
+	struct rt_result res;
+	char enc[64], json[192];
+	int n;
+
+	if (capnp_builder_init(&b, cbuf, sizeof(cbuf)) != 0 ||
+	    capos_SessionManager_passkeyChallenge_Params_init_root(&b,
+	    &p) != 0 ||
+	    capos_SessionManager_passkeyChallenge_Params_set_source(&p,
+	    c->source, strlen(c->source)) != 0 ||
+	    rt_call(wg_manager, capos_SessionManager_INTERFACE_ID,
+	    capos_SessionManager_passkeyChallenge_ORDINAL, &b, NULL, 0, cres,
+	    sizeof(cres), &res) != 0) {
+		refuse(c, 503, "no passkey challenge");
+		return;
+	}
+	r.s = res.root;
+	if (capos_SessionManager_passkeyChallenge_Results_get_challenge(&r,
+	    &ch) != 0 || ch.len != capos_SessionManager_challengeLen ||
+	    capos_SessionManager_passkeyChallenge_Results_get_rpId(&r,
+	    &rp) != 0 || rp.len == 0 || rp.len > 100 ||
+	    crypto_base64(ch.ptr, ch.len, true, enc, sizeof(enc)) < 0) {
+		refuse(c, 503, "a bad answer from auth");
+		return;
+	}
+	/* The RP ID is auth's configured host name: letters, digits, '.'
+	 * and '-' only (passkey_configure), so it needs no escaping. */
+	n = fmt_snprintf(json, sizeof(json), "{\"challenge\":\"%s\","
+	    "\"rpId\":\"%.*s\"}", enc, (int)rp.len, rp.str);
+	if (n <= 0 || (size_t)n >= sizeof(json)) {
+		refuse(c, 503, "a bad answer from auth");
+		return;
+	}
+	respond(c, 200, "application/json", NULL, json, (size_t)n);
+}
+
+/* One field of the login's body: a 2-byte length and its bytes. */
+static bool
+field(const uint8_t **p, size_t *left, size_t max, struct capnp_data *out)
+{
+	size_t n;
+
+	if (*left < 2)
+		return false;
+	n = (size_t)(*p)[0] << 8 | (*p)[1];
+	if (n > max || n > *left - 2)
+		return false;
+	out->ptr = *p + 2;
+	out->len = n;
+	*p += 2 + n;
+	*left -= 2 + n;
+	return true;
+}
+
+/*
+ * POST /passkey/login: credential id, clientDataJSON, authenticatorData,
+ * signature and user handle, each a field; auth decides. A session is
+ * kept as a ticket whose cookie the answer sets.
+ */
+static void
+post_login(struct wg_conn *c)
+{
+	struct capos_SessionManager_loginPasskey_Params_b p;
+	struct capos_SessionManager_LoginResult_r r;
+	struct capnp_data f[5];
+	static const size_t max[5] = { capos_SessionManager_maxCredentialId,
+	    capos_SessionManager_maxClientData,
+	    capos_SessionManager_maxAuthenticatorData,
+	    capos_SessionManager_maxPasskeySignature,
+	    capos_SessionManager_userHandleLen };
+	const uint8_t *q = c->msg;
+	size_t left = c->msg_len;
+	struct wg_ticket *t = NULL;
+	struct capnp_builder b;
+	struct rt_result res;
+	char cookie[160], hex[2 * WG_COOKIE_LEN + 1];
+	capos_cap_t s = CAPOS_CAP_NULL;
+	uint32_t idx;
+
+	for (size_t i = 0; i < 5; i++)
+		if (!field(&q, &left, max[i], &f[i])) {
+			refuse(c, 400, "malformed passkey login");
+			return;
+		}
+	if (left != 0) {
+		refuse(c, 400, "malformed passkey login");
+		return;
+	}
+	if (capnp_builder_init(&b, cbuf, sizeof(cbuf)) != 0 ||
+	    capos_SessionManager_loginPasskey_Params_init_root(&b, &p) != 0 ||
+	    capos_SessionManager_loginPasskey_Params_set_credentialId(&p,
+	    f[0].ptr, f[0].len) != 0 ||
+	    capos_SessionManager_loginPasskey_Params_set_clientDataJson(&p,
+	    f[1].ptr, f[1].len) != 0 ||
+	    capos_SessionManager_loginPasskey_Params_set_authenticatorData(&p,
+	    f[2].ptr, f[2].len) != 0 ||
+	    capos_SessionManager_loginPasskey_Params_set_signature(&p,
+	    f[3].ptr, f[3].len) != 0 ||
+	    capos_SessionManager_loginPasskey_Params_set_userHandle(&p,
+	    f[4].ptr, f[4].len) != 0 ||
+	    capos_SessionManager_loginPasskey_Params_set_source(&p, c->source,
+	    strlen(c->source)) != 0 ||
+	    rt_call(wg_manager, capos_SessionManager_INTERFACE_ID,
+	    capos_SessionManager_loginPasskey_ORDINAL, &b, NULL, 0, cres,
+	    sizeof(cres), &res) != 0) {
+		refuse(c, 503, "the session manager failed");
+		return;
+	}
+	r.s = res.root;
+	if (capos_SessionManager_LoginResult_which(&r) ==
+	    capos_SessionManager_LoginResult_which_session &&
+	    capos_SessionManager_LoginResult_get_session(&r, &idx) == 0 &&
+	    idx < res.cqe.ncaps)
+		s = res.caps[idx].cap;
+	if (s == CAPOS_CAP_NULL) {
+		rt_printf("[web-gateway] conn %u passkey login refused: no "
+		    "session, no shell\n", c->id);
+		refuse(c, 403, "passkey login refused");
+		return;
+	}
+	for (size_t i = 0; i < WG_TICKETS && t == NULL; i++)
+		if (!tickets[i].live)
+			t = &tickets[i];
+	if (t == NULL || wg_random(t->cookie, sizeof(t->cookie)) != 0) {
+		end_session(s, c->id);
+		refuse(c, 503, t == NULL ? "too many logins waiting" :
+		    "no random numbers");
+		return;
+	}
+	t->live = true;
+	t->conn = c->id;
+	t->session = s;
+	t->expires_ns = rt_now_ns() + WG_TICKET_S * 1000000000ull;
+	for (size_t i = 0; i < WG_COOKIE_LEN; i++)
+		(void)fmt_snprintf(hex + 2 * i, 3, "%02x", t->cookie[i]);
+	(void)fmt_snprintf(cookie, sizeof(cookie), WG_COOKIE_NAME "=%s; "
+	    "Path=/term; Max-Age=%u; Secure; HttpOnly; SameSite=Strict", hex,
+	    WG_TICKET_S);
+	wipe(hex, sizeof(hex));
+	rt_printf("[web-gateway] conn %u passkey login accepted: its terminal "
+	    "may attach for %u s\n", c->id, WG_TICKET_S);
+	respond(c, 204, NULL, &(struct http_out_field){ "Set-Cookie", cookie },
+	    NULL, 0);
+	wipe(cookie, sizeof(cookie));
+}
+
 static void
 upgrade(struct wg_conn *c)
 {
@@ -518,12 +824,64 @@ upgrade(struct wg_conn *c)
 		refuse(c, 503, "no random numbers");
 		return;
 	}
-	n = ws_write_handshake((char *)mtmp, sizeof(mtmp), accept);
+	/* A passkey login's cookie brings its session, once; a cookie that
+	 * names none is refused (and dropped), so no shell starts. */
+	if (take_ticket(c) < 0) {
+		refuse_with(c, 403, "stale login cookie", &drop_cookie);
+		rt_debug("[proof] web-stale-cookie refused: conn %u has no "
+		    "session and no shell\n", c->id);
+		return;
+	}
+	{
+		const struct http_out_field f[] = {
+			{ "Upgrade", "websocket" },
+			{ "Connection", "Upgrade" },
+			{ "Sec-WebSocket-Accept", accept },
+			drop_cookie,
+		};
+
+		n = http_write_head((char *)mtmp, sizeof(mtmp), 101, f,
+		    c->ticketed ? 4 : 3, 0, true);
+	}
 	if (n <= 0 || !queue_plain(c, mtmp, (size_t)n))
 		return;
 	ws_conn_init(&c->ws, TS_MAX_MESSAGE);
 	c->phase = WG_P_WS;
-	rt_debug("[web-gateway] conn %u WebSocket open\n", c->id);
+	rt_debug("[web-gateway] conn %u WebSocket open%s\n", c->id,
+	    c->ticketed ? " with a passkey login" : "");
+}
+
+/*
+ * The page with a fresh style nonce: 16 random bytes in base64, written
+ * over the page's NONCE_MARK (once, in its script element) into msg
+ * (unused before an upgrade), and named by the response's CSP. xterm.js
+ * inserts <style> elements, which style-src 'self' alone refuses; the
+ * page's script stamps this nonce on them (docs/web.md, "The page").
+ * The page's length, or 0 without random bytes or the mark.
+ */
+#define NONCE_MARK	"@NONCE@"
+
+static size_t
+with_nonce(struct wg_conn *c, const struct wg_file *f, char *nonce,
+    size_t room)
+{
+	const size_t mlen = sizeof(NONCE_MARK) - 1;
+	uint8_t r[16];
+	size_t at, nlen;
+
+	for (at = 0; at + mlen <= f->len; at++)
+		if (memcmp(f->data + at, NONCE_MARK, mlen) == 0)
+			break;
+	if (at + mlen > f->len || wg_random(r, sizeof(r)) != 0 ||
+	    crypto_base64(r, sizeof(r), true, nonce, room) < 0)
+		return 0;
+	nlen = strlen(nonce);
+	if (f->len - mlen + nlen > sizeof(c->msg))
+		return 0;
+	memcpy(c->msg, f->data, at);
+	memcpy(c->msg + at, nonce, nlen);
+	memcpy(c->msg + at + nlen, f->data + at + mlen, f->len - at - mlen);
+	return f->len - mlen + nlen;
 }
 
 /* The head of a request is in: route it. */
@@ -532,32 +890,61 @@ request(struct wg_conn *c)
 {
 	const char *t;
 	size_t tlen, nf;
+	bool term;
 	int rc, n;
 
-	if ((rc = http_route(&c->hp, HTTP_GET | HTTP_HEAD, 0)) < 0) {
+	t = http_target(&c->hp, &tlen);
+	term = tlen == 5 && memcmp(t, "/term", 5) == 0;
+	if (tlen == 18 && memcmp(t, "/passkey/challenge", 18) == 0)
+		c->post = WG_POST_CHALLENGE;
+	else if (tlen == 14 && memcmp(t, "/passkey/login", 14) == 0)
+		c->post = WG_POST_LOGIN;
+	if (c->post != WG_POST_NONE)
+		rc = http_route(&c->hp, HTTP_POST, c->post == WG_POST_LOGIN ?
+		    WG_POST_MAX : 0);
+	else
+		rc = http_route(&c->hp, HTTP_GET | HTTP_HEAD, 0);
+	if (rc < 0) {
 		refuse(c, -rc, "request refused");
 		return;
 	}
-	t = http_target(&c->hp, &tlen);
-	if (check_host_origin(c, tlen == 5 && memcmp(t, "/term", 5) == 0) != 0)
+	if (check_host_origin(c, term || c->post != WG_POST_NONE) != 0)
 		return;
-	if (tlen == 5 && memcmp(t, "/term", 5) == 0) {
+	if (term) {
 		upgrade(c);
+		return;
+	}
+	/* A POST is answered at its end, its body (bound WG_POST_MAX, the
+	 * route's) gathered in msg. */
+	if (c->post != WG_POST_NONE) {
+		c->msg_len = 0;
 		return;
 	}
 	for (size_t i = 0; i < wg_nfiles; i++) {
 		const struct wg_file *f = &wg_files[i];
+		const uint8_t *body = f->data;
+		size_t len = f->len;
+		char nonce[32];
 
 		if (strlen(f->path) != tlen || memcmp(f->path, t, tlen) != 0)
 			continue;
-		nf = security_fields(f->type);
+		nonce[0] = '\0';
+		if (strcmp(f->path, "/") == 0 &&
+		    (len = with_nonce(c, f, nonce, sizeof(nonce))) == 0) {
+			refuse(c, 503, "no random numbers");
+			return;
+		}
+		if (nonce[0] != '\0')
+			body = c->msg;
+		nf = fields_with_nonce(f->type, nonce[0] != '\0' ? nonce :
+		    NULL);
 		n = http_write_head((char *)mtmp, sizeof(mtmp), 200, fields, nf,
-		    f->len, false);
+		    len, false);
 		if (n <= 0 || !queue_plain(c, mtmp, (size_t)n))
 			return;
 		if (c->hp.method == HTTP_GET) {
-			c->body = f->data;
-			c->body_left = f->len;
+			c->body = body;
+			c->body_left = len;
 		}
 		begin_closing(c, "page served");
 		return;
@@ -572,15 +959,35 @@ http_step(struct wg_conn *c)
 	size_t used;
 	int ev;
 
-	if (c->pin_len == 0 || c->closing)
+	/* A POST's end may come with no byte left (an empty body). */
+	if ((c->pin_len == 0 && c->post == WG_POST_NONE) || c->closing)
 		return false;
 	ev = http_parse(&c->hp, c->pin + c->pin_off, c->pin_len, &used);
 	c->pin_off += used;
 	c->pin_len -= used;
-	if (ev < 0)
+	if (ev == HTTP_EV_MORE)
+		return used > 0;
+	if (ev < 0) {
 		refuse(c, -ev, "malformed request");
-	else if (ev == HTTP_EV_HEAD)
+	} else if (ev == HTTP_EV_HEAD) {
 		request(c);
+	} else if (ev == HTTP_EV_BODY && c->post != WG_POST_NONE) {
+		/* http_route bounds the body by WG_POST_MAX < sizeof(msg). */
+		if (c->hp.body_len > sizeof(c->msg) - c->msg_len) {
+			refuse(c, 413, "body past its bound");
+			return true;
+		}
+		memcpy(c->msg + c->msg_len, c->hp.body, c->hp.body_len);
+		c->msg_len += c->hp.body_len;
+	} else if (ev == HTTP_EV_END && c->post != WG_POST_NONE) {
+		if (c->post == WG_POST_CHALLENGE)
+			post_challenge(c);
+		else
+			post_login(c);
+		wipe(c->msg, c->msg_len);
+		c->msg_len = 0;
+		c->post = WG_POST_NONE;
+	}
 	return true;
 }
 
@@ -617,8 +1024,91 @@ welcome(struct wg_conn *c, const struct ts_event *ev)
 	(void)tcp_set_idle_timeout(c->sock, WG_IDLE_TERM_MS);
 	rt_printf("[web-gateway] conn %u terminal %ux%u\n", c->id, ev->cols,
 	    ev->rows);
+	if (c->ticketed) {
+		say(c, "capOS web terminal. Logged in with a passkey.\n");
+		rt_printf("[web-gateway] conn %u logged in with a passkey\n",
+		    c->id);
+		start_shell(c);
+		return;
+	}
 	say(c, "capOS web terminal. Log in with your account's password.\n");
 	prompt_name(c);
+}
+
+/* The browser asks to enrol a passkey for the login: auth's challenge,
+ * bound to this session, goes to the page; without a login, or without
+ * a challenge, the answer is a result with the reason. */
+static void
+enrol_begin(struct wg_conn *c)
+{
+	struct capos_UserSession_enrolChallenge_Results_r r;
+	struct capnp_data ch = { 0 }, h = { 0 };
+	struct capnp_text rp = { 0 }, name = { 0 };
+	struct rt_result res;
+	char rps[TS_MAX_NAME + 1], ns[TS_MAX_NAME + 1];
+	uint8_t m[256];
+	int n = -1;
+
+	if (c->login == WG_L_SHELL && rt_call(c->session,
+	    capos_UserSession_INTERFACE_ID,
+	    capos_UserSession_enrolChallenge_ORDINAL, NULL, NULL, 0, cres,
+	    sizeof(cres), &res) == 0) {
+		r.s = res.root;
+		if (capos_UserSession_enrolChallenge_Results_get_challenge(&r,
+		    &ch) == 0 && ch.len == TS_CHALLENGE_LEN &&
+		    capos_UserSession_enrolChallenge_Results_get_userHandle(&r,
+		    &h) == 0 && h.len == TS_HANDLE_LEN &&
+		    capos_UserSession_enrolChallenge_Results_get_rpId(&r,
+		    &rp) == 0 && rp.len > 0 && rp.len <= TS_MAX_NAME &&
+		    capos_UserSession_enrolChallenge_Results_get_account(&r,
+		    &name) == 0 && name.len > 0 && name.len <= TS_MAX_NAME) {
+			memcpy(rps, rp.str, rp.len);
+			rps[rp.len] = '\0';
+			memcpy(ns, name.str, name.len);
+			ns[name.len] = '\0';
+			n = ts_write_enrol_options(&c->ts, ch.ptr, h.ptr, rps,
+			    ns, m, sizeof(m));
+		}
+	}
+	if (n <= 0) {
+		rt_printf("[web-gateway] conn %u passkey enrolment: no "
+		    "challenge\n", c->id);
+		n = ts_write_enrol_result(&c->ts, capos_AuthReason_malformed, m,
+		    sizeof(m));
+	}
+	if (n > 0)
+		(void)queue_frame(c, WS_OP_BINARY, m, (size_t)n);
+}
+
+static void
+enrol_finish(struct wg_conn *c, const struct ts_event *ev)
+{
+	struct capos_UserSession_enrolPasskey_Params_b p;
+	struct capos_UserSession_enrolPasskey_Results_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint16_t reason = capos_AuthReason_malformed;
+	uint8_t m[8];
+	int n;
+
+	if (c->login == WG_L_SHELL &&
+	    capnp_builder_init(&b, cbuf, sizeof(cbuf)) == 0 &&
+	    capos_UserSession_enrolPasskey_Params_init_root(&b, &p) == 0 &&
+	    capos_UserSession_enrolPasskey_Params_set_clientDataJson(&p,
+	    ev->data, ev->len) == 0 &&
+	    capos_UserSession_enrolPasskey_Params_set_attestationObject(&p,
+	    ev->data2, ev->len2) == 0 &&
+	    rt_call(c->session, capos_UserSession_INTERFACE_ID,
+	    capos_UserSession_enrolPasskey_ORDINAL, &b, NULL, 0, cres,
+	    sizeof(cres), &res) == 0) {
+		r.s = res.root;
+		reason = (uint16_t)capos_UserSession_enrolPasskey_Results_get_reason(
+		    &r);
+	}
+	rt_printf("[web-gateway] conn %u passkey enrolment: reason %u\n",
+	    c->id, reason);
+	if ((n = ts_write_enrol_result(&c->ts, reason, m, sizeof(m))) > 0)
+		(void)queue_frame(c, WS_OP_BINARY, m, (size_t)n);
 }
 
 static void
@@ -653,6 +1143,8 @@ ts_message(struct wg_conn *c)
 		break;
 	case TS_EV_RESIZE:
 		term_resize(&c->term, ev.cols, ev.rows, true);
+		rt_debug("[web-gateway] conn %u terminal resized to %ux%u\n",
+		    c->id, ev.cols, ev.rows);
 		break;
 	case TS_EV_CANCEL:
 		/* Typed bytes not yet delivered are dropped, and granted
@@ -665,6 +1157,12 @@ ts_message(struct wg_conn *c)
 		break;
 	case TS_EV_CLOSE:
 		close_stream(c, TS_CLOSE_NORMAL, "the browser closed");
+		break;
+	case TS_EV_ENROL:
+		enrol_begin(c);
+		break;
+	case TS_EV_ENROLLED:
+		enrol_finish(c, &ev);
 		break;
 	}
 }

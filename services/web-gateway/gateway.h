@@ -32,6 +32,16 @@
 #define WG_LINGER_NS		(2ull * 1000000000ull)
 /* Password attempts on one terminal before it is closed. */
 #define WG_LOGIN_TRIES		3
+/* Passkey logins waiting for their terminal (docs/web.md, "Passkeys"):
+ * at most WG_TICKETS at once, each for WG_TICKET_S; its cookie is
+ * WG_COOKIE_LEN random bytes, in hex. */
+#define WG_TICKETS		4
+#define WG_TICKET_S		60
+#define WG_COOKIE_LEN		32
+#define WG_COOKIE_NAME		"capos_login"
+/* The body of POST /passkey/login: five fields of a 2-byte length and
+ * their bytes, each within SessionManager's bounds. */
+#define WG_POST_MAX		4096
 
 /* One TCP recv's answer, and one send's message (all of TLS's `out`). */
 #define WG_MSG_ROOM		(capos_TcpSocket_maxChunk + 256)
@@ -72,6 +82,12 @@ enum wg_phase {
 	WG_P_TLS,	/* the TLS handshake */
 	WG_P_HTTP,	/* requests */
 	WG_P_WS,	/* a WebSocket carrying the terminal stream */
+};
+
+enum wg_post {
+	WG_POST_NONE,
+	WG_POST_CHALLENGE,	/* POST /passkey/challenge */
+	WG_POST_LOGIN,		/* POST /passkey/login */
 };
 
 enum wg_login {
@@ -118,6 +134,7 @@ struct wg_conn {
 	size_t body_left;
 
 	struct http_parser hp;
+	enum wg_post post;		/* a POST whose body is in msg */
 	struct ws_conn ws;
 	/* One terminal stream message being assembled from its WebSocket
 	 * pieces: bound TS_MAX_MESSAGE, the WebSocket engine's limit. */
@@ -148,7 +165,9 @@ struct wg_conn {
 	uint8_t line[TERM_LINE_MAX];
 	size_t line_len;
 
-	/* The shell and its session. */
+	/* The shell and its session; ticketed when the session came from a
+	 * passkey login's cookie. */
+	bool ticketed;
 	capos_cap_t session, handle;
 	bool waiting, exited;
 	uint32_t status;
@@ -171,6 +190,8 @@ void conn_pump(struct wg_conn *c);
 void conn_done(struct wg_conn *c, int which, const struct capos_cqe *cqe);
 void conn_tick(struct wg_conn *c, uint64_t now);
 void conn_retry(struct wg_conn *c);
+/* Ends passkey logins whose terminal never came. */
+void tickets_tick(uint64_t now);
 void conn_end(struct wg_conn *c, const char *why);
 /* A TerminalSession call from the connection's shell. */
 void conn_term_call(struct wg_conn *c, uint64_t call_id, uint64_t iface,

@@ -2,23 +2,26 @@
  * web-gateway: capOS's shell in a browser (docs/web.md, "The gateway").
  * It serves a small terminal page over HTTPS (TLS 1.3 only) and, on the
  * page's WebSocket, the terminal stream protocol bridged to a
- * TerminalSession this process serves; after a password login in that
- * terminal, capos-shell gets the terminal and its broker's bundle,
- * nothing of the gateway's.
+ * TerminalSession this process serves; after a login (a password typed
+ * in that terminal, or a passkey, docs/web.md "Passkeys"), capos-shell
+ * gets the terminal and its broker's bundle, nothing of the gateway's.
  *
  * Holds:
  *   "listen"          TcpListenAuthority for one port (443): it can listen
  *                     there and do nothing else with the network
  *   "tlsServerKey"    TlsServerKey: the certificate, and CertificateVerify
  *                     signatures; the private key stays in the key vault
- *   "sessionManager"  SessionManager: login; auth decides who logs in and
- *                     mints the session
+ *   "sessionManager"  SessionManager: password and passkey logins; auth
+ *                     issues the challenges, decides who logs in and
+ *                     mints the session (a passkey is enrolled through
+ *                     the logged-in session's own UserSession)
  *   "shells"          RestrictedShellLauncher: starts capos-shell only
  *   "terminals"       the endpoint it serves TerminalSessions on, one
  *                     badged client per connection
  *   "timer", "entropy", "virtualMemory", "console": the start deadline,
- *                     session ids (16 bytes each, straight from Entropy)
- *                     and TLS's generator seeds, TLS's heap,
+ *                     session ids and login cookies (16 and 32 bytes,
+ *                     straight from Entropy) and TLS's generator seeds,
+ *                     TLS's heap,
  *                     status lines
  * No NetworkManager, no ProcessSpawner, no key store.
  *
@@ -37,7 +40,7 @@
  * endpoint, the timer's tick and the connection's calls in flight.
  * Calls to the key vault, auth and shell-launcher are made synchronously:
  * each is answered by one service without waiting on anyone (auth's
- * delay after a wrong password is the exception).
+ * delay after a refused password or passkey is the exception).
  */
 #include <string.h>
 
@@ -392,6 +395,7 @@ main(void)
 		} else if (k == 1) {
 			conn_retry(&conn);
 			conn_tick(&conn, rt_now_ns());
+			tickets_tick(rt_now_ns());
 			if (post_tick(&tick_tag) != 0)
 				return 1;
 		} else if (k == 2 && accepting) {

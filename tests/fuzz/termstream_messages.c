@@ -106,6 +106,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case TS_EV_CANCEL:
 			break;
+		case TS_EV_ENROL:
+			if (!welcomed || !s.in_enrol)
+				abort();
+			break;
+		case TS_EV_ENROLLED:
+			/* Both parts inside the message, within their bounds;
+			 * the gateway answers, which closes the enrolment. */
+			if (ev.len == 0 || ev.len > TS_MAX_CLIENT_DATA ||
+			    ev.len2 == 0 || ev.len2 > TS_MAX_ATTESTATION ||
+			    ev.data2 != ev.data + ev.len ||
+			    ev.data2 + ev.len2 != msg + len ||
+			    ts_write_enrol_result(&s, 0, out, sizeof(out)) != 3)
+				abort();
+			break;
 		case TS_EV_CLOSE:
 			if (ev.len > TS_MAX_REASON || s.phase != TS_P_CLOSED)
 				abort();

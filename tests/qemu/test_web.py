@@ -18,6 +18,7 @@ import base64
 import hashlib
 import os
 import queue
+import re
 import socket
 import ssl
 import struct
@@ -275,6 +276,22 @@ def check_page(g):
            "no X-Content-Type-Options: nosniff")
     expect(None, b'<script src="/term.js"' in body and b"<script>" not in body,
            f"the page is not the terminal page: {body[:200]!r}")
+    # Styles: the page's own files, and <style> elements carrying this
+    # response's nonce, which its script element carries too and which
+    # the next response does not repeat.
+    m = re.search(r"style-src 'self' 'nonce-([A-Za-z0-9+/=]{24})';", csp)
+    expect(None, m is not None, f"CSP {csp!r} has no style nonce")
+    expect(None, f'nonce="{m.group(1)}"'.encode() in body,
+           f"the page does not carry its nonce: {body[:400]!r}")
+    _, f2, _ = request(g)
+    expect(None, m.group(1) not in f2.get("content-security-policy", ""),
+           "two responses with one style nonce")
+    for path, text in (("/xterm.js", b"Terminal"),
+                       ("/addon-fit.js", b"FitAddon")):
+        status, f, body = request(g, path)
+        expect(None, status == 200 and text in body and f.get(
+            "content-type", "").startswith("text/javascript"),
+            f"{path} answered {status} {f.get('content-type')!r}")
     status, f, body = request(g, "/term.js")
     expect(None, status == 200 and f.get("content-type", "").startswith(
         "text/javascript") and b"new WebSocket(" in body,

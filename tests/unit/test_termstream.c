@@ -449,7 +449,7 @@ TEST(termstream_resize_close_and_unknown_types)
 	CHECK_EQ(ts_write_close(&s, 1000, "", m, 2), TS_EROOM);
 	/* The gateway's own types and unknown ones, from the browser. */
 	for (unsigned t = 0; t < 256; t++) {
-		if (t >= TS_HELLO && t <= TS_CLOSE)
+		if (t >= TS_HELLO && t <= TS_ENROLLED)
 			continue;
 		open_session(&s, 10, 10);
 		m[0] = (uint8_t)t;
@@ -458,4 +458,87 @@ TEST(termstream_resize_close_and_unknown_types)
 	CHECK_EQ(ts_close_code(TS_EMALFORMED), TS_CLOSE_PROTOCOL);
 	CHECK_EQ(ts_close_code(TS_ESTATE), TS_CLOSE_PROTOCOL);
 	CHECK_EQ(ts_close_code(TS_EVERSION), TS_CLOSE_PROTOCOL);
+}
+
+TEST(termstream_passkey_enrolment)
+{
+	static const uint8_t cdj[] = "{\"type\":\"webauthn.create\"}";
+	static const uint8_t ao[] = { 0xa3, 1, 2 };
+	uint8_t ch[TS_CHALLENGE_LEN], h[TS_HANDLE_LEN], o[256];
+	struct ts_server s;
+	struct ts_event ev;
+	int n;
+
+	memset(ch, 0xc5, sizeof(ch));
+	memset(h, 0x4a, sizeof(h));
+	open_session(&s, 10, 10);
+	/* No options or result before an enrol is asked for. */
+	CHECK_EQ(ts_write_enrol_options(&s, ch, h, "localhost", "admin", o,
+	    sizeof(o)), TS_ESTATE);
+	CHECK_EQ(ts_write_enrol_result(&s, 0, o, sizeof(o)), TS_ESTATE);
+	CHECK_EQ(ts_write_enrol(m, sizeof(m)), 1);
+	CHECK_EQ(ts_server_receive(&s, m, 1, &ev), 0);
+	CHECK_EQ(ev.type, TS_EV_ENROL);
+	n = ts_write_enrol_options(&s, ch, h, "localhost", "admin", o,
+	    sizeof(o));
+	CHECK_EQ(n, 1 + 32 + 16 + 1 + 9 + 1 + 5);
+	CHECK_EQ(o[0], TS_ENROL_OPTIONS);
+	CHECK_EQ(o[1], 0xc5);
+	CHECK_EQ(o[33], 0x4a);
+	CHECK_EQ(o[49], 9);
+	CHECK_EQ(o[59], 5);
+	CHECK_EQ(memcmp(o + 60, "admin", 5), 0);
+	CHECK_EQ(ts_write_enrol_options(&s, ch, h, "localhost", "admin", o,
+	    40), TS_EROOM);
+	n = ts_write_enrolled(m, sizeof(m), cdj, sizeof(cdj) - 1, ao,
+	    sizeof(ao));
+	CHECK_EQ(n, 3 + (int)(sizeof(cdj) - 1) + 3);
+	CHECK_EQ(ts_server_receive(&s, m, (size_t)n, &ev), 0);
+	CHECK_EQ(ev.type, TS_EV_ENROLLED);
+	CHECK_EQ(ev.len, sizeof(cdj) - 1);
+	CHECK_EQ(memcmp(ev.data, cdj, ev.len), 0);
+	CHECK_EQ(ev.len2, sizeof(ao));
+	CHECK_EQ(memcmp(ev.data2, ao, sizeof(ao)), 0);
+	/* Enrolment spends no window: input still has its 10 bytes. */
+	CHECK_EQ(s.in_window, 10u);
+	CHECK_EQ(ts_write_enrol_result(&s, 26, o, sizeof(o)), 3);
+	CHECK_EQ(o[1] << 8 | o[2], 26);
+	CHECK_EQ(ts_write_enrol_result(&s, 0, o, sizeof(o)), TS_ESTATE);
+	/* The answer with no enrol open. */
+	expect_refused(&s, m, (size_t)n, TS_ESTATE);
+	/* Two enrols at once. */
+	open_session(&s, 10, 10);
+	m[0] = TS_ENROL;
+	CHECK_EQ(ts_server_receive(&s, m, 1, &ev), 0);
+	expect_refused(&s, m, 1, TS_ESTATE);
+	/* An enrol with a body; an answer without attestation, with a
+	 * client data length past the message or its bound. */
+	open_session(&s, 10, 10);
+	m[0] = TS_ENROL;
+	expect_refused(&s, m, 2, TS_EMALFORMED);
+	open_session(&s, 10, 10);
+	CHECK_EQ(ts_server_receive(&s, m, 1, &ev), 0);
+	n = ts_write_enrolled(m, sizeof(m), cdj, sizeof(cdj) - 1, ao,
+	    sizeof(ao));
+	expect_refused(&s, m, (size_t)n - sizeof(ao), TS_EMALFORMED);
+	open_session(&s, 10, 10);
+	m[0] = TS_ENROL;
+	CHECK_EQ(ts_server_receive(&s, m, 1, &ev), 0);
+	m[0] = TS_ENROLLED;
+	m[1] = (TS_MAX_CLIENT_DATA + 1) >> 8;
+	m[2] = (TS_MAX_CLIENT_DATA + 1) & 0xff;
+	expect_refused(&s, m, 3 + TS_MAX_CLIENT_DATA + 10, TS_EMALFORMED);
+	open_session(&s, 10, 10);
+	m[0] = TS_ENROL;
+	CHECK_EQ(ts_server_receive(&s, m, 1, &ev), 0);
+	m[0] = TS_ENROLLED;
+	m[1] = 0;
+	m[2] = 4;
+	expect_refused(&s, m, 3 + 4 + TS_MAX_ATTESTATION + 1, TS_EMALFORMED);
+	/* Before the welcome. */
+	CHECK_EQ(ts_server_init(&s, sid, 10), 0);
+	m[0] = TS_ENROL;
+	expect_refused(&s, m, 1, TS_ESTATE);
+	CHECK_EQ(ts_write_enrolled(m, sizeof(m), cdj, 0, ao, 3),
+	    TS_EMALFORMED);
 }

@@ -193,6 +193,29 @@ take_open(struct ts_server *s, uint8_t type, const uint8_t *b, size_t n,
 		ev->len = n - 2;
 		s->phase = TS_P_CLOSED;
 		return 0;
+	case TS_ENROL:
+		if (n != 0)
+			return TS_EMALFORMED;
+		if (s->in_enrol)
+			return TS_ESTATE;
+		s->in_enrol = true;
+		ev->type = TS_EV_ENROL;
+		return 0;
+	case TS_ENROLLED:
+		if (n < 2)
+			return TS_EMALFORMED;
+		c = get16(b);
+		if (c == 0 || c > TS_MAX_CLIENT_DATA || n - 2 <= c ||
+		    n - 2 - c > TS_MAX_ATTESTATION)
+			return TS_EMALFORMED;
+		if (!s->in_enrol)
+			return TS_ESTATE;
+		ev->type = TS_EV_ENROLLED;
+		ev->data = b + 2;
+		ev->len = c;
+		ev->data2 = b + 2 + c;
+		ev->len2 = n - 2 - c;
+		return 0;
 	case TS_HELLO:
 		return TS_ESTATE;
 	default:
@@ -306,6 +329,45 @@ ts_write_close(struct ts_server *s, uint16_t code, const char *reason,
 	return write_close(TS_BYE, out, room, code, reason);
 }
 
+int
+ts_write_enrol_options(struct ts_server *s,
+    const uint8_t challenge[TS_CHALLENGE_LEN],
+    const uint8_t handle[TS_HANDLE_LEN], const char *rp_id,
+    const char *name, uint8_t *out, size_t room)
+{
+	size_t rl = strlen(rp_id), nl = strlen(name), n;
+
+	if (s->phase != TS_P_OPEN || !s->in_enrol)
+		return TS_ESTATE;
+	if (rl == 0 || rl > TS_MAX_NAME || nl == 0 || nl > TS_MAX_NAME)
+		return TS_EMALFORMED;
+	n = 1 + TS_CHALLENGE_LEN + TS_HANDLE_LEN + 1 + rl + 1 + nl;
+	if (room < n)
+		return TS_EROOM;
+	out[0] = TS_ENROL_OPTIONS;
+	memcpy(out + 1, challenge, TS_CHALLENGE_LEN);
+	memcpy(out + 1 + TS_CHALLENGE_LEN, handle, TS_HANDLE_LEN);
+	out[1 + TS_CHALLENGE_LEN + TS_HANDLE_LEN] = (uint8_t)rl;
+	memcpy(out + 2 + TS_CHALLENGE_LEN + TS_HANDLE_LEN, rp_id, rl);
+	out[2 + TS_CHALLENGE_LEN + TS_HANDLE_LEN + rl] = (uint8_t)nl;
+	memcpy(out + 3 + TS_CHALLENGE_LEN + TS_HANDLE_LEN + rl, name, nl);
+	return (int)n;
+}
+
+int
+ts_write_enrol_result(struct ts_server *s, uint16_t reason, uint8_t *out,
+    size_t room)
+{
+	if (s->phase != TS_P_OPEN || !s->in_enrol)
+		return TS_ESTATE;
+	if (room < 3)
+		return TS_EROOM;
+	out[0] = TS_ENROL_RESULT;
+	put16(out + 1, reason);
+	s->in_enrol = false;
+	return 3;
+}
+
 uint16_t
 ts_close_code(int err)
 {
@@ -399,4 +461,29 @@ ts_write_client_close(uint8_t *out, size_t room, uint16_t code,
     const char *reason)
 {
 	return write_close(TS_CLOSE, out, room, code, reason);
+}
+
+int
+ts_write_enrol(uint8_t *out, size_t room)
+{
+	if (room < 1)
+		return TS_EROOM;
+	out[0] = TS_ENROL;
+	return 1;
+}
+
+int
+ts_write_enrolled(uint8_t *out, size_t room, const uint8_t *cdj,
+    size_t cdlen, const uint8_t *ao, size_t aolen)
+{
+	if (cdlen == 0 || cdlen > TS_MAX_CLIENT_DATA || aolen == 0 ||
+	    aolen > TS_MAX_ATTESTATION)
+		return TS_EMALFORMED;
+	if (room < 3 + cdlen + aolen)
+		return TS_EROOM;
+	out[0] = TS_ENROLLED;
+	put16(out + 1, (uint16_t)cdlen);
+	memcpy(out + 3, cdj, cdlen);
+	memcpy(out + 3 + cdlen, ao, aolen);
+	return (int)(3 + cdlen + aolen);
 }

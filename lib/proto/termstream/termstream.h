@@ -16,11 +16,21 @@
  *     0x05 cancel  (empty)
  *     0x06 credit  bytes(4)
  *     0x07 close   code(2) reason (0..TS_MAX_REASON bytes)
+ *     0x08 enrol   (empty): asks to enrol a passkey for the login
+ *     0x09 enrolled  cdlen(2) clientDataJSON(1..TS_MAX_CLIENT_DATA)
+ *                  attestationObject(1..TS_MAX_ATTESTATION)
  *   gateway -> browser
  *     0x81 welcome version(1) id(16) window(4)
  *     0x82 output  data (1..TS_MAX_DATA)
  *     0x86 credit  bytes(4)
  *     0x87 close   code(2) reason (0..TS_MAX_REASON bytes)
+ *     0x88 enrol options  challenge(32) handle(16) rpidlen(1) rpid
+ *                  namelen(1) name
+ *     0x89 enrol result   reason(2): schema/auth.capnp's AuthReason
+ *
+ * Enrolment carries no data bytes and spends no window; one may be open
+ * at a time (an enrol while one is open, or an answer with none open, is
+ * TS_ESTATE). What the gateway does with it is its own (docs/web.md).
  *
  * Flow control: each side grants the other a window of data bytes (the
  * data of input, paste and output messages; nothing else counts). hello
@@ -52,6 +62,12 @@
 #define TS_MAX_ROWS	1000
 /* The longest message either way: output or input with a full data. */
 #define TS_MAX_MESSAGE	(2 + TS_MAX_DATA)
+/* An enrolment's answer: WebAuthn's bounds (lib/proto/webauthn). */
+#define TS_MAX_CLIENT_DATA	1024
+#define TS_MAX_ATTESTATION	2048
+#define TS_CHALLENGE_LEN	32
+#define TS_HANDLE_LEN		16
+#define TS_MAX_NAME		127
 
 enum ts_type {
 	TS_HELLO = 0x01,
@@ -61,10 +77,14 @@ enum ts_type {
 	TS_CANCEL = 0x05,
 	TS_CREDIT = 0x06,
 	TS_CLOSE = 0x07,
+	TS_ENROL = 0x08,
+	TS_ENROLLED = 0x09,
 	TS_WELCOME = 0x81,
 	TS_OUTPUT = 0x82,
 	TS_GRANT = 0x86,	/* the gateway's credit */
 	TS_BYE = 0x87,		/* the gateway's close */
+	TS_ENROL_OPTIONS = 0x88,
+	TS_ENROL_RESULT = 0x89,
 };
 
 #define TS_PASTE_FIRST	1
@@ -104,12 +124,17 @@ enum ts_event_type {
 	TS_EV_CANCEL,	/* drop undelivered input, interrupt the shell */
 	TS_EV_CREDIT,	/* more output may be sent now */
 	TS_EV_CLOSE,	/* code, data/len: the browser's reason */
+	TS_EV_ENROL,	/* a passkey enrolment is asked for */
+	TS_EV_ENROLLED,	/* data/len clientDataJSON, data2/len2 the
+			 * attestationObject */
 };
 
 struct ts_event {
 	enum ts_event_type type;
 	const uint8_t *data;	/* points into the message given */
 	size_t len;
+	const uint8_t *data2;	/* TS_EV_ENROLLED */
+	size_t len2;
 	uint16_t cols, rows;
 	uint16_t code;
 	bool first, last;	/* TS_EV_PASTE */
@@ -125,6 +150,7 @@ struct ts_server {
 	uint32_t out_window;	/* data bytes we may still send */
 	uint32_t in_initial;	/* the window welcome grants */
 	bool in_paste;		/* a paste's first part came, its last not */
+	bool in_enrol;		/* an enrol came, its answer not */
 };
 
 /* A session with id (from the gateway's generator) that will grant the
@@ -156,6 +182,16 @@ int ts_write_grant(struct ts_server *s, uint32_t n, uint8_t *out,
 /* Writes the gateway's close and closes the session. Its length. */
 int ts_write_close(struct ts_server *s, uint16_t code, const char *reason,
     uint8_t *out, size_t room);
+/* The enrolment's options (after TS_EV_ENROL) and its result (after
+ * TS_EV_ENROLLED, or in place of the options when none can be had). The
+ * message's length, TS_EMALFORMED for names past TS_MAX_NAME, TS_ESTATE
+ * or TS_EROOM. */
+int ts_write_enrol_options(struct ts_server *s,
+    const uint8_t challenge[TS_CHALLENGE_LEN],
+    const uint8_t handle[TS_HANDLE_LEN], const char *rp_id,
+    const char *name, uint8_t *out, size_t room);
+int ts_write_enrol_result(struct ts_server *s, uint16_t reason,
+    uint8_t *out, size_t room);
 /* The close code for an error of ts_server_receive. */
 uint16_t ts_close_code(int err);
 
@@ -173,5 +209,8 @@ int ts_write_cancel(uint8_t *out, size_t room);
 int ts_write_credit(uint8_t *out, size_t room, uint32_t n);
 int ts_write_client_close(uint8_t *out, size_t room, uint16_t code,
     const char *reason);
+int ts_write_enrol(uint8_t *out, size_t room);
+int ts_write_enrolled(uint8_t *out, size_t room, const uint8_t *cdj,
+    size_t cdlen, const uint8_t *ao, size_t aolen);
 
 #endif

@@ -1,18 +1,90 @@
 // capOS's browser terminal: the terminal stream protocol (docs/web.md,
-// "Terminal stream") over this page's WebSocket, drawn into a <pre>. It
-// understands printable text, CR, LF and backspace, and drops other
-// control sequences; a full terminal emulator replaces it later.
+// "Terminal stream") over this page's WebSocket, drawn by xterm.js, and
+// passkeys (docs/web.md, "Passkeys"): a login by POST /passkey/challenge
+// and /passkey/login before the terminal opens, and an enrolment inside
+// the terminal's stream once logged in. Keys and pastes wait in
+// `pending` while the gateway's input window is short, and go out in
+// order as it grants more; the size sent follows the window's (xterm.js's
+// fit addon). Output is credited back once xterm.js has drawn it.
 "use strict";
 
-const COLS = 80, ROWS = 24;
+// xterm.js inserts <style> elements, which this page's CSP refuses
+// unless they carry the nonce the gateway gave this page (on this
+// script's element): every <style> made from here on gets it, before it
+// is inserted.
+const styleNonce = document.currentScript.nonce;
+const makeElement = document.createElement.bind(document);
+document.createElement = (name, options) => {
+	const e = makeElement(name, options);
+	if (String(name).toLowerCase() === "style")
+		e.setAttribute("nonce", styleNonce);
+	return e;
+};
+
 const WINDOW = 65536;		// output bytes granted to the gateway
+const CHUNK = 4096;		// the most data bytes in one input or paste
 const screen = document.getElementById("screen");
 const status = document.getElementById("status");
-const ws = new WebSocket("wss://" + location.host + "/term");
+const buttons = {
+	passkey: document.getElementById("passkey"),
+	password: document.getElementById("password"),
+	enrol: document.getElementById("enrol"),
+};
 const decoder = new TextDecoder();
-let lines = [""], col = 0, inWindow = 0, escape = 0;
+const term = new Terminal({ fontSize: 14, scrollback: 1000 });
+const fit = new FitAddon.FitAddon();
+let ws = null, inWindow = 0;
+// Input not yet sent: [type, bytes, paste flags]; a paste's parts stay
+// together, so keys typed during it follow its last part.
+let pending = [];
 
-ws.binaryType = "arraybuffer";
+term.loadAddon(fit);
+term.open(screen);
+fit.fit();
+
+// The terminal's size, within the protocol's 1..1000.
+function size() {
+	const clamp = (n) => Math.max(1, Math.min(1000, n));
+	return [clamp(term.cols), clamp(term.rows)];
+}
+
+// Sends what the window allows, oldest first.
+function pump() {
+	while (pending.length > 0 && ws !== null &&
+	    ws.readyState === WebSocket.OPEN) {
+		const [type, b, flags] = pending[0];
+		const room = Math.min(inWindow, CHUNK);
+		if (b.length > 0 && room === 0)
+			return;
+		const n = Math.min(b.length, room);
+		const last = n === b.length;
+		if (type === 0x03) {
+			send(0x03, [(flags & 1) | (last ? 2 : 0), ...b.subarray(0, n)]);
+			pending[0][2] = 0;
+		} else {
+			send(0x02, b.subarray(0, n));
+		}
+		inWindow -= n;
+		if (last)
+			pending.shift();
+		else
+			pending[0][1] = b.subarray(n);
+	}
+}
+
+function queue(type, b) {
+	if (type === 0x02 && b.length === 0)
+		return;
+	pending.push([type, b, 1]);
+	pump();
+}
+function setStatus(s) {
+	status.textContent = s;
+}
+
+function bytes(s) {
+	return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+}
 
 function send(type, body) {
 	const m = new Uint8Array(1 + body.length);
@@ -24,86 +96,167 @@ function send(type, body) {
 function u16(n) { return [n >> 8, n & 255]; }
 function u32(n) { return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]; }
 
-ws.onopen = () => {
-	status.textContent = "connected";
-	send(0x01, [1, ...u16(COLS), ...u16(ROWS), ...u32(WINDOW), 0]);
-};
-
-function draw(text) {
-	for (const ch of text) {
-		if (escape === 1) {
-			escape = ch === "[" ? 2 : 0;
-			continue;
-		}
-		if (escape === 2) {
-			if (ch >= "@" && ch <= "~")
-				escape = 0;
-			continue;
-		}
-		let line = lines[lines.length - 1];
-		if (ch === "\x1b") {
-			escape = 1;
-		} else if (ch === "\r") {
-			col = 0;
-		} else if (ch === "\n") {
-			lines.push("");
-			col = 0;
-		} else if (ch === "\b") {
-			col = Math.max(0, col - 1);
-		} else if (ch >= " ") {
-			line = line.slice(0, col) + ch + line.slice(col + 1);
-			lines[lines.length - 1] = line;
-			col++;
-		}
+// Fields of a 2-byte length and their bytes, one after another.
+function fields(list) {
+	const parts = list.map((b) => new Uint8Array(b));
+	const out = new Uint8Array(parts.reduce((n, p) => n + 2 + p.length, 0));
+	let at = 0;
+	for (const p of parts) {
+		out.set(u16(p.length), at);
+		out.set(p, at + 2);
+		at += 2 + p.length;
 	}
-	lines = lines.slice(-500);
-	screen.textContent = lines.join("\n");
-	window.scrollTo(0, document.body.scrollHeight);
+	return out;
 }
 
-ws.onmessage = (e) => {
+// The passkey enrolment's options (0x88): challenge(32) handle(16)
+// rpidlen(1) rpid namelen(1) name.
+async function enrol(m) {
+	const rl = m[49], rpId = decoder.decode(m.subarray(50, 50 + rl));
+	const name = decoder.decode(m.subarray(51 + rl, 51 + rl + m[50 + rl]));
+	try {
+		const c = await navigator.credentials.create({ publicKey: {
+			challenge: m.slice(1, 33),
+			rp: { id: rpId, name: "capOS" },
+			user: { id: m.slice(33, 49), name: name, displayName: name },
+			pubKeyCredParams: [{ type: "public-key", alg: -7 },
+				{ type: "public-key", alg: -8 }],
+			authenticatorSelection: { residentKey: "required",
+				userVerification: "required" },
+			attestation: "none",
+			timeout: 60000,
+		} });
+		const cd = new Uint8Array(c.response.clientDataJSON);
+		const ao = new Uint8Array(c.response.attestationObject);
+		const body = new Uint8Array(2 + cd.length + ao.length);
+		body.set(u16(cd.length), 0);
+		body.set(cd, 2);
+		body.set(ao, 2 + cd.length);
+		send(0x09, body);
+		setStatus("checking the new passkey...");
+	} catch (e) {
+		setStatus("passkey not created: " + e.name);
+		buttons.enrol.disabled = false;
+	}
+}
+
+function onMessage(e) {
 	const m = new Uint8Array(e.data);
 	const view = new DataView(e.data);
 	switch (m[0]) {
 	case 0x81:
 		inWindow = view.getUint32(18);
+		pump();
+		setStatus("connected, " + size().join("x"));
+		buttons.enrol.hidden = false;
 		break;
 	case 0x82:
-		draw(decoder.decode(m.subarray(1), { stream: true }));
-		send(0x06, u32(m.length - 1));
+		term.write(m.subarray(1), () => {
+			if (ws !== null && ws.readyState === WebSocket.OPEN)
+				send(0x06, u32(m.length - 1));
+		});
 		break;
 	case 0x86:
 		inWindow += view.getUint32(1);
+		pump();
 		break;
 	case 0x87:
-		status.textContent = "closed: " +
-			decoder.decode(m.subarray(3)) + " (" + view.getUint16(1) + ")";
+		setStatus("closed: " + decoder.decode(m.subarray(3)) + " (" +
+			view.getUint16(1) + ")");
+		break;
+	case 0x88:
+		enrol(m);
+		break;
+	case 0x89:
+		setStatus(view.getUint16(1) === 0 ? "passkey added" :
+			"passkey refused (reason " + view.getUint16(1) + ")");
+		buttons.enrol.disabled = false;
 		break;
 	}
-};
+}
 
-ws.onclose = () => {
-	if (status.textContent === "connected")
-		status.textContent = "the connection is gone; reload to start again";
-};
+function connect() {
+	buttons.passkey.disabled = buttons.password.disabled = true;
+	setStatus("connecting...");
+	ws = new WebSocket("wss://" + location.host + "/term");
+	ws.binaryType = "arraybuffer";
+	ws.onopen = () => send(0x01, [1, ...u16(size()[0]), ...u16(size()[1]),
+		...u32(WINDOW), 0]);
+	ws.onmessage = onMessage;
+	ws.onclose = () => {
+		buttons.enrol.hidden = true;
+		pending = [];
+		if (status.textContent.startsWith("closed: "))
+			return;
+		setStatus(status.textContent === "connecting..." ?
+			"the terminal was refused; reload to start again" :
+			"the connection is gone; reload to start again");
+	};
+	term.focus();
+}
 
-const KEYS = { Enter: "\r", Backspace: "\x7f", Tab: "\t", Escape: "\x1b",
-	ArrowUp: "\x1b[A", ArrowDown: "\x1b[B", ArrowRight: "\x1b[C",
-	ArrowLeft: "\x1b[D" };
+async function passkeyLogin() {
+	buttons.passkey.disabled = buttons.password.disabled = true;
+	setStatus("asking for a challenge...");
+	try {
+		const r = await fetch("/passkey/challenge", { method: "POST" });
+		if (!r.ok)
+			throw new Error("no challenge (" + r.status + ")");
+		const o = await r.json();
+		const a = await navigator.credentials.get({ publicKey: {
+			challenge: bytes(o.challenge), rpId: o.rpId,
+			userVerification: "required", timeout: 60000,
+		} });
+		const body = fields([a.rawId, a.response.clientDataJSON,
+			a.response.authenticatorData, a.response.signature,
+			a.response.userHandle || new ArrayBuffer(0)]);
+		const l = await fetch("/passkey/login", { method: "POST",
+			headers: { "Content-Type": "application/octet-stream" },
+			body: body });
+		if (l.status !== 204)
+			throw new Error("refused (" + l.status + ")");
+		connect();
+	} catch (e) {
+		setStatus("passkey login failed: " + e.message);
+		buttons.passkey.disabled = buttons.password.disabled = false;
+	}
+}
 
-screen.addEventListener("keydown", (e) => {
-	let s = KEYS[e.key];
-	if (s === undefined && e.ctrlKey && e.key.length === 1)
-		s = String.fromCharCode(e.key.toUpperCase().charCodeAt(0) & 31);
-	else if (s === undefined && e.key.length === 1 && !e.metaKey)
-		s = e.key;
-	if (s === undefined)
-		return;
-	e.preventDefault();
-	const bytes = new TextEncoder().encode(s);
-	if (bytes.length > inWindow)
-		return;
-	inWindow -= bytes.length;
-	send(0x02, bytes);
+buttons.passkey.addEventListener("click", passkeyLogin);
+buttons.password.addEventListener("click", connect);
+buttons.enrol.addEventListener("click", () => {
+	buttons.enrol.disabled = true;
+	setStatus("asking for an enrolment challenge...");
+	send(0x08, []);
 });
-screen.focus();
+
+term.onData((d) => {
+	if (ws !== null && ws.readyState === WebSocket.OPEN)
+		queue(0x02, new TextEncoder().encode(d));
+});
+
+// A paste (Ctrl-V, the browser's paste) goes as one paste message in
+// parts (the gateway delivers it to the terminal as typed), line ends as
+// Enter sends them; it is taken before xterm.js sees it.
+screen.addEventListener("paste", (e) => {
+	e.preventDefault();
+	e.stopPropagation();
+	if (ws === null || ws.readyState !== WebSocket.OPEN)
+		return;
+	const text = e.clipboardData.getData("text/plain").replace(/\r?\n/g, "\r");
+	queue(0x03, new TextEncoder().encode(text));
+}, true);
+
+term.onResize(() => {
+	if (ws === null || ws.readyState !== WebSocket.OPEN)
+		return;
+	send(0x04, [...u16(size()[0]), ...u16(size()[1])]);
+	if (status.textContent.startsWith("connected"))
+		setStatus("connected, " + size().join("x"));
+});
+
+let resizing = null;
+window.addEventListener("resize", () => {
+	clearTimeout(resizing);
+	resizing = setTimeout(() => fit.fit(), 100);
+});

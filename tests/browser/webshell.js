@@ -1,0 +1,353 @@
+// The web gateway's browser proof (tests/qemu/test_webshell.py,
+// docs/web.md, "Passkeys"): Debian's chromium, driven by playwright-core
+// over CDP, with a virtual WebAuthn authenticator (CTAP2, resident keys,
+// user verification). The guest's port 443 is forwarded to WEB_PORT on
+// 127.0.0.1; the page's origin is https://localhost:8443, so chromium
+// reaches it through a CONNECT proxy of this file's own that sends
+// localhost:8443 there. The development certificate is trusted by its
+// key (--ignore-certificate-errors-spki-list): WebAuthn refuses pages
+// with certificate errors.
+//
+// Steps, each printed as "step: ..." once it has been seen to work:
+//   1. log in with the password in the terminal, add a passkey;
+//   2. log out; log in with the passkey, run caps, keep a screenshot,
+//      read the audit log (the enrolment, the login's strength), resize
+//      the window, paste a command line, log out;
+//   3. refusals without a browser, each answered 403 (the console lines
+//      that say why are test_webshell.py's to check): the login's own
+//      request sent again (its challenge is spent), and assertions made
+//      with the authenticator's key for fresh challenges with a wrong
+//      origin, a wrong RP ID and a tampered signature; the login's
+//      cookie presented again after its use; a malformed and an
+//      oversized login body and a POST without Origin.
+// It prints "figure:" lines: the time from the passkey button's click to
+// the shell's prompt.
+// Exits 0 when every step passed, 1 with the reason otherwise.
+"use strict";
+
+const crypto = require("crypto");
+const fs = require("fs");
+const http = require("http");
+const net = require("net");
+const tls = require("tls");
+const { chromium } = require("playwright-core");
+
+const PORT = Number(process.env.WEB_PORT);
+const CERT = process.env.WEB_CERT;
+const SHOT = process.env.WEB_SHOT;
+const BROWSER = process.env.CHROMIUM || "/usr/bin/chromium";
+const HOST = "localhost:8443";
+const ORIGIN = "https://" + HOST;
+// Generous: a loaded 2-core machine running QEMU under TCG.
+const WAIT_MS = 120000;
+
+function fail(why) {
+	console.log("FAILED: " + why);
+	process.exit(1);
+}
+
+function step(s) {
+	console.log("step: " + s);
+}
+
+// localhost:8443 -> 127.0.0.1:PORT, and nothing else.
+function startProxy() {
+	const proxy = http.createServer((req, res) => {
+		res.writeHead(405);
+		res.end();
+	});
+	proxy.on("connect", (req, client, head) => {
+		if (req.url !== HOST) {
+			client.end("HTTP/1.1 403 Forbidden\r\n\r\n");
+			return;
+		}
+		const up = net.connect(PORT, "127.0.0.1", () => {
+			client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+			up.write(head);
+			up.pipe(client);
+			client.pipe(up);
+		});
+		up.on("error", () => client.destroy());
+		client.on("error", () => up.destroy());
+	});
+	return new Promise((resolve) => proxy.listen(0, "127.0.0.1",
+		() => resolve(proxy)));
+}
+
+// One request over TLS straight to the guest: the raw answer's status
+// line and head. Host and Origin are the page's.
+function raw(head, body) {
+	return new Promise((resolve, reject) => {
+		const s = tls.connect({ host: "127.0.0.1", port: PORT,
+			servername: "localhost", ca: fs.readFileSync(CERT),
+			minVersion: "TLSv1.3" });
+		let got = Buffer.alloc(0);
+		s.setTimeout(WAIT_MS, () => {
+			s.destroy();
+			reject(new Error("no answer"));
+		});
+		s.on("secureConnect", () => {
+			s.write(head);
+			if (body)
+				s.write(body);
+		});
+		s.on("data", (d) => { got = Buffer.concat([got, d]); });
+		s.on("error", reject);
+		s.on("end", () => resolve(got));
+		s.on("close", () => resolve(got));
+	});
+}
+
+function post(path, body) {
+	return raw(`POST ${path} HTTP/1.1\r\nHost: ${HOST}\r\n` +
+		`Origin: ${ORIGIN}\r\nContent-Type: application/octet-stream\r\n` +
+		`Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`, body);
+}
+
+function statusOf(answer) {
+	const m = /^HTTP\/1\.1 (\d{3})/.exec(answer.toString("latin1"));
+	return m ? Number(m[1]) : 0;
+}
+
+function fields(list) {
+	return Buffer.concat(list.map((b) => {
+		const n = Buffer.alloc(2);
+		n.writeUInt16BE(b.length);
+		return Buffer.concat([n, b]);
+	}));
+}
+
+function b64url(b) {
+	return b.toString("base64").replace(/\+/g, "-").replace(/\//g, "_")
+		.replace(/=+$/, "");
+}
+
+function sha256(b) {
+	return crypto.createHash("sha256").update(b).digest();
+}
+
+// An assertion made here with the authenticator's own key for a fresh
+// challenge: every field right but the one a case spoils.
+async function forged(cred, counter, spoil) {
+	const a = await post("/passkey/challenge", Buffer.alloc(0));
+	const head = a.toString("latin1");
+	const m = /"challenge":"([^"]+)"/.exec(head);
+	if (statusOf(a) !== 200 || !m)
+		fail("no challenge: " + head.split("\r\n")[0]);
+	const cd = { type: "webauthn.get",
+		challenge: b64url(Buffer.from(m[1], "base64")),
+		origin: spoil === "origin" ? "https://evil.example" : ORIGIN,
+		crossOrigin: false };
+	const cdj = Buffer.from(JSON.stringify(cd));
+	const cnt = Buffer.alloc(4);
+	cnt.writeUInt32BE(counter);
+	const ad = Buffer.concat([sha256(Buffer.from(spoil === "rpid" ?
+		"evil.example" : "localhost")), Buffer.from([0x05]), cnt]);
+	const key = crypto.createPrivateKey({ format: "der", type: "pkcs8",
+		key: Buffer.from(cred.privateKey, "base64") });
+	const sig = crypto.sign("sha256", Buffer.concat([ad, sha256(cdj)]), key);
+	if (spoil === "signature")
+		sig[sig.length - 1] ^= 0x01;
+	return fields([Buffer.from(cred.credentialId, "base64"), cdj, ad, sig,
+		Buffer.from(cred.userHandle, "base64")]);
+}
+
+async function waitText(page, sel, text) {
+	await page.waitForFunction(([s, t]) =>
+		document.querySelector(s).textContent.includes(t), [sel, text],
+		{ timeout: WAIT_MS });
+}
+
+// The terminal's rows as xterm.js draws them (its DOM renderer), one a
+// line; joined with "" a line the terminal wrapped is whole again.
+const ROWS = "#screen .xterm-rows > div";
+
+async function rows(page) {
+	return page.$$eval(ROWS, (r) => r.map((d) => d.textContent
+		.replace(/\u00a0/g, " ")));
+}
+
+async function waitScreen(page, text) {
+	await page.waitForFunction(([sel, t]) => Array.from(
+		document.querySelectorAll(sel), (d) => d.textContent
+		.replace(/\u00a0/g, " ")).join("\n").includes(t), [ROWS, text],
+		{ timeout: WAIT_MS });
+}
+
+async function typeLine(page, s) {
+	await page.focus("#screen .xterm-helper-textarea");
+	await page.keyboard.type(s);
+	await page.keyboard.press("Enter");
+}
+
+async function main() {
+	const spki = crypto.createHash("sha256").update(
+		new crypto.X509Certificate(fs.readFileSync(CERT)).publicKey
+			.export({ type: "spki", format: "der" })).digest("base64");
+	const proxy = await startProxy();
+	const browser = await chromium.launch({ executablePath: BROWSER,
+		timeout: WAIT_MS, args: [
+			"--proxy-server=http://127.0.0.1:" + proxy.address().port,
+			"--proxy-bypass-list=<-loopback>",
+			"--ignore-certificate-errors-spki-list=" + spki,
+		] });
+	const ctx = await browser.newContext({ viewport: { width: 900,
+		height: 600 } });
+	ctx.setDefaultTimeout(WAIT_MS);
+	const page = await ctx.newPage();
+	// The page keeps its CSP: nothing it does may be refused by it (the
+	// style nonce covers xterm.js's <style> elements).
+	const refusedByCsp = [];
+	page.on("console", (m) => {
+		if (/Content Security Policy/.test(m.text()))
+			refusedByCsp.push(m.text());
+	});
+	const cdp = await ctx.newCDPSession(page);
+	await cdp.send("WebAuthn.enable");
+	const { authenticatorId } = await cdp.send(
+		"WebAuthn.addVirtualAuthenticator", { options: {
+			protocol: "ctap2", transport: "internal",
+			hasResidentKey: true, hasUserVerification: true,
+			isUserVerified: true, automaticPresenceSimulation: true } });
+
+	// 1. Password login, then a passkey for the account.
+	await page.goto(ORIGIN + "/", { timeout: WAIT_MS });
+	await page.click("#password");
+	await waitScreen(page, "username> ");
+	await typeLine(page, "admin");
+	await waitScreen(page, "password> ");
+	await typeLine(page, "capos-dev");
+	await waitScreen(page, "@capos>");
+	await page.click("#enrol");
+	await waitText(page, "#status", "passkey added");
+	const { credentials } = await cdp.send("WebAuthn.getCredentials",
+		{ authenticatorId });
+	if (credentials.length !== 1 || !credentials[0].isResidentCredential)
+		fail("the authenticator holds " + credentials.length +
+			" credentials");
+	step("password login, passkey added");
+	await typeLine(page, "logout");
+	await waitText(page, "#status", "closed: ");
+
+	// 2. Log in with the passkey; its request and cookie are kept for
+	// the refusals below.
+	let loginBody = null, cookie = null;
+	page.on("request", (r) => {
+		if (r.url().endsWith("/passkey/login"))
+			loginBody = r.postDataBuffer();
+	});
+	page.on("response", async (r) => {
+		if (r.url().endsWith("/passkey/login"))
+			cookie = await r.headerValue("set-cookie");
+	});
+	await page.goto(ORIGIN + "/", { timeout: WAIT_MS });
+	const clicked = Date.now();
+	await page.click("#passkey");
+	await waitScreen(page, "Logged in with a passkey.");
+	await waitScreen(page, "@capos>");
+	console.log("figure: passkey login, click to the shell's prompt: " +
+		(Date.now() - clicked) + " ms");
+	await typeLine(page, "caps");
+	await waitScreen(page, "TerminalSession");
+	await page.waitForFunction((sel) => {
+		const r = Array.from(document.querySelectorAll(sel),
+			(d) => d.textContent);
+		return r.join("\n").split("@capos>").length > 2;
+	}, ROWS, { timeout: WAIT_MS });
+	const screen = (await rows(page)).join("\n");
+	if (!screen.includes("UserSession") ||
+	    !screen.includes("TerminalSession"))
+		fail("caps shows no session or terminal: " + screen);
+	await page.screenshot({ path: SHOT });
+	step("passkey login, caps, screenshot " + SHOT);
+	// auth's audit log, read by this operator session: the enrolment,
+	// and this login with strength passkey.
+	await typeLine(page, "audit");
+	await waitScreen(page, "records overwritten unread");
+	const audit = (await rows(page)).join("");
+	if (!/passkeyEnrolled, reason = ok/.test(audit))
+		fail("no passkeyEnrolled record: " + audit);
+	if (!/loginSucceeded, reason = ok[^)]*strength = passkey/.test(audit))
+		fail("no passkey login record: " + audit);
+	step("audited: passkeyEnrolled, loginSucceeded with strength passkey");
+	// A smaller window sends a resize (the gateway's console says so);
+	// a paste runs its line.
+	const sized = await page.textContent("#status");
+	if (!/^connected, \d+x\d+$/.test(sized))
+		fail("the status shows no size: " + sized);
+	await page.setViewportSize({ width: 640, height: 400 });
+	await page.waitForFunction((was) => {
+		const t = document.querySelector("#status").textContent;
+		return t.startsWith("connected, ") && t !== was;
+	}, sized, { timeout: WAIT_MS });
+	// The shell names a command it does not know: the pasted line ran.
+	await page.evaluate(() => {
+		const dt = new DataTransfer();
+		dt.setData("text/plain", "pasted-line\n");
+		document.querySelector("#screen .xterm-helper-textarea")
+			.dispatchEvent(new ClipboardEvent("paste", {
+				clipboardData: dt, bubbles: true, cancelable: true }));
+	});
+	await waitScreen(page, "unknown command: pasted-line");
+	step("resized; a pasted line ran");
+	await typeLine(page, "logout");
+	await waitText(page, "#status", "closed: ");
+	step("logged out");
+	await browser.close();
+	if (refusedByCsp.length > 0)
+		fail("the page's CSP refused: " + refusedByCsp[0]);
+	step("nothing refused by the page's CSP");
+
+	// 3. Refusals.
+	if (loginBody === null || cookie === null)
+		fail("the passkey login's request or cookie was not seen");
+	if (!/HttpOnly/.test(cookie) || !/Secure/.test(cookie) ||
+	    !/SameSite=Strict/.test(cookie))
+		fail("the cookie lacks a flag: " + cookie);
+	let st = statusOf(await post("/passkey/login", loginBody));
+	if (st !== 403)
+		fail("the replayed login answered " + st);
+	step("replayed challenge refused");
+	// Bodies the gateway refuses before auth sees them: fields that do
+	// not add up (400), one past the route's bound (413), and a POST
+	// without Origin (403).
+	const bad = Buffer.concat([fields([Buffer.alloc(3)]), Buffer.alloc(1)]);
+	st = statusOf(await post("/passkey/login", bad));
+	if (st !== 400)
+		fail("a malformed login body answered " + st);
+	// Only the head: the gateway answers at it, and a body it never reads
+	// could reset the connection before its answer is read.
+	st = statusOf(await raw(`POST /passkey/login HTTP/1.1\r\n` +
+		`Host: ${HOST}\r\nOrigin: ${ORIGIN}\r\n` +
+		`Content-Length: 4097\r\n\r\n`));
+	if (st !== 413)
+		fail("a 4097-byte login body answered " + st);
+	st = statusOf(await raw(`POST /passkey/challenge HTTP/1.1\r\n` +
+		`Host: ${HOST}\r\nContent-Length: 0\r\n\r\n`));
+	if (st !== 403)
+		fail("a challenge without Origin answered " + st);
+	step("malformed, oversized and origin-less requests refused");
+	const cred = credentials[0];
+	let counter = 1000;
+	for (const spoil of ["origin", "rpid", "signature"]) {
+		st = statusOf(await post("/passkey/login",
+			await forged(cred, counter++, spoil)));
+		if (st !== 403)
+			fail("the assertion with a wrong " + spoil + " answered " + st);
+		step("wrong " + spoil + " refused");
+	}
+	const value = /capos_login=([0-9a-f]+)/.exec(cookie);
+	if (!value)
+		fail("no cookie value in " + cookie);
+	const up = await raw(`GET /term HTTP/1.1\r\nHost: ${HOST}\r\n` +
+		`Origin: ${ORIGIN}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+		`Sec-WebSocket-Key: ${crypto.randomBytes(16).toString("base64")}\r\n` +
+		`Sec-WebSocket-Version: 13\r\nCookie: capos_login=${value[1]}\r\n\r\n`);
+	if (statusOf(up) !== 403)
+		fail("the stale cookie's upgrade answered " + statusOf(up));
+	step("stale cookie refused");
+	proxy.close();
+	console.log("webshell: all steps passed");
+}
+
+main().catch((e) => fail(e.stack || String(e)));
