@@ -588,6 +588,8 @@ accepted(capos_cap_t sock)
 	queue_raw(c, opening, n);
 	say(c, banner);
 	prompt_name(c);
+	rt_debug("[telnet] %s: connected; %d connections, %d logging in\n",
+	    c->peer, active(P_NAME, P_END), active(P_NAME, P_LAUNCH));
 }
 
 /* Feeds the raw input through the engine into the session, as far as the
