@@ -91,7 +91,7 @@
 			 3 * TERM_PEND_MAX + TELNET_OUT_MAX + 1024)
 #define PEER_MAX	24	/* "255.255.255.255:65535" */
 #define REFUSE_MAX	16	/* refusals being sent at once */
-#define REFUSE_S	10
+#define REFUSE_S	10	/* seconds a refusal's send may wait */
 
 static const char banner[] =
     "capOS telnet gateway: plaintext, for development only.\n";
