@@ -19,7 +19,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import guest  # noqa: E402
-from rows import HIGHER_IS_BETTER, ROWS  # noqa: E402
+from rows import HIGHER_IS_BETTER, ROWS, TELNET_ROWS  # noqa: E402
 
 LINUX_APPEND = "console=ttyS0 quiet panic=-1"
 QUICK_FLAG = "bench_quick=1"
@@ -44,6 +44,12 @@ def parse_args():
     ap.add_argument("--capos-kernel", default="")
     ap.add_argument("--capos-initrd", default="")
     ap.add_argument("--capos-append", default="")
+    ap.add_argument("--telnet-capos-kernel", default="",
+                    help="capOS kernel for the telnet login row")
+    ap.add_argument("--telnet-capos-initrd", default="",
+                    help="the capOS Telnet system for the telnet login row "
+                         "(with --telnet-capos-kernel; without them the "
+                         "row is not measured)")
     ap.add_argument("--accel", choices=("auto", "kvm", "tcg"), default="auto")
     ap.add_argument("--cpu", default="",
                     help="QEMU -cpu for both guests (default: host under "
@@ -92,13 +98,18 @@ def stats(values):
             "spread": (max(values) - min(values)) / med if med > 0 else None}
 
 
-def summarize(runs):
-    """One entry per table row; a side with no figure stays None."""
+def summarize(runs, telnet_runs=None):
+    """One entry per table row; a side with no figure stays None. The
+    telnet login row's figures come from telnet_runs (boots of their
+    own, bench/telnet.py), when given."""
     out = []
-    for r in ROWS:
-        cap = stats([run.rows[r.capos] for run in runs["capos"]
+    rows = [(r, runs) for r in ROWS]
+    if telnet_runs is not None:
+        rows += [(r, telnet_runs) for r in TELNET_ROWS]
+    for r, src in rows:
+        cap = stats([run.rows[r.capos] for run in src["capos"]
                      if r.capos in run.rows])
-        lin = stats([run.rows[r.linux] for run in runs["linux"]
+        lin = stats([run.rows[r.linux] for run in src["linux"]
                      if r.linux in run.rows])
         ratio = None
         if cap and lin and cap["median"] > 0 and lin["median"] > 0:
@@ -151,13 +162,40 @@ def print_table(summary, meta, title="make bench"):
     print()
 
 
+def telnet_pair(args, accel, cpu, i, timeout, runs):
+    """One boot of each guest for the telnet login row (bench/telnet.py):
+    Linux with busybox telnetd, capOS with the Telnet system."""
+    import telnet  # here: telnet.py imports this module at its top
+    targs = argparse.Namespace(
+        qemu=args.qemu, linux_kernel=args.linux_kernel,
+        linux_initrd=args.linux_initrd,
+        capos_kernel=args.telnet_capos_kernel,
+        capos_initrd=args.telnet_capos_initrd, capos_append="",
+        timeout=timeout, quick=args.quick)
+    count = telnet.LOGINS_QUICK if args.quick else telnet.LOGINS_FULL
+    for side, fn in (("linux", telnet.run_linux),
+                     ("capos", telnet.run_capos)):
+        log = os.path.join(args.logdir, f"{accel}-telnet-{side}-{i}.log")
+        t0 = time.monotonic()
+        run = fn(targs, accel, cpu, count, log)
+        print(f"bench: {accel} telnet {side} run {i}/{args.runs}: "
+              f"{time.monotonic() - t0:.1f} s, logins (ms) "
+              f"{' '.join(f'{v:.1f}' for v in run.values) or 'none'}, "
+              f"{len(run.errors)} errors (log {log})", file=sys.stderr)
+        runs[side].append(run)
+
+
 def run_all(args, accel, cpu, sides, timeout):
-    """Boot the guests alternately, args.runs times each. Stops early when
-    the first Linux boot fails: nothing after it could be compared.
-    Returns (runs, why capOS was dropped or None)."""
+    """Boot the guests alternately, args.runs times each, and with a
+    telnet system given, the telnet login row's pair after each round.
+    Stops early when the first Linux boot fails: nothing after it could
+    be compared. Returns (runs, telnet runs or None, why capOS was
+    dropped or None)."""
     net_sizes = NET_QUICK if args.quick else NET_FULL
     sides = dict(sides)
     runs = {"linux": [], "capos": []}
+    telnet_runs = {"linux": [], "capos": []} if telnet_wanted(args) \
+        else None
     dropped = None
     for i in range(1, args.runs + 1):
         for side, (kernel, initrd, cmdline) in list(sides.items()):
@@ -180,8 +218,14 @@ def run_all(args, accel, cpu, sides, timeout):
                 continue
             runs[side].append(run)
             if side == "linux" and i == 1 and not run.started:
-                return runs, dropped
-    return runs, dropped
+                return runs, telnet_runs, dropped
+        if telnet_runs is not None:
+            telnet_pair(args, accel, cpu, i, timeout, telnet_runs)
+    return runs, telnet_runs, dropped
+
+
+def telnet_wanted(args):
+    return bool(args.telnet_capos_kernel and args.telnet_capos_initrd)
 
 
 def main():
@@ -207,7 +251,7 @@ def main():
         return args.cpu or ("host" if accel == "kvm" else "max")
 
     cpu = default_cpu(accel)
-    runs, dropped = run_all(args, accel, cpu, sides, timeout)
+    runs, telnet_runs, dropped = run_all(args, accel, cpu, sides, timeout)
     fallback = None
     if args.accel == "auto" and accel == "kvm" and not runs["linux"][0].started:
         fallback = ("KVM could not run the Linux guest ("
@@ -216,7 +260,8 @@ def main():
         print(f"bench: {fallback}", file=sys.stderr)
         accel = "tcg"
         cpu = default_cpu(accel)
-        runs, dropped = run_all(args, accel, cpu, sides, timeout)
+        runs, telnet_runs, dropped = run_all(args, accel, cpu, sides,
+                                             timeout)
     skip = skip or dropped
 
     meta = {"date": datetime.datetime.now(datetime.timezone.utc)
@@ -224,8 +269,14 @@ def main():
             "host": host_info(args.qemu), "accelerator": accel,
             "comparable": accel == "kvm", "cpu": cpu, "runs": args.runs,
             "quick": args.quick, "kvm_fallback": fallback}
-    summary = summarize(runs)
+    summary = summarize(runs, telnet_runs)
     print_table(summary, meta)
+    if telnet_runs is not None:
+        import telnet
+        count = telnet.LOGINS_QUICK if args.quick else telnet.LOGINS_FULL
+        print(f"{TELNET_ROWS[0].capos}: boots of their own, each figure "
+              f"the median of {count} timed login(s) after one untimed "
+              "(docs/benchmarks.md).")
 
     for side in ("capos", "linux"):
         hz = [r.tsc_hz for r in runs[side] if r.tsc_hz]
@@ -238,6 +289,10 @@ def main():
         print(f"capOS: skipped: {skip}")
     errors = [(side, i + 1, e) for side in runs
               for i, run in enumerate(runs[side]) for e in run.errors]
+    if telnet_runs is not None:
+        errors += [(f"telnet {side}", i + 1, e) for side in telnet_runs
+                   for i, run in enumerate(telnet_runs[side])
+                   for e in run.errors]
     for side, i, e in errors:
         print(f"{side} run {i}: {e}")
 
@@ -252,6 +307,15 @@ def main():
         "capos": {"kernel": args.capos_kernel, "initrd": args.capos_initrd,
                   "append": args.capos_append, "skipped": skip,
                   "runs": [r.as_json() for r in runs["capos"]]}})
+    if telnet_runs is not None:
+        result["guests"]["telnet"] = {
+            side: {"kernel": k, "initrd": rd,
+                   "runs": [dict(r.as_json(), logins_ms=r.values)
+                            for r in telnet_runs[side]]}
+            for side, k, rd in (
+                ("linux", args.linux_kernel, args.linux_initrd),
+                ("capos", args.telnet_capos_kernel,
+                 args.telnet_capos_initrd))}
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     tmp = args.json + ".tmp"
     with open(tmp, "w") as f:

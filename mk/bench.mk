@@ -72,11 +72,14 @@ BENCH_HARNESS = $(PYTHON) bench/harness.py \
 	--capos-kernel '$(CAPOS_BENCH_KERNEL)' \
 	--capos-initrd '$(CAPOS_BENCH_INITRD)' \
 	--capos-append '$(CAPOS_BENCH_APPEND)' \
+	--telnet-capos-kernel $(KERNEL) \
+	--telnet-capos-initrd $(BUILD)/telnet.pkg \
 	$(if $(BENCH_CPU),--cpu '$(BENCH_CPU)') --qemu $(QEMU)
 
-# The telnet login row (bench/telnet.py; target bench-telnet in
+# The telnet login row alone (bench/telnet.py; target bench-telnet in
 # mk/telnet.mk): the capOS Telnet system against the Linux guest's busybox
-# telnetd. Expanded only in recipes, after mk/kernel.mk set KERNEL.
+# telnetd. make bench measures the row too (BENCH_HARNESS's --telnet-*).
+# Expanded only in recipes, after mk/kernel.mk set KERNEL.
 BENCH_TELNET = $(PYTHON) bench/telnet.py \
 	--linux-kernel $(BENCH_LINUX)/vmlinux \
 	--linux-initrd $(BENCH_LINUX)/initramfs.cpio.gz \
@@ -104,10 +107,6 @@ bench: $(BENCH_LINUX_GUEST) bench-capos-image | deps
 ## bench-smoke: the bench harness with few iterations under TCG, with checks (the bench-smoke suite)
 bench-smoke: $(BENCH_LINUX_GUEST) bench-capos-image | deps
 	$(PYTHON) tests/bench/smoke.py \
-		--telnet-json $(BENCH_OUT)/telnet-smoke.json --telnet-cmd \
-		"$(BENCH_TELNET) --accel tcg --runs 1 --quick \
-		--json $(BENCH_OUT)/telnet-smoke.json \
-		--logdir $(BENCH_OUT)/smoke-logs" \
 		--ssh-json $(BENCH_OUT)/ssh-smoke.json --ssh-cmd \
 		"$(BENCH_SSH) --accel tcg --runs 1 --quick \
 		--json $(BENCH_OUT)/ssh-smoke.json \

@@ -46,10 +46,10 @@ run-telnet: $(KERNEL) $(BUILD)/telnet.pkg $(KVM_PROBE) | deps
 		-netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(TELNET_PORT)-:23 \
 		-device virtio-net-pci,netdev=n0
 
-# make bench-telnet: the telnet login row, this system against busybox
-# telnetd in the Linux bench guest (docs/benchmarks.md, "The telnet login
-# row"); BENCH_TELNET is in mk/bench.mk. BENCH_ACCEL, BENCH_RUNS and
-# BENCH_CPU as for make bench. make bench-smoke runs it once, quickly.
+# make bench-telnet: the telnet login row alone, this system against
+# busybox telnetd in the Linux bench guest (docs/benchmarks.md, "The
+# telnet login row"); BENCH_TELNET is in mk/bench.mk. BENCH_ACCEL,
+# BENCH_RUNS and BENCH_CPU as for make bench, which measures the row too.
 .PHONY: bench-telnet
 ## bench-telnet: the telnet login row, capOS's gateway against busybox telnetd in the Linux guest (docs/benchmarks.md)
 bench-telnet: $(KERNEL) $(BUILD)/telnet.pkg $(BENCH_LINUX_GUEST) | deps
@@ -57,4 +57,5 @@ bench-telnet: $(KERNEL) $(BUILD)/telnet.pkg $(BENCH_LINUX_GUEST) | deps
 		$(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) \
 		--json $(BENCH_OUT)/telnet.json --logdir $(BENCH_OUT)/logs
 
-bench-smoke: $(KERNEL) $(BUILD)/telnet.pkg
+# make bench and bench-smoke boot the same system for the telnet row.
+bench bench-smoke: $(KERNEL) $(BUILD)/telnet.pkg

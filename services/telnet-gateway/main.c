@@ -29,6 +29,9 @@
  * Limits (each with its outcome):
  *   CONN_MAX connections at once: one more is told so and closed;
  *   PREAUTH_MAX of them not yet logged in: one more is told so and closed;
+ *   REFUSE_MAX refusals being sent at once: one more is closed without a
+ *   word; REFUSE_S seconds for a refusal's send: then the socket is let
+ *   go, which fails the send;
  *   LOGIN_TRIES failed logins: the connection is closed;
  *   login= seconds to type a login: the connection is closed;
  *   idle= seconds without a byte either way: the netstack resets it;
@@ -38,10 +41,14 @@
  *   once the output is below OUT_HIGH again, which bounds it (below).
  *
  * One thread runs one loop over every call in flight (each connection's
- * recv, send, login/launch/logout call and shell wait; the accept, the
- * RECV on "terminals", the tick). A few short calls are made in place:
- * the kernel's Endpoint.client, and the netstack's peer, setIdleTimeout,
- * close and the send of a refusal to a new connection.
+ * recv, send, peer/setIdleTimeout/login/launch/logout call and shell
+ * wait; each refusal's send; the accept, the RECV on "terminals", the
+ * tick), so no client, and no service it reaches, can hold the others
+ * up. Nothing waits in place on the netstack, auth or the launcher: a
+ * socket is closed by letting go of its capability (the netstack closes
+ * it on the kernel's drop notice, after any call made on it), and only
+ * the kernel is called in place (Endpoint.client to mint a terminal, the
+ * RETURNs that answer the terminals, RELEASE), which completes at once.
  *
  * Ends: a client that goes away (end of stream, reset, idle timeout)
  * hangs up its terminal, so the shell's read answers `closed` and the
@@ -83,12 +90,15 @@
 #define OUT_MAX		(OUT_HIGH + 2 * capos_TerminalSession_maxWrite + \
 			 3 * TERM_PEND_MAX + TELNET_OUT_MAX + 1024)
 #define PEER_MAX	24	/* "255.255.255.255:65535" */
+#define REFUSE_MAX	16	/* refusals being sent at once */
+#define REFUSE_S	10	/* seconds a refusal's send may wait */
 
 static const char banner[] =
     "capOS telnet gateway: plaintext, for development only.\n";
 
 enum phase {
 	P_FREE,
+	P_OPEN,		/* asking the peer's address, setting the idle timeout */
 	P_NAME,		/* reading the user name */
 	P_PASSWORD,	/* reading the password */
 	P_CHECK,	/* SessionManager.login in flight */
@@ -97,18 +107,34 @@ enum phase {
 	P_END,		/* ending: waiting for calls, the shell, the notice */
 };
 
-enum call_kind { K_NONE, K_LOGIN, K_LAUNCH, K_LOGOUT, K_INFO };
+enum call_kind {
+	K_NONE, K_PEER, K_IDLE, K_LOGIN, K_LAUNCH, K_LOGOUT, K_INFO
+};
 
 struct op {
 	bool busy;
 	uint64_t tag;
 };
 
+/*
+ * A connection refused for want of room: told so, then let go. The send
+ * goes through the loop like any other; one still waiting after
+ * REFUSE_S (the client does not read, and the netstack has no room)
+ * is ended by letting go of the socket, which fails the send.
+ */
+struct refusal {
+	capos_cap_t sock;	/* CAPOS_CAP_NULL once let go */
+	struct op send;
+	uint64_t deadline_ns;
+	uint8_t params[256] __attribute__((aligned(8)));
+	uint8_t res[64] __attribute__((aligned(8)));
+};
+
 struct conn {
 	enum phase phase;
 	uint32_t gen;		/* badge generation (24 bits) of the last mint */
 	capos_cap_t sock;
-	bool sock_closed;	/* TcpSocket.close was called */
+	bool sock_closed;	/* the socket was let go: closed */
 	bool eof;		/* the peer sent all it will */
 	bool closing;		/* close once the output is sent */
 	capos_cap_t session;
@@ -148,6 +174,7 @@ struct conn {
 };
 
 static struct conn conns[CONN_MAX];
+static struct refusal refusals[REFUSE_MAX];
 static capos_cap_t owner, listen_auth, listener, shells, manager;
 static uint32_t login_s = LOGIN_DEFAULT_S, idle_s = IDLE_DEFAULT_S;
 
@@ -517,40 +544,61 @@ format_addr(char *out, size_t room, uint32_t a)
 	    (a >> 8) & 255, a & 255);
 }
 
-static bool
-peer_of(capos_cap_t sock, uint32_t *addr, uint16_t *port)
-{
-	struct capos_TcpSocket_peer_Results_r r;
-	struct rt_result res;
-
-	if (rt_call(sock, capos_TcpSocket_INTERFACE_ID,
-	    capos_TcpSocket_peer_ORDINAL, NULL, NULL, 0, scratch,
-	    sizeof(scratch), &res) != 0)
-		return false;
-	r.s = res.root;
-	*addr = capos_TcpSocket_peer_Results_get_address(&r);
-	*port = capos_TcpSocket_peer_Results_get_port(&r);
-	return true;
-}
-
-/* Tells a connection there is no room for it and closes it. */
+/*
+ * Tells a connection there is no room for it and lets it go: the send
+ * goes through the loop (refusal_done lets go of the socket, which the
+ * netstack closes once the text is out). With every refusal record busy
+ * the connection is let go without a word.
+ */
 static void
 refuse(capos_cap_t sock, const char *why)
 {
-	(void)tcp_send_all(sock, (const uint8_t *)why, (uint32_t)strlen(why),
-	    scratch);
-	tcp_close(sock);
+	struct capos_TcpSocket_send_Params_b p;
+	struct refusal *r = NULL;
+	struct capnp_builder b;
+	struct capos_sqe e;
+
+	for (int i = 0; i < REFUSE_MAX && r == NULL; i++)
+		if (refusals[i].sock == CAPOS_CAP_NULL && !refusals[i].send.busy)
+			r = &refusals[i];
+	if (r == NULL || capnp_builder_init(&b, r->params,
+	    sizeof(r->params)) != 0 ||
+	    capos_TcpSocket_send_Params_init_root(&b, &p) != 0 ||
+	    capos_TcpSocket_send_Params_set_data(&p, why, strlen(why)) != 0) {
+		rt_release(sock);
+		return;
+	}
+	rt_prep_call(&e, sock, capos_TcpSocket_INTERFACE_ID,
+	    capos_TcpSocket_send_ORDINAL, &b, r->res, sizeof(r->res), NULL, 0,
+	    0);
+	submit(&r->send, &e);
+	if (!r->send.busy) {
+		rt_release(sock);
+		return;
+	}
+	r->sock = sock;
+	r->deadline_ns = rt_now_ns() + (uint64_t)REFUSE_S * 1000000000ull;
 }
 
+static void
+refusal_done(struct refusal *r)
+{
+	r->send.busy = false;
+	if (r->sock != CAPOS_CAP_NULL)
+		rt_release(r->sock);
+	r->sock = CAPOS_CAP_NULL;
+}
+
+/*
+ * A new connection: a slot, or a refusal. The slot starts in P_OPEN,
+ * asking the netstack for the peer's address and then setting the idle
+ * timeout (call_done goes on with open_done); nothing is read or said
+ * until both have answered.
+ */
 static void
 accepted(capos_cap_t sock)
 {
 	struct conn *c = NULL;
-	uint32_t addr = 0;
-	uint16_t port = 0;
-	char ip[16];
-	uint8_t opening[TELNET_OUT_MAX];
-	size_t n;
 
 	for (int i = 0; i < CONN_MAX && c == NULL; i++)
 		if (conns[i].phase == P_FREE)
@@ -560,14 +608,9 @@ accepted(capos_cap_t sock)
 		    "later\r\n");
 		return;
 	}
-	if (active(P_NAME, P_LAUNCH) >= PREAUTH_MAX) {
+	if (active(P_OPEN, P_LAUNCH) >= PREAUTH_MAX) {
 		refuse(sock, "capOS telnet: too many connections are logging "
 		    "in; try again later\r\n");
-		return;
-	}
-	if (!peer_of(sock, &addr, &port) ||
-	    tcp_set_idle_timeout(sock, idle_s * 1000) != 0) {
-		tcp_close(sock);
 		return;
 	}
 	{
@@ -578,16 +621,62 @@ accepted(capos_cap_t sock)
 	}
 	c->sock = sock;
 	c->session = c->handle = CAPOS_CAP_NULL;
-	format_addr(ip, sizeof(ip), addr);
-	fmt_snprintf(c->peer, sizeof(c->peer), "%s:%u", ip, port);
-	fmt_snprintf(c->source, sizeof(c->source), "telnet %s", ip);
+	c->phase = P_OPEN;
+	fmt_snprintf(c->peer, sizeof(c->peer), "(opening)");
 	c->deadline_ns = rt_now_ns() + (uint64_t)login_s * 1000000000ull;
 	telnet_init(&c->tn);
 	term_init(&c->term, &ops, c);
+	post_call(c, K_PEER, c->sock, capos_TcpSocket_INTERFACE_ID,
+	    capos_TcpSocket_peer_ORDINAL, NULL, 0);
+	if (!c->call.busy)
+		end_conn(c, false);
+}
+
+/* The peer's address came (K_PEER), or the idle timeout was set (K_IDLE). */
+static void
+open_done(struct conn *c, enum call_kind kind, int rc, struct rt_result *res)
+{
+	struct capos_TcpSocket_setIdleTimeout_Params_b ip;
+	struct capos_TcpSocket_peer_Results_r r = { res->root };
+	struct capnp_builder b;
+	uint8_t opening[TELNET_OUT_MAX];
+	uint32_t addr;
+	char text[16];
+	size_t n;
+
+	if (c->phase != P_OPEN)
+		return;
+	if (rc != 0) {
+		end_conn(c, false);
+		return;
+	}
+	if (kind == K_PEER) {
+		addr = capos_TcpSocket_peer_Results_get_address(&r);
+		format_addr(text, sizeof(text), addr);
+		fmt_snprintf(c->peer, sizeof(c->peer), "%s:%u", text,
+		    capos_TcpSocket_peer_Results_get_port(&r));
+		fmt_snprintf(c->source, sizeof(c->source), "telnet %s", text);
+		if (capnp_builder_init(&b, c->call_params,
+		    sizeof(c->call_params)) != 0 ||
+		    capos_TcpSocket_setIdleTimeout_Params_init_root(&b,
+		    &ip) != 0) {
+			end_conn(c, false);
+			return;
+		}
+		capos_TcpSocket_setIdleTimeout_Params_set_ms(&ip,
+		    idle_s * 1000);
+		post_call(c, K_IDLE, c->sock, capos_TcpSocket_INTERFACE_ID,
+		    capos_TcpSocket_setIdleTimeout_ORDINAL, &b, 0);
+		if (!c->call.busy)
+			end_conn(c, false);
+		return;
+	}
 	n = telnet_take_output(&c->tn, opening, sizeof(opening));
 	queue_raw(c, opening, n);
 	say(c, banner);
 	prompt_name(c);
+	rt_debug("[telnet] %s: connected; %d connections, %d logging in\n",
+	    c->peer, active(P_OPEN, P_END), active(P_OPEN, P_LAUNCH));
 }
 
 /* Feeds the raw input through the engine into the session, as far as the
@@ -632,19 +721,17 @@ pump(struct conn *c)
 	}
 }
 
+/* Lets go of the socket: the netstack closes it (sending what it holds,
+ * then FIN) once the kernel tells it the last reference is gone, and
+ * fails a recv still waiting on it. No call, so nothing to wait for. */
 static void
 close_sock(struct conn *c)
 {
 	if (c->sock_closed)
 		return;
 	c->sock_closed = true;
-	{
-		struct rt_result res;
-
-		(void)rt_call(c->sock, capos_TcpSocket_INTERFACE_ID,
-		    capos_TcpSocket_close_ORDINAL, NULL, NULL, 0, scratch,
-		    sizeof(scratch), &res);
-	}
+	rt_release(c->sock);
+	c->sock = CAPOS_CAP_NULL;
 }
 
 /* Frees the slot once nothing of the connection is left anywhere. */
@@ -684,7 +771,8 @@ service(struct conn *c)
 	if (!c->sock_closed) {
 		pump(c);
 		if (!c->recv.busy && !c->eof && c->in_off == c->in_len &&
-		    c->phase != P_END && term_room(&c->term) > 0 &&
+		    c->phase != P_END && c->phase != P_OPEN &&
+		    term_room(&c->term) > 0 &&
 		    c->out_len <= OUT_HIGH)
 			post_recv(c);
 		if (!c->send.busy && c->out_len > 0)
@@ -867,6 +955,11 @@ call_done(struct conn *c, const struct capos_cqe *cqe)
 	memset(&res, 0, sizeof(res));
 	rc = rt_result_read(cqe, c->call_res, &res);
 	switch (kind) {
+	case K_PEER:
+	case K_IDLE:
+		(void)take_cap(c->call_caps, res.cqe.ncaps, 0, false);
+		open_done(c, kind, rc, &res);
+		break;
 	case K_LOGIN:
 		login_done(c, rc, &res);
 		break;
@@ -973,7 +1066,8 @@ terminal_call(const struct capos_cqe *cqe)
 	    sc.hdr->method, &sc.params, rc != RT_BAD_PARAMS);
 }
 
-/* Every second: connections past their time to type a login are ended. */
+/* Every second: connections past their time to type a login are ended,
+ * and refusals past theirs let go. */
 static void
 tick_done(void)
 {
@@ -981,12 +1075,20 @@ tick_done(void)
 	char msg[64];
 
 	tick.busy = false;
+	for (int i = 0; i < REFUSE_MAX; i++) {
+		struct refusal *r = &refusals[i];
+
+		if (r->sock != CAPOS_CAP_NULL && now >= r->deadline_ns) {
+			rt_release(r->sock);
+			r->sock = CAPOS_CAP_NULL;
+		}
+	}
 	for (int i = 0; i < CONN_MAX; i++) {
 		struct conn *c = &conns[i];
 
 		/* While the login is checked, the time is auth's, not the
 		 * client's: the check is bounded there. */
-		if (c->phase < P_NAME || c->phase > P_PASSWORD ||
+		if (c->phase < P_OPEN || c->phase > P_PASSWORD ||
 		    now < c->deadline_ns)
 			continue;
 		fmt_snprintf(msg, sizeof(msg), "\nLogin timed out after %u "
@@ -1108,9 +1210,11 @@ main(void)
 	    "in at once, %u s to log in, %u s idle\n", CONN_MAX, PREAUTH_MAX,
 	    login_s, idle_s);
 	for (;;) {
-		/* Per connection 4 calls, and the accept, RECV and tick. */
-		uint64_t tags[CONN_MAX * 4 + 3];
-		int who[CONN_MAX * 4 + 3], what[CONN_MAX * 4 + 3];
+		/* Per connection 4 calls, the refusals' sends, and the
+		 * accept, RECV and tick. */
+		uint64_t tags[CONN_MAX * 4 + REFUSE_MAX + 3];
+		int who[CONN_MAX * 4 + REFUSE_MAX + 3];
+		int what[CONN_MAX * 4 + REFUSE_MAX + 3];
 		struct capos_cqe cqe;
 		int n = 0, k;
 
@@ -1135,6 +1239,10 @@ main(void)
 			tags[n] = rcv.tag, who[n] = -1, what[n++] = 1;
 		if (tick.busy)
 			tags[n] = tick.tag, who[n] = -1, what[n++] = 2;
+		for (int i = 0; i < REFUSE_MAX; i++)
+			if (refusals[i].send.busy)
+				tags[n] = refusals[i].send.tag, who[n] = -1,
+				    what[n++] = 3 + i;
 		if ((k = rt_wait_any(tags, n, &cqe)) < 0) {
 			rt_printf("[telnet] stopped: %s\n", rt_strerror(k));
 			return 1;
@@ -1144,8 +1252,10 @@ main(void)
 				accept_done(&cqe);
 			else if (what[k] == 1)
 				terminal_call(&cqe);
-			else
+			else if (what[k] == 2)
 				tick_done();
+			else
+				refusal_done(&refusals[what[k] - 3]);
 			continue;
 		}
 		switch (what[k]) {
