@@ -34,6 +34,7 @@ TEST(crypto_kat_x25519_rfc7748_refuses_low_order) { run_kat("x25519"); }
 TEST(crypto_kat_ed25519_rfc8032_refuses_s_not_below_l) { run_kat("ed25519"); }
 TEST(crypto_kat_chacha20_poly1305_rfc8439) { run_kat("chacha20poly1305"); }
 TEST(crypto_kat_p256_ecdsa_rfc6979) { run_kat("p256"); }
+TEST(crypto_kat_p256_ecdsa_nist_cavp_sigver) { run_kat("p256cavp"); }
 TEST(crypto_kat_p256_sign_rfc6979_deterministic) { run_kat("p256sign"); }
 TEST(crypto_kat_scrypt_rfc7914) { run_kat("scrypt"); }
 TEST(crypto_kat_openssh_ssh_keygen_transcript) { run_kat("openssh"); }
@@ -202,6 +203,55 @@ TEST(crypto_scrypt_memory_is_counted_and_limited)
 	for (size_t i = 0; i < sizeof(out); i++)
 		CHECK_EQ(out[i], 0);
 	crypto_mem_limit(0);
+}
+
+/*
+ * RFC 7914 12's other two vectors, on the host only: N=16384 takes a
+ * 16 MiB work area and N=1048576 a 1 GiB one (128 r N), which a capOS
+ * process is not given (cryptotest's heap is far smaller, and a login
+ * service has no reason to ask for more than CRYPTO_SCRYPT_MAX_MEM, the
+ * bound the second vector sits at). The host's allocator has no limit
+ * unless a test sets one, so the full work area is taken and counted.
+ */
+/* 64 bytes from 128 lowercase hex digits; -1 on anything else. */
+static int
+unhex64(const char *h, uint8_t out[64])
+{
+	if (strlen(h) != 128)
+		return -1;
+	for (int i = 0; i < 128; i++) {
+		int d = h[i] >= '0' && h[i] <= '9' ? h[i] - '0' :
+		    h[i] >= 'a' && h[i] <= 'f' ? h[i] - 'a' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		out[i / 2] = (uint8_t)(i % 2 == 0 ? d << 4 : out[i / 2] | d);
+	}
+	return 0;
+}
+
+TEST(crypto_scrypt_rfc7914_large_vectors_on_the_host)
+{
+	struct crypto_mem_stats st;
+	uint8_t out[64], want[64];
+
+	CHECK_EQ(crypto_scrypt("pleaseletmein", 13, "SodiumChloride", 14,
+	    16384, 8, 1, out, 64), 0);
+	CHECK_EQ(unhex64("7023bdcb3afd7348461c06cd81fd38eb"
+	    "fda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9"
+	    "e61e85dc0d651e40dfcf017b45575887", want), 0);
+	CHECK(memcmp(out, want, 64) == 0);
+
+	crypto_mem_reset_peak();
+	CHECK_EQ(crypto_scrypt("pleaseletmein", 13, "SodiumChloride", 14,
+	    1048576, 8, 1, out, 64), 0);
+	CHECK_EQ(unhex64("2101cb9b6a511aaeaddbbe09cf70f881"
+	    "ec568d574a2ffd4dabe5ee9820adaa478e56fd8f4ba5d09ffa1c6d927c40f4c3"
+	    "37304049e8a952fbcbf45c6fa77a41a4", want), 0);
+	CHECK(memcmp(out, want, 64) == 0);
+	crypto_mem_stats(&st);
+	CHECK_EQ(st.peak, 128ull * 8 * (1048576 + 1 + 1));
+	CHECK_EQ(st.in_use, 0);
 }
 
 /* ---- The random generator ---- */
