@@ -340,6 +340,60 @@ TEST(crypto_drbg_reseeds_on_schedule)
 	crypto_drbg_free(&d);
 }
 
+/* A clock the test moves by hand. */
+static uint64_t fake_now_ns;
+
+static uint64_t
+fake_clock(void)
+{
+	return fake_now_ns;
+}
+
+TEST(crypto_drbg_reseeds_by_the_clock)
+{
+	struct fake_entropy e = { .allow = -1 };
+	struct crypto_drbg d;
+	uint8_t buf[16];
+
+	fake_now_ns = 1000;
+	crypto_drbg_set_clock(fake_clock);
+	CHECK_EQ(crypto_drbg_init(&d, fake_source, &e), 0);
+	CHECK_EQ(d.seeded_ns, 1000);
+	/* Just short of the interval: no reseed. */
+	fake_now_ns = 1000 + CRYPTO_DRBG_RESEED_NS - 1;
+	CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), 0);
+	CHECK_EQ(d.reseeds, 0);
+	/* At it, the next request takes fresh entropy first, though only two
+	 * requests and 32 bytes were served. */
+	fake_now_ns = 1000 + CRYPTO_DRBG_RESEED_NS;
+	CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), 0);
+	CHECK_EQ(d.reseeds, 1);
+	CHECK_EQ(d.seeded_ns, 1000 + CRYPTO_DRBG_RESEED_NS);
+	CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), 0);
+	CHECK_EQ(d.reseeds, 1);
+	/* A clock that cannot be read (0) does not count; a generator seeded
+	 * then starts counting at the first reading. */
+	fake_now_ns = 0;
+	crypto_drbg_free(&d);
+	CHECK_EQ(crypto_drbg_init(&d, fake_source, &e), 0);
+	CHECK_EQ(d.seeded_ns, 0);
+	CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), 0);
+	fake_now_ns = 5 * CRYPTO_DRBG_RESEED_NS;
+	CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), 0);
+	CHECK_EQ(d.reseeds, 0);
+	fake_now_ns += CRYPTO_DRBG_RESEED_NS;
+	CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), 0);
+	CHECK_EQ(d.reseeds, 1);
+	/* A time reseed the source refuses fails closed, as a counted one. */
+	e.allow = (int)e.calls;
+	fake_now_ns += CRYPTO_DRBG_RESEED_NS;
+	memset(buf, 0xa5, sizeof(buf));
+	CHECK_EQ(crypto_drbg_generate(&d, buf, sizeof(buf)), CRYPTO_EENTROPY);
+	CHECK(all_zero(buf, sizeof(buf)));
+	crypto_drbg_free(&d);
+	crypto_drbg_set_clock(NULL);
+}
+
 TEST(crypto_drbg_fails_closed_when_a_reseed_is_refused)
 {
 	struct fake_entropy e = { .allow = 1 };
