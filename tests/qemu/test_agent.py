@@ -52,11 +52,12 @@ USER_S = 10
 
 def check_turn_limit(sh):
     """The turn's limit (agentTurn=25 in system/agent.capnp) is on the
-    whole turn, not on one wait: the model's calls each take 10 s, under
-    the answer's limit (agentWait=10 applies to the model's answers, the
-    calls are the turn's), and the third is cut when the turn's 25 s are
-    up. The user's time at the consent prompt between them is left out:
-    counted, it would have cut the second."""
+    whole turn, not on one wait: the model answers at once and its calls
+    each take 10 s (agentWait=10 bounds the model's answers, a call has
+    only the turn's bound), so no single wait ends the turn, and the
+    third call is cut when the turn's 25 s are up. The user's time at the
+    consent prompt between them is left out: counted, it would have cut
+    the second."""
     out = sh.command("take your time", 'agent: run launcher.run('
                      'program="hello") ? [y/N] ')
     expect(sh.con, out.count(SLEEP) == 1, f"before the prompt: {out!r}")
