@@ -207,11 +207,12 @@ TEST(crypto_scrypt_memory_is_counted_and_limited)
 
 /*
  * RFC 7914 12's other two vectors, on the host only: N=16384 takes a
- * 16 MiB work area and N=1048576 a 1 GiB one (128 r N), which a capOS
- * process is not given (cryptotest's heap is far smaller, and a login
- * service has no reason to ask for more than CRYPTO_SCRYPT_MAX_MEM, the
- * bound the second vector sits at). The host's allocator has no limit
- * unless a test sets one, so the full work area is taken and counted.
+ * 16 MiB work area and N=1048576 a 1 GiB one (128 r N, exactly
+ * CRYPTO_SCRYPT_MAX_MEM), which capOS's test machine (256 MiB, a 64 MiB
+ * VirtualMemory quota shared by init's services) cannot give cryptotest;
+ * lib/crypto/kat keeps the two small ones, which run there too. The
+ * host's allocator has no limit unless a test sets one, so the whole
+ * work area is taken and counted.
  */
 /* 64 bytes from 128 lowercase hex digits; -1 on anything else. */
 static int

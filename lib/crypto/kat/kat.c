@@ -681,8 +681,10 @@ kat_p256_sign(void)
  * ---- RFC 7914 12: scrypt, the two vectors that take < 16 MiB ----
  *
  * These run in capOS too (cryptotest); the other two, with 16 MiB and
- * 1 GiB work areas, run on the host only (tests/unit/test_crypto.c): a
- * capOS process's heap is not sized for them.
+ * 1 GiB work areas, run on the host only (tests/unit/test_crypto.c): the
+ * test machine has 256 MiB in all, and the VirtualMemory quota init's
+ * services share is 64 MiB (kernel/main.c), of which the 16 MiB vector
+ * would take a quarter.
  */
 
 static const char *
