@@ -52,12 +52,12 @@ $(PWRECORD): tools/pwrecord.c services/auth/credential.c \
 
 # The identity test system (tests/qemu/test_auth.py). authtest signs SSH
 # key logins with a user key made at build time
-# (services/authtest/mkuserkey.sh), NOT FOR PRODUCTION: system/auth.capnp
+# (tests/programs/authtest/mkuserkey.sh), NOT FOR PRODUCTION: system/auth.capnp
 # imports auth's sshKey= line and authtest's userKey= from
 # $(AUTHKEY_DIR)/authkey.capnp, so its manifest is compiled with that
 # folder on the import path.
 AUTHKEY_DIR := $(BUILD)/authkey
-$(AUTHKEY_DIR)/authkey.capnp: services/authtest/mkuserkey.sh | deps
+$(AUTHKEY_DIR)/authkey.capnp: tests/programs/authtest/mkuserkey.sh | deps
 	@echo "  AUTHKEY $(AUTHKEY_DIR) (development key, NOT FOR PRODUCTION)"
 	@sh $< $(AUTHKEY_DIR)
 
@@ -67,7 +67,7 @@ $(BUILD)/auth.manifest.bin: system/auth.capnp $(AUTHKEY_DIR)/authkey.capnp \
 	capnp eval --binary -I$(AUTHKEY_DIR) $< manifest > $@.tmp && \
 		mv $@.tmp $@
 
-AUTHTEST_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard services/authtest/*.c))
+AUTHTEST_OBJS := $(patsubst %,$(BUILD)/u/%.o,$(wildcard tests/programs/authtest/*.c))
 $(AUTHTEST_OBJS): UCFLAGS += -Ilib/crypto
 $(BUILD)/user/authtest: $(CRYPTO_UOBJS)
 PKG_BINARIES_auth := $(BUILD)/user/init $(BUILD)/user/auth \

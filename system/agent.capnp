@@ -47,7 +47,8 @@ const manifest :Capos.SystemManifest = (
         "rule=think hard|say:Thinking...|stall",
         "rule=wait forever|stall",
         "rule=prove it is me|call:session.stepUp(password=\"model-secret-1\")",
-        "rule=what time|call:timer.now()|call:session.info()" ] ),
+        "rule=what time|call:timer.now()|call:session.info()",
+        "rule=take your time|call:timer.sleep(ns=10000000000)|call:launcher.run(program=\"hello\")|call:timer.sleep(ns=10000000000)|call:timer.sleep(ns=10000000000)" ] ),
     ( name = "auth",
       binary = "auth",
       grants = [ (name = "console", source = (kernel = console)),
@@ -66,7 +67,7 @@ const manifest :Capos.SystemManifest = (
         "account=admin:1000:active:operator+guest:scrypt$4096$8$1$f67e27c2745c9a4d4504de6f8752e23c$49075d9e73f916718e6089cd7fbf660eb0340d30af7818f4025c6ced0ad90d87",
         "account=guest:1001:active:guest:scrypt$4096$8$1$d145b0c2fdb8ab5c49f1d9e541c7b803$6e2854f9652cccd1385d5412addf720c27fe4648646144604a7ad332807150ea",
         "profile=operator:session+audit+launcher+model+timer",
-        "tools=operator:session.info=auto+launcher.programs=auto+timer.now=auto+launcher.run=consent+audit.read=stepUp+session.stepUp=stepUp+session.logout=forbidden",
+        "tools=operator:session.info=auto+launcher.programs=auto+timer.now=auto+timer.sleep=auto+launcher.run=consent+audit.read=stepUp+session.stepUp=stepUp+session.logout=forbidden",
         "profile=guest:session+launcher",
         "profile=anonymous:session" ] ),
     ( name = "shell",
@@ -80,7 +81,7 @@ const manifest :Capos.SystemManifest = (
       args = [
         "motd=capOS: the agent shell demo. NOT FOR PRODUCTION: admin / capos-dev.",
         "motd=Log in, then type 'agent' and talk to the scripted model.",
-        "agentWait=10" ] )
+        "agentWait=10", "agentTurn=25" ] )
   ],
   kernelParams = (logLevel = info)
 );

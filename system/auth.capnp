@@ -5,7 +5,7 @@
 # "capos-dev", guest's "guest-dev", victim's "victim-dev" (the records
 # are scrypt with N = 4096, r = 8, p = 1, made by build/tools/pwrecord).
 # admin also holds an SSH key made at build time, NOT FOR PRODUCTION
-# (services/authtest/mkuserkey.sh); authtest gets its private seed.
+# (tests/programs/authtest/mkuserkey.sh); authtest gets its private seed.
 @0xc50cf7a361ae94c6;
 
 using Capos = import "../schema/capos.capnp";

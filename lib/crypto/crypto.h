@@ -285,8 +285,12 @@ int crypto_sshsig_signed_data(const char *ns, const void *msg, size_t mlen,
  *
  * The generator takes fresh entropy when it is created, and again before
  * a request once CRYPTO_DRBG_RESEED_REQUESTS requests or
- * CRYPTO_DRBG_RESEED_BYTES bytes have been served since the last seed
- * (and whenever crypto_drbg_reseed is called). It fails closed: when the
+ * CRYPTO_DRBG_RESEED_BYTES bytes have been served, or CRYPTO_DRBG_RESEED_NS
+ * has passed on the process's clock, since the last seed (and whenever
+ * crypto_drbg_reseed is called). The clock is crypto_drbg_set_clock's:
+ * on capOS the TSC at lib/rt's calibrated rate (rt_start()->tsc_hz), on
+ * the host none unless a test sets one. A clock that answers 0 does not
+ * count. It fails closed: when the
  * source refuses, or gives bytes that repeat wolfCrypt's continuous test
  * catches, the request fails with CRYPTO_EENTROPY and its output zeroed,
  * the state is destroyed, and every later request fails with
@@ -297,6 +301,10 @@ typedef int (*crypto_entropy_fn)(void *ctx, uint8_t *out, size_t n);
 
 #define CRYPTO_DRBG_RESEED_REQUESTS	1024
 #define CRYPTO_DRBG_RESEED_BYTES	((uint64_t)1 << 20)
+#define CRYPTO_DRBG_RESEED_NS		(60ull * 1000000000ull)
+
+/* Monotonic nanoseconds, or 0 when the time cannot be told. */
+typedef uint64_t (*crypto_clock_fn)(void);
 
 struct crypto_drbg {
 	_Alignas(16) unsigned char opaque[48];
@@ -305,6 +313,7 @@ struct crypto_drbg {
 	uint32_t requests;	/* since the last seed */
 	uint64_t bytes;		/* since the last seed */
 	uint64_t reseeds;	/* seeds taken after the first */
+	uint64_t seeded_ns;	/* the clock at the last seed; 0 unknown */
 	int state;		/* 0 unset, 1 ready, CRYPTO_EFAILED */
 };
 
@@ -313,6 +322,8 @@ int crypto_drbg_init(struct crypto_drbg *d, crypto_entropy_fn source,
 int crypto_drbg_generate(struct crypto_drbg *d, void *out, size_t n);
 int crypto_drbg_reseed(struct crypto_drbg *d);
 void crypto_drbg_free(struct crypto_drbg *d);
+/* Sets the clock every generator of the process reseeds by (NULL: none). */
+void crypto_drbg_set_clock(crypto_clock_fn now_ns);
 
 /* ---- Memory (alloc.c) ---- */
 

@@ -10,6 +10,10 @@
 
 #include <wolfssl/wolfcrypt/random.h>
 
+#if !__STDC_HOSTED__
+#include "rt.h"
+#endif
+
 _Static_assert(sizeof(WC_RNG) <= sizeof(((struct crypto_drbg *)0)->opaque),
     "crypto_drbg too small for wolfCrypt's WC_RNG");
 
@@ -17,6 +21,58 @@ _Static_assert(sizeof(WC_RNG) <= sizeof(((struct crypto_drbg *)0)->opaque),
 /* Bytes of entropy per reseed: wolfCrypt's seed size with its test
  * block (SEED_SZ + SEED_BLOCK_SZ in random.c). */
 #define RESEED_LEN	(32 + 4)
+
+/*
+ * The process's clock for the time-based reseed: one for the whole
+ * process, as lib/crypto is used from one thread (alloc.c). On capOS it
+ * is the TSC at the rate lib/rt's start block gives (what init's
+ * supervisor times with too): no capability, and no call per request,
+ * which matters to a gateway that asks for padding with every packet.
+ */
+#if __STDC_HOSTED__
+static crypto_clock_fn clock_fn;
+#else
+static uint64_t
+tsc_ns(void)
+{
+	uint64_t hz = rt_start()->tsc_hz, t = __builtin_ia32_rdtsc();
+
+	/* In two parts, without a 128-bit division (no libgcc): the
+	 * remainder times 10^9 stays below 2^64 for any TSC under 18 GHz. */
+	return hz == 0 ? 0 : t / hz * 1000000000u + t % hz * 1000000000u / hz;
+}
+
+static crypto_clock_fn clock_fn = tsc_ns;
+#endif
+
+void
+crypto_drbg_set_clock(crypto_clock_fn now_ns)
+{
+	clock_fn = now_ns;
+}
+
+static uint64_t
+now_ns(void)
+{
+	return clock_fn != NULL ? clock_fn() : 0;
+}
+
+/* CRYPTO_DRBG_RESEED_NS has passed since d's last seed. A generator
+ * seeded while the clock could not be read starts counting at its first
+ * reading. */
+static bool
+stale(struct crypto_drbg *d)
+{
+	uint64_t now = now_ns();
+
+	if (now == 0)
+		return false;
+	if (d->seeded_ns == 0 || now < d->seeded_ns) {
+		d->seeded_ns = now;
+		return false;
+	}
+	return now - d->seeded_ns >= CRYPTO_DRBG_RESEED_NS;
+}
 
 static WC_RNG *
 rng_of(struct crypto_drbg *d)
@@ -59,6 +115,7 @@ crypto_drbg_init(struct crypto_drbg *d, crypto_entropy_fn source, void *ctx)
 	}
 	if (wc_InitRng(rng_of(d)) != 0)
 		return fail(d, CRYPTO_EENTROPY);
+	d->seeded_ns = now_ns();
 	d->state = DRBG_READY;
 	return 0;
 }
@@ -80,6 +137,7 @@ crypto_drbg_reseed(struct crypto_drbg *d)
 		d->requests = 0;
 		d->bytes = 0;
 		d->reseeds++;
+		d->seeded_ns = now_ns();
 	}
 	return rc;
 }
@@ -95,7 +153,7 @@ crypto_drbg_generate(struct crypto_drbg *d, void *out, size_t n)
 		return CRYPTO_EFAILED;
 	}
 	if (d->requests >= CRYPTO_DRBG_RESEED_REQUESTS ||
-	    d->bytes >= CRYPTO_DRBG_RESEED_BYTES) {
+	    d->bytes >= CRYPTO_DRBG_RESEED_BYTES || stale(d)) {
 		if ((rc = crypto_drbg_reseed(d)) != 0) {
 			crypto_wipe(out, n);
 			return rc;

@@ -21,7 +21,11 @@
  * answer (past either the answer is cancelled), AGENT_MSGS_MAX messages,
  * results of AGENT_RESULT_MAX bytes, and with a "timer" in the bundle
  * agent_wait_ns (AGENT_WAIT_NS unless the shell's "agentWait=S" says
- * otherwise) of waiting for the model an answer; a turn it ends is
+ * otherwise) of waiting for the model an answer, and agent_turn_ns
+ * (AGENT_TURN_NS unless "agentTurn=S" says otherwise) for the whole
+ * turn: the model's answers and the tool calls, measured on the bundle's
+ * timer, less the time the user spends at consent and step-up prompts
+ * (that time is the user's, not the model's). A turn either limit ends is
  * recorded in the audit log (turnTimedOut). Control bytes in the model's
  * text are shown as '?': it cannot drive the terminal.
  *
@@ -56,6 +60,7 @@
 #define AGENT_MSGS_MAX		capos_LanguageModel_maxMessages
 #define AGENT_RESULT_MAX	1024
 #define AGENT_WAIT_NS		(30ull * 1000000000ull)
+#define AGENT_TURN_NS		(120ull * 1000000000ull)
 #define AGENT_HISTORY_MAX	((int)AGENT_MSGS_MAX / 2)
 #define AGENT_STEP_UP_TRIES	3
 #define ID_MAX			31
@@ -110,6 +115,10 @@ static int nmsgs;
 static struct call_args calls[AGENT_MSGS_MAX];
 static int ncalls;		/* this turn's, against AGENT_CALLS_MAX */
 static uint64_t agent_wait_ns = AGENT_WAIT_NS;
+static uint64_t agent_turn_ns = AGENT_TURN_NS;
+/* This turn's start on the bundle's timer, and the time since spent at
+ * the user's prompts, which the turn's limit leaves out. */
+static uint64_t turn_from_ns, turn_user_ns;
 static const char *model_name;
 static size_t out_bytes;
 static struct slot slots[SLOTS_MAX];
@@ -221,10 +230,10 @@ slot_settle(struct slot *s, struct slot *dl)
 	s->busy = false;
 }
 
-/* A one-shot TimerNotification's `next` in flight, in dl, when the
- * bundle holds a timer; the notification is in *note. */
+/* A one-shot TimerNotification's `next` in flight, in dl, firing after
+ * ns, when the bundle holds a timer; the notification is in *note. */
 static void
-deadline_start(struct slot **dl, capos_cap_t *note)
+deadline_start(struct slot **dl, capos_cap_t *note, uint64_t ns)
 {
 	struct capos_Timer_notify_Params_b p;
 	struct capos_Timer_notify_Results_r r;
@@ -238,7 +247,7 @@ deadline_start(struct slot **dl, capos_cap_t *note)
 	    capnp_builder_init(&b, smallbuf, sizeof(smallbuf)) != 0 ||
 	    capos_Timer_notify_Params_init_root(&b, &p) != 0)
 		return;
-	capos_Timer_notify_Params_set_delayNs(&p, agent_wait_ns);
+	capos_Timer_notify_Params_set_delayNs(&p, ns);
 	if (rt_call(timer, capos_Timer_INTERFACE_ID, capos_Timer_notify_ORDINAL,
 	    &b, NULL, 0, smallbuf, sizeof(smallbuf), &res) != 0)
 		return;
@@ -280,6 +289,37 @@ deadline_stop(struct slot *dl, capos_cap_t note)
 	}
 }
 
+/* ---- The turn's clock ---- */
+
+/* Now on the bundle's timer; 0 without one, or when it does not answer. */
+static uint64_t
+clock_ns(void)
+{
+	struct capos_Timer_now_Results_r r;
+	struct rt_result res;
+
+	if (timer == CAPOS_CAP_NULL || rt_call(timer, capos_Timer_INTERFACE_ID,
+	    capos_Timer_now_ORDINAL, NULL, NULL, 0, smallbuf, sizeof(smallbuf),
+	    &res) != 0)
+		return 0;
+	r.s = res.root;
+	return capos_Timer_now_Results_get_ns(&r);
+}
+
+/* What is left of the turn's time; UINT64_MAX when there is no clock to
+ * keep it by (no timer in the bundle: no time limit at all). */
+static uint64_t
+turn_left_ns(void)
+{
+	uint64_t now, used;
+
+	if (timer == CAPOS_CAP_NULL || turn_from_ns == 0 ||
+	    (now = clock_ns()) == 0)
+		return UINT64_MAX;
+	used = now - turn_from_ns - turn_user_ns;
+	return used >= agent_turn_ns ? 0 : agent_turn_ns - used;
+}
+
 /* ---- The audit ---- */
 
 /* Records a decision; call is the call as shown at the prompt, secret
@@ -310,6 +350,15 @@ record(const char *tool, enum capos_AuthReason reason, const char *call)
 	    capos_UserSession_recordTool_ORDINAL, &b, NULL, 0, smallbuf,
 	    sizeof(smallbuf), &res) != 0)
 		say("agent: the decision on %s could not be recorded\n", tool);
+}
+
+/* The turn's time is up: said, and recorded. */
+static void
+turn_timed_out(void)
+{
+	say("agent: the turn took more than its limit of %llu s; the turn is "
+	    "ended\n", (unsigned long long)(agent_turn_ns / 1000000000ull));
+	record(model_name, capos_AuthReason_turnTimedOut, "");
 }
 
 /* ---- The conversation ---- */
@@ -577,16 +626,24 @@ model_round(void)
 	struct slot *dl;
 	capos_cap_t note, stream = CAPOS_CAP_NULL;
 	struct msg *said = NULL;
-	bool in_text = false;
+	bool in_text = false, by_turn;
+	uint64_t wait = agent_wait_ns, left;
 	uint32_t idx;
 	int rc, chunks = 0, end = 1;
 
+	if ((left = turn_left_ns()) == 0) {
+		turn_timed_out();
+		return 1;
+	}
+	/* The answer's wait ends with the turn's time if that comes first. */
+	if ((by_turn = left < wait))
+		wait = left;
 	if (build_request(&b) != 0) {
 		say("agent: the conversation does not fit in one request\n");
 		return 1;
 	}
 	agent_tty_start(&tty);
-	deadline_start(&dl, &note);
+	deadline_start(&dl, &note, wait);
 	rc = call_in_slot(model, capos_LanguageModel_INTERFACE_ID,
 	    capos_LanguageModel_complete_ORDINAL, &b, dl, &res, NULL);
 	if (rc == 0) {
@@ -599,15 +656,16 @@ model_round(void)
 			release_caps(&res, -1);
 	}
 	if (stream == CAPOS_CAP_NULL) {
-		if (rc == 2)
+		if (rc == 2 && by_turn)
+			turn_timed_out();
+		else if (rc == 2) {
 			say("agent: the model did not answer within %llu s; the "
 			    "turn is ended\n", (unsigned long long)
 			    (agent_wait_ns / 1000000000ull));
-		else
+			record(model_name, capos_AuthReason_turnTimedOut, "");
+		} else
 			say(rc == 1 ? "^C\nagent: the turn is cancelled\n" :
 			    "agent: the model refused the request\n");
-		if (rc == 2)
-			record(model_name, capos_AuthReason_turnTimedOut, "");
 		deadline_stop(dl, note);
 		return 1;
 	}
@@ -619,13 +677,18 @@ model_round(void)
 		if (rc == 1 || rc == 2) {
 			if (in_text)
 				put("\n", 1);
-			say(rc == 1 ? "^C\nagent: the turn is cancelled\n" :
-			    "agent: the model took more than %llu s over its "
-			    "answer; the turn is ended\n", (unsigned long long)
-			    (agent_wait_ns / 1000000000ull));
-			if (rc == 2)
+			if (rc == 1)
+				say("^C\nagent: the turn is cancelled\n");
+			else if (by_turn)
+				turn_timed_out();
+			else {
+				say("agent: the model took more than %llu s "
+				    "over its answer; the turn is ended\n",
+				    (unsigned long long)
+				    (agent_wait_ns / 1000000000ull));
 				record(model_name,
 				    capos_AuthReason_turnTimedOut, "");
+			}
 			cancel_stream(stream, dl);
 			if (left != NULL)
 				slot_settle(left, dl);
@@ -805,8 +868,9 @@ ask_step_up(void)
 	return 0;
 }
 
-/* Runs the call on the shell's capability; the outcome into the
- * conversation. 1 when Ctrl-C stopped it. */
+/* Runs the call on the shell's capability, within what is left of the
+ * turn's time; the outcome into the conversation. 1 when Ctrl-C stopped
+ * it, 2 when the turn's time ran out. */
 static int
 run_call(const struct msg *c, const struct agent_tool *t,
     const struct typed_call *tc)
@@ -815,7 +879,10 @@ run_call(const struct msg *c, const struct agent_tool *t,
 	const struct held *h = find_cap(caps[t->cap].name);
 	struct capnp_builder b;
 	struct rt_result res;
+	struct slot *dl = NULL;
+	capos_cap_t note = CAPOS_CAP_NULL;
 	char err[TYPED_ERR_MAX];
+	uint64_t left = turn_left_ns();
 	int rc;
 
 	if (h == NULL || capnp_builder_init(&b, reqbuf, sizeof(reqbuf)) != 0 ||
@@ -824,12 +891,24 @@ run_call(const struct msg *c, const struct agent_tool *t,
 		result(c, OUT_FAILED, h == NULL ? "not held" : err);
 		return 0;
 	}
-	rc = call_in_slot(h->cap, h->iface, t->method->ordinal, &b, NULL, &res,
+	if (left == 0) {
+		turn_timed_out();
+		result(c, OUT_CANCELLED, "the turn's time ran out");
+		return 2;
+	}
+	if (left != UINT64_MAX)
+		deadline_start(&dl, &note, left);
+	rc = call_in_slot(h->cap, h->iface, t->method->ordinal, &b, dl, &res,
 	    NULL);
-	if (rc == 1) {
-		say("^C\nagent: %s is no longer waited for\n", shown);
-		result(c, OUT_CANCELLED, "");
-		return 1;
+	deadline_stop(dl, note);
+	if (rc == 1 || rc == 2) {
+		say("%sagent: %s is no longer waited for\n", rc == 1 ? "^C\n" :
+		    "", shown);
+		if (rc == 2)
+			turn_timed_out();
+		result(c, OUT_CANCELLED, rc == 1 ? "" :
+		    "the turn's time ran out");
+		return rc;
 	}
 	if (rc != 0) {
 		fmt_snprintf(text, sizeof(text), "%s", rc == -2 ?
@@ -845,8 +924,21 @@ run_call(const struct msg *c, const struct agent_tool *t,
 	return 0;
 }
 
+/* The user's answer at a consent (step_up false) or step-up prompt; the
+ * time it took is left out of the turn's. */
+static int
+ask_user(bool step_up)
+{
+	uint64_t from = clock_ns();
+	int rc = step_up ? ask_step_up() : ask_consent();
+
+	if (from != 0)
+		turn_user_ns += clock_ns() - from;
+	return rc;
+}
+
 /* Gates one proposed call and runs it if allowed; 1 when Ctrl-C ended
- * the turn. */
+ * the turn, 2 when its time ran out. */
 static int
 decide(const struct msg *c)
 {
@@ -887,7 +979,7 @@ decide(const struct msg *c)
 		record(t->name, capos_AuthReason_toolAuto, shown);
 		break;
 	case GATE_CONSENT:
-		if ((rc = ask_consent()) <= 0) {
+		if ((rc = ask_user(false)) <= 0) {
 			say(rc < 0 ? "agent: cancelled\n" : "agent: declined\n");
 			record(t->name, rc < 0 ? capos_AuthReason_toolCancelled :
 			    capos_AuthReason_toolDeclined, shown);
@@ -897,7 +989,7 @@ decide(const struct msg *c)
 		record(t->name, capos_AuthReason_toolConsented, shown);
 		break;
 	default:
-		if ((rc = ask_step_up()) <= 0) {
+		if ((rc = ask_user(true)) <= 0) {
 			say(rc < 0 ? "agent: cancelled\n" : "agent: not run: "
 			    "the step-up failed\n");
 			record(t->name, rc < 0 ? capos_AuthReason_toolCancelled :
@@ -946,6 +1038,8 @@ turn(const char *words, size_t len)
 	trim_history();
 	ncalls = 0;
 	out_bytes = 0;
+	turn_from_ns = clock_ns();
+	turn_user_ns = 0;
 	if ((m = add_msg(MSG_USER)) == NULL)
 		return;
 	set_text(m, words, len);
@@ -968,19 +1062,23 @@ turn(const char *words, size_t len)
 			return;
 		}
 		for (int i = first; i < nmsgs; i++) {
+			int rc;
+
 			if (msgs[i].kind != MSG_CALL)
 				continue;
 			proposed++;
-			if (decide(&msgs[i]) == 0)
+			if ((rc = decide(&msgs[i])) == 0)
 				continue;
-			/* Ctrl-C: the calls after it are cancelled too. */
+			/* Ctrl-C, or the turn's time ran out: the calls after
+			 * it are cancelled too. */
 			for (int k = i + 1; k < nmsgs; k++)
 				if (msgs[k].kind == MSG_CALL) {
 					record(msgs[k].tool,
 					    capos_AuthReason_toolCancelled, "");
 					result(&msgs[k], OUT_CANCELLED, "");
 				}
-			say("agent: the turn is cancelled\n");
+			if (rc == 1)
+				say("agent: the turn is cancelled\n");
 			return;
 		}
 		if (proposed == 0)
@@ -1044,8 +1142,9 @@ prepare(void)
 	return -1;
 }
 
-int
-agent_set_wait(const char *a)
+/* 1 to 3600 seconds, as ns into *ns; -1 when a is not one. */
+static int
+seconds(const char *a, uint64_t *ns)
 {
 	uint64_t v = 0;
 
@@ -1053,8 +1152,20 @@ agent_set_wait(const char *a)
 		v = v * 10 + (uint64_t)(*a - '0');
 	if (*a != '\0' || v == 0 || v > 3600)
 		return -1;
-	agent_wait_ns = v * 1000000000ull;
+	*ns = v * 1000000000ull;
 	return 0;
+}
+
+int
+agent_set_wait(const char *a)
+{
+	return seconds(a, &agent_wait_ns);
+}
+
+int
+agent_set_turn(const char *a)
+{
+	return seconds(a, &agent_turn_ns);
 }
 
 void

@@ -20,7 +20,9 @@
  * (the login source auth counts failures by; default "console"),
  * "profile=NAME" (repeatable: the profiles `login` asks the broker for,
  * in order; default operator, then guest), "agentWait=S" (how long the
- * agent mode's model may take over one answer, default 30 s).
+ * agent mode's model may take over one answer, default 30 s),
+ * "agentTurn=S" (how long one agent turn may take, the user's time at
+ * its consent and step-up prompts left out, default 120 s).
  *
  * Bounds: lines of LE_MAX bytes (lineedit.h), BUNDLE_MAX capabilities,
  * INPUT_KEYS_MAX keys queued (input.h: typed ahead, or while a program
@@ -1309,6 +1311,10 @@ read_args(void)
 		else if (strncmp(a, "agentWait=", 10) == 0) {
 			if (agent_set_wait(a + 10) != 0)
 				say("capos-shell: %s refused: agentWait is 1 to "
+				    "3600 seconds\n", a);
+		} else if (strncmp(a, "agentTurn=", 10) == 0) {
+			if (agent_set_turn(a + 10) != 0)
+				say("capos-shell: %s refused: agentTurn is 1 to "
 				    "3600 seconds\n", a);
 		} else if (strncmp(a, "source=", 7) == 0 && a[7] != '\0')
 			source = a + 7;

@@ -59,5 +59,8 @@ void cmd_agent(char *words);
 /* Sets how long the model may take over one answer, from the shell's
  * "agentWait=S" argument (1 to 3600 seconds); -1 when it is not one. */
 int agent_set_wait(const char *seconds);
+/* Sets how long one turn may take, less the user's time at its prompts,
+ * from "agentTurn=S" (1 to 3600 seconds); -1 when it is not one. */
+int agent_set_turn(const char *seconds);
 
 #endif

@@ -46,6 +46,7 @@ struct service {
 	uint32_t devices;		/* client[] bits minted from devices */
 	uint32_t failures;		/* quick ends in a row */
 	uint64_t started_tsc;
+	uint64_t backoff_from_ns;	/* rt_now_ns() when the back-off began */
 };
 
 static uint8_t manifest_buf[CAPOS_MANIFEST_MAX] __attribute__((aligned(8)));
@@ -881,11 +882,20 @@ ended(int i, bool failed)
 		ms = BACKOFF_MAX_MS;
 	rt_warn("[init] %s: restarting in %llu ms (restart %u of %u)\n",
 	    s->name, (unsigned long long)ms, s->failures, RESTART_LIMIT);
+	s->backoff_from_ns = rt_now_ns();
 	if (!wait_backoff(i, ms)) {
 		rt_printf("[init] %s: no timer for the back-off; giving up\n",
 		    s->name);
 		let_go(s);
 	}
+}
+
+/* How long s's back-off took on init's own clock, in ms: what it waited,
+ * as opposed to what it asked the timer for. */
+static uint64_t
+waited_ms(const struct service *s)
+{
+	return (rt_now_ns() - s->backoff_from_ns) / 1000000;
 }
 
 /* True when a back-off before restarting service i is pending. */
@@ -958,13 +968,19 @@ supervise(void)
 			ended(w.svc, report_exit(&services[w.svc], &cqe));
 			if (ends_system(w.svc))
 				return true;
-		} else if (spawn(&services[w.svc]) == 0) {
-			rt_warn("[init] restarted %s\n",
-			    services[w.svc].name);
+		} else {
+			/* The back-off is over: measured before the spawn,
+			 * which takes its own time. */
+			uint64_t waited = waited_ms(&services[w.svc]);
+
+			if (spawn(&services[w.svc]) != 0) {
+				ended(w.svc, true);
+				continue;
+			}
+			rt_warn("[init] restarted %s (waited %llu ms)\n",
+			    services[w.svc].name, (unsigned long long)waited);
 			if (!wait_end(w.svc))
 				let_go(&services[w.svc]);
-		} else {
-			ended(w.svc, true);
 		}
 	}
 	return false;

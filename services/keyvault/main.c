@@ -169,7 +169,8 @@ main(void)
 	if (crypto_ssh_fingerprint(blob, sizeof(blob), fp) != 0 ||
 	    crypto_base64(blob, sizeof(blob), true, b64, sizeof(b64)) < 0)
 		return 1;
-	rt_debug("[keyvault] host key ssh-ed25519 %s\n", fp);
+	/* At info: a person compares it with what ssh shows. */
+	rt_info("[keyvault] host key ssh-ed25519 %s\n", fp);
 	rt_debug("[keyvault] public key: ssh-ed25519 %s\n", b64);
 	rc = rt_serve(ep, methods, sizeof(methods) / sizeof(methods[0]), NULL);
 	crypto_wipe(&host_key, sizeof(host_key));

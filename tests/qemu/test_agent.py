@@ -6,6 +6,7 @@ each decision in auth's audit log, and Ctrl-C cancels a turn."""
 import os
 import re
 import sys
+import time
 
 from harness import (BUILD, EXIT_CLEAN, Console, case, expect,
                      expect_line, expect_status, kernel_image)
@@ -43,6 +44,37 @@ def offered_in(text, turn):
     return m.group(1) if m else None
 
 
+SLEEP = "agent: timer.sleep(ns=10000000000)  [auto]"
+# The user's time at the consent prompt: long enough that, counted, it
+# would end the turn one sleep earlier (10 + USER_S + 10 > 25).
+USER_S = 10
+
+
+def check_turn_limit(sh):
+    """The turn's limit (agentTurn=25 in system/agent.capnp) is on the
+    whole turn, not on one wait: the model answers at once and its calls
+    each take 10 s (agentWait=10 bounds the model's answers, a call has
+    only the turn's bound), so no single wait ends the turn, and the
+    third call is cut when the turn's 25 s are up. The user's time at the
+    consent prompt between them is left out: counted, it would have cut
+    the second."""
+    out = sh.command("take your time", 'agent: run launcher.run('
+                     'program="hello") ? [y/N] ')
+    expect(sh.con, out.count(SLEEP) == 1, f"before the prompt: {out!r}")
+    # The person at the console takes their time before answering: the
+    # wait is the input under test, not a wait for output.
+    time.sleep(USER_S)
+    out = sh.command("y", AGENT)
+    cut = out.find("agent: timer.sleep(ns=10000000000) is no longer "
+                   "waited for")
+    ended = out.find("agent: the turn took more than its limit of 25 s; "
+                     "the turn is ended")
+    # hello ran, the second sleep ran to its end, the third was cut.
+    expect(sh.con, "(started = (handle = <capability" in out and
+           out.count(SLEEP) == 2 and 0 <= out.rfind(SLEEP) < cut < ended,
+           f"after the prompt: {out!r}")
+
+
 @case
 def agent_shell_gates_the_models_tool_calls_on_the_console():
     sh = agent_shell()
@@ -62,7 +94,7 @@ def agent_shell_gates_the_models_tool_calls_on_the_console():
                                     "session UserSession", "timer Timer"],
            f"operator caps: {out!r}")
     out = sh.command("agent", AGENT)
-    expect(sh.con, "with 6 tools it may propose" in out, repr(out))
+    expect(sh.con, "with 7 tools it may propose" in out, repr(out))
 
     # A read-only call the map marks auto runs at once, and its result
     # goes back to the model, which answers with it.
@@ -178,6 +210,8 @@ def agent_shell_gates_the_models_tool_calls_on_the_console():
            "agent: session.info()  [auto]" in out and
            "model: timer.now ran: (ns = " in out, repr(out))
 
+    check_turn_limit(sh)
+
     # Leaving agent mode; the audit log holds every decision, with its
     # reason code and tool, and no password.
     sh.command("exit", "admin@capos> ")
@@ -195,6 +229,10 @@ def agent_shell_gates_the_models_tool_calls_on_the_console():
                  ("toolDecision", "toolStepUpPassed", "session.stepUp"),
                  ("toolDecision", "turnTimedOut", "model")):
         expect(sh.con, want in recs, f"no audit record {want}: {recs}")
+    # One for the model that never answered, one for the turn's limit.
+    timed_out = recs.count(("toolDecision", "turnTimedOut", "model"))
+    expect(sh.con, timed_out == 2,
+           f"{timed_out} turnTimedOut records, expected 2: {recs}")
     expect(sh.con, recs.index(("toolDecision", "toolDeclined",
                                "launcher.run")) <
            recs.index(("toolDecision", "toolConsented", "launcher.run")),

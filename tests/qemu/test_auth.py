@@ -1,7 +1,7 @@
 """Identity (system/auth.capnp, docs/auth.md): auth's SessionManager,
 UserSession, authority broker and audit log, driven by authtest as a shell,
 an SSH gateway and a guessing caller would. admin's SSH key is made at
-build time (build/authkey, services/authtest/mkuserkey.sh)."""
+build time (build/authkey, tests/programs/authtest/mkuserkey.sh)."""
 import os
 
 from harness import (BUILD, EXIT_CLEAN, boot, case, expect_line,

@@ -16,7 +16,8 @@ from harness import (BUILD, EXIT_CLEAN, boot, case, expect, expect_line,
                      expect_no_line, expect_status, kernel_image)
 
 KAT_FAMILIES = ("sha2", "hmac", "hkdf", "x25519", "ed25519",
-                "chacha20poly1305", "p256", "p256sign", "scrypt", "openssh")
+                "chacha20poly1305", "p256", "p256cavp", "p256sign", "scrypt",
+                "openssh")
 DEVTLS = os.path.join(BUILD, "devtls")
 
 

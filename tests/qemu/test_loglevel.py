@@ -89,6 +89,11 @@ def default_system_boots_quietly_at_info():
         initrd=os.path.join(BUILD, "default.pkg"), extra=default_nic()[1])
     expect(run, boot_text.startswith("capOS 0.1.0 x86_64, booted via PVH\n"),
            f"the console does not open with the banner: {boot_text[:80]!r}")
+    # The key vault's host key fingerprint is for the person at the
+    # console, so it is there at info, before the prompt.
+    expect(run, re.search(r"^\[keyvault\] host key ssh-ed25519 SHA256:"
+                          r"[A-Za-z0-9+/]{43}\r?$", boot_text, re.M)
+           is not None, "no host key fingerprint from the key vault at info")
 
 
 @case

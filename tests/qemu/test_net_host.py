@@ -6,8 +6,10 @@ test talks TCP to them like any host program would (docs/network.md,
 "From the host"), politely and then as a hostile peer.
 
 The system serves until it is stopped: once every check has run, the test
-ends QEMU itself (SIGTERM). All traffic stays on 127.0.0.1; every wait is
-bounded.
+types `q` on the console (init runs with stop=console, docs/init.md), init
+exits, the kernel stops every service and checks that their kernel memory
+came back; the test waits for `[proof] no-leak ok` and QEMU's clean exit
+status. All traffic stays on 127.0.0.1; every wait is bounded.
 """
 import hashlib
 import os

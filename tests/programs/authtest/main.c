@@ -5,7 +5,7 @@
  * nothing else; everything further it gets from auth's answers.
  *
  * Argument: "userKey=HEX", the 32-byte seed of admin's SSH key, made at
- * build time (services/authtest/mkuserkey.sh); auth's seed lists the
+ * build time (tests/programs/authtest/mkuserkey.sh); auth's seed lists the
  * public half. authtest signs with it as an SSH client would, and plays
  * the gateway that hands the request on to SessionManager.loginKey.
  *
