@@ -491,6 +491,18 @@ smp_wake_idle(void)
 	}
 }
 
+bool
+smp_wake_halted(uint32_t cpu)
+{
+	struct percpu *p = &cpus[cpu];
+
+	if (p == this_cpu() || !__atomic_load_n(&p->halted, __ATOMIC_ACQUIRE))
+		return false;
+	p->halted = 0;
+	lapic_send_ipi(p->apic_id, VEC_WAKE);
+	return true;
+}
+
 void
 smp_kick(uint32_t cpu)
 {
