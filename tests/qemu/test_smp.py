@@ -5,7 +5,7 @@ the stress system checks invariants with the CPUs running at once. One
 CPU (-smp 1) still boots the same way, and smp=halt parks the APs."""
 import os
 
-from harness import (BUILD, EXIT_CLEAN, Console, boot, case, default_nic,
+from harness import (BUILD, EXIT_CLEAN, EXIT_PANIC, Console, boot, case, default_nic,
                      debug_iso_image, expect, expect_line, expect_no_line,
                      expect_status, kernel_image)
 
@@ -31,7 +31,27 @@ def smp4_every_cpu_comes_online_and_the_system_runs():
     expect_status(run, EXIT_CLEAN)
     check_cpus(run, 4)
     expect_line(run, "[proof] init ok services=5")
+    # Each CPU set its own flag as it halted on the stop NMI.
+    expect_line(run, "[proof] smp-stop ok the 3 other CPUs halted before "
+                "the leak check")
     expect_line(run, "[proof] no-leak ok frames=")
+
+
+@case
+def smp4_a_panic_on_an_ap_stops_every_other_cpu():
+    # The first AP to take the big kernel lock panics (test=ap-panic):
+    # the boot CPU is then spinning for the lock with interrupts masked,
+    # which only an NMI reaches.
+    run = boot(kernel=kernel_image(),
+               initrd=os.path.join(BUILD, "chat.pkg"), smp=4,
+               append="loglevel=debug test=ap-panic", timeout=60)
+    expect_status(run, EXIT_PANIC)
+    expect_line(run, " panics with the others running")
+    expect_line(run, "panic: 3 of 3 other CPUs stopped")
+    # Nothing after it: the others print no more.
+    last = run.lines()[-1]
+    expect(run, last == "panic: 3 of 3 other CPUs stopped",
+           f"the panic's last line was followed by {last!r}")
 
 
 @case
@@ -134,6 +154,7 @@ def stress(cpus, tcg_thread):
     expect_no_line(run, "FAILED")
     expect_no_line(run, "panic")
     expect_line(run, "[proof] smp-run ok user threads ran on ")
+    expect_line(run, "[proof] smp-stop ok ")
     expect_line(run, "[proof] no-leak ok frames=")
 
 

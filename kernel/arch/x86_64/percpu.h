@@ -50,6 +50,8 @@ struct percpu {
 	uint64_t user_runs;	/* switches to a user thread here */
 	/* Set while this CPU halts in its idle loop without the BKL. */
 	volatile uint32_t halted;
+	/* Set as it halts for good (smp_stop_others). */
+	volatile uint32_t stopped;
 };
 
 _Static_assert(offsetof(struct percpu, kstack_top) == PERCPU_KSTACK_TOP,
