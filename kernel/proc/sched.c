@@ -7,9 +7,9 @@
  * thread, idle thread and quantum. A thread belongs to the queue of the
  * CPU it last ran on (t->cpu): a wake-up posts it there and, if that CPU
  * halts in its idle loop, sends it a wake IPI; if that CPU is busy and
- * another halts, the other is woken to steal it. A CPU whose queue is
- * empty steals from the longest other queue (docs/smp.md, "Run queues
- * and work stealing").
+ * another halts, the thread goes to the halted one. A CPU whose queue is
+ * empty steals from the longest other queue of a busy CPU (docs/smp.md,
+ * "Run queues and work stealing").
  *
  * On several CPUs the kernel is one critical section under the big kernel
  * lock (docs/smp.md): a CPU holds it whenever it runs kernel code, so the
@@ -103,7 +103,9 @@ rq_remove(struct percpu *cpu, struct thread *t)
 
 /*
  * Takes a thread for me from the longest other queue holding at least
- * min threads more than mine. The newest is taken: the oldest is the one its own CPU runs next,
+ * min threads more than mine, of a CPU busy with a thread (one in its
+ * idle loop is about to run its own queue: a thread just posted to a CPU
+ * being woken for it stays there). The newest is taken: the oldest is the one its own CPU runs next,
  * and the newest has had the least time to warm that CPU's cache.
  */
 static struct thread *
@@ -115,7 +117,7 @@ rq_steal(struct percpu *me, uint32_t min)
 	for (uint32_t c = 0; c < smp_cpus_online(); c++) {
 		struct percpu *p = &cpus[c];
 
-		if (p != me && p->idle != NULL &&
+		if (p != me && p->idle != NULL && p->cur != p->idle &&
 		    p->rq_len >= me->rq_len + min &&
 		    (victim == NULL || p->rq_len > victim->rq_len))
 			victim = p;
@@ -193,6 +195,17 @@ schedule(void)
 	switch_to(next != NULL ? next : this_cpu()->idle);
 }
 
+/* A CPU other than me halted in its idle loop, if there is one. */
+static struct percpu *
+halted_cpu(struct percpu *me)
+{
+	for (uint32_t c = 0; c < smp_cpus_online(); c++)
+		if (&cpus[c] != me &&
+		    __atomic_load_n(&cpus[c].halted, __ATOMIC_ACQUIRE))
+			return &cpus[c];
+	return NULL;
+}
+
 /* How much a CPU has to run: its queue and a running thread. */
 static uint32_t
 cpu_load(const struct percpu *p)
@@ -224,23 +237,20 @@ place_new(struct percpu *me)
 void
 sched_add(struct thread *t)
 {
-	struct percpu *me = this_cpu(), *home;
+	struct percpu *me = this_cpu(), *home, *idle;
 
 	/* A stopped thread's process is being torn down under it. */
 	if (t->state == T_DEAD)
 		panic("sched_add: thread %u is dead", t->index);
 	home = t->cpu == NO_CPU ? place_new(me) : &cpus[t->cpu];
+	/* Its own CPU would run it only at its next switch: a CPU halted
+	 * in its idle loop runs it now, and it belongs there from now on. */
+	if (home->cur != home->idle && (idle = halted_cpu(me)) != NULL)
+		home = idle;
 	t->state = T_RUNNABLE;
 	rq_push(home, t);
-	/*
-	 * Its own CPU runs it next if that CPU halts in its idle loop (it
-	 * is woken) or is this one in its idle loop. A busy CPU would run
-	 * it only at its next switch: a halted CPU is woken to steal it.
-	 */
-	if (home != me && smp_wake_halted(home->id))
-		return;
-	if (home->cur != home->idle)
-		smp_wake_idle();
+	if (home != me)
+		smp_wake_halted(home->id);
 }
 
 void
@@ -253,10 +263,10 @@ sched_yield(void)
 	 * again: it leaves on its way back to user mode. */
 	if (current == me->idle || current->state == T_DEAD)
 		return;
-	/* Another CPU has at least two threads more waiting than this
-	 * one: one comes here, so busy queues even out by a thread a
-	 * quantum. */
-	if ((stolen = rq_steal(me, 2)) != NULL)
+	/* Another busy CPU has more threads waiting than this one: one
+	 * comes here. Queues even out by a thread a quantum, and threads
+	 * that do not divide evenly over the CPUs take turns on them. */
+	if ((stolen = rq_steal(me, 1)) != NULL)
 		rq_push(me, stolen);
 	else if (me->rq_head == NULL)
 		return;

@@ -480,23 +480,6 @@ tlb_shootdown(uint64_t pml4)
 			__asm__ volatile("pause");
 }
 
-void
-smp_wake_idle(void)
-{
-	struct percpu *me = this_cpu();
-
-	for (uint32_t c = 0; c < ncpus_online; c++) {
-		struct percpu *p = &cpus[c];
-
-		if (p != me && __atomic_load_n(&p->halted, __ATOMIC_ACQUIRE)) {
-			/* One CPU is enough for one more runnable thread. */
-			p->halted = 0;
-			lapic_send_ipi(p->apic_id, VEC_WAKE);
-			return;
-		}
-	}
-}
-
 bool
 smp_wake_halted(uint32_t cpu)
 {
