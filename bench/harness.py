@@ -19,10 +19,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import guest  # noqa: E402
-from rows import HIGHER_IS_BETTER, ROWS  # noqa: E402
+from rows import HIGHER_IS_BETTER, ROWS, SMP_ROWS  # noqa: E402
 
 LINUX_APPEND = "console=ttyS0 quiet panic=-1"
 QUICK_FLAG = "bench_quick=1"
+# The Linux guest's switch to the -smp pass's rows (bench/linux/main.c);
+# the capOS guest boots a system of its own for them instead.
+SMP_FLAG = "bench_smp=1"
 
 # TCP transfer size and connection count: full runs, then bench_quick.
 NET_FULL = (64 << 20, 200)
@@ -44,6 +47,10 @@ def parse_args():
     ap.add_argument("--capos-kernel", default="")
     ap.add_argument("--capos-initrd", default="")
     ap.add_argument("--capos-append", default="")
+    ap.add_argument("--capos-smp-initrd", default="",
+                    help="boot package of the capOS -smp pass")
+    ap.add_argument("--smp", type=int, default=0,
+                    help="CPUs of the -smp pass (0: no such pass)")
     ap.add_argument("--accel", choices=("auto", "kvm", "tcg"), default="auto")
     ap.add_argument("--cpu", default="",
                     help="QEMU -cpu for both guests (default: host under "
@@ -92,10 +99,10 @@ def stats(values):
             "spread": (max(values) - min(values)) / med if med > 0 else None}
 
 
-def summarize(runs):
+def summarize(runs, rows=ROWS):
     """One entry per table row; a side with no figure stays None."""
     out = []
-    for r in ROWS:
+    for r in rows:
         cap = stats([run.rows[r.capos] for run in runs["capos"]
                      if r.capos in run.rows])
         lin = stats([run.rows[r.linux] for run in runs["linux"]
@@ -124,11 +131,14 @@ def fmt_side(s, absent):
     return (fmt(s["median"]), spread)
 
 
-def print_table(summary, meta, title="make bench"):
+def print_table(summary, meta, title="make bench", smp=1):
+    accel = meta["accelerator"]
+    if accel == "tcg" and smp > 1:
+        accel = "tcg (multi-threaded: one host thread per CPU)"
     print()
-    print(f"{title}: capOS vs Linux, accelerator {meta['accelerator']}, "
-          f"QEMU -machine q35 -cpu {meta['cpu']} -m {guest.MEMORY} -smp 1, "
-          f"{meta['runs']} run(s) of each guest")
+    print(f"{title}: capOS vs Linux, accelerator {accel}, "
+          f"QEMU -machine q35 -cpu {meta['cpu']} -m {guest.MEMORY} "
+          f"-smp {smp}, {meta['runs']} run(s) of each guest")
     if meta["accelerator"] == "tcg":
         print("*** TCG is software emulation: these figures are NOT "
               "meaningful for comparison. ***")
@@ -151,10 +161,10 @@ def print_table(summary, meta, title="make bench"):
     print()
 
 
-def run_all(args, accel, cpu, sides, timeout):
-    """Boot the guests alternately, args.runs times each. Stops early when
-    the first Linux boot fails: nothing after it could be compared.
-    Returns (runs, why capOS was dropped or None)."""
+def run_all(args, accel, cpu, sides, timeout, smp=1):
+    """Boot the guests alternately, args.runs times each, with smp CPUs.
+    Stops early when the first Linux boot fails: nothing after it could be
+    compared. Returns (runs, why capOS was dropped or None)."""
     net_sizes = NET_QUICK if args.quick else NET_FULL
     sides = dict(sides)
     runs = {"linux": [], "capos": []}
@@ -163,11 +173,12 @@ def run_all(args, accel, cpu, sides, timeout):
         for side, (kernel, initrd, cmdline) in list(sides.items()):
             port = guest.free_port()
             cmd = guest.qemu_command(args.qemu, accel, cpu, kernel, initrd,
-                                     cmdline, port)
-            log = os.path.join(args.logdir, f"{accel}-{side}-{i}.log")
+                                     cmdline, port, smp=smp)
+            name = side if smp == 1 else f"smp{smp}-{side}"
+            log = os.path.join(args.logdir, f"{accel}-{name}-{i}.log")
             t0 = time.monotonic()
             run = guest.run_guest(side, cmd, port, net_sizes, timeout, log)
-            print(f"bench: {accel} {side} run {i}/{args.runs}: "
+            print(f"bench: {accel} {name} run {i}/{args.runs}: "
                   f"{time.monotonic() - t0:.1f} s, {len(run.rows)} rows, "
                   f"{len(run.errors)} errors (log {log})", file=sys.stderr)
             if side == "capos" and i == 1 and not run.rows.keys() - {
@@ -238,6 +249,33 @@ def main():
         print(f"capOS: skipped: {skip}")
     errors = [(side, i + 1, e) for side in runs
               for i, run in enumerate(runs[side]) for e in run.errors]
+
+    smp = None
+    if args.smp > 1 and runs["linux"] and runs["linux"][0].started:
+        smp_sides = {"linux": (args.linux_kernel, args.linux_initrd,
+                               append(f"{LINUX_APPEND} {SMP_FLAG}"))}
+        smp_skip = skip or (None if args.capos_smp_initrd else
+                            "no capOS -smp bench image given")
+        if smp_skip is None:
+            smp_sides["capos"] = (args.capos_kernel, args.capos_smp_initrd,
+                                  append(args.capos_append))
+        smp_runs, dropped = run_all(args, accel, cpu, smp_sides, timeout,
+                                    smp=args.smp)
+        smp_skip = smp_skip or dropped
+        smp_summary = summarize(smp_runs, SMP_ROWS)
+        print_table(smp_summary, meta, f"make bench, the -smp {args.smp} "
+                    "pass", smp=args.smp)
+        if smp_skip:
+            print(f"capOS -smp {args.smp}: skipped: {smp_skip}")
+        errors += [(f"smp{args.smp}-{side}", i + 1, e) for side in smp_runs
+                   for i, run in enumerate(smp_runs[side])
+                   for e in run.errors]
+        smp = {"cpus": args.smp,
+               "tcg_thread": "multi" if accel == "tcg" else None,
+               "rows": smp_summary, "capos_skipped": smp_skip,
+               "capos_initrd": args.capos_smp_initrd,
+               "runs": {side: [r.as_json() for r in smp_runs[side]]
+                        for side in smp_runs}}
     for side, i, e in errors:
         print(f"{side} run {i}: {e}")
 
@@ -251,7 +289,8 @@ def main():
                   "runs": [r.as_json() for r in runs["linux"]]},
         "capos": {"kernel": args.capos_kernel, "initrd": args.capos_initrd,
                   "append": args.capos_append, "skipped": skip,
-                  "runs": [r.as_json() for r in runs["capos"]]}})
+                  "runs": [r.as_json() for r in runs["capos"]]}},
+        smp=smp)
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     tmp = args.json + ".tmp"
     with open(tmp, "w") as f:

@@ -102,6 +102,7 @@ def on_cpus(cpus, system_case):
     for run in harness.RUNS[first:]:
         expect_line(run, "smp: user threads run on every CPU")
         expect_line(run, "[proof] smp-run ok user threads ran on ")
+        expect_line(run, "[proof] smp-stop ok ")
 
 
 @case
@@ -128,6 +129,39 @@ def smp4_kmem_system_on_every_cpu():
     import test_kmem
     on_cpus(4, test_kmem.
             kmem_system_limits_and_reclaims_what_a_hostile_process_causes)
+
+
+@case
+def smp4_every_quick_system_on_every_cpu():
+    # Every system runs at -smp 2 in the rest of the suite; these are the
+    # ones not booted at -smp 4 above whose cases take seconds, not
+    # minutes (greeter, oom, devices, nic, console, supervisor, crypto,
+    # net-loop, shells) and that log at debug, so that their boots show
+    # where threads ran and the stop. The auth, ssh, telnet, tls, net-host
+    # and web cases (30 to 90 s each) are left to CAPOS_SMP=4 runs of the
+    # whole suite (docs/smp.md).
+    import test_console
+    import test_crypto
+    import test_devices
+    import test_guide
+    import test_kmem
+    import test_net
+    import test_shell
+    import test_supervisor
+    import test_virtio
+    for system_case in (
+            test_guide.greeter_system_answers_its_client,
+            test_kmem.kmem_out_of_physical_memory_is_an_ordinary_error,
+            test_devices.device_capabilities_on_virtio_net,
+            test_virtio.virtio_net_driver_serves_nic,
+            test_console.
+            console_input_reaches_its_reader_bounded_and_in_order,
+            test_supervisor.supervisor_restarts_with_backoff_and_gives_up,
+            test_crypto.crypto_kats_drbg_and_keyvault_in_capos,
+            test_net.net_loop_tcp_echo_through_two_netstacks,
+            test_shell.
+            restricted_shell_launcher_starts_a_shell_with_the_brokers_bundle):
+        on_cpus(4, system_case)
 
 
 def stress(cpus, tcg_thread):
