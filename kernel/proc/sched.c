@@ -105,8 +105,9 @@ rq_remove(struct percpu *cpu, struct thread *t)
  * Takes a thread for me from the longest other queue holding at least
  * min threads more than mine, of a CPU busy with a thread (one in its
  * idle loop is about to run its own queue: a thread just posted to a CPU
- * being woken for it stays there). The newest is taken: the oldest is the one its own CPU runs next,
- * and the newest has had the least time to warm that CPU's cache.
+ * being woken for it stays there). The newest is taken: the oldest is
+ * the one its own CPU runs next, and the newest has had the least time
+ * to warm that CPU's cache.
  */
 static struct thread *
 rq_steal(struct percpu *me, uint32_t min)
