@@ -480,16 +480,15 @@ tlb_shootdown(uint64_t pml4)
 			__asm__ volatile("pause");
 }
 
-bool
+void
 smp_wake_halted(uint32_t cpu)
 {
 	struct percpu *p = &cpus[cpu];
 
 	if (p == this_cpu() || !__atomic_load_n(&p->halted, __ATOMIC_ACQUIRE))
-		return false;
+		return;
 	p->halted = 0;
 	lapic_send_ipi(p->apic_id, VEC_WAKE);
-	return true;
 }
 
 void

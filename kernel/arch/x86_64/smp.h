@@ -64,8 +64,8 @@ bool bkl_mine(void);
 void tlb_shootdown(uint64_t pml4);
 /* The TLB IPI's handler (trap.c calls it without the lock). */
 void smp_tlb_irq(void);
-/* Sends cpu a wake IPI if it halts in its idle loop; whether it did. */
-bool smp_wake_halted(uint32_t cpu);
+/* Sends cpu a wake IPI if it halts in its idle loop. */
+void smp_wake_halted(uint32_t cpu);
 /* Sends a wake IPI to cpu, making it enter the kernel. */
 void smp_kick(uint32_t cpu);
 
