@@ -46,14 +46,17 @@ def free_port():
 
 
 def qemu_command(qemu, accel, cpu, kernel, initrd, append, host_port,
-                 forwards=None):
+                 forwards=None, smp=1):
     """forwards: [(host port, guest port)], by default host_port to the
-    TCP bench server."""
+    TCP bench server. With several CPUs (smp) TCG runs one host thread per
+    CPU (multi-threaded TCG), named so whatever QEMU's default."""
     if forwards is None:
         forwards = [(host_port, GUEST_NET_PORT)]
     fwd = ",".join(f"hostfwd=tcp:127.0.0.1:{h}-:{g}" for h, g in forwards)
+    if accel == "tcg" and smp > 1:
+        accel = "tcg,thread=multi"
     cmd = [qemu, "-machine", "q35", "-accel", accel, "-cpu", cpu,
-           "-m", MEMORY, "-smp", "1",
+           "-m", MEMORY, "-smp", str(smp),
            "-nodefaults", "-no-reboot", "-serial", "stdio",
            "-display", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",

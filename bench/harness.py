@@ -19,10 +19,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import guest  # noqa: E402
-from rows import HIGHER_IS_BETTER, ROWS, TELNET_ROWS  # noqa: E402
+from rows import HIGHER_IS_BETTER, ROWS, SMP_ROWS, TELNET_ROWS  # noqa: E402
 
 LINUX_APPEND = "console=ttyS0 quiet panic=-1"
 QUICK_FLAG = "bench_quick=1"
+# The Linux guest's switch to the -smp pass's rows (bench/linux/main.c);
+# the capOS guest boots a system of its own for them instead.
+SMP_FLAG = "bench_smp=1"
 
 # TCP transfer size and connection count: full runs, then bench_quick.
 NET_FULL = (64 << 20, 200)
@@ -50,6 +53,10 @@ def parse_args():
                     help="the capOS Telnet system for the telnet login row "
                          "(with --telnet-capos-kernel; without them the "
                          "row is not measured)")
+    ap.add_argument("--capos-smp-initrd", default="",
+                    help="boot package of the capOS -smp pass")
+    ap.add_argument("--smp", type=int, default=0,
+                    help="CPUs of the -smp pass (0: no such pass)")
     ap.add_argument("--accel", choices=("auto", "kvm", "tcg"), default="auto")
     ap.add_argument("--cpu", default="",
                     help="QEMU -cpu for both guests (default: host under "
@@ -98,12 +105,12 @@ def stats(values):
             "spread": (max(values) - min(values)) / med if med > 0 else None}
 
 
-def summarize(runs, telnet_runs=None):
-    """One entry per table row; a side with no figure stays None. The
+def summarize(runs, telnet_runs=None, table=ROWS):
+    """One entry per row of table; a side with no figure stays None. The
     telnet login row's figures come from telnet_runs (boots of their
     own, bench/telnet.py), when given."""
     out = []
-    rows = [(r, runs) for r in ROWS]
+    rows = [(r, runs) for r in table]
     if telnet_runs is not None:
         rows += [(r, telnet_runs) for r in TELNET_ROWS]
     for r, src in rows:
@@ -135,11 +142,14 @@ def fmt_side(s, absent):
     return (fmt(s["median"]), spread)
 
 
-def print_table(summary, meta, title="make bench"):
+def print_table(summary, meta, title="make bench", smp=1):
+    accel = meta["accelerator"]
+    if accel == "tcg" and smp > 1:
+        accel = "tcg (multi-threaded: one host thread per CPU)"
     print()
-    print(f"{title}: capOS vs Linux, accelerator {meta['accelerator']}, "
-          f"QEMU -machine q35 -cpu {meta['cpu']} -m {guest.MEMORY} -smp 1, "
-          f"{meta['runs']} run(s) of each guest")
+    print(f"{title}: capOS vs Linux, accelerator {accel}, "
+          f"QEMU -machine q35 -cpu {meta['cpu']} -m {guest.MEMORY} "
+          f"-smp {smp}, {meta['runs']} run(s) of each guest")
     if meta["accelerator"] == "tcg":
         print("*** TCG is software emulation: these figures are NOT "
               "meaningful for comparison. ***")
@@ -185,27 +195,29 @@ def telnet_pair(args, accel, cpu, i, timeout, runs):
         runs[side].append(run)
 
 
-def run_all(args, accel, cpu, sides, timeout):
-    """Boot the guests alternately, args.runs times each, and with a
-    telnet system given, the telnet login row's pair after each round.
+def run_all(args, accel, cpu, sides, timeout, smp=1):
+    """Boot the guests alternately, args.runs times each, with smp CPUs,
+    and with a telnet system given (and one CPU), the telnet login row's
+    pair after each round.
     Stops early when the first Linux boot fails: nothing after it could
     be compared. Returns (runs, telnet runs or None, why capOS was
     dropped or None)."""
     net_sizes = NET_QUICK if args.quick else NET_FULL
     sides = dict(sides)
     runs = {"linux": [], "capos": []}
-    telnet_runs = {"linux": [], "capos": []} if telnet_wanted(args) \
-        else None
+    telnet_runs = {"linux": [], "capos": []} \
+        if telnet_wanted(args) and smp == 1 else None
     dropped = None
     for i in range(1, args.runs + 1):
         for side, (kernel, initrd, cmdline) in list(sides.items()):
             port = guest.free_port()
             cmd = guest.qemu_command(args.qemu, accel, cpu, kernel, initrd,
-                                     cmdline, port)
-            log = os.path.join(args.logdir, f"{accel}-{side}-{i}.log")
+                                     cmdline, port, smp=smp)
+            name = side if smp == 1 else f"smp{smp}-{side}"
+            log = os.path.join(args.logdir, f"{accel}-{name}-{i}.log")
             t0 = time.monotonic()
             run = guest.run_guest(side, cmd, port, net_sizes, timeout, log)
-            print(f"bench: {accel} {side} run {i}/{args.runs}: "
+            print(f"bench: {accel} {name} run {i}/{args.runs}: "
                   f"{time.monotonic() - t0:.1f} s, {len(run.rows)} rows, "
                   f"{len(run.errors)} errors (log {log})", file=sys.stderr)
             if side == "capos" and i == 1 and not run.rows.keys() - {
@@ -293,6 +305,33 @@ def main():
         errors += [(f"telnet {side}", i + 1, e) for side in telnet_runs
                    for i, run in enumerate(telnet_runs[side])
                    for e in run.errors]
+
+    smp = None
+    if args.smp > 1 and runs["linux"] and runs["linux"][0].started:
+        smp_sides = {"linux": (args.linux_kernel, args.linux_initrd,
+                               append(f"{LINUX_APPEND} {SMP_FLAG}"))}
+        smp_skip = skip or (None if args.capos_smp_initrd else
+                            "no capOS -smp bench image given")
+        if smp_skip is None:
+            smp_sides["capos"] = (args.capos_kernel, args.capos_smp_initrd,
+                                  append(args.capos_append))
+        smp_runs, _, dropped = run_all(args, accel, cpu, smp_sides,
+                                       timeout, smp=args.smp)
+        smp_skip = smp_skip or dropped
+        smp_summary = summarize(smp_runs, table=SMP_ROWS)
+        print_table(smp_summary, meta, f"make bench, the -smp {args.smp} "
+                    "pass", smp=args.smp)
+        if smp_skip:
+            print(f"capOS -smp {args.smp}: skipped: {smp_skip}")
+        errors += [(f"smp{args.smp}-{side}", i + 1, e) for side in smp_runs
+                   for i, run in enumerate(smp_runs[side])
+                   for e in run.errors]
+        smp = {"cpus": args.smp,
+               "tcg_thread": "multi" if accel == "tcg" else None,
+               "rows": smp_summary, "capos_skipped": smp_skip,
+               "capos_initrd": args.capos_smp_initrd,
+               "runs": {side: [r.as_json() for r in smp_runs[side]]
+                        for side in smp_runs}}
     for side, i, e in errors:
         print(f"{side} run {i}: {e}")
 
@@ -306,7 +345,8 @@ def main():
                   "runs": [r.as_json() for r in runs["linux"]]},
         "capos": {"kernel": args.capos_kernel, "initrd": args.capos_initrd,
                   "append": args.capos_append, "skipped": skip,
-                  "runs": [r.as_json() for r in runs["capos"]]}})
+                  "runs": [r.as_json() for r in runs["capos"]]}},
+        smp=smp)
     if telnet_runs is not None:
         result["guests"]["telnet"] = {
             side: {"kernel": k, "initrd": rd,

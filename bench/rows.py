@@ -34,6 +34,19 @@ ROWS = (
     Row("shell_call_us", "busybox_sh_true", "us"),
 )
 
+# The -smp pass of `make bench`: both guests booted again with several
+# CPUs (harness --smp), each running only these rows. The ping-pong rows
+# put their two sides on two CPUs (Linux pins them; capOS checks where they
+# ran); the scaling rows time the same work over 1, 2 and 4 threads.
+SMP_ROWS = (
+    Row("park_pingpong_2cpu", "futex_pingpong_2cpu", "cycles"),
+    Row("ipc_roundtrip_empty_2cpu", "pipe_pingpong_1_2cpu", "cycles"),
+    Row("ipc_roundtrip_empty_2cpu", "futex_pingpong_xproc_2cpu", "cycles"),
+    Row("scale_1thread", "scale_1thread", "ms"),
+    Row("scale_2threads", "scale_2threads", "x"),
+    Row("scale_4threads", "scale_4threads", "x"),
+)
+
 # `make bench-telnet` (bench/telnet.py): measured by the host's Telnet
 # client against a capOS system with telnet-gateway and a Linux guest
 # running busybox telnetd, in boots of their own, so these rows are not in
@@ -50,8 +63,9 @@ SSH_ROWS = (
     Row("ssh_stream", "dropbear_stream", "MiB/s"),
 )
 
-UNITS = ("cycles", "us", "ms", "MiB/s", "conn/s", "calls/s")
-HIGHER_IS_BETTER = ("MiB/s", "conn/s", "calls/s")
+# x: a speed-up, one thread's time over several threads'.
+UNITS = ("cycles", "us", "ms", "MiB/s", "conn/s", "calls/s", "x")
+HIGHER_IS_BETTER = ("MiB/s", "conn/s", "calls/s", "x")
 
 # Measured by the harness on the host, identically for both guests; a guest
 # that prints one of these keys itself is in error.
@@ -61,7 +75,7 @@ HOST_KEYS = ("qemu_to_init", "tcp_host_to_guest", "tcp_guest_to_host",
 
 def _units(side):
     units = {}
-    for r in ROWS:
+    for r in ROWS + SMP_ROWS:
         key = getattr(r, side)
         if units.setdefault(key, r.unit) != r.unit:
             raise AssertionError(f"rows.py: {side} key {key} has two units")

@@ -305,6 +305,18 @@ kernel_idle(void)
 	if (!shutdown.stopping || process_count() != 0 || !console_idle())
 		return;
 	smp_report();
+	/* Measured with nothing else running: every other CPU halted for
+	 * good. A CPU that does not answer may still be changing what is
+	 * counted, so the check cannot be trusted without it. */
+	if (smp_cpus_online() > 1) {
+		uint32_t stopped = smp_stop_others();
+
+		if (stopped != smp_cpus_online() - 1)
+			panic("shutdown: %u of %u other CPUs stopped",
+			    stopped, smp_cpus_online() - 1);
+		kdebug("[proof] smp-stop ok the %u other CPUs halted before "
+		    "the leak check\n", stopped);
+	}
 	frames = frames_free_count();
 	heap = heap_bytes_used();
 	tables = vmm_table_frames() - shutdown.tables;

@@ -3,6 +3,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/serial.h"
+#include "arch/x86_64/smp.h"
 #include "fmt/fmt.h"
 #include "kernel.h"
 
@@ -63,14 +64,21 @@ panic(const char *fmt, ...)
 {
 	static int panicking;
 	va_list ap;
+	uint32_t stopped;
 
 	irq_disable();
+	/* The others first, so that nothing runs on under a broken
+	 * invariant or cuts into the message. */
+	stopped = smp_stop_others();
 	if (panicking++ == 0) {
 		kprintf("\npanic: ");
 		va_start(ap, fmt);
 		kvprintf(fmt, ap);
 		va_end(ap);
 		kprintf("\n");
+		if (smp_cpus_online() > 1)
+			kprintf("panic: %u of %u other CPUs stopped\n",
+			    stopped, smp_cpus_online() - 1);
 	}
 	machine_exit(EXIT_PANIC);
 }

@@ -10,12 +10,14 @@
 #   CAPOS_BENCH_KERNEL  capOS kernel ELF for -kernel
 #   CAPOS_BENCH_INITRD  boot package for -initrd (may stay empty)
 #   CAPOS_BENCH_APPEND  kernel command line
+#   CAPOS_BENCH_SMP_INITRD  boot package of the -smp pass
 #   CAPOS_BENCH_DEPS    targets to build first
 # They are left undefined here, so the command line, the environment, or a
 # fragment read after this one (with ?= and +=) can set them; they are
 # only expanded when the bench runs.
-# BENCH_ACCEL=auto|kvm|tcg, BENCH_RUNS=N and BENCH_CPU=<QEMU -cpu model>
-# override the harness's defaults.
+# BENCH_ACCEL=auto|kvm|tcg, BENCH_RUNS=N, BENCH_CPU=<QEMU -cpu model> and
+# BENCH_SMP=N (CPUs of the -smp pass, 0 for none) override the harness's
+# defaults.
 
 BENCH_OUT := $(BUILD)/bench
 BENCH_LINUX := $(BENCH_OUT)/linux
@@ -25,6 +27,8 @@ BENCH_GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
 BENCH_ACCEL ?= auto
 BENCH_RUNS ?=
 BENCH_CPU ?=
+# CPUs of the -smp pass (docs/benchmarks.md, "The SMP rows"); 0: none.
+BENCH_SMP ?= 4
 
 # libc6-dev: the static C library the guest program links against.
 DEB_PACKAGES += libc6-dev dpkg apt
@@ -74,6 +78,7 @@ BENCH_HARNESS = $(PYTHON) bench/harness.py \
 	--capos-append '$(CAPOS_BENCH_APPEND)' \
 	--telnet-capos-kernel $(KERNEL) \
 	--telnet-capos-initrd $(BUILD)/telnet.pkg \
+	--capos-smp-initrd '$(CAPOS_BENCH_SMP_INITRD)' --smp $(BENCH_SMP) \
 	$(if $(BENCH_CPU),--cpu '$(BENCH_CPU)') --qemu $(QEMU)
 
 # The telnet login row alone (bench/telnet.py; target bench-telnet in

@@ -85,11 +85,16 @@ PKG_BINARIES_bench := $(USER_DIR)/init $(USER_DIR)/bench \
 	$(USER_DIR)/netbench $(USER_DIR)/auth $(USER_DIR)/capos-shell
 ALL_TARGETS += $(BUILD)/bench.pkg
 
-# make bench boots this system as the capOS guest (mk/bench.mk).
+# The -smp pass of make bench (system/bench-smp.capnp).
+PKG_BINARIES_bench-smp := $(USER_DIR)/init $(USER_DIR)/bench
+ALL_TARGETS += $(BUILD)/bench-smp.pkg
+
+# make bench boots these systems as the capOS guest (mk/bench.mk).
 CAPOS_BENCH_KERNEL ?= $(KERNEL)
 CAPOS_BENCH_INITRD ?= $(BUILD)/bench.pkg
+CAPOS_BENCH_SMP_INITRD ?= $(BUILD)/bench-smp.pkg
 CAPOS_BENCH_APPEND ?= bench
-CAPOS_BENCH_DEPS += $(KERNEL) $(BUILD)/bench.pkg
+CAPOS_BENCH_DEPS += $(KERNEL) $(BUILD)/bench.pkg $(BUILD)/bench-smp.pkg
 PKG_BINARIES_threads := $(USER_DIR)/init $(USER_DIR)/threadtest \
 	$(USER_DIR)/ipctest-srv
 ALL_TARGETS += $(BUILD)/threads.pkg

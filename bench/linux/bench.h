@@ -47,6 +47,11 @@ typedef uint64_t batch_fn(void *ctx, uint64_t n);
 int measure(const char *what, batch_fn *fn, void *ctx, uint64_t n,
     double *cycles);
 void batch_failed(int err);
+/* The CPU the answering side of the ping-pong rows pins itself to (the
+ * futex thread, the futex and pipe child processes), or -1: anywhere. */
+extern int pong_cpu;
+/* Pins the calling thread to cpu, or to every CPU when cpu is -1. */
+void pin_to_cpu(int cpu);
 int row_getppid(uint64_t n, double *cycles);
 int row_write_devnull(uint64_t n, double *cycles);
 int row_pipe_pingpong_1(uint64_t n, double *cycles);
@@ -57,6 +62,12 @@ int row_futex_pingpong(uint64_t n, double *cycles);
 int row_pthread_mutex(uint64_t n, double *cycles);
 int row_pthread_spawn_join(uint64_t n, double *cycles);
 int row_nanosleep_1ms_overshoot(uint64_t n, double *cycles);
+
+/* smp.c: the rows of the -smp pass (bench_smp=1). */
+int row_futex_pingpong_2cpu(uint64_t n, double *cycles);
+int row_futex_pingpong_xproc_2cpu(uint64_t n, double *cycles);
+int row_pipe_pingpong_1_2cpu(uint64_t n, double *cycles);
+void scale_rows(double tsc_hz);
 
 /* crypto.c: lib/crypto over wolfCrypt, the capOS bench program's work
  * (bench/programs/bench/cryptowork.h). */

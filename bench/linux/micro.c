@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -16,6 +17,27 @@
 #include <unistd.h>
 
 #include "bench.h"
+
+int pong_cpu = -1;
+
+void
+pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+	int err;
+
+	CPU_ZERO(&set);
+	if (cpu >= 0) {
+		CPU_SET(cpu, &set);
+	} else {
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			CPU_SET(c, &set);
+	}
+	if (sched_setaffinity(0, sizeof set, &set) != 0) {
+		err = errno;
+		report_error("pinning to cpu %d: %s", cpu, strerror(err));
+	}
+}
 
 /* Set by a batch whose operation failed; its row is then not reported. */
 static int batch_errno;
@@ -181,6 +203,8 @@ pipe_peer_start(struct pipe_peer *p, size_t size)
 	memset(p->buf, 'x', sizeof p->buf);
 	p->pid = fork();
 	if (p->pid == 0) {
+		if (pong_cpu >= 0)
+			pin_to_cpu(pong_cpu);
 		close(req[1]);
 		close(rep[0]);
 		/* The parent closing the request pipe ends the loop. */
@@ -334,6 +358,8 @@ futex_pong(struct futex_pair *f)
 static void *
 futex_pong_thread(void *arg)
 {
+	if (pong_cpu >= 0)
+		pin_to_cpu(pong_cpu);
 	futex_pong(arg);
 	return NULL;
 }
@@ -388,6 +414,8 @@ row_futex_pingpong_xproc(uint64_t n, double *cycles)
 	f->private_flag = 0;
 	pid = fork();
 	if (pid == 0) {
+		if (pong_cpu >= 0)
+			pin_to_cpu(pong_cpu);
 		futex_pong(f);
 		_exit(0);
 	}

@@ -71,6 +71,8 @@ struct proc_ref {
 struct process;
 struct ep_call;
 
+#define NO_CPU	UINT32_MAX
+
 struct thread {
 	uint64_t ksp;			/* saved kernel stack pointer */
 	uint8_t *kstack;		/* base of KSTACK_SIZE bytes */
@@ -80,6 +82,8 @@ struct thread {
 	enum wait_reason wait;
 	uint32_t index, gen;
 	struct thread *run_next;	/* run queue link */
+	uint32_t cpu;			/* whose run queue it goes on, or
+					 * NO_CPU before it first does */
 	uint32_t on_cpu;		/* CPU id + 1 while a CPU is on its
 					 * stack, else 0 (docs/smp.md) */
 	struct thread *proc_next;	/* the process's thread list */

@@ -3,16 +3,23 @@
  * timer tick when the tick interrupted user mode. The kernel runs with
  * interrupts off and is never preempted.
  *
+ * Each CPU has its own run queue (struct percpu) and its own current
+ * thread, idle thread and quantum. A thread belongs to the queue of the
+ * CPU it last ran on (t->cpu): a wake-up posts it there and, if that CPU
+ * halts in its idle loop, sends it a wake IPI; if that CPU is busy and
+ * another halts, the thread goes to the halted one. A CPU whose queue is
+ * empty steals from the longest other queue of a busy CPU (docs/smp.md,
+ * "Run queues and work stealing").
+ *
  * On several CPUs the kernel is one critical section under the big kernel
  * lock (docs/smp.md): a CPU holds it whenever it runs kernel code, so the
- * one run queue and every other kernel structure are touched by one CPU
- * at a time. Each CPU has its own current thread, idle thread and quantum
- * (struct percpu). A thread may stop on one CPU and resume on another;
- * on_cpu says whether a CPU is still on its stack.
+ * run queues, another CPU's too when stealing, are touched by one CPU at
+ * a time. A thread may stop on one CPU and resume on another; on_cpu
+ * says whether a CPU is still on its stack.
  *
  * Each CPU's boot thread becomes its idle thread (sched_run): it runs in
  * the kernel's own address space, frees what exited threads left behind,
- * and halts, without the lock, when nothing is runnable.
+ * and halts, without the lock, when nothing is runnable or stealable.
  */
 #include <stddef.h>
 
@@ -30,7 +37,6 @@
 void switch_stack(uint64_t *save_ksp, uint64_t new_ksp);
 
 static struct thread idle_threads[SMP_MAX_CPUS];
-static struct thread *rq_head, *rq_tail;
 
 void
 sched_init(void)
@@ -40,6 +46,7 @@ sched_init(void)
 
 	idle->state = T_RUNNING;
 	idle->index = UINT32_MAX;
+	idle->cpu = me->id;
 	idle->on_cpu = me->id + 1;
 	me->idle = idle;
 	me->cur = idle;
@@ -58,28 +65,81 @@ sched_finish_switch(void)
 	}
 }
 
+/* Queues t at the tail of cpu's run queue, which it now belongs to. */
 static void
-rq_push(struct thread *t)
+rq_push(struct percpu *cpu, struct thread *t)
 {
+	t->cpu = cpu->id;
 	t->run_next = NULL;
-	if (rq_tail != NULL)
-		rq_tail->run_next = t;
+	if (cpu->rq_tail != NULL)
+		cpu->rq_tail->run_next = t;
 	else
-		rq_head = t;
-	rq_tail = t;
+		cpu->rq_head = t;
+	cpu->rq_tail = t;
+	cpu->rq_len++;
 }
 
-static struct thread *
-rq_pop(void)
+/* Takes t off cpu's run queue, if it is there. */
+static void
+rq_remove(struct percpu *cpu, struct thread *t)
 {
-	struct thread *t = rq_head;
+	struct thread *prev = NULL;
 
-	if (t != NULL) {
-		rq_head = t->run_next;
-		if (rq_head == NULL)
-			rq_tail = NULL;
-		t->run_next = NULL;
+	for (struct thread *q = cpu->rq_head; q != NULL; q = q->run_next) {
+		if (q == t) {
+			if (prev != NULL)
+				prev->run_next = t->run_next;
+			else
+				cpu->rq_head = t->run_next;
+			if (cpu->rq_tail == t)
+				cpu->rq_tail = prev;
+			t->run_next = NULL;
+			cpu->rq_len--;
+			return;
+		}
+		prev = q;
 	}
+}
+
+/*
+ * Takes a thread for me from the longest other queue holding at least
+ * min threads more than mine, of a CPU busy with a thread (one in its
+ * idle loop is about to run its own queue: a thread just posted to a CPU
+ * being woken for it stays there). The newest is taken: the oldest is
+ * the one its own CPU runs next, and the newest has had the least time
+ * to warm that CPU's cache.
+ */
+static struct thread *
+rq_steal(struct percpu *me, uint32_t min)
+{
+	struct percpu *victim = NULL;
+	struct thread *t;
+
+	for (uint32_t c = 0; c < smp_cpus_online(); c++) {
+		struct percpu *p = &cpus[c];
+
+		if (p != me && p->idle != NULL && p->cur != p->idle &&
+		    p->rq_len >= me->rq_len + min &&
+		    (victim == NULL || p->rq_len > victim->rq_len))
+			victim = p;
+	}
+	if (victim == NULL)
+		return NULL;
+	t = victim->rq_tail;
+	rq_remove(victim, t);
+	return t;
+}
+
+/* The next thread this CPU runs: the oldest of its own queue, else one
+ * stolen, else none. */
+static struct thread *
+rq_next(struct percpu *me)
+{
+	struct thread *t = me->rq_head;
+
+	if (t == NULL)
+		return rq_steal(me, 1);
+	rq_remove(me, t);
 	return t;
 }
 
@@ -103,6 +163,7 @@ switch_to(struct thread *next)
 	}
 	me->cur = next;
 	next->state = T_RUNNING;
+	next->cpu = me->id;
 	next->on_cpu = me->id + 1;
 	me->quantum_end = time_ns() + QUANTUM_NS;
 	timer_arm_quantum(me->quantum_end);
@@ -130,33 +191,88 @@ switch_to(struct thread *next)
 static void
 schedule(void)
 {
-	struct thread *next = rq_pop();
+	struct thread *next = rq_next(this_cpu());
 
 	switch_to(next != NULL ? next : this_cpu()->idle);
+}
+
+/* A CPU other than me halted in its idle loop, if there is one. */
+static struct percpu *
+halted_cpu(struct percpu *me)
+{
+	for (uint32_t c = 0; c < smp_cpus_online(); c++)
+		if (&cpus[c] != me &&
+		    __atomic_load_n(&cpus[c].halted, __ATOMIC_ACQUIRE))
+			return &cpus[c];
+	return NULL;
+}
+
+/* How much a CPU has to run: its queue and a running thread. */
+static uint32_t
+cpu_load(const struct percpu *p)
+{
+	return p->rq_len + (p->cur != p->idle);
+}
+
+/*
+ * The CPU a new thread starts on: the least loaded, and on a tie the
+ * first after this one, so that threads a process starts together spread
+ * over the CPUs rather than queue behind their creator.
+ */
+static struct percpu *
+place_new(struct percpu *me)
+{
+	uint32_t n = smp_cpus_online();
+	struct percpu *best = NULL;
+
+	for (uint32_t i = 1; i <= n; i++) {
+		struct percpu *p = &cpus[(me->id + i) % n];
+
+		if (p->idle != NULL &&
+		    (best == NULL || cpu_load(p) < cpu_load(best)))
+			best = p;
+	}
+	return best;
 }
 
 void
 sched_add(struct thread *t)
 {
+	struct percpu *me = this_cpu(), *home, *idle;
+
 	/* A stopped thread's process is being torn down under it. */
 	if (t->state == T_DEAD)
 		panic("sched_add: thread %u is dead", t->index);
+	home = t->cpu == NO_CPU ? place_new(me) : &cpus[t->cpu];
+	/* Its own CPU would run it only at its next switch: a CPU halted
+	 * in its idle loop runs it now, and it belongs there from now on. */
+	if (home->cur != home->idle && (idle = halted_cpu(me)) != NULL)
+		home = idle;
 	t->state = T_RUNNABLE;
-	rq_push(t);
-	/* A CPU halted in its idle loop would not look until its next
-	 * interrupt. */
-	smp_wake_idle();
+	rq_push(home, t);
+	if (home != me)
+		smp_wake_halted(home->id);
 }
 
 void
 sched_yield(void)
 {
+	struct percpu *me = this_cpu();
+	struct thread *stolen;
+
 	/* A thread stopped by another CPU while it ran here is not queued
 	 * again: it leaves on its way back to user mode. */
-	if (rq_head == NULL || current == this_cpu()->idle ||
-	    current->state == T_DEAD)
+	if (current == me->idle || current->state == T_DEAD)
 		return;
-	sched_add(current);
+	/* Another busy CPU has more threads waiting than this one: one
+	 * comes here. Queues even out by a thread a quantum, and threads
+	 * that do not divide evenly over the CPUs take turns on them. */
+	if ((stolen = rq_steal(me, 1)) != NULL)
+		rq_push(me, stolen);
+	else if (me->rq_head == NULL)
+		return;
+	current->state = T_RUNNABLE;
+	rq_push(me, current);
 	schedule();
 }
 
@@ -207,19 +323,8 @@ void
 sched_forget(struct thread *t)
 {
 	timeout_cancel(&t->sleep);
-	for (struct thread **pp = &rq_head; *pp != NULL;
-	    pp = &(*pp)->run_next) {
-		if (*pp == t) {
-			*pp = t->run_next;
-			if (rq_tail == t) {
-				rq_tail = NULL;
-				for (struct thread *q = rq_head; q != NULL;
-				    q = q->run_next)
-					rq_tail = q;
-			}
-			break;
-		}
-	}
+	if (t->state == T_RUNNABLE)
+		rq_remove(&cpus[t->cpu], t);
 }
 
 /* Ends the current thread for good; its stack is freed from idle. */
@@ -257,11 +362,13 @@ sched_check_killed(void)
 void
 sched_run(void)
 {
+	struct thread *next;
+
 	for (;;) {
 		threads_reap();
 		kernel_idle();
-		if (rq_head != NULL) {
-			schedule();
+		if ((next = rq_next(this_cpu())) != NULL) {
+			switch_to(next);
 			continue;
 		}
 		/* Marked halted before the lock goes: a wake IPI sent after

@@ -5,7 +5,9 @@ Checks the guest line protocol on good and bad input, then runs the harness
 command given after "--" (few iterations, TCG) and checks what it produced:
 the Linux guest booted and finished, every Linux row has a positive figure,
 the capOS guest (when it ran) finished and its figures are positive, no
-capOS figure appears without a capOS run, and the JSON is well formed.
+capOS figure appears without a capOS run, and the JSON is well formed;
+the same for the -smp pass (both guests booted again with several CPUs
+for the rows of SMP_ROWS) when the command asks for one.
 Timings are never asserted. Ends with "N passed, N failed".
 
 It also checks the telnet login row's client against a scripted server
@@ -36,7 +38,7 @@ import guest  # noqa: E402
 import harness  # noqa: E402
 import protocol  # noqa: E402
 import telnetclient  # noqa: E402
-from rows import ROWS, SSH_ROWS, TELNET_ROWS, UNIT_OF  # noqa: E402
+from rows import ROWS, SMP_ROWS, SSH_ROWS, TELNET_ROWS  # noqa: E402
 
 results = []
 
@@ -148,27 +150,51 @@ def check_run(json_path, command):
           runs and runs[0]["errors"])
     check("the Linux guest reported its TSC frequency",
           len(runs) == 1 and (runs[0]["tsc_hz"] or 0) > 0)
-    figures = {r["linux_key"]: r["linux"] for r in result["rows"]}
-    for key in UNIT_OF["linux"]:
-        s = figures.get(key)
-        check(f"Linux row {key} has a positive figure",
-              s is not None and s["median"] > 0, s)
     if telnet:
         check_telnet_runs(result)
-    capos = result["guests"]["capos"]
-    if capos["skipped"]:
-        # The telnet row boots a capOS system of its own.
-        invented = [r["capos_key"] for r in result["rows"] if r["capos"]
-                    and r["capos_key"] not in [t.capos for t in TELNET_ROWS]]
-        check("no capOS figure without a capOS run", not invented, invented)
+    # The telnet row boots a capOS system of its own.
+    own = [t.capos for t in TELNET_ROWS]
+    check_figures("", ROWS, [r for r in result["rows"]
+                             if r["capos_key"] not in own],
+                  result["guests"]["capos"]["skipped"],
+                  result["guests"]["capos"]["runs"])
+    asked = ("--smp" in command[:-1]
+             and int(command[command.index("--smp") + 1]) > 1)
+    check("the -smp pass ran if and only if asked for",
+          asked == (result.get("smp") is not None), result.get("smp"))
+    if not asked or result.get("smp") is None:
         return
-    check("the capOS guest booted and reached [bench] end",
-          len(capos["runs"]) == 1 and capos["runs"][0]["started"]
-          and capos["runs"][0]["ended"],
-          capos["runs"] and capos["runs"][0]["errors"])
-    bad = [(r["capos_key"], r["capos"]["median"]) for r in result["rows"]
+    smp = result["smp"]
+    runs = smp["runs"]["linux"]
+    check(f"-smp {smp['cpus']}: the Linux guest booted and reached "
+          "[bench] end", len(runs) == 1 and runs[0]["started"]
+          and runs[0]["ended"], runs and runs[0]["errors"])
+    check(f"-smp {smp['cpus']}: JSON says multi-threaded TCG",
+          smp["tcg_thread"] == "multi")
+    check_figures(f"-smp {smp['cpus']}: ", SMP_ROWS, smp["rows"],
+                  smp["capos_skipped"], smp["runs"].get("capos", []))
+
+
+def check_figures(what, rows, summary, capos_skipped, capos_runs):
+    """Every Linux row of rows has a positive figure; the capOS side has
+    figures only when it ran, reached its end, and they are positive."""
+    figures = {r["linux_key"]: r["linux"] for r in summary}
+    for key in dict.fromkeys(r.linux for r in rows):
+        s = figures.get(key)
+        check(f"{what}Linux row {key} has a positive figure",
+              s is not None and s["median"] > 0, s)
+    if capos_skipped:
+        invented = [r["capos_key"] for r in summary if r["capos"]]
+        check(f"{what}no capOS figure without a capOS run", not invented,
+              invented)
+        return
+    check(f"{what}the capOS guest booted and reached [bench] end",
+          len(capos_runs) == 1 and capos_runs[0]["started"]
+          and capos_runs[0]["ended"],
+          capos_runs and capos_runs[0]["errors"])
+    bad = [(r["capos_key"], r["capos"]["median"]) for r in summary
            if r["capos"] and not r["capos"]["median"] > 0]
-    check("every capOS figure printed is positive", not bad, bad)
+    check(f"{what}every capOS figure printed is positive", not bad, bad)
 
 
 def scripted_server(listener, got, whoami_answer):

@@ -28,7 +28,13 @@ def console_input_reaches_its_reader_bounded_and_in_order():
     con.wait_for("[keyecho] orphaned")
     con.send("kept\r")
     con.wait_for("[keyecho] reading")
-    con.send("late\r")
+    # keyecho may read "kept", end, and the machine halt before this goes
+    # out (with four CPUs it often does): "late" only matters when "kept"
+    # was lost, and then keyecho is still waiting for it.
+    try:
+        con.send("late\r")
+    except BrokenPipeError:
+        pass
     run = con.finish()
     expect_status(run, EXIT_CLEAN)
     expect_line(run, f"[proof] console-input-overflow ok: {FLOOD} bytes "

@@ -5,7 +5,9 @@
  * as a "[bench] row=" line. The cryptography rows run lib/crypto over
  * wolfCrypt, the same calls as the Linux guest (cryptowork.h). The shell
  * rows play the terminal of the bench system's capos-shell
- * (shellwork.c).
+ * (shellwork.c). With the argument "smp" it runs the rows of the -smp
+ * pass instead, and with "cpu-echo" it is the server of their IPC row
+ * (smpwork.c).
  */
 #include <string.h>
 
@@ -13,8 +15,8 @@
 #include "ipctest.capnp.h"
 #include "rt.h"
 #include "shellwork.h"
+#include "smpwork.h"
 
-#define BATCHES		7
 #define INFLIGHT	32
 
 static struct capos_ring_header *ring;
@@ -25,8 +27,8 @@ static uint8_t results[INFLIGHT][128] __attribute__((aligned(8)));
 static uint8_t params256[512] __attribute__((aligned(8)));
 static uint32_t params256_len;
 
-static uint64_t
-now(void)
+uint64_t
+bench_now(void)
 {
 	__asm__ volatile("lfence" ::: "memory");
 	return __builtin_ia32_rdtsc();
@@ -73,8 +75,8 @@ cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static uint64_t
-median(uint64_t *v, int n)
+uint64_t
+bench_median(uint64_t *v, int n)
 {
 	/* Insertion sort: seven values. */
 	for (int i = 1; i < n; i++)
@@ -87,25 +89,26 @@ median(uint64_t *v, int n)
 	return v[n / 2];
 }
 
-/* Runs batch(n) once untimed and BATCHES times timed; cycles per op. */
-static uint64_t
-measure(void (*batch)(uint32_t n, uint32_t *failed), uint32_t n,
+/* Runs batch(n) once untimed and BENCH_BATCHES times timed; cycles per
+ * op. */
+uint64_t
+bench_measure(void (*batch)(uint32_t n, uint32_t *failed), uint32_t n,
     uint32_t *failed)
 {
-	uint64_t per[BATCHES];
+	uint64_t per[BENCH_BATCHES];
 
 	batch(n, failed);
-	for (int i = 0; i < BATCHES; i++) {
-		uint64_t t0 = now();
+	for (int i = 0; i < BENCH_BATCHES; i++) {
+		uint64_t t0 = bench_now();
 
 		batch(n, failed);
-		per[i] = (now() - t0) / n;
+		per[i] = (bench_now() - t0) / n;
 	}
-	return median(per, BATCHES);
+	return bench_median(per, BENCH_BATCHES);
 }
 
-static void
-row(const char *key, uint64_t value, const char *unit, uint32_t iters,
+void
+bench_row(const char *key, uint64_t value, const char *unit, uint32_t iters,
     uint32_t failed)
 {
 	if (failed != 0) {
@@ -143,8 +146,8 @@ nop_batch32(uint32_t n, uint32_t *failed)
 	}
 }
 
-static void
-calls(uint32_t n, uint32_t *failed)
+void
+bench_calls(uint32_t n, uint32_t *failed)
 {
 	for (uint32_t i = 0; i < n; i++)
 		one(&call_sqe, failed);
@@ -320,18 +323,20 @@ crypto_rows(uint64_t tsc_hz)
 		return;
 	}
 	failed = 0;
-	row("ed25519_sign", measure(ed25519_sign, 20, &failed), "cycles", 20,
-	    failed);
+	bench_row("ed25519_sign",
+	    bench_measure(ed25519_sign, 20, &failed), "cycles", 20, failed);
 	failed = 0;
-	row("x25519", measure(x25519, 20, &failed), "cycles", 20, failed);
+	bench_row("x25519",
+	    bench_measure(x25519, 20, &failed), "cycles", 20, failed);
 	failed = 0;
 	row_mibs("chacha20poly1305", CRYPTOWORK_AEAD_LEN,
-	    measure(aead, 20, &failed), tsc_hz, 20, failed);
+	    bench_measure(aead, 20, &failed), tsc_hz, 20, failed);
 }
 
 /* Cycles to milliseconds with three decimals. */
-static void
-row_ms(const char *key, uint64_t cycles, uint64_t tsc_hz, uint32_t iters)
+void
+bench_row_ms(const char *key, uint64_t cycles, uint64_t tsc_hz,
+    uint32_t iters)
 {
 	uint64_t us = tsc_hz == 0 ? 0 : cycles * 1000 / (tsc_hz / 1000);
 
@@ -340,25 +345,37 @@ row_ms(const char *key, uint64_t cycles, uint64_t tsc_hz, uint32_t iters)
 	    iters);
 }
 
-/* login_ms and shell_call_us (shellwork.c): medians of BATCHES. */
+/* One thread's time over k threads' as "x" with two decimals. */
+void
+bench_row_speedup(const char *key, uint64_t one, uint64_t k, uint32_t iters)
+{
+	uint64_t centi = k == 0 ? 0 : one * 100 / k;
+
+	rt_printf("[bench] row=%s value=%llu.%02llu unit=x iters=%u\n", key,
+	    (unsigned long long)(centi / 100),
+	    (unsigned long long)(centi % 100), iters);
+}
+
+/* login_ms and shell_call_us (shellwork.c): medians of BENCH_BATCHES. */
 static void
 shell_rows_report(uint64_t tsc_hz)
 {
-	uint64_t login[BATCHES], call[BATCHES];
+	uint64_t login[BENCH_BATCHES], call[BENCH_BATCHES];
 	int per;
 
-	if ((per = shell_rows(login, call, BATCHES)) < 0) {
+	if ((per = shell_rows(login, call, BENCH_BATCHES)) < 0) {
 		rt_printf("[bench] error shell: the shell did not log in, "
 		    "call, or prompt as expected\n");
 		return;
 	}
-	row_ms("login_ms", median(login, BATCHES), tsc_hz, BATCHES);
-	row_us("shell_call_us", median(call, BATCHES), tsc_hz,
-	    (uint32_t)(per * BATCHES), 0);
+	bench_row_ms("login_ms", bench_median(login, BENCH_BATCHES), tsc_hz,
+	    BENCH_BATCHES);
+	row_us("shell_call_us", bench_median(call, BENCH_BATCHES), tsc_hz,
+	    (uint32_t)(per * BENCH_BATCHES), 0);
 }
 
-static void
-prep_call(capos_cap_t cap, uint64_t iface, uint16_t method,
+void
+bench_prep_call(capos_cap_t cap, uint64_t iface, uint16_t method,
     const uint8_t *params, uint32_t plen)
 {
 	memset(&call_sqe, 0, sizeof(call_sqe));
@@ -389,30 +406,41 @@ main(void)
 	sq = (struct capos_sqe *)((uint8_t *)ring + ring->sq_offset);
 	cq = (struct capos_cqe *)((uint8_t *)ring + ring->cq_offset);
 	rt_flush();
+	/* The -smp pass's system (system/bench-smp.capnp) runs this
+	 * program twice: the rows, and the server their IPC row calls. */
+	if (rt_argc() > 0 && strcmp(rt_argv(0), "cpu-echo") == 0)
+		return cpu_echo_serve();
+	if (rt_argc() > 0 && strcmp(rt_argv(0), "smp") == 0) {
+		smp_rows(sb->tsc_hz);
+		rt_printf("[bench] end\n");
+		return 0;
+	}
 	/* With the shell rows in this system, auth's start-up (a decoy
 	 * scrypt) must be over before anything is timed. */
 	if (rt_cap("terminal", 0) != CAPOS_CAP_NULL && shell_rows_sync() != 0)
 		rt_printf("[bench] error shell: auth did not answer\n");
 
 	failed = 0;
-	row("nop_single", measure(nop_single, 2000, &failed), "cycles", 2000,
-	    failed);
+	bench_row("nop_single",
+	    bench_measure(nop_single, 2000, &failed), "cycles", 2000, failed);
 	failed = 0;
-	row("nop_batch32", measure(nop_batch32, 2048, &failed), "cycles",
-	    2048, failed);
+	bench_row("nop_batch32",
+	    bench_measure(nop_batch32, 2048, &failed), "cycles", 2048, failed);
 	if (vm != CAPOS_CAP_NULL) {
 		failed = 0;
-		prep_call(vm, capos_VirtualMemory_INTERFACE_ID,
+		bench_prep_call(vm, capos_VirtualMemory_INTERFACE_ID,
 		    capos_VirtualMemory_quota_ORDINAL, NULL, 0);
-		row("call_kernel_object", measure(calls, 1000, &failed),
-		    "cycles", 1000, failed);
+		bench_row("call_kernel_object",
+		    bench_measure(bench_calls, 1000, &failed),
+		"cycles", 1000, failed);
 	}
 	if (ipc != CAPOS_CAP_NULL) {
 		failed = 0;
-		prep_call(ipc, capos_IpcTest_INTERFACE_ID,
+		bench_prep_call(ipc, capos_IpcTest_INTERFACE_ID,
 		    capos_IpcTest_echo_ORDINAL, NULL, 0);
-		row("ipc_roundtrip_empty", measure(calls, 500, &failed),
-		    "cycles", 500, failed);
+		bench_row("ipc_roundtrip_empty",
+		    bench_measure(bench_calls, 500, &failed),
+		"cycles", 500, failed);
 		memset(data, 0x5a, sizeof(data));
 		if (capnp_builder_init(&b, params256, sizeof(params256)) == 0 &&
 		    capos_IpcTest_echo_Params_init_root(&b, &p) == 0 &&
@@ -420,37 +448,40 @@ main(void)
 		    sizeof(data)) == 0) {
 			params256_len = (uint32_t)capnp_builder_finish(&b);
 			failed = 0;
-			prep_call(ipc, capos_IpcTest_INTERFACE_ID,
+			bench_prep_call(ipc, capos_IpcTest_INTERFACE_ID,
 			    capos_IpcTest_echo_ORDINAL, params256,
 			    params256_len);
-			row("ipc_roundtrip_256", measure(calls, 500, &failed),
-			    "cycles", 500, failed);
+			bench_row("ipc_roundtrip_256",
+			    bench_measure(bench_calls, 500, &failed),
+			"cycles", 500, failed);
 		}
 		failed = 0;
-		prep_call(ipc, capos_IpcTest_INTERFACE_ID,
+		bench_prep_call(ipc, capos_IpcTest_INTERFACE_ID,
 		    capos_IpcTest_echo_ORDINAL, NULL, 0);
 		call_sqe.result_len = sizeof(results[0]);
-		c = measure(inflight, 2000, &failed);
-		row("ipc_calls_32inflight", c == 0 ? 0 : sb->tsc_hz / c,
+		c = bench_measure(inflight, 2000, &failed);
+		bench_row("ipc_calls_32inflight", c == 0 ? 0 : sb->tsc_hz / c,
 		    "calls/s", 2000, failed);
 	}
 	failed = 0;
-	row("mutex_uncontended", measure(mutex_ops, 10000, &failed), "cycles",
-	    10000, failed);
+	bench_row("mutex_uncontended",
+	    bench_measure(mutex_ops, 10000, &failed), "cycles", 10000, failed);
 	if (rt_cap("threadSpawner", 0) != CAPOS_CAP_NULL) {
 		failed = 0;
-		row("park_pingpong", measure(pingpong, 200, &failed), "cycles",
-		    200, failed);
+		bench_row("park_pingpong",
+		    bench_measure(pingpong, 200, &failed),
+		"cycles", 200, failed);
 		failed = 0;
-		row_us("thread_spawn_join", measure(spawn_join, 50, &failed),
-		    sb->tsc_hz, 50, failed);
+		row_us("thread_spawn_join",
+		    bench_measure(spawn_join, 50, &failed),
+		sb->tsc_hz, 50, failed);
 	}
 	if (rt_cap("timer", 0) != CAPOS_CAP_NULL) {
 		/* The overshoot past 1 ms, from the cost of one sleep. */
 		uint64_t one_ms = sb->tsc_hz / 1000;
 
 		failed = 0;
-		c = measure(sleep_1ms, 20, &failed);
+		c = bench_measure(sleep_1ms, 20, &failed);
 		row_us("timer_sleep_1ms_overshoot", c > one_ms ? c - one_ms : 0,
 		    sb->tsc_hz, 20, failed);
 	}

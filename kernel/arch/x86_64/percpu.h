@@ -40,6 +40,9 @@ struct percpu {
 	struct thread *switched_from;	/* left, until off its stack */
 	uint64_t quantum_end;	/* when the running thread should yield */
 	uint64_t timer_due;	/* when the programmed one-shot fires */
+	/* Its run queue: threads runnable here, oldest first. */
+	struct thread *rq_head, *rq_tail;
+	uint32_t rq_len;
 	/* The page tables loaded in CR3, for TLB shootdown. */
 	uint64_t loaded_pml4;
 	/* Set by a CPU asking this one to flush its TLB; cleared here. */
@@ -47,6 +50,8 @@ struct percpu {
 	uint64_t user_runs;	/* switches to a user thread here */
 	/* Set while this CPU halts in its idle loop without the BKL. */
 	volatile uint32_t halted;
+	/* Set as it halts for good (smp_stop_others). */
+	volatile uint32_t stopped;
 };
 
 _Static_assert(offsetof(struct percpu, kstack_top) == PERCPU_KSTACK_TOP,

@@ -132,6 +132,8 @@ static bool aps_schedule;
 /* Off while only the boot CPU schedules: one CPU needs no lock, and the
  * kernel then runs exactly as it did before SMP. */
 static bool bkl_active;
+/* test=ap-panic: the first AP to take the lock panics (test_smp.py). */
+static bool ap_panic_test;
 
 static void wake_irq(struct trapframe *tf);
 
@@ -267,6 +269,7 @@ smp_start_aps(const struct bootinfo *bi)
 	cpus[0].apic_id = self;
 	irq_set_handler(VEC_WAKE, wake_irq);
 	aps_schedule = !bootinfo_has_arg(bi, "smp=halt");
+	ap_panic_test = bootinfo_has_arg(bi, "test=ap-panic");
 	if (aps_schedule && have_madt && listed > 1) {
 		/* From here the boot CPU runs under the lock, like every CPU
 		 * in the kernel; its idle loop or init's first way out to user
@@ -357,6 +360,9 @@ ap_main(uint32_t cpu)
 	if (aps_schedule) {
 		/* The boot CPU holds the lock until it has started init. */
 		bkl_acquire();
+		if (ap_panic_test)
+			panic("test: cpu %u panics with the others running",
+			    cpu);
 		sched_run();
 	}
 	/* Not scheduling: halted with interrupts masked. Without an idle
@@ -475,20 +481,14 @@ tlb_shootdown(uint64_t pml4)
 }
 
 void
-smp_wake_idle(void)
+smp_wake_halted(uint32_t cpu)
 {
-	struct percpu *me = this_cpu();
+	struct percpu *p = &cpus[cpu];
 
-	for (uint32_t c = 0; c < ncpus_online; c++) {
-		struct percpu *p = &cpus[c];
-
-		if (p != me && __atomic_load_n(&p->halted, __ATOMIC_ACQUIRE)) {
-			/* One CPU is enough for one more runnable thread. */
-			p->halted = 0;
-			lapic_send_ipi(p->apic_id, VEC_WAKE);
-			return;
-		}
-	}
+	if (p == this_cpu() || !__atomic_load_n(&p->halted, __ATOMIC_ACQUIRE))
+		return;
+	p->halted = 0;
+	lapic_send_ipi(p->apic_id, VEC_WAKE);
 }
 
 void
@@ -497,6 +497,84 @@ smp_kick(uint32_t cpu)
 	if (cpu < ncpus_online && &cpus[cpu] != this_cpu() &&
 	    cpus[cpu].idle != NULL)
 		lapic_send_ipi(cpus[cpu].apic_id, VEC_WAKE);
+}
+
+/* ---- Stopping the other CPUs (panic, shutdown) ---- */
+
+#define ICR_NMI			0x00004400u	/* NMI, level assert */
+/* How long the stopped CPUs have to answer. */
+#define STOP_TIMEOUT_NS		1000000000ull
+
+/* The CPU that stops the others, as id + 1; 0 until one does. */
+static volatile uint32_t stopper;
+
+/* This CPU's number from its local APIC, not GS: an NMI may arrive in
+ * the instructions between a kernel entry and its swapgs. */
+static uint32_t
+cpu_from_apic(void)
+{
+	uint32_t apic = lapic_id();
+
+	for (uint32_t c = 0; c < ncpus_online; c++)
+		if (cpus[c].apic_id == apic)
+			return c;
+	return 0;
+}
+
+static void __attribute__((noreturn))
+stop_here(uint32_t cpu)
+{
+	__atomic_store_n(&cpus[cpu].stopped, 1, __ATOMIC_RELEASE);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+uint32_t
+smp_stop_others(void)
+{
+	uint32_t me, none = 0, stopped = 0;
+	uint64_t give_up;
+
+	if (ncpus_online == 1)
+		return 0;
+	me = cpu_from_apic();
+	if (!__atomic_compare_exchange_n(&stopper, &none, me + 1, false,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Stopped already, by this CPU (a panic after shutdown
+		 * stopped the others), or being stopped by another. */
+		if (none != me + 1)
+			stop_here(me);
+		give_up = 0;
+	} else {
+		/* An NMI: a CPU spinning with interrupts masked (for the
+		 * lock, for a shootdown's answer) takes it too. */
+		for (uint32_t c = 0; c < ncpus_online; c++)
+			if (c != me)
+				lapic_send_ipi(cpus[c].apic_id, ICR_NMI);
+		give_up = time_ns() + STOP_TIMEOUT_NS;
+	}
+	for (uint32_t c = 0; c < ncpus_online; c++) {
+		if (c == me)
+			continue;
+		while (!__atomic_load_n(&cpus[c].stopped, __ATOMIC_ACQUIRE) &&
+		    time_ns() < give_up)
+			__asm__ volatile("pause");
+		stopped += cpus[c].stopped;
+	}
+	return stopped;
+}
+
+bool
+smp_stop_nmi(void)
+{
+	uint32_t by = __atomic_load_n(&stopper, __ATOMIC_ACQUIRE), me;
+
+	if (by == 0)
+		return false;
+	me = cpu_from_apic();
+	if (by == me + 1)
+		return false;
+	stop_here(me);
 }
 
 void

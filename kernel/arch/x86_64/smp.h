@@ -64,11 +64,21 @@ bool bkl_mine(void);
 void tlb_shootdown(uint64_t pml4);
 /* The TLB IPI's handler (trap.c calls it without the lock). */
 void smp_tlb_irq(void);
-/* Sends a wake IPI to one CPU halted in its idle loop, if any. */
-void smp_wake_idle(void);
+/* Sends cpu a wake IPI if it halts in its idle loop. */
+void smp_wake_halted(uint32_t cpu);
 /* Sends a wake IPI to cpu, making it enter the kernel. */
 void smp_kick(uint32_t cpu);
 
+/*
+ * Stops every other CPU with an NMI (panic, and shutdown before the leak
+ * check): each halts for good with interrupts masked, wherever it was.
+ * Returns how many answered within a second. A CPU that calls this while
+ * another is stopping the machine is stopped itself and never returns.
+ */
+uint32_t smp_stop_others(void);
+/* An NMI: stops this CPU if another is stopping the machine; false if
+ * this NMI is something else. */
+bool smp_stop_nmi(void);
 /* At shutdown: how many times each CPU switched to a user thread, and
  * the proof line when an AP ran any. */
 void smp_report(void);

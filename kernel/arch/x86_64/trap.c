@@ -169,6 +169,10 @@ trap_dispatch(struct trapframe *tf)
 		smp_tlb_irq();
 		return;
 	}
+	/* Another CPU stopping the machine; neither the lock nor GS is
+	 * trusted here. */
+	if (tf->vector == 2)
+		smp_stop_nmi();
 	if (!bkl_mine()) {
 		bkl_acquire();
 		took = !from_user;

@@ -345,9 +345,15 @@ churn_part(void)
  * must be; at the top of the heap window, away from malloc's memory. */
 #define TLB_ADDR	(CAPOS_USER_HEAP_END - 64 * 4096)
 #define TLB_WARMUP	20000
-/* How long the unmapper waits for the reader to run on another CPU than
+/* How long the unmapper waits for a reader to run on another CPU than
  * itself (it shares the CPUs with the other parts): a bound, not a goal. */
 #define TLB_WAIT_S	30
+/* Readers of the page. With one, the scheduler could keep it on the
+ * unmapper's CPU for the whole wait: each CPU keeps its own threads, and
+ * two CPUs whose queues are as long as each other's exchange none
+ * (docs/smp.md). Three beside the unmapper make its CPU's queue the
+ * longer one until a reader moves. */
+#define TLB_READERS	3
 
 static volatile uint64_t *tlb_page;
 static uint32_t unmapped;		/* set once rt_vm_unmap returned */
@@ -391,8 +397,9 @@ tlb_child(void)
 		return 5;
 	tlb_page = (volatile uint64_t *)addr;
 	*tlb_page = TLB_MARK;
-	if (rt_thread_spawn(tlb_reader, NULL, STACK, &t) != 0)
-		return 5;
+	for (int i = 0; i < TLB_READERS; i++)
+		if (rt_thread_spawn(tlb_reader, NULL, STACK, &t) != 0)
+			return 5;
 	/* Unmap only while the reader reads on another CPU than this. */
 	give_up = __builtin_ia32_rdtsc() + TLB_WAIT_S * rt_start()->tsc_hz;
 	for (;;) {
