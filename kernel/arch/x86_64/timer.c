@@ -14,7 +14,8 @@
 #define PIT_CH2		0x42
 #define PIT_CMD		0x43
 #define PIT_GATE	0x61
-#define CALIBRATE_MS	10
+#define CALIBRATE_MS	4
+#define CALIBRATE_ROUNDS 5
 
 #define LAPIC_ID	0x020
 #define LAPIC_EOI	0x0B0
@@ -129,7 +130,7 @@ timer_reprogram(void)
  * APIC timer (divide by 16) and the TSC move meanwhile.
  */
 static void
-calibrate(uint64_t *per_ms)
+calibrate_once(uint64_t *apic, uint64_t *tsc)
 {
 	uint16_t count = (uint16_t)(PIT_HZ * CALIBRATE_MS / 1000);
 	uint64_t t0, t1;
@@ -151,9 +152,40 @@ calibrate(uint64_t *per_ms)
 	t1 = rdtsc();
 	left = lapic_read(LAPIC_TIMER_CUR);
 	lapic_write(LAPIC_TIMER_INIT, 0);
+	*apic = 0xFFFFFFFFu - left;
+	*tsc = t1 - t0;
+}
 
-	*per_ms = (0xFFFFFFFFu - left) / CALIBRATE_MS;
-	tsc_per_sec = (t1 - t0) * (1000 / CALIBRATE_MS);
+/*
+ * CALIBRATE_ROUNDS measurements, of which the one with the median TSC
+ * count gives both rates. Under a virtual machine the host may stop this
+ * CPU for a while inside a measurement (seen: 70 ms on a loaded host
+ * under TCG, which made one 10 ms measurement read the clocks 8 times
+ * too fast, and every timeout last 8 times too long); such a stop makes
+ * a round too long (or, between the PIT's start and the first reading,
+ * too short), so the median stands while fewer than half are hit.
+ */
+static void
+calibrate(uint64_t *per_ms)
+{
+	uint64_t apic[CALIBRATE_ROUNDS], tsc[CALIBRATE_ROUNDS];
+	int order[CALIBRATE_ROUNDS], mid;
+
+	for (int i = 0; i < CALIBRATE_ROUNDS; i++) {
+		calibrate_once(&apic[i], &tsc[i]);
+		order[i] = i;
+	}
+	for (int i = 1; i < CALIBRATE_ROUNDS; i++)
+		for (int j = i; j > 0 && tsc[order[j]] < tsc[order[j - 1]];
+		    j--) {
+			int t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	mid = order[CALIBRATE_ROUNDS / 2];
+	*per_ms = apic[mid] / CALIBRATE_MS;
+	tsc_per_sec = tsc[mid] * (1000 / CALIBRATE_MS);
 }
 
 void
