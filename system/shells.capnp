@@ -25,7 +25,9 @@ const manifest :Capos.SystemManifest = (
                   source = (kernel = endpointFactory)) ],
       exports = [ (name = "programs",
                    interfaceId = Shell.programLauncherInterface) ],
-      args = ["program=hello"] ),
+      # spin (tests/programs/spin) never writes and never ends: the test
+      # stops it with Ctrl-C.
+      args = ["program=hello", "program=spin"] ),
     ( name = "auth",
       binary = "auth",
       grants = [ (name = "console", source = (kernel = console)),
