@@ -49,7 +49,9 @@ const manifest :Capos.SystemManifest = (
       grants = [ (name = "console", source = (kernel = console)),
                  (name = "processSpawner", source = (kernel = processSpawner)) ],
       exports = [ (name = "shells",
-                   interfaceId = Shell.shellLauncherInterface) ] ),
+                   interfaceId = Shell.shellLauncherInterface) ],
+      # Each shell's 4 MiB comes out of this (docs/abi.md).
+      kernelMemory = 67108864 ),
     ( name = "gatetest",
       binary = "gatetest",
       grants = [ (name = "console", source = (kernel = console)),
