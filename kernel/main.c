@@ -27,8 +27,6 @@
 #define TIMER_PROOF_NS		2000000ull	/* the boot timer check */
 /* init's VirtualMemory quota; services granted init's capability share it. */
 #define INIT_VM_QUOTA		(64ull << 20)
-/* init's kernel memory limit: it starts the system, so it may hold more. */
-#define INIT_KMEM_LIMIT		(32ull << 20)
 
 void kmain(uint32_t proto, uint32_t info_pa);
 
@@ -236,7 +234,11 @@ start_init(void)
 		panic("boot: boot package rejected: %s", why);
 	if (bootpkg_find(pkg, "init", 4, &elf, &len) != 0)
 		panic("boot: the boot package has no init binary");
-	if ((init_proc = process_create("init", INIT_KMEM_LIMIT, NULL)) ==
+	/* init is the root of every tree of spawns, and each child's limit
+	 * is carved out of its spawner's (kmem.h): init is granted all the
+	 * memory there is, and the manifest divides it. */
+	if ((init_proc = process_create("init", frames_free_count() *
+	    PAGE_SIZE, NULL)) ==
 	    NULL)
 		panic("boot: cannot create the init process");
 	sb.magic = CAPOS_START_MAGIC;

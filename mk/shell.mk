@@ -100,7 +100,8 @@ run-chat: $(KERNEL) $(BUILD)/chat.pkg $(KVM_PROBE) | deps
 # The gateway path: RestrictedShellLauncher driven by gatetest.
 PKG_BINARIES_shells := $(BUILD)/user/init $(BUILD)/user/console-terminal \
 	$(BUILD)/user/launcher $(BUILD)/user/auth $(BUILD)/user/shell-launcher \
-	$(BUILD)/user/capos-shell $(BUILD)/user/gatetest $(BUILD)/user/hello
+	$(BUILD)/user/capos-shell $(BUILD)/user/gatetest $(BUILD)/user/hello \
+	$(BUILD)/user/spin
 ALL_TARGETS += $(BUILD)/shells.pkg
 
 # The agent shell (docs/agent.md): model-script's script and the shell's

@@ -249,8 +249,15 @@ struct ExitStatus {
   }
 }
 
+# The handle is the authority over its process: its holder may wait for
+# the process to end and may end it. kill() stops every thread of the
+# process (those running on other CPUs too), releases its capabilities and
+# frees its memory, as a fault does; wait() then answers killed. Killing a
+# process that has already ended changes nothing and answers the same;
+# a process cannot kill itself through its own handle (it exits instead).
 interface ProcessHandle {
   wait @0 () -> ExitStatus;
+  kill @1 () -> ();
 }
 
 # ---------------------------------------------------------------------------

@@ -20,7 +20,8 @@ const manifest :Capos.SystemManifest = (
                  (name = "threadSpawner", source = (kernel = threadSpawner)),
                  (name = "threadControl", source = (kernel = threadControl)),
                  (name = "virtualMemory", source = (kernel = virtualMemory)),
-                 (name = "timer", source = (kernel = timer)) ],
+                 (name = "timer", source = (kernel = timer)),
+                 (name = "parkSpace", source = (kernel = parkSpace)) ],
       args = ["mints=500000", "spawns=10000"],
       kernelMemory = 1048576 )
   ],

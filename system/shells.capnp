@@ -25,7 +25,9 @@ const manifest :Capos.SystemManifest = (
                   source = (kernel = endpointFactory)) ],
       exports = [ (name = "programs",
                    interfaceId = Shell.programLauncherInterface) ],
-      args = ["program=hello"] ),
+      # spin (tests/programs/spin) never writes and never ends: the test
+      # stops it with Ctrl-C.
+      args = ["program=hello", "program=spin"] ),
     ( name = "auth",
       binary = "auth",
       grants = [ (name = "console", source = (kernel = console)),
@@ -47,7 +49,9 @@ const manifest :Capos.SystemManifest = (
       grants = [ (name = "console", source = (kernel = console)),
                  (name = "processSpawner", source = (kernel = processSpawner)) ],
       exports = [ (name = "shells",
-                   interfaceId = Shell.shellLauncherInterface) ] ),
+                   interfaceId = Shell.shellLauncherInterface) ],
+      # Each shell's 4 MiB comes out of this (docs/abi.md).
+      kernelMemory = 67108864 ),
     ( name = "gatetest",
       binary = "gatetest",
       grants = [ (name = "console", source = (kernel = console)),

@@ -80,7 +80,9 @@ const manifest :Capos.SystemManifest = (
       grants = [ (name = "console", source = (kernel = console)),
                  (name = "processSpawner", source = (kernel = processSpawner)) ],
       exports = [ (name = "shells",
-                   interfaceId = Shell.shellLauncherInterface) ] ),
+                   interfaceId = Shell.shellLauncherInterface) ],
+      # Each shell's 4 MiB comes out of this (docs/abi.md).
+      kernelMemory = 67108864 ),
     # The gateway: port 23's listen authority, the shell launcher and the
     # session manager, nothing else of the system (docs/telnet.md).
     ( name = "telnet-gateway",

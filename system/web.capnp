@@ -91,7 +91,9 @@ const manifest :Capos.SystemManifest = (
       grants = [ (name = "console", source = (kernel = console)),
                  (name = "processSpawner", source = (kernel = processSpawner)) ],
       exports = [ (name = "shells",
-                   interfaceId = Shell.shellLauncherInterface) ] ),
+                   interfaceId = Shell.shellLauncherInterface) ],
+      # Each shell's 4 MiB comes out of this (docs/abi.md).
+      kernelMemory = 67108864 ),
     # Holds no key (the vault signs), no NetworkManager and no
     # ProcessSpawner: its shells come from shell-launcher.
     ( name = "web-gateway",

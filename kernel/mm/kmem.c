@@ -19,18 +19,72 @@ kmem_account_new(uint64_t limit)
 	return a;
 }
 
+/*
+ * Gives bytes back to a. A stopped account's grant follows what it holds,
+ * so the refund goes on up to the spawner's account, and on from there
+ * while that one has stopped too: a loop, not recursion, however deep the
+ * tree of spawns was.
+ */
+static void
+refund(struct kmem_account *a, uint64_t bytes)
+{
+	while (a != NULL) {
+		if (bytes > a->used)
+			panic("kmem: refunding more than was charged");
+		a->used -= bytes;
+		if (!a->stopped || a->grant.acct == NULL ||
+		    a->grant.bytes <= a->used)
+			return;
+		bytes = a->grant.bytes - a->used;
+		a->grant.bytes = a->used;
+		a = a->grant.acct;
+	}
+}
+
 void
 kmem_account_put(struct kmem_account *a)
 {
-	if (a == NULL)
-		return;
-	if (a->refs == 0)
-		panic("kmem: an account was put once too often");
-	if (--a->refs == 0) {
+	struct kmem_account *up;
+
+	/* The last reference to an account may be the last one to the
+	 * account it was carved from: a loop up the tree. */
+	while (a != NULL) {
+		if (a->refs == 0)
+			panic("kmem: an account was put once too often");
+		if (--a->refs != 0)
+			return;
 		if (a->used != 0 || a->nwaits != 0)
 			panic("kmem: an account went with %llu bytes charged",
 			    (unsigned long long)a->used);
+		up = a->grant.acct;
+		if (up != NULL)
+			refund(up, a->grant.bytes);
 		kfree(a);
+		a = up;
+	}
+}
+
+int
+kmem_account_carve(struct kmem_account *a, struct kmem_account *payer)
+{
+	return kcharge_take(&a->grant, payer, a->limit);
+}
+
+uint64_t
+kmem_default_limit(const struct kmem_account *a)
+{
+	uint64_t left = a->used < a->limit ? a->limit - a->used : 0;
+
+	return left / 2 < KMEM_DEFAULT_LIMIT ? left / 2 : KMEM_DEFAULT_LIMIT;
+}
+
+void
+kmem_account_stop(struct kmem_account *a)
+{
+	a->stopped = true;
+	if (a->grant.acct != NULL && a->grant.bytes > a->used) {
+		refund(a->grant.acct, a->grant.bytes - a->used);
+		a->grant.bytes = a->used;
 	}
 }
 
@@ -53,9 +107,9 @@ kcharge_take(struct kcharge *c, struct kmem_account *a, uint64_t bytes)
 void
 kcharge_shrink(struct kcharge *c, uint64_t bytes)
 {
-	if (c->acct == NULL || bytes > c->bytes || bytes > c->acct->used)
+	if (c->acct == NULL || bytes > c->bytes)
 		panic("kmem: refunding more than was charged");
-	c->acct->used -= bytes;
+	refund(c->acct, bytes);
 	c->bytes -= bytes;
 }
 

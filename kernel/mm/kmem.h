@@ -15,6 +15,14 @@
  * process until the last charge is refunded: each outstanding charge holds
  * a reference to it. What the limit bounds is therefore what a process
  * has caused and not yet given back, wherever it now lives.
+ *
+ * A child's limit is carved out of its spawner's account: the whole limit
+ * is charged to the spawner while the child runs (its grant), so a process
+ * and all it spawns, and all they spawn, never hold more than the root of
+ * the tree was granted. When the child stops, the grant shrinks to what
+ * its account still holds, and follows each later refund down to nothing.
+ * Only init, the root of every tree, has no spawner to pay: the kernel
+ * grants it the memory there is, and the manifest divides it.
  */
 #ifndef CAPOS_KMEM_H
 #define CAPOS_KMEM_H
@@ -23,18 +31,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The limit of a process whose spawner names none, and the most a spawner
- * may name. */
+/* The limit of a process whose spawner names none (or half of what the
+ * spawner has left, when that is less: kmem_default_limit), and the most
+ * a spawner may name. */
 #define KMEM_DEFAULT_LIMIT	(8ull << 20)
 #define KMEM_MAX_LIMIT		(256ull << 20)
-
-struct kmem_account {
-	uint64_t used;		/* bytes charged and not yet refunded */
-	uint64_t limit;
-	uint64_t peak;
-	uint32_t refs;		/* the process's, plus one per charge */
-	uint32_t nwaits;	/* kernel wait records held (a count limit) */
-};
 
 /* One object's charge: the account it went to and how much. */
 struct kcharge {
@@ -42,9 +43,27 @@ struct kcharge {
 	uint64_t bytes;
 };
 
+struct kmem_account {
+	uint64_t used;		/* bytes charged and not yet refunded */
+	uint64_t limit;
+	uint64_t peak;
+	uint32_t refs;		/* the process's, plus one per charge */
+	uint32_t nwaits;	/* kernel wait records held (a count limit) */
+	bool stopped;		/* its process has stopped */
+	struct kcharge grant;	/* its limit, or once stopped what it still
+				 * holds, charged to its spawner's account */
+};
+
 /* A new account holding one reference (its process's), or NULL. */
 struct kmem_account *kmem_account_new(uint64_t limit);
 void kmem_account_put(struct kmem_account *a);
+/* Charges a's whole limit to its spawner's account payer; 0, or -1 when
+ * payer has not that much left. */
+int kmem_account_carve(struct kmem_account *a, struct kmem_account *payer);
+/* The limit of a child of a's process that names none. */
+uint64_t kmem_default_limit(const struct kmem_account *a);
+/* a's process has stopped: its grant shrinks to what a still holds. */
+void kmem_account_stop(struct kmem_account *a);
 
 /* Charges bytes to a into c (which must be empty); 0, or -1 past the
  * limit with nothing charged. */

@@ -1,8 +1,11 @@
 /*
- * ProcessHandle: waiting for a process to end. A wait on a running process
- * stays pending (its CQ slot promised) until the process exits, faults or
- * is killed; the exit status then goes to every waiter. Dropping the handle
- * does not stop the process.
+ * ProcessHandle: waiting for a process to end, and ending it. A wait on a
+ * running process stays pending (its CQ slot promised) until the process
+ * exits, faults or is killed; the exit status then goes to every waiter.
+ * kill() ends the process as a fault does (process_kill: its threads stop,
+ * on other CPUs too, its capabilities are released, its memory is freed
+ * by the reaper) with the status killed. Holding the handle is the whole
+ * authority to do so; dropping it does not stop the process.
  */
 #include "cap/call.h"
 #include "kernel.h"
@@ -68,11 +71,29 @@ build_status(struct capnp_builder *b, const struct exit_status *st)
 	}
 }
 
+/* Ends the handle's process; one that has already ended stays as it is. */
+static int
+handle_kill(struct handle *h, struct call *c)
+{
+	struct exit_status killed = { .kind = EXIT_KILLED };
+
+	if (h->proc == NULL)
+		return CALL_DONE;
+	/* Its own threads would stop under the call being served. */
+	if (h->proc == c->proc)
+		return call_exception(c, capos_CapException_Type_failed,
+		    "a process cannot kill itself through its handle");
+	process_kill(h->proc, killed);
+	return CALL_DONE;
+}
+
 static int
 handle_call(struct kobj *obj, struct call *c)
 {
 	struct handle *h = (struct handle *)obj;
 
+	if (c->method == capos_ProcessHandle_kill_ORDINAL)
+		return handle_kill(h, c);
 	if (c->method != capos_ProcessHandle_wait_ORDINAL)
 		return call_exception(c, capos_CapException_Type_unimplemented,
 		    "ProcessHandle has no such method");

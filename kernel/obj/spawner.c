@@ -160,9 +160,11 @@ spawn(struct spawner *sp, struct call *c)
 		    "malformed spawn params");
 	if (name.len == 0)
 		name = bin;
+	/* The child's limit is carved out of ours (kmem.h): by default
+	 * 8 MiB, or half of what the spawner has left when that is less. */
 	kmem = capos_ProcessSpawner_spawn_Params_get_kernelMemory(&p);
 	if (kmem == 0)
-		kmem = KMEM_DEFAULT_LIMIT;
+		kmem = kmem_default_limit(c->proc->kmem);
 	if (kmem > KMEM_MAX_LIMIT)
 		return call_exception(c, capos_CapException_Type_failed,
 		    "kernelMemory is more than 256 MiB");

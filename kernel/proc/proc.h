@@ -22,7 +22,6 @@
 #include "proc/timeout.h"
 #include "capos/abi.h"
 
-#define MAX_THREADS		1024
 /* Threads one process may have at once (each has a ring slot). */
 #define PROC_MAX_THREADS	128
 /* Kernel wait records (park waits, sleeps, timer notifications) one
@@ -31,6 +30,10 @@
 #define PROC_MAX_KWAITS		(PROC_MAX_THREADS + 64)
 #define RING_STRIDE		0x10000ull
 #define MAX_PROCS		256
+/* The thread table names every thread each process may have, so it is
+ * never what runs out: a thread's memory is charged to its process, and
+ * its process's tree is bounded by its root's grant (kmem.h). */
+#define MAX_THREADS		(MAX_PROCS * PROC_MAX_THREADS)
 #define KSTACK_SIZE		16384
 /* Kernel stacks live here, one slot per thread-table entry, each with an
  * unmapped guard page below it: an overflow faults instead of corrupting. */

@@ -306,6 +306,12 @@ process_create(const char *name, uint64_t kmem_limit,
 		kmem_free(p, &p->record);
 		return NULL;
 	}
+	/* The child's whole limit comes out of its spawner's. */
+	if (payer != NULL && kmem_account_carve(p->kmem, payer) != 0) {
+		kmem_account_put(p->kmem);
+		kmem_free(p, &p->record);
+		return NULL;
+	}
 	if (aspace_init(&p->as, PROC_FRAME_LIMIT) != 0) {
 		kmem_account_put(p->kmem);
 		kmem_free(p, &p->record);
@@ -436,6 +442,9 @@ process_stop(struct process *p, struct exit_status st)
 	window_process_stopped(p);
 	process_handle_exited(p);
 	kernel_process_stopped(p);
+	/* What it no longer holds goes back to its spawner now; the rest
+	 * as it is freed (its threads and address space at reaping). */
+	kmem_account_stop(p->kmem);
 	p->dead_next = dead_procs;
 	dead_procs = p;
 }

@@ -1034,7 +1034,19 @@ report_exit(const char *prog, const struct capos_cqe *c, uint8_t *buf)
 	}
 }
 
-/* Runs the child until it ends or Ctrl-C, serving its output. */
+/* Ends the child through its handle; 0 once it has ended. */
+static int
+kill_child(capos_cap_t handle)
+{
+	uint8_t buf[64] __attribute__((aligned(8)));
+	struct rt_result res;
+
+	return rt_call(handle, capos_ProcessHandle_INTERFACE_ID,
+	    capos_ProcessHandle_kill_ORDINAL, NULL, NULL, 0, buf, sizeof(buf),
+	    &res);
+}
+
+/* Runs the child until it ends or Ctrl-C kills it, serving its output. */
 static void
 supervise(const char *prog, capos_cap_t handle, capos_cap_t owner)
 {
@@ -1081,10 +1093,15 @@ supervise(const char *prog, capos_cap_t handle, capos_cap_t owner)
 				(void)rt_forget(we.user_data);
 				done = true;
 			} else if (input_interrupt(&input)) {
-				say("^C\nrun: %s detached: its output is cut "
-				    "off\n", prog);
-				(void)rt_forget(we.user_data);
-				done = true;
+				say("^C\n");
+				if (kill_child(handle) != 0) {
+					say("run: %s detached: it could not be "
+					    "killed, its output is cut off\n",
+					    prog);
+					(void)rt_forget(we.user_data);
+					done = true;
+				}
+				/* Otherwise its wait answers killed next. */
 			}
 		} else {
 			rc = svc_take(&c, recv_buf, &call);

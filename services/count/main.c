@@ -2,8 +2,8 @@
  * count: prints "count: N" lines, N = 1, 2, ..., to its console until a
  * write fails, then exits. It holds one capability, "console" (in the
  * default system a TextSink served by the shell that ran it), and takes no
- * arguments. It shows Ctrl-C in the shell: once the shell lets go of the
- * program's output, the next write fails and count ends by itself.
+ * arguments. It shows Ctrl-C in the shell, which kills it; should the shell
+ * let go of its output instead, the next write fails and count ends.
  *
  * Lines go out in writes of whole lines up to COUNT_WRITE bytes: each
  * write is a call to the shell and the shell's call to its terminal, and

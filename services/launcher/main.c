@@ -7,7 +7,8 @@
  *
  * Holds: "programs" (the endpoint it serves), "processSpawner" (to start
  * the listed programs), "endpointFactory" (the children's output
- * endpoints), "console" (its status lines). Arguments: "program=NAME",
+ * endpoints), "console" (its status lines; at debug level, each program
+ * it has started). Arguments: "program=NAME",
  * one per program it may start (at most MAX_PROGRAMS).
  *
  * Bounds: a child may cause CHILD_KMEM bytes of kernel memory; a run
@@ -187,6 +188,7 @@ do_run(void *ctx, struct rt_request *rq)
 		return capos_ProgramLauncher_RunResult_set_failed(&r, why,
 		    strlen(why));
 	}
+	rt_debug("[launcher] started %.*s\n", (int)prog.len, prog.str);
 	st = capos_ProgramLauncher_RunResult_init_started(&r);
 	capos_ProgramLauncher_RunResult_started_set_handle(&st,
 	    (uint32_t)rt_reply_cap(rq, handle, CAPOS_XFER_MOVE));

@@ -374,6 +374,7 @@ TEST(endpoint_recv_on_a_moved_owner_is_cancelled)
 TEST(endpoint_notices_are_charged_and_refunded)
 {
 	struct kobj *owner, *client;
+	uint64_t base, per = 0;
 	capos_cap_t oid;
 	int exc = -1, n;
 
@@ -382,15 +383,24 @@ TEST(endpoint_notices_are_charged_and_refunded)
 	world_init(KMEM_DEFAULT_LIMIT);
 	world[0].proc.kmem->limit = 64 << 10;
 	oid = new_endpoint(&owner);
+	base = world[0].proc.kmem->used;
 	for (n = 0; n < 100000; n++) {
 		if ((client = mint(owner, 0, 0, (uint64_t)n + 1, &exc)) ==
 		    NULL)
 			break;
 		kobj_unref(client);	/* its notice waits in the queue */
+		if (n == 0)
+			per = world[0].proc.kmem->used - base;
 	}
 	CHECK(n > 0 && n < 100000);
 	CHECK_EQ(exc, capos_CapException_Type_overloaded);
 	CHECK(world[0].proc.kmem->used <= world[0].proc.kmem->limit);
+	/* The facets are gone; what stays charged is every waiting notice,
+	 * and it is the limit, not some other bound, that stopped minting. */
+	CHECK(per > 0);
+	CHECK_EQ_U64(world[0].proc.kmem->used - base, (uint64_t)n * per);
+	CHECK(world[0].proc.kmem->limit - world[0].proc.kmem->used < 2 * per +
+	    1024);
 	/* Closing the endpoint frees the notices and refunds the minter. */
 	kobj_unref(captable_remove(&world[0].proc.caps, oid));
 	CHECK_EQ_U64(world[0].proc.kmem->used, 0);

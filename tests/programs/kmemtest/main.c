@@ -26,6 +26,11 @@
  *               not its 256-slot capability table, is what stops it; a
  *               second child does the same with the ProcessHandles of
  *               children that have ended
+ *   kill        kills children through their ProcessHandles, one each
+ *               spinning in user mode (on another CPU when there is one),
+ *               parked, blocked in a RECV and blocked in a call: each wait
+ *               answers killed, and a second kill of the ended child
+ *               answers cleanly
  *   soak        mint/release and spawn/exit cycles (counts from the
  *               arguments); the shutdown leak check then shows that free
  *               memory is back at its baseline
@@ -33,15 +38,16 @@
  * Capabilities: "console" (output), "spare" and "spare2" (two more Console
  * capabilities to move around and test), "endpointFactory",
  * "processSpawner", "threadSpawner", "threadControl", "virtualMemory",
- * "timer" (to let the kernel reap ended threads).
+ * "timer" (to let the kernel reap ended threads), "parkSpace" (for the
+ * kill part's parked child).
  *   oom         with little RAM (system/oom.capnp), takes every frame, then
  *               asks for threads, children and endpoints: ordinary refusals,
  *               no panic, and all works again once memory is given back
  *
  * Arguments: "mints=N spawns=N" for the soak; "only=PART" runs one part
- * (notices, owners, cancel, recv, spawn, threads, handles, soak, oom; all
- * but oom run when none is named); "child" runs as the spawned
- * child (exits 0); "threads" as a child that makes 8 threads; "handles" as
+ * (notices, owners, cancel, recv, spawn, threads, handles, kill, soak, oom;
+ * all but oom run when none is named); "child" runs as the spawned
+ * child (exits 0); "victim=HOW" as the kill part's child; "threads" as a child that makes 8 threads; "handles" as
  * the handles part's child, "phandles" as its second; "tattle" as
  * a child that must never run (it prints a line the harness looks for).
  * The system gives it a small kernel memory limit (system/kmem.capnp), so
@@ -643,6 +649,166 @@ child_handles(void)
 	return rc == RT_VM_NOMEM && n < HANDLES_MAX - 16 ? 0 : 1;
 }
 
+/* A call on the "ready" client; whether it was answered. */
+static bool
+call_ready(capos_cap_t ready)
+{
+	static uint8_t out[64] __attribute__((aligned(8)));
+	struct capos_sqe e;
+	struct capos_cqe c;
+
+	rt_prep_call(&e, ready, TEST_IFACE, 0, NULL, out, sizeof(out), NULL,
+	    0, 0);
+	return rt_submit(&e) == 0 && rt_wait(e.user_data, &c) == 0 &&
+	    c.status >= 0 && (c.flags & CAPOS_CQE_EXCEPTION) == 0;
+}
+
+/* The kill part's child: says it is ready over "ready", then waits as
+ * how says (spin, park, recv, call) until it is killed. */
+static int
+child_victim(const char *how)
+{
+	static uint8_t in[256] __attribute__((aligned(8)));
+	static uint32_t word;
+	struct capos_capdesc caps[CAPOS_MAX_XCAPS];
+	capos_cap_t ready = rt_cap("ready", TEST_IFACE), o;
+	struct capos_sqe e;
+	struct capos_cqe c;
+
+	/* A RECV is posted before the ready call, so it waits by the time
+	 * the parent hears from us. */
+	if (strcmp(how, "recv") == 0) {
+		if ((o = endpoint_new()) == CAPOS_CAP_NULL)
+			return 1;
+		rt_prep_recv(&e, o, in, sizeof(in), caps);
+		if (rt_submit(&e) != 0)
+			return 1;
+	}
+	if (!call_ready(ready))
+		return 1;
+	if (strcmp(how, "recv") == 0)
+		(void)rt_wait(e.user_data, &c);
+	else if (strcmp(how, "call") == 0)
+		(void)call_ready(ready);
+	else if (strcmp(how, "park") == 0)
+		for (;;)
+			(void)rt_park_wait(&word, 0, 0);
+	else
+		for (;;)
+			__asm__ volatile("pause");
+	rt_printf("kmemtest: a %s child went on past its wait\n", how);
+	return 1;
+}
+
+/* Receives one call on ep; its call_id, or 0. */
+static uint64_t
+receive_one(capos_cap_t ep)
+{
+	static uint8_t in[256] __attribute__((aligned(8)));
+	const struct capos_recv_hdr *h = (const void *)in;
+	struct capos_capdesc caps[CAPOS_MAX_XCAPS];
+	struct capos_sqe e;
+	struct capos_cqe c;
+
+	rt_prep_recv(&e, ep, in, sizeof(in), caps);
+	if (rt_submit(&e) != 0 || rt_wait(e.user_data, &c) != 0 ||
+	    c.status < (int)sizeof(*h))
+		return 0;
+	return h->call_id;
+}
+
+/* Answers call_id on ep with an empty result; the RETURN's status. */
+static int
+answer(capos_cap_t ep, uint64_t call_id)
+{
+	static uint8_t out[8] __attribute__((aligned(8)));
+	struct capos_sqe e;
+	struct capos_cqe c;
+
+	rt_prep_return(&e, ep, call_id, out, 0, NULL, 0);
+	if (rt_submit(&e) != 0 || rt_wait(e.user_data, &c) != 0)
+		return -9999;
+	return c.status;
+}
+
+/* ProcessHandle.wait: whether it answered killed. */
+static bool
+waited_killed(capos_cap_t h)
+{
+	struct capos_ExitStatus_r st;
+	struct rt_result res;
+
+	if (rt_call(h, capos_ProcessHandle_INTERFACE_ID,
+	    capos_ProcessHandle_wait_ORDINAL, NULL, NULL, 0, rbuf,
+	    sizeof(rbuf), &res) != 0)
+		return false;
+	st.s = res.root;
+	return capos_ExitStatus_which(&st) == capos_ExitStatus_which_killed;
+}
+
+static int
+kill_child(capos_cap_t h)
+{
+	struct rt_result res;
+
+	return rt_call(h, capos_ProcessHandle_INTERFACE_ID,
+	    capos_ProcessHandle_kill_ORDINAL, NULL, NULL, 0, rbuf,
+	    sizeof(rbuf), &res);
+}
+
+static void
+kill_part(void)
+{
+	static const char *const hows[] = { "victim=spin", "victim=park",
+	    "victim=recv", "victim=call" };
+	static const char *const names[] = { "ready", "endpointFactory",
+	    "parkSpace" };
+	capos_cap_t ep = endpoint_new(), client, h;
+	uint64_t held = 0;
+	int exc;
+
+	expect("an endpoint for the children", ep != CAPOS_CAP_NULL, 1);
+	for (size_t i = 0; i < sizeof(hows) / sizeof(hows[0]); i++) {
+		struct capos_capdesc d[] = {
+			{ CAPOS_CAP_NULL, CAPOS_XFER_MOVE },
+			{ rt_cap("endpointFactory",
+			  capos_EndpointFactory_INTERFACE_ID),
+			  CAPOS_XFER_COPY },
+			{ rt_cap("parkSpace", capos_ParkSpace_INTERFACE_ID),
+			  CAPOS_XFER_COPY },
+		};
+
+		expect("a client for the child", client_new(ep, 0, &client,
+		    &exc), 0);
+		d[0].cap = client;
+		expect(hows[i], spawn_self(hows[i], d, names, 3, rbuf,
+		    sizeof(rbuf), &h), 0);
+		expect("it says it is ready",
+		    answer(ep, receive_one(ep)) >= 0, 1);
+		/* The calling child is blocked once its second call is
+		 * here: received, never answered before the kill. */
+		if (strcmp(hows[i], "victim=call") == 0)
+			expect("its second call", (held = receive_one(ep)) != 0,
+			    1);
+		expect("kill", kill_child(h), 0);
+		expect("its wait answers killed", waited_killed(h), 1);
+		expect("a second kill answers cleanly", kill_child(h), 0);
+		expect("and it stays killed", waited_killed(h), 1);
+		rt_release(h);
+	}
+	/* The answer to a killed caller goes nowhere, harmlessly. */
+	(void)answer(ep, held);
+	/* The endpoint still serves: a call of our own is received. */
+	expect("a client of our own", client_new(ep, 0, &client, &exc), 0);
+	rt_release(client);
+	rt_release(ep);
+	if (test_failed == 0)
+		rt_debug("[proof] kmem-kill ok: ProcessHandle.kill ended a "
+		    "child spinning, one parked, one blocked in a RECV and one "
+		    "blocked in a call; each wait answered killed, and a "
+		    "second kill of an ended child answered cleanly\n");
+}
+
 static const char *arg_text(const char *key);
 
 static long
@@ -758,7 +924,8 @@ static const struct {
 } parts[] = {
 	{ "notices", notices }, { "owners", owners }, { "cancel", cancel },
 	{ "recv", recv_follows_owner }, { "spawn", spawn_refusals },
-	{ "threads", threads }, { "handles", handles }, { "soak", soak },
+	{ "threads", threads }, { "handles", handles }, { "kill", kill_part },
+	{ "soak", soak },
 	{ "oom", oom },
 };
 
@@ -787,6 +954,8 @@ main(void)
 		return child_handles();
 	if (rt_argc() > 0 && strcmp(rt_argv(0), "phandles") == 0)
 		return child_phandles();
+	if (rt_argc() > 0 && strncmp(rt_argv(0), "victim=", 7) == 0)
+		return child_victim(rt_argv(0) + 7);
 	if (rt_argc() > 0 && strcmp(rt_argv(0), "tattle") == 0) {
 		rt_printf("kmemtest: a refused spawn ran its child\n");
 		return 1;
