@@ -236,10 +236,10 @@ start_init(void)
 		panic("boot: the boot package has no init binary");
 	/* init is the root of every tree of spawns, and each child's limit
 	 * is carved out of its spawner's (kmem.h): init is granted all the
-	 * memory there is, and the manifest divides it. */
+	 * memory there is and the whole process table, and the manifest
+	 * divides them. */
 	if ((init_proc = process_create("init", frames_free_count() *
-	    PAGE_SIZE, NULL)) ==
-	    NULL)
+	    PAGE_SIZE, MAX_PROCS, NULL)) == NULL)
 		panic("boot: cannot create the init process");
 	sb.magic = CAPOS_START_MAGIC;
 	sb.version = 1;

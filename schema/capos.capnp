@@ -110,6 +110,10 @@ struct Service {
   # gateways serve forever names the console shell, whose operator's
   # `shutdown` then halts the machine (docs/init.md).
   endsSystem @7 :Bool;
+  # How many processes the service and all it spawns may hold alive at
+  # once, itself included; 0 takes the default (9: itself and 8 more).
+  # See docs/abi.md, "Kernel memory".
+  processes @8 :UInt32;
 }
 
 # One capability a service receives, under the name it sees in its CapSet.
@@ -223,8 +227,12 @@ interface ProcessSpawner {
   # name is the process's name (in its start block and in kernel logs);
   # the binary's name when absent. kernelMemory limits the kernel memory
   # the child may cause (bytes; 0: the default, 8 MiB; at most 256 MiB).
+  # processes is how many processes the child and all it spawns may hold
+  # alive at once, the child included (0: the default, 9); both come out
+  # of the spawner's own, and noMemory says the spawner has not enough.
   spawn @0 (binary :Text, grants :List(NamedCap), args :List(Text),
-            name :Text, kernelMemory :UInt64) -> SpawnResult;
+            name :Text, kernelMemory :UInt64, processes :UInt32)
+            -> SpawnResult;
 }
 
 enum FaultKind {

@@ -23,7 +23,10 @@ const manifest :Capos.SystemManifest = (
                  (name = "timer", source = (kernel = timer)),
                  (name = "parkSpace", source = (kernel = parkSpace)) ],
       args = ["mints=500000", "spawns=10000"],
-      kernelMemory = 1048576 )
+      kernelMemory = 1048576,
+      # Its children, the kill part's and the slots part's grandchildren
+      # at once, in process slots (docs/abi.md).
+      processes = 32 )
   ],
   kernelParams = (logLevel = debug)
 );

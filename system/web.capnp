@@ -92,8 +92,10 @@ const manifest :Capos.SystemManifest = (
                  (name = "processSpawner", source = (kernel = processSpawner)) ],
       exports = [ (name = "shells",
                    interfaceId = Shell.shellLauncherInterface) ],
-      # Each shell's 4 MiB comes out of this (docs/abi.md).
-      kernelMemory = 67108864 ),
+      # Each shell's 4 MiB and process slot come out of these
+      # (docs/abi.md): 16 shells at once.
+      kernelMemory = 67108864,
+      processes = 17 ),
     # Holds no key (the vault signs), no NetworkManager and no
     # ProcessSpawner: its shells come from shell-launcher.
     ( name = "web-gateway",

@@ -53,6 +53,8 @@ kmem_account_put(struct kmem_account *a)
 			panic("kmem: an account was put once too often");
 		if (--a->refs != 0)
 			return;
+		if (a->nprocs != 0 || a->slot_payer != NULL)
+			panic("kmem: an account went holding process slots");
 		if (a->used != 0 || a->nwaits != 0)
 			panic("kmem: an account went with %llu bytes charged",
 			    (unsigned long long)a->used);
@@ -76,6 +78,51 @@ kmem_default_limit(const struct kmem_account *a)
 	uint64_t left = a->used < a->limit ? a->limit - a->used : 0;
 
 	return left / 2 < KMEM_DEFAULT_LIMIT ? left / 2 : KMEM_DEFAULT_LIMIT;
+}
+
+int
+kmem_slots_carve(struct kmem_account *a, uint32_t procs,
+    struct kmem_account *payer)
+{
+	if (payer != NULL) {
+		/* payer's own process holds one of its slots. */
+		if (procs == 0 || payer->procs - 1 - payer->nprocs < procs)
+			return -1;
+		payer->nprocs += procs;
+		payer->refs++;
+		a->slot_payer = payer;
+	}
+	a->procs = procs;
+	return 0;
+}
+
+uint32_t
+kmem_default_procs(const struct kmem_account *a)
+{
+	uint32_t left = a->procs - 1 - a->nprocs;
+
+	if (left <= 1)
+		return left;
+	return left / 2 < KMEM_DEFAULT_PROCS ? left / 2 : KMEM_DEFAULT_PROCS;
+}
+
+void
+kmem_slots_reaped(struct kmem_account *a)
+{
+	struct kmem_account *up, *held = NULL;
+
+	/* Up the tree while each account has nothing left in the table; the
+	 * reference a gave up on its payer is put once the payer is done. */
+	a->reaped = true;
+	while (a->reaped && a->nprocs == 0 && a->slot_payer != NULL) {
+		up = a->slot_payer;
+		a->slot_payer = NULL;
+		up->nprocs -= a->procs;
+		kmem_account_put(held);
+		held = up;
+		a = up;
+	}
+	kmem_account_put(held);
 }
 
 void

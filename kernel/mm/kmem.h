@@ -23,6 +23,13 @@
  * its account still holds, and follows each later refund down to nothing.
  * Only init, the root of every tree, has no spawner to pay: the kernel
  * grants it the memory there is, and the manifest divides it.
+ *
+ * Process slots are carved the same way. An account's `procs` is how many
+ * processes its tree may hold alive at once, its own included; a child's
+ * whole `procs` is taken from its spawner's while the child is in the
+ * process table, and while any process it spawned still is (an orphan's
+ * slots stay charged up its tree). Init is granted the whole table, so a
+ * spawn meets its spawner's quota before it can meet a full table.
  */
 #ifndef CAPOS_KMEM_H
 #define CAPOS_KMEM_H
@@ -36,6 +43,10 @@
  * a spawner may name. */
 #define KMEM_DEFAULT_LIMIT	(8ull << 20)
 #define KMEM_MAX_LIMIT		(256ull << 20)
+/* The process slots of a child whose spawner names none (itself and 8
+ * descendants; or half of what the spawner has left, when that is less:
+ * kmem_default_procs). */
+#define KMEM_DEFAULT_PROCS	9u
 
 /* One object's charge: the account it went to and how much. */
 struct kcharge {
@@ -52,6 +63,13 @@ struct kmem_account {
 	bool stopped;		/* its process has stopped */
 	struct kcharge grant;	/* its limit, or once stopped what it still
 				 * holds, charged to its spawner's account */
+	uint32_t procs;		/* process slots its tree may hold, its own
+				 * process's included */
+	uint32_t nprocs;	/* slots its children's trees hold */
+	bool reaped;		/* its process has left the table */
+	struct kmem_account *slot_payer; /* holds procs of its nprocs (and
+				 * a reference), until it is reaped and
+				 * its nprocs is 0; NULL for init */
 };
 
 /* A new account holding one reference (its process's), or NULL. */
@@ -62,6 +80,16 @@ void kmem_account_put(struct kmem_account *a);
 int kmem_account_carve(struct kmem_account *a, struct kmem_account *payer);
 /* The limit of a child of a's process that names none. */
 uint64_t kmem_default_limit(const struct kmem_account *a);
+/* Takes procs slots for a from payer's (which names a's spawner); 0, or
+ * -1 when payer has fewer left. A NULL payer (init) pays nothing. */
+int kmem_slots_carve(struct kmem_account *a, uint32_t procs,
+    struct kmem_account *payer);
+/* The slots of a child of a's process that names none: 0 when a has
+ * none left. */
+uint32_t kmem_default_procs(const struct kmem_account *a);
+/* a's process has left the process table: its slots go back up the tree
+ * once none of its descendants is left in it. */
+void kmem_slots_reaped(struct kmem_account *a);
 /* a's process has stopped: its grant shrinks to what a still holds. */
 void kmem_account_stop(struct kmem_account *a);
 

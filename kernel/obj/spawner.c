@@ -132,6 +132,7 @@ spawn(struct spawner *sp, struct call *c)
 	struct process *child;
 	struct kobj *h = NULL;
 	uint64_t kmem;
+	uint32_t procs;
 	int nargs, err, hi;
 
 	/*
@@ -168,6 +169,11 @@ spawn(struct spawner *sp, struct call *c)
 	if (kmem > KMEM_MAX_LIMIT)
 		return call_exception(c, capos_CapException_Type_failed,
 		    "kernelMemory is more than 256 MiB");
+	/* So are its process slots: by default itself and 8 descendants, or
+	 * half of what the spawner has left when that is less. */
+	procs = capos_ProcessSpawner_spawn_Params_get_processes(&p);
+	if (procs == 0)
+		procs = kmem_default_procs(c->proc->kmem);
 	if (capos_ProcessSpawner_SpawnResult_init_root(call_result(c), &res))
 		return call_exception(c, capos_CapException_Type_failed,
 		    "result buffer");
@@ -193,7 +199,8 @@ spawn(struct spawner *sp, struct call *c)
 	memcpy(sb.name, name.str, name.len < CAPOS_CAPNAME_MAX - 1 ? name.len :
 	    CAPOS_CAPNAME_MAX - 1);
 
-	if ((child = process_create(sb.name, kmem, c->proc->kmem)) == NULL ||
+	if ((child = process_create(sb.name, kmem, procs,
+	    c->proc->kmem)) == NULL ||
 	    (h = process_handle_create(child, c->proc->kmem)) == NULL) {
 		if (child != NULL)
 			process_kill(child, killed);

@@ -160,10 +160,12 @@ struct thread *thread_get(struct thread_ref r);	/* NULL when stale */
 struct thread *thread_create(struct process *p, uint64_t rip, uint64_t rsp,
     uint64_t arg);
 
-/* A new process whose kernel memory account has the given limit; its
- * record is charged to payer (NULL: init, paid by the kernel). */
+/* A new process whose kernel memory account has the given limit and
+ * whose tree may hold procs processes (itself included); its record, its
+ * limit and its slots are charged to payer (NULL: init, paid by the
+ * kernel). NULL when payer has not enough left or the table is full. */
 struct process *process_create(const char *name, uint64_t kmem_limit,
-    struct kmem_account *payer);
+    uint32_t procs, struct kmem_account *payer);
 /*
  * Loads an ELF image into p and starts its main thread. `start` is the
  * start block (its CapSet naming caps already in p's table); args are

@@ -281,7 +281,7 @@ thread_create(struct process *p, uint64_t rip, uint64_t rsp, uint64_t arg)
 }
 
 struct process *
-process_create(const char *name, uint64_t kmem_limit,
+process_create(const char *name, uint64_t kmem_limit, uint32_t procs,
     struct kmem_account *payer)
 {
 	struct kcharge ch = { 0 };
@@ -306,13 +306,12 @@ process_create(const char *name, uint64_t kmem_limit,
 		kmem_free(p, &p->record);
 		return NULL;
 	}
-	/* The child's whole limit comes out of its spawner's. */
-	if (payer != NULL && kmem_account_carve(p->kmem, payer) != 0) {
-		kmem_account_put(p->kmem);
-		kmem_free(p, &p->record);
-		return NULL;
-	}
-	if (aspace_init(&p->as, PROC_FRAME_LIMIT) != 0) {
+	/* The child's whole limit and its process slots come out of its
+	 * spawner's. */
+	if (kmem_slots_carve(p->kmem, procs, payer) != 0 ||
+	    (payer != NULL && kmem_account_carve(p->kmem, payer) != 0) ||
+	    aspace_init(&p->as, PROC_FRAME_LIMIT) != 0) {
+		kmem_slots_reaped(p->kmem);
 		kmem_account_put(p->kmem);
 		kmem_free(p, &p->record);
 		return NULL;
@@ -579,6 +578,7 @@ threads_reap(void)
 		}
 		aspace_destroy(&p->as);
 		proc_table[p->index] = NULL;
+		kmem_slots_reaped(p->kmem);
 		kmem_account_put(p->kmem);
 		kmem_free(p, &p->record);
 	}

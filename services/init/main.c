@@ -456,6 +456,8 @@ build_spawn(struct service *s, struct capnp_builder *b,
 		return "entry too large";
 	capos_ProcessSpawner_spawn_Params_set_kernelMemory(&p,
 	    capos_Service_get_kernelMemory(&s->entry));
+	capos_ProcessSpawner_spawn_Params_set_processes(&p,
+	    capos_Service_get_processes(&s->entry));
 	for (uint32_t i = 0; i < grants.n; i++) {
 		if (capos_Grant_at(&grants, i, &g) != 0 ||
 		    capos_Grant_get_name(&g, &gname) != 0 || !name_ok(&gname))

@@ -120,6 +120,8 @@ spawn(const struct capnp_text *prog, const struct capnp_list *args,
 		return CAPOS_CAP_NULL;
 	capos_ProcessSpawner_NamedCap_set_cap(&g, 0);
 	capos_ProcessSpawner_spawn_Params_set_kernelMemory(&p, CHILD_KMEM);
+	/* It spawns nothing: one process slot, its own. */
+	capos_ProcessSpawner_spawn_Params_set_processes(&p, 1);
 	for (uint32_t i = 0; i < args->n; i++)
 		if (capnp_list_text(args, i, &t) != 0 ||
 		    capnp_lb_set_text(&al, i, t.str, t.len) != 0)

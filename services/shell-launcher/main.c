@@ -117,6 +117,8 @@ spawn_shell(capos_cap_t terminal, struct entry *e, int n, const char **why)
 	    capos_ProcessSpawner_spawn_Params_init_args(&p, 0, &al) != 0)
 		return CAPOS_CAP_NULL;
 	capos_ProcessSpawner_spawn_Params_set_kernelMemory(&p, SHELL_KMEM);
+	/* It spawns nothing: one process slot, its own. */
+	capos_ProcessSpawner_spawn_Params_set_processes(&p, 1);
 	for (int i = 0; i <= n; i++) {
 		const char *name = i == 0 ? "terminal" : e[i - 1].name;
 

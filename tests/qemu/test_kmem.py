@@ -19,11 +19,12 @@ def kmem_system_limits_and_reclaims_what_a_hostile_process_causes():
     expect_status(run, EXIT_CLEAN)
     # Each proof line is printed by kmemtest after its own checks.
     for proof in ("kmem-notices", "kmem-owners", "kmem-cancel", "kmem-recv",
-                  "kmem-spawn", "kmem-threads", "kmem-handles", "kmem-kill"):
+                  "kmem-spawn", "kmem-threads", "kmem-handles", "kmem-kill",
+                  "kmem-slots"):
         expect_line(run, f"[proof] {proof} ok")
     expect_line(run, "[proof] kmem-soak ok: 500000 mint/release and 10000 "
                      "spawn/exit cycles done")
-    expect_line(run, "kmemtest: 75 checks, 0 failed")
+    expect_line(run, "kmemtest: 79 checks, 0 failed")
     # A spawn that was refused never ran its child.
     expect_no_line(run, "a refused spawn ran its child")
     # Printed by the kernel after every process is gone, only when the

@@ -31,6 +31,10 @@
  *               parked, blocked in a RECV and blocked in a call: each wait
  *               answers killed, and a second kill of the ended child
  *               answers cleanly
+ *   slots       a child granted 4 process slots spawns children that stay
+ *               until its spawns are refused: the refusal comes at its own
+ *               quota (3 children), not at the full process table, and a
+ *               later spawn of ours still works
  *   soak        mint/release and spawn/exit cycles (counts from the
  *               arguments); the shutdown leak check then shows that free
  *               memory is back at its baseline
@@ -45,10 +49,12 @@
  *               no panic, and all works again once memory is given back
  *
  * Arguments: "mints=N spawns=N" for the soak; "only=PART" runs one part
- * (notices, owners, cancel, recv, spawn, threads, handles, kill, soak, oom;
+ * (notices, owners, cancel, recv, spawn, threads, handles, kill, slots, soak,
+ * oom;
  * all but oom run when none is named); "child" runs as the spawned
  * child (exits 0); "victim=HOW" as the kill part's child; "threads" as a child that makes 8 threads; "handles" as
- * the handles part's child, "phandles" as its second; "tattle" as
+ * the handles part's child, "phandles" as its second; "slots" as the slots
+ * part's child, "hold" as its children; "tattle" as
  * a child that must never run (it prints a line the harness looks for).
  * The system gives it a small kernel memory limit (system/kmem.capnp), so
  * the limits are reached quickly.
@@ -374,8 +380,11 @@ recv_follows_owner(void)
 /* ProcessSpawner.spawn of this binary with arg; caps go as grants named
  * by names (NULL: sent but named by no grant). Returns rt_call's result,
  * the handle in *h. */
-/* The kernelMemory spawn_self asks for (0: the default). */
+/* The kernelMemory and processes spawn_self asks for (0: the default),
+ * and the kind of SpawnResult its last spawn got. */
 static uint64_t spawn_kmem;
+static uint32_t spawn_procs;
+static int spawn_which = -1;
 
 static int
 spawn_self(const char *arg, struct capos_capdesc *caps,
@@ -402,6 +411,8 @@ spawn_self(const char *arg, struct capos_capdesc *caps,
 	    capnp_lb_set_text(&al, 0, arg, strlen(arg)) != 0)
 		return CAPOS_EINVAL;
 	capos_ProcessSpawner_spawn_Params_set_kernelMemory(&p, spawn_kmem);
+	capos_ProcessSpawner_spawn_Params_set_processes(&p, spawn_procs);
+	spawn_which = -1;
 	for (uint16_t i = 0, g = 0; i < ncaps; i++) {
 		if (names[i] == NULL)
 			continue;
@@ -418,6 +429,7 @@ spawn_self(const char *arg, struct capos_capdesc *caps,
 	if (rc != 0)
 		return rc;
 	r.s = res.root;
+	spawn_which = (int)capos_ProcessSpawner_SpawnResult_which(&r);
 	if (capos_ProcessSpawner_SpawnResult_which(&r) !=
 	    capos_ProcessSpawner_SpawnResult_which_handle ||
 	    capos_ProcessSpawner_SpawnResult_get_handle(&r, &idx) != 0 ||
@@ -809,6 +821,99 @@ kill_part(void)
 		    "second kill of an ended child answered cleanly\n");
 }
 
+/*
+ * The slots part: a child whose tree may hold SLOTS_PROCS processes
+ * (itself included) spawns children that stay, until its spawner refuses
+ * one. The refusal must come at its own quota, with the process table
+ * (MAX_PROCS = 256) far from full; a later spawn of ours still works.
+ */
+#define SLOTS_PROCS	4u
+#define SLOTS_KMEM	(512u << 10)	/* the slots child's kernel memory */
+#define HOLD_KMEM	(48u << 10)	/* its children's: enough for 5 */
+
+/* The slots child's children: parked until killed. */
+static int
+child_hold(void)
+{
+	static uint32_t word;
+
+	while (word == 0)
+		(void)rt_park_wait(&word, 0, 0);
+	return 1;
+}
+
+/* The slots child: exits 0 when its spawns stop exactly at its quota. */
+static int
+child_slots(void)
+{
+	static const char *const names[] = { "parkSpace" };
+	struct capos_capdesc d[] = {
+		{ rt_cap("parkSpace", capos_ParkSpace_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+	};
+	capos_cap_t h[SLOTS_PROCS + 1];
+	uint32_t n = 0, killed = 0;
+	int rc, asked_too_much;
+
+	/* Asking for more slots than are left is refused. */
+	spawn_kmem = HOLD_KMEM;
+	spawn_procs = SLOTS_PROCS;
+	rc = spawn_self("hold", d, names, 1, rbuf, sizeof(rbuf), &h[0]);
+	asked_too_much = rc == CAPOS_EINVAL && spawn_which ==
+	    capos_ProcessSpawner_SpawnResult_which_noMemory;
+	/* One slot each (the default, once little is left, is less): the
+	 * quota holds SLOTS_PROCS - 1 of them besides ourselves. */
+	spawn_procs = 1;
+	while (n <= SLOTS_PROCS && (rc = spawn_self("hold", d, names, 1,
+	    rbuf, sizeof(rbuf), &h[n])) == 0)
+		n++;
+	for (uint32_t i = 0; i < n; i++) {
+		killed += kill_child(h[i]) == 0 && waited_killed(h[i]);
+		rt_release(h[i]);
+	}
+	rt_printf("kmemtest: slots child spawned %u of its %u slots, then "
+	    "%s\n", n, SLOTS_PROCS - 1, spawn_which ==
+	    capos_ProcessSpawner_SpawnResult_which_noMemory ?
+	    "noMemory" : "something else");
+	return asked_too_much && n == SLOTS_PROCS - 1 && rc == CAPOS_EINVAL &&
+	    spawn_which == capos_ProcessSpawner_SpawnResult_which_noMemory &&
+	    killed == n ? 0 : 1;
+}
+
+static void
+slots(void)
+{
+	static const char *const names[] = { "processSpawner", "parkSpace",
+	    "console" };
+	static const char *const none[] = { NULL };
+	struct capos_capdesc d[] = {
+		{ rt_cap("processSpawner", capos_ProcessSpawner_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+		{ rt_cap("parkSpace", capos_ParkSpace_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+		{ rt_cap("console", capos_Console_INTERFACE_ID),
+		  CAPOS_XFER_COPY },
+	};
+	capos_cap_t h;
+	int rc;
+
+	spawn_kmem = SLOTS_KMEM;
+	spawn_procs = SLOTS_PROCS;
+	rc = spawn_self("slots", d, names, 3, rbuf, sizeof(rbuf), &h);
+	spawn_kmem = 0;
+	spawn_procs = 0;
+	expect("a child with 4 process slots", rc, 0);
+	expect("is refused at its own quota", child_exit(h), 0);
+	rc = spawn_self("child", NULL, none, 0, rbuf, sizeof(rbuf), &h);
+	expect("a later spawn of ours", rc, 0);
+	expect("runs", child_exit(h), 0);
+	if (test_failed == 0)
+		rt_debug("[proof] kmem-slots ok: a child granted 4 process "
+		    "slots had 3 children alive, then its spawns were refused "
+		    "noMemory at its own quota with the 256-slot process table "
+		    "far from full; a later spawn of its spawner still ran\n");
+}
+
 static const char *arg_text(const char *key);
 
 static long
@@ -925,7 +1030,7 @@ static const struct {
 	{ "notices", notices }, { "owners", owners }, { "cancel", cancel },
 	{ "recv", recv_follows_owner }, { "spawn", spawn_refusals },
 	{ "threads", threads }, { "handles", handles }, { "kill", kill_part },
-	{ "soak", soak },
+	{ "slots", slots }, { "soak", soak },
 	{ "oom", oom },
 };
 
@@ -956,6 +1061,10 @@ main(void)
 		return child_phandles();
 	if (rt_argc() > 0 && strncmp(rt_argv(0), "victim=", 7) == 0)
 		return child_victim(rt_argv(0) + 7);
+	if (rt_argc() > 0 && strcmp(rt_argv(0), "slots") == 0)
+		return child_slots();
+	if (rt_argc() > 0 && strcmp(rt_argv(0), "hold") == 0)
+		return child_hold();
 	if (rt_argc() > 0 && strcmp(rt_argv(0), "tattle") == 0) {
 		rt_printf("kmemtest: a refused spawn ran its child\n");
 		return 1;
