@@ -20,6 +20,7 @@
  */
 #include <string.h>
 
+#include "fmt/fmt.h"
 #include "net.capnp.h"
 #include "rt.h"
 #include "tcp.h"
@@ -144,6 +145,7 @@ struct stream {
 	uint64_t sum;
 	bool send_busy, recv_busy, shut, eof, failed;
 	const char *why;		/* what failed */
+	char whybuf[96];		/* why, when it names a reason */
 	uint64_t send_tag, recv_tag;
 	uint32_t chunk_len, chunk_off;
 	uint8_t chunk[capos_TcpSocket_maxChunk];
@@ -223,6 +225,15 @@ stream_recv(struct stream *st)
 	st->recv_busy = true;
 }
 
+/* "what failed: the netstack's reason", kept in the stream. */
+static const char *
+failure(struct stream *st, const char *what, struct rt_result *res)
+{
+	fmt_snprintf(st->whybuf, sizeof(st->whybuf), "%s failed: %s", what,
+	    rt_exception_reason(res));
+	return st->whybuf;
+}
+
 static void
 send_done(struct stream *st, const struct capos_cqe *c)
 {
@@ -233,7 +244,7 @@ send_done(struct stream *st, const struct capos_cqe *c)
 	st->send_busy = false;
 	if (rt_result_read(c, st->sres, &res) != 0) {
 		st->failed = true;
-		st->why = "send failed";
+		st->why = failure(st, "send", &res);
 		return;
 	}
 	r.s = res.root;
@@ -256,7 +267,7 @@ recv_done(struct stream *st, const struct capos_cqe *c)
 	st->recv_busy = false;
 	if (rt_result_read(c, st->rres, &res) != 0) {
 		st->failed = true;
-		st->why = "recv failed";
+		st->why = failure(st, "recv", &res);
 		return;
 	}
 	r.s = res.root;
