@@ -161,12 +161,14 @@ def chat_demo_at_info_shows_the_conversation_only():
 def networked_system_boots_quietly_at_info():
     # make run-net's system, without the host forward (tests use no host
     # port here); it serves until stopped, so the case stops QEMU once
-    # the address is taken.
+    # the address is taken and echo listens (in either order: echo's
+    # listen and the DHCP answer do not wait for each other).
     con = Console(kernel=kernel_image(),
                   initrd=os.path.join(BUILD, "net.pkg"), timeout=60,
                   extra=["-netdev", "user,id=n0",
                          "-device", "virtio-net-pci,netdev=n0"])
     con.wait_for("[netstack] dhcp address 10.0.2.15")
+    con.wait_for("[echo] listening")
     con.proc.kill()
     run = con.finish()
     expect_quiet(run.log, "make run-net's console")
