@@ -339,4 +339,18 @@ void crypto_mem_limit(size_t bytes);
 void crypto_mem_stats(struct crypto_mem_stats *out);
 void crypto_mem_reset_peak(void);
 
+/*
+ * An account: the blocks charged to it, their peak, its own limit (0:
+ * none beyond the process's) and the allocations it refused. Every
+ * allocation is charged to the current account as well as counted in
+ * the process's totals, and refunded to the account it was charged to.
+ * crypto_mem_charge makes a current (NULL: none) and returns the one
+ * before. An account must outlive the blocks charged to it.
+ */
+struct crypto_account {
+	size_t in_use, peak, limit;
+	uint64_t refused;
+};
+struct crypto_account *crypto_mem_charge(struct crypto_account *a);
+
 #endif

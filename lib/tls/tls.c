@@ -4,11 +4,16 @@
  * calls, with the one private-key operation done by the key vault.
  *
  * The state is the server context (one per process: the certificate and
- * the settings) and one WOLFSSL object per connection, whose heap is
- * bounded by TLS_CONN_MEM_MAX through lib/crypto's allocator limit. The
- * counters and the scratch buffer are globals: tls.h allows one
- * connection at a time, from one thread (wolfSSL is built
- * SINGLE_THREADED).
+ * the settings) and one WOLFSSL object per connection. Each connection's
+ * heap is its own lib/crypto account (struct tls_conn's acct), bounded by
+ * conn_limit: every function here that calls into wolfSSL for a
+ * connection makes that account current first (enter) and puts back the
+ * one before after (leave), so what wolfSSL allocates meanwhile is
+ * charged to that connection and what it frees is refunded to whichever
+ * account it was charged to. The context's own blocks are charged to
+ * ctx_acct. Connections are served side by side from one thread
+ * (wolfSSL is built SINGLE_THREADED); the scratch buffers are globals
+ * because no two calls into wolfSSL overlap.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -26,6 +31,8 @@
 #include "tls.h"
 
 static WOLFSSL_CTX *ctx;
+static struct crypto_account ctx_acct;
+static size_t conn_limit = TLS_CONN_MEM_MAX;
 static capos_cap_t tls_key = CAPOS_CAP_NULL;
 static struct crypto_rt_source seed_src;
 /* One TcpSocket call's message (TCP_SCRATCH bytes): shared by the read
@@ -218,76 +225,102 @@ int
 tls_server_init(capos_cap_t key, capos_cap_t entropy, size_t conn_mem)
 {
 	static uint8_t der[TLS_CERT_MAX];
-	struct crypto_mem_stats st;
+	struct crypto_account *before;
 	size_t len;
-	int rc;
+	int rc = 0;
 
 	tls_key = key;
 	seed_src.cap = entropy;
 	seed_src.iface = capos_Entropy_INTERFACE_ID;
 	if ((rc = fetch_certificate(der, &len)) != 0)
 		return rc;
+	before = crypto_mem_charge(&ctx_acct);
 	if (wolfSSL_Init() != WOLFSSL_SUCCESS ||
 	    (ctx = wolfSSL_CTX_new(wolfTLSv1_3_server_method())) == NULL)
-		return TLS_EINIT;
-	if (tls_configure(ctx, der, len, ecc_sign) != 0) {
+		rc = TLS_EINIT;
+	else if (tls_configure(ctx, der, len, ecc_sign) != 0) {
 		rt_printf("[tls] wolfSSL refuses the certificate or the "
 		    "settings\n");
-		return TLS_EINIT;
+		rc = TLS_EINIT;
 	}
+	(void)crypto_mem_charge(before);
+	if (rc != 0)
+		return rc;
 	wolfSSL_CTX_SetIORecv(ctx, io_recv);
 	wolfSSL_CTX_SetIOSend(ctx, io_send);
-	/* What the context holds stays; each connection gets the rest. */
-	if (conn_mem == 0 || conn_mem > TLS_CONN_MEM_MAX)
-		conn_mem = TLS_CONN_MEM_MAX;
-	crypto_mem_stats(&st);
-	crypto_mem_limit(st.in_use + conn_mem);
+	/* Each connection's account is held to this. */
+	conn_limit = conn_mem == 0 || conn_mem > TLS_CONN_MEM_MAX ?
+	    TLS_CONN_MEM_MAX : conn_mem;
+	return 0;
+}
+
+/* Makes c's account the one charged, until leave. */
+static struct crypto_account *
+enter(struct tls_conn *c)
+{
+	return crypto_mem_charge(&c->acct);
+}
+
+static void
+leave(struct tls_conn *c, struct crypto_account *before)
+{
+	(void)crypto_mem_charge(before);
+	c->mem_peak = c->acct.peak;
+}
+
+/* Frees c's WOLFSSL object (within enter/leave); all its account's
+ * blocks must come back with it, as the account is reused with c. */
+static void
+free_ssl(struct tls_conn *c)
+{
+	wolfSSL_free(c->ssl);
+	c->ssl = NULL;
+	if (c->acct.in_use != 0)
+		rt_warn("[tls] %u bytes of a connection's heap outlived it\n",
+		    (unsigned)c->acct.in_use);
+}
+
+/* A fresh connection in c, its account held to conn_limit: 0 or
+ * MEMORY_E (within enter/leave). */
+static int
+new_ssl(struct tls_conn *c)
+{
+	if ((c->ssl = wolfSSL_new(ctx)) == NULL)
+		return MEMORY_E;
+	wolfSSL_SetIOReadCtx(c->ssl, c);
+	wolfSSL_SetIOWriteCtx(c->ssl, c);
 	return 0;
 }
 
 static void
-note_peak(struct tls_conn *c, size_t base)
+conn_init(struct tls_conn *c)
 {
-	struct crypto_mem_stats st;
-
-	crypto_mem_stats(&st);
-	if (st.peak > base && st.peak - base > c->mem_peak)
-		c->mem_peak = st.peak - base;
+	memset(c, 0, sizeof(*c));
+	c->acct.limit = conn_limit;
 }
-
-static size_t mem_base;
 
 int
 tls_accept(struct tls_conn *c, capos_cap_t sock)
 {
-	struct crypto_mem_stats st;
-	WOLFSSL *ssl;
+	struct crypto_account *before;
 	int rc;
 
-	memset(c, 0, sizeof(*c));
+	conn_init(c);
 	c->sock = sock;
 	tls_set_deadline(c, TLS_HANDSHAKE_MS);
-	crypto_mem_stats(&st);
-	mem_base = st.in_use;
-	crypto_mem_reset_peak();
-	if ((ssl = wolfSSL_new(ctx)) == NULL)
-		return MEMORY_E;
-	c->ssl = ssl;
-	wolfSSL_SetIOReadCtx(ssl, c);
-	wolfSSL_SetIOWriteCtx(ssl, c);
-	rc = wolfSSL_accept(ssl);
-	note_peak(c, mem_base);
-	if (rc != WOLFSSL_SUCCESS) {
-		rc = wolfSSL_get_error(ssl, rc);
-		wolfSSL_free(ssl);
-		c->ssl = NULL;
-		if (c->timed_out)
-			return TLS_EDEADLINE;
-		return rc < 0 ? rc : FATAL_ERROR;
+	before = enter(c);
+	if ((rc = new_ssl(c)) == 0 &&
+	    (rc = wolfSSL_accept(c->ssl)) != WOLFSSL_SUCCESS) {
+		rc = wolfSSL_get_error(c->ssl, rc);
+		free_ssl(c);
+		rc = c->timed_out ? TLS_EDEADLINE : rc < 0 ? rc : FATAL_ERROR;
+	} else if (rc == WOLFSSL_SUCCESS) {
+		rc = 0;
 	}
+	leave(c, before);
 	/* What follows is the caller's to bound (tls_set_deadline). */
 	c->deadline_ns = 0;
-	return 0;
+	return rc;
 }
 
 void
@@ -302,19 +335,16 @@ tls_set_deadline(struct tls_conn *c, uint32_t ms)
 int
 tls_accept_mem(struct tls_conn *c)
 {
-	struct crypto_mem_stats st;
+	struct crypto_account *before;
+	int rc;
 
-	memset(c, 0, sizeof(*c));
+	conn_init(c);
 	c->sock = CAPOS_CAP_NULL;
 	c->mem = 1;
-	crypto_mem_stats(&st);
-	mem_base = st.in_use;
-	crypto_mem_reset_peak();
-	if ((c->ssl = wolfSSL_new(ctx)) == NULL)
-		return MEMORY_E;
-	wolfSSL_SetIOReadCtx(c->ssl, c);
-	wolfSSL_SetIOWriteCtx(c->ssl, c);
-	return 0;
+	before = enter(c);
+	rc = new_ssl(c);
+	leave(c, before);
+	return rc;
 }
 
 /* wolfSSL's "call again" answers, for memory I/O. */
@@ -327,20 +357,26 @@ again(int err)
 int
 tls_handshake(struct tls_conn *c)
 {
+	struct crypto_account *before;
 	int rc;
 
 	if (c->ssl == NULL)
 		return BAD_FUNC_ARG;
+	before = enter(c);
 	rc = wolfSSL_accept(c->ssl);
-	note_peak(c, mem_base);
-	if (rc == WOLFSSL_SUCCESS)
-		return 0;
-	rc = wolfSSL_get_error(c->ssl, rc);
-	if (again(rc))
-		return TLS_EAGAIN;
-	wolfSSL_free(c->ssl);
-	c->ssl = NULL;
-	return rc < 0 ? rc : FATAL_ERROR;
+	if (rc == WOLFSSL_SUCCESS) {
+		rc = 0;
+	} else {
+		rc = wolfSSL_get_error(c->ssl, rc);
+		if (again(rc)) {
+			rc = TLS_EAGAIN;
+		} else {
+			free_ssl(c);
+			rc = rc < 0 ? rc : FATAL_ERROR;
+		}
+	}
+	leave(c, before);
+	return rc;
 }
 
 void
@@ -362,17 +398,19 @@ tls_out_done(struct tls_conn *c, size_t n)
 int
 tls_read(struct tls_conn *c, uint8_t *buf, size_t n)
 {
+	struct crypto_account *before;
 	int rc, err;
 
 	if (c->ssl == NULL)
 		return BAD_FUNC_ARG;
 	if (n > INT32_MAX)
 		n = INT32_MAX;
+	before = enter(c);
 	rc = wolfSSL_read(c->ssl, buf, (int)n);
-	note_peak(c, mem_base);
+	err = rc > 0 ? 0 : wolfSSL_get_error(c->ssl, rc);
+	leave(c, before);
 	if (rc > 0)
 		return rc;
-	err = wolfSSL_get_error(c->ssl, rc);
 	if (c->mem && again(err))
 		return TLS_EAGAIN;
 	if (c->timed_out)
@@ -386,19 +424,21 @@ int
 tls_write(struct tls_conn *c, const uint8_t *buf, size_t n)
 {
 	while (n > 0) {
-		int chunk = n > 16384 ? 16384 : (int)n, rc;
+		struct crypto_account *before;
+		int chunk = n > 16384 ? 16384 : (int)n, rc, err;
 
 		if (c->ssl == NULL)
 			return BAD_FUNC_ARG;
+		before = enter(c);
 		rc = wolfSSL_write(c->ssl, buf, chunk);
-		note_peak(c, mem_base);
+		err = rc > 0 ? 0 : wolfSSL_get_error(c->ssl, rc);
+		leave(c, before);
 		if (rc <= 0) {
 			if (c->timed_out)
 				return TLS_EDEADLINE;
-			rc = wolfSSL_get_error(c->ssl, rc);
-			if (c->mem && again(rc))
+			if (c->mem && again(err))
 				return TLS_EAGAIN;
-			return rc < 0 ? rc : FATAL_ERROR;
+			return err < 0 ? err : FATAL_ERROR;
 		}
 		buf += rc;
 		n -= (size_t)rc;
@@ -409,11 +449,14 @@ tls_write(struct tls_conn *c, const uint8_t *buf, size_t n)
 void
 tls_close(struct tls_conn *c)
 {
+	struct crypto_account *before;
+
 	if (c->ssl == NULL)
 		return;
+	before = enter(c);
 	(void)wolfSSL_shutdown(c->ssl);
-	wolfSSL_free(c->ssl);
-	c->ssl = NULL;
+	free_ssl(c);
+	leave(c, before);
 }
 
 const char *

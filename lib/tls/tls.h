@@ -6,16 +6,19 @@
  * comes from a TlsServerKey (schema/crypto.capnp) at tls_server_init, and
  * each handshake's CertificateVerify is signed by that TlsServerKey's
  * sign call, from wolfSSL's ECC signing callback. Records move over the
- * connection's TcpSocket with blocking calls (lib/svc/tcp.h), so a
- * program serves one connection at a time from one thread.
+ * connection's TcpSocket with blocking calls (lib/svc/tcp.h), one
+ * connection at a time, or with memory I/O (below), where the caller
+ * moves the records and may serve many connections side by side from
+ * one thread.
  *
- * Memory: wolfSSL allocates through lib/crypto's counting allocator.
- * tls_server_init caps it at what the server context holds plus the
- * connection bound (TLS_CONN_MEM_MAX unless the caller sets a smaller
- * one), so one connection (the one the program serves) can never take
- * more; past it wolfSSL's allocation fails and the handshake or record
- * with it, with an error (MEMORY_E, "the connection's memory bound was
- * reached").
+ * Memory: wolfSSL allocates through lib/crypto's counting allocator, and
+ * each connection's blocks are charged to that connection's own account
+ * (struct tls_conn's acct), held to the connection bound
+ * (TLS_CONN_MEM_MAX unless the caller of tls_server_init sets a smaller
+ * one); the server context's blocks to an account of the context's.
+ * Past its bound a connection's allocation fails, and its handshake or
+ * record with it, with an error (MEMORY_E, "the connection's memory
+ * bound was reached"); the other connections are not touched.
  */
 #ifndef CAPOS_TLS_H
 #define CAPOS_TLS_H
@@ -24,6 +27,7 @@
 #include <stdint.h>
 
 #include "capos/abi.h"
+#include "crypto.h"
 
 /*
  * The bound on one connection's heap (docs/tls.md measures it): wolfSSL's
@@ -72,6 +76,7 @@ struct tls_conn {
 	void *ssl;		/* wolfSSL's WOLFSSL object */
 	capos_cap_t sock;
 	int io_err;		/* the last TcpSocket failure, for reports */
+	struct crypto_account acct;	/* this connection's heap */
 	size_t mem_peak;	/* heap this connection held at most */
 	/* Memory I/O only. */
 	int mem;

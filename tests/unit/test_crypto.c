@@ -179,6 +179,45 @@ TEST(crypto_alloc_refuses_past_its_limit_even_one_set_below_use)
 	crypto_mem_limit(0);
 }
 
+/* Two accounts, as two TLS connections: each is held to its own limit,
+ * and a block freed while the other is current is refunded to its own. */
+TEST(crypto_alloc_accounts_bound_and_refund_each_their_own)
+{
+	struct crypto_account a = { .limit = 1000 }, b = { .limit = 1000 };
+	struct crypto_mem_stats st;
+	void *pa, *pb, *pb2;
+
+	CHECK(crypto_mem_charge(&a) == NULL);
+	pa = capos_crypto_alloc(900);
+	CHECK(pa != NULL);
+	CHECK(capos_crypto_alloc(101) == NULL);
+	CHECK_EQ(a.refused, 1);
+	CHECK(crypto_mem_charge(&b) == &a);
+	/* a being full does not hold b. */
+	pb = capos_crypto_alloc(900);
+	CHECK(pb != NULL);
+	pb2 = capos_crypto_alloc(100);
+	CHECK(pb2 != NULL);
+	CHECK_EQ(b.in_use, 1000);
+	CHECK_EQ(b.refused, 0);
+	/* Freed while b is current: a gets it back. */
+	capos_crypto_free(pa);
+	CHECK_EQ(a.in_use, 0);
+	CHECK_EQ(a.peak, 900);
+	CHECK_EQ(b.in_use, 1000);
+	CHECK(crypto_mem_charge(NULL) == &b);
+	capos_crypto_free(pb);
+	capos_crypto_free(pb2);
+	CHECK_EQ(b.in_use, 0);
+	CHECK_EQ(b.peak, 1000);
+	crypto_mem_stats(&st);
+	CHECK_EQ(st.in_use, 0);
+	/* With no account current only the process's limit applies. */
+	pa = capos_crypto_alloc(5000);
+	CHECK(pa != NULL);
+	capos_crypto_free(pa);
+}
+
 TEST(crypto_scrypt_memory_is_counted_and_limited)
 {
 	struct crypto_mem_stats st;
