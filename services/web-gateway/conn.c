@@ -27,13 +27,23 @@
  * Every request and the upgrade must name the configured host in Host,
  * and a request that carries Origin must carry the configured origin;
  * the upgrade must carry it. Static files are answered with
- * "Connection: close", so a browser's idle keep-alive never holds the
- * one connection the gateway serves.
+ * "Connection: close", so a browser's idle keep-alive never holds one
+ * of the gateway's WG_CONNS connections.
  *
- * Calls in flight: at most one TCP recv, one TCP send and the shell's
- * wait. conn_end hangs up the terminal, logs the session out (which ends
- * the shell's authority), closes the socket and waits for those calls to
- * come back before the connection is reused.
+ * Calls in flight: at most one TCP recv, one TCP send, the shell's wait
+ * and a login with auth (password or passkey: auth holds a refusal for
+ * its failure delay, and other connections are served meanwhile).
+ * conn_end hangs up the terminal, logs the session out (which ends the
+ * shell's authority), closes the socket and waits for those calls to
+ * come back before the connection is reused; a login's session that
+ * comes back after the end is logged out at once.
+ *
+ * Other calls are made synchronously, each answered by one service
+ * without waiting on anyone: the netstack (peer, idle timeout, close),
+ * the key vault (CertificateVerify, from lib/tls), auth's challenges,
+ * enrolment and logout, and shell-launcher (which starts the shell).
+ * The buffers below are shared by all connections: each is used within
+ * one call of conn.c and never across the loop.
  */
 #include <string.h>
 
@@ -193,21 +203,34 @@ conn_term_call(struct wg_conn *c, uint64_t call_id, uint64_t iface,
 
 /* ---- Login and the shell ---- */
 
-/* SessionManager.login with the typed password, which is wiped from
- * every buffer that held it; the session, or CAPOS_CAP_NULL. */
-static capos_cap_t
-login_call(struct wg_conn *c, bool *denied)
+/* Posts a SessionManager login call (method) built in aparams; its
+ * answer comes to auth_done. 0, or -1 when the ring is full. */
+static int
+post_auth(struct wg_conn *c, enum wg_acall kind, uint16_t method,
+    struct capnp_builder *b)
+{
+	struct capos_sqe e;
+
+	rt_prep_call(&e, wg_manager, capos_SessionManager_INTERFACE_ID, method,
+	    b, c->ares, sizeof(c->ares), c->acaps, 0, CAPOS_MAX_XCAPS);
+	if (rt_submit(&e) != 0)
+		return -1;
+	c->atag = e.user_data;
+	c->acall = kind;
+	return 0;
+}
+
+/* SessionManager.login with the typed password, which is wiped from the
+ * line at once and from the params when the answer comes. -1 when it
+ * could not be sent. */
+static int
+login_call(struct wg_conn *c)
 {
 	struct capos_SessionManager_login_Params_b p;
-	struct capos_SessionManager_LoginResult_r r;
 	struct capnp_builder b;
-	struct rt_result res;
-	capos_cap_t s = CAPOS_CAP_NULL;
-	uint32_t idx;
 	int rc = -1;
 
-	*denied = false;
-	if (capnp_builder_init(&b, cbuf, sizeof(cbuf)) == 0 &&
+	if (capnp_builder_init(&b, c->aparams, sizeof(c->aparams)) == 0 &&
 	    capos_SessionManager_login_Params_init_root(&b, &p) == 0 &&
 	    capos_SessionManager_login_Params_set_account(&p, c->name,
 	    c->name_len) == 0 &&
@@ -215,22 +238,13 @@ login_call(struct wg_conn *c, bool *denied)
 	    c->line_len) == 0 &&
 	    capos_SessionManager_login_Params_set_source(&p, c->source,
 	    strlen(c->source)) == 0)
-		rc = rt_call(wg_manager, capos_SessionManager_INTERFACE_ID,
-		    capos_SessionManager_login_ORDINAL, &b, NULL, 0, cres,
-		    sizeof(cres), &res);
-	wipe(cbuf, sizeof(cbuf));
+		rc = post_auth(c, WG_A_PASSWORD,
+		    capos_SessionManager_login_ORDINAL, &b);
 	wipe(c->line, sizeof(c->line));
 	c->line_len = 0;
 	if (rc != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
-	if (capos_SessionManager_LoginResult_which(&r) ==
-	    capos_SessionManager_LoginResult_which_denied)
-		*denied = true;
-	else if (capos_SessionManager_LoginResult_get_session(&r, &idx) == 0 &&
-	    idx < res.cqe.ncaps)
-		s = res.caps[idx].cap;
-	return s;
+		wipe(c->aparams, sizeof(c->aparams));
+	return rc;
 }
 
 static void
@@ -284,14 +298,33 @@ prompt_name(struct wg_conn *c)
 		close_stream(c, TS_CLOSE_PROTOCOL, "terminal busy");
 }
 
+/* Auth's answer to the password: s the session, or CAPOS_CAP_NULL
+ * (denied: refused by auth, not failed). */
+static void
+password_done(struct wg_conn *c, capos_cap_t s, bool denied)
+{
+	if (s == CAPOS_CAP_NULL) {
+		rt_printf("[web-gateway] conn %u login refused\n", c->id);
+		say(c, denied ? "Login incorrect.\n" :
+		    "web-gateway: the session manager failed\n");
+		if (++c->tries >= WG_LOGIN_TRIES) {
+			close_stream(c, TS_CLOSE_NORMAL, "too many login "
+			    "failures");
+			return;
+		}
+		prompt_name(c);
+		return;
+	}
+	c->session = s;
+	rt_printf("[web-gateway] conn %u logged in as %s\n", c->id, c->name);
+	start_shell(c);
+}
+
 /* A line of the login ended: the name, then the password; then auth
- * decides. */
+ * decides, and password_done goes on. */
 static void
 login_line(struct wg_conn *c)
 {
-	capos_cap_t s;
-	bool denied;
-
 	c->line_ready = false;
 	if (c->line_how != TERM_LINE_OK) {
 		wipe(c->line, sizeof(c->line));
@@ -322,23 +355,9 @@ login_line(struct wg_conn *c)
 		wipe(c->line, sizeof(c->line));
 		c->line_len = 0;
 	}
-	s = login_call(c, &denied);
 	say(c, "\n");
-	if (s == CAPOS_CAP_NULL) {
-		rt_printf("[web-gateway] conn %u login refused\n", c->id);
-		say(c, denied ? "Login incorrect.\n" :
-		    "web-gateway: the session manager failed\n");
-		if (++c->tries >= WG_LOGIN_TRIES) {
-			close_stream(c, TS_CLOSE_NORMAL, "too many login "
-			    "failures");
-			return;
-		}
-		prompt_name(c);
-		return;
-	}
-	c->session = s;
-	rt_printf("[web-gateway] conn %u logged in as %s\n", c->id, c->name);
-	start_shell(c);
+	if (login_call(c) != 0)
+		password_done(c, CAPOS_CAP_NULL, false);
 }
 
 /* ---- Starting and ending ---- */
@@ -382,7 +401,8 @@ end_session(capos_cap_t session, uint32_t id)
 static void
 reap(struct wg_conn *c)
 {
-	if (c->state != WG_ENDING || c->rbusy || c->sbusy || c->waiting)
+	if (c->state != WG_ENDING || c->rbusy || c->sbusy || c->waiting ||
+	    c->acall != WG_A_NONE)
 		return;
 	if (c->handle != CAPOS_CAP_NULL)
 		(void)rt_release(c->handle);
@@ -717,14 +737,12 @@ field(const uint8_t **p, size_t *left, size_t max, struct capnp_data *out)
 
 /*
  * POST /passkey/login: credential id, clientDataJSON, authenticatorData,
- * signature and user handle, each a field; auth decides. A session is
- * kept as a ticket whose cookie the answer sets.
+ * signature and user handle, each a field; auth decides (passkey_done).
  */
 static void
 post_login(struct wg_conn *c)
 {
 	struct capos_SessionManager_loginPasskey_Params_b p;
-	struct capos_SessionManager_LoginResult_r r;
 	struct capnp_data f[5];
 	static const size_t max[5] = { capos_SessionManager_maxCredentialId,
 	    capos_SessionManager_maxClientData,
@@ -733,12 +751,7 @@ post_login(struct wg_conn *c)
 	    capos_SessionManager_userHandleLen };
 	const uint8_t *q = c->msg;
 	size_t left = c->msg_len;
-	struct wg_ticket *t = NULL;
 	struct capnp_builder b;
-	struct rt_result res;
-	char cookie[160], hex[2 * WG_COOKIE_LEN + 1];
-	capos_cap_t s = CAPOS_CAP_NULL;
-	uint32_t idx;
 
 	for (size_t i = 0; i < 5; i++)
 		if (!field(&q, &left, max[i], &f[i])) {
@@ -749,7 +762,7 @@ post_login(struct wg_conn *c)
 		refuse(c, 400, "malformed passkey login");
 		return;
 	}
-	if (capnp_builder_init(&b, cbuf, sizeof(cbuf)) != 0 ||
+	if (capnp_builder_init(&b, c->aparams, sizeof(c->aparams)) != 0 ||
 	    capos_SessionManager_loginPasskey_Params_init_root(&b, &p) != 0 ||
 	    capos_SessionManager_loginPasskey_Params_set_credentialId(&p,
 	    f[0].ptr, f[0].len) != 0 ||
@@ -763,18 +776,26 @@ post_login(struct wg_conn *c)
 	    f[4].ptr, f[4].len) != 0 ||
 	    capos_SessionManager_loginPasskey_Params_set_source(&p, c->source,
 	    strlen(c->source)) != 0 ||
-	    rt_call(wg_manager, capos_SessionManager_INTERFACE_ID,
-	    capos_SessionManager_loginPasskey_ORDINAL, &b, NULL, 0, cres,
-	    sizeof(cres), &res) != 0) {
+	    post_auth(c, WG_A_PASSKEY, capos_SessionManager_loginPasskey_ORDINAL,
+	    &b) != 0) {
+		wipe(c->aparams, sizeof(c->aparams));
+		refuse(c, 503, "the session manager failed");
+	}
+}
+
+/* Auth's answer to a passkey login (answered: a result came, s its
+ * session or CAPOS_CAP_NULL): a session is kept as a ticket whose cookie
+ * the answer sets. */
+static void
+passkey_done(struct wg_conn *c, capos_cap_t s, bool answered)
+{
+	struct wg_ticket *t = NULL;
+	char cookie[160], hex[2 * WG_COOKIE_LEN + 1];
+
+	if (!answered) {
 		refuse(c, 503, "the session manager failed");
 		return;
 	}
-	r.s = res.root;
-	if (capos_SessionManager_LoginResult_which(&r) ==
-	    capos_SessionManager_LoginResult_which_session &&
-	    capos_SessionManager_LoginResult_get_session(&r, &idx) == 0 &&
-	    idx < res.cqe.ncaps)
-		s = res.caps[idx].cap;
 	if (s == CAPOS_CAP_NULL) {
 		rt_printf("[web-gateway] conn %u passkey login refused: no "
 		    "session, no shell\n", c->id);
@@ -959,8 +980,10 @@ http_step(struct wg_conn *c)
 	size_t used;
 	int ev;
 
-	/* A POST's end may come with no byte left (an empty body). */
-	if ((c->pin_len == 0 && c->post == WG_POST_NONE) || c->closing)
+	/* A POST's end may come with no byte left (an empty body). Nothing
+	 * more is taken while its login is with auth. */
+	if ((c->pin_len == 0 && c->post == WG_POST_NONE) || c->closing ||
+	    c->acall != WG_A_NONE)
 		return false;
 	ev = http_parse(&c->hp, c->pin + c->pin_off, c->pin_len, &used);
 	c->pin_off += used;
@@ -1523,6 +1546,50 @@ wait_done(struct wg_conn *c, const struct capos_cqe *cqe)
 	term_hangup(&c->term);
 }
 
+/* A login's answer: a session goes on with the login, or is ended at
+ * once when the connection ended meanwhile. */
+static void
+auth_done(struct wg_conn *c, const struct capos_cqe *cqe)
+{
+	struct capos_SessionManager_LoginResult_r r;
+	struct rt_result res;
+	enum wg_acall kind = c->acall;
+	uint32_t idx = 0, n = cqe->ncaps < CAPOS_MAX_XCAPS ? cqe->ncaps :
+	    CAPOS_MAX_XCAPS;
+	capos_cap_t s = CAPOS_CAP_NULL;
+	bool denied = false;
+	int rc;
+
+	c->acall = WG_A_NONE;
+	wipe(c->aparams, sizeof(c->aparams));
+	rc = rt_result_read(cqe, c->ares, &res);
+	if (rc == 0) {
+		r.s = res.root;
+		denied = capos_SessionManager_LoginResult_which(&r) ==
+		    capos_SessionManager_LoginResult_which_denied;
+		if (capos_SessionManager_LoginResult_which(&r) !=
+		    capos_SessionManager_LoginResult_which_session ||
+		    capos_SessionManager_LoginResult_get_session(&r, &idx) != 0)
+			idx = n;
+	} else {
+		idx = n;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (i != idx)
+			(void)rt_release(c->acaps[i].cap);
+	if (idx < n)
+		s = c->acaps[idx].cap;
+	if (c->state != WG_LIVE) {
+		if (s != CAPOS_CAP_NULL)
+			end_session(s, c->id);
+		return;
+	}
+	if (kind == WG_A_PASSWORD)
+		password_done(c, s, denied);
+	else
+		passkey_done(c, s, rc == 0);
+}
+
 void
 conn_done(struct wg_conn *c, int which, const struct capos_cqe *cqe)
 {
@@ -1530,8 +1597,10 @@ conn_done(struct wg_conn *c, int which, const struct capos_cqe *cqe)
 		recv_done(c, cqe);
 	else if (which == 1)
 		send_done(c, cqe);
-	else
+	else if (which == 2)
 		wait_done(c, cqe);
+	else
+		auth_done(c, cqe);
 	if (c->state == WG_LIVE)
 		conn_pump(c);
 	else

@@ -1,7 +1,7 @@
 /*
- * web-gateway's shared declarations: the one connection it serves
- * (struct wg_conn, conn.c) and what of the process connections use
- * (main.c). docs/web.md, "The gateway", has the limits.
+ * web-gateway's shared declarations: a connection it serves (struct
+ * wg_conn, conn.c; main.c holds WG_CONNS of them) and what of the process
+ * connections use (main.c). docs/web.md, "The gateway", has the limits.
  */
 #ifndef CAPOS_WEB_GATEWAY_H
 #define CAPOS_WEB_GATEWAY_H
@@ -20,6 +20,10 @@
 #include "tls.h"
 #include "websocket.h"
 
+/* Connections served side by side: each one's struct wg_conn (printed
+ * at start) is static, and its TLS heap is held to TLS_CONN_MEM_MAX; the
+ * listener's next accept waits while all are taken. */
+#define WG_CONNS		8
 /* From accept to the WebSocket's hello: the TLS handshake and the
  * requests before it must be done by then, however slowly bytes drip. */
 #define WG_START_S		10
@@ -88,6 +92,15 @@ enum wg_post {
 	WG_POST_NONE,
 	WG_POST_CHALLENGE,	/* POST /passkey/challenge */
 	WG_POST_LOGIN,		/* POST /passkey/login */
+};
+
+/* The SessionManager login in flight: auth holds a refusal's answer for
+ * its failure delay (up to 4 s), so it is waited for with the
+ * connection's other calls, not in a call of its own. */
+enum wg_acall {
+	WG_A_NONE,
+	WG_A_PASSWORD,	/* login: the name and password typed */
+	WG_A_PASSKEY,	/* loginPasskey: POST /passkey/login's fields */
 };
 
 enum wg_login {
@@ -165,6 +178,15 @@ struct wg_conn {
 	uint8_t line[TERM_LINE_MAX];
 	size_t line_len;
 
+	/* The login call in flight: its params (the password, or the
+	 * passkey login's fields, wiped once answered), its answer and the
+	 * session it brings. */
+	enum wg_acall acall;
+	uint64_t atag;
+	uint8_t aparams[WG_POST_MAX + 256] __attribute__((aligned(8)));
+	uint8_t ares[512] __attribute__((aligned(8)));
+	struct capos_capdesc acaps[CAPOS_MAX_XCAPS];
+
 	/* The shell and its session; ticketed when the session came from a
 	 * passkey login's cookie. */
 	bool ticketed;
@@ -186,7 +208,8 @@ int wg_random(uint8_t *out, size_t n);
 void conn_start(struct wg_conn *c, capos_cap_t sock, uint32_t id,
     uint64_t badge);
 void conn_pump(struct wg_conn *c);
-/* A completion (which: 0 recv, 1 send, 2 the shell's wait). */
+/* A completion (which: 0 recv, 1 send, 2 the shell's wait, 3 the
+ * login). */
 void conn_done(struct wg_conn *c, int which, const struct capos_cqe *cqe);
 void conn_tick(struct wg_conn *c, uint64_t now);
 void conn_retry(struct wg_conn *c);

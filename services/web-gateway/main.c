@@ -31,16 +31,19 @@
  * "wait=S" (1..60) waits S seconds before listening (docs/tls.md, "Known
  * issue").
  *
- * One connection at a time (docs/web.md, "Limits"): lib/tls bounds the
- * heap of TLS connections with one process-wide counter sized for one
- * connection, so the listener's next accept is made only once the
- * connection before is freed; others wait in the listener's backlog. The
- * connection is one static struct wg_conn (its size is printed at
- * start). One loop waits at once on the accept, a RECV of the terminal
- * endpoint, the timer's tick and the connection's calls in flight.
- * Calls to the key vault, auth and shell-launcher are made synchronously:
- * each is answered by one service without waiting on anyone (auth's
- * delay after a refused password or passkey is the exception).
+ * Connections (docs/web.md, "Limits"): up to WG_CONNS served side by
+ * side, each a static struct wg_conn (its size is printed at start) with
+ * its own state, TLS connection (whose heap lib/tls holds to
+ * TLS_CONN_MEM_MAX on an account of its own), calls in flight, terminal
+ * badge and teardown. The listener's next accept is made only while a
+ * slot is free; with all taken, clients wait in the listener's backlog
+ * (8). One loop waits at once on the accept, a RECV of the terminal
+ * endpoint (each call routed to its connection by badge), the timer's
+ * tick and every connection's calls in flight: TCP recv and send, the
+ * shell's wait and a login with auth, whose answer waits out auth's
+ * failure delay after a refusal. The other calls, to the netstack, the
+ * key vault, auth and shell-launcher, are made synchronously: each is
+ * answered by one service without waiting on anyone (conn.c).
  */
 #include <string.h>
 
@@ -57,7 +60,7 @@ capos_cap_t wg_manager, wg_shells, wg_owner;
 char wg_origin[128];
 const char *wg_host = "";
 
-static struct wg_conn conn;
+static struct wg_conn conns[WG_CONNS];
 static uint32_t next_id;
 static uint64_t next_badge = 1;
 static struct crypto_rt_source entropy;
@@ -135,12 +138,24 @@ peer_source(capos_cap_t sock, char *out, size_t room)
 	    capos_TcpSocket_peer_Results_get_port(&r));
 }
 
-/* A new connection; -1 when the listener is gone. */
+/* A slot for the next connection, or NULL when all are taken. */
+static struct wg_conn *
+free_slot(void)
+{
+	for (size_t i = 0; i < WG_CONNS; i++)
+		if (conns[i].state == WG_FREE)
+			return &conns[i];
+	return NULL;
+}
+
+/* A new connection, into a free slot (the accept is made only while one
+ * is); -1 when the listener is gone. */
 static int
 accept_done(const struct capos_cqe *cqe)
 {
 	struct capos_TcpListener_accept_Results_r r;
 	struct rt_result res;
+	struct wg_conn *c;
 	uint32_t idx, n = cqe->ncaps < CAPOS_MAX_XCAPS ? cqe->ncaps :
 	    CAPOS_MAX_XCAPS;
 	capos_cap_t sock;
@@ -158,11 +173,16 @@ accept_done(const struct capos_cqe *cqe)
 	if (idx >= n)
 		return 0;
 	sock = acc_caps[idx].cap;
+	if ((c = free_slot()) == NULL) {
+		rt_warn("[web-gateway] an accept with no free slot\n");
+		(void)rt_release(sock);
+		return 0;
+	}
 	(void)tcp_set_idle_timeout(sock, WG_IDLE_PAGE_MS);
-	conn_start(&conn, sock, ++next_id, next_badge++);
-	peer_source(sock, conn.source, sizeof(conn.source));
-	rt_printf("[web-gateway] conn %u from %s\n", conn.id, conn.source + 4);
-	conn_pump(&conn);
+	conn_start(c, sock, ++next_id, next_badge++);
+	peer_source(sock, c->source, sizeof(c->source));
+	rt_printf("[web-gateway] conn %u from %s\n", c->id, c->source + 4);
+	conn_pump(c);
 	return 0;
 }
 
@@ -180,14 +200,16 @@ terminal_call(const struct capos_cqe *cqe)
 		(void)rt_release(recv_caps[i].cap);
 	if (call.notice)
 		return;
-	if (conn.state == WG_FREE || conn.badge != call.hdr->badge) {
-		(void)svc_answer_exception(wg_owner, call.hdr->call_id,
-		    capos_CapException_Type_disconnected,
-		    "the connection is gone");
-		return;
-	}
-	conn_term_call(&conn, call.hdr->call_id, call.hdr->interface_id,
-	    call.hdr->method, &call.params, rc != RT_BAD_PARAMS);
+	for (size_t i = 0; i < WG_CONNS; i++)
+		if (conns[i].state != WG_FREE &&
+		    conns[i].badge == call.hdr->badge) {
+			conn_term_call(&conns[i], call.hdr->call_id,
+			    call.hdr->interface_id, call.hdr->method,
+			    &call.params, rc != RT_BAD_PARAMS);
+			return;
+		}
+	(void)svc_answer_exception(wg_owner, call.hdr->call_id,
+	    capos_CapException_Type_disconnected, "the connection is gone");
 }
 
 static int
@@ -336,16 +358,48 @@ setup(void)
 		return -1;
 	}
 	(void)rt_release(auth);
-	rt_printf("[web-gateway] %u bytes a connection, one at a time, start "
-	    "deadline %u s\n", (unsigned)sizeof(struct wg_conn), WG_START_S);
+	rt_printf("[web-gateway] %u connections side by side, %u bytes each, "
+	    "start deadline %u s\n", WG_CONNS, (unsigned)sizeof(struct wg_conn),
+	    WG_START_S);
 	return 0;
+}
+
+/* Every connection's calls in flight, after the n tags already in tags:
+ * each one's connection and kind (conn_done's which). The new count. */
+static int
+gather(uint64_t *tags, struct wg_conn **who, int *which, int n)
+{
+	for (size_t i = 0; i < WG_CONNS; i++) {
+		struct wg_conn *c = &conns[i];
+		const struct {
+			bool busy;
+			uint64_t tag;
+		} calls[4] = {
+			{ c->rbusy, c->rtag },
+			{ c->sbusy, c->stag },
+			{ c->waiting, c->wtag },
+			{ c->acall != WG_A_NONE, c->atag },
+		};
+
+		if (c->state == WG_FREE)
+			continue;
+		for (int k = 0; k < 4; k++)
+			if (calls[k].busy) {
+				who[n] = c;
+				which[n] = k;
+				tags[n++] = calls[k].tag;
+			}
+	}
+	return n;
 }
 
 int
 main(void)
 {
-	uint64_t tags[6];
-	int which_of[6];
+	enum { NTAGS = 3 + 4 * WG_CONNS };
+	uint64_t tags[NTAGS];
+	struct wg_conn *who[NTAGS];
+	int which[NTAGS];
 	uint64_t acc_tag = 0, recv_tag, tick_tag;
 	bool accepting = false;
 	struct capos_cqe cqe;
@@ -355,10 +409,10 @@ main(void)
 	if (post_recv(&recv_tag) != 0 || post_tick(&tick_tag) != 0)
 		return 1;
 	for (;;) {
-		int n = 3, k;
+		int n = 2, k;
 
-		/* The next connection only once the one before is gone. */
-		if (conn.state == WG_FREE && !accepting) {
+		/* The next connection only while a slot is free for it. */
+		if (!accepting && free_slot() != NULL) {
 			if (post_accept(&acc_tag) != 0) {
 				rt_printf("[web-gateway] the listener is "
 				    "gone\n");
@@ -368,21 +422,9 @@ main(void)
 		}
 		tags[0] = recv_tag;
 		tags[1] = tick_tag;
-		tags[2] = acc_tag;
-		if (!accepting)
-			n = 2;
-		if (conn.rbusy) {
-			which_of[n] = 0;
-			tags[n++] = conn.rtag;
-		}
-		if (conn.sbusy) {
-			which_of[n] = 1;
-			tags[n++] = conn.stag;
-		}
-		if (conn.waiting) {
-			which_of[n] = 2;
-			tags[n++] = conn.wtag;
-		}
+		if (accepting)
+			tags[n++] = acc_tag;
+		n = gather(tags, who, which, n);
 		if ((k = rt_wait_any(tags, n, &cqe)) < 0) {
 			rt_printf("[web-gateway] stopped: %s\n",
 			    rt_strerror(k));
@@ -393,9 +435,13 @@ main(void)
 			if (post_recv(&recv_tag) != 0)
 				return 1;
 		} else if (k == 1) {
-			conn_retry(&conn);
-			conn_tick(&conn, rt_now_ns());
-			tickets_tick(rt_now_ns());
+			uint64_t now = rt_now_ns();
+
+			for (size_t i = 0; i < WG_CONNS; i++) {
+				conn_retry(&conns[i]);
+				conn_tick(&conns[i], now);
+			}
+			tickets_tick(now);
 			if (post_tick(&tick_tag) != 0)
 				return 1;
 		} else if (k == 2 && accepting) {
@@ -406,7 +452,7 @@ main(void)
 				return 1;
 			}
 		} else {
-			conn_done(&conn, which_of[k], &cqe);
+			conn_done(who[k], which[k], &cqe);
 		}
 	}
 }
