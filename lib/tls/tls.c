@@ -309,13 +309,16 @@ tls_accept(struct tls_conn *c, capos_cap_t sock)
 	c->sock = sock;
 	tls_set_deadline(c, TLS_HANDSHAKE_MS);
 	before = enter(c);
-	if ((rc = new_ssl(c)) == 0 &&
-	    (rc = wolfSSL_accept(c->ssl)) != WOLFSSL_SUCCESS) {
-		rc = wolfSSL_get_error(c->ssl, rc);
-		free_ssl(c);
-		rc = c->timed_out ? TLS_EDEADLINE : rc < 0 ? rc : FATAL_ERROR;
-	} else if (rc == WOLFSSL_SUCCESS) {
-		rc = 0;
+	if ((rc = new_ssl(c)) == 0) {
+		rc = wolfSSL_accept(c->ssl);
+		if (rc == WOLFSSL_SUCCESS) {
+			rc = 0;
+		} else {
+			rc = wolfSSL_get_error(c->ssl, rc);
+			free_ssl(c);
+			rc = c->timed_out ? TLS_EDEADLINE : rc < 0 ? rc :
+			    FATAL_ERROR;
+		}
 	}
 	leave(c, before);
 	/* What follows is the caller's to bound (tls_set_deadline). */

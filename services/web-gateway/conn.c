@@ -55,9 +55,9 @@
 #include "shell.capnp.h"
 #include "tcp.h"
 
-/* A call's params: a passkey login's five fields fit (WG_POST_MAX), as
- * do an enrolment's client data and attestation (TS_MAX_CLIENT_DATA +
- * TS_MAX_ATTESTATION). */
+/* A synchronous call's params: an enrolment's client data and
+ * attestation fit (TS_MAX_CLIENT_DATA + TS_MAX_ATTESTATION). A login's
+ * go in its connection's aparams, as they stay until auth answers. */
 static uint8_t cbuf[4096] __attribute__((aligned(8)));
 static uint8_t cres[1024] __attribute__((aligned(8)));
 /* A message built before it goes to pw. */
