@@ -360,23 +360,29 @@ conn_start(struct wg_conn *c, capos_cap_t sock, uint32_t id, uint64_t badge)
 		begin_closing(c, "no memory for TLS");
 }
 
-/* Ends the session, and checks that it has: info must now fail. */
-static void
+/* Ends the session, and checks that it has: info must now fail. True
+ * when it did. */
+static bool
 end_session(capos_cap_t session, uint32_t id)
 {
 	struct rt_result res;
 
+	bool gone;
+
 	(void)rt_call(session, capos_UserSession_INTERFACE_ID,
 	    capos_UserSession_logout_ORDINAL, NULL, NULL, 0, cres, sizeof(cres),
 	    &res);
-	if (rt_call(session, capos_UserSession_INTERFACE_ID,
+	gone = rt_call(session, capos_UserSession_INTERFACE_ID,
 	    capos_UserSession_info_ORDINAL, NULL, NULL, 0, cres, sizeof(cres),
-	    &res) == RT_EXCEPTION)
+	    &res) == RT_EXCEPTION;
+
+	if (gone)
 		rt_debug("[web-gateway] conn %u session ended\n", id);
 	else
 		rt_warn("[web-gateway] conn %u session STILL LIVE after "
 		    "logout\n", id);
 	(void)rt_release(session);
+	return gone;
 }
 
 static void
@@ -384,6 +390,12 @@ reap(struct wg_conn *c)
 {
 	if (c->state != WG_ENDING || c->rbusy || c->sbusy || c->waiting)
 		return;
+	/* A browser gone without logout (a closed tab, a dropped network):
+	 * its shell has ended and its session is revoked. */
+	if (c->hung_up && c->revoked && c->exited)
+		rt_debug("[proof] web-hangup ok: conn %u ended (%s) with its "
+		    "shell running; the shell exited (status %u) and its "
+		    "session is revoked\n", c->id, c->why, c->status);
 	if (c->handle != CAPOS_CAP_NULL)
 		(void)rt_release(c->handle);
 	c->handle = CAPOS_CAP_NULL;
@@ -399,11 +411,13 @@ conn_end(struct wg_conn *c, const char *why)
 	if (c->state != WG_LIVE)
 		return;
 	c->state = WG_ENDING;
+	c->why = why;
+	c->hung_up = c->login == WG_L_SHELL && !c->exited;
 	rt_printf("[web-gateway] conn %u closed: %s%s\n", c->id, why,
-	    c->login == WG_L_SHELL && !c->exited ? ", its shell hung up" : "");
+	    c->hung_up ? ", its shell hung up" : "");
 	term_hangup(&c->term);
 	if (c->session != CAPOS_CAP_NULL) {
-		end_session(c->session, c->id);
+		c->revoked = end_session(c->session, c->id);
 		c->session = CAPOS_CAP_NULL;
 	}
 	tls_close(&c->tls);
@@ -585,7 +599,7 @@ tickets_tick(uint64_t now)
 			continue;
 		rt_printf("[web-gateway] conn %u passkey login expired before "
 		    "its terminal came\n", t->conn);
-		end_session(t->session, t->conn);
+		(void)end_session(t->session, t->conn);
 		ticket_free(t);
 	}
 }
@@ -785,7 +799,7 @@ post_login(struct wg_conn *c)
 		if (!tickets[i].live)
 			t = &tickets[i];
 	if (t == NULL || wg_random(t->cookie, sizeof(t->cookie)) != 0) {
-		end_session(s, c->id);
+		(void)end_session(s, c->id);
 		refuse(c, 503, t == NULL ? "too many logins waiting" :
 		    "no random numbers");
 		return;

@@ -170,6 +170,9 @@ struct wg_conn {
 	bool ticketed;
 	capos_cap_t session, handle;
 	bool waiting, exited;
+	/* hung_up: the connection ended while its shell ran; revoked: its
+	 * session was then checked to be gone (UserSession.info failed). */
+	bool hung_up, revoked;
 	uint32_t status;
 	uint64_t wtag;
 	uint8_t wbuf[256] __attribute__((aligned(8)));

@@ -12,7 +12,8 @@
 //   1. log in with the password in the terminal, add a passkey;
 //   2. log out; log in with the passkey, run caps, keep a screenshot,
 //      read the audit log (the enrolment, the login's strength), resize
-//      the window, paste a command line, log out;
+//      the window, paste a command line, log out; in a second browser
+//      session, log in and close the tab without logging out;
 //   3. refusals without a browser, each answered 403 (the console lines
 //      that say why are test_webshell.py's to check): the login's own
 //      request sent again (its challenge is spent), and assertions made
@@ -293,6 +294,23 @@ async function main() {
 	await typeLine(page, "logout");
 	await waitText(page, "#status", "closed: ");
 	step("logged out");
+	// A second browser session that ends by closing its tab: no logout
+	// is sent (test_webshell.py waits for the gateway's proof that the
+	// shell ended and the session is revoked).
+	const ctx2 = await browser.newContext({ viewport: { width: 900,
+		height: 600 } });
+	ctx2.setDefaultTimeout(WAIT_MS);
+	const tab = await ctx2.newPage();
+	await tab.goto(ORIGIN + "/", { timeout: WAIT_MS });
+	await tab.click("#password");
+	await waitScreen(tab, "username> ");
+	await typeLine(tab, "admin");
+	await waitScreen(tab, "password> ");
+	await typeLine(tab, "capos-dev");
+	await waitScreen(tab, "@capos>");
+	await tab.close();
+	await ctx2.close();
+	step("a logged-in tab closed without logout");
 	await browser.close();
 	if (refusedByCsp.length > 0)
 		fail("the page's CSP refused: " + refusedByCsp[0]);

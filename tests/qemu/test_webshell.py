@@ -2,11 +2,13 @@
 as for test_web.py, and tests/browser/webshell.js drives Debian's
 chromium with a virtual WebAuthn authenticator against it: a password
 login in the terminal enrols a passkey, the passkey logs in and runs
-`caps` (a screenshot kept as build/webshell/terminal.png), and a replayed
+`caps` (a screenshot kept as build/webshell/terminal.png), a second
+login's tab is closed without logout, and a replayed
 challenge, a wrong origin, a wrong RP ID, a tampered signature and a
 stale cookie are each refused. This file checks the console: each
 refusal for its own reason, given by auth or the gateway after its
-check, no shell but the two logins', every session ended, and the
+check, no shell but the three logins', the closed tab's shell ended and
+its session revoked, every session ended, and the
 kernel's leak check at the stop.
 
 make test-browser-deps (in make test) fetches playwright-core, pinned
@@ -76,18 +78,20 @@ def webshell_passkeys_in_chromium():
                      "[auth] passkey login refused: signature "
                      "invalid",
                      "[proof] web-stale-cookie refused",
+                     # The closed tab: its shell ended, its session gone.
+                     "[proof] web-hangup ok",
                      # The smaller window's size.
                      "terminal resized to"):
             g.wait_line(line, BOOT_TIMEOUT_S)
         shells = sum("shell started" in x for x in g.lines)
-        expect(None, shells == 2,
-               f"{shells} shells started, not the two logins'")
+        expect(None, shells == 3,
+               f"{shells} shells started, not the three logins'")
         refused = sum("passkey login refused: no session, no shell" in x
                       for x in g.lines)
         expect(None, refused == 4, f"{refused} passkey logins refused, "
                "not 4")
         exits = sum("shell exited with status 0" in x for x in g.lines)
-        expect(None, exits == 2, f"{exits} shells exited, not 2")
+        expect(None, exits == 3, f"{exits} shells exited, not 3")
         for bad in ("panic", "FAILED", "invariant broken", "faulted",
                     "STILL LIVE", "[init] web-gateway exited",
                     "[init] auth exited"):
