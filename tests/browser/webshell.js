@@ -9,8 +9,9 @@
 // with certificate errors.
 //
 // Steps, each printed as "step: ..." once it has been seen to work:
-//   1. log in with the password in the terminal, add a passkey;
-//   2. log out; log in with the passkey, run caps, keep a screenshot,
+//   1. log in with the password in the terminal, add a passkey; `exit`:
+//      the page says the shell exited and offers to reconnect;
+//   2. reconnect: log in with the passkey, run caps, keep a screenshot,
 //      read the audit log (the enrolment, the login's strength), resize
 //      the window, paste a command line, log out; in a second browser
 //      session, log in and close the tab without logging out;
@@ -227,8 +228,18 @@ async function main() {
 		fail("the authenticator holds " + credentials.length +
 			" credentials");
 	step("password login, passkey added");
-	await typeLine(page, "logout");
-	await waitText(page, "#status", "closed: ");
+	// `exit` ends the shell: the page says so, from the gateway's close,
+	// and offers to reconnect, which leads to a fresh login.
+	await typeLine(page, "exit");
+	await waitText(page, "#status", "closed: the shell exited; its " +
+		"session has ended (4000)");
+	await page.click("#reconnect");
+	await waitScreen(page, "Not connected. Log in again");
+	if (await page.isDisabled("#passkey") ||
+	    await page.isDisabled("#password") ||
+	    await page.isVisible("#reconnect"))
+		fail("reconnect did not lead to the login's buttons");
+	step("the shell exited: the page said so; reconnect leads to a login");
 
 	// 2. Log in with the passkey; its request and cookie are kept for
 	// the refusals below.
@@ -241,7 +252,6 @@ async function main() {
 		if (r.url().endsWith("/passkey/login"))
 			cookie = await r.headerValue("set-cookie");
 	});
-	await page.goto(ORIGIN + "/", { timeout: WAIT_MS });
 	const clicked = Date.now();
 	await page.click("#passkey");
 	await waitScreen(page, "Logged in with a passkey.");

@@ -29,6 +29,7 @@ const buttons = {
 	passkey: document.getElementById("passkey"),
 	password: document.getElementById("password"),
 	enrol: document.getElementById("enrol"),
+	reconnect: document.getElementById("reconnect"),
 };
 const decoder = new TextDecoder();
 const term = new Terminal({ fontSize: 14, scrollback: 1000 });
@@ -161,8 +162,7 @@ function onMessage(e) {
 		pump();
 		break;
 	case 0x87:
-		setStatus("closed: " + decoder.decode(m.subarray(3)) + " (" +
-			view.getUint16(1) + ")");
+		ended(view.getUint16(1), decoder.decode(m.subarray(3)));
 		break;
 	case 0x88:
 		enrol(m);
@@ -173,6 +173,26 @@ function onMessage(e) {
 		buttons.enrol.disabled = false;
 		break;
 	}
+}
+
+// What the gateway's close (0x87) means for the person at the terminal.
+// A session never outlives its connection: whatever ended it, what is
+// left is a fresh login.
+const closeMessages = {
+	4000: "the shell exited; its session has ended",
+	4001: "the session is gone (it ended, or the gateway restarted)",
+	4002: "the gateway refused what the page sent (protocol violation); " +
+		"the session has ended",
+	4003: "the page sent past its input window (flow-control " +
+		"violation); the session has ended",
+	4004: "the session was idle too long and has ended",
+};
+
+function ended(code, reason) {
+	setStatus("closed: " + (closeMessages[code] ||
+		"the gateway closed the terminal: " + reason +
+		"; the session has ended") + " (" + code + ")");
+	buttons.reconnect.hidden = false;
 }
 
 function connect() {
@@ -189,8 +209,10 @@ function connect() {
 		if (status.textContent.startsWith("closed: "))
 			return;
 		setStatus(status.textContent === "connecting..." ?
-			"the terminal was refused; reload to start again" :
-			"the connection is gone; reload to start again");
+			"closed: the gateway refused the terminal" :
+			"closed: the connection to the gateway was lost; its " +
+			"session has ended");
+		buttons.reconnect.hidden = false;
 	};
 	term.focus();
 }
@@ -221,6 +243,18 @@ async function passkeyLogin() {
 		buttons.passkey.disabled = buttons.password.disabled = false;
 	}
 }
+
+// Nothing to reattach to (see ended): the terminal is cleared, says so,
+// and the login's buttons come back.
+buttons.reconnect.addEventListener("click", () => {
+	buttons.reconnect.hidden = true;
+	ws = null;
+	term.reset();
+	term.write("Not connected. Log in again with a passkey or a " +
+		"password.\r\n");
+	buttons.passkey.disabled = buttons.password.disabled = false;
+	setStatus("not connected");
+});
 
 buttons.passkey.addEventListener("click", passkeyLogin);
 buttons.password.addEventListener("click", connect);
