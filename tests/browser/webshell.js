@@ -12,7 +12,8 @@
 //   1. log in with the password in the terminal, add a passkey; `exit`:
 //      the page says the shell exited and offers to reconnect;
 //   2. reconnect: log in with the passkey, run caps, keep a screenshot,
-//      read the audit log (the enrolment, the login's strength), resize
+//      read the audit log (the enrolment, the login's strength), run
+//      one agent turn whose call is gated and answered, resize
 //      the window, paste a command line, log out; in a second browser
 //      session, log in and close the tab without logging out;
 //   3. refusals without a browser, each answered 403 (the console lines
@@ -281,6 +282,28 @@ async function main() {
 	if (!/loginSucceeded, reason = ok[^)]*strength = passkey/.test(audit))
 		fail("no passkey login record: " + audit);
 	step("audited: passkeyEnrolled, loginSucceeded with strength passkey");
+	// One agent turn (docs/agent.md): the scripted model proposes
+	// launcher.run, which the operator's map gates by consent; y runs it
+	// and the model is told the outcome.
+	await typeLine(page, "agent start hello");
+	await waitScreen(page,
+		'agent: run launcher.run(program="hello") ? [y/N]');
+	await typeLine(page, "y");
+	await waitScreen(page, "model: launcher.run ran");
+	// The turn is over once the prompt follows the model's last words.
+	await page.waitForFunction((sel) => {
+		const t = Array.from(document.querySelectorAll(sel),
+			(d) => d.textContent).join("");
+		return t.lastIndexOf("@capos>") > t.lastIndexOf("ran: (started");
+	}, ROWS, { timeout: WAIT_MS });
+	const turn = (await rows(page)).join("");
+	for (const want of ["model: Starting hello needs your consent.",
+	    "(started = (handle = <capability",
+	    "model: launcher.run ran: (started"])
+		if (!turn.includes(want))
+			fail("the agent turn lacks " + JSON.stringify(want) +
+				": " + turn);
+	step("an agent turn: launcher.run gated by consent, run, reported");
 	// A smaller window sends a resize (the gateway's console says so);
 	// a paste runs its line.
 	const sized = await page.textContent("#status");

@@ -2,7 +2,8 @@
 as for test_web.py, and tests/browser/webshell.js drives Debian's
 chromium with a virtual WebAuthn authenticator against it: a password
 login in the terminal enrols a passkey, the passkey logs in and runs
-`caps` (a screenshot kept as build/webshell/terminal.png), a second
+`caps` (a screenshot kept as build/webshell/terminal.png), one agent
+turn's call is gated by consent and run, a second
 login's tab is closed without logout, and a replayed
 challenge, a wrong origin, a wrong RP ID, a tampered signature and a
 stale cookie are each refused. This file checks the console: each
@@ -80,6 +81,12 @@ def webshell_passkeys_in_chromium():
                      "[proof] web-stale-cookie refused",
                      # The closed tab: its shell ended, its session gone.
                      "[proof] web-hangup ok",
+                     # The agent turn: the model holds its endpoint
+                     # and the console only, the consented call ran,
+                     # and the model was told its outcome.
+                     "[model-script] holds: console model",
+                     "[launcher] started hello",
+                     "[model-script] answer 2: result launcher.run ran",
                      # The smaller window's size.
                      "terminal resized to"):
             g.wait_line(line, BOOT_TIMEOUT_S)
