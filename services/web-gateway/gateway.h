@@ -88,6 +88,8 @@ enum wg_post {
 	WG_POST_NONE,
 	WG_POST_CHALLENGE,	/* POST /passkey/challenge */
 	WG_POST_LOGIN,		/* POST /passkey/login */
+	WG_POST_ENROL_OPTIONS,	/* POST /passkey/enrol-options */
+	WG_POST_ENROL,		/* POST /passkey/enrol */
 };
 
 enum wg_login {

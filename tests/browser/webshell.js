@@ -15,14 +15,18 @@
 //      read the audit log (the enrolment, the login's strength), run
 //      one agent turn whose call is gated and answered, resize
 //      the window, paste a command line, log out; in a second browser
-//      session, log in and close the tab without logging out;
+//      session, log in, ask `passkey link` for an enrolment link, and
+//      close the tab without logging out; in a third, with an
+//      authenticator of its own, open the link, enrol a passkey by its
+//      code and log in with it;
 //   3. refusals without a browser, each answered 403 (the console lines
 //      that say why are test_webshell.py's to check): the login's own
 //      request sent again (its challenge is spent), and assertions made
 //      with the authenticator's key for fresh challenges with a wrong
 //      origin, a wrong RP ID and a tampered signature; the login's
 //      cookie presented again after its use; a malformed and an
-//      oversized login body and a POST without Origin.
+//      oversized login body and a POST without Origin; the enrolment
+//      code used again (its options, its answer), a made-up one, none.
 // It prints "figure:" lines: the time from the passkey button's click to
 // the shell's prompt.
 // Exits 0 when every step passed, 1 with the reason otherwise.
@@ -341,9 +345,63 @@ async function main() {
 	await waitScreen(tab, "password> ");
 	await typeLine(tab, "capos-dev");
 	await waitScreen(tab, "@capos>");
+	// That session asks for a link that enrols a passkey elsewhere.
+	await typeLine(tab, "passkey link");
+	await waitScreen(tab, "keep it to yourself:");
+	const link = /(https:\/\/localhost:8443\/#enrol=([A-Za-z0-9_-]{22}))\s/
+		.exec((await rows(tab)).join("\n") + "\n");
+	if (!link)
+		fail("no enrolment link: " + (await rows(tab)).join("\n"));
+	const code = link[2];
+	console.log("enrolment code: " + code);
+	step("passkey link gave a link with a code in its fragment");
 	await tab.close();
 	await ctx2.close();
 	step("a logged-in tab closed without logout");
+
+	// A fresh browser with an authenticator of its own opens the link,
+	// enrols a passkey by the code, and logs in with it.
+	const ctx3 = await browser.newContext({ viewport: { width: 900,
+		height: 600 } });
+	ctx3.setDefaultTimeout(WAIT_MS);
+	const fresh = await ctx3.newPage();
+	const cdp3 = await ctx3.newCDPSession(fresh);
+	await cdp3.send("WebAuthn.enable");
+	const auth3 = (await cdp3.send("WebAuthn.addVirtualAuthenticator",
+		{ options: { protocol: "ctap2", transport: "internal",
+			hasResidentKey: true, hasUserVerification: true,
+			isUserVerified: true, automaticPresenceSimulation: true } }))
+		.authenticatorId;
+	let enrolBody = null;
+	fresh.on("request", (r) => {
+		if (r.url().endsWith("/passkey/enrol"))
+			enrolBody = r.postDataBuffer();
+		if (r.url().includes(code))
+			fail("a request's address holds the code: " + r.url());
+	});
+	await fresh.goto(link[1], { timeout: WAIT_MS });
+	await fresh.waitForSelector("#link", { state: "visible" });
+	if (await fresh.evaluate(() => location.href) !== ORIGIN + "/")
+		fail("the code stayed in the address: " +
+			await fresh.evaluate(() => location.href));
+	await fresh.click("#link");
+	await waitText(fresh, "#status", "passkey added for admin");
+	const held = (await cdp3.send("WebAuthn.getCredentials",
+		{ authenticatorId: auth3 })).credentials;
+	if (held.length !== 1)
+		fail("the new authenticator holds " + held.length + " credentials");
+	await fresh.click("#passkey");
+	await waitScreen(fresh, "Logged in with a passkey.");
+	await waitScreen(fresh, "@capos>");
+	await typeLine(fresh, "whoami");
+	await fresh.waitForFunction((sel) => Array.from(
+		document.querySelectorAll(sel), (d) => d.textContent
+		.replace(/\u00a0/g, " ").trim()).includes("admin"), ROWS,
+		{ timeout: WAIT_MS });
+	await typeLine(fresh, "logout");
+	await waitText(fresh, "#status", "closed: ");
+	await ctx3.close();
+	step("the link enrolled a passkey in a fresh browser; it logged in");
 	await browser.close();
 	if (refusedByCsp.length > 0)
 		fail("the page's CSP refused: " + refusedByCsp[0]);
@@ -397,6 +455,24 @@ async function main() {
 	if (statusOf(up) !== 403)
 		fail("the stale cookie's upgrade answered " + statusOf(up));
 	step("stale cookie refused");
+	// The enrolment code: spent once used (its options and its answer
+	// again are refused), and a made-up one or an empty body likewise.
+	if (enrolBody === null)
+		fail("the enrolment's request was not seen");
+	st = statusOf(await post("/passkey/enrol-options", Buffer.from(code)));
+	if (st !== 403)
+		fail("the used code's options answered " + st);
+	st = statusOf(await post("/passkey/enrol", enrolBody));
+	if (st !== 403)
+		fail("the enrolment sent again answered " + st);
+	st = statusOf(await post("/passkey/enrol-options",
+		Buffer.from(b64url(crypto.randomBytes(16)))));
+	if (st !== 403)
+		fail("a made-up code's options answered " + st);
+	st = statusOf(await post("/passkey/enrol-options", Buffer.alloc(0)));
+	if (st !== 400)
+		fail("an empty code answered " + st);
+	step("used, replayed, made-up and empty enrolment codes refused");
 	proxy.close();
 	console.log("webshell: all steps passed");
 }

@@ -17,6 +17,7 @@ by tests/browser/package-lock.json, into build/browser/; chromium is a
 Debian package of make deps.
 """
 import os
+import re
 import subprocess
 
 import harness
@@ -87,18 +88,34 @@ def webshell_passkeys_in_chromium():
                      "[model-script] holds: console model",
                      "[launcher] started hello",
                      "[model-script] answer 2: result launcher.run ran",
+                     # The enrolment by code, and its refusals: the
+                     # used code's options, its answer again, a made-up
+                     # code.
+                     "[auth] enrolment code issued for admin",
+                     "[auth] passkey enrolled by code for admin (2 held)",
+                     "[web-gateway] conn",
+                     "[auth] passkey enrolment by code refused: not an "
+                     "enrolment code issued",
                      # The smaller window's size.
                      "terminal resized to"):
             g.wait_line(line, BOOT_TIMEOUT_S)
+        m = re.search(r"^enrolment code: (\S+)$", out, re.M)
+        expect(None, m is not None, "the run printed no enrolment code")
+        expect(None, not any(m.group(1) in x for x in g.lines),
+               "the enrolment code is on the console")
+        unknown = sum("passkey enrolment refused: not an enrolment code "
+                      "issued" in x for x in g.lines)
+        expect(None, unknown == 2, f"{unknown} enrolment codes refused "
+               "for their options, not 2 (the used one, the made-up one)")
         shells = sum("shell started" in x for x in g.lines)
-        expect(None, shells == 3,
-               f"{shells} shells started, not the three logins'")
+        expect(None, shells == 4,
+               f"{shells} shells started, not the four logins'")
         refused = sum("passkey login refused: no session, no shell" in x
                       for x in g.lines)
         expect(None, refused == 4, f"{refused} passkey logins refused, "
                "not 4")
         exits = sum("shell exited with status 0" in x for x in g.lines)
-        expect(None, exits == 3, f"{exits} shells exited, not 3")
+        expect(None, exits == 4, f"{exits} shells exited, not 4")
         for bad in ("panic", "FAILED", "invariant broken", "faulted",
                     "STILL LIVE", "[init] web-gateway exited",
                     "[init] auth exited"):

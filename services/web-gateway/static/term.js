@@ -30,6 +30,7 @@ const buttons = {
 	password: document.getElementById("password"),
 	enrol: document.getElementById("enrol"),
 	reconnect: document.getElementById("reconnect"),
+	link: document.getElementById("link"),
 };
 const decoder = new TextDecoder();
 const term = new Terminal({ fontSize: 14, scrollback: 1000 });
@@ -110,23 +111,29 @@ function fields(list) {
 	return out;
 }
 
+// A new passkey for auth's challenge, the account's user handle, the
+// RP ID and the account's name.
+function create(challenge, handle, rpId, name) {
+	return navigator.credentials.create({ publicKey: {
+		challenge: challenge,
+		rp: { id: rpId, name: "capOS" },
+		user: { id: handle, name: name, displayName: name },
+		pubKeyCredParams: [{ type: "public-key", alg: -7 },
+			{ type: "public-key", alg: -8 }],
+		authenticatorSelection: { residentKey: "required",
+			userVerification: "required" },
+		attestation: "none",
+		timeout: 60000,
+	} });
+}
+
 // The passkey enrolment's options (0x88): challenge(32) handle(16)
 // rpidlen(1) rpid namelen(1) name.
 async function enrol(m) {
 	const rl = m[49], rpId = decoder.decode(m.subarray(50, 50 + rl));
 	const name = decoder.decode(m.subarray(51 + rl, 51 + rl + m[50 + rl]));
 	try {
-		const c = await navigator.credentials.create({ publicKey: {
-			challenge: m.slice(1, 33),
-			rp: { id: rpId, name: "capOS" },
-			user: { id: m.slice(33, 49), name: name, displayName: name },
-			pubKeyCredParams: [{ type: "public-key", alg: -7 },
-				{ type: "public-key", alg: -8 }],
-			authenticatorSelection: { residentKey: "required",
-				userVerification: "required" },
-			attestation: "none",
-			timeout: 60000,
-		} });
+		const c = await create(m.slice(1, 33), m.slice(33, 49), rpId, name);
 		const cd = new Uint8Array(c.response.clientDataJSON);
 		const ao = new Uint8Array(c.response.attestationObject);
 		const body = new Uint8Array(2 + cd.length + ao.length);
@@ -243,6 +250,53 @@ async function passkeyLogin() {
 		buttons.passkey.disabled = buttons.password.disabled = false;
 	}
 }
+
+// A page opened as ORIGIN/#enrol=CODE (`passkey link` in a shell,
+// docs/web.md "Enrolment by code"): the code is taken out of the address
+// at once, so it stays out of the history, and the button enrols a
+// passkey with it: auth's options for the code, the authenticator's
+// answer, and auth's verdict. The fragment never reaches a server, nor
+// a Referer.
+let enrolCode = null;
+{
+	const m = /^#enrol=([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
+	if (m !== null) {
+		enrolCode = new TextEncoder().encode(m[1]);
+		history.replaceState(null, "", location.pathname);
+		buttons.link.hidden = false;
+		setStatus("a link to add a passkey");
+	}
+}
+
+async function enrolByCode() {
+	buttons.link.disabled = true;
+	setStatus("asking for the enrolment's options...");
+	try {
+		const r = await fetch("/passkey/enrol-options", { method: "POST",
+			headers: { "Content-Type": "application/octet-stream" },
+			body: enrolCode });
+		if (!r.ok)
+			throw new Error("the link is used, expired or wrong (" +
+				r.status + ")");
+		const o = await r.json();
+		const c = await create(bytes(o.challenge), bytes(o.userHandle),
+			o.rpId, o.account);
+		const l = await fetch("/passkey/enrol", { method: "POST",
+			headers: { "Content-Type": "application/octet-stream" },
+			body: fields([enrolCode, c.response.clientDataJSON,
+				c.response.attestationObject]) });
+		if (l.status !== 204)
+			throw new Error("refused (" + l.status + ")");
+		enrolCode = null;
+		buttons.link.hidden = true;
+		setStatus("passkey added for " + o.account + "; log in with it");
+	} catch (e) {
+		setStatus("passkey not added: " + e.message);
+		buttons.link.disabled = false;
+	}
+}
+
+buttons.link.addEventListener("click", enrolByCode);
 
 // Nothing to reattach to (see ended): the terminal is cleared, says so,
 // and the login's buttons come back.
