@@ -64,6 +64,7 @@ PKG_BINARIES_web = $(BUILD)/user/init $(BUILD)/user/virtio-net \
 	$(BUILD)/user/auth $(BUILD)/user/shell-launcher \
 	$(BUILD)/user/capos-shell $(BUILD)/user/web-gateway \
 	$(BUILD)/user/hello $(BUILD)/user/count
+PKG_BINARIES_web += $(BUILD)/user/model-script
 ALL_TARGETS += $(BUILD)/web.pkg
 
 WEB_QEMU_NET := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:8443-:443 \

@@ -66,6 +66,8 @@ enum AuthReason {
   challengeUnknown @25;  # not a challenge auth issued, used, or expired
   passkeyRefused @26;    # WebAuthn's checks: type, origin, RP ID, flags, shape
   noEntropy @27;         # the random generator refused: no challenge
+  # An enrolment code (UserSession.enrolCode) not issued, used or expired.
+  enrolCodeUnknown @28;
 }
 
 enum AuditEvent {
@@ -80,6 +82,7 @@ enum AuditEvent {
   passkeyEnrolled @8;    # UserSession.enrolPasskey: ok or why not
   passkeyChallenge @9;   # a challenge refused (noEntropy); issued ones
                          # are not recorded
+  enrolCodeIssued @10;   # UserSession.enrolCode: ok, or noEntropy
 }
 
 # One audit record. It holds no password, key or token: the request's
@@ -205,6 +208,20 @@ interface SessionManager @0xf892c33fa06932a1 {
   loginPasskey @5 (credentialId :Data, clientDataJson :Data,
                    authenticatorData :Data, signature :Data,
                    userHandle :Data, source :Text) -> LoginResult;
+
+  # Passkey enrolment by a one-time code (UserSession.enrolCode), for a
+  # web gateway whose page was opened with the code: the options for
+  # navigator.credentials.create (a challenge bound to the code), then
+  # the browser's answer, checked and recorded for the code's account.
+  # The answer spends the code whether it passes or not. A code that is
+  # not live fails the first (audited as passkeyEnrolled with
+  # enrolCodeUnknown) and is refused by the second.
+  const enrolCodeLen :UInt32 = 22;
+  enrolCodeOptions @6 (code :Text, source :Text)
+      -> (challenge :Data, userHandle :Data, rpId :Text, account :Text);
+  enrolByCode @7 (code :Text, clientDataJson :Data,
+                  attestationObject :Data, source :Text)
+      -> (reason :AuthReason);
 }
 
 interface UserSession @0x8dfd16d6437f707d {
@@ -248,6 +265,14 @@ interface UserSession @0x8dfd16d6437f707d {
                            account :Text);
   enrolPasskey @7 (clientDataJson :Data, attestationObject :Data)
       -> (reason :AuthReason);
+  # For enrolling from a session with no browser (the console, SSH): a
+  # one-time code for this session's account (enrolCodeLen characters of
+  # base64url over random bytes; single use, valid validSeconds, and not
+  # ended with this session), and the origin whose page takes it as
+  # ORIGIN/#enrol=CODE. Fails when the generator refuses (audited as
+  # enrolCodeIssued with noEntropy).
+  enrolCode @8 () -> (code :Text $C.secret, origin :Text,
+                      validSeconds :UInt32);
 }
 
 interface AuditLog @0xb5b5d55f0a4b3aae {

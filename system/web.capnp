@@ -4,7 +4,7 @@
 # at https://localhost:8443/ (make run-web forwards it) gets the terminal
 # page; in the terminal the user logs in with a password (or, once one is
 # enrolled, with a passkey, which auth checks against the origin given it
-# below) and gets capos-shell.
+# below) and gets capos-shell, whose agent mode talks to model-script.
 #
 # Development keys and accounts, NOT FOR PRODUCTION: the TLS key and
 # certificate are made at build time (services/keyvault/mkdevtls.sh,
@@ -13,6 +13,7 @@
 @0xc4f1a8e2b7d39051;
 
 using Capos = import "../schema/capos.capnp";
+using Agent = import "../schema/agent.capnp";
 using Auth = import "../schema/auth.capnp";
 using K = import "../schema/crypto.capnp";
 using N = import "../schema/net.capnp";
@@ -68,6 +69,17 @@ const manifest :Capos.SystemManifest = (
       exports = [ (name = "programs",
                    interfaceId = Shell.programLauncherInterface) ],
       args = ["program=hello", "program=count"] ),
+    # The shell's agent mode (docs/agent.md) from the browser: a
+    # scripted model, handed out in the operator's bundle by auth.
+    ( name = "model",
+      binary = "model-script",
+      grants = [ (name = "console", source = (kernel = console)) ],
+      exports = [ (name = "model",
+                   interfaceId = Agent.languageModelInterface) ],
+      args = [
+        "name=script-web",
+        "rule=which programs|say:I will ask the launcher.|call:launcher.programs()",
+        "rule=start hello|say:Starting hello needs your consent.|call:launcher.run(program=\"hello\")" ] ),
     ( name = "auth",
       binary = "auth",
       grants = [ (name = "console", source = (kernel = console)),
@@ -76,12 +88,16 @@ const manifest :Capos.SystemManifest = (
                  (name = "virtualMemory", source = (kernel = virtualMemory)),
                  (name = "launcher",
                   source = (serviceExport = (service = "launcher",
-                                             export = "programs"))) ],
+                                             export = "programs"))),
+                 (name = "model",
+                  source = (serviceExport = (service = "model",
+                                             export = "model"))) ],
       exports = [ (name = "sessionManager",
                    interfaceId = Auth.sessionManagerInterface) ],
       args = [
         "account=admin:1000:active:operator+guest:scrypt$4096$8$1$f67e27c2745c9a4d4504de6f8752e23c$49075d9e73f916718e6089cd7fbf660eb0340d30af7818f4025c6ced0ad90d87",
-        "profile=operator:session+audit+launcher",
+        "profile=operator:session+audit+launcher+model",
+        "tools=operator:launcher.programs=auto+launcher.run=consent",
         "profile=guest:session+launcher",
         # Passkeys are used from the web gateway's one origin; its host
         # is the RP ID.

@@ -1,9 +1,11 @@
 /*
  * auth: the identity services (docs/auth.md). One process serves
  *   SessionManager  on its "sessionManager" export (login, anonymous,
- *                   the key and passkey logins);
+ *                   the key and passkey logins, passkey enrolment by a
+ *                   one-time code);
  *   UserSession     per session, a badged client it mints (info,
- *                   shellBundle: the authority broker; logout; and for
+ *                   shellBundle: the authority broker; logout; passkey
+ *                   enrolment and its one-time codes; and for
  *                   the agent shell toolPermissions, stepUp and
  *                   recordTool, docs/agent.md);
  *   AuditLog        per operator session, a badged reader client.
@@ -840,6 +842,171 @@ do_enrol_passkey(void *ctx, struct rt_request *rq)
 	return 0;
 }
 
+/* A one-time code that enrols a passkey for this session's account from a
+ * browser (passkey.h, "Enrolment codes"). The code goes to the caller
+ * only: the console and the audit record never hold it. */
+static int
+do_enrol_code(void *ctx, struct rt_request *rq)
+{
+	struct capos_UserSession_enrolCode_Results_b r;
+	struct session *s = caller_session(rq, SESSION_KIND_SESSION);
+	char code[PASSKEY_CODE_LEN + 1];
+	struct account *a;
+	int rc;
+
+	(void)ctx;
+	if (s == NULL)
+		return 0;
+	if (passkeys.origin[0] == '\0')
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "passkeys are not configured");
+	a = s->principal != 0 ? account_find(&logins.accounts, s->account,
+	    strlen(s->account)) : NULL;
+	if (a == NULL || a->status != ACCOUNT_ACTIVE)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "no active account to enrol for");
+	if (passkey_code_issue(&passkeys, rng, &drbg, a->name, rt_now_ns(),
+	    code) != 0) {
+		audit_append(&audit, rt_now_ns(), AUDIT_ENROL_CODE_ISSUED,
+		    capos_AuthReason_noEntropy, s->account, strlen(s->account),
+		    s->source, strlen(s->source), s->profile,
+		    strlen(s->profile), s->serial);
+		rt_printf("[auth] enrolment code refused: no random numbers\n");
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "no random numbers");
+	}
+	audit_append(&audit, rt_now_ns(), AUDIT_ENROL_CODE_ISSUED,
+	    capos_AuthReason_ok, s->account, strlen(s->account), s->source,
+	    strlen(s->source), s->profile, strlen(s->profile), s->serial);
+	rt_printf("[auth] enrolment code issued for %s, valid %u s\n",
+	    s->account, (unsigned)(PASSKEY_CODE_NS / 1000000000ull));
+	rc = -1;
+	if (capos_UserSession_enrolCode_Results_init_root(&rq->reply, &r) == 0 &&
+	    capos_UserSession_enrolCode_Results_set_code(&r, code,
+	    PASSKEY_CODE_LEN) == 0 &&
+	    capos_UserSession_enrolCode_Results_set_origin(&r,
+	    passkeys.origin, strlen(passkeys.origin)) == 0) {
+		capos_UserSession_enrolCode_Results_set_validSeconds(&r,
+		    (uint32_t)(PASSKEY_CODE_NS / 1000000000ull));
+		rc = 0;
+	}
+	memset(code, 0, sizeof(code));
+	return rc;
+}
+
+/* A code that names no live code: audited (never the code), failed. */
+static int
+no_code(struct rt_request *rq, const char *sn, size_t slen)
+{
+	audit_append(&audit, rt_now_ns(), AUDIT_PASSKEY_ENROLLED,
+	    CRED_ENROL_CODE_UNKNOWN, "", 0, sn, slen, "", 0, 0);
+	rt_printf("[auth] passkey enrolment refused: not an enrolment code "
+	    "issued, or used, or expired\n");
+	return rt_reply_exception(rq, capos_CapException_Type_failed,
+	    "no such enrolment code");
+}
+
+/* The options for navigator.credentials.create, for a live code: a
+ * challenge bound to the code. The code is not spent here. */
+static int
+do_enrol_code_options(void *ctx, struct rt_request *rq)
+{
+	struct capos_SessionManager_enrolCodeOptions_Params_r p = {
+	    rq->params };
+	struct capos_SessionManager_enrolCodeOptions_Results_b r;
+	struct capnp_text code = { 0 }, src = { 0 };
+	const struct passkey_code *pc;
+	uint8_t ch[PASSKEY_CHALLENGE_LEN];
+	struct account *a;
+	const char *sn;
+	size_t slen;
+
+	(void)ctx;
+	if (passkeys.origin[0] == '\0')
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "passkeys are not configured");
+	if (capos_SessionManager_enrolCodeOptions_Params_get_code(&p,
+	    &code) != 0 ||
+	    capos_SessionManager_enrolCodeOptions_Params_get_source(&p,
+	    &src) != 0 || src.len > capos_SessionManager_maxSource)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed enrolment code request");
+	text_of(&src, &sn, &slen);
+	pc = passkey_code_find(&passkeys, code.str, code.len, rt_now_ns());
+	if (pc == NULL)
+		return no_code(rq, sn, slen);
+	a = account_find(&logins.accounts, pc->account, strlen(pc->account));
+	if (a == NULL || a->status != ACCOUNT_ACTIVE)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "no active account to enrol for");
+	if (passkey_handle(a, rng, &drbg) != 0 ||
+	    passkey_challenge(&passkeys, rng, &drbg, PASSKEY_ENROL, pc->serial,
+	    rt_now_ns(), ch) != 0)
+		return no_challenge(rq, a->name, strlen(a->name), sn, slen, 0);
+	if (capos_SessionManager_enrolCodeOptions_Results_init_root(
+	    &rq->reply, &r) != 0 ||
+	    capos_SessionManager_enrolCodeOptions_Results_set_challenge(&r, ch,
+	    sizeof(ch)) != 0 ||
+	    capos_SessionManager_enrolCodeOptions_Results_set_userHandle(&r,
+	    a->handle, sizeof(a->handle)) != 0 ||
+	    capos_SessionManager_enrolCodeOptions_Results_set_rpId(&r,
+	    passkeys.rp_id, strlen(passkeys.rp_id)) != 0 ||
+	    capos_SessionManager_enrolCodeOptions_Results_set_account(&r,
+	    a->name, strlen(a->name)) != 0)
+		return -1;
+	return 0;
+}
+
+/* The browser's answer for a code: the code is spent, the passkey
+ * checked and recorded for the code's account. */
+static int
+do_enrol_by_code(void *ctx, struct rt_request *rq)
+{
+	struct capos_SessionManager_enrolByCode_Params_r p = { rq->params };
+	struct capos_SessionManager_enrolByCode_Results_b r;
+	struct capnp_text code = { 0 }, src = { 0 };
+	struct capnp_data cdj = { 0 }, ao = { 0 };
+	const char *sn, *n, *why;
+	struct account *a;
+	size_t slen;
+	int reason;
+
+	(void)ctx;
+	if (passkeys.origin[0] == '\0')
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "passkeys are not configured");
+	if (capos_SessionManager_enrolByCode_Params_get_code(&p, &code) != 0 ||
+	    capos_SessionManager_enrolByCode_Params_get_clientDataJson(&p,
+	    &cdj) != 0 ||
+	    capos_SessionManager_enrolByCode_Params_get_attestationObject(&p,
+	    &ao) != 0 ||
+	    capos_SessionManager_enrolByCode_Params_get_source(&p, &src) != 0 ||
+	    cdj.len > capos_SessionManager_maxClientData ||
+	    ao.len > capos_SessionManager_maxAttestation ||
+	    src.len > capos_SessionManager_maxSource)
+		return rt_reply_exception(rq, capos_CapException_Type_failed,
+		    "malformed enrolment");
+	text_of(&src, &sn, &slen);
+	reason = passkey_enrol_code(&passkeys, &logins.accounts, code.str,
+	    code.len, cdj.ptr, cdj.len, ao.ptr, ao.len, rt_now_ns(), &n, &why);
+	audit_append(&audit, rt_now_ns(), AUDIT_PASSKEY_ENROLLED,
+	    (uint32_t)reason, n, strlen(n), sn, slen, "", 0, 0);
+	a = reason == CRED_OK ? account_find(&logins.accounts, n, strlen(n)) :
+	    NULL;
+	if (a != NULL)
+		rt_printf("[auth] passkey enrolled by code for %s (%u held)\n",
+		    n, a->npasskeys);
+	else
+		rt_printf("[auth] passkey enrolment by code refused: %s\n",
+		    why);
+	if (capos_SessionManager_enrolByCode_Results_init_root(&rq->reply,
+	    &r) != 0)
+		return -1;
+	capos_SessionManager_enrolByCode_Results_set_reason(&r,
+	    (enum capos_AuthReason)reason);
+	return 0;
+}
+
 /* ---- AuditLog ---- */
 
 static int
@@ -920,6 +1087,13 @@ static const struct rt_method methods[] = {
 	  capos_UserSession_enrolChallenge_ORDINAL, do_enrol_challenge },
 	{ capos_UserSession_INTERFACE_ID, capos_UserSession_enrolPasskey_ORDINAL,
 	  do_enrol_passkey },
+	{ capos_UserSession_INTERFACE_ID, capos_UserSession_enrolCode_ORDINAL,
+	  do_enrol_code },
+	{ capos_SessionManager_INTERFACE_ID,
+	  capos_SessionManager_enrolCodeOptions_ORDINAL,
+	  do_enrol_code_options },
+	{ capos_SessionManager_INTERFACE_ID,
+	  capos_SessionManager_enrolByCode_ORDINAL, do_enrol_by_code },
 	{ capos_AuditLog_INTERFACE_ID, capos_AuditLog_read_ORDINAL,
 	  do_audit_read },
 	{ 0, CAPOS_METHOD_DROPPED, do_dropped },

@@ -242,6 +242,88 @@ passkey_enrol(struct passkey_state *ps, struct account_store *st,
 	return CRED_OK;
 }
 
+int
+passkey_code_issue(struct passkey_state *ps, passkey_rng rng, void *ctx,
+    const char *account, uint64_t now_ns, char out[PASSKEY_CODE_LEN + 1])
+{
+	struct passkey_code *slot = &ps->codes[0];
+	uint8_t r[PASSKEY_CODE_BYTES];
+
+	out[0] = '\0';
+	if (strlen(account) > ACCOUNT_NAME_MAX)
+		return -1;
+	for (size_t i = 0; i < PASSKEY_CODES; i++) {
+		struct passkey_code *c = &ps->codes[i];
+
+		if (!c->live || now_ns - c->issued_ns >= PASSKEY_CODE_NS) {
+			slot = c;
+			break;
+		}
+		if (c->issued_ns < slot->issued_ns)
+			slot = c;
+	}
+	if (rng(ctx, r, sizeof(r)) != 0) {
+		memset(r, 0, sizeof(r));
+		return -1;
+	}
+	b64url(r, sizeof(r), out);
+	memset(r, 0, sizeof(r));
+	slot->live = true;
+	slot->serial = PASSKEY_CODE_SERIAL | ++ps->code_serials;
+	slot->issued_ns = now_ns;
+	memcpy(slot->code, out, PASSKEY_CODE_LEN + 1);
+	memcpy(slot->account, account, strlen(account) + 1);
+	return 0;
+}
+
+const struct passkey_code *
+passkey_code_find(const struct passkey_state *ps, const char *code,
+    size_t len, uint64_t now_ns)
+{
+	const struct passkey_code *found = NULL;
+
+	if (len != PASSKEY_CODE_LEN)
+		return NULL;
+	for (size_t i = 0; i < PASSKEY_CODES; i++) {
+		const struct passkey_code *c = &ps->codes[i];
+		uint8_t d = 0;
+
+		for (size_t k = 0; k < PASSKEY_CODE_LEN; k++)
+			d |= (uint8_t)(c->code[k] ^ code[k]);
+		if (c->live && d == 0 && now_ns - c->issued_ns < PASSKEY_CODE_NS)
+			found = c;
+	}
+	return found;
+}
+
+int
+passkey_enrol_code(struct passkey_state *ps, struct account_store *st,
+    const char *code, size_t len, const uint8_t *cdj, size_t cdlen,
+    const uint8_t *ao, size_t aolen, uint64_t now_ns, const char **account,
+    const char **why)
+{
+	const struct passkey_code *pc = passkey_code_find(ps, code, len,
+	    now_ns);
+	struct passkey_code *c;
+	struct account *a;
+
+	*account = "";
+	if (pc == NULL) {
+		*why = "not an enrolment code issued, or used, or expired";
+		return CRED_ENROL_CODE_UNKNOWN;
+	}
+	c = &ps->codes[pc - ps->codes];
+	c->live = false;
+	*account = c->account;
+	a = account_find(st, c->account, strlen(c->account));
+	if (a == NULL || a->status != ACCOUNT_ACTIVE) {
+		*why = "the code's account is not active";
+		return CRED_ACCOUNT_DISABLED;
+	}
+	return passkey_enrol(ps, st, a, c->serial, cdj, cdlen, ao, aolen,
+	    now_ns, why);
+}
+
 void
 passkey_attempt(struct passkey_state *ps, struct login_state *ls,
     const uint8_t *cred_id, size_t idlen, const uint8_t *cdj, size_t cdlen,

@@ -423,7 +423,7 @@ read_keys(bool echo, char *buf, size_t room, size_t *len)
 
 static const char *const commands[] = {
 	"help", "login", "logout", "exit", "caps", "session", "whoami",
-	"run", "call", "audit", "shutdown", "agent",
+	"run", "call", "audit", "shutdown", "agent", "passkey",
 };
 
 /* Completes word (the last len bytes of the line) from names; a unique
@@ -596,6 +596,9 @@ cmd_help(void)
 	    "  agent [PROMPT]        talk to the session's language model; "
 	    "it proposes\n"
 	    "                        calls, the shell decides (docs/agent.md)\n"
+	    "  passkey link          a one-time link that adds a passkey for "
+	    "this account\n"
+	    "                        from a browser (docs/shell.md)\n"
 	    "  shutdown              halt the machine (operators)\n"
 	    "Keys: Backspace, Ctrl-U, Ctrl-W, Up/Down (history), Tab "
 	    "(complete), Ctrl-C.\n");
@@ -1203,6 +1206,69 @@ cmd_run(char *args)
 	}
 }
 
+/* True when every byte is one the terminal shows as itself: an answer's
+ * text is written out only then. */
+static bool
+plain_text(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] <= ' ' || p[i] > '~')
+			return false;
+	return true;
+}
+
+/*
+ * passkey link: a one-time code from auth (UserSession.enrolCode) that
+ * enrols a passkey for this account from a browser, printed as the
+ * page's URL with the code in its fragment, which the browser never
+ * sends to a server (docs/web.md, "Enrolment by code").
+ */
+static void
+cmd_passkey(char *rest)
+{
+	struct capos_UserSession_enrolCode_Results_r r;
+	struct capnp_text code = { 0 }, origin = { 0 };
+	struct rt_result res;
+	uint32_t secs;
+	int rc;
+
+	while (*rest == ' ')
+		rest++;
+	for (size_t n = strlen(rest); n > 0 && rest[n - 1] == ' '; n--)
+		rest[n - 1] = '\0';
+	if (strcmp(rest, "link") != 0) {
+		say("usage: passkey link\n");
+		return;
+	}
+	if (session == CAPOS_CAP_NULL || account[0] == '\0') {
+		say("passkey: log in first\n");
+		return;
+	}
+	rc = rt_call(session, capos_UserSession_INTERFACE_ID,
+	    capos_UserSession_enrolCode_ORDINAL, NULL, NULL, 0, rbuf,
+	    sizeof(rbuf), &res);
+	if (rc != 0) {
+		say("passkey: %s %s\n", rt_strerror(rc),
+		    rt_exception_reason(&res));
+		return;
+	}
+	r.s = res.root;
+	secs = capos_UserSession_enrolCode_Results_get_validSeconds(&r);
+	if (capos_UserSession_enrolCode_Results_get_code(&r, &code) != 0 ||
+	    capos_UserSession_enrolCode_Results_get_origin(&r, &origin) != 0 ||
+	    code.len == 0 || code.len > 64 || origin.len == 0 ||
+	    origin.len > 128 || !plain_text(code.str, code.len) ||
+	    !plain_text(origin.str, origin.len))
+		say("passkey: a bad answer from auth\n");
+	else
+		say("Open this link in a browser to add a passkey for %s.\n"
+		    "It works once, within %u minutes; it is as good as your "
+		    "login, so keep it to yourself:\n  %.*s/#enrol=%.*s\n",
+		    account, secs / 60, (int)origin.len, origin.str,
+		    (int)code.len, code.str);
+	wipe(rbuf, sizeof(rbuf));
+}
+
 static void
 cmd_shutdown(void)
 {
@@ -1276,6 +1342,8 @@ execute(char *line)
 		cmd_shutdown();
 	else if (strcmp(cmd, "agent") == 0)
 		cmd_agent(rest);
+	else if (strcmp(cmd, "passkey") == 0)
+		cmd_passkey(rest);
 	else
 		say("unknown command: %.40s (type 'help')\n", cmd);
 }

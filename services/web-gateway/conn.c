@@ -379,23 +379,29 @@ conn_start(struct wg_conn *c, capos_cap_t sock, uint32_t id, uint64_t badge)
 		begin_closing(c, "no memory for TLS");
 }
 
-/* Ends the session, and checks that it has: info must now fail. */
-static void
+/* Ends the session, and checks that it has: info must now fail. True
+ * when it did. */
+static bool
 end_session(capos_cap_t session, uint32_t id)
 {
 	struct rt_result res;
 
+	bool gone;
+
 	(void)rt_call(session, capos_UserSession_INTERFACE_ID,
 	    capos_UserSession_logout_ORDINAL, NULL, NULL, 0, cres, sizeof(cres),
 	    &res);
-	if (rt_call(session, capos_UserSession_INTERFACE_ID,
+	gone = rt_call(session, capos_UserSession_INTERFACE_ID,
 	    capos_UserSession_info_ORDINAL, NULL, NULL, 0, cres, sizeof(cres),
-	    &res) == RT_EXCEPTION)
+	    &res) == RT_EXCEPTION;
+
+	if (gone)
 		rt_debug("[web-gateway] conn %u session ended\n", id);
 	else
 		rt_warn("[web-gateway] conn %u session STILL LIVE after "
 		    "logout\n", id);
 	(void)rt_release(session);
+	return gone;
 }
 
 static void
@@ -404,6 +410,12 @@ reap(struct wg_conn *c)
 	if (c->state != WG_ENDING || c->rbusy || c->sbusy || c->waiting ||
 	    c->acall != WG_A_NONE)
 		return;
+	/* A browser gone without logout (a closed tab, a dropped network):
+	 * its shell has ended and its session is revoked. */
+	if (c->hung_up && c->revoked && c->exited)
+		rt_debug("[proof] web-hangup ok: conn %u ended (%s) with its "
+		    "shell running; the shell exited (status %u) and its "
+		    "session is revoked\n", c->id, c->why, c->status);
 	if (c->handle != CAPOS_CAP_NULL)
 		(void)rt_release(c->handle);
 	c->handle = CAPOS_CAP_NULL;
@@ -419,11 +431,13 @@ conn_end(struct wg_conn *c, const char *why)
 	if (c->state != WG_LIVE)
 		return;
 	c->state = WG_ENDING;
+	c->why = why;
+	c->hung_up = c->login == WG_L_SHELL && !c->exited;
 	rt_printf("[web-gateway] conn %u closed: %s%s\n", c->id, why,
-	    c->login == WG_L_SHELL && !c->exited ? ", its shell hung up" : "");
+	    c->hung_up ? ", its shell hung up" : "");
 	term_hangup(&c->term);
 	if (c->session != CAPOS_CAP_NULL) {
-		end_session(c->session, c->id);
+		c->revoked = end_session(c->session, c->id);
 		c->session = CAPOS_CAP_NULL;
 	}
 	tls_close(&c->tls);
@@ -605,7 +619,7 @@ tickets_tick(uint64_t now)
 			continue;
 		rt_printf("[web-gateway] conn %u passkey login expired before "
 		    "its terminal came\n", t->conn);
-		end_session(t->session, t->conn);
+		(void)end_session(t->session, t->conn);
 		ticket_free(t);
 	}
 }
@@ -806,7 +820,7 @@ passkey_done(struct wg_conn *c, capos_cap_t s, bool answered)
 		if (!tickets[i].live)
 			t = &tickets[i];
 	if (t == NULL || wg_random(t->cookie, sizeof(t->cookie)) != 0) {
-		end_session(s, c->id);
+		(void)end_session(s, c->id);
 		refuse(c, 503, t == NULL ? "too many logins waiting" :
 		    "no random numbers");
 		return;
@@ -826,6 +840,131 @@ passkey_done(struct wg_conn *c, capos_cap_t s, bool answered)
 	respond(c, 204, NULL, &(struct http_out_field){ "Set-Cookie", cookie },
 	    NULL, 0);
 	wipe(cookie, sizeof(cookie));
+}
+
+/*
+ * POST /passkey/enrol-options: the body is an enrolment code (from the
+ * page's fragment, docs/web.md "Enrolment by code"); auth's options for
+ * navigator.credentials.create, as JSON, or 403 when the code is not
+ * live. The code is never written to the console.
+ */
+static void
+post_enrol_options(struct wg_conn *c)
+{
+	struct capos_SessionManager_enrolCodeOptions_Params_b p;
+	struct capos_SessionManager_enrolCodeOptions_Results_r r;
+	struct capnp_data ch = { 0 }, h = { 0 };
+	struct capnp_text rp = { 0 }, name = { 0 };
+	struct capnp_builder b;
+	struct rt_result res;
+	char ench[64], ench2[32], json[256];
+	int rc = -1, n;
+
+	if (c->msg_len == 0 || c->msg_len > 64) {
+		refuse(c, 400, "malformed enrolment code");
+		return;
+	}
+	if (capnp_builder_init(&b, cbuf, sizeof(cbuf)) == 0 &&
+	    capos_SessionManager_enrolCodeOptions_Params_init_root(&b,
+	    &p) == 0 &&
+	    capos_SessionManager_enrolCodeOptions_Params_set_code(&p,
+	    (const char *)c->msg, c->msg_len) == 0 &&
+	    capos_SessionManager_enrolCodeOptions_Params_set_source(&p,
+	    c->source, strlen(c->source)) == 0)
+		rc = rt_call(wg_manager, capos_SessionManager_INTERFACE_ID,
+		    capos_SessionManager_enrolCodeOptions_ORDINAL, &b, NULL, 0,
+		    cres, sizeof(cres), &res);
+	wipe(cbuf, sizeof(cbuf));
+	if (rc == RT_EXCEPTION) {
+		rt_printf("[web-gateway] conn %u passkey enrolment by code "
+		    "refused: no such code\n", c->id);
+		refuse(c, 403, "no such enrolment code");
+		return;
+	}
+	r.s = res.root;
+	/* The RP ID is auth's host name and the account a name of
+	 * [a-z0-9_-] (account.h): neither needs escaping. */
+	if (rc != 0 ||
+	    capos_SessionManager_enrolCodeOptions_Results_get_challenge(&r,
+	    &ch) != 0 || ch.len != capos_SessionManager_challengeLen ||
+	    capos_SessionManager_enrolCodeOptions_Results_get_userHandle(&r,
+	    &h) != 0 || h.len != capos_SessionManager_userHandleLen ||
+	    capos_SessionManager_enrolCodeOptions_Results_get_rpId(&r,
+	    &rp) != 0 || rp.len == 0 || rp.len > 100 ||
+	    capos_SessionManager_enrolCodeOptions_Results_get_account(&r,
+	    &name) != 0 || name.len == 0 || name.len > 31 ||
+	    crypto_base64(ch.ptr, ch.len, true, ench, sizeof(ench)) < 0 ||
+	    crypto_base64(h.ptr, h.len, true, ench2, sizeof(ench2)) < 0) {
+		refuse(c, 503, "a bad answer from auth");
+		return;
+	}
+	n = fmt_snprintf(json, sizeof(json), "{\"challenge\":\"%s\","
+	    "\"userHandle\":\"%s\",\"rpId\":\"%.*s\",\"account\":\"%.*s\"}",
+	    ench, ench2, (int)rp.len, rp.str, (int)name.len, name.str);
+	if (n <= 0 || (size_t)n >= sizeof(json)) {
+		refuse(c, 503, "a bad answer from auth");
+		return;
+	}
+	respond(c, 200, "application/json", NULL, json, (size_t)n);
+}
+
+/*
+ * POST /passkey/enrol: the code, clientDataJSON and attestationObject,
+ * each a field; auth spends the code and records the passkey. 204 when
+ * it is recorded, else 403.
+ */
+static void
+post_enrol(struct wg_conn *c)
+{
+	struct capos_SessionManager_enrolByCode_Params_b p;
+	struct capos_SessionManager_enrolByCode_Results_r r;
+	static const size_t max[3] = { 64, capos_SessionManager_maxClientData,
+	    capos_SessionManager_maxAttestation };
+	struct capnp_data f[3];
+	const uint8_t *q = c->msg;
+	size_t left = c->msg_len;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint16_t reason;
+	int rc = -1;
+
+	for (size_t i = 0; i < 3; i++)
+		if (!field(&q, &left, max[i], &f[i])) {
+			refuse(c, 400, "malformed passkey enrolment");
+			return;
+		}
+	if (left != 0) {
+		refuse(c, 400, "malformed passkey enrolment");
+		return;
+	}
+	if (capnp_builder_init(&b, cbuf, sizeof(cbuf)) == 0 &&
+	    capos_SessionManager_enrolByCode_Params_init_root(&b, &p) == 0 &&
+	    capos_SessionManager_enrolByCode_Params_set_code(&p,
+	    (const char *)f[0].ptr, f[0].len) == 0 &&
+	    capos_SessionManager_enrolByCode_Params_set_clientDataJson(&p,
+	    f[1].ptr, f[1].len) == 0 &&
+	    capos_SessionManager_enrolByCode_Params_set_attestationObject(&p,
+	    f[2].ptr, f[2].len) == 0 &&
+	    capos_SessionManager_enrolByCode_Params_set_source(&p, c->source,
+	    strlen(c->source)) == 0)
+		rc = rt_call(wg_manager, capos_SessionManager_INTERFACE_ID,
+		    capos_SessionManager_enrolByCode_ORDINAL, &b, NULL, 0, cres,
+		    sizeof(cres), &res);
+	wipe(cbuf, sizeof(cbuf));
+	if (rc != 0) {
+		refuse(c, 503, "the session manager failed");
+		return;
+	}
+	r.s = res.root;
+	reason = (uint16_t)capos_SessionManager_enrolByCode_Results_get_reason(
+	    &r);
+	rt_printf("[web-gateway] conn %u passkey enrolment by code: reason "
+	    "%u\n", c->id, reason);
+	if (reason != capos_AuthReason_ok) {
+		refuse(c, 403, "passkey enrolment refused");
+		return;
+	}
+	respond(c, 204, NULL, NULL, NULL, 0);
 }
 
 static void
@@ -920,9 +1059,13 @@ request(struct wg_conn *c)
 		c->post = WG_POST_CHALLENGE;
 	else if (tlen == 14 && memcmp(t, "/passkey/login", 14) == 0)
 		c->post = WG_POST_LOGIN;
+	else if (tlen == 22 && memcmp(t, "/passkey/enrol-options", 22) == 0)
+		c->post = WG_POST_ENROL_OPTIONS;
+	else if (tlen == 14 && memcmp(t, "/passkey/enrol", 14) == 0)
+		c->post = WG_POST_ENROL;
 	if (c->post != WG_POST_NONE)
-		rc = http_route(&c->hp, HTTP_POST, c->post == WG_POST_LOGIN ?
-		    WG_POST_MAX : 0);
+		rc = http_route(&c->hp, HTTP_POST, c->post == WG_POST_CHALLENGE ?
+		    0 : WG_POST_MAX);
 	else
 		rc = http_route(&c->hp, HTTP_GET | HTTP_HEAD, 0);
 	if (rc < 0) {
@@ -1005,8 +1148,12 @@ http_step(struct wg_conn *c)
 	} else if (ev == HTTP_EV_END && c->post != WG_POST_NONE) {
 		if (c->post == WG_POST_CHALLENGE)
 			post_challenge(c);
-		else
+		else if (c->post == WG_POST_LOGIN)
 			post_login(c);
+		else if (c->post == WG_POST_ENROL_OPTIONS)
+			post_enrol_options(c);
+		else
+			post_enrol(c);
 		wipe(c->msg, c->msg_len);
 		c->msg_len = 0;
 		c->post = WG_POST_NONE;

@@ -92,6 +92,8 @@ enum wg_post {
 	WG_POST_NONE,
 	WG_POST_CHALLENGE,	/* POST /passkey/challenge */
 	WG_POST_LOGIN,		/* POST /passkey/login */
+	WG_POST_ENROL_OPTIONS,	/* POST /passkey/enrol-options */
+	WG_POST_ENROL,		/* POST /passkey/enrol */
 };
 
 /* The SessionManager login in flight: auth holds a refusal's answer for
@@ -192,6 +194,9 @@ struct wg_conn {
 	bool ticketed;
 	capos_cap_t session, handle;
 	bool waiting, exited;
+	/* hung_up: the connection ended while its shell ran; revoked: its
+	 * session was then checked to be gone (UserSession.info failed). */
+	bool hung_up, revoked;
 	uint32_t status;
 	uint64_t wtag;
 	uint8_t wbuf[256] __attribute__((aligned(8)));

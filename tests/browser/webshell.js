@@ -9,17 +9,24 @@
 // with certificate errors.
 //
 // Steps, each printed as "step: ..." once it has been seen to work:
-//   1. log in with the password in the terminal, add a passkey;
-//   2. log out; log in with the passkey, run caps, keep a screenshot,
-//      read the audit log (the enrolment, the login's strength), resize
-//      the window, paste a command line, log out;
+//   1. log in with the password in the terminal, add a passkey; `exit`:
+//      the page says the shell exited and offers to reconnect;
+//   2. reconnect: log in with the passkey, run caps, keep a screenshot,
+//      read the audit log (the enrolment, the login's strength), run
+//      one agent turn whose call is gated and answered, resize
+//      the window, paste a command line, log out; in a second browser
+//      session, log in, ask `passkey link` for an enrolment link, and
+//      close the tab without logging out; in a third, with an
+//      authenticator of its own, open the link, enrol a passkey by its
+//      code and log in with it;
 //   3. refusals without a browser, each answered 403 (the console lines
 //      that say why are test_webshell.py's to check): the login's own
 //      request sent again (its challenge is spent), and assertions made
 //      with the authenticator's key for fresh challenges with a wrong
 //      origin, a wrong RP ID and a tampered signature; the login's
 //      cookie presented again after its use; a malformed and an
-//      oversized login body and a POST without Origin.
+//      oversized login body and a POST without Origin; the enrolment
+//      code used again (its options, its answer), a made-up one, none.
 // It prints "figure:" lines: the time from the passkey button's click to
 // the shell's prompt.
 // Exits 0 when every step passed, 1 with the reason otherwise.
@@ -226,8 +233,18 @@ async function main() {
 		fail("the authenticator holds " + credentials.length +
 			" credentials");
 	step("password login, passkey added");
-	await typeLine(page, "logout");
-	await waitText(page, "#status", "closed: ");
+	// `exit` ends the shell: the page says so, from the gateway's close,
+	// and offers to reconnect, which leads to a fresh login.
+	await typeLine(page, "exit");
+	await waitText(page, "#status", "closed: the shell exited; its " +
+		"session has ended (4000)");
+	await page.click("#reconnect");
+	await waitScreen(page, "Not connected. Log in again");
+	if (await page.isDisabled("#passkey") ||
+	    await page.isDisabled("#password") ||
+	    await page.isVisible("#reconnect"))
+		fail("reconnect did not lead to the login's buttons");
+	step("the shell exited: the page said so; reconnect leads to a login");
 
 	// 2. Log in with the passkey; its request and cookie are kept for
 	// the refusals below.
@@ -240,7 +257,6 @@ async function main() {
 		if (r.url().endsWith("/passkey/login"))
 			cookie = await r.headerValue("set-cookie");
 	});
-	await page.goto(ORIGIN + "/", { timeout: WAIT_MS });
 	const clicked = Date.now();
 	await page.click("#passkey");
 	await waitScreen(page, "Logged in with a passkey.");
@@ -270,6 +286,28 @@ async function main() {
 	if (!/loginSucceeded, reason = ok[^)]*strength = passkey/.test(audit))
 		fail("no passkey login record: " + audit);
 	step("audited: passkeyEnrolled, loginSucceeded with strength passkey");
+	// One agent turn (docs/agent.md): the scripted model proposes
+	// launcher.run, which the operator's map gates by consent; y runs it
+	// and the model is told the outcome.
+	await typeLine(page, "agent start hello");
+	await waitScreen(page,
+		'agent: run launcher.run(program="hello") ? [y/N]');
+	await typeLine(page, "y");
+	await waitScreen(page, "model: launcher.run ran");
+	// The turn is over once the prompt follows the model's last words.
+	await page.waitForFunction((sel) => {
+		const t = Array.from(document.querySelectorAll(sel),
+			(d) => d.textContent).join("");
+		return t.lastIndexOf("@capos>") > t.lastIndexOf("ran: (started");
+	}, ROWS, { timeout: WAIT_MS });
+	const turn = (await rows(page)).join("");
+	for (const want of ["model: Starting hello needs your consent.",
+	    "(started = (handle = <capability",
+	    "model: launcher.run ran: (started"])
+		if (!turn.includes(want))
+			fail("the agent turn lacks " + JSON.stringify(want) +
+				": " + turn);
+	step("an agent turn: launcher.run gated by consent, run, reported");
 	// A smaller window sends a resize (the gateway's console says so);
 	// a paste runs its line.
 	const sized = await page.textContent("#status");
@@ -293,6 +331,77 @@ async function main() {
 	await typeLine(page, "logout");
 	await waitText(page, "#status", "closed: ");
 	step("logged out");
+	// A second browser session that ends by closing its tab: no logout
+	// is sent (test_webshell.py waits for the gateway's proof that the
+	// shell ended and the session is revoked).
+	const ctx2 = await browser.newContext({ viewport: { width: 900,
+		height: 600 } });
+	ctx2.setDefaultTimeout(WAIT_MS);
+	const tab = await ctx2.newPage();
+	await tab.goto(ORIGIN + "/", { timeout: WAIT_MS });
+	await tab.click("#password");
+	await waitScreen(tab, "username> ");
+	await typeLine(tab, "admin");
+	await waitScreen(tab, "password> ");
+	await typeLine(tab, "capos-dev");
+	await waitScreen(tab, "@capos>");
+	// That session asks for a link that enrols a passkey elsewhere.
+	await typeLine(tab, "passkey link");
+	await waitScreen(tab, "keep it to yourself:");
+	const link = /(https:\/\/localhost:8443\/#enrol=([A-Za-z0-9_-]{22}))\s/
+		.exec((await rows(tab)).join("\n") + "\n");
+	if (!link)
+		fail("no enrolment link: " + (await rows(tab)).join("\n"));
+	const code = link[2];
+	console.log("enrolment code: " + code);
+	step("passkey link gave a link with a code in its fragment");
+	await tab.close();
+	await ctx2.close();
+	step("a logged-in tab closed without logout");
+
+	// A fresh browser with an authenticator of its own opens the link,
+	// enrols a passkey by the code, and logs in with it.
+	const ctx3 = await browser.newContext({ viewport: { width: 900,
+		height: 600 } });
+	ctx3.setDefaultTimeout(WAIT_MS);
+	const fresh = await ctx3.newPage();
+	const cdp3 = await ctx3.newCDPSession(fresh);
+	await cdp3.send("WebAuthn.enable");
+	const auth3 = (await cdp3.send("WebAuthn.addVirtualAuthenticator",
+		{ options: { protocol: "ctap2", transport: "internal",
+			hasResidentKey: true, hasUserVerification: true,
+			isUserVerified: true, automaticPresenceSimulation: true } }))
+		.authenticatorId;
+	let enrolBody = null;
+	fresh.on("request", (r) => {
+		if (r.url().endsWith("/passkey/enrol"))
+			enrolBody = r.postDataBuffer();
+		if (r.url().includes(code))
+			fail("a request's address holds the code: " + r.url());
+	});
+	await fresh.goto(link[1], { timeout: WAIT_MS });
+	await fresh.waitForSelector("#link", { state: "visible" });
+	if (await fresh.evaluate(() => location.href) !== ORIGIN + "/")
+		fail("the code stayed in the address: " +
+			await fresh.evaluate(() => location.href));
+	await fresh.click("#link");
+	await waitText(fresh, "#status", "passkey added for admin");
+	const held = (await cdp3.send("WebAuthn.getCredentials",
+		{ authenticatorId: auth3 })).credentials;
+	if (held.length !== 1)
+		fail("the new authenticator holds " + held.length + " credentials");
+	await fresh.click("#passkey");
+	await waitScreen(fresh, "Logged in with a passkey.");
+	await waitScreen(fresh, "@capos>");
+	await typeLine(fresh, "whoami");
+	await fresh.waitForFunction((sel) => Array.from(
+		document.querySelectorAll(sel), (d) => d.textContent
+		.replace(/\u00a0/g, " ").trim()).includes("admin"), ROWS,
+		{ timeout: WAIT_MS });
+	await typeLine(fresh, "logout");
+	await waitText(fresh, "#status", "closed: ");
+	await ctx3.close();
+	step("the link enrolled a passkey in a fresh browser; it logged in");
 	await browser.close();
 	if (refusedByCsp.length > 0)
 		fail("the page's CSP refused: " + refusedByCsp[0]);
@@ -346,6 +455,24 @@ async function main() {
 	if (statusOf(up) !== 403)
 		fail("the stale cookie's upgrade answered " + statusOf(up));
 	step("stale cookie refused");
+	// The enrolment code: spent once used (its options and its answer
+	// again are refused), and a made-up one or an empty body likewise.
+	if (enrolBody === null)
+		fail("the enrolment's request was not seen");
+	st = statusOf(await post("/passkey/enrol-options", Buffer.from(code)));
+	if (st !== 403)
+		fail("the used code's options answered " + st);
+	st = statusOf(await post("/passkey/enrol", enrolBody));
+	if (st !== 403)
+		fail("the enrolment sent again answered " + st);
+	st = statusOf(await post("/passkey/enrol-options",
+		Buffer.from(b64url(crypto.randomBytes(16)))));
+	if (st !== 403)
+		fail("a made-up code's options answered " + st);
+	st = statusOf(await post("/passkey/enrol-options", Buffer.alloc(0)));
+	if (st !== 400)
+		fail("an empty code answered " + st);
+	step("used, replayed, made-up and empty enrolment codes refused");
 	proxy.close();
 	console.log("webshell: all steps passed");
 }

@@ -2,11 +2,14 @@
 as for test_web.py, and tests/browser/webshell.js drives Debian's
 chromium with a virtual WebAuthn authenticator against it: a password
 login in the terminal enrols a passkey, the passkey logs in and runs
-`caps` (a screenshot kept as build/webshell/terminal.png), and a replayed
+`caps` (a screenshot kept as build/webshell/terminal.png), one agent
+turn's call is gated by consent and run, a second
+login's tab is closed without logout, and a replayed
 challenge, a wrong origin, a wrong RP ID, a tampered signature and a
 stale cookie are each refused. This file checks the console: each
 refusal for its own reason, given by auth or the gateway after its
-check, no shell but the two logins', every session ended, and the
+check, no shell but the three logins', the closed tab's shell ended and
+its session revoked, every session ended, and the
 kernel's leak check at the stop.
 
 make test-browser-deps (in make test) fetches playwright-core, pinned
@@ -14,6 +17,7 @@ by tests/browser/package-lock.json, into build/browser/; chromium is a
 Debian package of make deps.
 """
 import os
+import re
 import subprocess
 
 import harness
@@ -76,18 +80,42 @@ def webshell_passkeys_in_chromium():
                      "[auth] passkey login refused: signature "
                      "invalid",
                      "[proof] web-stale-cookie refused",
+                     # The closed tab: its shell ended, its session gone.
+                     "[proof] web-hangup ok",
+                     # The agent turn: the model holds its endpoint
+                     # and the console only, the consented call ran,
+                     # and the model was told its outcome.
+                     "[model-script] holds: console model",
+                     "[launcher] started hello",
+                     "[model-script] answer 2: result launcher.run ran",
+                     # The enrolment by code, and its refusals: the
+                     # used code's options, its answer again, a made-up
+                     # code.
+                     "[auth] enrolment code issued for admin",
+                     "[auth] passkey enrolled by code for admin (2 held)",
+                     "[web-gateway] conn",
+                     "[auth] passkey enrolment by code refused: not an "
+                     "enrolment code issued",
                      # The smaller window's size.
                      "terminal resized to"):
             g.wait_line(line, BOOT_TIMEOUT_S)
+        m = re.search(r"^enrolment code: (\S+)$", out, re.M)
+        expect(None, m is not None, "the run printed no enrolment code")
+        expect(None, not any(m.group(1) in x for x in g.lines),
+               "the enrolment code is on the console")
+        unknown = sum("passkey enrolment refused: not an enrolment code "
+                      "issued" in x for x in g.lines)
+        expect(None, unknown == 2, f"{unknown} enrolment codes refused "
+               "for their options, not 2 (the used one, the made-up one)")
         shells = sum("shell started" in x for x in g.lines)
-        expect(None, shells == 2,
-               f"{shells} shells started, not the two logins'")
+        expect(None, shells == 4,
+               f"{shells} shells started, not the four logins'")
         refused = sum("passkey login refused: no session, no shell" in x
                       for x in g.lines)
         expect(None, refused == 4, f"{refused} passkey logins refused, "
                "not 4")
         exits = sum("shell exited with status 0" in x for x in g.lines)
-        expect(None, exits == 2, f"{exits} shells exited, not 2")
+        expect(None, exits == 4, f"{exits} shells exited, not 4")
         for bad in ("panic", "FAILED", "invariant broken", "faulted",
                     "STILL LIVE", "[init] web-gateway exited",
                     "[init] auth exited"):

@@ -195,6 +195,85 @@ TEST(passkey_enrolment_is_recorded_once)
 	free(ps);
 }
 
+/* Enrolment codes: refused without random bytes, found only whole and
+ * live, expired at PASSKEY_CODE_NS, spent by the first enrolment that
+ * names them, and served only by a challenge issued for the code. */
+TEST(passkey_enrolment_codes)
+{
+	static const uint8_t r1[PASSKEY_CODE_BYTES] = { 1, 2, 3, 4 };
+	static const uint8_t r2[PASSKEY_CODE_BYTES] = { 5, 6, 7, 8 };
+	struct login_state *ls = calloc(1, sizeof(*ls));
+	struct passkey_state *ps = calloc(1, sizeof(*ps));
+	uint8_t ch[PASSKEY_CHALLENGE_LEN];
+	struct account *a = fixture(ls, ps);
+	char code[PASSKEY_CODE_LEN + 1], other[PASSKEY_CODE_LEN + 1];
+	const struct passkey_code *pc;
+	const char *who, *why;
+
+	CHECK_EQ(passkey_code_issue(ps, fixed_rng, NULL, "admin", 10, code),
+	    -1);
+	CHECK_EQ(code[0], '\0');
+	for (size_t i = 0; i < PASSKEY_CODES; i++)
+		CHECK(!ps->codes[i].live);
+	CHECK_EQ(passkey_code_issue(ps, fixed_rng, (void *)r1, "admin", 10,
+	    code), 0);
+	CHECK_EQ(strlen(code), PASSKEY_CODE_LEN);
+	pc = passkey_code_find(ps, code, PASSKEY_CODE_LEN, 11);
+	CHECK(pc != NULL && strcmp(pc->account, "admin") == 0 &&
+	    pc->serial > PASSKEY_CODE_SERIAL);
+	/* Cut, wrong in one character, or expired: no code. */
+	CHECK(passkey_code_find(ps, code, PASSKEY_CODE_LEN - 1, 11) == NULL);
+	memcpy(other, code, sizeof(other));
+	other[PASSKEY_CODE_LEN - 1] ^= 1;
+	CHECK(passkey_code_find(ps, other, PASSKEY_CODE_LEN, 11) == NULL);
+	CHECK(passkey_code_find(ps, code, PASSKEY_CODE_LEN,
+	    10 + PASSKEY_CODE_NS) == NULL);
+	CHECK(passkey_code_find(ps, code, PASSKEY_CODE_LEN,
+	    9 + PASSKEY_CODE_NS) != NULL);
+	/* A challenge for the code; a wrong or an expired code enrols
+	 * nothing and spends nothing. */
+	CHECK_EQ(passkey_challenge(ps, fixed_rng, (void *)wa_reg_challenge,
+	    PASSKEY_ENROL, pc->serial, 12, ch), 0);
+	CHECK_EQ(passkey_enrol_code(ps, &ls->accounts, other,
+	    PASSKEY_CODE_LEN, wa_eddsa_reg_client_data,
+	    sizeof(wa_eddsa_reg_client_data), wa_eddsa_att_obj,
+	    sizeof(wa_eddsa_att_obj), 13, &who, &why),
+	    CRED_ENROL_CODE_UNKNOWN);
+	CHECK_EQ(who[0], '\0');
+	CHECK_EQ(passkey_enrol_code(ps, &ls->accounts, code, PASSKEY_CODE_LEN,
+	    wa_eddsa_reg_client_data, sizeof(wa_eddsa_reg_client_data),
+	    wa_eddsa_att_obj, sizeof(wa_eddsa_att_obj), 10 + PASSKEY_CODE_NS,
+	    &who, &why), CRED_ENROL_CODE_UNKNOWN);
+	CHECK_EQ(a->npasskeys, 1);
+	/* The code enrols the passkey for its account, once. */
+	CHECK_EQ(passkey_enrol_code(ps, &ls->accounts, code, PASSKEY_CODE_LEN,
+	    wa_eddsa_reg_client_data, sizeof(wa_eddsa_reg_client_data),
+	    wa_eddsa_att_obj, sizeof(wa_eddsa_att_obj), 13, &who, &why),
+	    CRED_OK);
+	CHECK(strcmp(who, "admin") == 0);
+	CHECK_EQ(a->npasskeys, 2);
+	CHECK_EQ(a->passkeys[1].key.alg, COSE_ALG_EDDSA);
+	CHECK_EQ(passkey_enrol_code(ps, &ls->accounts, code, PASSKEY_CODE_LEN,
+	    wa_eddsa_reg_client_data, sizeof(wa_eddsa_reg_client_data),
+	    wa_eddsa_att_obj, sizeof(wa_eddsa_att_obj), 14, &who, &why),
+	    CRED_ENROL_CODE_UNKNOWN);
+	/* A session's challenge does not serve a code, and the code is
+	 * spent by the refused answer all the same. */
+	a->npasskeys = 1;
+	CHECK_EQ(passkey_code_issue(ps, fixed_rng, (void *)r2, "admin", 20,
+	    code), 0);
+	CHECK_EQ(passkey_challenge(ps, fixed_rng, (void *)wa_reg_challenge,
+	    PASSKEY_ENROL, 5, 20, ch), 0);
+	CHECK_EQ(passkey_enrol_code(ps, &ls->accounts, code, PASSKEY_CODE_LEN,
+	    wa_eddsa_reg_client_data, sizeof(wa_eddsa_reg_client_data),
+	    wa_eddsa_att_obj, sizeof(wa_eddsa_att_obj), 21, &who, &why),
+	    CRED_CHALLENGE_UNKNOWN);
+	CHECK(passkey_code_find(ps, code, PASSKEY_CODE_LEN, 22) == NULL);
+	CHECK_EQ(a->npasskeys, 1);
+	free(ls);
+	free(ps);
+}
+
 TEST(passkey_login_and_each_refusal)
 {
 	struct login_state *ls = calloc(1, sizeof(*ls));

@@ -29,6 +29,8 @@ const buttons = {
 	passkey: document.getElementById("passkey"),
 	password: document.getElementById("password"),
 	enrol: document.getElementById("enrol"),
+	reconnect: document.getElementById("reconnect"),
+	link: document.getElementById("link"),
 };
 const decoder = new TextDecoder();
 const term = new Terminal({ fontSize: 14, scrollback: 1000 });
@@ -109,23 +111,29 @@ function fields(list) {
 	return out;
 }
 
+// A new passkey for auth's challenge, the account's user handle, the
+// RP ID and the account's name.
+function create(challenge, handle, rpId, name) {
+	return navigator.credentials.create({ publicKey: {
+		challenge: challenge,
+		rp: { id: rpId, name: "capOS" },
+		user: { id: handle, name: name, displayName: name },
+		pubKeyCredParams: [{ type: "public-key", alg: -7 },
+			{ type: "public-key", alg: -8 }],
+		authenticatorSelection: { residentKey: "required",
+			userVerification: "required" },
+		attestation: "none",
+		timeout: 60000,
+	} });
+}
+
 // The passkey enrolment's options (0x88): challenge(32) handle(16)
 // rpidlen(1) rpid namelen(1) name.
 async function enrol(m) {
 	const rl = m[49], rpId = decoder.decode(m.subarray(50, 50 + rl));
 	const name = decoder.decode(m.subarray(51 + rl, 51 + rl + m[50 + rl]));
 	try {
-		const c = await navigator.credentials.create({ publicKey: {
-			challenge: m.slice(1, 33),
-			rp: { id: rpId, name: "capOS" },
-			user: { id: m.slice(33, 49), name: name, displayName: name },
-			pubKeyCredParams: [{ type: "public-key", alg: -7 },
-				{ type: "public-key", alg: -8 }],
-			authenticatorSelection: { residentKey: "required",
-				userVerification: "required" },
-			attestation: "none",
-			timeout: 60000,
-		} });
+		const c = await create(m.slice(1, 33), m.slice(33, 49), rpId, name);
 		const cd = new Uint8Array(c.response.clientDataJSON);
 		const ao = new Uint8Array(c.response.attestationObject);
 		const body = new Uint8Array(2 + cd.length + ao.length);
@@ -161,8 +169,7 @@ function onMessage(e) {
 		pump();
 		break;
 	case 0x87:
-		setStatus("closed: " + decoder.decode(m.subarray(3)) + " (" +
-			view.getUint16(1) + ")");
+		ended(view.getUint16(1), decoder.decode(m.subarray(3)));
 		break;
 	case 0x88:
 		enrol(m);
@@ -173,6 +180,26 @@ function onMessage(e) {
 		buttons.enrol.disabled = false;
 		break;
 	}
+}
+
+// What the gateway's close (0x87) means for the person at the terminal.
+// A session never outlives its connection: whatever ended it, what is
+// left is a fresh login.
+const closeMessages = {
+	4000: "the shell exited; its session has ended",
+	4001: "the session is gone (it ended, or the gateway restarted)",
+	4002: "the gateway refused what the page sent (protocol violation); " +
+		"the session has ended",
+	4003: "the page sent past its input window (flow-control " +
+		"violation); the session has ended",
+	4004: "the session was idle too long and has ended",
+};
+
+function ended(code, reason) {
+	setStatus("closed: " + (closeMessages[code] ||
+		"the gateway closed the terminal: " + reason +
+		"; the session has ended") + " (" + code + ")");
+	buttons.reconnect.hidden = false;
 }
 
 function connect() {
@@ -189,8 +216,10 @@ function connect() {
 		if (status.textContent.startsWith("closed: "))
 			return;
 		setStatus(status.textContent === "connecting..." ?
-			"the terminal was refused; reload to start again" :
-			"the connection is gone; reload to start again");
+			"closed: the gateway refused the terminal" :
+			"closed: the connection to the gateway was lost; its " +
+			"session has ended");
+		buttons.reconnect.hidden = false;
 	};
 	term.focus();
 }
@@ -221,6 +250,65 @@ async function passkeyLogin() {
 		buttons.passkey.disabled = buttons.password.disabled = false;
 	}
 }
+
+// A page opened as ORIGIN/#enrol=CODE (`passkey link` in a shell,
+// docs/web.md "Enrolment by code"): the code is taken out of the address
+// at once, so it stays out of the history, and the button enrols a
+// passkey with it: auth's options for the code, the authenticator's
+// answer, and auth's verdict. The fragment never reaches a server, nor
+// a Referer.
+let enrolCode = null;
+{
+	const m = /^#enrol=([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
+	if (m !== null) {
+		enrolCode = new TextEncoder().encode(m[1]);
+		history.replaceState(null, "", location.pathname);
+		buttons.link.hidden = false;
+		setStatus("a link to add a passkey");
+	}
+}
+
+async function enrolByCode() {
+	buttons.link.disabled = true;
+	setStatus("asking for the enrolment's options...");
+	try {
+		const r = await fetch("/passkey/enrol-options", { method: "POST",
+			headers: { "Content-Type": "application/octet-stream" },
+			body: enrolCode });
+		if (!r.ok)
+			throw new Error("the link is used, expired or wrong (" +
+				r.status + ")");
+		const o = await r.json();
+		const c = await create(bytes(o.challenge), bytes(o.userHandle),
+			o.rpId, o.account);
+		const l = await fetch("/passkey/enrol", { method: "POST",
+			headers: { "Content-Type": "application/octet-stream" },
+			body: fields([enrolCode, c.response.clientDataJSON,
+				c.response.attestationObject]) });
+		if (l.status !== 204)
+			throw new Error("refused (" + l.status + ")");
+		enrolCode = null;
+		buttons.link.hidden = true;
+		setStatus("passkey added for " + o.account + "; log in with it");
+	} catch (e) {
+		setStatus("passkey not added: " + e.message);
+		buttons.link.disabled = false;
+	}
+}
+
+buttons.link.addEventListener("click", enrolByCode);
+
+// Nothing to reattach to (see ended): the terminal is cleared, says so,
+// and the login's buttons come back.
+buttons.reconnect.addEventListener("click", () => {
+	buttons.reconnect.hidden = true;
+	ws = null;
+	term.reset();
+	term.write("Not connected. Log in again with a passkey or a " +
+		"password.\r\n");
+	buttons.passkey.disabled = buttons.password.disabled = false;
+	setStatus("not connected");
+});
 
 buttons.passkey.addEventListener("click", passkeyLogin);
 buttons.password.addEventListener("click", connect);
