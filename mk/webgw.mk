@@ -92,3 +92,24 @@ $(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json \
 $(BROWSER_DIR)/webshell.js: tests/browser/webshell.js $(BROWSER_STAMP)
 	@cp $< $@
 ALL_TARGETS += $(BROWSER_DIR)/webshell.js
+
+# The web shell rows (bench/webshell.py and bench/webshell.js,
+# docs/benchmarks.md "The web shell rows"): chromium against the web
+# shell system, capOS alone (no Linux guest serves a browser terminal).
+# The script runs from bench/ with playwright-core found through
+# NODE_PATH in build/browser/. BENCH_ACCEL, BENCH_RUNS and BENCH_CPU as
+# for make bench, which runs them after its own table; make bench-smoke
+# once, quickly. Expanded only in recipes, after mk/kernel.mk set KERNEL.
+BENCH_WEBSHELL = $(PYTHON) bench/webshell.py \
+	--capos-kernel $(KERNEL) --capos-initrd $(BUILD)/web.pkg \
+	--cert $(DEVTLS_DIR)/cert.pem --node-path $(BROWSER_DIR)/node_modules \
+	$(if $(BENCH_CPU),--cpu '$(BENCH_CPU)') --qemu $(QEMU)
+
+.PHONY: bench-webshell
+## bench-webshell: the web shell rows: page load to the first prompt after a passkey login, and keystroke to echo, in chromium (docs/benchmarks.md)
+bench-webshell: $(KERNEL) $(BUILD)/web.pkg $(BROWSER_STAMP) | deps
+	$(BENCH_WEBSHELL) --accel $(BENCH_ACCEL) \
+		$(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) \
+		--json $(BENCH_OUT)/webshell.json --logdir $(BENCH_OUT)/logs
+
+bench bench-smoke: $(KERNEL) $(BUILD)/web.pkg $(BROWSER_STAMP)
