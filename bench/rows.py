@@ -63,6 +63,15 @@ SSH_ROWS = (
     Row("ssh_stream", "dropbear_stream", "MiB/s"),
 )
 
+# `make bench-webshell` (bench/webshell.py, bench/webshell.js): chromium
+# against the web shell system, in boots of their own. No Linux guest
+# serves a browser terminal, so these rows have no Linux counterpart and
+# no ratio: their figures stand as absolute times.
+WEBSHELL_ROWS = (
+    Row("webshell_login_ms", None, "ms"),
+    Row("webshell_echo_ms", None, "ms"),
+)
+
 # x: a speed-up, one thread's time over several threads'.
 UNITS = ("cycles", "us", "ms", "MiB/s", "conn/s", "calls/s", "x")
 HIGHER_IS_BETTER = ("MiB/s", "conn/s", "calls/s", "x")

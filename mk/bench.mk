@@ -100,7 +100,8 @@ bench-capos-image:
 
 ## bench: capOS and a Linux guest measured side by side, KVM when usable (docs/benchmarks.md)
 # The SSH rows follow in a table of their own (BENCH_SSH, mk/ssh.mk):
-# each side boots a system of its own for them.
+# each side boots a system of its own for them; then the web shell rows,
+# capOS's alone (BENCH_WEBSHELL, mk/webgw.mk).
 bench: $(BENCH_LINUX_GUEST) bench-capos-image | deps
 	$(BENCH_HARNESS) --accel $(BENCH_ACCEL) \
 		$(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) \
@@ -108,6 +109,9 @@ bench: $(BENCH_LINUX_GUEST) bench-capos-image | deps
 	$(BENCH_SSH) --accel $(BENCH_ACCEL) \
 		$(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) \
 		--json $(BENCH_OUT)/ssh.json --logdir $(BENCH_OUT)/logs
+	$(BENCH_WEBSHELL) --accel $(BENCH_ACCEL) \
+		$(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) \
+		--json $(BENCH_OUT)/webshell.json --logdir $(BENCH_OUT)/logs
 
 ## bench-smoke: the bench harness with few iterations under TCG, with checks (the bench-smoke suite)
 bench-smoke: $(BENCH_LINUX_GUEST) bench-capos-image | deps
@@ -115,6 +119,10 @@ bench-smoke: $(BENCH_LINUX_GUEST) bench-capos-image | deps
 		--ssh-json $(BENCH_OUT)/ssh-smoke.json --ssh-cmd \
 		"$(BENCH_SSH) --accel tcg --runs 1 --quick \
 		--json $(BENCH_OUT)/ssh-smoke.json \
+		--logdir $(BENCH_OUT)/smoke-logs" \
+		--webshell-json $(BENCH_OUT)/webshell-smoke.json --webshell-cmd \
+		"$(BENCH_WEBSHELL) --accel tcg --runs 1 --quick \
+		--json $(BENCH_OUT)/webshell-smoke.json \
 		--logdir $(BENCH_OUT)/smoke-logs" \
 		--json $(BENCH_OUT)/smoke.json -- \
 		$(BENCH_HARNESS) --accel tcg --runs 1 --quick \

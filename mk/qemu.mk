@@ -29,16 +29,18 @@ RUN_QEMU = QEMU='$(QEMU)' sh tools/run-qemu.sh --accel '$(ACCEL)' \
 .PHONY: run run-iso test-qemu
 
 # Both boot the default system with a virtio-net device whose user
-# network forwards 127.0.0.1:$(SSH_PORT) to the SSH gateway (mk/ssh.mk);
-# a port already taken makes QEMU, and the target, fail with its reason.
-## run: boot the default system: a login prompt on the console, and SSH on 127.0.0.1:2222 (SSH_PORT; make ssh logs in); shutdown (operator) halts, Ctrl-a x leaves
+# network forwards 127.0.0.1:$(SSH_PORT) to the SSH gateway and
+# 127.0.0.1:$(WEB_PORT) to the web gateway (mk/ssh.mk); a port already
+# taken makes QEMU, and the target, fail with its reason.
+## run: boot the default system: a login prompt on the console, SSH on 127.0.0.1:2222 (SSH_PORT; make ssh logs in), the web shell at https://localhost:8443/; shutdown (operator) halts, Ctrl-a x leaves
 run: $(KERNEL) $(BUILD)/default.pkg $(KVM_PROBE) | deps
-	@echo "ssh-gateway: 127.0.0.1:$(SSH_PORT); in another terminal: make ssh (Ctrl-a x leaves QEMU)"
-	@$(RUN_QEMU) -kernel $(KERNEL) -initrd $(BUILD)/default.pkg $(SSH_QEMU_NET)
+	@echo "ssh-gateway: 127.0.0.1:$(SSH_PORT); in another terminal: make ssh"
+	@echo "web-gateway: https://localhost:$(WEB_PORT)/ (development certificate $(BUILD)/devtls/cert.pem; Ctrl-a x leaves QEMU)"
+	@$(RUN_QEMU) -kernel $(KERNEL) -initrd $(BUILD)/default.pkg $(DEFAULT_QEMU_NET)
 
-## run-iso: boot the GRUB ISO (the default system through Multiboot2, SSH as in make run)
+## run-iso: boot the GRUB ISO (the default system through Multiboot2, SSH and the web shell as in make run)
 run-iso: $(ISO) $(KVM_PROBE) | deps
-	@$(RUN_QEMU) -cdrom $(ISO) -boot d $(SSH_QEMU_NET)
+	@$(RUN_QEMU) -cdrom $(ISO) -boot d $(DEFAULT_QEMU_NET)
 
 TEST_SUITES += qemu
 ALL_TARGETS += $(ISO) $(DEBUG_ISO)

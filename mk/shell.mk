@@ -83,12 +83,13 @@ UNIT_CFLAGS += -Iservices/capos-shell
 UNIT_DEPS += $(CAPNP_GEN)/auth.capnp.h $(CAPNP_GEN)/terminal.capnp.h
 
 # The default system (make run): the shell on the console, and the SSH
-# gateway on the network (its manifest rule is in mk/ssh.mk).
+# and web gateways on the network (its manifest rule is in mk/ssh.mk).
 PKG_BINARIES_default := $(BUILD)/user/init $(BUILD)/user/console-terminal \
 	$(BUILD)/user/launcher $(BUILD)/user/auth $(BUILD)/user/capos-shell \
 	$(BUILD)/user/hello $(BUILD)/user/count $(BUILD)/user/virtio-net \
 	$(BUILD)/user/netstack $(BUILD)/user/keyvault \
-	$(BUILD)/user/shell-launcher $(BUILD)/user/ssh-gateway
+	$(BUILD)/user/shell-launcher $(BUILD)/user/ssh-gateway \
+	$(BUILD)/user/web-gateway
 ALL_TARGETS += $(BUILD)/default.pkg
 
 # The chat demo, booted like `make run` (tools/run-qemu.sh, mk/qemu.mk).

@@ -89,14 +89,17 @@ $(SSHKEYS_DIR)/sshkeys.capnp: services/ssh-gateway/mkdevkeys.sh \
     $(SSHKEYS_CHOICE) $(SSH_PUBKEY) | deps
 	@SSH_PUBKEY='$(SSH_PUBKEY)' sh $< $(SSHKEYS_DIR)
 
-# The systems that import the keys: the default one (make run) and the
-# SSH test system (tests/qemu/test_ssh.py, with a disabled account).
+# The systems that import the keys: the default one (make run), which
+# imports the web gateway's development TLS key as well (mk/crypto.mk),
+# and the SSH test system (tests/qemu/test_ssh.py, with a disabled
+# account).
 $(BUILD)/default.manifest.bin $(BUILD)/ssh.manifest.bin: \
     $(BUILD)/%.manifest.bin: system/%.capnp $(SSHKEYS_DIR)/sshkeys.capnp \
     $(CAPNP_SCHEMAS) | deps
 	@mkdir -p $(dir $@)
-	capnp eval --binary -I$(SSHKEYS_DIR) $< manifest > $@.tmp && \
-		mv $@.tmp $@
+	capnp eval --binary -I$(SSHKEYS_DIR) -I$(DEVTLS_DIR) $< manifest \
+		> $@.tmp && mv $@.tmp $@
+$(BUILD)/default.manifest.bin: $(DEVTLS_DIR)/devtls.capnp
 
 PKG_BINARIES_ssh = $(BUILD)/user/init $(BUILD)/user/virtio-net \
 	$(BUILD)/user/netstack $(BUILD)/user/keyvault $(BUILD)/user/launcher \
@@ -106,9 +109,14 @@ PKG_BINARIES_ssh = $(BUILD)/user/init $(BUILD)/user/virtio-net \
 ALL_TARGETS += $(BUILD)/ssh.pkg
 
 # make run and run-iso (mk/qemu.mk) forward 127.0.0.1:$(SSH_PORT) to the
-# gateway; make ssh logs in there.
+# gateway, where make ssh logs in, and 127.0.0.1:$(WEB_PORT) to the web
+# gateway's port 443. The page answers only as https://localhost:8443,
+# the origin in system/default.capnp, so a browser needs the default
+# WEB_PORT; another one only keeps make run from failing where 8443 is
+# taken (the run suite moves it so).
 SSH_PORT ?= 2222
-SSH_QEMU_NET = -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(SSH_PORT)-:22 \
+WEB_PORT ?= 8443
+DEFAULT_QEMU_NET = -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(SSH_PORT)-:22,hostfwd=tcp:127.0.0.1:$(WEB_PORT)-:443 \
 	-device virtio-net-pci,netdev=n0
 # mkdevkeys.sh pins the host key for port 2222; another SSH_PORT gets its
 # own known_hosts line from the same key.

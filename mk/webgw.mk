@@ -1,7 +1,8 @@
 # The web gateway (services/web-gateway, docs/web.md, "The gateway"): TLS
 # 1.3 through lib/tls, the protocol engines of mk/web.mk built for capOS
 # userspace, and the page's files embedded at build time; and its system
-# (system/web.capnp, tests/qemu/test_web.py, make run-web).
+# (system/webshell.capnp, packed as build/web.pkg; tests/qemu/test_web.py,
+# make run-webshell).
 #
 # This file needs mk/tls.mk's TLS_UOBJS and mk/crypto.mk's objects (it
 # sorts after both).
@@ -53,7 +54,7 @@ $(WEBGW_CRYPTO_O): $(BUILD)/u/web-gateway/%.c.o: lib/crypto/%.c \
 $(BUILD)/user/web-gateway: $(TLS_UOBJS) $(WEBGW_ENGINE_UOBJS) \
 	$(WEBGW_STATIC_O) $(WEBGW_CRYPTO_O)
 
-$(BUILD)/web.manifest.bin: system/web.capnp $(DEVTLS_DIR)/devtls.capnp \
+$(BUILD)/web.manifest.bin: system/webshell.capnp $(DEVTLS_DIR)/devtls.capnp \
     $(CAPNP_SCHEMAS) | deps
 	@mkdir -p $(dir $@)
 	capnp eval --binary -I$(DEVTLS_DIR) $< manifest > $@.tmp && \
@@ -70,9 +71,9 @@ ALL_TARGETS += $(BUILD)/web.pkg
 WEB_QEMU_NET := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:8443-:443 \
 	-device virtio-net-pci,netdev=n0
 
-.PHONY: run-web
-## run-web: the web gateway's system: open https://localhost:8443/ (development certificate build/devtls/cert.pem; log in as admin, capos-dev); Ctrl-a x quits
-run-web: $(KERNEL) $(BUILD)/web.pkg $(KVM_PROBE) | deps
+.PHONY: run-webshell
+## run-webshell: the web shell's system: open https://localhost:8443/ (development certificate build/devtls/cert.pem; log in as admin, capos-dev); Ctrl-a x quits
+run-webshell: $(KERNEL) $(BUILD)/web.pkg $(KVM_PROBE) | deps
 	@echo "web-gateway: https://localhost:8443/ (Ctrl-a x leaves QEMU)"
 	@$(RUN_QEMU) -kernel $(KERNEL) -initrd $(BUILD)/web.pkg $(WEB_QEMU_NET)
 
@@ -92,3 +93,24 @@ $(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json \
 $(BROWSER_DIR)/webshell.js: tests/browser/webshell.js $(BROWSER_STAMP)
 	@cp $< $@
 ALL_TARGETS += $(BROWSER_DIR)/webshell.js
+
+# The web shell rows (bench/webshell.py and bench/webshell.js,
+# docs/benchmarks.md "The web shell rows"): chromium against the web
+# shell system, capOS alone (no Linux guest serves a browser terminal).
+# The script runs from bench/ with playwright-core found through
+# NODE_PATH in build/browser/. BENCH_ACCEL, BENCH_RUNS and BENCH_CPU as
+# for make bench, which runs them after its own table; make bench-smoke
+# once, quickly. Expanded only in recipes, after mk/kernel.mk set KERNEL.
+BENCH_WEBSHELL = $(PYTHON) bench/webshell.py \
+	--capos-kernel $(KERNEL) --capos-initrd $(BUILD)/web.pkg \
+	--cert $(DEVTLS_DIR)/cert.pem --node-path $(BROWSER_DIR)/node_modules \
+	$(if $(BENCH_CPU),--cpu '$(BENCH_CPU)') --qemu $(QEMU)
+
+.PHONY: bench-webshell
+## bench-webshell: the web shell rows: page load to the first prompt after a passkey login, and keystroke to echo, in chromium (docs/benchmarks.md)
+bench-webshell: $(KERNEL) $(BUILD)/web.pkg $(BROWSER_STAMP) | deps
+	$(BENCH_WEBSHELL) --accel $(BENCH_ACCEL) \
+		$(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) \
+		--json $(BENCH_OUT)/webshell.json --logdir $(BENCH_OUT)/logs
+
+bench bench-smoke: $(KERNEL) $(BUILD)/web.pkg $(BROWSER_STAMP)

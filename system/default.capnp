@@ -1,12 +1,14 @@
 # The default system (make run): the capability shell on the serial
-# console, and the SSH gateway on guest port 22 (docs/ssh.md), which make
-# run forwards from 127.0.0.1:2222. console-terminal turns the console
+# console, the SSH gateway on guest port 22 (docs/ssh.md) and the web
+# shell on guest port 443 (docs/web.md), which make run forwards from
+# 127.0.0.1:2222 and 127.0.0.1:8443. console-terminal turns the console
 # into a TerminalSession; capos-shell starts anonymous and logs in
 # through auth, whose broker hands it its profile's bundle; programs run
-# through the launcher. The network path is the one of system/ssh.capnp,
-# with the same confinement: virtio-net, netstack (whose NetworkManager
-# goes to no one), the key vault holding the host key, shell-launcher and
-# ssh-gateway, which holds one TcpListenAuthority for port 22.
+# through the launcher. The network path is the one of system/ssh.capnp
+# and system/webshell.capnp, with the same confinement: virtio-net,
+# netstack (whose NetworkManager goes to no one), a key vault holding the
+# SSH host key and another holding the TLS key, shell-launcher, and the
+# two gateways, each holding one TcpListenAuthority for its port.
 #
 # Without a virtio-net device, init reports the driver's device grant
 # once and skips the driver and what imports from it (the network path);
@@ -14,14 +16,17 @@
 #
 # `shutdown` in an operator session on the console ends the console
 # shell; its entry has endsSystem, so init then stops the system and the
-# kernel runs its leak check (the gateway serves forever otherwise).
+# kernel runs its leak check (the gateways serve forever otherwise).
 #
 # The accounts are development accounts, NOT FOR PRODUCTION: admin's
 # password is "capos-dev", guest's "guest-dev" (README, and the banner).
 # Their records are scrypt, N = 4096, r = 8, p = 1 (build/tools/pwrecord).
 # The SSH host key and admin's login key are made at build time by
 # services/ssh-gateway/mkdevkeys.sh (build/sshkeys/, never committed;
-# make SSH_PUBKEY=FILE.pub names your own key for admin instead).
+# make SSH_PUBKEY=FILE.pub names your own key for admin instead), the TLS
+# key and its self-signed certificate for localhost by
+# services/keyvault/mkdevtls.sh (build/devtls/). Passkeys enrolled from a
+# web login live as long as auth does: until the system stops.
 @0xed5bd09a30d71fbd;
 
 using Capos = import "../schema/capos.capnp";
@@ -30,8 +35,10 @@ using K = import "../schema/crypto.capnp";
 using N = import "../schema/net.capnp";
 using Shell = import "../schema/shell.capnp";
 using Terminal = import "../schema/terminal.capnp";
-# Made at build time (mk/ssh.mk puts its folder on the import path).
+# Made at build time (mk/ssh.mk and mk/crypto.mk put their folders on
+# the import path).
 using Keys = import "/sshkeys.capnp";
+using Dev = import "/devtls.capnp";
 
 const manifest :Capos.SystemManifest = (
   services = [
@@ -61,8 +68,10 @@ const manifest :Capos.SystemManifest = (
       # configure the network or listen on another port.
       exports = [ (name = "net", interfaceId = N.networkManagerInterface),
                   (name = "ssh22",
+                   interfaceId = N.tcpListenAuthorityInterface),
+                  (name = "https443",
                    interfaceId = N.tcpListenAuthorityInterface) ],
-      args = ["listen=ssh22:22"] ),
+      args = ["listen=ssh22:22", "listen=https443:443"] ),
     ( name = "keyvault",
       binary = "keyvault",
       grants = [ (name = "console", source = (kernel = console)),
@@ -70,6 +79,16 @@ const manifest :Capos.SystemManifest = (
                  (name = "virtualMemory", source = (kernel = virtualMemory)) ],
       exports = [ (name = "sshHostKey", interfaceId = K.sshHostKeyInterface) ],
       args = [ Keys.hostKeyArg ] ),
+    # One key a vault: the web gateway's TLS key and certificate are
+    # held by a second one.
+    ( name = "tls-keyvault",
+      binary = "keyvault",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)) ],
+      exports = [ (name = "tlsServerKey",
+                   interfaceId = K.tlsServerKeyInterface) ],
+      args = [ Dev.tlsKeyArg, Dev.tlsCertArg ] ),
     ( name = "terminal",
       binary = "console-terminal",
       grants = [ (name = "console", source = (kernel = console)),
@@ -102,7 +121,10 @@ const manifest :Capos.SystemManifest = (
         Keys.accountKeyArg,
         "profile=operator:session+audit+launcher",
         "profile=guest:session+launcher",
-        "profile=anonymous:session" ] ),
+        "profile=anonymous:session",
+        # Passkeys are used from the web gateway's one origin; its host
+        # is the RP ID.
+        "passkeys=https://localhost:8443" ] ),
     ( name = "shell",
       binary = "capos-shell",
       grants = [ (name = "terminal",
@@ -144,7 +166,30 @@ const manifest :Capos.SystemManifest = (
                                              export = "shells"))) ],
       exports = [ (name = "terminals",
                    interfaceId = Terminal.terminalSessionInterface) ],
-      args = [ "grace=20" ] )
+      args = [ "grace=20" ] ),
+    # The web shell (docs/web.md): the same confinement as ssh-gateway,
+    # with the TLS key's vault in place of the host key's.
+    ( name = "web-gateway",
+      binary = "web-gateway",
+      grants = [ (name = "console", source = (kernel = console)),
+                 (name = "timer", source = (kernel = timer)),
+                 (name = "entropy", source = (kernel = entropy)),
+                 (name = "virtualMemory", source = (kernel = virtualMemory)),
+                 (name = "listen", source = (serviceExport =
+                    (service = "netstack", export = "https443"))),
+                 (name = "tlsServerKey", source = (serviceExport =
+                    (service = "tls-keyvault", export = "tlsServerKey"))),
+                 (name = "sessionManager",
+                  source = (serviceExport = (service = "auth",
+                                             export = "sessionManager"))),
+                 (name = "shells",
+                  source = (serviceExport = (service = "shell-launcher",
+                                             export = "shells"))) ],
+      exports = [ (name = "terminals",
+                   interfaceId = Terminal.terminalSessionInterface) ],
+      # The one origin the page is served as: make run forwards
+      # 127.0.0.1:8443 to port 443.
+      args = [ "origin=https://localhost:8443" ] )
   ],
   kernelParams = (logLevel = info)
 );

@@ -99,6 +99,10 @@ esac
 "$QEMU" $machine -serial mon:stdio -accel "$accel" \
     -d cpu_reset -D "$tmp/qemu.log" "$@"
 s=$?
+# The shell turns the terminal's bracketed paste on while it reads a line
+# (docs/shell.md, "Pasting"); QEMU left at a prompt would leave it on in
+# the terminal make run came from.
+[ -t 1 ] && printf '\033[?2004l'
 case "$s" in
 33) exit 0 ;;
 0)

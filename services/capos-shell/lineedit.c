@@ -103,6 +103,8 @@ le_reset(struct lineedit *le)
 	le->line[0] = '\0';
 	le->overflow = 0;
 	le->controls = 0;
+	le->nheld = 0;
+	le->pasting = false;
 	le->hpos = -1;
 	le->echo_len = 0;
 }
@@ -201,10 +203,10 @@ backspace(struct lineedit *le)
 	rub(le, end, 1);
 }
 
-enum le_action
-le_key(struct lineedit *le, int code, uint8_t byte)
+/* A key typed (not pasted). */
+static enum le_action
+typed_key(struct lineedit *le, int code, uint8_t byte)
 {
-	le->echo_len = 0;
 	switch (code) {
 	case K_CHAR:
 		if (byte < 0x20 || byte == 0x7f) {
@@ -250,6 +252,75 @@ le_key(struct lineedit *le, int code, uint8_t byte)
 		 * end of the line in this editor. */
 		return LE_NONE;
 	}
+}
+
+/* A key inside a paste: text is inserted literally, line ends and tabs
+ * as spaces, other control keys dropped; Ctrl-C leaves the paste and the
+ * line. */
+static enum le_action
+pasted_key(struct lineedit *le, int code, uint8_t byte)
+{
+	switch (code) {
+	case K_CHAR:
+		if (byte >= 0x20 && byte != 0x7f)
+			le_insert(le, (const char *)&byte, 1);
+		return LE_NONE;
+	case K_ENTER:
+	case K_TAB:
+		le_insert(le, " ", 1);
+		return LE_NONE;
+	case K_INTERRUPT:
+		le->pasting = false;
+		echo(le, "^C\n", 3);
+		return LE_CANCEL;
+	default:
+		return LE_NONE;
+	}
+}
+
+static enum le_action
+one_key(struct lineedit *le, int code, uint8_t byte)
+{
+	return le->pasting ? pasted_key(le, code, byte) :
+	    typed_key(le, code, byte);
+}
+
+/* Whether the key continues the held bytes toward ESC [ 2 0 0 ~ or
+ * ESC [ 2 0 1 ~. */
+static bool
+bracket_next(const struct lineedit *le, int code, uint8_t byte)
+{
+	static const char start[LE_BRACKET_LEN + 1] = "\x1b[200~";
+
+	if (code != K_CHAR)
+		return false;
+	if (le->nheld == 4)
+		return byte == '0' || byte == '1';
+	return byte == (uint8_t)start[le->nheld];
+}
+
+enum le_action
+le_key(struct lineedit *le, int code, uint8_t byte)
+{
+	le->echo_len = 0;
+	if (le->nheld > 0 && !bracket_next(le, code, byte)) {
+		/* No bracket after all: the held keys count as they came
+		 * (character keys, which never end a line). */
+		for (size_t i = 0; i < le->nheld; i++)
+			(void)one_key(le, K_CHAR, le->held[i]);
+		le->nheld = 0;
+	}
+	if (bracket_next(le, code, byte)) {
+		le->held[le->nheld++] = byte;
+		if (le->nheld < LE_BRACKET_LEN)
+			return LE_NONE;
+		/* A whole bracket: a start inside a paste and an end
+		 * outside one change nothing. */
+		le->nheld = 0;
+		le->pasting = le->held[4] == '0';
+		return LE_NONE;
+	}
+	return one_key(le, code, byte);
 }
 
 void

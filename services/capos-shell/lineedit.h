@@ -23,6 +23,21 @@
  * prompt on a fresh row: the rows drawn for the old width no longer
  * match the new one. Widths below LE_MIN_COLS are taken as LE_MIN_COLS.
  *
+ * Bracketed paste (docs/shell.md, "Pasting"): the shell asks the terminal
+ * for it (ESC [ ? 2004 h) while a line is read, and the terminal then
+ * sends a paste between ESC [ 200 ~ and ESC [ 201 ~. Those sequences come
+ * as the keys of their bytes (ESC is a character key), which the editor
+ * holds back until they match or cannot. Inside a paste the text is
+ * inserted literally: a line end (Enter) or Tab is inserted as one space,
+ * so a pasted line never runs on its own; every other control key is
+ * dropped, except Ctrl-C, which ends the paste and abandons the line:
+ * the way out of a paste whose end never comes. A paste's text counts
+ * against LE_MAX like typed text, so a paste longer than the line is
+ * refused at Enter, and nothing but the line is kept however long it
+ * runs. A start inside a paste is dropped, and so is an end outside
+ * one. Held sequence bytes that turn out to be
+ * no bracket are taken as keys of their own (the ESC as a control key).
+ *
  * Bounds: LE_MAX bytes a line. Bytes typed beyond it are dropped and
  * counted (`overflow`), and the line is refused when submitted.
  * LE_HISTORY lines of history, the oldest forgotten first; a line is not
@@ -51,11 +66,18 @@ enum le_action {
 	LE_COMPLETE,	/* Tab: the caller completes (le_insert) */
 };
 
+/* ESC [ 2 0 0 ~ and ESC [ 2 0 1 ~: a paste's start and end. */
+#define LE_BRACKET_LEN	6
+
 struct lineedit {
 	char line[LE_MAX + 1];
 	size_t len;
 	uint32_t overflow;	/* bytes dropped past LE_MAX */
 	uint32_t controls;	/* control bytes refused */
+	/* A bracket's bytes matched so far (held back), and the paste. */
+	uint8_t held[LE_BRACKET_LEN];
+	size_t nheld;
+	bool pasting;
 	/* History: hist[(hfirst + i) % LE_HISTORY], i < hcount. */
 	char hist[LE_HISTORY][LE_MAX + 1];
 	uint32_t hfirst, hcount;

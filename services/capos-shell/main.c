@@ -514,6 +514,11 @@ complete(const char *prompt)
 	}
 }
 
+/* Bracketed paste (lineedit.h): on while a line is read, off before
+ * anything runs. */
+#define PASTE_ON	"\x1b[?2004h"
+#define PASTE_OFF	"\x1b[?2004l"
+
 /* Reads one edited line into le. 0 submitted, 1 cancelled (Ctrl-C), 2
  * end of input (Ctrl-D on an empty line), -1 terminal gone. */
 int
@@ -526,7 +531,7 @@ read_command(const char *prompt)
 
 	le_reset(&le);
 	le.prompt_cols = (uint32_t)strlen(prompt);
-	say("%s", prompt);
+	say(PASTE_ON "%s", prompt);
 	for (;;) {
 		enum le_action a;
 		int rc;
@@ -568,7 +573,18 @@ read_command(const char *prompt)
 			elen += le.echo_len;
 		}
 		if (a == LE_SUBMIT || a == LE_CANCEL || a == LE_EOF) {
-			put(echo, elen);
+			/* Each of these echoes a newline last (lineedit.c);
+			 * the mode's end goes just before it, in the same
+			 * write, so what runs next starts a line of its own. */
+			static const char off[] = PASTE_OFF "\n";
+
+			elen--;
+			if (sizeof(echo) - elen < sizeof(off) - 1) {
+				put(echo, elen);
+				elen = 0;
+			}
+			memcpy(echo + elen, off, sizeof(off) - 1);
+			put(echo, elen + sizeof(off) - 1);
 			return a == LE_SUBMIT ? 0 : a == LE_CANCEL ? 1 : 2;
 		}
 	}

@@ -20,7 +20,13 @@ With --ssh-json and --ssh-cmd, it runs `make bench-ssh`'s command (one
 boot of each guest, one timed login and one short stream each) and checks
 that both sides logged in, ran whoami and streamed count's lines intact.
 
-Usage: smoke.py [--ssh-json S.json --ssh-cmd CMD] --json RESULT.json
+With --webshell-json and --webshell-cmd, it runs `make bench-webshell`'s
+command (one boot of the web shell system: chromium adds a passkey, logs
+in with it once and types a few keys) and checks that every login and
+key gave a positive time.
+
+Usage: smoke.py [--ssh-json S.json --ssh-cmd CMD]
+       [--webshell-json W.json --webshell-cmd CMD] --json RESULT.json
        -- HARNESS COMMAND...
 """
 import json
@@ -38,7 +44,9 @@ import guest  # noqa: E402
 import harness  # noqa: E402
 import protocol  # noqa: E402
 import telnetclient  # noqa: E402
-from rows import ROWS, SMP_ROWS, SSH_ROWS, TELNET_ROWS  # noqa: E402
+import webshell  # noqa: E402
+from rows import (ROWS, SMP_ROWS, SSH_ROWS, TELNET_ROWS,  # noqa: E402
+                  WEBSHELL_ROWS)
 
 results = []
 
@@ -311,12 +319,48 @@ def check_ssh_run(json_path, command):
                   s is not None and s["median"] > 0, s)
 
 
+def check_webshell_run(json_path, command):
+    """make bench-webshell's command, quick: one boot, the untimed
+    enrolment, one timed passkey login and KEYS_QUICK keys."""
+    if os.path.exists(json_path):
+        os.remove(json_path)
+    proc = subprocess.run(command, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    sys.stdout.write(proc.stdout)
+    check("bench-webshell exits 0", proc.returncode == 0,
+          f"exit status {proc.returncode}")
+    try:
+        with open(json_path) as f:
+            result = json.load(f)
+    except (OSError, ValueError) as e:
+        check("bench-webshell JSON written and well formed", False, e)
+        return
+    runs = result["guests"]["capos"]["runs"]
+    want = [1, webshell.KEYS_QUICK]
+    check("bench-webshell: chromium added a passkey, logged in with it "
+          "once and had each typed key echoed",
+          len(runs) == 1 and not runs[0]["errors"] and
+          [len(runs[0]["values"].get(r.capos, ())) for r in WEBSHELL_ROWS]
+          == want, runs and runs[0]["errors"])
+    for i, row in enumerate(WEBSHELL_ROWS):
+        s = result["rows"][i]["capos"]
+        check(f"bench-webshell: {row.capos} has a positive figure",
+              s is not None and s["median"] > 0, s)
+
+
+# Options that each take a JSON path and the command that writes it.
+EXTRA_RUNS = {"--ssh-json": ("--ssh-cmd", check_ssh_run),
+              "--webshell-json": ("--webshell-cmd", check_webshell_run)}
+
+
 def main():
     args = sys.argv[1:]
-    ssh = None
-    if args[:1] == ["--ssh-json"] and len(args) > 4 \
-            and args[2] == "--ssh-cmd":
-        ssh = (args[1], shlex.split(args[3]))
+    extra = []
+    while args[:1] and args[0] in EXTRA_RUNS:
+        cmd_flag, fn = EXTRA_RUNS[args[0]]
+        if len(args) < 4 or args[2] != cmd_flag:
+            sys.exit(__doc__.strip().splitlines()[-1])
+        extra.append((fn, args[1], shlex.split(args[3])))
         args = args[4:]
     if len(args) < 4 or args[0] != "--json" or args[2] != "--":
         sys.exit(__doc__.strip().splitlines()[-1])
@@ -324,8 +368,8 @@ def main():
     check_summary()
     check_telnet_client()
     check_run(args[1], args[3:])
-    if ssh:
-        check_ssh_run(*ssh)
+    for fn, json_path, command in extra:
+        fn(json_path, command)
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     return 0 if passed == len(results) else 1

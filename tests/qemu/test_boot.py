@@ -63,7 +63,7 @@ def grub_iso_boot_runs_the_default_system():
     check_clean_boot(run, "Multiboot2")
     mod = expect_line(run, "module 0: default.pkg at ")
     expect(run, mod.endswith(" bytes"), f"module line: {mod!r}")
-    expect_line(run, "[proof] init ok services=9")
+    expect_line(run, "[proof] init ok services=11")
     expect_line(run, "init exited with status 0; halting")
 
 

@@ -58,13 +58,15 @@ def expect_alice_greeting(run):
            "alice's greeting is not on the console")
 
 
-def boot_to_prompt_and_shut_down(what, **kw):
-    """Boots the default system as a user meets it: to the prompt, then
-    logs in and shuts down. Returns the Run and the console up to the
-    prompt."""
+def boot_to_prompt_and_shut_down(what, ready=(), **kw):
+    """Boots the default system as a user meets it: to the prompt (and
+    the ready lines, which may come after it), then logs in and shuts
+    down. Returns the Run and the console up to the prompt."""
     con = Console(timeout=180, **kw)
     con.wait_for("capos> ")
     boot_text = con.text()
+    for line in ready:
+        con.wait_for(line)
     con.send("login\r")
     con.wait_for("username> ")
     con.send("admin\r")
@@ -84,9 +86,13 @@ def boot_to_prompt_and_shut_down(what, **kw):
 
 @case
 def default_system_boots_quietly_at_info():
+    # Both gateways start cleanly and say where they listen, at info.
     run, boot_text = boot_to_prompt_and_shut_down(
         "make run", kernel=kernel_image(),
-        initrd=os.path.join(BUILD, "default.pkg"), extra=default_nic()[1])
+        initrd=os.path.join(BUILD, "default.pkg"), extra=default_nic()[1],
+        ready=("[ssh-gateway] listening on port 22",
+               "[web-gateway] listening on port 443 (TLS 1.3 only) as "
+               "https://localhost:8443"))
     expect(run, boot_text.startswith("capOS 0.1.0 x86_64, booted via PVH\n"),
            f"the console does not open with the banner: {boot_text[:80]!r}")
     # The key vault's host key fingerprint is for the person at the
@@ -109,7 +115,8 @@ def default_system_without_a_nic_says_so_once_and_logs_in():
     expect(run, init == ["[init] manifest: service virtio-net: the device "
                          "resource cannot be had; skipped"],
            f"init's lines without a NIC: {init!r}")
-    for name in ("[netstack]", "[ssh-gateway]", "restart"):
+    for name in ("[netstack]", "[ssh-gateway]", "[web-gateway]",
+                 "restart"):
         expect_no_line(run, name)
 
 

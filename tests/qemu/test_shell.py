@@ -214,6 +214,25 @@ def shell_login_bundles_calls_run_and_audit_on_the_console():
     expect(sh.con, '(names = ["hello", "count"])' in out,
            f"completion: {out!r}")
 
+    # Bracketed paste (docs/shell.md, "Pasting"): on with the prompt, off
+    # in the write that ends the line, before the command's output.
+    out = sh.command("whoami", "admin@capos> ")
+    expect(sh.con, "\x1b[?2004l" in out and
+           out.index("\x1b[?2004l") < out.index("\nadmin\n") and
+           "\x1b[?2004hadmin@capos> " in out, f"paste mode: {out!r}")
+    # A pasted block of two lines is one line on the prompt: its echo
+    # shows both lines with spaces for their ends, nothing runs until
+    # Enter is typed, and then only the first word is the command (the
+    # second line never runs as one).
+    sh.con.send("\x1b[200~bogus-one\rbogus-two\r\x1b[201~")
+    sh.wait("bogus-one bogus-two ")
+    expect(sh.con, "unknown command" not in sh.since(),
+           f"a pasted line ran before Enter: {sh.since()!r}")
+    out = sh.command("", "admin@capos> ")
+    expect(sh.con, "unknown command: bogus-one (type 'help')" in out and
+           "bogus-two (" not in out and out.count("unknown command") == 1,
+           f"the pasted block ran as: {out!r}")
+
     # Bad input gets a message and the shell goes on.
     out = sh.command("who\x02ami", "admin@capos> ")
     expect(sh.con, "1 control character, which are not accepted" in out,

@@ -175,7 +175,10 @@ def login_runs_commands(g, kh):
            f"the session is not a public-key one: {out!r}")
     expect(None, 'source = "ssh 10.0.2.2:' in out,
            f"the session's source is not the client: {out!r}")
-    caps = out.split("caps\n", 1)[-1].split("@capos>")[0]
+    # A line's echo ends with the shell turning bracketed paste off
+    # (docs/shell.md, "Pasting").
+    after_caps = out.split("caps\x1b[?2004l\n", 1)[-1]
+    caps = after_caps.split("@capos>")[0]
     for name in ("terminal", "session"):
         expect(None, name in caps, f"caps lacks {name}: {caps!r}")
     for iface in ("NetworkManager", "TcpListen", "TcpSocket",
@@ -183,7 +186,7 @@ def login_runs_commands(g, kh):
                   "SessionManager", "Endpoint"):
         expect(None, iface not in caps,
                f"the shell holds a {iface}: {caps!r}")
-    expect(None, 'account = "admin"' in out.split("caps\n", 1)[-1],
+    expect(None, 'account = "admin"' in after_caps,
            f"call session.info() did not answer: {out!r}")
     g.wait_line("shell exited with status 0", IO_TIMEOUT_S, m)
     g.wait_line("freed", IO_TIMEOUT_S, m)

@@ -1,4 +1,4 @@
-"""The web gateway from the host (system/web.capnp, docs/web.md, "The
+"""The web gateway from the host (system/webshell.capnp, docs/web.md, "The
 gateway"): the web system boots with QEMU forwarding a free port on the
 host's 127.0.0.1 to guest port 443, where web-gateway serves its page over
 TLS 1.3 and the terminal stream protocol on a WebSocket.
@@ -37,7 +37,7 @@ UP_LINE = "[netstack] dhcp address 10.0.2.15 netmask " \
           "255.255.255.0 gateway 10.0.2.2"
 IO_TIMEOUT_S = 60
 CERT = os.path.join(BUILD, "devtls", "cert.pem")
-# system/web.capnp's origin: a header value, whatever port QEMU forwards.
+# system/webshell.capnp's origin: a header value, whatever port QEMU forwards.
 HOST = "localhost:8443"
 ORIGIN = "https://localhost:8443"
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"

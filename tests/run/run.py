@@ -2,8 +2,8 @@
 """The run suite: the run targets as a user meets them, judged by their
 exit status and what they print (docs/boot.md, "Running").
 
-- make run-net and make run (the SSH gateway's forward) with their host
-  port already taken fail, naming the cause;
+- make run-net and make run (the SSH and the web gateway's forwards)
+  with their host port already taken fail, naming the cause;
 - make run and make run-net left with Ctrl-a x (the bytes 0x01 'x' on
   stdin) exit 0 without a make error;
 - with a QEMU that aborts under KVM (tests/run/fake-qemu.sh), ACCEL=kvm
@@ -117,14 +117,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def taken_port(target, variable):
+def taken_port(target, variable, *extra):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen(1)
         port = s.getsockname()[1]
-        r = Run(make(target, f"{variable}={port}", "ACCEL=tcg"))
+        r = Run(make(target, f"{variable}={port}", "ACCEL=tcg", *extra))
         status, out = r.finish(BOOT_SECONDS)
-    report(f"make {target} with its port taken fails with QEMU's reason",
+    report(f"make {target} with its port {variable} taken fails with "
+           "QEMU's reason",
            isinstance(status, int) and status != 0 and
            "Could not set up host forwarding rule" in out and
            "run: QEMU could not start (status 1)" in out and
@@ -240,10 +241,14 @@ def help_and_deps():
 def main():
     steps = [help_and_deps, statuses, unusable_kvm,
              lambda: taken_port("run-net", "NET_ECHO_PORT"),
-             lambda: taken_port("run", "SSH_PORT"),
+             lambda: taken_port("run", "SSH_PORT",
+                                f"WEB_PORT={free_port()}"),
+             lambda: taken_port("run", "WEB_PORT",
+                                f"SSH_PORT={free_port()}"),
              lambda: ctrl_a_x("run-net", "[echo] listening",
                               [f"NET_ECHO_PORT={free_port()}"]),
-             lambda: ctrl_a_x("run", None, [f"SSH_PORT={free_port()}"])]
+             lambda: ctrl_a_x("run", None, [f"SSH_PORT={free_port()}",
+                                            f"WEB_PORT={free_port()}"])]
     for step in steps:
         try:
             step()

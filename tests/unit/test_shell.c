@@ -336,6 +336,144 @@ TEST(shell_lineedit_history)
 	CHECK_STR(le.line, "c3");
 }
 
+/*
+ * Terminal bytes through the console terminal's key decoder into the line
+ * editor, as a shell reads them: the last action that was not LE_NONE
+ * (LE_NONE when there was none), and how many lines were submitted.
+ */
+static enum le_action
+feed(struct lineedit *le, const char *s, size_t n, int *submits)
+{
+	struct key_decoder d = { 0 };
+	enum le_action last = LE_NONE;
+	size_t i = 0;
+
+	while (i < n) {
+		struct key k;
+		int used = key_decode(&d, (const uint8_t *)s + i, n - i, true,
+		    &k);
+		enum le_action a;
+
+		if (used == 0)
+			break;
+		i += used < 0 ? 1 : (size_t)used;
+		if (used < 0)
+			continue;
+		a = le_key(le, (int)k.code, k.byte);
+		if (a == LE_SUBMIT && submits != NULL)
+			(*submits)++;
+		if (a != LE_NONE)
+			last = a;
+	}
+	return last;
+}
+
+#define FEED(le, lit, submits) feed(le, lit, sizeof(lit) - 1, submits)
+
+TEST(shell_lineedit_bracketed_paste)
+{
+	static struct lineedit le;
+	int submits = 0;
+
+	memset(&le, 0, sizeof(le));
+	le_reset(&le);
+	/* Two pasted lines (CR LF and CR ends) stay one line, not run. */
+	CHECK_EQ(FEED(&le, "\x1b[200~whoami\r\ncaps\r\x1b[201~", &submits),
+	    LE_NONE);
+	CHECK_EQ(submits, 0);
+	CHECK_STR(le.line, "whoami caps ");
+	CHECK(!le.pasting);
+	CHECK_EQ(le.echo_len, 0);
+	CHECK_EQ(FEED(&le, "\r", &submits), LE_SUBMIT);
+	CHECK_EQ(submits, 1);
+	CHECK_EQ(le.controls, 0);
+	CHECK_EQ(le.overflow, 0);
+
+	/* The paste's text is echoed as it is inserted. */
+	le_reset(&le);
+	CHECK_EQ(FEED(&le, "\x1b[200~a", NULL), LE_NONE);
+	CHECK(echoed(&le, "a"));
+
+	/* Control keys inside a paste are dropped, not counted against the
+	 * line: ^A, DEL, ^D, ^U, ^W, Up, Tab (a space). */
+	le_reset(&le);
+	CHECK_EQ(FEED(&le, "x\x1b[200~a\x01" "b\x7f" "c\x04\x15\x17\x1b[Ad\te"
+	    "\x1b[201~", NULL), LE_NONE);
+	CHECK_STR(le.line, "xabcd e");
+	CHECK_EQ(le.controls, 0);
+	CHECK(!le.pasting);
+
+	/* A start inside a paste is dropped; an end outside one too. */
+	le_reset(&le);
+	CHECK_EQ(FEED(&le, "\x1b[200~a\x1b[200~b\x1b[201~c\x1b[201~d",
+	    &submits), LE_NONE);
+	CHECK_STR(le.line, "abcd");
+	CHECK(!le.pasting);
+	CHECK_EQ(le.controls, 0);
+	le_reset(&le);
+	CHECK_EQ(FEED(&le, "x\x1b[201~y\x1b[201~\r", &submits), LE_SUBMIT);
+	CHECK_STR(le.line, "xy");
+	CHECK_EQ(le.controls, 0);
+	CHECK_EQ(submits, 2);
+
+	/* ESC inside a paste: dropped, and the bytes after it that start no
+	 * bracket are text; an ESC just before the end still ends it. */
+	le_reset(&le);
+	CHECK_EQ(FEED(&le, "\x1b[200~a\x1b" "b\x1b[2x\x1b[20\r\x1b\x1b[201~",
+	    &submits), LE_NONE);
+	CHECK_STR(le.line, "ab[2x[20 ");
+	CHECK(!le.pasting);
+	CHECK_EQ(le.controls, 0);
+	CHECK_EQ(submits, 2);
+
+	/* Outside a paste, held bytes that are no bracket count as typed:
+	 * ESC refused as a control, the rest inserted (F9 is ESC [ 2 0 ~). */
+	le_reset(&le);
+	CHECK_EQ(FEED(&le, "ab\x1b[20~c\x1b[200\r", &submits), LE_SUBMIT);
+	CHECK_STR(le.line, "ab[20~c[200");
+	CHECK_EQ(le.controls, 2);
+	CHECK_EQ(submits, 3);
+
+	/* A paste longer than the line: nothing runs however many lines it
+	 * holds, the line keeps LE_MAX bytes, and Enter after the paste
+	 * submits a line the shell refuses (overflow). */
+	le_reset(&le);
+	FEED(&le, "\x1b[200~", NULL);
+	for (int i = 0; i < 3000; i++)
+		CHECK_EQ(FEED(&le, "run hello\r", &submits), LE_NONE);
+	CHECK_EQ(submits, 3);
+	CHECK_EQ(le.len, LE_MAX);
+	CHECK(le.overflow > 0);
+	CHECK(le.pasting);
+	CHECK_EQ(FEED(&le, "\x1b[201~\r", &submits), LE_SUBMIT);
+	CHECK_EQ(submits, 4);
+	CHECK(le.overflow > 0);
+
+	/* A paste whose end never comes: Enter is still text, but Ctrl-C
+	 * leaves the paste and abandons the line, and the next line is read
+	 * as typed. */
+	le_reset(&le);
+	CHECK_EQ(FEED(&le, "\x1b[200~abc\rdef\r\r", &submits), LE_NONE);
+	CHECK_EQ(submits, 4);
+	CHECK(le.pasting);
+	CHECK_EQ(FEED(&le, "\x03", NULL), LE_CANCEL);
+	CHECK(!le.pasting);
+	CHECK(echoed(&le, "^C\n"));
+	le_reset(&le);
+	CHECK_EQ(FEED(&le, "help\r", &submits), LE_SUBMIT);
+	CHECK_STR(le.line, "help");
+	CHECK_EQ(submits, 5);
+
+	/* A new line starts outside any paste, with nothing held. */
+	FEED(&le, "\x1b[200~x\x1b[20", NULL);
+	CHECK(le.pasting);
+	le_reset(&le);
+	CHECK(!le.pasting);
+	CHECK_EQ(le.nheld, 0);
+	CHECK_EQ(FEED(&le, "0\r", &submits), LE_SUBMIT);
+	CHECK_STR(le.line, "0");
+}
+
 TEST(shell_utf8_validation)
 {
 	CHECK(utf8_valid("plain", 5));

@@ -1,7 +1,8 @@
-# The web system (make run-web, tests/qemu/test_web.py, docs/web.md): the
-# network stack on virtio-net, the key vault holding the development TLS
-# server key, auth, shell-launcher and web-gateway on port 443. A browser
-# at https://localhost:8443/ (make run-web forwards it) gets the terminal
+# The web shell's system (make run-webshell, build/web.pkg,
+# tests/qemu/test_web.py, docs/web.md): the network stack on virtio-net,
+# the key vault holding the development TLS server key, auth,
+# shell-launcher and web-gateway on port 443. A browser at
+# https://localhost:8443/ (make run-webshell forwards it) gets the terminal
 # page; in the terminal the user logs in with a password (or, once one is
 # enrolled, with a passkey, which auth checks against the origin given it
 # below) and gets capos-shell, whose agent mode talks to model-script.
