@@ -90,9 +90,11 @@ $(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json \
     tools/fetch-npm.sh tools/third-party.lock | deps
 	@sh tools/fetch-npm.sh tests/browser $(BROWSER_DIR)
 	@touch $@
-$(BROWSER_DIR)/webshell.js: tests/browser/webshell.js $(BROWSER_STAMP)
+BROWSER_SCRIPTS := $(addprefix $(BROWSER_DIR)/,webshell.js enrol-link.js \
+	common.js)
+$(BROWSER_SCRIPTS): $(BROWSER_DIR)/%.js: tests/browser/%.js $(BROWSER_STAMP)
 	@cp $< $@
-ALL_TARGETS += $(BROWSER_DIR)/webshell.js
+ALL_TARGETS += $(BROWSER_SCRIPTS)
 
 # The web shell rows (bench/webshell.py and bench/webshell.js,
 # docs/benchmarks.md "The web shell rows"): chromium against the web

@@ -235,11 +235,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def default_nic(port=None):
+def default_nic(port=None, web_port=None):
     """QEMU arguments for the default system's NIC, as make run gives it
     (mk/qemu.mk): a virtio-net device on QEMU's user network, forwarding
     port (a free one unless given) on 127.0.0.1 to the SSH gateway's guest
-    port 22. Returns (port, arguments)."""
+    port 22, and web_port, when given, to the web gateway's port 443.
+    Returns (port, arguments)."""
     port = port or free_port()
-    return port, ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:22",
-                  "-device", "virtio-net-pci,netdev=n0"]
+    fwd = f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:22"
+    if web_port is not None:
+        fwd += f",hostfwd=tcp:127.0.0.1:{web_port}-:443"
+    return port, ["-netdev", fwd, "-device", "virtio-net-pci,netdev=n0"]

@@ -21,6 +21,7 @@ import json
 import os
 import pty
 import queue
+import re
 import select
 import socket
 import struct
@@ -1005,9 +1006,10 @@ class DefaultGuest:
     """The default system (make run) with its NIC: the console typed into
     through test_shell's Shell, the gateway reached on port."""
 
-    def __init__(self):
+    def __init__(self, web=False):
         from test_shell import Shell
-        self.port, nic = harness.default_nic()
+        self.web_port = harness.free_port() if web else None
+        self.port, nic = harness.default_nic(web_port=self.web_port)
         self.sh = Shell.__new__(Shell)
         self.sh.con = harness.Console(
             kernel=kernel_image(), initrd=os.path.join(BUILD, "default.pkg"),
@@ -1084,6 +1086,90 @@ def default_system_logs_in_over_ssh_and_on_the_console():
         print("     SSH and console logged in at once; the SSH shell's "
               "caps hold no network, spawner or launcher; shutdown on the "
               "console halts with the leak check", flush=True)
+    finally:
+        if t is not None:
+            t.close()
+        if g.sh.con.proc.poll() is None:
+            g.sh.con.proc.kill()
+
+
+# The web shell's side of the default system: tests/browser/enrol-link.js
+# (copied into build/browser/ by make test-browser-deps) and the
+# development certificate the gateway serves.
+ENROL_SCRIPT = os.path.join(BUILD, "browser", "enrol-link.js")
+WEB_CERT = os.path.join(BUILD, "devtls", "cert.pem")
+ENROL_LINK = re.compile(rb"(https://localhost:8443/#enrol=([A-Za-z0-9_-]{22}))")
+
+
+@case
+def default_system_enrols_a_passkey_over_ssh_for_its_web_shell():
+    """make run's system serves the web shell beside SSH: admin, logged
+    in over SSH, asks `passkey link` for an enrolment link; a fresh
+    chromium opens it, enrols a passkey by its code, logs in to the web
+    shell with it and runs whoami and caps. The web shell holds its
+    terminal and session, and no network, spawner, launcher, key or
+    session-minting capability; the code is never on the console; the
+    console's shutdown halts with the kernel's leak check."""
+    expect(None, os.path.exists(ENROL_SCRIPT),
+           f"{ENROL_SCRIPT} missing: make test-browser-deps")
+    g = DefaultGuest(web=True)
+    t = None
+    try:
+        kh = default_known_hosts(g)
+        g.sh.con.wait_for("[web-gateway] listening on port 443")
+        g.sh.wait("capos> ")
+        t = PtySsh(g, kh)
+        t.prompt()
+        t.send(b"passkey link\r")
+        out = t.prompt()
+        m = ENROL_LINK.search(out)
+        expect(None, m is not None, f"passkey link gave no link: {out!r}")
+        link, code = m.group(1).decode(), m.group(2).decode()
+        env = dict(os.environ, WEB_PORT=str(g.web_port), WEB_CERT=WEB_CERT,
+                   WEB_LINK=link)
+        try:
+            r = subprocess.run(["node", ENROL_SCRIPT], env=env, timeout=600,
+                               capture_output=True)
+        except subprocess.TimeoutExpired:
+            raise CaseFailed("the browser run passed 600 s")
+        res = r.stdout.decode("utf-8", "replace")
+        print(res, end="")
+        expect(None, r.returncode == 0 and "all steps passed" in res,
+               f"the browser run failed ({r.returncode}): "
+               f"{r.stderr.decode('utf-8', 'replace')[-2000:]}")
+        caps = "\n".join(x[len("caps: "):] for x in res.splitlines()
+                         if x.startswith("caps: "))
+        for name in ("terminal", "session"):
+            expect(None, name in caps, f"the web shell's caps lacks {name}: "
+                   f"{caps!r}")
+        for iface in ("NetworkManager", "TcpListen", "TcpSocket", "Nic",
+                      "ProcessSpawner", "SshHostKey", "TlsServerKey",
+                      "RestrictedShellLauncher", "SessionManager",
+                      "Endpoint"):
+            expect(None, iface not in caps,
+                   f"the web shell holds a {iface}: {caps!r}")
+        for line in ("[auth] enrolment code issued for admin",
+                     "[auth] passkey enrolled by code for admin",
+                     "logged in with a passkey"):
+            g.sh.con.wait_for(line)
+        t.send(b"logout\r")
+        expect(None, os.WEXITSTATUS(t.status()) == 0,
+               "ssh did not end with status 0 after logout")
+        g.sh.login("admin", "capos-dev", "admin@capos> ")
+        g.sh.con.send("shutdown\r")
+        run = g.sh.con.finish()
+        harness.expect_status(run, harness.EXIT_CLEAN)
+        harness.expect_line(run, "[proof] no-leak ok")
+        expect(None, code not in run.log, "the enrolment code is on the "
+               "console")
+        for bad in ("panic", "faulted", "STILL LIVE", "outlived it",
+                    "[init] web-gateway exited", "[init] auth exited",
+                    "restarting"):
+            harness.expect_no_line(run, bad)
+        print("     a link asked for over SSH enrolled a passkey; the web "
+              "shell logged in with it holds no network, spawner, "
+              "launcher or key; shutdown halts with the leak check",
+              flush=True)
     finally:
         if t is not None:
             t.close()
