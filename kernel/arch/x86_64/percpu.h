@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 struct thread;
+struct cpu_scratch;
 
 struct percpu {
 	uint64_t kstack_top;	/* kernel stack of the running thread */
@@ -52,6 +53,8 @@ struct percpu {
 	volatile uint32_t halted;
 	/* Set as it halts for good (smp_stop_others). */
 	volatile uint32_t stopped;
+	/* The buffers the calls it serves fill (kernel/cap/scratch.h). */
+	struct cpu_scratch *scratch;
 };
 
 _Static_assert(offsetof(struct percpu, kstack_top) == PERCPU_KSTACK_TOP,

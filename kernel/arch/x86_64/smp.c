@@ -14,6 +14,7 @@
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
 #include "boot/rsdp.h"
+#include "cap/scratch.h"
 #include "kernel.h"
 #include "proc/proc.h"
 #include "mm/mem.h"
@@ -219,7 +220,9 @@ start_ap(uint32_t cpu, uint32_t apic)
 	uint64_t block = frames_alloc_contig(AP_BLOCK_FRAMES), t0;
 	uint8_t *mem;
 
-	if (block == 0) {
+	if (block == 0 || scratch_init(cpu) != 0) {
+		if (block != 0)
+			frames_free(block, AP_BLOCK_FRAMES);
 		kwarn("smp: no memory for cpu %u's stacks\n", cpu);
 		return false;
 	}
