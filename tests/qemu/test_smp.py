@@ -31,6 +31,9 @@ def smp4_every_cpu_comes_online_and_the_system_runs():
     expect_status(run, EXIT_CLEAN)
     check_cpus(run, 4)
     expect_line(run, "[proof] init ok services=5")
+    # Idle CPUs leave the lock alone at ticks with nothing to do.
+    expect_line(run, "[proof] smp-quiet ok idle CPUs woken by ticks that "
+                "needed no lock halted again without the big kernel lock")
     # Each CPU set its own flag as it halted on the stop NMI.
     expect_line(run, "[proof] smp-stop ok the 3 other CPUs halted before "
                 "the leak check")
