@@ -19,13 +19,16 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import guest  # noqa: E402
-from rows import HIGHER_IS_BETTER, ROWS, SMP_ROWS, TELNET_ROWS  # noqa: E402
+from rows import (HIGHER_IS_BETTER, NET_SMP_ROWS, ROWS, SMP_ROWS,  # noqa: E402
+                  TELNET_ROWS)
 
 LINUX_APPEND = "console=ttyS0 quiet panic=-1"
 QUICK_FLAG = "bench_quick=1"
 # The Linux guest's switch to the -smp pass's rows (bench/linux/main.c);
 # the capOS guest boots a system of its own for them instead.
 SMP_FLAG = "bench_smp=1"
+# Its switch to the TCP pass's rows: only the TCP rows, with the network.
+NET_FLAG = "bench_net=1"
 
 # TCP transfer size and connection count: full runs, then bench_quick.
 NET_FULL = (64 << 20, 200)
@@ -57,6 +60,10 @@ def parse_args():
                     help="boot package of the capOS -smp pass")
     ap.add_argument("--smp", type=int, default=0,
                     help="CPUs of the -smp pass (0: no such pass)")
+    ap.add_argument("--capos-net-initrd", default="",
+                    help="boot package of the capOS TCP pass")
+    ap.add_argument("--net-smp", type=int, default=0,
+                    help="CPUs of the TCP pass (0: no such pass)")
     ap.add_argument("--accel", choices=("auto", "kvm", "tcg"), default="auto")
     ap.add_argument("--cpu", default="",
                     help="QEMU -cpu for both guests (default: host under "
@@ -195,7 +202,7 @@ def telnet_pair(args, accel, cpu, i, timeout, runs):
         runs[side].append(run)
 
 
-def run_all(args, accel, cpu, sides, timeout, smp=1):
+def run_all(args, accel, cpu, sides, timeout, smp=1, tag=None):
     """Boot the guests alternately, args.runs times each, with smp CPUs,
     and with a telnet system given (and one CPU), the telnet login row's
     pair after each round.
@@ -213,7 +220,7 @@ def run_all(args, accel, cpu, sides, timeout, smp=1):
             port = guest.free_port()
             cmd = guest.qemu_command(args.qemu, accel, cpu, kernel, initrd,
                                      cmdline, port, smp=smp)
-            name = side if smp == 1 else f"smp{smp}-{side}"
+            name = side if smp == 1 else f"{tag or f'smp{smp}'}-{side}"
             log = os.path.join(args.logdir, f"{accel}-{name}-{i}.log")
             t0 = time.monotonic()
             run = guest.run_guest(side, cmd, port, net_sizes, timeout, log)
@@ -234,6 +241,37 @@ def run_all(args, accel, cpu, sides, timeout, smp=1):
         if telnet_runs is not None:
             telnet_pair(args, accel, cpu, i, timeout, telnet_runs)
     return runs, telnet_runs, dropped
+
+
+def net_pass(args, accel, cpu, timeout, skip, meta):
+    """The TCP rows again with args.net_smp CPUs (docs/benchmarks.md, "The
+    TCP rows with two CPUs"): capOS boots its network system alone, Linux
+    its guest with bench_net=1. Returns the JSON member and the errors."""
+    n = args.net_smp
+    tag = f"net-smp{n}"
+    quick = f" {QUICK_FLAG}" if args.quick else ""
+    sides = {"linux": (args.linux_kernel, args.linux_initrd,
+                       f"{LINUX_APPEND} {NET_FLAG}{quick}")}
+    capos_skip = skip or (None if args.capos_net_initrd else
+                          "no capOS TCP-pass image given")
+    if capos_skip is None:
+        sides["capos"] = (args.capos_kernel, args.capos_net_initrd,
+                          f"{args.capos_append}{quick}".strip())
+    runs, _, dropped = run_all(args, accel, cpu, sides, timeout, smp=n,
+                               tag=tag)
+    capos_skip = capos_skip or dropped
+    summary = summarize(runs, table=NET_SMP_ROWS)
+    print_table(summary, meta, f"make bench, the TCP pass at -smp {n}",
+                smp=n)
+    if capos_skip:
+        print(f"capOS TCP pass: skipped: {capos_skip}")
+    errors = [(f"{tag}-{side}", i + 1, e) for side in runs
+              for i, run in enumerate(runs[side]) for e in run.errors]
+    return ({"cpus": n, "tcg_thread": "multi" if accel == "tcg" else None,
+             "rows": summary, "capos_skipped": capos_skip,
+             "capos_initrd": args.capos_net_initrd,
+             "runs": {side: [r.as_json() for r in runs[side]]
+                      for side in runs}}, errors)
 
 
 def telnet_wanted(args):
@@ -332,6 +370,10 @@ def main():
                "capos_initrd": args.capos_smp_initrd,
                "runs": {side: [r.as_json() for r in smp_runs[side]]
                         for side in smp_runs}}
+    net = None
+    if args.net_smp > 1 and runs["linux"] and runs["linux"][0].started:
+        net, net_errors = net_pass(args, accel, cpu, timeout, skip, meta)
+        errors += net_errors
     for side, i, e in errors:
         print(f"{side} run {i}: {e}")
 
@@ -346,7 +388,7 @@ def main():
         "capos": {"kernel": args.capos_kernel, "initrd": args.capos_initrd,
                   "append": args.capos_append, "skipped": skip,
                   "runs": [r.as_json() for r in runs["capos"]]}},
-        smp=smp)
+        smp=smp, net_smp=net)
     if telnet_runs is not None:
         result["guests"]["telnet"] = {
             side: {"kernel": k, "initrd": rd,

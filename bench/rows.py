@@ -47,6 +47,10 @@ SMP_ROWS = (
     Row("scale_4threads", "scale_4threads", "x"),
 )
 
+# The TCP pass of `make bench`: the TCP rows again with two CPUs (harness
+# --net-smp), each guest booted for them alone (docs/benchmarks.md).
+NET_SMP_ROWS = tuple(r for r in ROWS if r.capos.startswith("tcp_"))
+
 # `make bench-telnet` (bench/telnet.py): measured by the host's Telnet
 # client against a capOS system with telnet-gateway and a Linux guest
 # running busybox telnetd, in boots of their own, so these rows are not in

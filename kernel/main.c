@@ -15,6 +15,7 @@
 #include "arch/x86_64/trap.h"
 #include "boot/bootinfo.h"
 #include "boot/loglevel.h"
+#include "cap/scratch.h"
 #include "kernel.h"
 #include "mm/mem.h"
 #include "mm/pmm.h"
@@ -368,6 +369,8 @@ kmain(uint32_t proto, uint32_t info_pa)
 	check_timer();
 	run_fault_tests();
 	irq_disable();
+	if (scratch_init(0) != 0)
+		panic("no memory for the boot CPU's call buffers");
 	smp_start_aps(&bootinfo);
 
 	console_start();

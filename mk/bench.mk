@@ -11,13 +11,14 @@
 #   CAPOS_BENCH_INITRD  boot package for -initrd (may stay empty)
 #   CAPOS_BENCH_APPEND  kernel command line
 #   CAPOS_BENCH_SMP_INITRD  boot package of the -smp pass
+#   CAPOS_BENCH_NET_INITRD  boot package of the TCP pass
 #   CAPOS_BENCH_DEPS    targets to build first
 # They are left undefined here, so the command line, the environment, or a
 # fragment read after this one (with ?= and +=) can set them; they are
 # only expanded when the bench runs.
 # BENCH_ACCEL=auto|kvm|tcg, BENCH_RUNS=N, BENCH_CPU=<QEMU -cpu model> and
-# BENCH_SMP=N (CPUs of the -smp pass, 0 for none) override the harness's
-# defaults.
+# BENCH_SMP=N (CPUs of the -smp pass, 0 for none) and BENCH_NET_SMP=N
+# (CPUs of the TCP pass, 0 for none) override the harness's defaults.
 
 BENCH_OUT := $(BUILD)/bench
 BENCH_LINUX := $(BENCH_OUT)/linux
@@ -29,6 +30,9 @@ BENCH_RUNS ?=
 BENCH_CPU ?=
 # CPUs of the -smp pass (docs/benchmarks.md, "The SMP rows"); 0: none.
 BENCH_SMP ?= 4
+# CPUs of the TCP pass (docs/benchmarks.md, "The TCP rows with two
+# CPUs"); 0: none.
+BENCH_NET_SMP ?= 2
 
 # libc6-dev: the static C library the guest program links against.
 DEB_PACKAGES += libc6-dev dpkg apt
@@ -79,6 +83,8 @@ BENCH_HARNESS = $(PYTHON) bench/harness.py \
 	--telnet-capos-kernel $(KERNEL) \
 	--telnet-capos-initrd $(BUILD)/telnet.pkg \
 	--capos-smp-initrd '$(CAPOS_BENCH_SMP_INITRD)' --smp $(BENCH_SMP) \
+	--capos-net-initrd '$(CAPOS_BENCH_NET_INITRD)' \
+	--net-smp $(BENCH_NET_SMP) \
 	$(if $(BENCH_CPU),--cpu '$(BENCH_CPU)') --qemu $(QEMU)
 
 # The telnet login row alone (bench/telnet.py; target bench-telnet in

@@ -8,8 +8,11 @@
 # back; ACCEL=tcg never tries KVM. Tests always use TCG.
 
 # The machine every run target boots; docs/boot.md lists the flags.
-QEMU_MACHINE := -nodefaults -machine pc -cpu max -m 256M -display none \
-	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# RUN_SMP: its CPUs (docs/smp.md); under TCG QEMU runs them one host
+# thread each.
+RUN_SMP ?= 2
+QEMU_MACHINE = -nodefaults -machine pc -cpu max -m 256M -smp $(RUN_SMP) \
+	-display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 ACCEL ?= auto
 
 # The probe system: init with an empty manifest, so a boot that reaches

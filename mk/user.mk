@@ -89,12 +89,19 @@ ALL_TARGETS += $(BUILD)/bench.pkg
 PKG_BINARIES_bench-smp := $(USER_DIR)/init $(USER_DIR)/bench
 ALL_TARGETS += $(BUILD)/bench-smp.pkg
 
+# The TCP pass of make bench with two CPUs (system/bench-net.capnp).
+PKG_BINARIES_bench-net := $(USER_DIR)/init $(USER_DIR)/bench \
+	$(USER_DIR)/virtio-net $(USER_DIR)/netstack $(USER_DIR)/netbench
+ALL_TARGETS += $(BUILD)/bench-net.pkg
+
 # make bench boots these systems as the capOS guest (mk/bench.mk).
 CAPOS_BENCH_KERNEL ?= $(KERNEL)
 CAPOS_BENCH_INITRD ?= $(BUILD)/bench.pkg
 CAPOS_BENCH_SMP_INITRD ?= $(BUILD)/bench-smp.pkg
+CAPOS_BENCH_NET_INITRD ?= $(BUILD)/bench-net.pkg
 CAPOS_BENCH_APPEND ?= bench
-CAPOS_BENCH_DEPS += $(KERNEL) $(BUILD)/bench.pkg $(BUILD)/bench-smp.pkg
+CAPOS_BENCH_DEPS += $(KERNEL) $(BUILD)/bench.pkg $(BUILD)/bench-smp.pkg \
+	$(BUILD)/bench-net.pkg
 PKG_BINARIES_threads := $(USER_DIR)/init $(USER_DIR)/threadtest \
 	$(USER_DIR)/ipctest-srv
 ALL_TARGETS += $(BUILD)/threads.pkg

@@ -8,7 +8,8 @@
  * iteration counts that `make bench-smoke` uses; "bench_telnetd=1" runs
  * no rows and serves busybox telnetd for `make bench-telnet` instead,
  * "bench_sshd=1" Dropbear for `make bench-ssh`, and "bench_smp=1" runs
- * only the rows of the -smp pass (smp.c), without the network. Run as
+ * only the rows of the -smp pass (smp.c), without the network;
+ * "bench_net=1" only the TCP rows (the TCP pass, with two CPUs). Run as
  * /bin/count (a link to /init) it is count (count.c).
  */
 #include <errno.h>
@@ -172,7 +173,7 @@ int
 main(int argc, char **argv)
 {
 	struct timespec boot;
-	const char *quick, *telnet, *sshd, *smp, *name;
+	const char *quick, *telnet, *sshd, *smp, *net, *name;
 
 	name = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	if (argc > 0 && strcmp(name != NULL ? name + 1 : argv[0],
@@ -188,6 +189,7 @@ main(int argc, char **argv)
 	telnet = getenv("bench_telnetd");
 	sshd = getenv("bench_sshd");
 	smp = getenv("bench_smp");
+	net = getenv("bench_net");
 	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) != 0)
 		report_error("mount /dev: %s", strerror(errno));
 	if (telnet != NULL && strcmp(telnet, "1") == 0) {
@@ -209,8 +211,10 @@ main(int argc, char **argv)
 		reboot(RB_POWER_OFF);
 		return 0;
 	}
-	run_rows(rows, sizeof rows / sizeof rows[0],
-	    quick != NULL && strcmp(quick, "1") == 0);
+	/* bench_net=1 (the TCP pass): only the host's TCP rows. */
+	if (net == NULL || strcmp(net, "1") != 0)
+		run_rows(rows, sizeof rows / sizeof rows[0],
+		    quick != NULL && strcmp(quick, "1") == 0);
 	if (net_up() == 0)
 		net_serve(BENCH_NET_PORT, NET_IDLE_S);
 	report_end();

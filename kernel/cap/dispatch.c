@@ -11,15 +11,10 @@
 #include "arch/x86_64/timer.h"
 #include "cap/call.h"
 #include "cap/ring.h"
+#include "cap/scratch.h"
 #include "kernel.h"
 #include "mm/aspace.h"
 #include "obj/objects.h"
-
-/* Serving one call at a time on one CPU, calls and pending replies each
- * need one buffer; they are separate because a call may trigger replies. */
-static uint8_t params_buf[CAPOS_MAX_PARAMS] __attribute__((aligned(8)));
-static uint8_t result_buf[CAPOS_MAX_RESULT] __attribute__((aligned(8)));
-static uint8_t pending_buf[CAPOS_MAX_RESULT] __attribute__((aligned(8)));
 
 /* A params message may make the reader visit at most this many words, and
  * nest at most this deep: kernel stacks are small, and deep copies recurse. */
@@ -42,8 +37,10 @@ reply_init(struct reply *r, uint8_t *buf, size_t len)
 uint8_t *
 reply_scratch(size_t *len)
 {
-	*len = sizeof(pending_buf);
-	return pending_buf;
+	struct cpu_scratch *sc = this_scratch();
+
+	*len = sizeof(sc->pending);
+	return sc->pending;
 }
 
 int
@@ -260,7 +257,8 @@ take_sent(struct process *p, const struct capos_sqe *e, struct xcap *out)
 static int
 do_call(struct thread *t, const struct capos_sqe *e)
 {
-	static struct call c;
+	struct cpu_scratch *sc = this_scratch();
+	struct call *c = &sc->call;
 	struct cap_slot *s = captable_lookup(&t->proc->caps, e->cap);
 	struct kobj *obj;
 	int rc;
@@ -269,39 +267,39 @@ do_call(struct thread *t, const struct capos_sqe *e)
 		return CAPOS_EBADCAP;
 	if (s->interface_id != e->interface_id)
 		return CAPOS_EIFACE;
-	memset(&c, 0, sizeof(c));
-	c.proc = t->proc;
-	c.thread = t;
-	c.method = e->method;
-	c.interface_id = e->interface_id;
-	c.meta = s->meta;
-	c.params = params_buf;
-	c.params_len = e->params_len;
-	if (copy_from_user(t->proc->as.pml4, params_buf, e->params,
+	memset(c, 0, sizeof(*c));
+	c->proc = t->proc;
+	c->thread = t;
+	c->method = e->method;
+	c->interface_id = e->interface_id;
+	c->meta = s->meta;
+	c->params = sc->params;
+	c->params_len = e->params_len;
+	if (copy_from_user(t->proc->as.pml4, sc->params, e->params,
 	    e->params_len) != 0)
 		return CAPOS_EFAULT;
 	obj = kobj_ref(s->obj);
-	if ((rc = take_sent(t->proc, e, c.caps_in)) != 0) {
+	if ((rc = take_sent(t->proc, e, c->caps_in)) != 0) {
 		kobj_unref(obj);
 		return rc;
 	}
-	c.ncaps_in = e->ncaps_in;
-	c.to = (struct reply_to){ .thread = thread_ref(t),
+	c->ncaps_in = e->ncaps_in;
+	c->to = (struct reply_to){ .thread = thread_ref(t),
 		.user_data = e->user_data, .result = e->result,
 		.result_len = e->result_len, .caps = e->caps,
 		.ncaps_out = e->ncaps_out, .opcode = e->opcode };
-	reply_init(&c.reply, result_buf, sizeof(result_buf));
-	rc = obj->ops->call(obj, &c);
-	xcaps_settle(&t->proc->caps, c.caps_in, c.ncaps_in,
-	    c.caps_consumed && c.reply.exc_type < 0);
+	reply_init(&c->reply, sc->result, sizeof(sc->result));
+	rc = obj->ops->call(obj, c);
+	xcaps_settle(&t->proc->caps, c->caps_in, c->ncaps_in,
+	    c->caps_consumed && c->reply.exc_type < 0);
 	kobj_unref(obj);
-	if (c.exit_after)
-		thread_exit_current(c.exit_value);
+	if (c->exit_after)
+		thread_exit_current(c->exit_value);
 	if (rc == CALL_PENDING) {
 		t->ring.cq_owed++;
 		return 0;
 	}
-	reply_send(&c.to, &c.reply);
+	reply_send(&c->to, &c->reply);
 	return 0;
 }
 
@@ -310,6 +308,7 @@ static int
 do_return(struct thread *t, const struct capos_sqe *e)
 {
 	struct xcap sent[CAPOS_MAX_XCAPS];
+	uint8_t *params = this_scratch()->params;
 	struct cap_slot *s = captable_lookup(&t->proc->caps, e->cap);
 	int rc;
 
@@ -317,12 +316,12 @@ do_return(struct thread *t, const struct capos_sqe *e)
 		return CAPOS_EBADCAP;
 	if (!endpoint_is_owner(s->obj))
 		return CAPOS_EIFACE;
-	if (copy_from_user(t->proc->as.pml4, params_buf, e->params,
+	if (copy_from_user(t->proc->as.pml4, params, e->params,
 	    e->params_len) != 0)
 		return CAPOS_EFAULT;
 	if ((rc = take_sent(t->proc, e, sent)) != 0)
 		return rc;
-	rc = endpoint_return(s->obj, e->call_id, params_buf, e->params_len,
+	rc = endpoint_return(s->obj, e->call_id, params, e->params_len,
 	    (e->flags & CAPOS_SQE_EXCEPTION) != 0, sent, e->ncaps_in);
 	xcaps_settle(&t->proc->caps, sent, e->ncaps_in, rc >= 0);
 	return rc < 0 ? rc : 0;

@@ -18,6 +18,7 @@
 
 #include "arch/x86_64/serial.h"
 #include "cap/call.h"
+#include "cap/scratch.h"
 #include "kernel.h"
 #include "mm/kmem.h"
 #include "mm/mem.h"
@@ -153,9 +154,8 @@ console_create(void)
 static int
 read_result(struct capnp_builder *b, uint32_t max)
 {
-	/* Static, like dispatch.c's buffers: one CPU serves one read at a
-	 * time, and kernel stacks are small. */
-	static uint8_t bytes[capos_ConsoleInput_maxRead];
+	/* This CPU's (cap/scratch.h): kernel stacks are small. */
+	uint8_t *bytes = this_scratch()->console_read;
 	struct capos_ConsoleInput_read_Results_b res;
 	uint32_t dropped;
 	size_t n = serial_rx_take(bytes, max, &dropped);

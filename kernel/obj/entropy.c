@@ -78,8 +78,8 @@ random_u64(void)
 	 * counter) but only as unpredictable as the TSC. Entropy.fill never
 	 * uses this path; it fails closed instead.
 	 */
-	mix += rdtsc() + 0x9E3779B97F4A7C15ull;
-	z = mix;
+	z = __atomic_add_fetch(&mix, rdtsc() + 0x9E3779B97F4A7C15ull,
+	    __ATOMIC_RELAXED);
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
 	return z ^ (z >> 31);

@@ -6,13 +6,13 @@
 #include <string.h>
 
 #include "cap/call.h"
+#include "cap/scratch.h"
 #include "kernel.h"
 #include "obj/objects.h"
 #include "mm/aspace.h"
 #include "mm/kmem.h"
 #include "proc/elf.h"
 
-#define ARGS_MAX	2048
 /* A SpawnResult holding a handle, with its framing, fits in this. */
 #define SPAWN_RESULT_MIN	64
 
@@ -104,7 +104,7 @@ read_args(const struct capnp_list *args, char *out)
 
 	for (uint32_t i = 0; i < args->n; i++) {
 		if (capnp_list_text(args, i, &t) != CAPNP_OK ||
-		    t.len + 1 > ARGS_MAX - used ||
+		    t.len + 1 > SPAWN_ARGS_MAX - used ||
 		    memchr(t.str, '\0', t.len) != NULL)
 			return -1;
 		memcpy(out + used, t.str, t.len + 1);
@@ -121,8 +121,8 @@ spawn(struct spawner *sp, struct call *c)
 	struct capnp_list grants, args;
 	struct capnp_text bin, name;
 	struct capnp_msg m;
-	static struct capos_start sb;
-	static char argbuf[ARGS_MAX];
+	struct capos_start *sb = &this_scratch()->start;
+	char *argbuf = this_scratch()->args;
 	char bad[CAPOS_CAPNAME_MAX];
 	uint32_t idx[CAPOS_CAPSET_MAX];
 	const char *why;
@@ -181,25 +181,25 @@ spawn(struct spawner *sp, struct call *c)
 		capos_ProcessSpawner_SpawnResult_set_notFound(&res);
 		return CALL_DONE;
 	}
-	memset(&sb, 0, sizeof(sb));
-	if ((why = read_grants(c, &grants, &sb, idx, bad)) != NULL) {
+	memset(sb, 0, sizeof(*sb));
+	if ((why = read_grants(c, &grants, sb, idx, bad)) != NULL) {
 		if (capos_ProcessSpawner_SpawnResult_set_badGrant(&res, why,
 		    strlen(why)) != 0)
 			return call_exception(c,
 			    capos_CapException_Type_failed, "result buffer");
 		return CALL_DONE;
 	}
-	if ((why = unnamed_move(c, idx, sb.ncaps)) != NULL)
+	if ((why = unnamed_move(c, idx, sb->ncaps)) != NULL)
 		return call_exception(c, capos_CapException_Type_failed, why);
 	if ((nargs = read_args(&args, argbuf)) < 0)
 		return call_exception(c, capos_CapException_Type_failed,
 		    "spawn args too long or malformed");
-	sb.magic = CAPOS_START_MAGIC;
-	sb.version = 1;
-	memcpy(sb.name, name.str, name.len < CAPOS_CAPNAME_MAX - 1 ? name.len :
+	sb->magic = CAPOS_START_MAGIC;
+	sb->version = 1;
+	memcpy(sb->name, name.str, name.len < CAPOS_CAPNAME_MAX - 1 ? name.len :
 	    CAPOS_CAPNAME_MAX - 1);
 
-	if ((child = process_create(sb.name, kmem, procs,
+	if ((child = process_create(sb->name, kmem, procs,
 	    c->proc->kmem)) == NULL ||
 	    (h = process_handle_create(child, c->proc->kmem)) == NULL) {
 		if (child != NULL)
@@ -207,10 +207,11 @@ spawn(struct spawner *sp, struct call *c)
 		capos_ProcessSpawner_SpawnResult_set_noMemory(&res);
 		return CALL_DONE;
 	}
-	for (uint32_t i = 0; i < sb.ncaps; i++)
-		sb.caps[i].cap = captable_insert(&child->caps,
-		    kobj_ref(c->caps_in[idx[i]].obj), sb.caps[i].interface_id, 0);
-	err = process_start(child, elf, elf_len, &sb, argbuf, (size_t)nargs);
+	for (uint32_t i = 0; i < sb->ncaps; i++)
+		sb->caps[i].cap = captable_insert(&child->caps,
+		    kobj_ref(c->caps_in[idx[i]].obj), sb->caps[i].interface_id,
+		    0);
+	err = process_start(child, elf, elf_len, sb, argbuf, (size_t)nargs);
 	if (err != 0) {
 		/* The child never ran: its references go with it, and the
 		 * sent capabilities stay the caller's. */
@@ -220,7 +221,7 @@ spawn(struct spawner *sp, struct call *c)
 			capos_ProcessSpawner_SpawnResult_set_noMemory(&res);
 			return CALL_DONE;
 		}
-		kprintf("spawn: %s is not a loadable program: %s\n", sb.name,
+		kprintf("spawn: %s is not a loadable program: %s\n", sb->name,
 		    elf_strerror(err));
 		return call_exception(c, capos_CapException_Type_failed,
 		    "binary is not a loadable program");

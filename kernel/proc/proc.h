@@ -192,6 +192,10 @@ uint32_t process_count(void);
 void sched_init(void);
 void sched_add(struct thread *t);	/* make runnable */
 void sched_yield(void);			/* give up the CPU, stay runnable */
+struct percpu;
+/* Whether a CPU has a thread waiting or one to steal; read without the
+ * lock, a hint (sched.c). */
+bool sched_work_hint(const struct percpu *me);
 /* Blocks the current thread until woken or until deadline_ns (0: none). */
 void sched_block(enum wait_reason why, uint64_t deadline_ns);
 void sched_wake(struct thread *t);
@@ -209,6 +213,8 @@ void sched_finish_switch(void);
 void sched_check_killed(void);
 /* Frees exited threads and dead processes; runs on the idle thread. */
 void threads_reap(void);
+/* Whether threads_reap has anything to look at; read without the lock. */
+bool threads_reap_pending(void);
 void sched_run(void) __attribute__((noreturn));	/* boot thread becomes idle */
 
 #endif

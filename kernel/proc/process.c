@@ -538,6 +538,13 @@ proc_on_cpu(const struct process *p)
 	return false;
 }
 
+bool
+threads_reap_pending(void)
+{
+	return __atomic_load_n(&dead_threads, __ATOMIC_RELAXED) != NULL ||
+	    __atomic_load_n(&dead_procs, __ATOMIC_RELAXED) != NULL;
+}
+
 void
 threads_reap(void)
 {

@@ -69,6 +69,8 @@ sched_finish_switch(void)
 static void
 rq_push(struct percpu *cpu, struct thread *t)
 {
+	if (t->cpu != cpu->id && t->cpu != NO_CPU)
+		this_cpu()->stat.migrations++;
 	t->cpu = cpu->id;
 	t->run_next = NULL;
 	if (cpu->rq_tail != NULL)
@@ -127,7 +129,39 @@ rq_steal(struct percpu *me, uint32_t min)
 		return NULL;
 	t = victim->rq_tail;
 	rq_remove(victim, t);
+	me->stat.steals++;
 	return t;
+}
+
+/* Whether me has a thread waiting in its queue or one it could steal
+ * (rq_steal's test), read without the lock: a hint, for the lock-free
+ * tick and idle loop. */
+bool
+sched_work_hint(const struct percpu *me)
+{
+	uint32_t mine = __atomic_load_n(&me->rq_len, __ATOMIC_RELAXED);
+
+	if (mine != 0)
+		return true;
+	for (uint32_t c = 0; c < smp_cpus_online(); c++) {
+		const struct percpu *p = &cpus[c];
+
+		if (p != me && p->idle != NULL &&
+		    __atomic_load_n(&p->cur, __ATOMIC_RELAXED) != p->idle &&
+		    __atomic_load_n(&p->rq_len, __ATOMIC_RELAXED) > mine)
+			return true;
+	}
+	return false;
+}
+
+/* Whether the idle loop, woken only by lock-free ticks, has anything to
+ * take the lock for: a thread to run or steal, something to reap, the
+ * shutdown to finish. */
+static bool
+idle_work_hint(const struct percpu *me)
+{
+	return sched_work_hint(me) || threads_reap_pending() ||
+	    kernel_stopping();
 }
 
 /* The next thread this CPU runs: the oldest of its own queue, else one
@@ -163,6 +197,8 @@ switch_to(struct thread *next)
 	}
 	me->cur = next;
 	next->state = T_RUNNING;
+	if (next->cpu != me->id && next->cpu != NO_CPU)
+		me->stat.migrations++;
 	next->cpu = me->id;
 	next->on_cpu = me->id + 1;
 	me->quantum_end = time_ns() + QUANTUM_NS;
@@ -362,6 +398,7 @@ sched_check_killed(void)
 void
 sched_run(void)
 {
+	struct percpu *me = this_cpu();
 	struct thread *next;
 
 	for (;;) {
@@ -373,11 +410,29 @@ sched_run(void)
 		}
 		/* Marked halted before the lock goes: a wake IPI sent after
 		 * the mark arrives at the hlt below and ends it. */
-		this_cpu()->halted = 1;
+		me->halted = 1;
+		me->stat.halts++;
 		bkl_release();
-		wait_for_interrupt();
-		irq_disable();
+		/* Woken by ticks that needed no lock (timer_tick_unlocked)
+		 * and finding nothing to do, it halts again without taking
+		 * the lock: idle CPUs that took it at every tick kept busy
+		 * ones waiting. Still marked halted, it runs nothing a TLB
+		 * shootdown could concern; a wake IPI, or any interrupt
+		 * that takes the lock, ends the loop. The fence orders the
+		 * mark before the look at the queues, as sched_add's
+		 * (smp_wake_halted) orders its queueing before its look at
+		 * the mark: one of the two sees the other. */
+		for (;;) {
+			me->quiet_wake = 1;
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			wait_for_interrupt();
+			irq_disable();
+			if (!me->quiet_wake || !me->halted ||
+			    idle_work_hint(me))
+				break;
+			me->stat.quiet_halts++;
+		}
 		bkl_acquire();
-		this_cpu()->halted = 0;
+		me->halted = 0;
 	}
 }

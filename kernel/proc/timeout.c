@@ -6,6 +6,15 @@
 #include "proc/timeout.h"
 
 static struct timeout *head;
+/* head's deadline, for timeout_next_hint. */
+static uint64_t earliest = UINT64_MAX;
+
+static void
+head_changed(void)
+{
+	__atomic_store_n(&earliest, head != NULL ? head->deadline :
+	    UINT64_MAX, __ATOMIC_RELAXED);
+}
 
 void
 timeout_cancel(struct timeout *to)
@@ -20,6 +29,7 @@ timeout_cancel(struct timeout *to)
 	}
 	to->next = NULL;
 	to->armed = false;
+	head_changed();
 }
 
 void
@@ -35,6 +45,7 @@ timeout_arm(struct timeout *to, uint64_t deadline)
 	to->next = *pp;
 	to->armed = true;
 	*pp = to;
+	head_changed();
 }
 
 void
@@ -46,6 +57,7 @@ timeout_run(uint64_t now)
 		head = to->next;
 		to->next = NULL;
 		to->armed = false;
+		head_changed();
 		to->fire(to);
 	}
 }
@@ -54,4 +66,10 @@ uint64_t
 timeout_next(void)
 {
 	return head != NULL ? head->deadline : UINT64_MAX;
+}
+
+uint64_t
+timeout_next_hint(void)
+{
+	return __atomic_load_n(&earliest, __ATOMIC_RELAXED);
 }

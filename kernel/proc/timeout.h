@@ -28,5 +28,8 @@ void timeout_cancel(struct timeout *to);
 void timeout_run(uint64_t now);
 /* The earliest armed deadline, or UINT64_MAX. */
 uint64_t timeout_next(void);
+/* The same, safe to read with no lock held (another CPU may be changing
+ * the list): as of the last change, a hint for whether a lock is needed. */
+uint64_t timeout_next_hint(void);
 
 #endif

@@ -7,7 +7,8 @@ the Linux guest booted and finished, every Linux row has a positive figure,
 the capOS guest (when it ran) finished and its figures are positive, no
 capOS figure appears without a capOS run, and the JSON is well formed;
 the same for the -smp pass (both guests booted again with several CPUs
-for the rows of SMP_ROWS) when the command asks for one.
+for the rows of SMP_ROWS) and the TCP pass (again, with two CPUs, for
+the rows of NET_SMP_ROWS) when the command asks for them.
 Timings are never asserted. Ends with "N passed, N failed".
 
 It also checks the telnet login row's client against a scripted server
@@ -45,8 +46,8 @@ import harness  # noqa: E402
 import protocol  # noqa: E402
 import telnetclient  # noqa: E402
 import webshell  # noqa: E402
-from rows import (ROWS, SMP_ROWS, SSH_ROWS, TELNET_ROWS,  # noqa: E402
-                  WEBSHELL_ROWS)
+from rows import (NET_SMP_ROWS, ROWS, SMP_ROWS, SSH_ROWS,  # noqa: E402
+                  TELNET_ROWS, WEBSHELL_ROWS)
 
 results = []
 
@@ -166,21 +167,30 @@ def check_run(json_path, command):
                              if r["capos_key"] not in own],
                   result["guests"]["capos"]["skipped"],
                   result["guests"]["capos"]["runs"])
-    asked = ("--smp" in command[:-1]
-             and int(command[command.index("--smp") + 1]) > 1)
-    check("the -smp pass ran if and only if asked for",
-          asked == (result.get("smp") is not None), result.get("smp"))
-    if not asked or result.get("smp") is None:
+    check_pass(result, command, "--smp", "smp", "the -smp pass",
+               SMP_ROWS)
+    check_pass(result, command, "--net-smp", "net_smp", "the TCP pass",
+               NET_SMP_ROWS)
+
+
+def check_pass(result, command, option, member, name, rows):
+    """A pass of several CPUs (the -smp pass, the TCP pass) ran if and
+    only if option asked for more than one, and its figures are good."""
+    asked = (option in command[:-1]
+             and int(command[command.index(option) + 1]) > 1)
+    check(f"{name} ran if and only if asked for",
+          asked == (result.get(member) is not None), result.get(member))
+    if not asked or result.get(member) is None:
         return
-    smp = result["smp"]
-    runs = smp["runs"]["linux"]
-    check(f"-smp {smp['cpus']}: the Linux guest booted and reached "
-          "[bench] end", len(runs) == 1 and runs[0]["started"]
-          and runs[0]["ended"], runs and runs[0]["errors"])
-    check(f"-smp {smp['cpus']}: JSON says multi-threaded TCG",
-          smp["tcg_thread"] == "multi")
-    check_figures(f"-smp {smp['cpus']}: ", SMP_ROWS, smp["rows"],
-                  smp["capos_skipped"], smp["runs"].get("capos", []))
+    p = result[member]
+    runs = p["runs"]["linux"]
+    what = f"{name} at -smp {p['cpus']}: "
+    check(f"{what}the Linux guest booted and reached [bench] end",
+          len(runs) == 1 and runs[0]["started"] and runs[0]["ended"],
+          runs and runs[0]["errors"])
+    check(f"{what}JSON says multi-threaded TCG", p["tcg_thread"] == "multi")
+    check_figures(what, rows, p["rows"], p["capos_skipped"],
+                  p["runs"].get("capos", []))
 
 
 def check_figures(what, rows, summary, capos_skipped, capos_runs):

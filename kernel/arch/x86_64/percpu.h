@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 struct thread;
+struct cpu_scratch;
 
 struct percpu {
 	uint64_t kstack_top;	/* kernel stack of the running thread */
@@ -50,8 +51,29 @@ struct percpu {
 	uint64_t user_runs;	/* switches to a user thread here */
 	/* Set while this CPU halts in its idle loop without the BKL. */
 	volatile uint32_t halted;
+	/* Cleared by an interrupt that takes the BKL while the idle loop
+	 * halts: set after a halt, only lock-free ticks came (sched_run). */
+	volatile uint32_t quiet_wake;
 	/* Set as it halts for good (smp_stop_others). */
 	volatile uint32_t stopped;
+	/* The buffers the calls it serves fill (kernel/cap/scratch.h). */
+	struct cpu_scratch *scratch;
+	/* What this CPU spent on the others, printed at shutdown with the
+	 * boot parameter smpstats (smp_report, docs/smp.md). */
+	struct {
+		uint64_t bkl_waits;	/* BKL acquisitions that waited */
+		uint64_t bkl_spin;	/* TSC cycles spent waiting for it */
+		uint64_t tlb_ipis;	/* shootdown IPIs sent */
+		uint64_t tlb_spin;	/* cycles waiting for their answers */
+		uint64_t wake_ipis;	/* wake IPIs sent */
+		uint64_t steals;	/* threads taken from another queue */
+		uint64_t migrations;	/* threads it moved to another CPU
+					 * or took from one */
+		uint64_t halts;		/* hlt in the idle loop */
+		uint64_t ticks;		/* timer interrupts */
+		uint64_t quiet_ticks;	/* of them, taken without the BKL */
+		uint64_t quiet_halts;	/* halts again without the BKL */
+	} stat;
 };
 
 _Static_assert(offsetof(struct percpu, kstack_top) == PERCPU_KSTACK_TOP,

@@ -14,6 +14,7 @@
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
 #include "boot/rsdp.h"
+#include "cap/scratch.h"
 #include "kernel.h"
 #include "proc/proc.h"
 #include "mm/mem.h"
@@ -134,6 +135,8 @@ static bool aps_schedule;
 static bool bkl_active;
 /* test=ap-panic: the first AP to take the lock panics (test_smp.py). */
 static bool ap_panic_test;
+/* smpstats: print each CPU's counters (percpu.stat) at shutdown. */
+static bool print_stats;
 
 static void wake_irq(struct trapframe *tf);
 
@@ -219,7 +222,9 @@ start_ap(uint32_t cpu, uint32_t apic)
 	uint64_t block = frames_alloc_contig(AP_BLOCK_FRAMES), t0;
 	uint8_t *mem;
 
-	if (block == 0) {
+	if (block == 0 || scratch_init(cpu) != 0) {
+		if (block != 0)
+			frames_free(block, AP_BLOCK_FRAMES);
 		kwarn("smp: no memory for cpu %u's stacks\n", cpu);
 		return false;
 	}
@@ -269,6 +274,7 @@ smp_start_aps(const struct bootinfo *bi)
 	cpus[0].apic_id = self;
 	irq_set_handler(VEC_WAKE, wake_irq);
 	aps_schedule = !bootinfo_has_arg(bi, "smp=halt");
+	print_stats = bootinfo_has_arg(bi, "smpstats");
 	ap_panic_test = bootinfo_has_arg(bi, "test=ap-panic");
 	if (aps_schedule && have_madt && listed > 1) {
 		/* From here the boot CPU runs under the lock, like every CPU
@@ -400,7 +406,9 @@ bkl_mine(void)
 void
 bkl_acquire(void)
 {
-	uint32_t me = this_cpu()->id + 1, free_ = 0;
+	struct percpu *p = this_cpu();
+	uint32_t me = p->id + 1, free_ = 0;
+	uint64_t t0 = 0;
 
 	if (!bkl_active)
 		return;
@@ -408,11 +416,17 @@ bkl_acquire(void)
 	for (;;) {
 		if (bkl_owner == 0 && __atomic_compare_exchange_n(&bkl_owner,
 		    &free_, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			if (t0 != 0) {
+				p->stat.bkl_waits++;
+				p->stat.bkl_spin += rdtsc() - t0;
+			}
 			/* A request left for this CPU while it halted is
 			 * answered before it runs anything (tlb_shootdown). */
 			tlb_answer();
 			return;
 		}
+		if (t0 == 0)
+			t0 = rdtsc();
 		free_ = 0;
 		/* Interrupts are masked here: whoever holds the lock may be
 		 * waiting on this CPU's answer to a shootdown. */
@@ -459,6 +473,7 @@ tlb_shootdown(uint64_t pml4)
 {
 	struct percpu *me = this_cpu();
 	bool waiting[SMP_MAX_CPUS] = { false }, sent = false;
+	uint64_t t0;
 
 	for (uint32_t c = 0; c < ncpus_online; c++) {
 		struct percpu *p = &cpus[c];
@@ -470,14 +485,17 @@ tlb_shootdown(uint64_t pml4)
 		if (__atomic_load_n(&p->halted, __ATOMIC_ACQUIRE))
 			continue;
 		lapic_send_ipi(p->apic_id, VEC_TLB);
+		me->stat.tlb_ipis++;
 		waiting[c] = sent = true;
 	}
 	if (!sent)
 		return;
+	t0 = rdtsc();
 	for (uint32_t c = 0; c < ncpus_online; c++)
 		while (waiting[c] &&
 		    __atomic_load_n(&cpus[c].tlb_req, __ATOMIC_ACQUIRE))
 			__asm__ volatile("pause");
+	me->stat.tlb_spin += rdtsc() - t0;
 }
 
 void
@@ -485,10 +503,13 @@ smp_wake_halted(uint32_t cpu)
 {
 	struct percpu *p = &cpus[cpu];
 
+	/* The thread is queued before the mark is read (sched_run). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (p == this_cpu() || !__atomic_load_n(&p->halted, __ATOMIC_ACQUIRE))
 		return;
 	p->halted = 0;
 	lapic_send_ipi(p->apic_id, VEC_WAKE);
+	this_cpu()->stat.wake_ipis++;
 }
 
 void
@@ -577,11 +598,39 @@ smp_stop_nmi(void)
 	stop_here(me);
 }
 
+/* Each CPU's counters, one line each, for docs/smp.md's measurements. */
+static void
+print_cpu_stats(void)
+{
+	for (uint32_t c = 0; c < ncpus_online; c++) {
+		const struct percpu *p = &cpus[c];
+
+		kprintf("smpstats cpu=%u user_runs=%llu ticks=%llu "
+		    "quiet_ticks=%llu halts=%llu quiet_halts=%llu "
+		    "bkl_waits=%llu bkl_spin=%llu tlb_ipis=%llu tlb_spin=%llu "
+		    "wake_ipis=%llu steals=%llu migrations=%llu\n", c,
+		    (unsigned long long)p->user_runs,
+		    (unsigned long long)p->stat.ticks,
+		    (unsigned long long)p->stat.quiet_ticks,
+		    (unsigned long long)p->stat.halts,
+		    (unsigned long long)p->stat.quiet_halts,
+		    (unsigned long long)p->stat.bkl_waits,
+		    (unsigned long long)p->stat.bkl_spin,
+		    (unsigned long long)p->stat.tlb_ipis,
+		    (unsigned long long)p->stat.tlb_spin,
+		    (unsigned long long)p->stat.wake_ipis,
+		    (unsigned long long)p->stat.steals,
+		    (unsigned long long)p->stat.migrations);
+	}
+}
+
 void
 smp_report(void)
 {
 	uint32_t ran = 0;
 
+	if (print_stats)
+		print_cpu_stats();
 	if (ncpus_online == 1 || log_level < CAPOS_LOG_DEBUG)
 		return;
 	kdebug("smp: user threads switched in per CPU:");
@@ -590,6 +639,14 @@ smp_report(void)
 		ran += cpus[c].user_runs != 0;
 	}
 	kdebug("\n");
+	/* Counted by the idle loop as it halted again on its own. */
+	for (uint32_t c = 0; c < ncpus_online; c++)
+		if (cpus[c].stat.quiet_halts != 0) {
+			kdebug("[proof] smp-quiet ok idle CPUs woken by ticks "
+			    "that needed no lock halted again without the big "
+			    "kernel lock\n");
+			break;
+		}
 	/* The counts are the scheduler's own, taken as it switched. */
 	for (uint32_t c = 1; c < ncpus_online; c++)
 		if (cpus[c].user_runs != 0) {

@@ -93,7 +93,8 @@ timer_irq(struct trapframe *tf)
 {
 	uint64_t next, q;
 
-	ticks++;
+	__atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
+	this_cpu()->stat.ticks++;
 	lapic_write(LAPIC_EOI, 0);
 	/* The one-shot that brought us here is spent. */
 	this_cpu()->timer_due = UINT64_MAX;
@@ -101,6 +102,42 @@ timer_irq(struct trapframe *tf)
 	q = sched_tick((tf->cs & 3) != 0);
 	next = timeout_next();
 	program(next < q ? next : q);
+}
+
+/*
+ * The timer interrupt without the big kernel lock, when it finds nothing
+ * that needs it: no timeout due, and either this CPU is in its idle loop
+ * (which looks for work itself) or the quantum has time left, or no other
+ * thread waits here or on a CPU it could steal from. Then all a tick does
+ * is re-arm, and with several CPUs busy in user code taking the lock at
+ * every tick made them wait for each other (docs/smp.md, "Ticks without
+ * the lock"). The checks read other CPUs' state without their locks: a
+ * thread queued meanwhile is found at the next tick, as it would be if
+ * it had come a moment later. Returns false, having done nothing, when
+ * the tick needs the lock.
+ */
+bool
+timer_tick_unlocked(const struct trapframe *tf)
+{
+	struct percpu *me = this_cpu();
+	uint64_t now = time_ns(), next = timeout_next_hint();
+	bool idle = me->cur == me->idle;
+
+	if (next <= now)
+		return false;
+	if (!idle && now >= me->quantum_end && sched_work_hint(me))
+		return false;
+	if ((tf->cs & 3) == 0 && !idle)
+		return false;	/* the kernel runs with interrupts masked */
+	__atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
+	me->stat.ticks++;
+	me->stat.quiet_ticks++;
+	lapic_write(LAPIC_EOI, 0);
+	me->timer_due = UINT64_MAX;
+	if (idle || me->quantum_end <= now)
+		me->quantum_end = now + QUANTUM_NS;
+	program(next < me->quantum_end ? next : me->quantum_end);
+	return true;
 }
 
 void

@@ -5,7 +5,10 @@
 #ifndef CAPOS_TIMER_H
 #define CAPOS_TIMER_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+struct trapframe;
 
 /* The scheduling quantum is 1 / TIMER_HZ seconds; the timer itself runs
  * one-shot, programmed for the next timeout or the end of the quantum. */
@@ -32,6 +35,9 @@ void timer_reprogram(void);
  * already programmed is kept). Every switch calls it, so a thread that
  * resumes outside the timer interrupt still has the timer armed. */
 void timer_arm_quantum(uint64_t quantum_end);
+/* Handles a timer interrupt that needs no lock and returns true, or
+ * returns false for the caller to take the lock and dispatch it. */
+bool timer_tick_unlocked(const struct trapframe *tf);
 uint64_t tsc_hz(void);
 /* Monotonic nanoseconds since timer_init, from the TSC. */
 uint64_t time_ns(void);

@@ -173,6 +173,9 @@ trap_dispatch(struct trapframe *tf)
 	 * trusted here. */
 	if (tf->vector == 2)
 		smp_stop_nmi();
+	if (tf->vector == VEC_TIMER && timer_tick_unlocked(tf))
+		return;
+	this_cpu()->quiet_wake = 0;
 	if (!bkl_mine()) {
 		bkl_acquire();
 		took = !from_user;
