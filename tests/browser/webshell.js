@@ -14,7 +14,9 @@
 //   2. reconnect: log in with the passkey, run caps, keep a screenshot,
 //      read the audit log (the enrolment, the login's strength), run
 //      one agent turn whose call is gated and answered, resize
-//      the window, paste a command line, log out; in a second browser
+//      the window, paste a two-line block (one line on the prompt, run
+//      once by Enter) and a paste holding Ctrl-C and ESC[201~ (nothing
+//      runs), log out; in a second browser
 //      session, log in, ask `passkey link` for an enrolment link, and
 //      close the tab without logging out; in a third, with an
 //      authenticator of its own, open the link, enrol a passkey by its
@@ -68,7 +70,8 @@ function startProxy() {
 			client.end("HTTP/1.1 403 Forbidden\r\n\r\n");
 			return;
 		}
-		const up = net.connect(PORT, "127.0.0.1", () => {
+		const up = net.connect({ port: PORT, host: "127.0.0.1",
+			noDelay: true }, () => {
 			client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
 			up.write(head);
 			up.pipe(client);
@@ -185,6 +188,37 @@ async function typeLine(page, s) {
 	await page.focus("#screen .xterm-helper-textarea");
 	await page.keyboard.type(s);
 	await page.keyboard.press("Enter");
+}
+
+// The browser's paste of text on the terminal, as Ctrl-V gives it.
+async function paste(page, text) {
+	await page.evaluate((t) => {
+		const dt = new DataTransfer();
+		dt.setData("text/plain", t);
+		document.querySelector("#screen .xterm-helper-textarea")
+			.dispatchEvent(new ClipboardEvent("paste", {
+				clipboardData: dt, bubbles: true, cancelable: true }));
+	}, text);
+}
+
+// Waits for the first of texts on the screen; returns it.
+async function waitScreenAny(page, texts) {
+	const h = await page.waitForFunction(([sel, ts]) => {
+		const t = Array.from(document.querySelectorAll(sel),
+			(d) => d.textContent.replace(/\u00a0/g, " ")).join("\n");
+		return ts.find((x) => t.includes(x)) || false;
+	}, [ROWS, texts], { timeout: WAIT_MS });
+	return h.jsonValue();
+}
+
+// Waits until the prompt is drawn after the last occurrence of text.
+async function waitPromptAfter(page, text) {
+	await page.waitForFunction(([sel, x]) => {
+		const t = Array.from(document.querySelectorAll(sel),
+			(d) => d.textContent).join("");
+		return t.includes(x) &&
+		    t.lastIndexOf("@capos>") > t.lastIndexOf(x);
+	}, [ROWS, text], { timeout: WAIT_MS });
 }
 
 async function main() {
@@ -308,8 +342,7 @@ async function main() {
 			fail("the agent turn lacks " + JSON.stringify(want) +
 				": " + turn);
 	step("an agent turn: launcher.run gated by consent, run, reported");
-	// A smaller window sends a resize (the gateway's console says so);
-	// a paste runs its line.
+	// A smaller window sends a resize (the gateway's console says so).
 	const sized = await page.textContent("#status");
 	if (!/^connected, \d+x\d+$/.test(sized))
 		fail("the status shows no size: " + sized);
@@ -318,16 +351,38 @@ async function main() {
 		const t = document.querySelector("#status").textContent;
 		return t.startsWith("connected, ") && t !== was;
 	}, sized, { timeout: WAIT_MS });
-	// The shell names a command it does not know: the pasted line ran.
-	await page.evaluate(() => {
-		const dt = new DataTransfer();
-		dt.setData("text/plain", "pasted-line\n");
-		document.querySelector("#screen .xterm-helper-textarea")
-			.dispatchEvent(new ClipboardEvent("paste", {
-				clipboardData: dt, bubbles: true, cancelable: true }));
-	});
-	await waitScreen(page, "unknown command: pasted-line");
-	step("resized; a pasted line ran");
+	// Bracketed paste at the prompt: a pasted two-line block is one
+	// line on the prompt, and nothing runs until Enter; then it runs
+	// once, as one line (the shell names the command it does not know).
+	await paste(page, "bogus-one\nbogus-two");
+	const shown = await waitScreenAny(page, ["bogus-one bogus-two",
+		"unknown command: bogus"]);
+	if (shown !== "bogus-one bogus-two")
+		fail("a pasted line ran before Enter: " +
+			(await rows(page)).join("\n"));
+	await page.keyboard.press("Enter");
+	await waitScreen(page, "unknown command: bogus-one");
+	await waitPromptAfter(page, "unknown command: bogus-one");
+	const ran = (await rows(page)).join("\n");
+	if (ran.split("unknown command: bogus").length !== 2)
+		fail("the pasted block did not run once as one line: " + ran);
+	step("resized; a pasted two-line block waited for Enter, ran as " +
+		"one line");
+	// A paste's Ctrl-C and its own end sequence are removed by the
+	// page: neither ends the bracket early, so nothing of it runs, and
+	// its ESC-less rest is plain text. A typed Ctrl-C abandons the line.
+	await paste(page, "zz-a\x03zz-b\nzz-c\x1b[201~zz-d\nzz-e");
+	const kept = await waitScreenAny(page, ["zz-azz-b zz-c[201~zz-d zz-e",
+		"unknown command: zz"]);
+	if (kept !== "zz-azz-b zz-c[201~zz-d zz-e")
+		fail("a paste with Ctrl-C and ESC[201~ ran: " +
+			(await rows(page)).join("\n"));
+	await page.keyboard.press("Control+C");
+	await waitPromptAfter(page, "zz-e");
+	const after = (await rows(page)).join("\n");
+	if (after.includes("unknown command: zz"))
+		fail("a paste with Ctrl-C and ESC[201~ ran: " + after);
+	step("a paste's Ctrl-C and ESC[201~ were removed; nothing ran");
 	await typeLine(page, "logout");
 	await waitText(page, "#status", "closed: ");
 	step("logged out");

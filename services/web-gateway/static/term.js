@@ -323,15 +323,24 @@ term.onData((d) => {
 		queue(0x02, new TextEncoder().encode(d));
 });
 
-// A paste (Ctrl-V, the browser's paste) goes as one paste message in
-// parts (the gateway delivers it to the terminal as typed), line ends as
-// Enter sends them; it is taken before xterm.js sees it.
+// A paste (Ctrl-V, the browser's paste) is taken before xterm.js sees it
+// and goes as one paste message in parts, delivered as typed: line ends
+// as Enter sends them, every other control character (C0, DEL, C1; ESC
+// among them) removed, Tab kept. When the shell has turned on bracketed
+// paste (docs/shell.md, "Pasting"; xterm.js tracks the mode from the
+// output drawn), the whole paste is wrapped once in ESC[200~ ... ESC[201~:
+// a line in it then waits for Enter, and since its own ESC and Ctrl-C
+// bytes are gone, nothing in it can end the bracket early.
+const PASTE_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 screen.addEventListener("paste", (e) => {
 	e.preventDefault();
 	e.stopPropagation();
 	if (ws === null || ws.readyState !== WebSocket.OPEN)
 		return;
-	const text = e.clipboardData.getData("text/plain").replace(/\r?\n/g, "\r");
+	let text = e.clipboardData.getData("text/plain")
+		.replace(PASTE_CONTROLS, "").replace(/\r?\n/g, "\r");
+	if (term.modes.bracketedPasteMode)
+		text = "\x1b[200~" + text + "\x1b[201~";
 	queue(0x03, new TextEncoder().encode(text));
 }, true);
 
