@@ -3,8 +3,8 @@
 // in tests/browser/webshell.js, against a booted web shell system whose
 // port 443 QEMU forwards from 127.0.0.1:WEB_PORT. The page's origin is
 // https://localhost:8443 whatever that port is, so chromium reaches it
-// through a CONNECT proxy of this script's own and trusts the development
-// certificate (WEB_CERT) by its key.
+// through the CONNECT proxy of tests/browser/common.js and trusts the
+// development certificate (WEB_CERT) by its key.
 //
 // Once: a password login in the terminal, a passkey added with a CDP
 // virtual authenticator, logout (untimed: it also warms the system up).
@@ -21,58 +21,21 @@
 // [...]}) and exits 0, or prints "FAILED: why" and exits 1.
 "use strict";
 
-const crypto = require("crypto");
-const fs = require("fs");
-const http = require("http");
-const net = require("net");
-const { chromium } = require("playwright-core");
+// What the browser scripts share: the CONNECT proxy (without Nagle:
+// held back behind the ACK of the key before, each key's bytes would
+// wait out the loopback's 40 ms delayed ACK, which the echo figure would
+// then measure instead of capOS), chromium's launch, the authenticator.
+const { ORIGIN, WAIT_MS, ROWS, fail, launch, addAuthenticator, waitScreen,
+	waitText, typeLine } = require("../tests/browser/common.js");
 
 const PORT = Number(process.env.WEB_PORT);
 const CERT = process.env.WEB_CERT;
 const LOGINS = Number(process.env.BENCH_LOGINS || 5);
 const KEYS = Number(process.env.BENCH_KEYS || 20);
-const BROWSER = process.env.CHROMIUM || "/usr/bin/chromium";
-const HOST = "localhost:8443";
-const ORIGIN = "https://" + HOST;
 const PROMPT = "admin@capos> ";
-// Generous: a loaded 2-core machine running QEMU under TCG.
-const WAIT_MS = 120000;
 // The keys typed at the prompt, one at a time: none repeats, so each
 // echo is told from the one before.
 const TYPED = "abcdefghijklmnopqrstuvwxyz";
-
-function fail(why) {
-	console.log("FAILED: " + why);
-	process.exit(1);
-}
-
-// localhost:8443 -> 127.0.0.1:PORT, and nothing else. The upstream
-// socket sends at once (no Nagle): held back behind the ACK of the key
-// before, each key's bytes waited out the loopback's 40 ms delayed ACK,
-// which the echo figure then measured instead of capOS.
-function startProxy() {
-	const proxy = http.createServer((req, res) => {
-		res.writeHead(405);
-		res.end();
-	});
-	proxy.on("connect", (req, client, head) => {
-		if (req.url !== HOST) {
-			client.end("HTTP/1.1 403 Forbidden\r\n\r\n");
-			return;
-		}
-		const up = net.connect({ port: PORT, host: "127.0.0.1",
-			noDelay: true }, () => {
-			client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-			up.write(head);
-			up.pipe(client);
-			client.pipe(up);
-		});
-		up.on("error", () => client.destroy());
-		client.on("error", () => up.destroy());
-	});
-	return new Promise((resolve) => proxy.listen(0, "127.0.0.1",
-		() => resolve(proxy)));
-}
 
 // In every page before its own scripts: the time of the last keydown,
 // and a WebSocket that reports the first output message (type 0x82)
@@ -99,24 +62,8 @@ function instrument() {
 	};
 }
 
-const ROWS = "#screen .xterm-rows > div";
-
-async function waitScreen(page, text) {
-	await page.waitForFunction(([sel, t]) => Array.from(
-		document.querySelectorAll(sel), (d) => d.textContent
-		.replace(/\u00a0/g, " ")).join("\n").includes(t), [ROWS, text],
-		{ timeout: WAIT_MS });
-}
-
-async function waitStatus(page, text) {
-	await page.waitForFunction((t) => document.querySelector("#status")
-		.textContent.includes(t), text, { timeout: WAIT_MS });
-}
-
-async function typeLine(page, s) {
-	await page.focus("#screen .xterm-helper-textarea");
-	await page.keyboard.type(s);
-	await page.keyboard.press("Enter");
+function waitStatus(page, text) {
+	return waitText(page, "#status", text);
 }
 
 // From the page's navigation to the frame that draws the prompt.
@@ -147,27 +94,13 @@ async function main() {
 	    KEYS > TYPED.length)
 		fail("WEB_PORT, WEB_CERT, BENCH_LOGINS >= 1 and BENCH_KEYS "
 			+ "1.." + TYPED.length + " are needed");
-	const spki = crypto.createHash("sha256").update(
-		new crypto.X509Certificate(fs.readFileSync(CERT)).publicKey
-			.export({ type: "spki", format: "der" })).digest("base64");
-	const proxy = await startProxy();
-	const browser = await chromium.launch({ executablePath: BROWSER,
-		timeout: WAIT_MS, args: [
-			"--proxy-server=http://127.0.0.1:" + proxy.address().port,
-			"--proxy-bypass-list=<-loopback>",
-			"--ignore-certificate-errors-spki-list=" + spki,
-		] });
+	const { browser, proxy } = await launch(PORT, CERT);
 	const ctx = await browser.newContext({ viewport: { width: 900,
 		height: 600 } });
 	ctx.setDefaultTimeout(WAIT_MS);
 	await ctx.addInitScript(instrument);
 	const page = await ctx.newPage();
-	const cdp = await ctx.newCDPSession(page);
-	await cdp.send("WebAuthn.enable");
-	await cdp.send("WebAuthn.addVirtualAuthenticator", { options: {
-		protocol: "ctap2", transport: "internal", hasResidentKey: true,
-		hasUserVerification: true, isUserVerified: true,
-		automaticPresenceSimulation: true } });
+	await addAuthenticator(ctx, page);
 
 	// The passkey, added from a password login (untimed).
 	await page.goto(ORIGIN + "/", { timeout: WAIT_MS });

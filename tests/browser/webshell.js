@@ -3,7 +3,7 @@
 // over CDP, with a virtual WebAuthn authenticator (CTAP2, resident keys,
 // user verification). The guest's port 443 is forwarded to WEB_PORT on
 // 127.0.0.1; the page's origin is https://localhost:8443, so chromium
-// reaches it through a CONNECT proxy of this file's own that sends
+// reaches it through the CONNECT proxy of common.js that sends
 // localhost:8443 there. The development certificate is trusted by its
 // key (--ignore-certificate-errors-spki-list): WebAuthn refuses pages
 // with certificate errors.
@@ -36,53 +36,13 @@
 
 const crypto = require("crypto");
 const fs = require("fs");
-const http = require("http");
-const net = require("net");
 const tls = require("tls");
-const { chromium } = require("playwright-core");
+const { HOST, ORIGIN, WAIT_MS, ROWS, fail, step, launch, addAuthenticator,
+	rows, waitScreen, waitText, typeLine } = require("./common.js");
 
 const PORT = Number(process.env.WEB_PORT);
 const CERT = process.env.WEB_CERT;
 const SHOT = process.env.WEB_SHOT;
-const BROWSER = process.env.CHROMIUM || "/usr/bin/chromium";
-const HOST = "localhost:8443";
-const ORIGIN = "https://" + HOST;
-// Generous: a loaded 2-core machine running QEMU under TCG.
-const WAIT_MS = 120000;
-
-function fail(why) {
-	console.log("FAILED: " + why);
-	process.exit(1);
-}
-
-function step(s) {
-	console.log("step: " + s);
-}
-
-// localhost:8443 -> 127.0.0.1:PORT, and nothing else.
-function startProxy() {
-	const proxy = http.createServer((req, res) => {
-		res.writeHead(405);
-		res.end();
-	});
-	proxy.on("connect", (req, client, head) => {
-		if (req.url !== HOST) {
-			client.end("HTTP/1.1 403 Forbidden\r\n\r\n");
-			return;
-		}
-		const up = net.connect({ port: PORT, host: "127.0.0.1",
-			noDelay: true }, () => {
-			client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-			up.write(head);
-			up.pipe(client);
-			client.pipe(up);
-		});
-		up.on("error", () => client.destroy());
-		client.on("error", () => up.destroy());
-	});
-	return new Promise((resolve) => proxy.listen(0, "127.0.0.1",
-		() => resolve(proxy)));
-}
 
 // One request over TLS straight to the guest: the raw answer's status
 // line and head. Host and Origin are the page's.
@@ -162,34 +122,6 @@ async function forged(cred, counter, spoil) {
 		Buffer.from(cred.userHandle, "base64")]);
 }
 
-async function waitText(page, sel, text) {
-	await page.waitForFunction(([s, t]) =>
-		document.querySelector(s).textContent.includes(t), [sel, text],
-		{ timeout: WAIT_MS });
-}
-
-// The terminal's rows as xterm.js draws them (its DOM renderer), one a
-// line; joined with "" a line the terminal wrapped is whole again.
-const ROWS = "#screen .xterm-rows > div";
-
-async function rows(page) {
-	return page.$$eval(ROWS, (r) => r.map((d) => d.textContent
-		.replace(/\u00a0/g, " ")));
-}
-
-async function waitScreen(page, text) {
-	await page.waitForFunction(([sel, t]) => Array.from(
-		document.querySelectorAll(sel), (d) => d.textContent
-		.replace(/\u00a0/g, " ")).join("\n").includes(t), [ROWS, text],
-		{ timeout: WAIT_MS });
-}
-
-async function typeLine(page, s) {
-	await page.focus("#screen .xterm-helper-textarea");
-	await page.keyboard.type(s);
-	await page.keyboard.press("Enter");
-}
-
 // The browser's paste of text on the terminal, as Ctrl-V gives it.
 async function paste(page, text) {
 	await page.evaluate((t) => {
@@ -222,16 +154,7 @@ async function waitPromptAfter(page, text) {
 }
 
 async function main() {
-	const spki = crypto.createHash("sha256").update(
-		new crypto.X509Certificate(fs.readFileSync(CERT)).publicKey
-			.export({ type: "spki", format: "der" })).digest("base64");
-	const proxy = await startProxy();
-	const browser = await chromium.launch({ executablePath: BROWSER,
-		timeout: WAIT_MS, args: [
-			"--proxy-server=http://127.0.0.1:" + proxy.address().port,
-			"--proxy-bypass-list=<-loopback>",
-			"--ignore-certificate-errors-spki-list=" + spki,
-		] });
+	const { browser, proxy } = await launch(PORT, CERT);
 	const ctx = await browser.newContext({ viewport: { width: 900,
 		height: 600 } });
 	ctx.setDefaultTimeout(WAIT_MS);
@@ -243,13 +166,7 @@ async function main() {
 		if (/Content Security Policy/.test(m.text()))
 			refusedByCsp.push(m.text());
 	});
-	const cdp = await ctx.newCDPSession(page);
-	await cdp.send("WebAuthn.enable");
-	const { authenticatorId } = await cdp.send(
-		"WebAuthn.addVirtualAuthenticator", { options: {
-			protocol: "ctap2", transport: "internal",
-			hasResidentKey: true, hasUserVerification: true,
-			isUserVerified: true, automaticPresenceSimulation: true } });
+	const { cdp, authenticatorId } = await addAuthenticator(ctx, page);
 
 	// 1. Password login, then a passkey for the account.
 	await page.goto(ORIGIN + "/", { timeout: WAIT_MS });
@@ -420,13 +337,8 @@ async function main() {
 		height: 600 } });
 	ctx3.setDefaultTimeout(WAIT_MS);
 	const fresh = await ctx3.newPage();
-	const cdp3 = await ctx3.newCDPSession(fresh);
-	await cdp3.send("WebAuthn.enable");
-	const auth3 = (await cdp3.send("WebAuthn.addVirtualAuthenticator",
-		{ options: { protocol: "ctap2", transport: "internal",
-			hasResidentKey: true, hasUserVerification: true,
-			isUserVerified: true, automaticPresenceSimulation: true } }))
-		.authenticatorId;
+	const { cdp: cdp3, authenticatorId: auth3 } =
+		await addAuthenticator(ctx3, fresh);
 	let enrolBody = null;
 	fresh.on("request", (r) => {
 		if (r.url().endsWith("/passkey/enrol"))
