@@ -16,7 +16,8 @@
 //      one agent turn whose call is gated and answered, resize
 //      the window, paste a two-line block (one line on the prompt, run
 //      once by Enter) and a paste holding Ctrl-C and ESC[201~ (nothing
-//      runs), log out; in a second browser
+//      runs), copy a double-clicked word with Ctrl-C (the line being
+//      typed is kept), log out; in a second browser
 //      session, log in, ask `passkey link` for an enrolment link, and
 //      close the tab without logging out; in a third, with an
 //      authenticator of its own, open the link, enrol a passkey by its
@@ -300,6 +301,35 @@ async function main() {
 	if (after.includes("unknown command: zz"))
 		fail("a paste with Ctrl-C and ESC[201~ ran: " + after);
 	step("a paste's Ctrl-C and ESC[201~ were removed; nothing ran");
+	// Copy: a word double-clicked in the output and Ctrl-C put on the
+	// clipboard, and the line being typed is kept (no Ctrl-C reached
+	// the shell): Enter then runs it.
+	await page.evaluate(() => {
+		window.__copied = null;
+		window.addEventListener("copy", (e) => {
+			window.__copied = e.clipboardData.getData("text/plain");
+		});
+	});
+	await page.focus("#screen .xterm-helper-textarea");
+	await page.keyboard.type("zz-copy");
+	await waitScreen(page, "zz-copy");
+	const cols = Number(/^connected, (\d+)x/.exec(
+		await page.textContent("#status"))[1]);
+	const row = page.locator(ROWS, { hasText: "unknown command: bogus-one" })
+		.last();
+	const box = await row.boundingBox();
+	await page.mouse.dblclick(box.x + 3.5 * box.width / cols,
+		box.y + box.height / 2);
+	await page.keyboard.press("Control+C");
+	await page.waitForFunction(() => window.__copied !== null, null,
+		{ timeout: WAIT_MS });
+	const copied = await page.evaluate(() => window.__copied);
+	if (copied !== "unknown")
+		fail("the copy put " + JSON.stringify(copied) + ", not the " +
+			"word double-clicked (\"unknown\")");
+	await page.keyboard.press("Enter");
+	await waitScreen(page, "unknown command: zz-copy");
+	step("a double-clicked word copied by Ctrl-C; the line typed was kept");
 	await typeLine(page, "logout");
 	await waitText(page, "#status", "closed: ");
 	step("logged out");

@@ -21,6 +21,19 @@ document.createElement = (name, options) => {
 	return e;
 };
 
+// Its DOM renderer also colours some cells (a selection's among them)
+// with a style attribute, which the CSP refuses as inline style: the
+// same declarations are set through the CSSOM instead, which the CSP
+// does not govern and which can carry no script.
+const setAttribute = Element.prototype.setAttribute;
+Element.prototype.setAttribute = function (name, value) {
+	if (String(name).toLowerCase() === "style" && this.style) {
+		this.style.cssText = String(value);
+		return;
+	}
+	setAttribute.call(this, name, value);
+};
+
 const WINDOW = 65536;		// output bytes granted to the gateway
 const CHUNK = 4096;		// the most data bytes in one input or paste
 const screen = document.getElementById("screen");
@@ -343,6 +356,13 @@ screen.addEventListener("paste", (e) => {
 		text = "\x1b[200~" + text + "\x1b[201~";
 	queue(0x03, new TextEncoder().encode(text));
 }, true);
+
+// Copy: Ctrl-C with text selected is the browser's copy (xterm.js puts
+// the selection on the clipboard) and sends nothing; without a selection
+// Ctrl-C goes to the shell as always.
+term.attachCustomKeyEventHandler((e) =>
+	!(e.type === "keydown" && e.ctrlKey && !e.altKey && !e.metaKey &&
+	  e.key.toLowerCase() === "c" && term.hasSelection()));
 
 term.onResize(() => {
 	if (ws === null || ws.readyState !== WebSocket.OPEN)
