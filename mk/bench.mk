@@ -58,8 +58,10 @@ $(BENCH_LINUX)/vmlinux: $(BENCH_LINUX)/root.stamp bench/linux/vmlinux.py
 
 # mk/crypto.mk adds the guest's build of lib/crypto and wolfCrypt (the
 # cryptography rows) as object prerequisites.
+# It shares the work of several rows with capOS's bench program through
+# bench/programs/bench/*.h (cryptowork.h, scalework.h).
 $(BENCH_LINUX)/linuxbench: $(wildcard bench/linux/*.c bench/linux/*.h) \
-		bench/programs/bench/cryptowork.h | deps
+		$(wildcard bench/programs/bench/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(BENCH_GUEST_CFLAGS) -o $@ $(filter %.c %.o,$^)
 
