@@ -94,6 +94,15 @@ sending(const struct tcp_pcb *p)
 	    (p->unsent != NULL || p->unacked != NULL);
 }
 
+bool
+life_sending(void)
+{
+	for (const struct tcp_pcb *p = tcp_active_pcbs; p != NULL; p = p->next)
+		if (sending(p))
+			return true;
+	return false;
+}
+
 void
 life_tick(void)
 {

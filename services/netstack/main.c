@@ -35,6 +35,10 @@
 /* lwIP's TCP timers run every 250 ms; its fast timer at the same rate.
  * A finer tick lets stalled transmits retry sooner. */
 #define TICK_NS		20000000ull
+/* Once no client can call, how long what TCP still sends (the data and
+ * FIN of the connections its clients closed last) may take to be
+ * acknowledged before the netstack ends anyway: 2 s of ticks. */
+#define LINGER_TICKS	(2000000000ull / TICK_NS)
 
 struct ns_ep ns_eps[NS_MAX_EPS];
 int ns_neps;
@@ -567,6 +571,7 @@ loop(void)
 	enum { W_EP, W_RX, W_TX, W_TICK };
 	uint64_t tags[NS_MAX_EPS + 3];
 	int what[NS_MAX_EPS + 3], arg[NS_MAX_EPS + 3];
+	uint64_t linger = 0;
 
 	for (;;) {
 		struct capos_cqe c;
@@ -579,8 +584,12 @@ loop(void)
 			tags[n] = ns_eps[i].tag, what[n] = W_EP, arg[n++] = i;
 			live++;
 		}
-		/* No client can call any more: the work is done. */
-		if (live == 0)
+		/* No client can call any more: the work is done once the
+		 * connections they closed last have their data and FIN out
+		 * and acknowledged (ending before would leave the peer's end
+		 * open, waiting for a FIN never sent), or after LINGER_TICKS. */
+		if (live == 0 && ((!life_sending() && nic_tx_idle()) ||
+		    linger >= LINGER_TICKS))
 			return;
 		if (nic_rx_armed(&t))
 			tags[n] = t, what[n++] = W_RX;
@@ -604,6 +613,8 @@ loop(void)
 			nic_tx_done(&c);
 			break;
 		case W_TICK:
+			if (live == 0)
+				linger++;
 			tick_armed = false;
 			nic_tick();
 			obj_tick();

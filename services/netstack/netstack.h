@@ -124,6 +124,8 @@ extern struct ns_lifetimes ns_life;
 
 /* lifetime.c */
 void life_tick(void);
+/* Whether a connection still has data or its FIN out and unacknowledged. */
+bool life_sending(void);
 /* Ends pcb with a reset, says so on the console and counts it; lwIP calls
  * its error callback (ERR_ABRT) before this returns. */
 void life_reclaim(struct tcp_pcb *pcb, enum ns_reclaim why, uint32_t ms);
@@ -144,6 +146,8 @@ void nic_tick(void);
 err_t nic_netif_init(struct netif *nif);
 bool nic_rx_armed(uint64_t *tag);
 bool nic_tx_armed(uint64_t *tag);
+/* Whether no frame waits to go to the driver and none is with it. */
+bool nic_tx_idle(void);
 
 /* objects.c: the served objects and their deferred calls. */
 void obj_dispatch(int ep, struct rt_request *rq);

@@ -93,6 +93,12 @@ nic_tx_armed(uint64_t *tag)
 	return tx_armed;
 }
 
+bool
+nic_tx_idle(void)
+{
+	return txq_count == 0 && !tx_armed;
+}
+
 static uint8_t *
 slot_data(uint32_t slot)
 {
