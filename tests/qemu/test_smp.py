@@ -102,6 +102,7 @@ def on_cpus(cpus, system_case):
         system_case()
     finally:
         harness.SMP = saved
+    expect(None, len(harness.RUNS) > first, "the case booted no system")
     for run in harness.RUNS[first:]:
         expect_line(run, "smp: user threads run on every CPU")
         expect_line(run, "[proof] smp-run ok user threads ran on ")
@@ -141,8 +142,7 @@ def smp4_every_quick_system_on_every_cpu():
     # minutes (greeter, oom, devices, nic, console, supervisor, crypto,
     # net-loop, shells) and that log at debug, so that their boots show
     # where threads ran and the stop. net-host has a case of its own
-    # below; the auth, ssh, telnet, tls and web cases (30 to 90 s each)
-    # are left to CAPOS_SMP=4 runs of the whole suite (docs/smp.md).
+    # below, and the gateways theirs (smp4_gateways_on_every_cpu).
     import test_console
     import test_crypto
     import test_devices
@@ -175,6 +175,34 @@ def smp4_networked_system_with_hostile_peers_on_every_cpu():
     # cases that fits the suite's time (about a minute).
     import test_net_host
     on_cpus(4, test_net_host.host_reaches_echo_through_virtio_net_and_netstack)
+
+
+@case
+def smp4_gateways_on_every_cpu():
+    # Every way in for a user at -smp 4, with its hostile clients: auth's
+    # logins, bundles and revocation; Telnet; TLS from OpenSSL and curl;
+    # the web gateway's terminals side by side, slowloris and 100
+    # upgrades at once; passkeys, the agent turn and the closed tab in
+    # chromium; make run's system with SSH and the console at once, and
+    # a passkey enrolled over SSH for its web shell. Only the long
+    # OpenSSH engine case (ssh_gateway_serves_openssh, about 75 s) is
+    # left to CAPOS_SMP=4 runs of the whole suite (docs/smp.md).
+    import test_auth
+    import test_ssh
+    import test_telnet
+    import test_tls
+    import test_web
+    import test_webshell
+    for system_case in (
+            test_auth.auth_login_bundle_audit_and_revocation,
+            test_telnet.telnet_logins_sessions_and_hostile_clients,
+            test_tls.host_openssl_and_curl_get_a_page_over_tls13_from_capos,
+            test_web.web_gateway_serves_a_terminal_over_tls13_websocket,
+            test_webshell.webshell_passkeys_in_chromium,
+            test_ssh.default_system_logs_in_over_ssh_and_on_the_console,
+            test_ssh.
+            default_system_enrols_a_passkey_over_ssh_for_its_web_shell):
+        on_cpus(4, system_case)
 
 
 def stress(cpus, tcg_thread):
