@@ -302,17 +302,28 @@ def check_telnet_runs(result):
               s is not None and s["median"] > 0, s)
 
 
-def check_ssh_run(json_path, command):
+def run_bench(name, json_path, command):
+    """Runs a make bench-NAME command (a stale JSON removed first) and
+    checks it exits 0; its JSON result, or None when none was written
+    or it is malformed."""
+    if os.path.exists(json_path):
+        os.remove(json_path)
     proc = subprocess.run(command, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     sys.stdout.write(proc.stdout)
-    check("bench-ssh exits 0", proc.returncode == 0,
+    check(f"{name} exits 0", proc.returncode == 0,
           f"exit status {proc.returncode}")
     try:
         with open(json_path) as f:
-            result = json.load(f)
+            return json.load(f)
     except (OSError, ValueError) as e:
-        check("bench-ssh JSON written and well formed", False, e)
+        check(f"{name} JSON written and well formed", False, e)
+        return None
+
+
+def check_ssh_run(json_path, command):
+    result = run_bench("bench-ssh", json_path, command)
+    if result is None:
         return
     for side in ("linux", "capos"):
         runs = result["guests"][side]["runs"]
@@ -332,18 +343,8 @@ def check_ssh_run(json_path, command):
 def check_webshell_run(json_path, command):
     """make bench-webshell's command, quick: one boot, the untimed
     enrolment, one timed passkey login and KEYS_QUICK keys."""
-    if os.path.exists(json_path):
-        os.remove(json_path)
-    proc = subprocess.run(command, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
-    sys.stdout.write(proc.stdout)
-    check("bench-webshell exits 0", proc.returncode == 0,
-          f"exit status {proc.returncode}")
-    try:
-        with open(json_path) as f:
-            result = json.load(f)
-    except (OSError, ValueError) as e:
-        check("bench-webshell JSON written and well formed", False, e)
+    result = run_bench("bench-webshell", json_path, command)
+    if result is None:
         return
     runs = result["guests"]["capos"]["runs"]
     want = [1, webshell.KEYS_QUICK]

@@ -38,6 +38,23 @@ from harness import BUILD, CaseFailed, case, expect, kernel_image
 BOOT_TIMEOUT_S = 60
 SSH_TIMEOUT_S = 90      # one ssh run under a loaded TCG host
 IO_TIMEOUT_S = 30
+
+
+# What a remote shell holds: its terminal and session, and none of the
+# gateway's, the network's, the spawner's or auth's authority.
+SHELL_HOLDS = ("terminal", "session")
+SHELL_NEVER_HOLDS = ("NetworkManager", "TcpListen", "TcpSocket", "Nic",
+                     "ProcessSpawner", "SshHostKey", "TlsServerKey",
+                     "RestrictedShellLauncher", "SessionManager", "Endpoint")
+
+
+def expect_confined_caps(caps, who):
+    """caps (a shell's `caps` answer) names its terminal and session and
+    no capability of SHELL_NEVER_HOLDS."""
+    for name in SHELL_HOLDS:
+        expect(None, name in caps, f"{who}'s caps lacks {name}: {caps!r}")
+    for iface in SHELL_NEVER_HOLDS:
+        expect(None, iface not in caps, f"{who} holds a {iface}: {caps!r}")
 GRACE_S = 20            # system/ssh.capnp's grace=
 IDLE_S = 40             # system/ssh.capnp's idle=
 STARTUPS = 4            # services/ssh-gateway/gateway.h GW_STARTUPS_MAX
@@ -180,13 +197,7 @@ def login_runs_commands(g, kh):
     # (docs/shell.md, "Pasting").
     after_caps = out.split("caps\x1b[?2004l\n", 1)[-1]
     caps = after_caps.split("@capos>")[0]
-    for name in ("terminal", "session"):
-        expect(None, name in caps, f"caps lacks {name}: {caps!r}")
-    for iface in ("NetworkManager", "TcpListen", "TcpSocket",
-                  "ProcessSpawner", "SshHostKey", "RestrictedShellLauncher",
-                  "SessionManager", "Endpoint"):
-        expect(None, iface not in caps,
-               f"the shell holds a {iface}: {caps!r}")
+    expect_confined_caps(caps, "the shell")
     expect(None, 'account = "admin"' in after_caps,
            f"call session.info() did not answer: {out!r}")
     g.wait_line("shell exited with status 0", IO_TIMEOUT_S, m)
@@ -1050,15 +1061,7 @@ def default_system_logs_in_over_ssh_and_on_the_console():
         g.sh.login("admin", "capos-dev", "admin@capos> ")
         t.send(b"caps\r")
         caps = t.prompt().decode("utf-8", "replace")
-        for name in ("terminal", "session"):
-            expect(None, name in caps, f"the SSH shell's caps lacks {name}: "
-                   f"{caps!r}")
-        for iface in ("NetworkManager", "TcpListen", "TcpSocket", "Nic",
-                      "ProcessSpawner", "SshHostKey",
-                      "RestrictedShellLauncher", "SessionManager",
-                      "Endpoint"):
-            expect(None, iface not in caps,
-                   f"the SSH shell holds a {iface}: {caps!r}")
+        expect_confined_caps(caps, "the SSH shell")
         t.send(b"call session.info()\r")
         info = t.prompt().decode("utf-8", "replace")
         expect(None, "strength = publicKey" in info and
@@ -1139,15 +1142,7 @@ def default_system_enrols_a_passkey_over_ssh_for_its_web_shell():
                f"{r.stderr.decode('utf-8', 'replace')[-2000:]}")
         caps = "\n".join(x[len("caps: "):] for x in res.splitlines()
                          if x.startswith("caps: "))
-        for name in ("terminal", "session"):
-            expect(None, name in caps, f"the web shell's caps lacks {name}: "
-                   f"{caps!r}")
-        for iface in ("NetworkManager", "TcpListen", "TcpSocket", "Nic",
-                      "ProcessSpawner", "SshHostKey", "TlsServerKey",
-                      "RestrictedShellLauncher", "SessionManager",
-                      "Endpoint"):
-            expect(None, iface not in caps,
-                   f"the web shell holds a {iface}: {caps!r}")
+        expect_confined_caps(caps, "the web shell")
         for line in ("[auth] enrolment code issued for admin",
                      "[auth] passkey enrolled by code for admin",
                      "logged in with a passkey"):
