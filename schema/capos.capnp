@@ -438,6 +438,13 @@ interface ThreadControl {
   exit @0 (value :UInt64) -> ();
   # Sets the calling thread's FS base (thread-local storage).
   setTls @1 (base :UInt64) -> ();
+
+  const anyCpu :UInt32 = 0xffffffff;
+  # Keeps the calling thread to one CPU, numbered from 0 in the order
+  # the kernel started them (the boot CPU first), from its return to user
+  # mode on; anyCpu lets the scheduler place it again. Fails with no such
+  # CPU running. Only the calling thread is affected.
+  setCpu @2 (cpu :UInt32) -> ();
 }
 
 struct ParkResult {

@@ -24,6 +24,7 @@ const manifest :Capos.SystemManifest = (
                  (name = "threadControl", source = (kernel = threadControl)),
                  (name = "parkSpace", source = (kernel = parkSpace)),
                  (name = "timer", source = (kernel = timer)),
+                 (name = "endpointFactory", source = (kernel = endpointFactory)),
                  (name = "slow", source = (serviceExport =
                     (service = "slow-srv", export = "ipctest"))),
                  (name = "fast", source = (serviceExport =

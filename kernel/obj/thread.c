@@ -193,8 +193,11 @@ control_call(struct kobj *obj, struct call *c)
 	struct capos_ThreadControl_exit_Params_r ep;
 	struct capos_ThreadControl_setTls_Params_r tp;
 	struct capos_ThreadControl_setTls_Results_b tr;
+	struct capos_ThreadControl_setCpu_Params_r cp;
+	struct capos_ThreadControl_setCpu_Results_b cr;
 	struct capnp_msg m;
 	uint64_t base;
+	uint32_t cpu;
 
 	(void)obj;
 	switch (c->method) {
@@ -221,6 +224,22 @@ control_call(struct kobj *obj, struct call *c)
 		wrmsr(MSR_FS_BASE, base);
 		if (capos_ThreadControl_setTls_Results_init_root(
 		    call_result(c), &tr) != CAPNP_OK)
+			return call_exception(c,
+			    capos_CapException_Type_failed, "result buffer");
+		return CALL_DONE;
+	case capos_ThreadControl_setCpu_ORDINAL:
+		if (call_params(c, &m, &cp.s) != 0)
+			return call_exception(c,
+			    capos_CapException_Type_failed,
+			    "malformed setCpu params");
+		cpu = capos_ThreadControl_setCpu_Params_get_cpu(&cp);
+		if (!sched_pin_current(cpu == capos_ThreadControl_anyCpu ?
+		    NO_CPU : cpu))
+			return call_exception(c,
+			    capos_CapException_Type_failed,
+			    "no such CPU running");
+		if (capos_ThreadControl_setCpu_Results_init_root(
+		    call_result(c), &cr) != CAPNP_OK)
 			return call_exception(c,
 			    capos_CapException_Type_failed, "result buffer");
 		return CALL_DONE;

@@ -89,6 +89,10 @@ struct thread {
 					 * NO_CPU before it first does */
 	uint32_t on_cpu;		/* CPU id + 1 while a CPU is on its
 					 * stack, else 0 (docs/smp.md) */
+	uint32_t pin;			/* the only CPU it runs on, or
+					 * NO_CPU (ThreadControl.setCpu) */
+	uint32_t handoff;		/* CPU id + 1 while woken by a thread
+					 * of that CPU and not yet placed */
 	struct thread *proc_next;	/* the process's thread list */
 	struct timeout sleep;		/* armed while blocked with a deadline */
 	bool timed_out;
@@ -192,6 +196,12 @@ uint32_t process_count(void);
 void sched_init(void);
 void sched_add(struct thread *t);	/* make runnable */
 void sched_yield(void);			/* give up the CPU, stay runnable */
+/* Keeps the current thread to one CPU (NO_CPU: any); false if there is
+ * no such CPU. It moves there on its way back to user mode. */
+bool sched_pin_current(uint32_t cpu);
+/* On the way back to user mode: places the threads this CPU's thread
+ * woke (sched.c, "hand-off") and moves a thread pinned elsewhere. */
+void sched_leave_kernel(void);
 struct percpu;
 /* Whether a CPU has a thread waiting or one to steal; read without the
  * lock, a hint (sched.c). */

@@ -264,6 +264,7 @@ thread_create(struct process *p, uint64_t rip, uint64_t rsp, uint64_t arg)
 	t->gen = ++thread_gen[slot];
 	/* Placed by its first sched_add. */
 	t->cpu = NO_CPU;
+	t->pin = NO_CPU;
 	/* A fresh FPU state: x87 control word and MXCSR at their defaults. */
 	t->fpu[0] = 0x7F;
 	t->fpu[1] = 0x03;

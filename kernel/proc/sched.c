@@ -127,7 +127,13 @@ rq_steal(struct percpu *me, uint32_t min)
 	}
 	if (victim == NULL)
 		return NULL;
-	t = victim->rq_tail;
+	/* The newest that may run here: a pinned thread stays. */
+	t = NULL;
+	for (struct thread *q = victim->rq_head; q != NULL; q = q->run_next)
+		if (q->pin == NO_CPU)
+			t = q;
+	if (t == NULL)
+		return NULL;
 	rq_remove(victim, t);
 	me->stat.steals++;
 	return t;
@@ -223,13 +229,20 @@ switch_to(struct thread *next)
 	threads_reap();
 }
 
+static void handoff_place(struct percpu *me, bool blocking);
+
 /* Runs the next runnable thread, or idle; the caller set its own state. */
 static void
 schedule(void)
 {
-	struct thread *next = rq_next(this_cpu());
+	struct percpu *me = this_cpu();
+	struct thread *next;
 
-	switch_to(next != NULL ? next : this_cpu()->idle);
+	handoff_place(me, current->state == T_BLOCKED ||
+	    current->state == T_DEAD);
+	next = rq_next(me);
+
+	switch_to(next != NULL ? next : me->idle);
 }
 
 /* A CPU other than me halted in its idle loop, if there is one. */
@@ -271,23 +284,98 @@ place_new(struct percpu *me)
 	return best;
 }
 
+/* Queues t, runnable, where it runs soonest: its own CPU, or a halted
+ * one if its own is busy. A pinned thread goes to its CPU. */
+static void
+place(struct percpu *me, struct thread *t)
+{
+	struct percpu *home, *idle;
+
+	if (t->pin != NO_CPU)
+		home = &cpus[t->pin];
+	else if (t->cpu == NO_CPU)
+		home = place_new(me);
+	else
+		home = &cpus[t->cpu];
+	/* Its own CPU would run it only at its next switch: a CPU halted
+	 * in its idle loop runs it now, and it belongs there from now on. */
+	if (t->pin == NO_CPU && home->cur != home->idle &&
+	    (idle = halted_cpu(me)) != NULL)
+		home = idle;
+	rq_push(home, t);
+	if (home != me)
+		smp_wake_halted(home->id);
+}
+
+/*
+ * The hand-off. A thread woken by the thread running here (an endpoint
+ * call meeting its server, a reply, a park wake) is held back until that
+ * thread blocks or returns to user mode. If it blocks, as a client does
+ * after its call, the first thread it woke runs here in its place: no
+ * wake IPI, no second CPU entering the kernel for the lock, and both
+ * ends of a call keep one cache. If it goes on running, the threads it
+ * woke are placed as any wake-up is, on a halted CPU if its own is busy.
+ */
+static void
+handoff_place(struct percpu *me, bool blocking)
+{
+	uint32_t n = me->nhandoff;
+
+	me->nhandoff = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct thread *t = me->handoff[i];
+
+		t->handoff = 0;
+		if (blocking && i == 0 && me->rq_head == NULL) {
+			me->stat.handoffs++;
+			rq_push(me, t);
+		} else {
+			place(me, t);
+		}
+	}
+}
+
 void
 sched_add(struct thread *t)
 {
-	struct percpu *me = this_cpu(), *home, *idle;
+	struct percpu *me = this_cpu();
 
 	/* A stopped thread's process is being torn down under it. */
 	if (t->state == T_DEAD)
 		panic("sched_add: thread %u is dead", t->index);
-	home = t->cpu == NO_CPU ? place_new(me) : &cpus[t->cpu];
-	/* Its own CPU would run it only at its next switch: a CPU halted
-	 * in its idle loop runs it now, and it belongs there from now on. */
-	if (home->cur != home->idle && (idle = halted_cpu(me)) != NULL)
-		home = idle;
 	t->state = T_RUNNABLE;
-	rq_push(home, t);
-	if (home != me)
-		smp_wake_halted(home->id);
+	if (t->cpu != NO_CPU && t->pin == NO_CPU && current != me->idle &&
+	    me->nhandoff < PERCPU_HANDOFF_MAX && smp_cpus_online() > 1) {
+		t->handoff = me->id + 1;
+		me->handoff[me->nhandoff++] = t;
+		return;
+	}
+	place(me, t);
+}
+
+bool
+sched_pin_current(uint32_t cpu)
+{
+	if (cpu != NO_CPU && (cpu >= smp_cpus_online() ||
+	    cpus[cpu].idle == NULL))
+		return false;
+	current->pin = cpu;
+	return true;
+}
+
+void
+sched_leave_kernel(void)
+{
+	struct percpu *me = this_cpu();
+
+	handoff_place(me, false);
+	/* Pinned to another CPU: it goes there now. */
+	if (current->pin != NO_CPU && current->pin != me->id &&
+	    current->state == T_RUNNING) {
+		current->state = T_RUNNABLE;
+		place(me, current);
+		schedule();
+	}
 }
 
 void
@@ -359,8 +447,18 @@ void
 sched_forget(struct thread *t)
 {
 	timeout_cancel(&t->sleep);
-	if (t->state == T_RUNNABLE)
+	if (t->handoff != 0) {
+		struct percpu *p = &cpus[t->handoff - 1];
+
+		for (uint32_t i = 0; i < p->nhandoff; i++)
+			if (p->handoff[i] == t) {
+				p->handoff[i] = p->handoff[--p->nhandoff];
+				break;
+			}
+		t->handoff = 0;
+	} else if (t->state == T_RUNNABLE) {
 		rq_remove(&cpus[t->cpu], t);
+	}
 }
 
 /* Ends the current thread for good; its stack is freed from idle. */

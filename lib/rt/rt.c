@@ -204,6 +204,45 @@ rt_wait_any(const uint64_t *user_data, int n, struct capos_cqe *out)
 }
 
 int
+rt_wait_all(const uint64_t *user_data, int n, struct capos_cqe *out)
+{
+	struct rt_thread *t = rt_self();
+	uint32_t found = 0;	/* bit k: out[k] is filled */
+
+	if (n < 1 || n > 32)
+		return CAPOS_EINVAL;
+	for (;;) {
+		int64_t rc;
+		int missing = 0;
+
+		drain(t);
+		for (uint32_t i = 0; i < t->nparked; i++) {
+			for (int k = 0; k < n; k++) {
+				if ((found & (1u << k)) ||
+				    t->parked[i].user_data != user_data[k])
+					continue;
+				out[k] = t->parked[i];
+				t->parked[i--] = t->parked[--t->nparked];
+				found |= 1u << k;
+				break;
+			}
+		}
+		for (int k = 0; k < n; k++)
+			missing += !(found & (1u << k));
+		if (missing == 0)
+			return 0;
+		if (t->nparked == RT_PARKED_MAX)
+			return CAPOS_EBUSY;
+		/* The CQ was drained: wait for as many as are missing, so a
+		 * completion the kernel posts at once (a RETURN's) does not
+		 * end the wait before the others. */
+		rc = cap_enter((uint32_t)missing, CAPOS_TIMEOUT_INFINITE);
+		if (rc < 0)
+			return (int)rc;
+	}
+}
+
+int
 rt_wait(uint64_t user_data, struct capos_cqe *out)
 {
 	int rc = rt_wait_any(&user_data, 1, out);

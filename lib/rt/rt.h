@@ -87,6 +87,12 @@ int rt_release(capos_cap_t cap);
  * (its completion in *out), or a negative CAPOS_E* error (CAPOS_EBUSY when
  * the thread holds a full CQ's worth of completions nobody asked for). */
 int rt_wait_any(const uint64_t *user_data, int n, struct capos_cqe *out);
+/* Waits for all of n entries (at most 32), their completions in out[k]
+ * in the order of user_data; 0 or a negative CAPOS_E* error. One kernel
+ * entry waits for them all where it can: a server that answers a call
+ * and waits for the next one blocks in the same entry that delivers the
+ * answer, so its caller runs in its place (docs/smp.md, "The hand-off"). */
+int rt_wait_all(const uint64_t *user_data, int n, struct capos_cqe *out);
 /*
  * Says nobody will wait for the entry with this user_data: its completion
  * is dropped when it comes. Returns 0, or CAPOS_EBUSY when too many are
@@ -256,6 +262,10 @@ int rt_thread_spawn(void (*fn)(void *), void *arg, size_t stack_size,
     struct rt_thread **out);
 int rt_thread_join(struct rt_thread *t, uint64_t *value);
 void rt_thread_exit(uint64_t value) __attribute__((noreturn));
+/* Keeps the calling thread to one CPU (numbered from 0), or lets it run
+ * anywhere again with capos_ThreadControl_anyCpu (ThreadControl.setCpu).
+ * RT_EXCEPTION when that CPU is not running. */
+int rt_thread_set_cpu(uint32_t cpu);
 
 /*
  * Parking on the "parkSpace" capability: rt_park_wait returns RT_PARK_WOKEN,

@@ -58,19 +58,38 @@ release_unkept(struct rt_request *rq)
 			rt_release(rq->caps[i].cap);
 }
 
-/* Takes the next call; 0, or a negative status (CAPOS_EPEER: no clients). */
+/*
+ * Takes the next call; 0, or a negative status (CAPOS_EPEER: no clients).
+ * With the answer to the last call submitted but not yet consumed
+ * (*answer_tag != 0), one kernel entry delivers it and waits for the next
+ * call, and its status goes to last_return.
+ */
 static int
-receive(capos_cap_t owner, struct rt_request *rq)
+receive(capos_cap_t owner, struct rt_request *rq, uint64_t *answer_tag)
 {
 	struct capos_sqe e;
-	struct capos_cqe c;
+	struct capos_cqe c[2];
+	uint64_t tags[2];
 	int rc;
 
 	rt_prep_recv(&e, owner, recv_buf, sizeof(recv_buf), rq->caps);
-	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, &c)) != 0)
+	if ((rc = rt_submit(&e)) != 0) {
+		if (*answer_tag != 0 &&
+		    (last_return = rt_wait(*answer_tag, &c[1])) == 0)
+			last_return = c[1].status;
+		*answer_tag = 0;
 		return rc;
-	if (c.status < 0)
-		return c.status;
+	}
+	tags[0] = e.user_data;
+	tags[1] = *answer_tag;
+	rc = rt_wait_all(tags, *answer_tag != 0 ? 2 : 1, c);
+	if (*answer_tag != 0)
+		last_return = rc != 0 ? rc : c[1].status;
+	*answer_tag = 0;
+	if (rc != 0)
+		return rc;
+	if (c[0].status < 0)
+		return c[0].status;
 	rq->hdr = (const struct capos_recv_hdr *)recv_buf;
 	rq->params_bytes = recv_buf + sizeof(*rq->hdr);
 	if (rq->hdr->params_len == 0) {
@@ -83,14 +102,17 @@ receive(capos_cap_t owner, struct rt_request *rq)
 	return 0;
 }
 
-/* Sends the answer for the call in rq; returns the RETURN's status. */
-static int
+/*
+ * Submits the answer for the call in rq, consumed by the kernel with the
+ * next RECV (receive); its tag, or 0 with last_return set to the error
+ * that kept it from being submitted.
+ */
+static uint64_t
 answer(capos_cap_t owner, struct rt_request *rq)
 {
 	struct capos_CapException_b ex;
 	struct capnp_builder eb;
 	struct capos_sqe e;
-	struct capos_cqe c;
 	int rc;
 
 	if (rq->exc_type >= 0) {
@@ -99,8 +121,10 @@ answer(capos_cap_t owner, struct rt_request *rq)
 
 		if (capnp_builder_init(&eb, exc_buf, sizeof(exc_buf)) != 0 ||
 		    capos_CapException_init_root(&eb, &ex) != 0 ||
-		    capos_CapException_set_reason(&ex, why, wlen) != 0)
-			return CAPOS_E2BIG;
+		    capos_CapException_set_reason(&ex, why, wlen) != 0) {
+			last_return = CAPOS_E2BIG;
+			return 0;
+		}
 		capos_CapException_set_type(&ex,
 		    (enum capos_CapException_Type)rq->exc_type);
 		rt_prep_return(&e, owner, rq->hdr->call_id, exc_buf,
@@ -111,9 +135,11 @@ answer(capos_cap_t owner, struct rt_request *rq)
 		    capnp_builder_finish(&rq->reply), rq->reply_caps,
 		    rq->nreply_caps);
 	}
-	if ((rc = rt_submit(&e)) != 0 || (rc = rt_wait(e.user_data, &c)) != 0)
-		return rc;
-	return c.status;
+	if ((rc = rt_submit(&e)) != 0) {
+		last_return = rc;
+		return 0;
+	}
+	return e.user_data;
 }
 
 int
@@ -141,14 +167,20 @@ rt_serve(capos_cap_t owner, const struct rt_method *table, size_t n,
     void *ctx)
 {
 	static struct rt_request rq;
+	uint64_t answer_tag = 0;
 
 	for (;;) {
 		const struct rt_method *m = NULL;
 		int rc;
 
-		memset(&rq, 0, sizeof(rq));
+		/* rq's answer, if any, is still to be consumed: receive
+		 * submits it with the RECV. */
+		rc = receive(owner, &rq, &answer_tag);
 		rq.exc_type = -1;
-		rc = receive(owner, &rq);
+		rq.exc_reason = NULL;
+		rq.deferred = false;
+		rq.kept = 0;
+		rq.nreply_caps = 0;
 		if (rc == CAPOS_EPEER || rc == CAPOS_ECANCELED)
 			return rc;
 		if (rc == CAPOS_ERESULT || rc == CAPOS_ETRANSFER ||
@@ -186,7 +218,7 @@ rt_serve(capos_cap_t owner, const struct rt_method *table, size_t n,
 			rt_reply_exception(&rq, capos_CapException_Type_failed,
 			    "the method failed");
 		if (!rq.deferred)
-			last_return = answer(owner, &rq);
+			answer_tag = answer(owner, &rq);
 		/* Capabilities that came with a malformed call go too. */
 		if (rc == 0 || rc == RT_BAD_PARAMS)
 			release_unkept(&rq);

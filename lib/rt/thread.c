@@ -117,6 +117,28 @@ fail:
 }
 
 int
+rt_thread_set_cpu(uint32_t cpu)
+{
+	capos_cap_t ctl = rt_cap("threadControl",
+	    capos_ThreadControl_INTERFACE_ID);
+	struct capos_ThreadControl_setCpu_Params_b p;
+	uint8_t params[64] __attribute__((aligned(8)));
+	uint8_t out[256] __attribute__((aligned(8)));
+	struct capnp_builder b;
+	struct rt_result res;
+
+	if (ctl == CAPOS_CAP_NULL)
+		return RT_NOCAP;
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_ThreadControl_setCpu_Params_init_root(&b, &p) != 0)
+		return CAPOS_E2BIG;
+	capos_ThreadControl_setCpu_Params_set_cpu(&p, cpu);
+	return rt_call(ctl, capos_ThreadControl_INTERFACE_ID,
+	    capos_ThreadControl_setCpu_ORDINAL, &b, NULL, 0, out, sizeof(out),
+	    &res);
+}
+
+int
 rt_thread_join(struct rt_thread *t, uint64_t *value)
 {
 	struct capos_ThreadHandle_join_Results_r r;

@@ -4,10 +4,13 @@
  * system of its own (system/bench-smp.capnp), and the IPC server those
  * rows call: the bench program again, with the argument "cpu-echo".
  *
- * capOS has no affinity call: the rows rely on the scheduler keeping a
- * woken thread off a busy CPU (docs/smp.md), and check where the threads
- * ran (RDTSCP's TSC_AUX, the CPU number) rather than assume it. A row
- * whose two sides met on one CPU is an error, not a figure.
+ * As the Linux guest's rows pin with sched_setaffinity, these pin with
+ * ThreadControl.setCpu: the side that starts a round trip to CPU 0, the
+ * side that answers to CPU 1 (left to itself the scheduler would run a
+ * woken thread in its waker's place, docs/smp.md, "The hand-off"). They
+ * still check where the threads ran (RDTSCP's TSC_AUX, the CPU number)
+ * rather than assume it: a row whose two sides met on one CPU is an
+ * error, not a figure.
  */
 #include <string.h>
 
@@ -38,6 +41,7 @@ static void
 pong(void *arg)
 {
 	(void)arg;
+	(void)rt_thread_set_cpu(1);
 	for (uint32_t i = 0; i < rounds; i++) {
 		while (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) != 1)
 			(void)rt_park_wait(&turn, 0, 0);
@@ -176,6 +180,11 @@ smp_rows(uint64_t tsc_hz)
 	uint32_t failed = 0, cpu, apart = 0, checks = 0;
 	uint64_t c;
 
+	if (rt_thread_set_cpu(0) != 0) {
+		rt_printf("[bench] error smp: this thread could not be kept "
+		    "to CPU 0\n");
+		return;
+	}
 	shared_cpu = 0;
 	c = bench_measure(pingpong_2cpu, 200, &failed);
 	if (shared_cpu != 0)
@@ -212,6 +221,7 @@ smp_rows(uint64_t tsc_hz)
 			bench_row("ipc_roundtrip_empty_2cpu", c, "cycles", 500,
 			    failed);
 	}
+	(void)rt_thread_set_cpu(capos_ThreadControl_anyCpu);
 	scale_rows(tsc_hz);
 }
 
@@ -240,5 +250,9 @@ cpu_echo_serve(void)
 
 	if (ep == CAPOS_CAP_NULL)
 		return 2;
+	/* The answering side, as the park row's pong. */
+	if (rt_thread_set_cpu(1) != 0)
+		rt_printf("[bench] error ipc_roundtrip_empty_2cpu: the server "
+		    "could not be kept to CPU 1\n");
 	return rt_serve(ep, methods, 1, NULL) == CAPOS_EPEER ? 0 : 1;
 }

@@ -13,6 +13,9 @@
 /* The CPUs the kernel starts; the MADT may list more (left out). */
 #define SMP_MAX_CPUS		16
 
+/* Wake-ups a CPU holds back until its thread blocks or leaves. */
+#define PERCPU_HANDOFF_MAX	4
+
 /* The trapframe vector number of a system call (above all IDT vectors). */
 #define VEC_SYSCALL		256
 
@@ -44,6 +47,10 @@ struct percpu {
 	/* Its run queue: threads runnable here, oldest first. */
 	struct thread *rq_head, *rq_tail;
 	uint32_t rq_len;
+	/* Threads its running thread woke, placed when that thread blocks
+	 * or returns to user mode (sched.c, "hand-off"). */
+	struct thread *handoff[PERCPU_HANDOFF_MAX];
+	uint32_t nhandoff;
 	/* The page tables loaded in CR3, for TLB shootdown. */
 	uint64_t loaded_pml4;
 	/* Set by a CPU asking this one to flush its TLB; cleared here. */
@@ -67,6 +74,8 @@ struct percpu {
 		uint64_t tlb_spin;	/* cycles waiting for their answers */
 		uint64_t wake_ipis;	/* wake IPIs sent */
 		uint64_t steals;	/* threads taken from another queue */
+		uint64_t handoffs;	/* woken threads run in the place
+					 * of the thread that woke them */
 		uint64_t migrations;	/* threads it moved to another CPU
 					 * or took from one */
 		uint64_t halts;		/* hlt in the idle loop */

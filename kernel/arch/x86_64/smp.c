@@ -608,7 +608,8 @@ print_cpu_stats(void)
 		kprintf("smpstats cpu=%u user_runs=%llu ticks=%llu "
 		    "quiet_ticks=%llu halts=%llu quiet_halts=%llu "
 		    "bkl_waits=%llu bkl_spin=%llu tlb_ipis=%llu tlb_spin=%llu "
-		    "wake_ipis=%llu steals=%llu migrations=%llu\n", c,
+		    "wake_ipis=%llu steals=%llu migrations=%llu "
+		    "handoffs=%llu\n", c,
 		    (unsigned long long)p->user_runs,
 		    (unsigned long long)p->stat.ticks,
 		    (unsigned long long)p->stat.quiet_ticks,
@@ -620,7 +621,8 @@ print_cpu_stats(void)
 		    (unsigned long long)p->stat.tlb_spin,
 		    (unsigned long long)p->stat.wake_ipis,
 		    (unsigned long long)p->stat.steals,
-		    (unsigned long long)p->stat.migrations);
+		    (unsigned long long)p->stat.migrations,
+		    (unsigned long long)p->stat.handoffs);
 	}
 }
 

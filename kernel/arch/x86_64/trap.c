@@ -195,9 +195,10 @@ trap_dispatch(struct trapframe *tf)
 }
 
 /* The way out to user mode (trap.S): a thread stopped by another CPU
- * while it ran here exits instead; otherwise the lock goes, after the
- * thread this CPU switched from is marked off it (a new thread's first
- * exit is the first code on its stack). A TLB request that interrupted
+ * while it ran here exits instead; otherwise the threads it woke are
+ * placed (a thread pinned to another CPU moves there), and the lock
+ * goes, after the thread this CPU switched from is marked off it (a new
+ * thread's first exit is the first code on its stack). A TLB request that interrupted
  * user mode never took the lock, and leaves the same way. */
 void
 kernel_exit_to_user(void)
@@ -205,6 +206,7 @@ kernel_exit_to_user(void)
 	if (!bkl_mine())
 		return;
 	sched_check_killed();
+	sched_leave_kernel();
 	sched_finish_switch();
 	bkl_release();
 }

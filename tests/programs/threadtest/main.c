@@ -5,7 +5,9 @@
  * 64 run at once; a thread exits with a call in flight; a contended
  * counter under the runtime's mutex comes out exact; park waits with a
  * stale value or a timeout return as they should; a thread that spins
- * without entering the kernel does not starve another.
+ * without entering the kernel does not starve another; a thread is kept
+ * to the CPU it asks for, and a server runs in its caller's place
+ * (cpu.c).
  *
  * With "park-and-exit" it instead parks threads and ends the process
  * under them.
@@ -14,6 +16,7 @@
 
 #include "ipctest.capnp.h"
 #include "check.h"
+#include "cpu.h"
 #include "rt.h"
 
 #define STACK		16384
@@ -468,6 +471,7 @@ main(void)
 	hostile_arguments();
 	dead_waiter_slot();
 	wait_quota();
+	cpu_placement();
 	rt_printf("threadtest: %d checks, %d failed\n", test_checks, test_failed);
 	if (test_failed != 0)
 		return 1;

@@ -1,0 +1,221 @@
+/*
+ * Where threads run: ThreadControl.setCpu keeps the calling thread to one
+ * CPU and refuses a CPU that is not running, and a call to a server that
+ * waits for it runs the server in its caller's place (docs/smp.md, "The
+ * hand-off") unless the server is kept to another CPU. RDTSCP's TSC_AUX,
+ * which the kernel sets to each CPU's number, says where a thread is.
+ */
+#include "cpu.h"
+#include "check.h"
+#include "ipctest.capnp.h"
+#include "rt.h"
+
+#define CALLS		100
+#define MAX_TRY		16
+
+static uint8_t result[256] __attribute__((aligned(8)));
+static uint8_t params[64] __attribute__((aligned(8)));
+
+static uint32_t
+cpu_now(void)
+{
+	uint32_t lo, hi, aux;
+
+	__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+	(void)lo;
+	(void)hi;
+	return aux;
+}
+
+/* IpcTest.echo answered with one byte: the CPU it was answered on. */
+static int
+echo_cpu(void *ctx, struct rt_request *rq)
+{
+	struct capos_IpcTest_echo_Results_b r;
+	uint8_t cpu = (uint8_t)cpu_now();
+
+	(void)ctx;
+	if (capos_IpcTest_echo_Results_init_root(&rq->reply, &r) != 0 ||
+	    capos_IpcTest_echo_Results_set_data(&r, &cpu, 1) != 0)
+		return -1;
+	return 0;
+}
+
+struct server {
+	capos_cap_t owner;
+	uint32_t pin;		/* capos_ThreadControl_anyCpu: not kept */
+	int rc;
+};
+
+static void
+serve(void *arg)
+{
+	static const struct rt_method methods[] = {
+		{ capos_IpcTest_INTERFACE_ID, capos_IpcTest_echo_ORDINAL,
+		    echo_cpu },
+	};
+	struct server *s = arg;
+
+	if (s->pin != capos_ThreadControl_anyCpu &&
+	    rt_thread_set_cpu(s->pin) != 0) {
+		s->rc = -1;
+		return;
+	}
+	s->rc = rt_serve(s->owner, methods, 1, NULL);
+}
+
+static capos_cap_t
+new_endpoint(capos_cap_t factory)
+{
+	struct capos_EndpointFactory_create_Params_b p;
+	struct capos_EndpointFactory_create_Results_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_EndpointFactory_create_Params_init_root(&b, &p) != 0)
+		return CAPOS_CAP_NULL;
+	capos_EndpointFactory_create_Params_set_interfaceId(&p,
+	    capos_IpcTest_INTERFACE_ID);
+	if (rt_call(factory, capos_EndpointFactory_INTERFACE_ID,
+	    capos_EndpointFactory_create_ORDINAL, &b, NULL, 0, result,
+	    sizeof(result), &res) != 0)
+		return CAPOS_CAP_NULL;
+	r.s = res.root;
+	if (capos_EndpointFactory_create_Results_get_endpoint(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}
+
+static capos_cap_t
+client_of(capos_cap_t owner)
+{
+	struct capos_Endpoint_client_Results_r r;
+	struct rt_result res;
+	uint32_t idx;
+
+	if (rt_call(owner, capos_Endpoint_INTERFACE_ID,
+	    capos_Endpoint_client_ORDINAL, NULL, NULL, 0, result,
+	    sizeof(result), &res) != 0)
+		return CAPOS_CAP_NULL;
+	r.s = res.root;
+	if (capos_Endpoint_client_Results_get_client(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}
+
+/* The server's CPU for one call, or -1. */
+static int
+answered_on(capos_cap_t client)
+{
+	struct capos_IpcTest_echo_Params_b p;
+	struct capos_IpcTest_echo_Results_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	struct capnp_data d;
+
+	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
+	    capos_IpcTest_echo_Params_init_root(&b, &p) != 0 ||
+	    rt_call(client, capos_IpcTest_INTERFACE_ID,
+	    capos_IpcTest_echo_ORDINAL, &b, NULL, 0, result, sizeof(result),
+	    &res) != 0)
+		return -1;
+	r.s = res.root;
+	if (capos_IpcTest_echo_Results_get_data(&r, &d) != 0 || d.len != 1)
+		return -1;
+	return d.ptr[0];
+}
+
+/*
+ * CALLS calls to a server of this process, kept to server_pin (or not);
+ * counts those answered on the caller's CPU (the caller on one CPU from
+ * before the call to after it) and on other_cpu. -1 if a call failed.
+ */
+static int
+calls(capos_cap_t factory, uint32_t server_pin, uint32_t other_cpu,
+    int *same, int *other)
+{
+	struct server s = { .pin = server_pin, .rc = 0 };
+	struct rt_thread *t;
+	capos_cap_t client;
+	int failed = 0;
+
+	*same = *other = 0;
+	if ((s.owner = new_endpoint(factory)) == CAPOS_CAP_NULL ||
+	    (client = client_of(s.owner)) == CAPOS_CAP_NULL ||
+	    rt_thread_spawn(serve, &s, 16384, &t) != 0)
+		return -1;
+	for (int i = 0; i < CALLS; i++) {
+		uint32_t before = cpu_now();
+		int on = answered_on(client);
+
+		if (on < 0) {
+			failed = 1;
+			break;
+		}
+		if (before == cpu_now() && (uint32_t)on == before)
+			(*same)++;
+		if ((uint32_t)on == other_cpu)
+			(*other)++;
+	}
+	/* No client left: the server's rt_serve ends. */
+	rt_release(client);
+	if (rt_thread_join(t, NULL) != 0 || s.rc != CAPOS_EPEER)
+		failed = 1;
+	rt_release(s.owner);
+	return failed ? -1 : 0;
+}
+
+void
+cpu_placement(void)
+{
+	capos_cap_t factory = rt_cap("endpointFactory",
+	    capos_EndpointFactory_INTERFACE_ID);
+	uint32_t n = 0;
+	int same, other, failed = test_failed;
+
+	/* Kept to each CPU in turn, until one is refused. */
+	while (n < MAX_TRY && rt_thread_set_cpu(n) == 0) {
+		expect("kept to the CPU it asked for", cpu_now(), n);
+		n++;
+	}
+	expect("a CPU below 16 is refused", n < MAX_TRY, 1);
+	expect("the first CPU past the last refused again",
+	    rt_thread_set_cpu(n), RT_EXCEPTION);
+	expect("CPU anyCpu - 1 refused",
+	    rt_thread_set_cpu(capos_ThreadControl_anyCpu - 1), RT_EXCEPTION);
+	expect("let run anywhere again",
+	    rt_thread_set_cpu(capos_ThreadControl_anyCpu), 0);
+	if (n < 2 || factory == CAPOS_CAP_NULL) {
+		if (test_failed == failed)
+				rt_debug("[proof] cpu-pin ok cpus=%u: kept to each CPU "
+			    "in turn, the next refused (no hand-off to see)\n",
+			    n);
+		return;
+	}
+	/* Left to the scheduler, the server runs in its caller's place. A
+	 * caller preempted, or a CPU with other threads queued, places the
+	 * server elsewhere now and then: most calls, not all. */
+	expect("calls to an unkept server", calls(factory,
+	    capos_ThreadControl_anyCpu, UINT32_MAX, &same, &other), 0);
+	expect("most calls answered in the caller's place", same >= CALLS / 2,
+	    1);
+	rt_printf("threadtest: %d of %d calls answered on the caller's CPU\n",
+	    same, CALLS);
+	/* Kept apart, every call crosses. */
+	expect("kept to CPU 0", rt_thread_set_cpu(0), 0);
+	expect("calls to a server kept to CPU 1",
+	    calls(factory, 1, 1, &same, &other), 0);
+	expect("every call answered on CPU 1", other, CALLS);
+	expect("none on the caller's", same, 0);
+	expect("let run anywhere again",
+	    rt_thread_set_cpu(capos_ThreadControl_anyCpu), 0);
+	if (test_failed != failed)
+		return;
+	rt_debug("[proof] cpu-pin ok cpus=%u: kept to each CPU in turn, the "
+	    "next refused; a server runs in its caller's place unless kept "
+	    "to another CPU, then every call crosses\n", n);
+}
