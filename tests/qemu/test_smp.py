@@ -184,9 +184,8 @@ def smp4_gateways_on_every_cpu():
     # the web gateway's terminals side by side, slowloris and 100
     # upgrades at once; passkeys, the agent turn and the closed tab in
     # chromium; make run's system with SSH and the console at once, and
-    # a passkey enrolled over SSH for its web shell. Only the long
-    # OpenSSH engine case (ssh_gateway_serves_openssh, about 75 s) is
-    # left to CAPOS_SMP=4 runs of the whole suite (docs/smp.md).
+    # a passkey enrolled over SSH for its web shell. The OpenSSH engine
+    # case and the agent's console case have one of their own below.
     import test_auth
     import test_ssh
     import test_telnet
@@ -202,6 +201,23 @@ def smp4_gateways_on_every_cpu():
             test_ssh.default_system_logs_in_over_ssh_and_on_the_console,
             test_ssh.
             default_system_enrols_a_passkey_over_ssh_for_its_web_shell):
+        on_cpus(4, system_case)
+
+
+@case
+def smp4_openssh_engine_and_agent_on_every_cpu():
+    # The two longest cases, about two minutes together, most of it their
+    # own waits: OpenSSH against the SSH gateway (keys, ciphers, hostile
+    # packets, rekeying, windows) and the agent's console turns (the
+    # gates, a turn's deadline cutting a sleep, cancellation); and the
+    # agent with model-openai against the scripted server.
+    import test_agent
+    import test_ssh
+    for system_case in (
+            test_ssh.ssh_gateway_serves_openssh,
+            test_agent.agent_shell_gates_the_models_tool_calls_on_the_console,
+            test_agent.
+            agent_shell_with_model_openai_against_a_scripted_server):
         on_cpus(4, system_case)
 
 
