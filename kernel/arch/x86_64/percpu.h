@@ -61,6 +61,9 @@ struct percpu {
 	/* Cleared by an interrupt that takes the BKL while the idle loop
 	 * halts: set after a halt, only lock-free ticks came (sched_run). */
 	volatile uint32_t quiet_wake;
+	/* Set while it halts waiting for the lock, until the release
+	 * takes it back and kicks this CPU with an NMI (smp.c). */
+	volatile uint32_t lock_sleep;
 	/* Set as it halts for good (smp_stop_others). */
 	volatile uint32_t stopped;
 	/* The buffers the calls it serves fill (kernel/cap/scratch.h). */
@@ -70,6 +73,8 @@ struct percpu {
 	struct {
 		uint64_t bkl_waits;	/* BKL acquisitions that waited */
 		uint64_t bkl_spin;	/* TSC cycles spent waiting for it */
+		uint64_t bkl_sleeps;	/* waits that halted until kicked */
+		uint64_t bkl_kicks;	/* sleepers it kicked as it released */
 		uint64_t tlb_ipis;	/* shootdown IPIs sent */
 		uint64_t tlb_spin;	/* cycles waiting for their answers */
 		uint64_t wake_ipis;	/* wake IPIs sent */

@@ -138,6 +138,16 @@ static bool ap_panic_test;
 /* smpstats: print each CPU's counters (percpu.stat) at shutdown. */
 static bool print_stats;
 
+/*
+ * How long a CPU spins for the lock before it halts until the release
+ * (TSC cycles; the boot parameter bkl=sleep makes it 0, for tests). A
+ * spinning CPU keeps its host thread busy under emulation or a
+ * hypervisor, where the holder may be the one waiting for a host core
+ * (docs/smp.md, "Waiting for the lock").
+ */
+#define BKL_SPIN_CYCLES	200000
+static uint64_t bkl_spin_limit = BKL_SPIN_CYCLES;
+
 static void wake_irq(struct trapframe *tf);
 
 static void
@@ -275,6 +285,8 @@ smp_start_aps(const struct bootinfo *bi)
 	irq_set_handler(VEC_WAKE, wake_irq);
 	aps_schedule = !bootinfo_has_arg(bi, "smp=halt");
 	print_stats = bootinfo_has_arg(bi, "smpstats");
+	if (bootinfo_has_arg(bi, "bkl=sleep"))
+		bkl_spin_limit = 0;
 	ap_panic_test = bootinfo_has_arg(bi, "test=ap-panic");
 	if (aps_schedule && have_madt && listed > 1) {
 		/* From here the boot CPU runs under the lock, like every CPU
@@ -383,6 +395,31 @@ ap_main(uint32_t cpu)
 /* 0 when free, else the holding CPU's id + 1. */
 static volatile uint32_t bkl_owner;
 
+#define ICR_NMI			0x00004400u	/* NMI, level assert */
+
+/*
+ * Halts unless the lock word at %rdi reads 0 (free) or this CPU's sleep
+ * mark at %rsi does (a release took it, and its kick is on the way or
+ * came). Interrupts are masked, so only an NMI ends the halt: the
+ * releaser's kick. An NMI that lands between the looks and the hlt
+ * resumes after the hlt (smp_nmi), so a release that comes after the
+ * looks is never slept through.
+ */
+void bkl_halt(const volatile uint32_t *owner, const volatile uint32_t *mark);
+extern const char bkl_halt_window[], bkl_halt_window_end[];
+__asm__(
+"	.text\n"
+"	.globl	bkl_halt, bkl_halt_window, bkl_halt_window_end\n"
+"bkl_halt:\n"
+"bkl_halt_window:\n"
+"	cmpl	$0, (%rdi)\n"
+"	je	bkl_halt_window_end\n"
+"	cmpl	$0, (%rsi)\n"
+"	je	bkl_halt_window_end\n"
+"	hlt\n"
+"bkl_halt_window_end:\n"
+"	ret\n");
+
 /* Answers this CPU's TLB flush request, if there is one. */
 static void
 tlb_answer(void)
@@ -403,12 +440,33 @@ bkl_mine(void)
 	return !bkl_active || bkl_owner == this_cpu()->id + 1;
 }
 
+/*
+ * Halts until the lock's release kicks this CPU. The mark goes up before
+ * the last look at the lock, and the release clears the lock before it
+ * looks for marks, so one of the two sees the other (both fence); the
+ * release that takes the mark down sends the kick, and a mark found down
+ * ends the sleep before it starts (a release took it: it cannot be
+ * counted on to kick again). A
+ * shootdown asked of this CPU before its mark was seen is answered here;
+ * one asked after comes as an NMI (tlb_shootdown), answered in smp_nmi.
+ */
+static void
+bkl_sleep(struct percpu *p)
+{
+	__atomic_store_n(&p->lock_sleep, 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	tlb_answer();
+	p->stat.bkl_sleeps++;
+	bkl_halt(&bkl_owner, &p->lock_sleep);
+	__atomic_store_n(&p->lock_sleep, 0, __ATOMIC_RELEASE);
+}
+
 void
 bkl_acquire(void)
 {
 	struct percpu *p = this_cpu();
 	uint32_t me = p->id + 1, free_ = 0;
-	uint64_t t0 = 0;
+	uint64_t t0 = 0, spun_from = 0;
 
 	if (!bkl_active)
 		return;
@@ -426,11 +484,16 @@ bkl_acquire(void)
 			return;
 		}
 		if (t0 == 0)
-			t0 = rdtsc();
+			spun_from = t0 = rdtsc();
 		free_ = 0;
 		/* Interrupts are masked here: whoever holds the lock may be
 		 * waiting on this CPU's answer to a shootdown. */
 		tlb_answer();
+		if (rdtsc() - spun_from >= bkl_spin_limit) {
+			bkl_sleep(p);
+			spun_from = rdtsc();
+			continue;
+		}
 		__asm__ volatile("pause");
 	}
 }
@@ -445,6 +508,17 @@ bkl_release(void)
 		    "from %p)", this_cpu()->id, bkl_owner,
 		    __builtin_return_address(0));
 	__atomic_store_n(&bkl_owner, 0, __ATOMIC_RELEASE);
+	/* Kicks every CPU asleep for it (bkl_sleep): the first to wake
+	 * takes it, the others spin and may sleep again. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (uint32_t c = 0; c < ncpus_online; c++) {
+		if (__atomic_load_n(&cpus[c].lock_sleep, __ATOMIC_RELAXED) &&
+		    __atomic_exchange_n(&cpus[c].lock_sleep, 0,
+		    __ATOMIC_ACQ_REL)) {
+			lapic_send_ipi(cpus[c].apic_id, ICR_NMI);
+			this_cpu()->stat.bkl_kicks++;
+		}
+	}
 }
 
 void
@@ -484,7 +558,14 @@ tlb_shootdown(uint64_t pml4)
 		__atomic_store_n(&p->tlb_req, 1, __ATOMIC_RELEASE);
 		if (__atomic_load_n(&p->halted, __ATOMIC_ACQUIRE))
 			continue;
-		lapic_send_ipi(p->apic_id, VEC_TLB);
+		/* A CPU asleep waiting for the lock has interrupts masked:
+		 * an NMI wakes it to answer (the request is stored before
+		 * the look at its mark, as bkl_sleep marks before it looks
+		 * at its requests). */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		lapic_send_ipi(p->apic_id,
+		    __atomic_load_n(&p->lock_sleep, __ATOMIC_ACQUIRE) ?
+		    ICR_NMI : VEC_TLB);
 		me->stat.tlb_ipis++;
 		waiting[c] = sent = true;
 	}
@@ -521,8 +602,6 @@ smp_kick(uint32_t cpu)
 }
 
 /* ---- Stopping the other CPUs (panic, shutdown) ---- */
-
-#define ICR_NMI			0x00004400u	/* NMI, level assert */
 /* How long the stopped CPUs have to answer. */
 #define STOP_TIMEOUT_NS		1000000000ull
 
@@ -585,17 +664,24 @@ smp_stop_others(void)
 	return stopped;
 }
 
-bool
-smp_stop_nmi(void)
+void
+smp_nmi(struct trapframe *tf)
 {
-	uint32_t by = __atomic_load_n(&stopper, __ATOMIC_ACQUIRE), me;
+	uint32_t by = __atomic_load_n(&stopper, __ATOMIC_ACQUIRE);
+	uint32_t me = cpu_from_apic();
+	struct percpu *p = &cpus[me];
 
-	if (by == 0)
-		return false;
-	me = cpu_from_apic();
-	if (by == me + 1)
-		return false;
-	stop_here(me);
+	if (by != 0 && by != me + 1)
+		stop_here(me);
+	/* A kick: answer a flush request (tlb_answer, by the APIC id:
+	 * GS may still be the user's), and end a sleep for the lock. */
+	if (__atomic_load_n(&p->tlb_req, __ATOMIC_ACQUIRE)) {
+		write_cr3(read_cr3());
+		__atomic_store_n(&p->tlb_req, 0, __ATOMIC_RELEASE);
+	}
+	if (tf->rip >= (uint64_t)bkl_halt_window &&
+	    tf->rip < (uint64_t)bkl_halt_window_end)
+		tf->rip = (uint64_t)bkl_halt_window_end;
 }
 
 /* Each CPU's counters, one line each, for docs/smp.md's measurements. */
@@ -607,7 +693,8 @@ print_cpu_stats(void)
 
 		kprintf("smpstats cpu=%u user_runs=%llu ticks=%llu "
 		    "quiet_ticks=%llu halts=%llu quiet_halts=%llu "
-		    "bkl_waits=%llu bkl_spin=%llu tlb_ipis=%llu tlb_spin=%llu "
+		    "bkl_waits=%llu bkl_spin=%llu bkl_sleeps=%llu "
+		    "bkl_kicks=%llu tlb_ipis=%llu tlb_spin=%llu "
 		    "wake_ipis=%llu steals=%llu migrations=%llu "
 		    "handoffs=%llu\n", c,
 		    (unsigned long long)p->user_runs,
@@ -617,6 +704,8 @@ print_cpu_stats(void)
 		    (unsigned long long)p->stat.quiet_halts,
 		    (unsigned long long)p->stat.bkl_waits,
 		    (unsigned long long)p->stat.bkl_spin,
+		    (unsigned long long)p->stat.bkl_sleeps,
+		    (unsigned long long)p->stat.bkl_kicks,
 		    (unsigned long long)p->stat.tlb_ipis,
 		    (unsigned long long)p->stat.tlb_spin,
 		    (unsigned long long)p->stat.wake_ipis,

@@ -50,7 +50,8 @@ uint32_t smp_cpus_online(void);
 /*
  * The big kernel lock (docs/smp.md): held by the CPU running kernel code.
  * Taken at every entry, dropped on the way out to user mode and by the
- * idle loop before it halts. Spinning for it answers TLB shootdowns. It
+ * idle loop before it halts. Waiting for it answers TLB shootdowns, and
+ * a CPU that has waited long halts until the release kicks it. It
  * is only in force once APs schedule (not with smp=halt); before, and on
  * one CPU, taking it does nothing and bkl_mine() is always true.
  */
@@ -76,9 +77,14 @@ void smp_kick(uint32_t cpu);
  * another is stopping the machine is stopped itself and never returns.
  */
 uint32_t smp_stop_others(void);
-/* An NMI: stops this CPU if another is stopping the machine; false if
- * this NMI is something else. */
-bool smp_stop_nmi(void);
+/*
+ * Every NMI (trap.c calls it without the lock, and without trusting GS):
+ * stops this CPU if another is stopping the machine; otherwise it is a
+ * kick, for a CPU asleep waiting for the lock or asked for a TLB flush
+ * while so (docs/smp.md, "Waiting for the lock").
+ */
+struct trapframe;
+void smp_nmi(struct trapframe *tf);
 /* At shutdown: how many times each CPU switched to a user thread, and
  * the proof line when an AP ran any. */
 void smp_report(void);

@@ -169,10 +169,12 @@ trap_dispatch(struct trapframe *tf)
 		smp_tlb_irq();
 		return;
 	}
-	/* Another CPU stopping the machine; neither the lock nor GS is
-	 * trusted here. */
-	if (tf->vector == 2)
-		smp_stop_nmi();
+	/* Another CPU stopping the machine, or a kick; neither the lock
+	 * nor GS is trusted here. */
+	if (tf->vector == 2) {
+		smp_nmi(tf);
+		return;
+	}
 	if (tf->vector == VEC_TIMER && timer_tick_unlocked(tf))
 		return;
 	this_cpu()->quiet_wake = 0;
