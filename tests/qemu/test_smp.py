@@ -235,7 +235,9 @@ def stress(cpus, tcg_thread):
     # Each line comes twice, once from each stress process, printed by
     # smptest after its own checks (tests/programs/smptest/main.c).
     for proof in ("[proof] smp-park ok ", "[proof] smp-ipc ok ",
-                  "[proof] smp-churn ok ", "[proof] smp-tlb ok in each of "):
+                  "[proof] smp-churn ok ", "[proof] smp-tlb ok in each of ",
+                  "[proof] smp-prot ok in each of ",
+                  "[proof] smp-kill ok "):
         n = sum(1 for line in run.lines() if line.startswith(proof))
         expect(run, n == 2, f"{proof!r} printed {n} times, not 2")
     n = sum(1 for line in run.lines()
