@@ -263,6 +263,28 @@ def smp4_stress_parks_calls_maps_and_shootdowns():
 
 
 @case
+def smp_killed_spinners_on_other_cpus_are_reaped():
+    # smptest's reap part alone (system/smp-reap.capnp): each child it
+    # kills spins in user mode on every other CPU, and the next child
+    # starts only once the killed one is reaped. Without the kill's IPI
+    # to those CPUs the spinners ran on, the part failed after its 20 s
+    # and the machine never reached its leak check.
+    for cpus, tcg_thread in ((2, "multi"), (4, "single")):
+        run = boot(kernel=kernel_image(),
+                   initrd=os.path.join(BUILD, "smp-reap.pkg"), smp=cpus,
+                   tcg_thread=tcg_thread, timeout=90)
+        expect_status(run, EXIT_CLEAN)
+        check_cpus(run, cpus)
+        expect_line(run, "[proof] smp-reap ok 3 victims killed while their "
+                    "threads spun in user mode on every other CPU")
+        expect_line(run, "smptest: 15 checks, 0 failed")
+        expect_line(run, "[init] reap exited with status 0")
+        expect_line(run, f"[proof] smp-stop ok the {cpus - 1} other CPUs "
+                    "halted before the leak check")
+        expect_line(run, "[proof] no-leak ok frames=")
+
+
+@case
 def smp_halt_keeps_the_application_processors_parked():
     run = boot(kernel=kernel_image(), initrd=os.path.join(BUILD, "chat.pkg"),
                smp=4, append="smp=halt loglevel=debug", timeout=60)

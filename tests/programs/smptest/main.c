@@ -895,6 +895,107 @@ kill_part(int rounds)
 		    "returned, each wait answered killed\n", killed, cpus);
 }
 
+/* ---- reap: a killed process is reaped though it spun on other CPUs ---- */
+
+#define REAP_SPINNERS	8
+#define REAP_ROUNDS	3
+#define REAP_WAIT_S	20
+
+/* mode "spinners": only spinners, more than there are CPUs, so that at
+ * any moment every CPU but its parent's runs one. */
+static int
+spinners_child(void)
+{
+	capos_cap_t mem = rt_cap("beats", capos_SharedMemory_INTERFACE_ID);
+	struct rt_thread *t, *first = NULL;
+	uint8_t *addr;
+	uint64_t size;
+
+	if (mem == CAPOS_CAP_NULL || rt_shared_map(mem, &addr, &size) != 0 ||
+	    size < sizeof(struct beats))
+		return 5;
+	beats = (volatile struct beats *)addr;
+	for (int i = 0; i < REAP_SPINNERS; i++) {
+		if (rt_thread_spawn(spinner, NULL, STACK, &t) != 0)
+			return 5;
+		if (first == NULL)
+			first = t;
+	}
+	for (;;)
+		(void)rt_thread_join(first, NULL);
+}
+
+/* Whether the TSC has passed end; waits here spin in user mode and arm
+ * no kernel timeout, which would bring the other CPUs into the kernel. */
+static bool
+past(uint64_t end)
+{
+	__builtin_ia32_pause();
+	return __builtin_ia32_rdtsc() > end;
+}
+
+/*
+ * Run alone (system/smp-reap.capnp) with room for itself and one child
+ * (processes = 2): kills a child whose threads spin in user mode on every
+ * CPU but this one, then must be able to start the next, which the kernel
+ * allows only once the killed one is reaped, and it is reaped only once no
+ * CPU is on its threads. Nothing else runs and this process waits without
+ * kernel timeouts, so only the kill's IPI to those CPUs brings the
+ * spinning threads into the kernel to end.
+ */
+static void
+reap_part(void)
+{
+	int failed = test_failed, cpus = 0, r;
+	capos_cap_t mem, h = CAPOS_CAP_NULL;
+	uint64_t size, end;
+	uint8_t *addr;
+	uint32_t tries = 0;
+
+	if (rt_vm_share(4096, &mem) != 0 ||
+	    rt_shared_map(mem, &addr, &size) != 0) {
+		expect("share a page with the victims", 0, 1);
+		return;
+	}
+	beats = (volatile struct beats *)addr;
+	for (r = 0; r <= REAP_ROUNDS; r++) {
+		struct beats now;
+
+		memset((void *)(uintptr_t)addr, 0, sizeof(struct beats));
+		/* Refused (no process slot) until the last one is reaped. */
+		end = __builtin_ia32_rdtsc() + REAP_WAIT_S * rt_start()->tsc_hz;
+		while ((h = spawn_child("spinners", mem)) == CAPOS_CAP_NULL &&
+		    !past(end))
+			tries++;
+		expect("a killed victim was reaped: the next one started", h !=
+		    CAPOS_CAP_NULL, 1);
+		if (h == CAPOS_CAP_NULL)
+			break;
+		end = __builtin_ia32_rdtsc() + REAP_WAIT_S * rt_start()->tsc_hz;
+		do
+			beats_read(beats, &now);
+		while ((now.spinning != REAP_SPINNERS ||
+		    popcount(now.cpus) < 2) && !past(end));
+		/* The last round only shows its predecessor was reaped. */
+		if (r < REAP_ROUNDS) {
+			expect("every spinner ran, on two CPUs or more",
+			    now.spinning == REAP_SPINNERS &&
+			    popcount(now.cpus) >= 2, 1);
+			if (popcount(now.cpus) > cpus)
+				cpus = popcount(now.cpus);
+		}
+		expect("kill the victim", kill_child(h), 1);
+		expect("the victim's wait answers killed", waited_killed(h), 1);
+		rt_release(h);
+	}
+	rt_release(mem);
+	if (test_failed == failed)
+		rt_debug("[proof] smp-reap ok %d victims killed while their "
+		    "threads spun in user mode on every other CPU (%d CPUs) were "
+		    "each reaped, their process slot back for the next (%u "
+		    "spawns refused meanwhile)\n", REAP_ROUNDS, cpus, tries);
+}
+
 int
 main(void)
 {
@@ -906,6 +1007,14 @@ main(void)
 		return tlb_child(true);
 	if (arg != NULL && strcmp(arg, "victim") == 0)
 		return victim_child();
+	if (arg != NULL && strcmp(arg, "spinners") == 0)
+		return spinners_child();
+	if (arg != NULL && strcmp(arg, "reap") == 0) {
+		reap_part();
+		rt_printf("smptest: %d checks, %d failed\n", test_checks,
+		    test_failed);
+		return test_failed != 0;
+	}
 	park_part();
 	ipc_part();
 	churn_part();
