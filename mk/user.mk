@@ -109,6 +109,9 @@ ALL_TARGETS += $(BUILD)/threads.pkg
 PKG_BINARIES_smp := $(USER_DIR)/init $(USER_DIR)/smptest \
 	$(USER_DIR)/ipctest-srv
 ALL_TARGETS += $(BUILD)/smp.pkg
+# Its reap case alone (system/smp-reap.capnp).
+PKG_BINARIES_smp-reap := $(USER_DIR)/init $(USER_DIR)/smptest
+ALL_TARGETS += $(BUILD)/smp-reap.pkg
 PKG_BINARIES_devices := $(USER_DIR)/init $(USER_DIR)/devtest
 ALL_TARGETS += $(BUILD)/devices.pkg
 PKG_BINARIES_kmem := $(USER_DIR)/init $(USER_DIR)/kmemtest

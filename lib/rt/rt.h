@@ -176,6 +176,9 @@ int rt_log(uint32_t level, const char *fmt, ...)
 #define RT_NOCAP	(-1007)	/* a capability the call needs is not held */
 int rt_vm_map(uint64_t addr, uint64_t size, int prot, uint64_t *out);
 int rt_vm_unmap(uint64_t addr, uint64_t size);
+/* New permissions for mapped pages: 0, RT_VM_DENIED (write and exec at
+ * once) or RT_VM_INVALID (a page of the range is not mapped). */
+int rt_vm_protect(uint64_t addr, uint64_t size, int prot);
 
 /*
  * Shared memory. rt_vm_share makes size bytes of it from the

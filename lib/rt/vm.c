@@ -83,6 +83,42 @@ rt_vm_unmap(uint64_t addr, uint64_t size)
 }
 
 int
+rt_vm_protect(uint64_t addr, uint64_t size, int prot)
+{
+	struct capos_VirtualMemory_protect_Params_b p;
+	struct capos_Protection_b pr;
+	struct capos_VmResult_r r;
+	struct capnp_builder b;
+	struct rt_result res;
+	uint8_t vm_params[128] __attribute__((aligned(8)));
+	uint8_t vm_result[128] __attribute__((aligned(8)));
+	int rc;
+
+	if (capnp_builder_init(&b, vm_params, sizeof(vm_params)) != 0 ||
+	    capos_VirtualMemory_protect_Params_init_root(&b, &p) != 0 ||
+	    capos_VirtualMemory_protect_Params_init_prot(&p, &pr) != 0)
+		return CAPOS_E2BIG;
+	capos_VirtualMemory_protect_Params_set_addr(&p, addr);
+	capos_VirtualMemory_protect_Params_set_size(&p, size);
+	capos_Protection_set_read(&pr, (prot & RT_PROT_READ) != 0);
+	capos_Protection_set_write(&pr, (prot & RT_PROT_WRITE) != 0);
+	capos_Protection_set_exec(&pr, (prot & RT_PROT_EXEC) != 0);
+	rc = vm_call(capos_VirtualMemory_protect_ORDINAL, &b, vm_result,
+	    sizeof(vm_result), &res);
+	if (rc != 0)
+		return rc;
+	r.s = res.root;
+	switch (capos_VmResult_which(&r)) {
+	case capos_VmResult_which_ok:
+		return 0;
+	case capos_VmResult_which_denied:
+		return RT_VM_DENIED;
+	default:
+		return RT_VM_INVALID;
+	}
+}
+
+int
 rt_vm_share(uint64_t size, capos_cap_t *out)
 {
 	struct capos_VirtualMemory_share_Params_b p;

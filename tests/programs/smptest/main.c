@@ -10,8 +10,9 @@
  * tlb part waits until its two threads run on two.
  *
  * Capabilities: console, threadSpawner, threadControl, parkSpace,
- * virtualMemory, processSpawner (to start its TLB child) and "echo", an
- * IpcTest server in another process.
+ * virtualMemory, processSpawner (to start its children) and "echo", an
+ * IpcTest server in another process. The children get the first five and
+ * the victim also "beats", the SharedMemory its parent reads.
  *
  * Parts, in order:
  *   park       threads take turns on one word strictly in order, each
@@ -34,6 +35,18 @@
  *              value means it read freed memory (exit 3). The reader must
  *              instead fault on the page; the parent checks that the child
  *              ended with a page fault at exactly that address.
+ *   prot       the same with writers ("prot" argument), and the page made
+ *              read-only under them: a write that completes after the
+ *              protect returned went through a writable translation that
+ *              survived it (exit 2); the writer must fault there instead.
+ *   kill       a victim child ("victim" argument) whose threads write a
+ *              page shared with this process, spin in user mode, map,
+ *              protect and unmap memory without pause, and park on a word
+ *              another of its threads unmaps and maps again, is killed
+ *              once they have all run, on two CPUs or more. Once the kill
+ *              has returned, no victim thread may write the shared page
+ *              again, and its wait must answer killed; what it held is
+ *              counted by the leak check at shutdown.
  */
 #include <string.h>
 
@@ -70,14 +83,19 @@ saw_cpu(void)
 }
 
 static int
-ncpus_seen(void)
+popcount(uint64_t m)
 {
-	uint64_t m = __atomic_exchange_n(&seen_cpus, 0, __ATOMIC_RELAXED);
 	int n = 0;
 
 	for (; m != 0; m &= m - 1)
 		n++;
 	return n;
+}
+
+static int
+ncpus_seen(void)
+{
+	return popcount(__atomic_exchange_n(&seen_cpus, 0, __ATOMIC_RELAXED));
 }
 
 /* ---- park: a ring of turns, and a contended counter ---- */
@@ -385,8 +403,35 @@ tlb_reader(void *arg)
 	}
 }
 
+/* The prot child's writers: the same, for a page made read-only under
+ * them. A write that completes after the protect returned went through
+ * a writable translation that survived it. */
+static uint32_t protected_;
+
+static void
+tlb_writer(void *arg)
+{
+	(void)arg;
+	for (uint64_t n = 1;; n++) {
+		uint32_t after = __atomic_load_n(&protected_,
+		    __ATOMIC_ACQUIRE);
+
+		*tlb_page = n;
+		/* Reached only while the page is still writable here. */
+		if (after) {
+			rt_printf("smptest prot: FAILED: wrote the page after "
+			    "it was made read-only\n");
+			sys_exit(2);
+		}
+		__atomic_store_n(&reader_cpu, this_cpu(), __ATOMIC_RELAXED);
+		__atomic_store_n(&reads, reads + 1, __ATOMIC_RELEASE);
+	}
+}
+
+/* mode "tlb": readers, and the page unmapped under them; "prot": writers,
+ * and the page made read-only under them. */
 static int
-tlb_child(void)
+tlb_child(bool prot)
 {
 	struct rt_thread *t;
 	uint64_t addr, reuse, give_up;
@@ -398,7 +443,8 @@ tlb_child(void)
 	tlb_page = (volatile uint64_t *)addr;
 	*tlb_page = TLB_MARK;
 	for (int i = 0; i < TLB_READERS; i++)
-		if (rt_thread_spawn(tlb_reader, NULL, STACK, &t) != 0)
+		if (rt_thread_spawn(prot ? tlb_writer : tlb_reader, NULL,
+		    STACK, &t) != 0)
 			return 5;
 	/* Unmap only while the reader reads on another CPU than this. */
 	give_up = __builtin_ia32_rdtsc() + TLB_WAIT_S * rt_start()->tsc_hz;
@@ -413,9 +459,19 @@ tlb_child(void)
 		__builtin_ia32_pause();
 	}
 	if (rc == UINT32_MAX || rc == me) {
-		rt_printf("smptest tlb: the reader never ran on another "
-		    "CPU\n");
+		rt_printf("smptest %s: no %s ever ran on another CPU\n",
+		    prot ? "prot" : "tlb", prot ? "writer" : "reader");
 		return 4;
+	}
+	if (prot) {
+		rt_printf("smptest prot: cpu %u makes %#llx read-only while "
+		    "cpu %u writes it\n", me, (unsigned long long)addr, rc);
+		if (rt_vm_protect(addr, 4096, RT_PROT_READ) != 0)
+			return 5;
+		__atomic_store_n(&protected_, 1, __ATOMIC_RELEASE);
+		/* A writer's fault ends the process. */
+		for (;;)
+			(void)rt_thread_join(t, NULL);
 	}
 	rt_printf("smptest tlb: cpu %u unmaps %#llx while cpu %u reads it\n",
 	    me, (unsigned long long)addr, rc);
@@ -440,19 +496,23 @@ tlb_child(void)
 static uint8_t spawn_params[512] __attribute__((aligned(8)));
 static uint8_t spawn_result[256] __attribute__((aligned(8)));
 
+/* Starts this program again as a child in mode (the TLB children, the
+ * victim) with the console, thread, memory and park capabilities, and
+ * extra under the name "beats" when it is not CAPOS_CAP_NULL; its
+ * ProcessHandle, or CAPOS_CAP_NULL. */
 static capos_cap_t
-spawn_tlb_child(void)
+spawn_child(const char *mode, capos_cap_t extra)
 {
 	static const char *const names[] = { "console", "threadSpawner",
-	    "threadControl", "virtualMemory" };
+	    "threadControl", "virtualMemory", "parkSpace", "beats" };
 	struct capos_ProcessSpawner_spawn_Params_b p;
 	struct capos_ProcessSpawner_SpawnResult_r r;
 	struct capos_ProcessSpawner_NamedCap_b nc;
-	struct capos_capdesc caps[4];
+	struct capos_capdesc caps[6];
 	struct capnp_builder b;
 	struct capnp_lb gl, al;
 	struct rt_result res;
-	uint32_t idx;
+	uint32_t idx, n = extra != CAPOS_CAP_NULL ? 6 : 5;
 
 	caps[0] = (struct capos_capdesc){ rt_cap("console",
 	    capos_Console_INTERFACE_ID), CAPOS_XFER_COPY };
@@ -462,14 +522,17 @@ spawn_tlb_child(void)
 	    capos_ThreadControl_INTERFACE_ID), CAPOS_XFER_COPY };
 	caps[3] = (struct capos_capdesc){ rt_cap("virtualMemory",
 	    capos_VirtualMemory_INTERFACE_ID), CAPOS_XFER_COPY };
+	caps[4] = (struct capos_capdesc){ rt_cap("parkSpace",
+	    capos_ParkSpace_INTERFACE_ID), CAPOS_XFER_COPY };
+	caps[5] = (struct capos_capdesc){ extra, CAPOS_XFER_COPY };
 	if (capnp_builder_init(&b, spawn_params, sizeof(spawn_params)) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_init_root(&b, &p) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_set_binary(&p, "smptest", 7) ||
-	    capos_ProcessSpawner_spawn_Params_init_grants(&p, 4, &gl) != 0 ||
+	    capos_ProcessSpawner_spawn_Params_init_grants(&p, n, &gl) != 0 ||
 	    capos_ProcessSpawner_spawn_Params_init_args(&p, 1, &al) != 0 ||
-	    capnp_lb_set_text(&al, 0, "tlb", 3) != 0)
+	    capnp_lb_set_text(&al, 0, mode, strlen(mode)) != 0)
 		return CAPOS_CAP_NULL;
-	for (uint32_t i = 0; i < 4; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		if (capos_ProcessSpawner_NamedCap_b_at(&gl, i, &nc) != 0 ||
 		    capos_ProcessSpawner_NamedCap_set_name(&nc, names[i],
 		    strlen(names[i])) != 0)
@@ -478,7 +541,7 @@ spawn_tlb_child(void)
 	}
 	if (rt_call(rt_cap("processSpawner", capos_ProcessSpawner_INTERFACE_ID),
 	    capos_ProcessSpawner_INTERFACE_ID,
-	    capos_ProcessSpawner_spawn_ORDINAL, &b, caps, 4, spawn_result,
+	    capos_ProcessSpawner_spawn_ORDINAL, &b, caps, n, spawn_result,
 	    sizeof(spawn_result), &res) != 0)
 		return CAPOS_CAP_NULL;
 	r.s = res.root;
@@ -490,8 +553,10 @@ spawn_tlb_child(void)
 	return res.caps[idx].cap;
 }
 
+/* mode "tlb" or "prot": each child must end with a page fault at its
+ * page. */
 static void
-tlb_part(int rounds)
+tlb_part(const char *mode, int rounds)
 {
 	int failed = test_failed, faulted = 0;
 	uint64_t addr = 0;
@@ -500,7 +565,7 @@ tlb_part(int rounds)
 		struct capos_ExitStatus_r st;
 		struct capos_Fault_r f;
 		struct rt_result res;
-		capos_cap_t h = spawn_tlb_child();
+		capos_cap_t h = spawn_child(mode, CAPOS_CAP_NULL);
 		int rc;
 
 		expect("spawn the TLB child", h != CAPOS_CAP_NULL, 1);
@@ -516,8 +581,8 @@ tlb_part(int rounds)
 		st.s = res.root;
 		if (capos_ExitStatus_which(&st) !=
 		    capos_ExitStatus_which_faulted) {
-			expect("the TLB child's reader faulted (else its exit "
-			    "code says what it saw)", capos_ExitStatus_which(
+			expect("the TLB child's reader or writer faulted "
+			    "(else its exit code says what it saw)", capos_ExitStatus_which(
 			    &st) == capos_ExitStatus_which_exited ?
 			    capos_ExitStatus_get_exited(&st) : -1, 0);
 			continue;
@@ -527,14 +592,408 @@ tlb_part(int rounds)
 		expect("the fault was a page fault", capos_Fault_get_kind(&f),
 		    capos_FaultKind_pageFault);
 		addr = capos_Fault_get_address(&f);
-		expect("at the unmapped page", (int64_t)addr, TLB_ADDR);
+		expect("at the page taken away", (int64_t)addr, TLB_ADDR);
 		faulted++;
 	}
-	if (test_failed == failed)
+	if (test_failed != failed)
+		return;
+	if (strcmp(mode, "prot") == 0)
+		rt_debug("[proof] smp-prot ok in each of %d runs a writer on "
+		    "another CPU faulted at the page made read-only (%#llx) and "
+		    "never wrote it after the protect returned\n", faulted,
+		    (unsigned long long)addr);
+	else
 		rt_printf("[proof] smp-tlb ok in each of %d runs the reader on "
 		    "another CPU faulted at the unmapped page (%#llx) and never "
 		    "read it, or its frame's next use, after the unmap "
 		    "returned\n", faulted, (unsigned long long)addr);
+}
+
+/* ---- kill: a process killed while its threads run on other CPUs ---- */
+
+#define VICTIM_BEATERS	3
+#define VICTIM_SPINNERS	2
+#define VICTIM_STORMERS	2
+#define VICTIM_PARKERS	2
+#define STORM_PAGES	4
+/* The stormers' ranges and the park page, at fixed addresses high in the
+ * heap window, away from the runtime's memory and the TLB page. */
+#define STORM_ADDR	(CAPOS_USER_HEAP_END - 256 * 4096)
+#define PARK_ADDR	(CAPOS_USER_HEAP_END - 128 * 4096)
+#define KILL_ROUNDS	4
+#define KILL_WAIT_S	30
+
+/* The page the parent shares with its victim: what each victim thread
+ * has done, and the CPUs its beaters and spinners ran on. */
+struct beats {
+	uint64_t beat[VICTIM_BEATERS];
+	uint64_t storm[VICTIM_STORMERS];
+	uint64_t parked[VICTIM_PARKERS];
+	uint64_t park_rounds;
+	uint64_t spinning;
+	uint64_t cpus;
+};
+
+static volatile struct beats *beats;
+
+static void
+victim_saw_cpu(void)
+{
+	uint32_t c = this_cpu();
+
+	if (c < MAX_CPUS)
+		__atomic_fetch_or(&beats->cpus, 1ull << c, __ATOMIC_RELAXED);
+}
+
+/* Writes the shared page as fast as it can. */
+static void
+beater(void *arg)
+{
+	uint32_t i = (uint32_t)(uintptr_t)arg;
+
+	for (uint64_t n = 1;; n++) {
+		beats->beat[i] = n;
+		if ((n & 1023) == 1)
+			victim_saw_cpu();
+	}
+}
+
+/* Says it runs, then spins in user mode touching no memory: only the
+ * kill's IPI brings it into the kernel. */
+static void
+spinner(void *arg)
+{
+	(void)arg;
+	victim_saw_cpu();
+	__atomic_fetch_add(&beats->spinning, 1, __ATOMIC_RELEASE);
+	for (;;)
+		__asm__ volatile("pause");
+}
+
+/* Maps, writes, takes write away, gives it back and unmaps its own range
+ * for ever: a shootdown at every step while the others run. */
+static void
+stormer(void *arg)
+{
+	uint32_t i = (uint32_t)(uintptr_t)arg;
+	uint64_t base = STORM_ADDR + (uint64_t)i * 16 * 4096, a;
+	uint64_t size = STORM_PAGES * 4096;
+
+	for (;;) {
+		if (rt_vm_map(base, size, RT_PROT_READ | RT_PROT_WRITE,
+		    &a) == 0) {
+			for (uint64_t o = 0; o < size; o += 4096)
+				*(volatile uint64_t *)(base + o) = o;
+			(void)rt_vm_protect(base, size, RT_PROT_READ);
+			(void)rt_vm_protect(base, size,
+			    RT_PROT_READ | RT_PROT_WRITE);
+			for (uint64_t o = 0; o < size; o += 4096)
+				*(volatile uint64_t *)(base + o) = ~o;
+			(void)rt_vm_unmap(base, size);
+		}
+		beats->storm[i]++;
+	}
+}
+
+/* Parks on a word of a page the unparker unmaps and maps again under it
+ * (the wait answers invalid while it is gone). */
+static void
+parker(void *arg)
+{
+	uint32_t i = (uint32_t)(uintptr_t)arg;
+
+	for (;;) {
+		(void)rt_park_wait((uint32_t *)PARK_ADDR, 0, 0);
+		beats->parked[i]++;
+	}
+}
+
+static void
+unparker(void *arg)
+{
+	uint64_t a;
+
+	(void)arg;
+	for (;;) {
+		(void)rt_vm_unmap(PARK_ADDR, 4096);
+		(void)rt_vm_map(PARK_ADDR, 4096, RT_PROT_READ | RT_PROT_WRITE,
+		    &a);
+		(void)rt_park_wake((uint32_t *)PARK_ADDR, VICTIM_PARKERS);
+		beats->park_rounds++;
+	}
+}
+
+/* mode "victim": runs every kind of thread above until it is killed. */
+static int
+victim_child(void)
+{
+	capos_cap_t mem = rt_cap("beats", capos_SharedMemory_INTERFACE_ID);
+	struct rt_thread *t, *first = NULL;
+	uint8_t *addr;
+	uint64_t size, a;
+
+	if (mem == CAPOS_CAP_NULL || rt_shared_map(mem, &addr, &size) != 0 ||
+	    size < sizeof(struct beats))
+		return 5;
+	beats = (volatile struct beats *)addr;
+	if (rt_vm_map(PARK_ADDR, 4096, RT_PROT_READ | RT_PROT_WRITE, &a) != 0)
+		return 5;
+	for (uintptr_t i = 0; i < VICTIM_BEATERS; i++) {
+		if (rt_thread_spawn(beater, (void *)i, STACK, &t) != 0)
+			return 5;
+		if (first == NULL)
+			first = t;
+	}
+	for (uintptr_t i = 0; i < VICTIM_SPINNERS; i++)
+		if (rt_thread_spawn(spinner, NULL, STACK, &t) != 0)
+			return 5;
+	for (uintptr_t i = 0; i < VICTIM_STORMERS; i++)
+		if (rt_thread_spawn(stormer, (void *)i, STACK, &t) != 0)
+			return 5;
+	for (uintptr_t i = 0; i < VICTIM_PARKERS; i++)
+		if (rt_thread_spawn(parker, (void *)i, STACK, &t) != 0)
+			return 5;
+	if (rt_thread_spawn(unparker, NULL, STACK, &t) != 0)
+		return 5;
+	/* Killed while it waits. */
+	for (;;)
+		(void)rt_thread_join(first, NULL);
+}
+
+static void
+beats_read(volatile const struct beats *b, struct beats *out)
+{
+	for (int i = 0; i < VICTIM_BEATERS; i++)
+		out->beat[i] = b->beat[i];
+	for (int i = 0; i < VICTIM_STORMERS; i++)
+		out->storm[i] = b->storm[i];
+	for (int i = 0; i < VICTIM_PARKERS; i++)
+		out->parked[i] = b->parked[i];
+	out->park_rounds = b->park_rounds;
+	out->spinning = b->spinning;
+	out->cpus = b->cpus;
+}
+
+/* Every victim thread has run (the parkers woken or refused at least
+ * once each), on two CPUs or more. */
+static bool
+victim_running(const struct beats *b)
+{
+	for (int i = 0; i < VICTIM_BEATERS; i++)
+		if (b->beat[i] == 0)
+			return false;
+	for (int i = 0; i < VICTIM_STORMERS; i++)
+		if (b->storm[i] == 0)
+			return false;
+	for (int i = 0; i < VICTIM_PARKERS; i++)
+		if (b->parked[i] == 0)
+			return false;
+	return b->park_rounds != 0 && b->spinning == VICTIM_SPINNERS &&
+	    popcount(b->cpus) >= 2;
+}
+
+/* Sleeps about ns in ParkSpace, on a word nobody wakes. */
+static void
+nap(uint64_t ns)
+{
+	static uint32_t never;
+
+	(void)rt_park_wait(&never, 0, ns);
+}
+
+static bool
+kill_child(capos_cap_t h)
+{
+	struct rt_result res;
+
+	return rt_call(h, capos_ProcessHandle_INTERFACE_ID,
+	    capos_ProcessHandle_kill_ORDINAL, NULL, NULL, 0, spawn_result,
+	    sizeof(spawn_result), &res) == 0;
+}
+
+static bool
+waited_killed(capos_cap_t h)
+{
+	struct capos_ExitStatus_r st;
+	struct rt_result res;
+
+	if (rt_call(h, capos_ProcessHandle_INTERFACE_ID,
+	    capos_ProcessHandle_wait_ORDINAL, NULL, NULL, 0, spawn_result,
+	    sizeof(spawn_result), &res) != 0)
+		return false;
+	st.s = res.root;
+	return capos_ExitStatus_which(&st) == capos_ExitStatus_which_killed;
+}
+
+/*
+ * Starts a victim whose threads write a page shared with this process,
+ * spin, storm their address space with maps, protects and unmaps, and
+ * park on a word being unmapped, until they have all run and on two CPUs
+ * at least; then kills it. Once the kill has returned no victim thread
+ * may write the shared page again (the killed process's mapping of it is
+ * gone from every CPU), its wait must answer killed, and in the end the
+ * leak check must find everything it held returned (test_smp.py).
+ */
+static void
+kill_part(int rounds)
+{
+	int failed = test_failed, killed = 0, cpus = 0;
+	capos_cap_t mem;
+	uint8_t *addr;
+	uint64_t size;
+
+	if (rt_vm_share(4096, &mem) != 0 ||
+	    rt_shared_map(mem, &addr, &size) != 0) {
+		expect("share a page with the victims", 0, 1);
+		return;
+	}
+	beats = (volatile struct beats *)addr;
+	for (int r = 0; r < rounds; r++) {
+		struct beats at_kill, now;
+		uint64_t give_up, until;
+		bool running = false;
+		int changed = 0;
+		capos_cap_t h;
+
+		memset((void *)(uintptr_t)addr, 0, sizeof(struct beats));
+		h = spawn_child("victim", mem);
+		expect("spawn a victim", h != CAPOS_CAP_NULL, 1);
+		if (h == CAPOS_CAP_NULL)
+			break;
+		give_up = __builtin_ia32_rdtsc() + KILL_WAIT_S *
+		    rt_start()->tsc_hz;
+		while (__builtin_ia32_rdtsc() < give_up) {
+			beats_read(beats, &now);
+			if ((running = victim_running(&now)))
+				break;
+			nap(1000000);
+		}
+		expect("every victim thread ran, on two CPUs or more",
+		    running, 1);
+		expect("kill the victim", kill_child(h), 1);
+		beats_read(beats, &at_kill);
+		until = __builtin_ia32_rdtsc() + rt_start()->tsc_hz / 20;
+		while (__builtin_ia32_rdtsc() < until) {
+			beats_read(beats, &now);
+			changed += memcmp(&now, &at_kill, sizeof(now)) != 0;
+			nap(1000000);
+		}
+		expect("no victim thread wrote the shared page after the kill "
+		    "returned", changed, 0);
+		expect("the victim's wait answers killed", waited_killed(h), 1);
+		rt_release(h);
+		if (popcount(at_kill.cpus) > cpus)
+			cpus = popcount(at_kill.cpus);
+		killed++;
+	}
+	rt_release(mem);
+	if (test_failed == failed)
+		rt_debug("[proof] smp-kill ok %d victims killed while their "
+		    "threads wrote shared memory, spun, stormed maps, protects "
+		    "and unmaps and parked on a word being unmapped (on up to "
+		    "%d CPUs); none wrote the shared page after its kill "
+		    "returned, each wait answered killed\n", killed, cpus);
+}
+
+/* ---- reap: a killed process is reaped though it spun on other CPUs ---- */
+
+#define REAP_SPINNERS	8
+#define REAP_ROUNDS	3
+#define REAP_WAIT_S	20
+
+/* mode "spinners": only spinners, more than there are CPUs, so that at
+ * any moment every CPU but its parent's runs one. */
+static int
+spinners_child(void)
+{
+	capos_cap_t mem = rt_cap("beats", capos_SharedMemory_INTERFACE_ID);
+	struct rt_thread *t, *first = NULL;
+	uint8_t *addr;
+	uint64_t size;
+
+	if (mem == CAPOS_CAP_NULL || rt_shared_map(mem, &addr, &size) != 0 ||
+	    size < sizeof(struct beats))
+		return 5;
+	beats = (volatile struct beats *)addr;
+	for (int i = 0; i < REAP_SPINNERS; i++) {
+		if (rt_thread_spawn(spinner, NULL, STACK, &t) != 0)
+			return 5;
+		if (first == NULL)
+			first = t;
+	}
+	for (;;)
+		(void)rt_thread_join(first, NULL);
+}
+
+/* Whether the TSC has passed end; waits here spin in user mode and arm
+ * no kernel timeout, which would bring the other CPUs into the kernel. */
+static bool
+past(uint64_t end)
+{
+	__builtin_ia32_pause();
+	return __builtin_ia32_rdtsc() > end;
+}
+
+/*
+ * Run alone (system/smp-reap.capnp) with room for itself and one child
+ * (processes = 2): kills a child whose threads spin in user mode on every
+ * CPU but this one, then must be able to start the next, which the kernel
+ * allows only once the killed one is reaped, and it is reaped only once no
+ * CPU is on its threads. Nothing else runs and this process waits without
+ * kernel timeouts, so only the kill's IPI to those CPUs brings the
+ * spinning threads into the kernel to end.
+ */
+static void
+reap_part(void)
+{
+	int failed = test_failed, cpus = 0, r;
+	capos_cap_t mem, h = CAPOS_CAP_NULL;
+	uint64_t size, end;
+	uint8_t *addr;
+	uint32_t tries = 0;
+
+	if (rt_vm_share(4096, &mem) != 0 ||
+	    rt_shared_map(mem, &addr, &size) != 0) {
+		expect("share a page with the victims", 0, 1);
+		return;
+	}
+	beats = (volatile struct beats *)addr;
+	for (r = 0; r <= REAP_ROUNDS; r++) {
+		struct beats now;
+
+		memset((void *)(uintptr_t)addr, 0, sizeof(struct beats));
+		/* Refused (no process slot) until the last one is reaped. */
+		end = __builtin_ia32_rdtsc() + REAP_WAIT_S * rt_start()->tsc_hz;
+		while ((h = spawn_child("spinners", mem)) == CAPOS_CAP_NULL &&
+		    !past(end))
+			tries++;
+		expect("a killed victim was reaped: the next one started", h !=
+		    CAPOS_CAP_NULL, 1);
+		if (h == CAPOS_CAP_NULL)
+			break;
+		end = __builtin_ia32_rdtsc() + REAP_WAIT_S * rt_start()->tsc_hz;
+		do
+			beats_read(beats, &now);
+		while ((now.spinning != REAP_SPINNERS ||
+		    popcount(now.cpus) < 2) && !past(end));
+		/* The last round only shows its predecessor was reaped. */
+		if (r < REAP_ROUNDS) {
+			expect("every spinner ran, on two CPUs or more",
+			    now.spinning == REAP_SPINNERS &&
+			    popcount(now.cpus) >= 2, 1);
+			if (popcount(now.cpus) > cpus)
+				cpus = popcount(now.cpus);
+		}
+		expect("kill the victim", kill_child(h), 1);
+		expect("the victim's wait answers killed", waited_killed(h), 1);
+		rt_release(h);
+	}
+	rt_release(mem);
+	if (test_failed == failed)
+		rt_debug("[proof] smp-reap ok %d victims killed while their "
+		    "threads spun in user mode on every other CPU (%d CPUs) were "
+		    "each reaped, their process slot back for the next (%u "
+		    "spawns refused meanwhile)\n", REAP_ROUNDS, cpus, tries);
 }
 
 int
@@ -543,11 +1002,25 @@ main(void)
 	const char *arg = rt_argv(0);
 
 	if (arg != NULL && strcmp(arg, "tlb") == 0)
-		return tlb_child();
+		return tlb_child(false);
+	if (arg != NULL && strcmp(arg, "prot") == 0)
+		return tlb_child(true);
+	if (arg != NULL && strcmp(arg, "victim") == 0)
+		return victim_child();
+	if (arg != NULL && strcmp(arg, "spinners") == 0)
+		return spinners_child();
+	if (arg != NULL && strcmp(arg, "reap") == 0) {
+		reap_part();
+		rt_printf("smptest: %d checks, %d failed\n", test_checks,
+		    test_failed);
+		return test_failed != 0;
+	}
 	park_part();
 	ipc_part();
 	churn_part();
-	tlb_part(5);
+	tlb_part("tlb", 5);
+	tlb_part("prot", 5);
+	kill_part(KILL_ROUNDS);
 	rt_printf("smptest: %d checks, %d failed\n", test_checks,
 	    test_failed);
 	return test_failed != 0;
