@@ -79,6 +79,9 @@ rq_push(struct percpu *cpu, struct thread *t)
 		cpu->rq_head = t;
 	cpu->rq_tail = t;
 	cpu->rq_len++;
+	/* A thread's pin changes only while it runs, never while queued. */
+	if (t->pin == NO_CPU)
+		cpu->rq_stealable++;
 }
 
 /* Takes t off cpu's run queue, if it is there. */
@@ -97,6 +100,8 @@ rq_remove(struct percpu *cpu, struct thread *t)
 				cpu->rq_tail = prev;
 			t->run_next = NULL;
 			cpu->rq_len--;
+			if (t->pin == NO_CPU)
+				cpu->rq_stealable--;
 			return;
 		}
 		prev = q;
@@ -105,11 +110,11 @@ rq_remove(struct percpu *cpu, struct thread *t)
 
 /*
  * Takes a thread for me from the longest other queue holding at least
- * min threads more than mine, of a CPU busy with a thread (one in its
- * idle loop is about to run its own queue: a thread just posted to a CPU
- * being woken for it stays there). The newest is taken: the oldest is
- * the one its own CPU runs next, and the newest has had the least time
- * to warm that CPU's cache.
+ * min threads more than mine and one not kept to its CPU, of a CPU busy
+ * with a thread (one in its idle loop is about to run its own queue: a
+ * thread just posted to a CPU being woken for it stays there). The
+ * newest it may take is taken: the oldest is the one its own CPU runs
+ * next, and the newest has had the least time to warm that CPU's cache.
  */
 static struct thread *
 rq_steal(struct percpu *me, uint32_t min)
@@ -121,7 +126,7 @@ rq_steal(struct percpu *me, uint32_t min)
 		struct percpu *p = &cpus[c];
 
 		if (p != me && p->idle != NULL && p->cur != p->idle &&
-		    p->rq_len >= me->rq_len + min &&
+		    p->rq_stealable != 0 && p->rq_len >= me->rq_len + min &&
 		    (victim == NULL || p->rq_len > victim->rq_len))
 			victim = p;
 	}
@@ -154,6 +159,7 @@ sched_work_hint(const struct percpu *me)
 
 		if (p != me && p->idle != NULL &&
 		    __atomic_load_n(&p->cur, __ATOMIC_RELAXED) != p->idle &&
+		    __atomic_load_n(&p->rq_stealable, __ATOMIC_RELAXED) != 0 &&
 		    __atomic_load_n(&p->rq_len, __ATOMIC_RELAXED) > mine)
 			return true;
 	}
@@ -456,7 +462,7 @@ sched_forget(struct thread *t)
 				break;
 			}
 		t->handoff = 0;
-	} else if (t->state == T_RUNNABLE) {
+	} else if (t->state == T_RUNNABLE && t->cpu != NO_CPU) {
 		rq_remove(&cpus[t->cpu], t);
 	}
 }

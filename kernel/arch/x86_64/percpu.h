@@ -47,6 +47,8 @@ struct percpu {
 	/* Its run queue: threads runnable here, oldest first. */
 	struct thread *rq_head, *rq_tail;
 	uint32_t rq_len;
+	/* Of those, the ones not kept here: what another CPU may steal. */
+	uint32_t rq_stealable;
 	/* Threads its running thread woke, placed when that thread blocks
 	 * or returns to user mode (sched.c, "hand-off"). */
 	struct thread *handoff[PERCPU_HANDOFF_MAX];

@@ -1,8 +1,9 @@
 /*
  * Where threads run: ThreadControl.setCpu keeps the calling thread to one
- * CPU and refuses a CPU that is not running, and a call to a server that
+ * CPU and refuses a CPU that is not running, a call to a server that
  * waits for it runs the server in its caller's place (docs/smp.md, "The
- * hand-off") unless the server is kept to another CPU. RDTSCP's TSC_AUX,
+ * hand-off") unless the server is kept to another CPU, and threads kept
+ * to one CPU do not stop idle CPUs from taking free ones. RDTSCP's TSC_AUX,
  * which the kernel sets to each CPU's number, says where a thread is.
  */
 #include "cpu.h"
@@ -169,6 +170,66 @@ calls(capos_cap_t factory, uint32_t server_pin, uint32_t other_cpu,
 	return failed ? -1 : 0;
 }
 
+/*
+ * Stealing past pinned threads: three threads kept to CPU 0 spin there
+ * (its queue two long), and two free ones spin on CPU 1 (its queue one
+ * long); an idle CPU must take a free one from CPU 1 rather than look
+ * only at CPU 0's longer queue, where it may take nothing.
+ */
+static uint32_t spinners_started, spin_stop, moved;
+
+static void
+spin_pinned(void *arg)
+{
+	(void)arg;
+	if (rt_thread_set_cpu(0) != 0)
+		return;
+	__atomic_fetch_add(&spinners_started, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&spin_stop, __ATOMIC_ACQUIRE))
+		__asm__ volatile("pause");
+}
+
+static void
+spin_free(void *arg)
+{
+	(void)arg;
+	/* Queued on CPU 1, then free to go anywhere. */
+	if (rt_thread_set_cpu(1) != 0)
+		return;
+	__atomic_fetch_add(&spinners_started, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&spinners_started, __ATOMIC_ACQUIRE) < 5 &&
+	    !__atomic_load_n(&spin_stop, __ATOMIC_ACQUIRE))
+		__asm__ volatile("pause");
+	if (rt_thread_set_cpu(capos_ThreadControl_anyCpu) != 0)
+		return;
+	while (!__atomic_load_n(&spin_stop, __ATOMIC_ACQUIRE))
+		if (cpu_now() > 1)
+			__atomic_store_n(&moved, 1, __ATOMIC_RELEASE);
+}
+
+/* Whether a free spinner reached an idle CPU within 10 s. */
+static int
+steal_past_pinned(void)
+{
+	struct rt_thread *t[5];
+	int started = 0, ok;
+
+	for (int i = 0; i < 5; i++) {
+		if (rt_thread_spawn(i < 3 ? spin_pinned : spin_free, NULL,
+		    16384, &t[i]) != 0)
+			break;
+		started++;
+	}
+	for (int i = 0; i < 1000 && started == 5 &&
+	    !__atomic_load_n(&moved, __ATOMIC_ACQUIRE); i++)
+		(void)rt_sleep_ns(10000000);
+	ok = started == 5 && __atomic_load_n(&moved, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&spin_stop, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < started; i++)
+		(void)rt_thread_join(t[i], NULL);
+	return ok;
+}
+
 void
 cpu_placement(void)
 {
@@ -213,9 +274,14 @@ cpu_placement(void)
 	expect("none on the caller's", same, 0);
 	expect("let run anywhere again",
 	    rt_thread_set_cpu(capos_ThreadControl_anyCpu), 0);
+	if (n >= 3)
+		expect("a free thread queued behind CPU 1's is taken by an idle "
+		    "CPU while CPU 0's longer queue holds only pinned ones",
+		    steal_past_pinned(), 1);
 	if (test_failed != failed)
 		return;
 	rt_debug("[proof] cpu-pin ok cpus=%u: kept to each CPU in turn, the "
 	    "next refused; a server runs in its caller's place unless kept "
-	    "to another CPU, then every call crosses\n", n);
+	    "to another CPU, then every call crosses%s\n", n, n >= 3 ?
+	    "; idle CPUs steal past pinned threads" : "");
 }
