@@ -102,3 +102,29 @@ svc_mint(capos_cap_t owner, uint64_t badge, uint64_t interface_id)
 		return CAPOS_CAP_NULL;
 	return res.caps[idx].cap;
 }
+
+capos_cap_t
+svc_endpoint(capos_cap_t factory, uint64_t interface_id)
+{
+	static uint8_t rbuf[512] __attribute__((aligned(8)));
+	struct capos_EndpointFactory_create_Params_b p;
+	struct capos_EndpointFactory_create_Results_r r;
+	uint8_t pbuf[128] __attribute__((aligned(8)));
+	struct capnp_builder b;
+	struct rt_result res;
+	uint32_t idx;
+
+	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
+	    capos_EndpointFactory_create_Params_init_root(&b, &p) != 0)
+		return CAPOS_CAP_NULL;
+	capos_EndpointFactory_create_Params_set_interfaceId(&p, interface_id);
+	if (rt_call(factory, capos_EndpointFactory_INTERFACE_ID,
+	    capos_EndpointFactory_create_ORDINAL, &b, NULL, 0, rbuf,
+	    sizeof(rbuf), &res) != 0)
+		return CAPOS_CAP_NULL;
+	r.s = res.root;
+	if (capos_EndpointFactory_create_Results_get_endpoint(&r, &idx) != 0 ||
+	    idx >= res.cqe.ncaps)
+		return CAPOS_CAP_NULL;
+	return res.caps[idx].cap;
+}

@@ -43,4 +43,9 @@ int svc_answer_exception(capos_cap_t owner, uint64_t call_id,
 capos_cap_t svc_mint(capos_cap_t owner, uint64_t badge,
     uint64_t interface_id);
 
+/* A new endpoint for interface_id from an EndpointFactory; its owner
+ * capability, or CAPOS_CAP_NULL when the factory refused. Not
+ * reentrant: one static reply buffer. */
+capos_cap_t svc_endpoint(capos_cap_t factory, uint64_t interface_id);
+
 #endif

@@ -61,6 +61,7 @@
  */
 #include <string.h>
 
+#include "answer.h"
 #include "check.h"
 #include "rt.h"
 
@@ -75,27 +76,8 @@ static uint8_t pbuf[1024] __attribute__((aligned(8)));
 static capos_cap_t
 endpoint_new(void)
 {
-	struct capos_EndpointFactory_create_Params_b p;
-	struct capos_EndpointFactory_create_Results_r r;
-	struct capnp_builder b;
-	struct rt_result res;
-	uint32_t idx;
-
-	if (capnp_builder_init(&b, pbuf, sizeof(pbuf)) != 0 ||
-	    capos_EndpointFactory_create_Params_init_root(&b, &p) != 0)
-		return CAPOS_CAP_NULL;
-	capos_EndpointFactory_create_Params_set_interfaceId(&p, TEST_IFACE);
-	if (rt_call(rt_cap("endpointFactory",
-	    capos_EndpointFactory_INTERFACE_ID),
-	    capos_EndpointFactory_INTERFACE_ID,
-	    capos_EndpointFactory_create_ORDINAL, &b, NULL, 0, rbuf,
-	    sizeof(rbuf), &res) != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
-	if (capos_EndpointFactory_create_Results_get_endpoint(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return CAPOS_CAP_NULL;
-	return res.caps[idx].cap;
+	return svc_endpoint(rt_cap("endpointFactory",
+	    capos_EndpointFactory_INTERFACE_ID), TEST_IFACE);
 }
 
 /* A client of owner with badge; 0 with *out, or the rt_call error (with

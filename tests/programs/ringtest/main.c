@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "answer.h"
 #include "check.h"
 #include "ipctest.capnp.h"
 #include "rt.h"
@@ -259,51 +260,6 @@ bad_indices(void)
 	expect("CQ head restored", cap_enter(0, CAPOS_TIMEOUT_NONE) >= 0, 1);
 }
 
-/* An endpoint of this process speaking IpcTest, or CAPOS_CAP_NULL. */
-static capos_cap_t
-endpoint_create(capos_cap_t factory)
-{
-	struct capos_EndpointFactory_create_Params_b p;
-	struct capos_EndpointFactory_create_Results_r r;
-	struct capnp_builder b;
-	struct rt_result res;
-	uint32_t idx;
-
-	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
-	    capos_EndpointFactory_create_Params_init_root(&b, &p) != 0)
-		return CAPOS_CAP_NULL;
-	capos_EndpointFactory_create_Params_set_interfaceId(&p,
-	    capos_IpcTest_INTERFACE_ID);
-	if (rt_call(factory, capos_EndpointFactory_INTERFACE_ID,
-	    capos_EndpointFactory_create_ORDINAL, &b, NULL, 0, result,
-	    sizeof(result), &res) != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
-	if (capos_EndpointFactory_create_Results_get_endpoint(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return CAPOS_CAP_NULL;
-	return res.caps[idx].cap;
-}
-
-/* A client facet of owner (badge 0, the endpoint's interface). */
-static capos_cap_t
-endpoint_client(capos_cap_t owner)
-{
-	struct capos_Endpoint_client_Results_r r;
-	struct rt_result res;
-	uint32_t idx;
-
-	if (rt_call(owner, capos_Endpoint_INTERFACE_ID,
-	    capos_Endpoint_client_ORDINAL, NULL, NULL, 0, result,
-	    sizeof(result), &res) != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
-	if (capos_Endpoint_client_Results_get_client(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return CAPOS_CAP_NULL;
-	return res.caps[idx].cap;
-}
-
 /*
  * A call in flight to an endpoint this process serves: the CALL entry's
  * tag, where its answer lands, and the call_id its RECV gave.
@@ -404,7 +360,7 @@ flight_echoed(struct flight *f, const char *word, struct rt_result *res)
 static uint32_t
 next_slot(capos_cap_t owner)
 {
-	capos_cap_t c = endpoint_client(owner);
+	capos_cap_t c = svc_mint(owner, 0, 0);
 
 	if (c == CAPOS_CAP_NULL || rt_release(c) != 0)
 		return 0xFFFFFFFFu;
@@ -434,8 +390,9 @@ endpoint_attacks(capos_cap_t con, capos_cap_t factory)
 	struct capnp_builder b;
 	struct rt_result res;
 	struct capos_sqe e;
-	capos_cap_t a = endpoint_create(factory), bep = endpoint_create(factory);
-	capos_cap_t ca = endpoint_client(a), cb = endpoint_client(bep), gone;
+	capos_cap_t a = svc_endpoint(factory, capos_IpcTest_INTERFACE_ID);
+	capos_cap_t bep = svc_endpoint(factory, capos_IpcTest_INTERFACE_ID);
+	capos_cap_t ca = svc_mint(a, 0, 0), cb = svc_mint(bep, 0, 0), gone;
 	capos_cap_t moved;
 	uint32_t slot;
 	size_t len;
@@ -445,7 +402,7 @@ endpoint_attacks(capos_cap_t con, capos_cap_t factory)
 		expect("two endpoints and their clients", 0, 1);
 		return;
 	}
-	gone = endpoint_client(a);
+	gone = svc_mint(a, 0, 0);
 	expect("release a client", rt_release(gone), 0);
 
 	/* RECV only on an owner, with a well-formed entry. */
@@ -510,7 +467,7 @@ endpoint_attacks(capos_cap_t con, capos_cap_t factory)
 	}
 	capos_CapException_set_type(&ex, capos_CapException_Type_overloaded);
 	len = capnp_builder_finish(&b);
-	moved = endpoint_client(bep);
+	moved = svc_mint(bep, 0, 0);
 	send[0] = (struct capos_capdesc){ moved, CAPOS_XFER_MOVE };
 	expect("exception RETURN moving a capability", answer(a, f2.call_id,
 	    CAPOS_SQE_EXCEPTION, msg, len, send, 1), CAPOS_EINVAL);

@@ -6,6 +6,7 @@
  * to one CPU do not stop idle CPUs from taking free ones. RDTSCP's TSC_AUX,
  * which the kernel sets to each CPU's number, says where a thread is.
  */
+#include "answer.h"
 #include "cpu.h"
 #include "check.h"
 #include "ipctest.capnp.h"
@@ -65,49 +66,6 @@ serve(void *arg)
 	s->rc = rt_serve(s->owner, methods, 1, NULL);
 }
 
-static capos_cap_t
-new_endpoint(capos_cap_t factory)
-{
-	struct capos_EndpointFactory_create_Params_b p;
-	struct capos_EndpointFactory_create_Results_r r;
-	struct capnp_builder b;
-	struct rt_result res;
-	uint32_t idx;
-
-	if (capnp_builder_init(&b, params, sizeof(params)) != 0 ||
-	    capos_EndpointFactory_create_Params_init_root(&b, &p) != 0)
-		return CAPOS_CAP_NULL;
-	capos_EndpointFactory_create_Params_set_interfaceId(&p,
-	    capos_IpcTest_INTERFACE_ID);
-	if (rt_call(factory, capos_EndpointFactory_INTERFACE_ID,
-	    capos_EndpointFactory_create_ORDINAL, &b, NULL, 0, result,
-	    sizeof(result), &res) != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
-	if (capos_EndpointFactory_create_Results_get_endpoint(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return CAPOS_CAP_NULL;
-	return res.caps[idx].cap;
-}
-
-static capos_cap_t
-client_of(capos_cap_t owner)
-{
-	struct capos_Endpoint_client_Results_r r;
-	struct rt_result res;
-	uint32_t idx;
-
-	if (rt_call(owner, capos_Endpoint_INTERFACE_ID,
-	    capos_Endpoint_client_ORDINAL, NULL, NULL, 0, result,
-	    sizeof(result), &res) != 0)
-		return CAPOS_CAP_NULL;
-	r.s = res.root;
-	if (capos_Endpoint_client_Results_get_client(&r, &idx) != 0 ||
-	    idx >= res.cqe.ncaps)
-		return CAPOS_CAP_NULL;
-	return res.caps[idx].cap;
-}
-
 /* The server's CPU for one call, or -1. */
 static int
 answered_on(capos_cap_t client)
@@ -145,8 +103,9 @@ calls(capos_cap_t factory, uint32_t server_pin, uint32_t other_cpu,
 	int failed = 0;
 
 	*same = *other = 0;
-	if ((s.owner = new_endpoint(factory)) == CAPOS_CAP_NULL ||
-	    (client = client_of(s.owner)) == CAPOS_CAP_NULL ||
+	if ((s.owner = svc_endpoint(factory,
+	    capos_IpcTest_INTERFACE_ID)) == CAPOS_CAP_NULL ||
+	    (client = svc_mint(s.owner, 0, 0)) == CAPOS_CAP_NULL ||
 	    rt_thread_spawn(serve, &s, 16384, &t) != 0)
 		return -1;
 	for (int i = 0; i < CALLS; i++) {
