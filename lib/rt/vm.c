@@ -16,6 +16,14 @@ vm_call(uint16_t method, struct capnp_builder *b, void *buf, size_t len,
 	    0, buf, len, res);
 }
 
+static void
+set_prot(struct capos_Protection_b *pr, int prot)
+{
+	capos_Protection_set_read(pr, (prot & RT_PROT_READ) != 0);
+	capos_Protection_set_write(pr, (prot & RT_PROT_WRITE) != 0);
+	capos_Protection_set_exec(pr, (prot & RT_PROT_EXEC) != 0);
+}
+
 int
 rt_vm_map(uint64_t addr, uint64_t size, int prot, uint64_t *out)
 {
@@ -34,9 +42,7 @@ rt_vm_map(uint64_t addr, uint64_t size, int prot, uint64_t *out)
 		return CAPOS_E2BIG;
 	capos_VirtualMemory_map_Params_set_addr(&p, addr);
 	capos_VirtualMemory_map_Params_set_size(&p, size);
-	capos_Protection_set_read(&pr, (prot & RT_PROT_READ) != 0);
-	capos_Protection_set_write(&pr, (prot & RT_PROT_WRITE) != 0);
-	capos_Protection_set_exec(&pr, (prot & RT_PROT_EXEC) != 0);
+	set_prot(&pr, prot);
 	rc = vm_call(capos_VirtualMemory_map_ORDINAL, &b, vm_result,
 	    sizeof(vm_result), &res);
 	if (rc != 0)
@@ -100,9 +106,7 @@ rt_vm_protect(uint64_t addr, uint64_t size, int prot)
 		return CAPOS_E2BIG;
 	capos_VirtualMemory_protect_Params_set_addr(&p, addr);
 	capos_VirtualMemory_protect_Params_set_size(&p, size);
-	capos_Protection_set_read(&pr, (prot & RT_PROT_READ) != 0);
-	capos_Protection_set_write(&pr, (prot & RT_PROT_WRITE) != 0);
-	capos_Protection_set_exec(&pr, (prot & RT_PROT_EXEC) != 0);
+	set_prot(&pr, prot);
 	rc = vm_call(capos_VirtualMemory_protect_ORDINAL, &b, vm_result,
 	    sizeof(vm_result), &res);
 	if (rc != 0)
