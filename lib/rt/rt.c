@@ -203,6 +203,20 @@ rt_wait_any(const uint64_t *user_data, int n, struct capos_cqe *out)
 	}
 }
 
+/* Moves the parked completion of user_data to *out; whether there was one. */
+static bool
+take_parked(struct rt_thread *t, uint64_t user_data, struct capos_cqe *out)
+{
+	for (uint32_t i = 0; i < t->nparked; i++) {
+		if (t->parked[i].user_data == user_data) {
+			*out = t->parked[i];
+			t->parked[i] = t->parked[--t->nparked];
+			return true;
+		}
+	}
+	return false;
+}
+
 int
 rt_wait_all(const uint64_t *user_data, int n, struct capos_cqe *out)
 {
@@ -216,19 +230,12 @@ rt_wait_all(const uint64_t *user_data, int n, struct capos_cqe *out)
 		int missing = 0;
 
 		drain(t);
-		for (uint32_t i = 0; i < t->nparked; i++) {
-			for (int k = 0; k < n; k++) {
-				if ((found & (1u << k)) ||
-				    t->parked[i].user_data != user_data[k])
-					continue;
-				out[k] = t->parked[i];
-				t->parked[i--] = t->parked[--t->nparked];
+		for (int k = 0; k < n; k++) {
+			if (!(found & (1u << k)) &&
+			    take_parked(t, user_data[k], &out[k]))
 				found |= 1u << k;
-				break;
-			}
-		}
-		for (int k = 0; k < n; k++)
 			missing += !(found & (1u << k));
+		}
 		if (missing == 0)
 			return 0;
 		if (t->nparked == RT_PARKED_MAX)
