@@ -93,6 +93,8 @@ struct thread {
 					 * NO_CPU (ThreadControl.setCpu) */
 	uint32_t handoff;		/* CPU id + 1 while woken by a thread
 					 * of that CPU and not yet placed */
+	bool bkl_held;			/* switched away holding the BKL,
+					 * to take it again as it resumes */
 	struct thread *proc_next;	/* the process's thread list */
 	struct timeout sleep;		/* armed while blocked with a deadline */
 	bool timed_out;
@@ -212,11 +214,14 @@ void sched_wake(struct thread *t);
 /* Timer interrupt bookkeeping: preempts a user thread whose quantum is
  * over. Returns when the running thread's quantum ends. */
 uint64_t sched_tick(int from_user);
-void sched_forget(struct thread *t);	/* off every list, for teardown */
+/* Stops t (not the current thread) for good: off every scheduler list,
+ * DEAD, and its CPU kicked if it runs there. */
+void sched_kill(struct thread *t);
 void sched_exit_current(void) __attribute__((noreturn));
-/* Clears on_cpu of the thread this CPU last switched away from; run on
- * the next thread's stack (a new thread's first way out runs it too). */
-void sched_finish_switch(void);
+/* On the next thread's stack after a switch (a new thread's first code,
+ * thread_first, calls it too): marks the thread left off this CPU, drops
+ * the scheduler's lock, and takes the BKL again if the thread held it. */
+void sched_resume(void);
 /* At a system call or exception from user mode, and on every way back
  * out to it: a thread stopped meanwhile by another CPU exits here
  * instead of going on. */

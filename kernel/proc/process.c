@@ -29,7 +29,7 @@
 #define RFLAGS_IF		(1u << 9)
 #define RFLAGS_RESERVED		(1u << 1)
 
-extern char trap_return[];
+extern char thread_first[];
 
 static struct process *proc_table[MAX_PROCS];
 static uint32_t proc_gen[MAX_PROCS];
@@ -127,7 +127,7 @@ thread_slot(void)
 }
 
 /* Lays out a new thread's kernel stack: a user frame, then switch_stack's
- * saved registers and a return into trap_return. */
+ * saved registers and a return into thread_first (switch.S). */
 static void
 prepare_stack(struct thread *t, uint64_t rip, uint64_t rsp, uint64_t arg)
 {
@@ -143,7 +143,7 @@ prepare_stack(struct thread *t, uint64_t rip, uint64_t rsp, uint64_t arg)
 	tf->rsp = rsp;
 	tf->ss = SEL_UDATA;
 	tf->rdi = arg;
-	*--sp = (uint64_t)trap_return;
+	*--sp = (uint64_t)thread_first;
 	for (int i = 0; i < 6; i++)
 		*--sp = 0;		/* rbp rbx r12 r13 r14 r15 */
 	t->ksp = (uint64_t)sp;
@@ -413,15 +413,8 @@ process_stop(struct process *p, struct exit_status st)
 	for (struct thread *t = p->threads; t != NULL; t = t->proc_next) {
 		if (t->state == T_DEAD)
 			continue;
-		if (t != current) {
-			sched_forget(t);
-			t->state = T_DEAD;
-			/* Running in user mode on another CPU: that CPU is
-			 * made to enter the kernel, where the thread finds
-			 * itself dead (sched_check_killed). */
-			if (t->on_cpu != 0)
-				smp_kick(t->on_cpu - 1);
-		}
+		if (t != current)
+			sched_kill(t);
 		/* The thread that ended the process by exiting gives its
 		 * value to joiners; every other thread was killed. */
 		if (t == current && st.kind == EXIT_EXITED) {

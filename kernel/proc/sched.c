@@ -11,15 +11,24 @@
  * empty steals from the longest other queue of a busy CPU (docs/smp.md,
  * "Run queues and work stealing").
  *
- * On several CPUs the kernel is one critical section under the big kernel
- * lock (docs/smp.md): a CPU holds it whenever it runs kernel code, so the
- * run queues, another CPU's too when stealing, are touched by one CPU at
- * a time. A thread may stop on one CPU and resume on another; on_cpu
- * says whether a CPU is still on its stack.
+ * The scheduler has its own lock, below the big kernel lock (docs/smp.md,
+ * "The scheduler's lock"): sched_lock covers the run queues, the hand-off
+ * lists, and each thread's state, CPU and on_cpu. A CPU holds it from
+ * before it changes its thread's state until it is on the next thread's
+ * stack and has marked the last one off its own (sched_resume), so a
+ * thread found in a queue is never still on another CPU. The BKL belongs
+ * to the thread whose kernel path took it: a switch drops it, and a thread
+ * that held it takes it again as it resumes. So the idle loop, the tick's
+ * preemption and the way out to user mode schedule without the BKL, while
+ * another CPU holds it for a call.
+ *
+ * Threads leave BLOCKED only under the BKL (every waker holds it), and
+ * enter it only under both locks; RUNNING and RUNNABLE change under
+ * sched_lock alone.
  *
  * Each CPU's boot thread becomes its idle thread (sched_run): it runs in
  * the kernel's own address space, frees what exited threads left behind,
- * and halts, without the lock, when nothing is runnable or stealable.
+ * and halts when nothing is runnable or stealable.
  */
 #include <stddef.h>
 
@@ -37,6 +46,7 @@
 void switch_stack(uint64_t *save_ksp, uint64_t new_ksp);
 
 static struct thread idle_threads[SMP_MAX_CPUS];
+static struct spinlock sched_lock;
 
 void
 sched_init(void)
@@ -53,15 +63,32 @@ sched_init(void)
 	me->loaded_pml4 = vmm_kernel_pml4();
 }
 
-/* The thread this CPU just left is off its stack now. */
+/*
+ * On the stack of the thread this CPU switched to: the thread it left is
+ * off its stack now, and another CPU may run or reap it. The scheduler
+ * lock, held across the switch, goes; the thread takes the BKL again if
+ * its kernel path held it, then frees what exited threads left (which
+ * needs the BKL: without it, only when the BKL is free).
+ */
 void
-sched_finish_switch(void)
+sched_resume(void)
 {
 	struct percpu *me = this_cpu();
 
 	if (me->switched_from != NULL) {
-		me->switched_from->on_cpu = 0;
+		__atomic_store_n(&me->switched_from->on_cpu, 0,
+		    __ATOMIC_RELEASE);
 		me->switched_from = NULL;
+	}
+	spin_unlock(&sched_lock);
+	if (current->bkl_held) {
+		current->bkl_held = false;
+		bkl_acquire();
+		threads_reap();
+	} else if (threads_reap_pending() && !bkl_held() &&
+	    bkl_try_acquire()) {
+		threads_reap();
+		bkl_release();
 	}
 }
 
@@ -189,23 +216,40 @@ rq_next(struct percpu *me)
 	return t;
 }
 
-/* Saves the outgoing thread's user state and loads the incoming one's. */
+/*
+ * Saves the outgoing thread's user state and loads the incoming one's.
+ * Called with sched_lock held; returns, on the thread switched back to
+ * (perhaps much later, on another CPU), with it dropped (sched_resume).
+ */
 static void
 switch_to(struct thread *next)
 {
 	struct percpu *me = this_cpu();
 	struct thread *prev = me->cur;
+	uint64_t pml4;
 
-	if (prev == next)
+	if (prev == next) {
+		spin_unlock(&sched_lock);
 		return;
-	/* A thread another CPU has just left may be picked before that CPU
-	 * is off its stack only without the lock; with it, never. */
+	}
+	/* Whoever queued it held the lock from before it left its last
+	 * CPU until that CPU was off its stack. */
 	if (next->on_cpu != 0)
 		panic("sched: thread %u is still on cpu %u", next->index,
 		    next->on_cpu - 1);
 	if (prev->proc != NULL) {
 		__asm__ volatile("fxsave64 %0" : "=m"(prev->fpu));
 		prev->fs_base = rdmsr(MSR_FS_BASE);
+	}
+	/* The BKL goes with the thread that took it. */
+	if (bkl_held()) {
+		prev->bkl_held = true;
+		bkl_release();
+	} else if (bkl_held_elsewhere()) {
+		if (prev == me->idle)
+			me->stat.free_idle_switches++;
+		else if (prev->state == T_RUNNABLE)
+			me->stat.free_preemptions++;
 	}
 	me->cur = next;
 	next->state = T_RUNNING;
@@ -215,29 +259,31 @@ switch_to(struct thread *next)
 	next->on_cpu = me->id + 1;
 	me->quantum_end = time_ns() + QUANTUM_NS;
 	timer_arm_quantum(me->quantum_end);
+	pml4 = next->proc != NULL ? next->proc->as.pml4 : vmm_kernel_pml4();
+	/* Published before the tables are loaded: a CPU unmapping from them
+	 * clears its entries, fences, then looks at who has them loaded
+	 * (tlb_shootdown), so it either sees them here or cleared them
+	 * before this CPU's TLB could hold them. */
+	__atomic_store_n(&me->loaded_pml4, pml4, __ATOMIC_SEQ_CST);
 	if (next->proc != NULL) {
 		me->user_runs++;
 		cpu_set_kernel_stack((uint64_t)next->kstack + KSTACK_SIZE);
-		if (prev->proc == NULL || prev->proc->as.pml4 != next->proc->as.pml4)
-			write_cr3(next->proc->as.pml4);
-		me->loaded_pml4 = next->proc->as.pml4;
+		if (prev->proc == NULL || prev->proc->as.pml4 != pml4)
+			write_cr3(pml4);
 		__asm__ volatile("fxrstor64 %0" : : "m"(next->fpu));
 		wrmsr(MSR_FS_BASE, next->fs_base);
 	} else {
-		write_cr3(vmm_kernel_pml4());
-		me->loaded_pml4 = vmm_kernel_pml4();
+		write_cr3(pml4);
 	}
 	me->switched_from = prev;
 	switch_stack(&prev->ksp, next->ksp);
-	/* Back on a live thread's stack, perhaps on another CPU: the one
-	 * this CPU left may now run elsewhere or be reaped. */
-	sched_finish_switch();
-	threads_reap();
+	sched_resume();
 }
 
 static void handoff_place(struct percpu *me, bool blocking);
 
-/* Runs the next runnable thread, or idle; the caller set its own state. */
+/* Runs the next runnable thread, or idle; the caller set its own state
+ * under sched_lock, which this drops (switch_to). */
 static void
 schedule(void)
 {
@@ -341,8 +387,8 @@ handoff_place(struct percpu *me, bool blocking)
 	}
 }
 
-void
-sched_add(struct thread *t)
+static void
+sched_add_locked(struct thread *t)
 {
 	struct percpu *me = this_cpu();
 
@@ -359,13 +405,23 @@ sched_add(struct thread *t)
 	place(me, t);
 }
 
+void
+sched_add(struct thread *t)
+{
+	spin_lock(&sched_lock);
+	sched_add_locked(t);
+	spin_unlock(&sched_lock);
+}
+
 bool
 sched_pin_current(uint32_t cpu)
 {
 	if (cpu != NO_CPU && (cpu >= smp_cpus_online() ||
 	    cpus[cpu].idle == NULL))
 		return false;
+	spin_lock(&sched_lock);
 	current->pin = cpu;
+	spin_unlock(&sched_lock);
 	return true;
 }
 
@@ -374,6 +430,13 @@ sched_leave_kernel(void)
 {
 	struct percpu *me = this_cpu();
 
+	/* Only this CPU adds to its hand-off list (others may take a
+	 * stopped thread off it), and only this thread changes its pin:
+	 * with neither to do, the lock is not needed. */
+	if (__atomic_load_n(&me->nhandoff, __ATOMIC_RELAXED) == 0 &&
+	    (current->pin == NO_CPU || current->pin == me->id))
+		return;
+	spin_lock(&sched_lock);
 	handoff_place(me, false);
 	/* Pinned to another CPU: it goes there now. */
 	if (current->pin != NO_CPU && current->pin != me->id &&
@@ -381,7 +444,9 @@ sched_leave_kernel(void)
 		current->state = T_RUNNABLE;
 		place(me, current);
 		schedule();
+		return;
 	}
+	spin_unlock(&sched_lock);
 }
 
 void
@@ -390,17 +455,26 @@ sched_yield(void)
 	struct percpu *me = this_cpu();
 	struct thread *stolen;
 
+	/* Nothing waits here or to be stolen (a hint: a thread queued just
+	 * now is found at the next tick). */
+	if (!sched_work_hint(me))
+		return;
+	spin_lock(&sched_lock);
 	/* A thread stopped by another CPU while it ran here is not queued
 	 * again: it leaves on its way back to user mode. */
-	if (current == me->idle || current->state == T_DEAD)
+	if (current == me->idle || current->state == T_DEAD) {
+		spin_unlock(&sched_lock);
 		return;
+	}
 	/* Another busy CPU has more threads waiting than this one: one
 	 * comes here. Queues even out by a thread a quantum, and threads
 	 * that do not divide evenly over the CPUs take turns on them. */
-	if ((stolen = rq_steal(me, 1)) != NULL)
+	if ((stolen = rq_steal(me, 1)) != NULL) {
 		rq_push(me, stolen);
-	else if (me->rq_head == NULL)
+	} else if (me->rq_head == NULL) {
+		spin_unlock(&sched_lock);
 		return;
+	}
 	current->state = T_RUNNABLE;
 	rq_push(me, current);
 	schedule();
@@ -426,7 +500,8 @@ sched_block(enum wait_reason why, uint64_t deadline_ns)
 
 	if (t == this_cpu()->idle)
 		panic("sched_block: the idle thread cannot block");
-	t->state = T_BLOCKED;
+	/* The timeout list is the BKL's: its expiry waits for the BKL,
+	 * which this thread holds until it is off this CPU. */
 	t->wait = why;
 	t->timed_out = false;
 	if (deadline_ns != 0) {
@@ -434,6 +509,8 @@ sched_block(enum wait_reason why, uint64_t deadline_ns)
 		timeout_arm(&t->sleep, deadline_ns);
 		timer_reprogram();
 	}
+	spin_lock(&sched_lock);
+	t->state = T_BLOCKED;
 	schedule();
 	timeout_cancel(&t->sleep);
 	t->wait = WAIT_NONE;
@@ -449,7 +526,7 @@ sched_wake(struct thread *t)
 }
 
 /* Drops a thread that is going away from every scheduler list. */
-void
+static void
 sched_forget(struct thread *t)
 {
 	timeout_cancel(&t->sleep);
@@ -467,10 +544,25 @@ sched_forget(struct thread *t)
 	}
 }
 
+void
+sched_kill(struct thread *t)
+{
+	spin_lock(&sched_lock);
+	sched_forget(t);
+	t->state = T_DEAD;
+	/* Running in user mode on another CPU: that CPU is made to enter
+	 * the kernel, where the thread finds itself dead on its way back
+	 * out (sched_check_killed). */
+	if (t->on_cpu != 0)
+		smp_kick(t->on_cpu - 1);
+	spin_unlock(&sched_lock);
+}
+
 /* Ends the current thread for good; its stack is freed from idle. */
 void
 sched_exit_current(void)
 {
+	spin_lock(&sched_lock);
 	current->state = T_DEAD;
 	schedule();
 	panic("sched_exit_current: a dead thread was scheduled");
@@ -505,25 +597,34 @@ sched_run(void)
 	struct percpu *me = this_cpu();
 	struct thread *next;
 
+	/* Started holding the BKL (ap_main, and the boot CPU's main). */
+	if (bkl_held())
+		bkl_release();
 	for (;;) {
-		threads_reap();
-		kernel_idle();
-		if ((next = rq_next(this_cpu())) != NULL) {
+		if (threads_reap_pending() || kernel_stopping()) {
+			bkl_acquire();
+			threads_reap();
+			kernel_idle();
+			if (bkl_held())
+				bkl_release();
+		}
+		spin_lock(&sched_lock);
+		if ((next = rq_next(me)) != NULL) {
 			switch_to(next);
 			continue;
 		}
-		/* Marked halted before the lock goes: a wake IPI sent after
-		 * the mark arrives at the hlt below and ends it. */
+		/* Marked halted under the lock: a thread queued here after
+		 * the look above is queued by a CPU that then finds the mark
+		 * (smp_wake_halted) and sends the wake IPI, which arrives at
+		 * the hlt below and ends it. */
 		me->halted = 1;
 		me->stat.halts++;
-		bkl_release();
-		/* Woken by ticks that needed no lock (timer_tick_unlocked)
-		 * and finding nothing to do, it halts again without taking
-		 * the lock: idle CPUs that took it at every tick kept busy
-		 * ones waiting. Still marked halted, it runs nothing a TLB
-		 * shootdown could concern; a wake IPI, or any interrupt
-		 * that takes the lock, ends the loop. The fence orders the
-		 * mark before the look at the queues, as sched_add's
+		spin_unlock(&sched_lock);
+		/* Woken by ticks with nothing to do (timer_tick_unlocked),
+		 * it halts again. Still marked halted, it runs nothing a TLB
+		 * shootdown could concern; a wake IPI, or any interrupt that
+		 * takes the BKL, ends the loop. The fence orders the mark
+		 * before the look at the queues, as sched_add's
 		 * (smp_wake_halted) orders its queueing before its look at
 		 * the mark: one of the two sees the other. */
 		for (;;) {
@@ -536,7 +637,10 @@ sched_run(void)
 				break;
 			me->stat.quiet_halts++;
 		}
-		bkl_acquire();
-		me->halted = 0;
+		/* A shootdown that found it halted left its request rather
+		 * than wait (tlb_shootdown): answered before it runs
+		 * anything, as the mark goes down. */
+		__atomic_store_n(&me->halted, 0, __ATOMIC_SEQ_CST);
+		smp_tlb_answer();
 	}
 }

@@ -248,6 +248,11 @@ def stress(cpus, tcg_thread, append=None):
     expect_no_line(run, "FAILED")
     expect_no_line(run, "panic")
     expect_line(run, "[proof] smp-run ok user threads ran on ")
+    # The scheduler ran beside a CPU holding the big kernel lock: idle
+    # loops picked threads, and ticks preempted them, without it.
+    expect_line(run, "[proof] sched-free ok while another CPU held the big "
+                "kernel lock, idle loops ran threads and ticks preempted "
+                "them")
     expect_line(run, "[proof] smp-stop ok ")
     expect_line(run, "[proof] no-leak ok frames=")
     return run

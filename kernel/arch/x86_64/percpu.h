@@ -77,6 +77,13 @@ struct percpu {
 		uint64_t bkl_spin;	/* TSC cycles spent waiting for it */
 		uint64_t bkl_sleeps;	/* waits that halted until kicked */
 		uint64_t bkl_kicks;	/* sleepers it kicked as it released */
+		uint64_t sched_waits;	/* scheduler lock takes that waited */
+		uint64_t sched_spin;	/* TSC cycles spent waiting for it */
+		/* Switches made without the BKL while another CPU held
+		 * it: from the idle loop to a thread, and from a thread
+		 * preempted at the end of its quantum. */
+		uint64_t free_idle_switches;
+		uint64_t free_preemptions;
 		uint64_t tlb_ipis;	/* shootdown IPIs sent */
 		uint64_t tlb_spin;	/* cycles waiting for their answers */
 		uint64_t wake_ipis;	/* wake IPIs sent */

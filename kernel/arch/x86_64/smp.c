@@ -148,7 +148,6 @@ static bool print_stats;
 #define BKL_SPIN_CYCLES	200000
 static uint64_t bkl_spin_limit = BKL_SPIN_CYCLES;
 
-static void wake_irq(struct trapframe *tf);
 
 static void
 delay_us(uint64_t us)
@@ -282,7 +281,6 @@ smp_start_aps(const struct bootinfo *bi)
 	bool checked = true;
 
 	cpus[0].apic_id = self;
-	irq_set_handler(VEC_WAKE, wake_irq);
 	aps_schedule = !bootinfo_has_arg(bi, "smp=halt");
 	print_stats = bootinfo_has_arg(bi, "smpstats");
 	if (bootinfo_has_arg(bi, "bkl=sleep"))
@@ -440,6 +438,86 @@ bkl_mine(void)
 	return !bkl_active || bkl_owner == this_cpu()->id + 1;
 }
 
+bool
+bkl_held(void)
+{
+	return bkl_active && bkl_owner == this_cpu()->id + 1;
+}
+
+bool
+bkl_held_elsewhere(void)
+{
+	uint32_t owner = __atomic_load_n(&bkl_owner, __ATOMIC_RELAXED);
+
+	return bkl_active && owner != 0 && owner != this_cpu()->id + 1;
+}
+
+bool
+bkl_try_acquire(void)
+{
+	uint32_t free_ = 0;
+
+	if (!bkl_active)
+		return true;
+	if (bkl_owner != 0 || !__atomic_compare_exchange_n(&bkl_owner,
+	    &free_, this_cpu()->id + 1, false, __ATOMIC_ACQUIRE,
+	    __ATOMIC_RELAXED))
+		return false;
+	tlb_answer();
+	return true;
+}
+
+void
+smp_tlb_answer(void)
+{
+	tlb_answer();
+}
+
+void
+spin_lock(struct spinlock *l)
+{
+	struct percpu *p = this_cpu();
+	uint32_t me = p->id + 1, free_ = 0;
+	uint64_t t0 = 0;
+
+	if (l->owner == me)
+		panic("spin_lock: cpu %u takes a lock it holds (from %p)",
+		    p->id, __builtin_return_address(0));
+	for (;;) {
+		if (l->owner == 0 && __atomic_compare_exchange_n(&l->owner,
+		    &free_, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			if (t0 != 0) {
+				p->stat.sched_waits++;
+				p->stat.sched_spin += rdtsc() - t0;
+			}
+			return;
+		}
+		if (t0 == 0)
+			t0 = rdtsc();
+		free_ = 0;
+		/* The holder never waits for a shootdown, but a CPU holding
+		 * the BKL may be waiting for this one's answer. */
+		tlb_answer();
+		__asm__ volatile("pause");
+	}
+}
+
+void
+spin_unlock(struct spinlock *l)
+{
+	if (!spin_mine(l))
+		panic("spin_unlock: cpu %u does not hold the lock (owner %u, "
+		    "from %p)", this_cpu()->id, l->owner,
+		    __builtin_return_address(0));
+	__atomic_store_n(&l->owner, 0, __ATOMIC_RELEASE);
+}
+
+bool
+spin_mine(const struct spinlock *l)
+{
+	return l->owner == this_cpu()->id + 1;
+}
+
 /*
  * Halts until the lock's release kicks this CPU. The mark goes up before
  * the last look at the lock, and the release clears the lock before it
@@ -528,10 +606,13 @@ smp_tlb_irq(void)
 	lapic_eoi();
 }
 
-static void
-wake_irq(struct trapframe *tf)
+void
+smp_wake_irq(void)
 {
-	(void)tf;
+	/* A halted idle loop looks for work (sched_run); a thread in user
+	 * mode leaves the kernel through kernel_exit_to_user, where one
+	 * stopped meanwhile exits. */
+	this_cpu()->quiet_wake = 0;
 	lapic_eoi();
 }
 
@@ -694,7 +775,9 @@ print_cpu_stats(void)
 		kprintf("smpstats cpu=%u user_runs=%llu ticks=%llu "
 		    "quiet_ticks=%llu halts=%llu quiet_halts=%llu "
 		    "bkl_waits=%llu bkl_spin=%llu bkl_sleeps=%llu "
-		    "bkl_kicks=%llu tlb_ipis=%llu tlb_spin=%llu "
+		    "bkl_kicks=%llu sched_waits=%llu sched_spin=%llu "
+		    "free_idle_switches=%llu free_preemptions=%llu "
+		    "tlb_ipis=%llu tlb_spin=%llu "
 		    "wake_ipis=%llu steals=%llu migrations=%llu "
 		    "handoffs=%llu\n", c,
 		    (unsigned long long)p->user_runs,
@@ -706,6 +789,10 @@ print_cpu_stats(void)
 		    (unsigned long long)p->stat.bkl_spin,
 		    (unsigned long long)p->stat.bkl_sleeps,
 		    (unsigned long long)p->stat.bkl_kicks,
+		    (unsigned long long)p->stat.sched_waits,
+		    (unsigned long long)p->stat.sched_spin,
+		    (unsigned long long)p->stat.free_idle_switches,
+		    (unsigned long long)p->stat.free_preemptions,
 		    (unsigned long long)p->stat.tlb_ipis,
 		    (unsigned long long)p->stat.tlb_spin,
 		    (unsigned long long)p->stat.wake_ipis,
@@ -719,6 +806,7 @@ void
 smp_report(void)
 {
 	uint32_t ran = 0;
+	uint64_t idle_sw = 0, preempt = 0;
 
 	if (print_stats)
 		print_cpu_stats();
@@ -738,6 +826,17 @@ smp_report(void)
 			    "kernel lock\n");
 			break;
 		}
+	/* Counted as a CPU switched threads without the BKL and found
+	 * another CPU holding it (sched.c, switch_to). */
+	for (uint32_t c = 0; c < ncpus_online; c++) {
+		idle_sw += cpus[c].stat.free_idle_switches;
+		preempt += cpus[c].stat.free_preemptions;
+	}
+	if (idle_sw != 0 && preempt != 0)
+		kdebug("[proof] sched-free ok while another CPU held the big "
+		    "kernel lock, idle loops ran threads and ticks preempted "
+		    "them (%llu and %llu times)\n",
+		    (unsigned long long)idle_sw, (unsigned long long)preempt);
 	/* The counts are the scheduler's own, taken as it switched. */
 	for (uint32_t c = 1; c < ncpus_online; c++)
 		if (cpus[c].user_runs != 0) {

@@ -58,6 +58,29 @@ uint32_t smp_cpus_online(void);
 void bkl_acquire(void);
 void bkl_release(void);
 bool bkl_mine(void);
+/* Whether this CPU holds the lock (false when it is not in force). */
+bool bkl_held(void);
+/* Takes the lock if it is free, without waiting; true when taken (or
+ * not in force). */
+bool bkl_try_acquire(void);
+/* Whether a CPU other than this one holds the lock. */
+bool bkl_held_elsewhere(void);
+
+/*
+ * A spin lock below the BKL (docs/smp.md, "The scheduler's lock"). Taken
+ * with interrupts masked, as all kernel code runs; a CPU waiting for it
+ * answers TLB shootdowns, and it never waits for one while holding it.
+ */
+struct spinlock {
+	volatile uint32_t owner;	/* 0 when free, else CPU id + 1 */
+};
+void spin_lock(struct spinlock *l);
+void spin_unlock(struct spinlock *l);
+bool spin_mine(const struct spinlock *l);
+
+/* Answers this CPU's TLB flush request, if there is one (a CPU that
+ * halted without the BKL and woke to run a thread without it). */
+void smp_tlb_answer(void);
 
 /* Makes every other CPU that has pml4 loaded (0: every other CPU, for the
  * shared kernel half) flush its TLB, and returns once each has. The
@@ -65,6 +88,9 @@ bool bkl_mine(void);
 void tlb_shootdown(uint64_t pml4);
 /* The TLB IPI's handler (trap.c calls it without the lock). */
 void smp_tlb_irq(void);
+/* The wake IPI's handler (trap.c calls it without the lock): the
+ * interrupt itself is the message. */
+void smp_wake_irq(void);
 /* Sends cpu a wake IPI if it halts in its idle loop. */
 void smp_wake_halted(uint32_t cpu);
 /* Sends a wake IPI to cpu, making it enter the kernel. */

@@ -4,7 +4,7 @@
  * Saves the callee-saved registers on the current kernel stack, stores the
  * stack pointer in *save_ksp and resumes the thread whose stack is new_ksp.
  * A new thread's stack is prepared (thread_create) so that this returns
- * into trap_return with its first user frame above.
+ * into thread_first with its first user frame above.
  */
 	.text
 	.globl	switch_stack
@@ -24,3 +24,14 @@ switch_stack:
 	popq	%rbx
 	popq	%rbp
 	ret
+
+/*
+ * A new thread's first code: switch_stack returns here on the stack
+ * prepare_stack laid out, with the scheduler's lock held as after any
+ * switch. sched_resume finishes the switch, then the thread leaves for
+ * user mode through the frame above.
+ */
+	.globl	thread_first
+thread_first:
+	call	sched_resume
+	jmp	trap_return

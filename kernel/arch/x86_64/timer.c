@@ -105,45 +105,47 @@ timer_irq(struct trapframe *tf)
 }
 
 /*
- * The timer interrupt without the big kernel lock, when it finds nothing
- * that needs it: no timeout due, and either this CPU is in its idle loop
- * (which looks for work itself) or the quantum has time left, or no other
- * thread waits here or on a CPU it could steal from. Then all a tick does
- * is re-arm, and with several CPUs busy in user code taking the lock at
- * every tick made them wait for each other (docs/smp.md, "Ticks without
- * the lock"). The checks read other CPUs' state without their locks: a
- * thread queued meanwhile is found at the next tick, as it would be if
- * it had come a moment later. Returns false, having done nothing, when
- * the tick needs the lock.
+ * The timer interrupt without the big kernel lock, when no timeout is
+ * due (firing one needs the BKL: its callbacks answer calls and wake
+ * threads). Then all a tick does is the scheduler's: end a user thread's
+ * quantum, perhaps switching to another thread under the scheduler's own
+ * lock (sched_yield), and re-arm. With several CPUs busy in user code,
+ * taking the BKL at every tick made them wait for each other
+ * (docs/smp.md, "Ticks without the lock"). The look at the timeouts reads
+ * a hint without their lock: a timeout armed meanwhile on another CPU
+ * reprogrammed that CPU's timer, and this one's is found at its next
+ * tick. Returns false, having done nothing, when the tick needs the BKL.
  */
 bool
 timer_tick_unlocked(const struct trapframe *tf)
 {
 	struct percpu *me = this_cpu();
-	uint64_t now = time_ns(), next = timeout_next_hint();
-	bool idle = me->cur == me->idle;
+	uint64_t now = time_ns(), next = timeout_next_hint(), q;
+	bool from_user = (tf->cs & 3) != 0;
 
 	if (next <= now)
 		return false;
-	if (!idle && now >= me->quantum_end && sched_work_hint(me))
-		return false;
-	if ((tf->cs & 3) == 0 && !idle)
+	if (!from_user && me->cur != me->idle)
 		return false;	/* the kernel runs with interrupts masked */
 	__atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
 	me->stat.ticks++;
 	me->stat.quiet_ticks++;
 	lapic_write(LAPIC_EOI, 0);
 	me->timer_due = UINT64_MAX;
-	if (idle || me->quantum_end <= now)
-		me->quantum_end = now + QUANTUM_NS;
-	program(next < me->quantum_end ? next : me->quantum_end);
+	/* May run another thread here; this one resumes later, perhaps on
+	 * another CPU, whose timer it then programs. */
+	q = sched_tick(from_user);
+	next = timeout_next_hint();
+	program(next < q ? next : q);
 	return true;
 }
 
 void
 timer_arm_quantum(uint64_t quantum_end)
 {
-	uint64_t next = timeout_next();
+	/* Called as a CPU switches, perhaps without the BKL that covers the
+	 * timeout list: the hint is as of the list's last change. */
+	uint64_t next = timeout_next_hint();
 	uint64_t want = next < quantum_end ? next : quantum_end;
 
 	/* An interrupt already due sooner stands (it re-arms for whatever

@@ -44,6 +44,7 @@ trap_return:
 	testb	$3, TF_CS(%rsp)
 	jz	2f
 	/* Still on the kernel GS: drop the big kernel lock (trap.c). */
+	movq	%rsp, %rdi
 	call	kernel_exit_to_user
 	swapgs
 2:	POP_GPRS

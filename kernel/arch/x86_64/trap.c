@@ -177,6 +177,10 @@ trap_dispatch(struct trapframe *tf)
 	}
 	if (tf->vector == VEC_TIMER && timer_tick_unlocked(tf))
 		return;
+	if (tf->vector == VEC_WAKE) {
+		smp_wake_irq();
+		return;
+	}
 	this_cpu()->quiet_wake = 0;
 	if (!bkl_mine()) {
 		bkl_acquire();
@@ -198,17 +202,16 @@ trap_dispatch(struct trapframe *tf)
 
 /* The way out to user mode (trap.S): a thread stopped by another CPU
  * while it ran here exits instead; otherwise the threads it woke are
- * placed (a thread pinned to another CPU moves there), and the lock
- * goes, after the thread this CPU switched from is marked off it (a new
- * thread's first exit is the first code on its stack). A TLB request that interrupted
- * user mode never took the lock, and leaves the same way. */
+ * placed (a thread pinned to another CPU moves there), and the BKL goes
+ * if its kernel path took it. An NMI from user mode leaves as it came:
+ * it runs on its own stack, where nothing may switch threads. */
 void
-kernel_exit_to_user(void)
+kernel_exit_to_user(const struct trapframe *tf)
 {
-	if (!bkl_mine())
+	if (tf->vector == 2)
 		return;
 	sched_check_killed();
 	sched_leave_kernel();
-	sched_finish_switch();
-	bkl_release();
+	if (bkl_held())
+		bkl_release();
 }
