@@ -85,6 +85,11 @@ sched_resume(void)
 		current->bkl_held = false;
 		bkl_acquire();
 		threads_reap();
+		/* Stopped while it waited for the BKL (the stop holds it):
+		 * its process is torn down, and its kernel path must not go
+		 * on. DEAD is set under the BKL, so this look is stable. */
+		if (current->state == T_DEAD)
+			sched_exit_current();
 	} else if (threads_reap_pending() && !bkl_held() &&
 	    bkl_try_acquire()) {
 		threads_reap();
@@ -480,17 +485,44 @@ sched_yield(void)
 	schedule();
 }
 
-/* A blocked thread's deadline passed. */
+/* The timeout list's lock (timeout.h): above sched_lock, below the BKL. */
+static struct spinlock timeouts_spin;
+
+void
+timeouts_lock(void)
+{
+	spin_lock(&timeouts_spin);
+}
+
+void
+timeouts_unlock(void)
+{
+	spin_unlock(&timeouts_spin);
+}
+
+/*
+ * A blocked thread's deadline passed: fired with the timeout list's lock
+ * held (sched_only), from a tick with or without the BKL. That lock keeps
+ * the thread from going on meanwhile: it cancels its deadline as it
+ * resumes (sched_block), and a stop cancels it before the thread can be
+ * reaped (sched_kill). So a thread found BLOCKED here is in the block
+ * this deadline was armed for, and the thread is not freed under it. A
+ * thread not yet BLOCKED finds timed_out set and does not block.
+ */
 static void
 sleep_expired(struct timeout *to)
 {
 	struct thread *t = (struct thread *)((char *)to -
 	    offsetof(struct thread, sleep));
 
-	if (t->state != T_BLOCKED)
-		return;
+	spin_lock(&sched_lock);
 	t->timed_out = true;
-	sched_add(t);
+	if (t->state == T_BLOCKED) {
+		if (!bkl_held() && bkl_held_elsewhere())
+			this_cpu()->stat.free_deadlines++;
+		sched_add_locked(t);
+	}
+	spin_unlock(&sched_lock);
 }
 
 void
@@ -500,36 +532,59 @@ sched_block(enum wait_reason why, uint64_t deadline_ns)
 
 	if (t == this_cpu()->idle)
 		panic("sched_block: the idle thread cannot block");
-	/* The timeout list is the BKL's: its expiry waits for the BKL,
-	 * which this thread holds until it is off this CPU. */
 	t->wait = why;
 	t->timed_out = false;
 	if (deadline_ns != 0) {
 		t->sleep.fire = sleep_expired;
+		t->sleep.sched_only = true;
 		timeout_arm(&t->sleep, deadline_ns);
 		timer_reprogram();
 	}
+	/* The deadline may fire on another CPU, without the BKL, before
+	 * this thread is BLOCKED: sleep_expired marks it timed out under
+	 * the scheduler's lock, and it does not block. Once BLOCKED, a
+	 * deadline's wake waits for that lock, held until the switch is
+	 * over. */
 	spin_lock(&sched_lock);
-	t->state = T_BLOCKED;
-	schedule();
+	/* A stopped thread never blocks again (sched_resume ends one
+	 * stopped as it resumed): a wait armed now would outlive it. */
+	if (t->state == T_DEAD) {
+		spin_unlock(&sched_lock);
+		timeout_cancel(&t->sleep);
+		sched_exit_current();
+	}
+	if (t->timed_out) {
+		spin_unlock(&sched_lock);
+	} else {
+		t->state = T_BLOCKED;
+		schedule();
+	}
 	timeout_cancel(&t->sleep);
 	t->wait = WAIT_NONE;
 }
 
+/*
+ * Called under the BKL, which every thread that blocks holds until it is
+ * off its CPU: the thread cannot block anew meanwhile. Its deadline may
+ * have woken it already (sleep_expired, without the BKL), so BLOCKED is
+ * looked at again under the scheduler's lock.
+ */
 void
 sched_wake(struct thread *t)
 {
 	if (t->state != T_BLOCKED)
 		return;
 	timeout_cancel(&t->sleep);
-	sched_add(t);
+	spin_lock(&sched_lock);
+	if (t->state == T_BLOCKED)
+		sched_add_locked(t);
+	spin_unlock(&sched_lock);
 }
 
 /* Drops a thread that is going away from every scheduler list. */
 static void
 sched_forget(struct thread *t)
 {
-	timeout_cancel(&t->sleep);
 	if (t->handoff != 0) {
 		struct percpu *p = &cpus[t->handoff - 1];
 
@@ -547,6 +602,9 @@ sched_forget(struct thread *t)
 void
 sched_kill(struct thread *t)
 {
+	/* Before the scheduler's lock (the order), and waiting out a
+	 * deadline being fired for it. */
+	timeout_cancel(&t->sleep);
 	spin_lock(&sched_lock);
 	sched_forget(t);
 	t->state = T_DEAD;

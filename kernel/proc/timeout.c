@@ -1,5 +1,6 @@
 /*
- * Kernel timeouts: a list sorted by deadline. See timeout.h.
+ * Kernel timeouts: a list sorted by deadline, under its own lock. See
+ * timeout.h.
  */
 #include <stddef.h>
 
@@ -16,8 +17,8 @@ head_changed(void)
 	    UINT64_MAX, __ATOMIC_RELAXED);
 }
 
-void
-timeout_cancel(struct timeout *to)
+static void
+cancel_locked(struct timeout *to)
 {
 	if (!to->armed)
 		return;
@@ -33,11 +34,20 @@ timeout_cancel(struct timeout *to)
 }
 
 void
+timeout_cancel(struct timeout *to)
+{
+	timeouts_lock();
+	cancel_locked(to);
+	timeouts_unlock();
+}
+
+void
 timeout_arm(struct timeout *to, uint64_t deadline)
 {
 	struct timeout **pp = &head;
 
-	timeout_cancel(to);
+	timeouts_lock();
+	cancel_locked(to);
 	/* Equal deadlines keep arming order. */
 	while (*pp != NULL && (*pp)->deadline <= deadline)
 		pp = &(*pp)->next;
@@ -46,26 +56,70 @@ timeout_arm(struct timeout *to, uint64_t deadline)
 	to->armed = true;
 	*pp = to;
 	head_changed();
+	timeouts_unlock();
+}
+
+/* Takes the head off the list if it is due at now (and, with
+ * sched_only, fires with the lock held); the lock is held. */
+static struct timeout *
+pop_due(uint64_t now, bool sched_only)
+{
+	struct timeout *to = head;
+
+	if (to == NULL || to->deadline > now ||
+	    (sched_only && !to->sched_only))
+		return NULL;
+	head = to->next;
+	to->next = NULL;
+	to->armed = false;
+	head_changed();
+	return to;
 }
 
 void
 timeout_run(uint64_t now)
 {
-	while (head != NULL && head->deadline <= now) {
-		struct timeout *to = head;
+	struct timeout *to;
 
-		head = to->next;
-		to->next = NULL;
-		to->armed = false;
-		head_changed();
-		to->fire(to);
+	for (;;) {
+		timeouts_lock();
+		if ((to = pop_due(now, false)) == NULL) {
+			timeouts_unlock();
+			return;
+		}
+		if (to->sched_only) {
+			to->fire(to);
+			timeouts_unlock();
+		} else {
+			timeouts_unlock();
+			to->fire(to);
+		}
 	}
+}
+
+bool
+timeout_run_sched_only(uint64_t now)
+{
+	struct timeout *to;
+	bool more;
+
+	timeouts_lock();
+	while ((to = pop_due(now, true)) != NULL)
+		to->fire(to);
+	more = head != NULL && head->deadline <= now;
+	timeouts_unlock();
+	return more;
 }
 
 uint64_t
 timeout_next(void)
 {
-	return head != NULL ? head->deadline : UINT64_MAX;
+	uint64_t next;
+
+	timeouts_lock();
+	next = head != NULL ? head->deadline : UINT64_MAX;
+	timeouts_unlock();
+	return next;
 }
 
 uint64_t

@@ -4,8 +4,13 @@
  * them; the timer interrupt fires whatever is due and then programs the
  * local APIC for the next deadline (or the scheduling quantum).
  *
- * Pure list code: callers guarantee no concurrency (one CPU, kernel not
- * preempted), so it is tested on the host.
+ * The list has its own lock (docs/smp.md, "The scheduler's lock"), taken
+ * through timeouts_lock and timeouts_unlock, which the kernel defines
+ * (sched.c) and the host tests stand in for: it stands above the
+ * scheduler's lock and below the BKL. A timeout is fired either with the
+ * lock held (sched_only: its callback takes only the scheduler's lock, a
+ * thread's own deadline) or with it dropped (every other: its callback
+ * may arm or cancel timeouts, and runs under the BKL).
  */
 #ifndef CAPOS_TIMEOUT_H
 #define CAPOS_TIMEOUT_H
@@ -18,14 +23,25 @@ struct timeout {
 	void (*fire)(struct timeout *to);
 	struct timeout *next;
 	bool armed;
+	/* fire needs no BKL and takes no lock but the scheduler's: it is
+	 * fired with the list's lock held, so a cancel returns only once
+	 * it is over, and a tick may fire it without the BKL. */
+	bool sched_only;
 };
+
+void timeouts_lock(void);
+void timeouts_unlock(void);
 
 /* Arms (or re-arms) to for deadline; the earliest deadlines fire first. */
 void timeout_arm(struct timeout *to, uint64_t deadline);
 void timeout_cancel(struct timeout *to);
-/* Fires every timeout due at `now`, earliest first. A callback may arm
- * timeouts again, including its own. */
+/* Fires every timeout due at `now`, earliest first. A callback that is
+ * not sched_only may arm timeouts again, including its own. */
 void timeout_run(uint64_t now);
+/* Fires the sched_only timeouts due at `now` up to the first due one
+ * that is not; returns whether such a one is due (it needs the BKL:
+ * timeout_run). */
+bool timeout_run_sched_only(uint64_t now);
 /* The earliest armed deadline, or UINT64_MAX. */
 uint64_t timeout_next(void);
 /* The same, safe to read with no lock held (another CPU may be changing

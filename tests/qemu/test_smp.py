@@ -236,6 +236,7 @@ def stress(cpus, tcg_thread, append=None):
     # Each line comes twice, once from each stress process, printed by
     # smptest after its own checks (tests/programs/smptest/main.c).
     for proof in ("[proof] smp-park ok ", "[proof] smp-ipc ok ",
+                  "[proof] smp-deadline ok ",
                   "[proof] smp-churn ok ", "[proof] smp-tlb ok in each of ",
                   "[proof] smp-prot ok in each of ",
                   "[proof] smp-kill ok "):
@@ -249,10 +250,11 @@ def stress(cpus, tcg_thread, append=None):
     expect_no_line(run, "panic")
     expect_line(run, "[proof] smp-run ok user threads ran on ")
     # The scheduler ran beside a CPU holding the big kernel lock: idle
-    # loops picked threads, and ticks preempted them, without it.
+    # loops picked threads, ticks preempted them, and deadlines woke
+    # them, without it.
     expect_line(run, "[proof] sched-free ok while another CPU held the big "
-                "kernel lock, idle loops ran threads and ticks preempted "
-                "them")
+                "kernel lock, idle loops ran threads, ticks preempted them "
+                "and deadlines woke them without it")
     expect_line(run, "[proof] smp-stop ok ")
     expect_line(run, "[proof] no-leak ok frames=")
     return run

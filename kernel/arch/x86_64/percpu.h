@@ -84,6 +84,8 @@ struct percpu {
 		 * preempted at the end of its quantum. */
 		uint64_t free_idle_switches;
 		uint64_t free_preemptions;
+		/* Threads woken by their deadline, the same way. */
+		uint64_t free_deadlines;
 		uint64_t tlb_ipis;	/* shootdown IPIs sent */
 		uint64_t tlb_spin;	/* cycles waiting for their answers */
 		uint64_t wake_ipis;	/* wake IPIs sent */

@@ -619,9 +619,13 @@ smp_wake_irq(void)
 /*
  * A CPU halted in its idle loop runs nothing that could use a stale entry
  * (its idle stack is its own, and user tables are not loaded there), and
- * it answers its request as it takes the lock on waking: it is left the
- * request and not sent an IPI or waited for. Every other CPU concerned is
- * interrupted and waited for.
+ * it answers its request as it clears its halted mark on waking
+ * (sched_run): it is left the request and not sent an IPI or waited for.
+ * Every other CPU concerned is interrupted and waited for. The fences
+ * pair with the other side's: the caller's table edits come before the
+ * look at loaded_pml4, as switch_to publishes it before it loads the
+ * tables; the request comes before the look at halted, as the idle loop
+ * clears the mark before it looks for a request.
  */
 void
 tlb_shootdown(uint64_t pml4)
@@ -630,6 +634,7 @@ tlb_shootdown(uint64_t pml4)
 	bool waiting[SMP_MAX_CPUS] = { false }, sent = false;
 	uint64_t t0;
 
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (uint32_t c = 0; c < ncpus_online; c++) {
 		struct percpu *p = &cpus[c];
 
@@ -637,13 +642,13 @@ tlb_shootdown(uint64_t pml4)
 		    __atomic_load_n(&p->loaded_pml4, __ATOMIC_ACQUIRE) != pml4))
 			continue;
 		__atomic_store_n(&p->tlb_req, 1, __ATOMIC_RELEASE);
-		if (__atomic_load_n(&p->halted, __ATOMIC_ACQUIRE))
-			continue;
 		/* A CPU asleep waiting for the lock has interrupts masked:
 		 * an NMI wakes it to answer (the request is stored before
 		 * the look at its mark, as bkl_sleep marks before it looks
 		 * at its requests). */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&p->halted, __ATOMIC_ACQUIRE))
+			continue;
 		lapic_send_ipi(p->apic_id,
 		    __atomic_load_n(&p->lock_sleep, __ATOMIC_ACQUIRE) ?
 		    ICR_NMI : VEC_TLB);
@@ -777,7 +782,7 @@ print_cpu_stats(void)
 		    "bkl_waits=%llu bkl_spin=%llu bkl_sleeps=%llu "
 		    "bkl_kicks=%llu sched_waits=%llu sched_spin=%llu "
 		    "free_idle_switches=%llu free_preemptions=%llu "
-		    "tlb_ipis=%llu tlb_spin=%llu "
+		    "free_deadlines=%llu tlb_ipis=%llu tlb_spin=%llu "
 		    "wake_ipis=%llu steals=%llu migrations=%llu "
 		    "handoffs=%llu\n", c,
 		    (unsigned long long)p->user_runs,
@@ -793,6 +798,7 @@ print_cpu_stats(void)
 		    (unsigned long long)p->stat.sched_spin,
 		    (unsigned long long)p->stat.free_idle_switches,
 		    (unsigned long long)p->stat.free_preemptions,
+		    (unsigned long long)p->stat.free_deadlines,
 		    (unsigned long long)p->stat.tlb_ipis,
 		    (unsigned long long)p->stat.tlb_spin,
 		    (unsigned long long)p->stat.wake_ipis,
@@ -806,7 +812,7 @@ void
 smp_report(void)
 {
 	uint32_t ran = 0;
-	uint64_t idle_sw = 0, preempt = 0;
+	uint64_t idle_sw = 0, preempt = 0, deadlines = 0;
 
 	if (print_stats)
 		print_cpu_stats();
@@ -831,12 +837,15 @@ smp_report(void)
 	for (uint32_t c = 0; c < ncpus_online; c++) {
 		idle_sw += cpus[c].stat.free_idle_switches;
 		preempt += cpus[c].stat.free_preemptions;
+		deadlines += cpus[c].stat.free_deadlines;
 	}
-	if (idle_sw != 0 && preempt != 0)
+	if (idle_sw != 0 && preempt != 0 && deadlines != 0)
 		kdebug("[proof] sched-free ok while another CPU held the big "
-		    "kernel lock, idle loops ran threads and ticks preempted "
-		    "them (%llu and %llu times)\n",
-		    (unsigned long long)idle_sw, (unsigned long long)preempt);
+		    "kernel lock, idle loops ran threads, ticks preempted them "
+		    "and deadlines woke them without it (%llu, %llu and %llu "
+		    "times)\n", (unsigned long long)idle_sw,
+		    (unsigned long long)preempt,
+		    (unsigned long long)deadlines);
 	/* The counts are the scheduler's own, taken as it switched. */
 	for (uint32_t c = 1; c < ncpus_online; c++)
 		if (cpus[c].user_runs != 0) {

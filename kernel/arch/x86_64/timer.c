@@ -105,16 +105,15 @@ timer_irq(struct trapframe *tf)
 }
 
 /*
- * The timer interrupt without the big kernel lock, when no timeout is
- * due (firing one needs the BKL: its callbacks answer calls and wake
- * threads). Then all a tick does is the scheduler's: end a user thread's
- * quantum, perhaps switching to another thread under the scheduler's own
- * lock (sched_yield), and re-arm. With several CPUs busy in user code,
- * taking the BKL at every tick made them wait for each other
- * (docs/smp.md, "Ticks without the lock"). The look at the timeouts reads
- * a hint without their lock: a timeout armed meanwhile on another CPU
- * reprogrammed that CPU's timer, and this one's is found at its next
- * tick. Returns false, having done nothing, when the tick needs the BKL.
+ * The timer interrupt without the big kernel lock, when no timeout that
+ * needs it is due (firing one does: its callbacks answer calls). The
+ * deadlines of blocked threads' own waits are fired here, under the
+ * timeout list's and the scheduler's locks. The rest is the scheduler's:
+ * end a user thread's quantum, perhaps switching to another thread
+ * (sched_yield), and re-arm. With several CPUs busy in user code, taking
+ * the BKL at every tick made them wait for each other (docs/smp.md,
+ * "Ticks without the lock"). Returns false, having fired at most threads'
+ * deadlines, when the tick needs the BKL.
  */
 bool
 timer_tick_unlocked(const struct trapframe *tf)
@@ -123,10 +122,12 @@ timer_tick_unlocked(const struct trapframe *tf)
 	uint64_t now = time_ns(), next = timeout_next_hint(), q;
 	bool from_user = (tf->cs & 3) != 0;
 
-	if (next <= now)
-		return false;
 	if (!from_user && me->cur != me->idle)
 		return false;	/* the kernel runs with interrupts masked */
+	/* Threads' own deadlines fire here; any other due timeout needs
+	 * the BKL. */
+	if (next <= now && timeout_run_sched_only(now))
+		return false;
 	__atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
 	me->stat.ticks++;
 	me->stat.quiet_ticks++;

@@ -23,12 +23,18 @@
  *   ipc        threads of this process call the echo server at once,
  *              each with payloads naming itself and its call; every
  *              answer must be its own, once.
+ *   deadline   threads wait in cap_enter for a completion that never
+ *              comes, with deadlines from 1 ns to 200 us, while others
+ *              call the echo server: each wait must end by its deadline
+ *              (a deadline lost between the arming and the block hangs
+ *              the part), not before it, with nothing completed.
  *   churn      threads map, fill, check and unmap pages while others are
  *              spawned and joined, so address-space edits, shootdowns and
  *              thread teardown run beside each other.
- *   tlb        a child process ("tlb" argument) has one thread read a page
- *              in a loop on one CPU while its other thread, on another
- *              CPU, unmaps the page and then reuses the memory. The reader
+ *   tlb        a child process ("tlb" argument) has threads read a page
+ *              in a loop on one CPU while its main thread, on another
+ *              CPU (each kept to its CPU with ThreadControl.setCpu),
+ *              unmaps the page and then reuses the memory. The reader
  *              checks a flag the unmapper sets once the unmap has returned
  *              before each read: a read that succeeds after it means a
  *              stale translation survived the unmap (exit 2), a changed
@@ -265,6 +271,84 @@ ipc_part(void)
 		    IPC_THREADS, cpus);
 }
 
+/* ---- deadline: waits ended by their own deadlines beside calls ---- */
+
+#define DEADLINE_THREADS	4
+#define DEADLINE_WAITS		150
+#define DEADLINE_CALLERS	2
+
+static const uint64_t deadline_ns[] = { 1, 1000, 10000, 50000, 200000 };
+
+struct waiter {
+	uint32_t done, early, completions;
+};
+
+/* cap_enter waiting for a completion that never comes: each wait must
+ * end by its deadline (a lost deadline hangs here), not before it, and
+ * with nothing completed. */
+static void
+deadline_waiter(void *arg)
+{
+	struct waiter *w = arg;
+	uint64_t hz = rt_start()->tsc_hz;
+
+	for (uint32_t k = 0; k < DEADLINE_WAITS; k++) {
+		uint64_t ns = deadline_ns[k % (sizeof(deadline_ns) /
+		    sizeof(deadline_ns[0]))];
+		uint64_t t0 = __builtin_ia32_rdtsc();
+		int64_t rc = cap_enter(1, ns);
+		uint64_t took = __builtin_ia32_rdtsc() - t0;
+
+		/* The kernel's clock is this TSC at this rate, in whole
+		 * nanoseconds: a nanosecond is allowed for the rounding. */
+		if (took < (ns - 1) * hz / 1000000000u)
+			w->early++;
+		if (rc != 0)
+			w->completions++;
+		w->done++;
+		if ((k & 15) == 0)
+			saw_cpu();
+	}
+}
+
+static void
+deadline_part(void)
+{
+	struct rt_thread *t[DEADLINE_THREADS + DEADLINE_CALLERS];
+	struct waiter w[DEADLINE_THREADS];
+	struct caller c[DEADLINE_CALLERS];
+	int n = 0, failed = test_failed, cpus;
+
+	memset(w, 0, sizeof(w));
+	memset(c, 0, sizeof(c));
+	/* Calls keep the kernel's big lock busy on other CPUs meanwhile. */
+	for (uint32_t i = 0; i < DEADLINE_CALLERS; i++) {
+		c[i].id = 100 + i;
+		expect("spawn a caller", rt_thread_spawn(ipc_caller, &c[i],
+		    STACK, &t[n++]), 0);
+	}
+	for (int i = 0; i < DEADLINE_THREADS; i++)
+		expect("spawn a waiter", rt_thread_spawn(deadline_waiter,
+		    &w[i], STACK, &t[n++]), 0);
+	for (int i = 0; i < n; i++)
+		expect("join", rt_thread_join(t[i], NULL), 0);
+	for (int i = 0; i < DEADLINE_THREADS; i++) {
+		expect("every wait ended", w[i].done, DEADLINE_WAITS);
+		expect("no wait ended before its deadline", w[i].early, 0);
+		expect("no wait completed anything", w[i].completions, 0);
+	}
+	for (int i = 0; i < DEADLINE_CALLERS; i++)
+		expect("every call beside them got its own answer", c[i].good,
+		    IPC_CALLS);
+	cpus = ncpus_seen();
+	if (test_failed == failed)
+		rt_printf("[proof] smp-deadline ok %d waits on empty rings "
+		    "with deadlines from 1 ns to 200 us each ended by its "
+		    "deadline and none before it, beside %d callers (threads "
+		    "seen on %d CPUs)\n", DEADLINE_THREADS * DEADLINE_WAITS,
+		    DEADLINE_CALLERS, cpus);
+}
+
 /* ---- churn: maps and unmaps beside thread spawns and exits ---- */
 
 #define CHURN_MAPPERS	3
@@ -381,7 +465,7 @@ static uint64_t reads;
 static void
 tlb_reader(void *arg)
 {
-	(void)arg;
+	(void)rt_thread_set_cpu((uint32_t)(uintptr_t)arg);
 	for (;;) {
 		uint32_t after = __atomic_load_n(&unmapped, __ATOMIC_ACQUIRE);
 		uint64_t v = *tlb_page;
@@ -411,7 +495,7 @@ static uint32_t protected_;
 static void
 tlb_writer(void *arg)
 {
-	(void)arg;
+	(void)rt_thread_set_cpu((uint32_t)(uintptr_t)arg);
 	for (uint64_t n = 1;; n++) {
 		uint32_t after = __atomic_load_n(&protected_,
 		    __ATOMIC_ACQUIRE);
@@ -442,9 +526,15 @@ tlb_child(bool prot)
 		return 5;
 	tlb_page = (volatile uint64_t *)addr;
 	*tlb_page = TLB_MARK;
+	/* This thread stays on its CPU and the others go to another: left
+	 * to the scheduler, the two stress processes' children sometimes
+	 * kept all their threads on one CPU each, queues even, for the
+	 * whole wait. */
+	me = this_cpu();
+	(void)rt_thread_set_cpu(me);
 	for (int i = 0; i < TLB_READERS; i++)
-		if (rt_thread_spawn(prot ? tlb_writer : tlb_reader, NULL,
-		    STACK, &t) != 0)
+		if (rt_thread_spawn(prot ? tlb_writer : tlb_reader,
+		    (void *)(uintptr_t)(me == 0 ? 1 : 0), STACK, &t) != 0)
 			return 5;
 	/* Unmap only while the reader reads on another CPU than this. */
 	give_up = __builtin_ia32_rdtsc() + TLB_WAIT_S * rt_start()->tsc_hz;
@@ -1017,6 +1107,7 @@ main(void)
 	}
 	park_part();
 	ipc_part();
+	deadline_part();
 	churn_part();
 	tlb_part("tlb", 5);
 	tlb_part("prot", 5);
