@@ -13,18 +13,18 @@
  *
  * The scheduler has its own lock, below the big kernel lock (docs/smp.md,
  * "The scheduler's lock"): sched_lock covers the run queues, the hand-off
- * lists, and each thread's state, CPU and on_cpu. A CPU holds it from
- * before it changes its thread's state until it is on the next thread's
- * stack and has marked the last one off its own (sched_resume), so a
- * thread found in a queue is never still on another CPU. The BKL belongs
- * to the thread whose kernel path took it: a switch drops it, and a thread
- * that held it takes it again as it resumes. So the idle loop, the tick's
- * preemption and the way out to user mode schedule without the BKL, while
- * another CPU holds it for a call.
+ * lists, and each thread's state, CPU and pin. A thread is marked on a
+ * CPU (on_cpu) from when that CPU takes it, under the lock, until that
+ * CPU is off its stack (sched_resume, without the lock); a CPU taking a
+ * thread still marked on another waits for the mark to go. The BKL
+ * belongs to the thread whose kernel path took it: a switch drops it, and
+ * a thread that held it takes it again as it resumes. So the idle loop,
+ * the tick's preemption and the way out to user mode schedule without the
+ * BKL, while another CPU holds it for a call.
  *
- * Threads leave BLOCKED only under the BKL (every waker holds it), and
- * enter it only under both locks; RUNNING and RUNNABLE change under
- * sched_lock alone.
+ * Threads enter BLOCKED under both locks and leave it under sched_lock,
+ * woken by a thread holding the BKL or by their own deadline; RUNNING and
+ * RUNNABLE change under sched_lock alone.
  *
  * Each CPU's boot thread becomes its idle thread (sched_run): it runs in
  * the kernel's own address space, frees what exited threads left behind,
@@ -65,10 +65,10 @@ sched_init(void)
 
 /*
  * On the stack of the thread this CPU switched to: the thread it left is
- * off its stack now, and another CPU may run or reap it. The scheduler
- * lock, held across the switch, goes; the thread takes the BKL again if
- * its kernel path held it, then frees what exited threads left (which
- * needs the BKL: without it, only when the BKL is free).
+ * off its stack now, and another CPU may run or reap it. The thread takes
+ * the BKL again if its kernel path held it, then frees what exited
+ * threads left (which needs the BKL: without it, only when the BKL is
+ * free).
  */
 void
 sched_resume(void)
@@ -80,7 +80,6 @@ sched_resume(void)
 		    __ATOMIC_RELEASE);
 		me->switched_from = NULL;
 	}
-	spin_unlock(&sched_lock);
 	if (current->bkl_held) {
 		current->bkl_held = false;
 		bkl_acquire();
@@ -223,8 +222,9 @@ rq_next(struct percpu *me)
 
 /*
  * Saves the outgoing thread's user state and loads the incoming one's.
- * Called with sched_lock held; returns, on the thread switched back to
- * (perhaps much later, on another CPU), with it dropped (sched_resume).
+ * Called with sched_lock held; drops it once next is taken, before the
+ * slow part of the switch (the tables, the FPU state), and returns on the
+ * thread switched back to, perhaps much later on another CPU.
  */
 static void
 switch_to(struct thread *next)
@@ -232,25 +232,23 @@ switch_to(struct thread *next)
 	struct percpu *me = this_cpu();
 	struct thread *prev = me->cur;
 	uint64_t pml4;
+	bool bkl;
 
 	if (prev == next) {
 		spin_unlock(&sched_lock);
 		return;
 	}
-	/* Whoever queued it held the lock from before it left its last
-	 * CPU until that CPU was off its stack. */
-	if (next->on_cpu != 0)
-		panic("sched: thread %u is still on cpu %u", next->index,
-		    next->on_cpu - 1);
-	if (prev->proc != NULL) {
-		__asm__ volatile("fxsave64 %0" : "=m"(prev->fpu));
-		prev->fs_base = rdmsr(MSR_FS_BASE);
+	/* A thread queued as it left its last CPU (a yield, a block, a
+	 * pinned thread moving) may still be on that CPU's stack: that CPU
+	 * holds no lock from here to marking it off (sched_resume), and
+	 * the mark is not taken over before then (the reaper frees what
+	 * no CPU marks). */
+	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) != 0) {
+		smp_tlb_answer();
+		__asm__ volatile("pause");
 	}
-	/* The BKL goes with the thread that took it. */
-	if (bkl_held()) {
-		prev->bkl_held = true;
-		bkl_release();
-	} else if (bkl_held_elsewhere()) {
+	bkl = bkl_held();
+	if (!bkl && bkl_held_elsewhere()) {
 		if (prev == me->idle)
 			me->stat.free_idle_switches++;
 		else if (prev->state == T_RUNNABLE)
@@ -262,6 +260,19 @@ switch_to(struct thread *next)
 		me->stat.migrations++;
 	next->cpu = me->id;
 	next->on_cpu = me->id + 1;
+	me->switched_from = prev;
+	/* prev, marked on this CPU until sched_resume, runs nowhere else
+	 * before its state below is saved. */
+	spin_unlock(&sched_lock);
+	if (prev->proc != NULL) {
+		__asm__ volatile("fxsave64 %0" : "=m"(prev->fpu));
+		prev->fs_base = rdmsr(MSR_FS_BASE);
+	}
+	/* The BKL goes with the thread that took it. */
+	if (bkl) {
+		prev->bkl_held = true;
+		bkl_release();
+	}
 	me->quantum_end = time_ns() + QUANTUM_NS;
 	timer_arm_quantum(me->quantum_end);
 	pml4 = next->proc != NULL ? next->proc->as.pml4 : vmm_kernel_pml4();
@@ -280,7 +291,6 @@ switch_to(struct thread *next)
 	} else {
 		write_cr3(pml4);
 	}
-	me->switched_from = prev;
 	switch_stack(&prev->ksp, next->ksp);
 	sched_resume();
 }
@@ -543,8 +553,8 @@ sched_block(enum wait_reason why, uint64_t deadline_ns)
 	/* The deadline may fire on another CPU, without the BKL, before
 	 * this thread is BLOCKED: sleep_expired marks it timed out under
 	 * the scheduler's lock, and it does not block. Once BLOCKED, a
-	 * deadline's wake waits for that lock, held until the switch is
-	 * over. */
+	 * CPU that takes it after such a wake waits until this one is off
+	 * its stack (switch_to). */
 	spin_lock(&sched_lock);
 	/* A stopped thread never blocks again (sched_resume ends one
 	 * stopped as it resumed): a wait armed now would outlive it. */
