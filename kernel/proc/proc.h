@@ -219,8 +219,8 @@ uint64_t sched_tick(int from_user);
 void sched_kill(struct thread *t);
 void sched_exit_current(void) __attribute__((noreturn));
 /* On the next thread's stack after a switch (a new thread's first code,
- * thread_first, calls it too): marks the thread left off this CPU, drops
- * the scheduler's lock, and takes the BKL again if the thread held it. */
+ * thread_first, calls it too): marks the thread left off this CPU, and
+ * takes the BKL again if the thread held it. */
 void sched_resume(void);
 /* At a system call or exception from user mode, and on every way back
  * out to it: a thread stopped meanwhile by another CPU exits here

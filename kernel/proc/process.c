@@ -527,7 +527,7 @@ static bool
 proc_on_cpu(const struct process *p)
 {
 	for (const struct thread *t = p->threads; t != NULL; t = t->proc_next)
-		if (t->on_cpu != 0)
+		if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) != 0)
 			return true;
 	return false;
 }
@@ -551,7 +551,7 @@ threads_reap(void)
 		struct thread *t = dead_threads;
 
 		dead_threads = t->dead_next;
-		if (t->on_cpu != 0) {
+		if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) != 0) {
 			t->dead_next = keep_threads;
 			keep_threads = t;
 			continue;

@@ -243,9 +243,15 @@ switch_to(struct thread *next)
 	 * holds no lock from here to marking it off (sched_resume), and
 	 * the mark is not taken over before then (the reaper frees what
 	 * no CPU marks). */
-	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) != 0) {
-		smp_tlb_answer();
-		__asm__ volatile("pause");
+	if (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) != 0) {
+		uint64_t t0 = rdtsc();
+
+		while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) != 0) {
+			smp_tlb_answer();
+			__asm__ volatile("pause");
+		}
+		me->stat.oncpu_waits++;
+		me->stat.oncpu_spin += rdtsc() - t0;
 	}
 	bkl = bkl_held();
 	if (!bkl && bkl_held_elsewhere()) {
@@ -261,17 +267,19 @@ switch_to(struct thread *next)
 	next->cpu = me->id;
 	next->on_cpu = me->id + 1;
 	me->switched_from = prev;
+	/* The BKL goes with the thread that took it; dropped under the
+	 * lock, so a CPU that takes the lock after sees the BKL's owner
+	 * at work, not handing it over. */
+	if (bkl) {
+		prev->bkl_held = true;
+		bkl_release();
+	}
 	/* prev, marked on this CPU until sched_resume, runs nowhere else
 	 * before its state below is saved. */
 	spin_unlock(&sched_lock);
 	if (prev->proc != NULL) {
 		__asm__ volatile("fxsave64 %0" : "=m"(prev->fpu));
 		prev->fs_base = rdmsr(MSR_FS_BASE);
-	}
-	/* The BKL goes with the thread that took it. */
-	if (bkl) {
-		prev->bkl_held = true;
-		bkl_release();
 	}
 	me->quantum_end = time_ns() + QUANTUM_NS;
 	timer_arm_quantum(me->quantum_end);

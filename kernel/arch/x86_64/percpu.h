@@ -79,6 +79,10 @@ struct percpu {
 		uint64_t bkl_kicks;	/* sleepers it kicked as it released */
 		uint64_t sched_waits;	/* scheduler lock takes that waited */
 		uint64_t sched_spin;	/* TSC cycles spent waiting for it */
+		uint64_t oncpu_waits;	/* switches that waited, holding it,
+					 * for the next thread's last CPU
+					 * to be off its stack */
+		uint64_t oncpu_spin;	/* TSC cycles of those waits */
 		/* Switches made without the BKL while another CPU held
 		 * it: from the idle loop to a thread, and from a thread
 		 * preempted at the end of its quantum. */

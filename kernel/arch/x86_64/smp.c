@@ -781,6 +781,7 @@ print_cpu_stats(void)
 		    "quiet_ticks=%llu halts=%llu quiet_halts=%llu "
 		    "bkl_waits=%llu bkl_spin=%llu bkl_sleeps=%llu "
 		    "bkl_kicks=%llu sched_waits=%llu sched_spin=%llu "
+		    "oncpu_waits=%llu oncpu_spin=%llu "
 		    "free_idle_switches=%llu free_preemptions=%llu "
 		    "free_deadlines=%llu tlb_ipis=%llu tlb_spin=%llu "
 		    "wake_ipis=%llu steals=%llu migrations=%llu "
@@ -796,6 +797,8 @@ print_cpu_stats(void)
 		    (unsigned long long)p->stat.bkl_kicks,
 		    (unsigned long long)p->stat.sched_waits,
 		    (unsigned long long)p->stat.sched_spin,
+		    (unsigned long long)p->stat.oncpu_waits,
+		    (unsigned long long)p->stat.oncpu_spin,
 		    (unsigned long long)p->stat.free_idle_switches,
 		    (unsigned long long)p->stat.free_preemptions,
 		    (unsigned long long)p->stat.free_deadlines,

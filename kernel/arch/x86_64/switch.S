@@ -27,9 +27,9 @@ switch_stack:
 
 /*
  * A new thread's first code: switch_stack returns here on the stack
- * prepare_stack laid out, with the scheduler's lock held as after any
- * switch. sched_resume finishes the switch, then the thread leaves for
- * user mode through the frame above.
+ * prepare_stack laid out. sched_resume finishes the switch (the thread
+ * this CPU left is marked off it), then the thread leaves for user mode
+ * through the frame above.
  */
 	.globl	thread_first
 thread_first:
