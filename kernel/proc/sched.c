@@ -89,8 +89,7 @@ sched_resume(void)
 		 * on. DEAD is set under the BKL, so this look is stable. */
 		if (current->state == T_DEAD)
 			sched_exit_current();
-	} else if (threads_reap_pending() && !bkl_held() &&
-	    bkl_try_acquire()) {
+	} else if (threads_reap_pending() && bkl_try_acquire()) {
 		threads_reap();
 		bkl_release();
 	}
@@ -681,8 +680,7 @@ sched_run(void)
 			bkl_acquire();
 			threads_reap();
 			kernel_idle();
-			if (bkl_held())
-				bkl_release();
+			bkl_release();
 		}
 		spin_lock(&sched_lock);
 		if ((next = rq_next(me)) != NULL) {

@@ -433,12 +433,6 @@ tlb_answer(void)
 }
 
 bool
-bkl_mine(void)
-{
-	return !bkl_active || bkl_owner == this_cpu()->id + 1;
-}
-
-bool
 bkl_held(void)
 {
 	return bkl_active && bkl_owner == this_cpu()->id + 1;
@@ -581,7 +575,7 @@ bkl_release(void)
 {
 	if (!bkl_active)
 		return;
-	if (!bkl_mine())
+	if (!bkl_held())
 		panic("bkl_release: cpu %u does not hold the lock (owner %u, "
 		    "from %p)", this_cpu()->id, bkl_owner,
 		    __builtin_return_address(0));

@@ -48,16 +48,16 @@ void smp_start_aps(const struct bootinfo *bi);
 uint32_t smp_cpus_online(void);
 
 /*
- * The big kernel lock (docs/smp.md): held by the CPU running kernel code.
- * Taken at every entry, dropped on the way out to user mode and by the
- * idle loop before it halts. Waiting for it answers TLB shootdowns, and
- * a CPU that has waited long halts until the release kicks it. It
- * is only in force once APs schedule (not with smp=halt); before, and on
- * one CPU, taking it does nothing and bkl_mine() is always true.
+ * The big kernel lock (docs/smp.md): held by a thread's kernel path.
+ * Taken at every entry that needs it, dropped on the way out to user mode
+ * and across a switch (sched.c), which takes it again for a thread that
+ * held it. Waiting for it answers TLB shootdowns, and a CPU that has
+ * waited long halts until the release kicks it. It is only in force once
+ * APs schedule (not with smp=halt); before, and on one CPU, taking and
+ * dropping it do nothing and bkl_held() is false.
  */
 void bkl_acquire(void);
 void bkl_release(void);
-bool bkl_mine(void);
 /* Whether this CPU holds the lock (false when it is not in force). */
 bool bkl_held(void);
 /* Takes the lock if it is free, without waiting; true when taken (or

@@ -182,7 +182,7 @@ trap_dispatch(struct trapframe *tf)
 		return;
 	}
 	this_cpu()->quiet_wake = 0;
-	if (!bkl_mine()) {
+	if (!bkl_held()) {
 		bkl_acquire();
 		took = !from_user;
 	}
