@@ -206,6 +206,34 @@ idle_work_hint(const struct percpu *me)
 	    kernel_stopping();
 }
 
+/*
+ * How long an idle CPU keeps looking for work before it halts (TSC
+ * cycles). A thread woken while its CPU halts costs a wake IPI and the
+ * time to bring a sleeping CPU back, under a hypervisor or emulation a
+ * host thread's wake-up (docs/smp.md, "Looking before halting").
+ */
+#define IDLE_POLL_CYCLES	300000
+
+/* Looks for work without the lock for up to IDLE_POLL_CYCLES, while
+ * other CPUs may queue some, answering shootdowns meanwhile: this CPU is
+ * not marked halted, so a shootdown waits for its answer. */
+static void
+idle_poll(struct percpu *me)
+{
+	uint64_t t0 = rdtsc();
+
+	if (!smp_cpus_share())
+		return;
+	do {
+		if (idle_work_hint(me)) {
+			me->stat.poll_hits++;
+			return;
+		}
+		smp_tlb_answer();
+		__asm__ volatile("pause");
+	} while (rdtsc() - t0 < IDLE_POLL_CYCLES);
+}
+
 /* The next thread this CPU runs: the oldest of its own queue, else one
  * stolen, else none. */
 static struct thread *
@@ -671,6 +699,7 @@ sched_run(void)
 {
 	struct percpu *me = this_cpu();
 	struct thread *next;
+	bool polled = false;
 
 	/* Started holding the BKL (ap_main, and the boot CPU's main). */
 	if (bkl_held())
@@ -684,9 +713,19 @@ sched_run(void)
 		}
 		spin_lock(&sched_lock);
 		if ((next = rq_next(me)) != NULL) {
+			polled = false;
 			switch_to(next);
 			continue;
 		}
+		/* Before halting it looks for a while without the lock: a
+		 * thread woken meanwhile runs without a wake IPI. */
+		if (!polled) {
+			spin_unlock(&sched_lock);
+			polled = true;
+			idle_poll(me);
+			continue;
+		}
+		polled = false;
 		/* Marked halted under the lock: a thread queued here after
 		 * the look above is queued by a CPU that then finds the mark
 		 * (smp_wake_halted) and sends the wake IPI, which arrives at

@@ -102,6 +102,8 @@ struct percpu {
 		uint64_t ticks;		/* timer interrupts */
 		uint64_t quiet_ticks;	/* of them, taken without the BKL */
 		uint64_t quiet_halts;	/* halts again without the BKL */
+		uint64_t poll_hits;	/* idle looks that found work
+					 * before halting */
 	} stat;
 };
 

@@ -350,6 +350,12 @@ smp_cpus_online(void)
 	return ncpus_online;
 }
 
+bool
+smp_cpus_share(void)
+{
+	return bkl_active && ncpus_online > 1;
+}
+
 void
 ap_main(uint32_t cpu)
 {
@@ -773,7 +779,7 @@ print_cpu_stats(void)
 
 		kprintf("smpstats cpu=%u user_runs=%llu ticks=%llu "
 		    "quiet_ticks=%llu halts=%llu quiet_halts=%llu "
-		    "bkl_waits=%llu bkl_spin=%llu bkl_sleeps=%llu "
+		    "poll_hits=%llu bkl_waits=%llu bkl_spin=%llu bkl_sleeps=%llu "
 		    "bkl_kicks=%llu sched_waits=%llu sched_spin=%llu "
 		    "oncpu_waits=%llu oncpu_spin=%llu "
 		    "free_idle_switches=%llu free_preemptions=%llu "
@@ -785,6 +791,7 @@ print_cpu_stats(void)
 		    (unsigned long long)p->stat.quiet_ticks,
 		    (unsigned long long)p->stat.halts,
 		    (unsigned long long)p->stat.quiet_halts,
+		    (unsigned long long)p->stat.poll_hits,
 		    (unsigned long long)p->stat.bkl_waits,
 		    (unsigned long long)p->stat.bkl_spin,
 		    (unsigned long long)p->stat.bkl_sleeps,

@@ -46,6 +46,8 @@ void smp_start_aps(const struct bootinfo *bi);
 
 /* CPUs running, the boot CPU included. */
 uint32_t smp_cpus_online(void);
+/* Whether more than one CPU runs threads (not one CPU, not smp=halt). */
+bool smp_cpus_share(void);
 
 /*
  * The big kernel lock (docs/smp.md): held by a thread's kernel path.
