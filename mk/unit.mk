@@ -7,7 +7,7 @@
 # still count.
 
 UNIT_RUNNER := $(BUILD)/tests/unit/runner
-UNIT_SRCS += tests/unit/main.c
+UNIT_SRCS += tests/unit/main.c tests/unit/lock_host.c
 UNIT_CFLAGS += -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer -Iinclude -Itests/unit -DCAPOS_HOST_TEST

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "cap/captable.h"
+#include "lock.h"
 
 static capos_cap_t
 make_id(const struct captable *t, uint32_t i)
@@ -32,6 +33,7 @@ captable_init(struct captable *t, struct cap_slot *slots, uint32_t n,
 {
 	if (n > CAPTABLE_MAX_SLOTS)
 		n = CAPTABLE_MAX_SLOTS;
+	t->lock.owner = 0;
 	t->slots = slots;
 	t->nslots = n;
 	t->nlive = 0;
@@ -50,11 +52,15 @@ capos_cap_t
 captable_insert(struct captable *t, struct kobj *obj, uint64_t interface_id,
     uint64_t meta)
 {
-	uint32_t i = t->free_head;
+	uint32_t i;
 	struct cap_slot *s;
+	capos_cap_t id;
 
-	if (i >= t->nslots)
+	spin_lock(&t->lock);
+	if ((i = t->free_head) >= t->nslots) {
+		spin_unlock(&t->lock);
 		return CAPOS_CAP_NULL;
+	}
 	s = &t->slots[i];
 	t->free_head = s->next_free;
 	s->obj = obj;
@@ -62,13 +68,27 @@ captable_insert(struct captable *t, struct kobj *obj, uint64_t interface_id,
 	s->meta = meta;
 	s->state = SLOT_LIVE;
 	t->nlive++;
-	return make_id(t, i);
+	id = make_id(t, i);
+	spin_unlock(&t->lock);
+	return id;
 }
 
 struct cap_slot *
 captable_lookup(struct captable *t, capos_cap_t id)
 {
 	return find(t, id, SLOT_LIVE);
+}
+
+bool
+captable_get(struct captable *t, capos_cap_t id, struct cap_slot *out)
+{
+	struct cap_slot *s;
+
+	spin_lock(&t->lock);
+	if ((s = find(t, id, SLOT_LIVE)) != NULL)
+		*out = *s;
+	spin_unlock(&t->lock);
+	return s != NULL;
 }
 
 static struct kobj *
@@ -89,42 +109,56 @@ release_slot(struct captable *t, struct cap_slot *s)
 	return obj;
 }
 
+/* Frees the slot id names in state want; its object, or NULL. */
+static struct kobj *
+release(struct captable *t, capos_cap_t id, enum slot_state want)
+{
+	struct cap_slot *s;
+	struct kobj *obj = NULL;
+
+	spin_lock(&t->lock);
+	if ((s = find(t, id, want)) != NULL)
+		obj = release_slot(t, s);
+	spin_unlock(&t->lock);
+	return obj;
+}
+
 struct kobj *
 captable_remove(struct captable *t, capos_cap_t id)
 {
-	struct cap_slot *s = find(t, id, SLOT_LIVE);
+	return release(t, id, SLOT_LIVE);
+}
 
-	return s != NULL ? release_slot(t, s) : NULL;
+/* Moves the slot id names from state from to state to; 0, or -1. */
+static int
+move(struct captable *t, capos_cap_t id, enum slot_state from,
+    enum slot_state to)
+{
+	struct cap_slot *s;
+
+	spin_lock(&t->lock);
+	if ((s = find(t, id, from)) != NULL)
+		s->state = to;
+	spin_unlock(&t->lock);
+	return s != NULL ? 0 : -1;
 }
 
 int
 captable_reserve(struct captable *t, capos_cap_t id)
 {
-	struct cap_slot *s = find(t, id, SLOT_LIVE);
-
-	if (s == NULL)
-		return -1;
-	s->state = SLOT_RESERVED;
-	return 0;
+	return move(t, id, SLOT_LIVE, SLOT_RESERVED);
 }
 
 struct kobj *
 captable_commit(struct captable *t, capos_cap_t id)
 {
-	struct cap_slot *s = find(t, id, SLOT_RESERVED);
-
-	return s != NULL ? release_slot(t, s) : NULL;
+	return release(t, id, SLOT_RESERVED);
 }
 
 int
 captable_rollback(struct captable *t, capos_cap_t id)
 {
-	struct cap_slot *s = find(t, id, SLOT_RESERVED);
-
-	if (s == NULL)
-		return -1;
-	s->state = SLOT_LIVE;
-	return 0;
+	return move(t, id, SLOT_RESERVED, SLOT_LIVE);
 }
 
 uint32_t
@@ -134,10 +168,17 @@ captable_room(const struct captable *t)
 }
 
 void
-captable_foreach(struct captable *t,
-    void (*fn)(struct cap_slot *s, void *ctx), void *ctx)
+captable_clear(struct captable *t, void (*fn)(struct kobj *obj))
 {
-	for (uint32_t i = 0; i < t->nslots; i++)
-		if (t->slots[i].state != SLOT_FREE)
-			fn(&t->slots[i], ctx);
+	for (uint32_t i = 0; i < t->nslots; i++) {
+		struct kobj *obj = NULL;
+		bool held;
+
+		spin_lock(&t->lock);
+		if ((held = t->slots[i].state != SLOT_FREE))
+			obj = release_slot(t, &t->slots[i]);
+		spin_unlock(&t->lock);
+		if (held)
+			fn(obj);
+	}
 }

@@ -12,9 +12,11 @@
 #ifndef CAPOS_CAPTABLE_H
 #define CAPOS_CAPTABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "capos/abi.h"
+#include "lock.h"
 
 enum slot_state {
 	SLOT_FREE = 0,
@@ -33,7 +35,12 @@ struct cap_slot {
 	uint16_t next_free;
 };
 
+/* The lock covers the slots and counts: every change takes it, and so
+ * does a reader without the BKL (captable_get). Under the BKL a slot
+ * found by captable_lookup stays as it is, since no path without the BKL
+ * changes a table (docs/smp.md, "Capability tables"). */
 struct captable {
+	struct spinlock lock;
 	struct cap_slot *slots;
 	uint32_t nslots;
 	uint32_t nlive;
@@ -54,6 +61,8 @@ capos_cap_t captable_insert(struct captable *t, struct kobj *obj,
     uint64_t interface_id, uint64_t meta);
 /* The live slot an id names, or NULL (free, reserved, stale, out of range). */
 struct cap_slot *captable_lookup(struct captable *t, capos_cap_t id);
+/* Copies the live slot an id names into out; false if there is none. */
+bool captable_get(struct captable *t, capos_cap_t id, struct cap_slot *out);
 /* Frees a live slot and returns its object, or NULL if the id is bad. */
 struct kobj *captable_remove(struct captable *t, capos_cap_t id);
 
@@ -69,8 +78,8 @@ int captable_rollback(struct captable *t, capos_cap_t id);
 /* Number of free slots. */
 uint32_t captable_room(const struct captable *t);
 
-/* Calls fn for every live or reserved slot (used when a process dies). */
-void captable_foreach(struct captable *t,
-    void (*fn)(struct cap_slot *s, void *ctx), void *ctx);
+/* Frees every live or reserved slot, one at a time, and calls fn with its
+ * object after the slot is free, with no lock held (a process dying). */
+void captable_clear(struct captable *t, void (*fn)(struct kobj *obj));
 
 #endif

@@ -4,8 +4,14 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "lock.h"
 #include "mm/kmem.h"
 #include "mm/mem.h"
+
+/* Covers every account's counts and references: a leaf but for the
+ * heap's lock, which it may take to free an account (docs/smp.md, "Leaf
+ * locks"). The public functions take it; the static ones run under it. */
+static struct spinlock kmem_lock;
 
 struct kmem_account *
 kmem_account_new(uint64_t limit)
@@ -41,8 +47,8 @@ refund(struct kmem_account *a, uint64_t bytes)
 	}
 }
 
-void
-kmem_account_put(struct kmem_account *a)
+static void
+account_put(struct kmem_account *a)
 {
 	struct kmem_account *up;
 
@@ -66,77 +72,16 @@ kmem_account_put(struct kmem_account *a)
 	}
 }
 
-int
-kmem_account_carve(struct kmem_account *a, struct kmem_account *payer)
-{
-	return kcharge_take(&a->grant, payer, a->limit);
-}
-
-uint64_t
-kmem_default_limit(const struct kmem_account *a)
-{
-	uint64_t left = a->used < a->limit ? a->limit - a->used : 0;
-
-	return left / 2 < KMEM_DEFAULT_LIMIT ? left / 2 : KMEM_DEFAULT_LIMIT;
-}
-
-int
-kmem_slots_carve(struct kmem_account *a, uint32_t procs,
-    struct kmem_account *payer)
-{
-	if (payer != NULL) {
-		/* payer's own process holds one of its slots. */
-		if (procs == 0 || payer->procs - 1 - payer->nprocs < procs)
-			return -1;
-		payer->nprocs += procs;
-		payer->refs++;
-		a->slot_payer = payer;
-	}
-	a->procs = procs;
-	return 0;
-}
-
-uint32_t
-kmem_default_procs(const struct kmem_account *a)
-{
-	uint32_t left = a->procs - 1 - a->nprocs;
-
-	if (left <= 1)
-		return left;
-	return left / 2 < KMEM_DEFAULT_PROCS ? left / 2 : KMEM_DEFAULT_PROCS;
-}
-
 void
-kmem_slots_reaped(struct kmem_account *a)
+kmem_account_put(struct kmem_account *a)
 {
-	struct kmem_account *up, *held = NULL;
-
-	/* Up the tree while each account has nothing left in the table; the
-	 * reference a gave up on its payer is put once the payer is done. */
-	a->reaped = true;
-	while (a->reaped && a->nprocs == 0 && a->slot_payer != NULL) {
-		up = a->slot_payer;
-		a->slot_payer = NULL;
-		up->nprocs -= a->procs;
-		kmem_account_put(held);
-		held = up;
-		a = up;
-	}
-	kmem_account_put(held);
+	spin_lock(&kmem_lock);
+	account_put(a);
+	spin_unlock(&kmem_lock);
 }
 
-void
-kmem_account_stop(struct kmem_account *a)
-{
-	a->stopped = true;
-	if (a->grant.acct != NULL && a->grant.bytes > a->used) {
-		refund(a->grant.acct, a->grant.bytes - a->used);
-		a->grant.bytes = a->used;
-	}
-}
-
-int
-kcharge_take(struct kcharge *c, struct kmem_account *a, uint64_t bytes)
+static int
+charge_take(struct kcharge *c, struct kmem_account *a, uint64_t bytes)
 {
 	if (c->acct != NULL)
 		panic("kmem: charging a charge twice");
@@ -151,8 +96,8 @@ kcharge_take(struct kcharge *c, struct kmem_account *a, uint64_t bytes)
 	return 0;
 }
 
-void
-kcharge_shrink(struct kcharge *c, uint64_t bytes)
+static void
+charge_shrink(struct kcharge *c, uint64_t bytes)
 {
 	if (c->acct == NULL || bytes > c->bytes)
 		panic("kmem: refunding more than was charged");
@@ -160,16 +105,157 @@ kcharge_shrink(struct kcharge *c, uint64_t bytes)
 	c->bytes -= bytes;
 }
 
-void
-kcharge_drop(struct kcharge *c)
+static void
+charge_drop(struct kcharge *c)
 {
 	struct kmem_account *a = c->acct;
 
 	if (a == NULL)
 		return;
-	kcharge_shrink(c, c->bytes);
+	charge_shrink(c, c->bytes);
 	c->acct = NULL;
-	kmem_account_put(a);
+	account_put(a);
+}
+
+int
+kmem_account_carve(struct kmem_account *a, struct kmem_account *payer)
+{
+	int rc;
+
+	spin_lock(&kmem_lock);
+	rc = charge_take(&a->grant, payer, a->limit);
+	spin_unlock(&kmem_lock);
+	return rc;
+}
+
+uint64_t
+kmem_default_limit(const struct kmem_account *a)
+{
+	uint64_t left;
+
+	spin_lock(&kmem_lock);
+	left = a->used < a->limit ? a->limit - a->used : 0;
+	spin_unlock(&kmem_lock);
+	return left / 2 < KMEM_DEFAULT_LIMIT ? left / 2 : KMEM_DEFAULT_LIMIT;
+}
+
+int
+kmem_slots_carve(struct kmem_account *a, uint32_t procs,
+    struct kmem_account *payer)
+{
+	spin_lock(&kmem_lock);
+	if (payer != NULL) {
+		/* payer's own process holds one of its slots. */
+		if (procs == 0 || payer->procs - 1 - payer->nprocs < procs) {
+			spin_unlock(&kmem_lock);
+			return -1;
+		}
+		payer->nprocs += procs;
+		payer->refs++;
+		a->slot_payer = payer;
+	}
+	a->procs = procs;
+	spin_unlock(&kmem_lock);
+	return 0;
+}
+
+uint32_t
+kmem_default_procs(const struct kmem_account *a)
+{
+	uint32_t left;
+
+	spin_lock(&kmem_lock);
+	left = a->procs - 1 - a->nprocs;
+	spin_unlock(&kmem_lock);
+	if (left <= 1)
+		return left;
+	return left / 2 < KMEM_DEFAULT_PROCS ? left / 2 : KMEM_DEFAULT_PROCS;
+}
+
+void
+kmem_slots_reaped(struct kmem_account *a)
+{
+	struct kmem_account *up, *held = NULL;
+
+	spin_lock(&kmem_lock);
+	/* Up the tree while each account has nothing left in the table; the
+	 * reference a gave up on its payer is put once the payer is done. */
+	a->reaped = true;
+	while (a->reaped && a->nprocs == 0 && a->slot_payer != NULL) {
+		up = a->slot_payer;
+		a->slot_payer = NULL;
+		up->nprocs -= a->procs;
+		account_put(held);
+		held = up;
+		a = up;
+	}
+	account_put(held);
+	spin_unlock(&kmem_lock);
+}
+
+void
+kmem_account_stop(struct kmem_account *a)
+{
+	spin_lock(&kmem_lock);
+	a->stopped = true;
+	if (a->grant.acct != NULL && a->grant.bytes > a->used) {
+		refund(a->grant.acct, a->grant.bytes - a->used);
+		a->grant.bytes = a->used;
+	}
+	spin_unlock(&kmem_lock);
+}
+
+int
+kcharge_take(struct kcharge *c, struct kmem_account *a, uint64_t bytes)
+{
+	int rc;
+
+	spin_lock(&kmem_lock);
+	rc = charge_take(c, a, bytes);
+	spin_unlock(&kmem_lock);
+	return rc;
+}
+
+void
+kcharge_shrink(struct kcharge *c, uint64_t bytes)
+{
+	spin_lock(&kmem_lock);
+	charge_shrink(c, bytes);
+	spin_unlock(&kmem_lock);
+}
+
+void
+kcharge_drop(struct kcharge *c)
+{
+	spin_lock(&kmem_lock);
+	charge_drop(c);
+	spin_unlock(&kmem_lock);
+}
+
+int
+kmem_wait_take(struct kmem_account *a, uint32_t max, uint64_t bytes,
+    struct kcharge *c)
+{
+	int rc = -1;
+
+	spin_lock(&kmem_lock);
+	if (a->nwaits < max && charge_take(c, a, bytes) == 0) {
+		a->nwaits++;
+		rc = 0;
+	}
+	spin_unlock(&kmem_lock);
+	return rc;
+}
+
+void
+kmem_wait_put(struct kcharge *c)
+{
+	spin_lock(&kmem_lock);
+	if (c->acct == NULL || c->acct->nwaits == 0)
+		panic("kmem_wait_put: no wait record was taken");
+	c->acct->nwaits--;
+	charge_drop(c);
+	spin_unlock(&kmem_lock);
 }
 
 void *

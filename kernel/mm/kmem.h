@@ -101,6 +101,13 @@ void kcharge_drop(struct kcharge *c);
 /* Refunds part of c's charge, keeping the rest. */
 void kcharge_shrink(struct kcharge *c, uint64_t bytes);
 
+/* A wait record (a park, sleep or notification) of bytes charged to a
+ * into c: 0, or -1 when a holds max of them already or is past its limit. */
+int kmem_wait_take(struct kmem_account *a, uint32_t max, uint64_t bytes,
+    struct kcharge *c);
+/* Gives back what kmem_wait_take took. */
+void kmem_wait_put(struct kcharge *c);
+
 /* kzalloc(size) charged to a: NULL past the limit or without memory. */
 void *kmem_zalloc(struct kmem_account *a, size_t size, struct kcharge *c);
 /* kmalloc(size) charged to a; the memory is not cleared. */

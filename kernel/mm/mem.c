@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "lock.h"
 #include "mm/mem.h"
 #include "mm/pmm.h"
 #include "mm/vmm.h"
@@ -49,6 +50,9 @@ struct slab {
 };
 _Static_assert(sizeof(struct slab) <= SLAB_HDR, "slab header fits");
 
+/* Covers the frame allocator and the heap: a leaf, under every other
+ * lock (docs/smp.md, "Leaf locks"). */
+static struct spinlock mem_lock;
 static struct pmm pmm;
 static uint64_t usable_frames;
 static struct slab *partial[MAX_CLASS + 1];
@@ -89,25 +93,39 @@ mem_relocate(void)
 uint64_t
 frame_alloc(void)
 {
-	return pmm_alloc(&pmm);
+	uint64_t pa;
+
+	spin_lock(&mem_lock);
+	pa = pmm_alloc(&pmm);
+	spin_unlock(&mem_lock);
+	return pa;
 }
 
 void
 frame_free(uint64_t pa)
 {
+	spin_lock(&mem_lock);
 	pmm_free(&pmm, pa, 1);
+	spin_unlock(&mem_lock);
 }
 
 uint64_t
 frames_alloc_contig(uint64_t n)
 {
-	return pmm_alloc_contig(&pmm, n, PAGE_SIZE);
+	uint64_t pa;
+
+	spin_lock(&mem_lock);
+	pa = pmm_alloc_contig(&pmm, n, PAGE_SIZE);
+	spin_unlock(&mem_lock);
+	return pa;
 }
 
 void
 frames_free(uint64_t pa, uint64_t n)
 {
+	spin_lock(&mem_lock);
 	pmm_free(&pmm, pa, n);
+	spin_unlock(&mem_lock);
 }
 
 uint64_t
@@ -158,7 +176,7 @@ slab_link(struct slab *s)
 static struct slab *
 slab_new(unsigned c)
 {
-	uint64_t pa = frame_alloc();
+	uint64_t pa = pmm_alloc(&pmm);
 	struct slab *s;
 	size_t bsize = (size_t)1 << c;
 
@@ -217,8 +235,8 @@ kmalloc_size(size_t size)
 	return (PAGE_SIZE + nblocks - 1) / nblocks;
 }
 
-void *
-kmalloc(size_t size)
+static void *
+heap_alloc(size_t size)
 {
 	struct free_block *b;
 	struct slab *s;
@@ -244,6 +262,17 @@ kmalloc(size_t size)
 }
 
 void *
+kmalloc(size_t size)
+{
+	void *p;
+
+	spin_lock(&mem_lock);
+	p = heap_alloc(size);
+	spin_unlock(&mem_lock);
+	return p;
+}
+
+void *
 kzalloc(size_t size)
 {
 	void *p = kmalloc(size);
@@ -259,8 +288,8 @@ heap_bytes_used(void)
 	return heap_used;
 }
 
-void
-kfree(void *p)
+static void
+heap_free(void *p)
 {
 	struct heap_hdr *h;
 	struct free_block *b;
@@ -294,6 +323,14 @@ kfree(void *p)
 	if (--s->nused == 0) {
 		slab_unlink(s);
 		s->magic = 0;
-		frame_free(virt_to_phys(s));
+		pmm_free(&pmm, virt_to_phys(s), 1);
 	}
+}
+
+void
+kfree(void *p)
+{
+	spin_lock(&mem_lock);
+	heap_free(p);
+	spin_unlock(&mem_lock);
 }

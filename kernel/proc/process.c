@@ -63,20 +63,14 @@ process_get(struct proc_ref r)
 bool
 proc_kwait_take(struct process *p, size_t size, struct kcharge *c)
 {
-	if (p->kmem->nwaits >= PROC_MAX_KWAITS ||
-	    kcharge_take(c, p->kmem, kmalloc_size(size)) != 0)
-		return false;
-	p->kmem->nwaits++;
-	return true;
+	return kmem_wait_take(p->kmem, PROC_MAX_KWAITS, kmalloc_size(size),
+	    c) == 0;
 }
 
 void
 proc_kwait_put(struct kcharge *c)
 {
-	if (c->acct == NULL || c->acct->nwaits == 0)
-		panic("proc_kwait_put: no wait record was taken");
-	c->acct->nwaits--;
-	kcharge_drop(c);
+	kmem_wait_put(c);
 }
 
 /* Fills a new process's session reference; see capos_recv_hdr. */
@@ -396,13 +390,6 @@ process_start(struct process *p, const uint8_t *elf, size_t len,
 	return 0;
 }
 
-static void
-release_cap(struct cap_slot *s, void *ctx)
-{
-	(void)ctx;
-	kobj_unref(s->obj);
-}
-
 /* Stops every thread of p except the current one and releases its caps. */
 static void
 process_stop(struct process *p, struct exit_status st)
@@ -429,8 +416,7 @@ process_stop(struct process *p, struct exit_status st)
 	}
 	endpoint_process_gone(p);
 	/* Releasing capabilities may wake other processes; none is us. */
-	captable_foreach(&p->caps, release_cap, NULL);
-	captable_init(&p->caps, p->slots, PROC_CAP_SLOTS, 0);
+	captable_clear(&p->caps, kobj_unref);
 	vm_process_stopped(p);
 	window_process_stopped(p);
 	process_handle_exited(p);

@@ -120,3 +120,55 @@ TEST(captable_generation_wraps_past_zero)
 		captable_remove(&t, id);
 	}
 }
+
+TEST(captable_get_copies_a_live_slot_only)
+{
+	struct cap_slot slots[2], got;
+	struct captable t;
+	capos_cap_t a, b;
+
+	captable_init(&t, slots, 2, 3);
+	a = captable_insert(&t, A, 0x1111, 9);
+	b = captable_insert(&t, B, 0x2222, 0);
+	CHECK(captable_get(&t, a, &got));
+	CHECK(got.obj == A);
+	CHECK_EQ_U64(got.interface_id, 0x1111);
+	CHECK_EQ_U64(got.meta, 9);
+	CHECK_EQ(captable_reserve(&t, b), 0);
+	CHECK(!captable_get(&t, b, &got));	/* reserved: invisible */
+	captable_remove(&t, a);
+	CHECK(!captable_get(&t, a, &got));	/* stale */
+	CHECK(!captable_get(&t, CAPOS_CAP_NULL, &got));
+	CHECK(!t.lock.owner);
+}
+
+static struct kobj *cleared[4];
+static int ncleared;
+
+static void
+note_cleared(struct kobj *o)
+{
+	cleared[ncleared++] = o;
+}
+
+TEST(captable_clear_frees_live_and_reserved_slots)
+{
+	struct cap_slot slots[4];
+	struct captable t;
+	capos_cap_t a, b, c;
+
+	captable_init(&t, slots, 4, 5);
+	a = captable_insert(&t, A, 1, 0);
+	b = captable_insert(&t, B, 1, 0);
+	c = captable_insert(&t, C, 1, 0);
+	captable_remove(&t, b);
+	CHECK_EQ(captable_reserve(&t, c), 0);
+	ncleared = 0;
+	captable_clear(&t, note_cleared);
+	CHECK_EQ(ncleared, 2);
+	CHECK(cleared[0] == A && cleared[1] == C);
+	CHECK_EQ(captable_room(&t), 4);
+	CHECK(captable_lookup(&t, a) == NULL);
+	CHECK(captable_commit(&t, c) == NULL);
+	CHECK(!t.lock.owner);
+}

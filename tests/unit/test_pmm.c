@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
+#include "lock_host.h"
 #include "mm/pmm.h"
 #include "test.h"
 
@@ -27,6 +28,7 @@ panic(const char *fmt, ...)
 		abort();
 	}
 	panic_armed = 0;
+	lock_host_panicked();
 	longjmp(panic_jump, 1);
 }
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "boot/bootinfo.h"
+#include "lock.h"
 
 /* The trampoline's data block (ap_trampoline.S, at its end). */
 struct ap_trampoline_data {
@@ -67,18 +68,6 @@ bool bkl_held(void);
 bool bkl_try_acquire(void);
 /* Whether a CPU other than this one holds the lock. */
 bool bkl_held_elsewhere(void);
-
-/*
- * A spin lock below the BKL (docs/smp.md, "The scheduler's lock"). Taken
- * with interrupts masked, as all kernel code runs; a CPU waiting for it
- * answers TLB shootdowns, and it never waits for one while holding it.
- */
-struct spinlock {
-	volatile uint32_t owner;	/* 0 when free, else CPU id + 1 */
-};
-void spin_lock(struct spinlock *l);
-void spin_unlock(struct spinlock *l);
-bool spin_mine(const struct spinlock *l);
 
 /* Answers this CPU's TLB flush request, if there is one (a CPU that
  * halted without the BKL and woke to run a thread without it). */
