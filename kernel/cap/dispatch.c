@@ -124,7 +124,7 @@ caps_deliver(struct process *p, uint64_t uva, uint16_t room,
 		d[i].cap = captable_insert(&p->caps, objs[i], ifaces[i], 0);
 		d[i].mode = 0;
 	}
-	if (copy_to_user(p->as.pml4, uva, d, n * sizeof(d[0])) != 0) {
+	if (copy_to_user(&p->as, uva, d, n * sizeof(d[0])) != 0) {
 		/* Take them back out: the ids never reached the receiver. */
 		for (i = 0; i < n; i++)
 			captable_remove(&p->caps, d[i].cap);
@@ -210,7 +210,7 @@ reply_send(const struct reply_to *to, struct reply *r)
 		cqe.status = CAPOS_ERESULT;
 		cqe.flags = 0;
 		cqe.aux = len;
-	} else if (copy_to_user(t->proc->as.pml4, to->result, msg, len) != 0) {
+	} else if (copy_to_user(&t->proc->as, to->result, msg, len) != 0) {
 		cqe.status = CAPOS_EFAULT;
 	} else if ((n = caps_deliver(t->proc, to->caps, to->ncaps_out,
 	    r->caps, r->caps_iface, r->ncaps)) < 0) {
@@ -247,7 +247,7 @@ take_sent(struct process *p, const struct capos_sqe *e, struct xcap *out)
 
 	if (e->ncaps_in == 0)
 		return 0;
-	if (copy_from_user(p->as.pml4, d, e->caps, e->ncaps_in * sizeof(*d)) != 0)
+	if (copy_from_user(&p->as, d, e->caps, e->ncaps_in * sizeof(*d)) != 0)
 		return CAPOS_EFAULT;
 	return xcaps_take(&p->caps, d, e->ncaps_in, out);
 }
@@ -275,7 +275,7 @@ do_call(struct thread *t, const struct capos_sqe *e)
 	c->meta = s->meta;
 	c->params = sc->params;
 	c->params_len = e->params_len;
-	if (copy_from_user(t->proc->as.pml4, sc->params, e->params,
+	if (copy_from_user(&t->proc->as, sc->params, e->params,
 	    e->params_len) != 0)
 		return CAPOS_EFAULT;
 	obj = kobj_ref(s->obj);
@@ -316,7 +316,7 @@ do_return(struct thread *t, const struct capos_sqe *e)
 		return CAPOS_EBADCAP;
 	if (!endpoint_is_owner(s->obj))
 		return CAPOS_EIFACE;
-	if (copy_from_user(t->proc->as.pml4, params, e->params,
+	if (copy_from_user(&t->proc->as, params, e->params,
 	    e->params_len) != 0)
 		return CAPOS_EFAULT;
 	if ((rc = take_sent(t->proc, e, sent)) != 0)

@@ -47,6 +47,7 @@ aspace_init(struct aspace *as, uint64_t frame_limit)
 {
 	uint64_t *pml4, *kernel;
 
+	as->lock.owner = 0;
 	as->frames = 0;
 	as->limit = frame_limit;
 	if ((as->pml4 = charged_frame(as)) == 0)
@@ -79,8 +80,10 @@ free_level(struct aspace *as, uint64_t *table, int level, int limit)
 void
 aspace_destroy(struct aspace *as)
 {
+	spin_lock(&as->lock);
 	free_level(as, phys_to_virt(as->pml4), 3, 256);
 	uncharged_free(as, as->pml4);
+	spin_unlock(&as->lock);
 }
 
 uint64_t *
@@ -135,8 +138,11 @@ leaf_flags(uint64_t flags)
 	return vmm_nx_supported() ? flags : flags & ~PTE_NX;
 }
 
-int
-aspace_map_anon(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
+static uint64_t unmap(struct aspace *as, uint64_t va, uint64_t len,
+    uint64_t per_tag[ASPACE_TAGS]);
+
+static int
+map_anon(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
 {
 	if (!user_range_ok(va, len))
 		return -1;
@@ -146,12 +152,12 @@ aspace_map_anon(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
 
 		if (pte != NULL && (*pte & PTE_P)) {
 			/* Callers map only free ranges; refuse, never leak. */
-			aspace_unmap(as, va, off, NULL);
+			unmap(as, va, off, NULL);
 			return -1;
 		}
 		if (pte == NULL || (pa = charged_frame(as)) == 0) {
 			/* Also prunes tables made for the failed page. */
-			aspace_unmap(as, va, off + PAGE_SIZE, NULL);
+			unmap(as, va, off + PAGE_SIZE, NULL);
 			return -1;
 		}
 		*pte = pa | leaf_flags(flags) | PTE_P | PTE_U | PTE_OWNED;
@@ -160,12 +166,28 @@ aspace_map_anon(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
 }
 
 int
+aspace_map_anon(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
+{
+	int rc;
+
+	spin_lock(&as->lock);
+	rc = map_anon(as, va, len, flags);
+	spin_unlock(&as->lock);
+	return rc;
+}
+
+int
 aspace_map_frame(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
 {
 	uint64_t *pte, old;
 
-	if (!user_range_ok(va, PAGE_SIZE) || (pte = walk_create(as, va)) == NULL)
+	if (!user_range_ok(va, PAGE_SIZE))
 		return -1;
+	spin_lock(&as->lock);
+	if ((pte = walk_create(as, va)) == NULL) {
+		spin_unlock(&as->lock);
+		return -1;
+	}
 	old = *pte;
 	*pte = (pa & PTE_ADDR) | leaf_flags(flags & ~(PTE_OWNED |
 	    PTE_TAG_MASK)) | PTE_P | PTE_U;
@@ -173,6 +195,7 @@ aspace_map_frame(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags)
 	/* Replacing a mapping takes the old one away from every CPU. */
 	if (old & PTE_P)
 		tlb_shootdown(as->pml4);
+	spin_unlock(&as->lock);
 	return 0;
 }
 
@@ -256,8 +279,8 @@ unmap_level(struct unmap_batch *b, uint64_t *table, int level, uint64_t base,
 	return n;
 }
 
-uint64_t
-aspace_unmap(struct aspace *as, uint64_t va, uint64_t len,
+static uint64_t
+unmap(struct aspace *as, uint64_t va, uint64_t len,
     uint64_t per_tag[ASPACE_TAGS])
 {
 	struct unmap_batch b = { .as = as, .n = 0 };
@@ -275,6 +298,18 @@ aspace_unmap(struct aspace *as, uint64_t va, uint64_t len,
 	return n;
 }
 
+uint64_t
+aspace_unmap(struct aspace *as, uint64_t va, uint64_t len,
+    uint64_t per_tag[ASPACE_TAGS])
+{
+	uint64_t n;
+
+	spin_lock(&as->lock);
+	n = unmap(as, va, len, per_tag);
+	spin_unlock(&as->lock);
+	return n;
+}
+
 int
 aspace_protect(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
 {
@@ -283,12 +318,15 @@ aspace_protect(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
 
 	if (!user_range_ok(va, len))
 		return -1;
+	spin_lock(&as->lock);
 	/* Check first, so a range with a hole changes nothing; a hole is
 	 * found at its first page, so this is bounded by what is mapped. */
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE)
 		if (aspace_pte(as->pml4, va + off) == NULL ||
-		    !(*aspace_pte(as->pml4, va + off) & PTE_P))
+		    !(*aspace_pte(as->pml4, va + off) & PTE_P)) {
+			spin_unlock(&as->lock);
 			return -1;
+		}
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		uint64_t *pte = aspace_pte(as->pml4, va + off);
 
@@ -297,6 +335,7 @@ aspace_protect(struct aspace *as, uint64_t va, uint64_t len, uint64_t flags)
 	}
 	/* A permission taken away holds on every CPU once this returns. */
 	tlb_shootdown(as->pml4);
+	spin_unlock(&as->lock);
 	return 0;
 }
 
@@ -341,29 +380,42 @@ copy_user(uint64_t pml4, uint64_t uva, uint8_t *kbuf, uint64_t n, bool write)
 }
 
 bool
-user_writable(uint64_t pml4, uint64_t uva, uint64_t n)
+user_writable(struct aspace *as, uint64_t uva, uint64_t n)
 {
 	uint64_t end;
+	bool ok = true;
 
 	if (n == 0)
 		return true;
 	if (uva >= USER_TOP || n > USER_TOP - uva)
 		return false;
 	end = uva + n;
-	for (uva = ALIGN_DOWN(uva, PAGE_SIZE); uva < end; uva += PAGE_SIZE)
-		if (user_byte(pml4, uva, true) == NULL)
-			return false;
-	return true;
+	spin_lock(&as->lock);
+	for (uva = ALIGN_DOWN(uva, PAGE_SIZE); uva < end && ok;
+	    uva += PAGE_SIZE)
+		ok = user_byte(as->pml4, uva, true) != NULL;
+	spin_unlock(&as->lock);
+	return ok;
 }
 
 int
-copy_from_user(uint64_t pml4, void *dst, uint64_t uva, uint64_t n)
+copy_from_user(struct aspace *as, void *dst, uint64_t uva, uint64_t n)
 {
-	return copy_user(pml4, uva, dst, n, false);
+	int rc;
+
+	spin_lock(&as->lock);
+	rc = copy_user(as->pml4, uva, dst, n, false);
+	spin_unlock(&as->lock);
+	return rc;
 }
 
 int
-copy_to_user(uint64_t pml4, uint64_t uva, const void *src, uint64_t n)
+copy_to_user(struct aspace *as, uint64_t uva, const void *src, uint64_t n)
 {
-	return copy_user(pml4, uva, (uint8_t *)(uintptr_t)src, n, true);
+	int rc;
+
+	spin_lock(&as->lock);
+	rc = copy_user(as->pml4, uva, (uint8_t *)(uintptr_t)src, n, true);
+	spin_unlock(&as->lock);
+	return rc;
 }

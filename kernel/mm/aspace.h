@@ -9,8 +9,10 @@
 #ifndef CAPOS_ASPACE_H
 #define CAPOS_ASPACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "lock.h"
 #include "mm/vmm.h"
 
 #define USER_TOP	0x0000800000000000ull
@@ -23,7 +25,14 @@
 #define PTE_DEVICE	(1ull << 52)
 #define ASPACE_TAGS	4
 
+/* The lock covers the tables and the frame count: every change to them
+ * takes it, and so does every copy to or from user memory, which may run
+ * without the BKL (docs/smp.md, "Address spaces"). A reader of the
+ * tables under the BKL (aspace_pte) needs no lock: every change also
+ * holds the BKL. It is held across the shootdown of an unmap, so a
+ * waiter for it answers shootdowns (kernel/lock.h). */
 struct aspace {
+	struct spinlock lock;
 	uint64_t pml4;		/* physical address of the PML4 */
 	uint64_t frames;	/* frames charged: pages and tables */
 	uint64_t limit;
@@ -64,9 +73,10 @@ uint64_t *aspace_pte(uint64_t pml4, uint64_t va);
  * CAPOS_EFAULT unless every byte is in a present user page (writable, for
  * copy_to_user).
  */
-int copy_from_user(uint64_t pml4, void *dst, uint64_t uva, uint64_t n);
+int copy_from_user(struct aspace *as, void *dst, uint64_t uva, uint64_t n);
 /* Whether copy_to_user of n bytes at uva would succeed. */
-bool user_writable(uint64_t pml4, uint64_t uva, uint64_t n);
-int copy_to_user(uint64_t pml4, uint64_t uva, const void *src, uint64_t n);
+bool user_writable(struct aspace *as, uint64_t uva, uint64_t n);
+int copy_to_user(struct aspace *as, uint64_t uva, const void *src,
+    uint64_t n);
 
 #endif

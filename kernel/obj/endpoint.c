@@ -235,7 +235,7 @@ deliver(struct endpoint *ep, struct ep_call *ec, const struct reply_to *rt)
 	if (ec->notice) {
 		h.method = CAPOS_METHOD_DROPPED;
 		h.badge = ec->badge;
-		if (copy_to_user(t->proc->as.pml4, rt->result, &h,
+		if (copy_to_user(&t->proc->as, rt->result, &h,
 		    sizeof(h)) != 0) {
 			reply_status(rt, CAPOS_EFAULT, 0);
 			return KEEP_CALL;
@@ -251,8 +251,8 @@ deliver(struct endpoint *ep, struct ep_call *ec, const struct reply_to *rt)
 	memcpy(h.session, ec->session, sizeof(h.session));
 	h.epoch = ec->epoch;
 	h.badge = ec->badge;
-	if (copy_to_user(t->proc->as.pml4, rt->result, &h, sizeof(h)) != 0 ||
-	    copy_to_user(t->proc->as.pml4, rt->result + sizeof(h), ec->params,
+	if (copy_to_user(&t->proc->as, rt->result, &h, sizeof(h)) != 0 ||
+	    copy_to_user(&t->proc->as, rt->result + sizeof(h), ec->params,
 	    ec->params_len) != 0) {
 		reply_status(rt, CAPOS_EFAULT, 0);
 		return KEEP_CALL;

@@ -107,7 +107,7 @@ park_wait(struct call *c, const struct capnp_struct *root)
 	struct parked *w;
 
 	if (addr % 4 != 0 ||
-	    copy_from_user(c->proc->as.pml4, &word, addr, sizeof(word)) != 0)
+	    copy_from_user(&c->proc->as, &word, addr, sizeof(word)) != 0)
 		return result(c, capos_ParkResult_set_invalid);
 	if (word != capos_ParkSpace_wait_Params_get_expected(&p))
 		return result(c, capos_ParkResult_set_mismatch);

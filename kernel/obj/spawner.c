@@ -144,8 +144,8 @@ spawn(struct spawner *sp, struct call *c)
 	 */
 	if (c->to.ncaps_out < 1 || captable_room(&c->proc->caps) < 1 ||
 	    c->to.result_len < SPAWN_RESULT_MIN ||
-	    !user_writable(c->proc->as.pml4, c->to.result, c->to.result_len) ||
-	    !user_writable(c->proc->as.pml4, c->to.caps,
+	    !user_writable(&c->proc->as, c->to.result, c->to.result_len) ||
+	    !user_writable(&c->proc->as, c->to.caps,
 	    sizeof(struct capos_capdesc)))
 		return call_exception(c, capos_CapException_Type_failed,
 		    "no room for the process handle in the result");

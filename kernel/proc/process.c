@@ -335,7 +335,7 @@ load_segments(struct process *p, const uint8_t *elf,
 
 		if (aspace_map_anon(&p->as, s->vaddr, s->memsz, flags) != 0)
 			return -1;
-		if (copy_to_user(p->as.pml4, s->vaddr + s->pad, elf + s->file_off,
+		if (copy_to_user(&p->as, s->vaddr + s->pad, elf + s->file_off,
 		    s->filesz) != 0)
 			return -1;
 		flags = ((s->flags & ELF_SEG_W) ? PTE_W : 0) |
@@ -379,9 +379,9 @@ process_start(struct process *p, const uint8_t *elf, size_t len,
 	sb.log_level = log_level;
 	sb.args = args_len != 0 ? CAPOS_USER_START_BLOCK + sizeof(sb) : 0;
 	sb.args_len = (uint32_t)args_len;
-	if (copy_to_user(p->as.pml4, CAPOS_USER_START_BLOCK, &sb,
+	if (copy_to_user(&p->as, CAPOS_USER_START_BLOCK, &sb,
 	    sizeof(sb)) != 0 ||
-	    copy_to_user(p->as.pml4, CAPOS_USER_START_BLOCK + sizeof(sb), args,
+	    copy_to_user(&p->as, CAPOS_USER_START_BLOCK + sizeof(sb), args,
 	    args_len) != 0 ||
 	    aspace_protect(&p->as, CAPOS_USER_START_BLOCK, PAGE_SIZE,
 	    PTE_NX) != 0)

@@ -81,9 +81,9 @@ thread_get(struct thread_ref r)
 }
 
 int
-copy_to_user(uint64_t pml4, uint64_t uva, const void *src, uint64_t n)
+copy_to_user(struct aspace *as, uint64_t uva, const void *src, uint64_t n)
 {
-	(void)pml4;
+	(void)as;
 	(void)uva;
 	(void)src;
 	(void)n;
