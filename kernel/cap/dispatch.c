@@ -133,11 +133,18 @@ caps_deliver(struct process *p, uint64_t uva, uint16_t room,
 	return (int)n;
 }
 
+/*
+ * Posts a completion to t's CQ and wakes t if it waits for it. Under the
+ * ring's lock, under which t looks at its CQ before it blocks (cap_enter):
+ * either t sees this entry, or it is BLOCKED by the time the lock is
+ * taken here, and t cannot block again before the wake.
+ */
 static void
 post(struct thread *t, const struct reply_to *to, struct capos_cqe *cqe)
 {
 	int used;
 
+	spin_lock(&t->ring.lock);
 	if (to->owed)
 		t->ring.cq_owed--;
 	ring_cq_post(&t->ring, cqe);
@@ -145,6 +152,16 @@ post(struct thread *t, const struct reply_to *to, struct capos_cqe *cqe)
 	if (t->state == T_BLOCKED && t->wait == WAIT_RING &&
 	    (used < 0 || (uint32_t)used >= t->wait_min))
 		sched_wake(t);
+	spin_unlock(&t->ring.lock);
+}
+
+/* Promises (1) or gives back (-1) a CQ slot for a call still pending. */
+static void
+owe(struct thread *t, int n)
+{
+	spin_lock(&t->ring.lock);
+	t->ring.cq_owed += n;
+	spin_unlock(&t->ring.lock);
 }
 
 bool
@@ -296,7 +313,7 @@ do_call(struct thread *t, const struct capos_sqe *e)
 	if (c->exit_after)
 		thread_exit_current(c->exit_value);
 	if (rc == CALL_PENDING) {
-		t->ring.cq_owed++;
+		owe(t, 1);
 		return 0;
 	}
 	reply_send(&c->to, &c->reply);
@@ -343,10 +360,10 @@ do_recv(struct thread *t, const struct capos_sqe *e)
 	if (!endpoint_is_owner(s->obj))
 		return CAPOS_EIFACE;
 	/* Promise the slot first: the endpoint may complete the RECV now. */
-	t->ring.cq_owed++;
+	owe(t, 1);
 	rc = endpoint_recv(s->obj, &to, e->cap);
 	if (rc < 0)
-		t->ring.cq_owed--;
+		owe(t, -1);
 	return rc;
 }
 
@@ -399,11 +416,18 @@ process_ring(struct thread *t)
 	struct capos_sqe e;
 
 	for (int n = 0; n < CAPOS_SQ_ENTRIES; n++) {
-		int pending = ring_sq_pending(r);
+		int pending = ring_sq_pending(r), used;
+		uint32_t room;
 
-		if (ring_cq_used(r) < 0)
+		/* Other CPUs post promised entries meanwhile: the room they
+		 * leave is read whole under the lock. */
+		spin_lock(&r->lock);
+		used = ring_cq_used(r);
+		room = ring_cq_room(r);
+		spin_unlock(&r->lock);
+		if (used < 0)
 			return CAPOS_ERING;
-		if (pending == 0 || ring_cq_room(r) == 0)
+		if (pending == 0 || room == 0)
 			break;
 		if (pending < 0) {
 			struct capos_cqe cqe = { .status = CAPOS_ERING };
@@ -438,10 +462,17 @@ cap_enter(uint32_t min_complete, uint64_t timeout_ns)
 		deadline = timeout_ns > UINT64_MAX - now ? UINT64_MAX :
 		    now + timeout_ns;
 	}
-	while ((used = ring_cq_used(&t->ring)) >= 0 &&
-	    (uint32_t)used < min_complete && timeout_ns != 0) {
+	for (;;) {
+		spin_lock(&t->ring.lock);
+		used = ring_cq_used(&t->ring);
+		if (used < 0 || (uint32_t)used >= min_complete ||
+		    timeout_ns == 0) {
+			spin_unlock(&t->ring.lock);
+			break;
+		}
+		/* Looked at and blocked under the ring's lock (post). */
 		t->wait_min = min_complete;
-		sched_block(WAIT_RING, deadline);
+		sched_block(WAIT_RING, deadline, &t->ring.lock);
 		if (t->timed_out)
 			break;
 	}

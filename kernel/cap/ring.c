@@ -8,6 +8,7 @@
 void
 ring_init(struct ring *r, void *mem, uint64_t user_addr, uint64_t phys)
 {
+	r->lock.owner = 0;
 	r->hdr = mem;
 	r->sq = (struct capos_sqe *)((uint8_t *)mem + CAPOS_RING_SQ_OFFSET);
 	r->cq = (struct capos_cqe *)((uint8_t *)mem + CAPOS_RING_CQ_OFFSET);

@@ -14,8 +14,17 @@
 #include <stdint.h>
 
 #include "capos/abi.h"
+#include "lock.h"
 
+/*
+ * The SQ side is only ever touched by the thread that owns the ring, on
+ * the CPU running it. The CQ side is posted to by whoever completes a
+ * call: `lock` covers cq_tail and cq_owed, and a thread looks at its CQ
+ * and blocks under it, so a completion posted by another CPU is either
+ * seen or wakes the thread (docs/smp.md, "Rings").
+ */
 struct ring {
+	struct spinlock lock;
 	struct capos_ring_header *hdr;
 	struct capos_sqe *sq;
 	struct capos_cqe *cq;

@@ -208,8 +208,13 @@ struct percpu;
 /* Whether a CPU has a thread waiting or one to steal; read without the
  * lock, a hint (sched.c). */
 bool sched_work_hint(const struct percpu *me);
-/* Blocks the current thread until woken or until deadline_ns (0: none). */
-void sched_block(enum wait_reason why, uint64_t deadline_ns);
+/* Blocks the current thread until woken or until deadline_ns (0: none).
+ * held (or NULL) is a lock the caller took to look at what it waits for:
+ * it is dropped once the thread is BLOCKED, so a waker that takes it
+ * either changed the condition before the look or finds BLOCKED. */
+struct spinlock;
+void sched_block(enum wait_reason why, uint64_t deadline_ns,
+    struct spinlock *held);
 void sched_wake(struct thread *t);
 /* Timer interrupt bookkeeping: preempts a user thread whose quantum is
  * over. Returns when the running thread's quantum ends. */

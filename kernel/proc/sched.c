@@ -571,7 +571,7 @@ sleep_expired(struct timeout *to)
 }
 
 void
-sched_block(enum wait_reason why, uint64_t deadline_ns)
+sched_block(enum wait_reason why, uint64_t deadline_ns, struct spinlock *held)
 {
 	struct thread *t = current;
 
@@ -591,6 +591,10 @@ sched_block(enum wait_reason why, uint64_t deadline_ns)
 	 * CPU that takes it after such a wake waits until this one is off
 	 * its stack (switch_to). */
 	spin_lock(&sched_lock);
+	/* The lock the caller looked at its condition under goes once the
+	 * thread is BLOCKED: a waker that takes it sees BLOCKED. */
+	if (held != NULL && (t->state == T_DEAD || t->timed_out))
+		spin_unlock(held);
 	/* A stopped thread never blocks again (sched_resume ends one
 	 * stopped as it resumed): a wait armed now would outlive it. */
 	if (t->state == T_DEAD) {
@@ -602,6 +606,8 @@ sched_block(enum wait_reason why, uint64_t deadline_ns)
 		spin_unlock(&sched_lock);
 	} else {
 		t->state = T_BLOCKED;
+		if (held != NULL)
+			spin_unlock(held);
 		schedule();
 	}
 	timeout_cancel(&t->sleep);
