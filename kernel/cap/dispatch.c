@@ -8,6 +8,8 @@
  */
 #include <string.h>
 
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/timer.h"
 #include "cap/call.h"
 #include "cap/ring.h"
@@ -269,33 +271,61 @@ take_sent(struct process *p, const struct capos_sqe *e, struct xcap *out)
 	return xcaps_take(&p->caps, d, e->ncaps_in, out);
 }
 
+/*
+ * Takes the BKL for the rest of this kernel entry, unless it is held.
+ * cap_enter starts without it and takes it at the first entry that needs
+ * it (docs/smp.md, "ParkSpace without the lock"); a thread stopped while
+ * it waited leaves here, before it acts on a process torn down.
+ */
+static void
+kernel_lock(void)
+{
+	if (bkl_held())
+		return;
+	bkl_acquire();
+	sched_check_killed();
+}
+
 /* Serves a CALL. Returns a transport error, or 0 when the reply was sent
- * or promised. */
+ * or promised. A call on the ParkSpace that sends no capabilities runs
+ * without the BKL: the object is never freed, so it needs no reference,
+ * and all it touches has its own lock. Any other takes the BKL. */
 static int
 do_call(struct thread *t, const struct capos_sqe *e)
 {
 	struct cpu_scratch *sc = this_scratch();
 	struct call *c = &sc->call;
-	struct cap_slot *s = captable_lookup(&t->proc->caps, e->cap);
+	struct cap_slot s;
 	struct kobj *obj;
+	bool lock_free;
 	int rc;
 
-	if (s == NULL)
+	if (!captable_get(&t->proc->caps, e->cap, &s))
 		return CAPOS_EBADCAP;
-	if (s->interface_id != e->interface_id)
+	lock_free = e->ncaps_in == 0 && park_is(s.obj);
+	if (!lock_free) {
+		/* Under the BKL the slot's object stays referenced; it may
+		 * have gone while this CPU waited for the lock. */
+		kernel_lock();
+		if (!captable_get(&t->proc->caps, e->cap, &s))
+			return CAPOS_EBADCAP;
+	} else if (bkl_held_elsewhere()) {
+		this_cpu()->stat.free_parks++;
+	}
+	if (s.interface_id != e->interface_id)
 		return CAPOS_EIFACE;
 	memset(c, 0, sizeof(*c));
 	c->proc = t->proc;
 	c->thread = t;
 	c->method = e->method;
 	c->interface_id = e->interface_id;
-	c->meta = s->meta;
+	c->meta = s.meta;
 	c->params = sc->params;
 	c->params_len = e->params_len;
 	if (copy_from_user(&t->proc->as, sc->params, e->params,
 	    e->params_len) != 0)
 		return CAPOS_EFAULT;
-	obj = kobj_ref(s->obj);
+	obj = lock_free ? s.obj : kobj_ref(s.obj);
 	if ((rc = take_sent(t->proc, e, c->caps_in)) != 0) {
 		kobj_unref(obj);
 		return rc;
@@ -306,16 +336,19 @@ do_call(struct thread *t, const struct capos_sqe *e)
 		.result_len = e->result_len, .caps = e->caps,
 		.ncaps_out = e->ncaps_out, .opcode = e->opcode };
 	reply_init(&c->reply, sc->result, sizeof(sc->result));
+	/* The slot is promised before the call: a reply kept for later
+	 * may be posted from another CPU before the call returns. */
+	owe(t, 1);
 	rc = obj->ops->call(obj, c);
 	xcaps_settle(&t->proc->caps, c->caps_in, c->ncaps_in,
 	    c->caps_consumed && c->reply.exc_type < 0);
-	kobj_unref(obj);
+	if (!lock_free)
+		kobj_unref(obj);
 	if (c->exit_after)
 		thread_exit_current(c->exit_value);
-	if (rc == CALL_PENDING) {
-		owe(t, 1);
+	if (rc == CALL_PENDING)
 		return 0;
-	}
+	owe(t, -1);
 	reply_send(&c->to, &c->reply);
 	return 0;
 }
@@ -384,15 +417,19 @@ execute(struct thread *t, const struct capos_sqe *e)
 				return;
 			break;
 		case CAPOS_OP_RECV:
+			kernel_lock();
 			if ((rc = do_recv(t, e)) == 0)
 				return;
 			break;
 		case CAPOS_OP_RETURN:
+			kernel_lock();
 			rc = do_return(t, e);
 			break;
 		case CAPOS_OP_RELEASE: {
-			struct kobj *o = captable_remove(&t->proc->caps,
-			    e->cap);
+			struct kobj *o;
+
+			kernel_lock();
+			o = captable_remove(&t->proc->caps, e->cap);
 
 			if (o == NULL)
 				rc = CAPOS_EBADCAP;
@@ -451,7 +488,10 @@ cap_enter(uint32_t min_complete, uint64_t timeout_ns)
 	int used, rc;
 
 	/* Processes that died without running (a failed spawn) go now. */
-	threads_reap();
+	if (threads_reap_pending()) {
+		kernel_lock();
+		threads_reap();
+	}
 	if ((rc = process_ring(t)) < 0)
 		return rc;
 	if (min_complete > CAPOS_CQ_ENTRIES)

@@ -89,6 +89,8 @@ void thread_handle_exited(struct thread *t, bool killed);
 /* Timers and parking (kernel/obj/timer.c, kernel/obj/park.c). */
 struct kobj *timer_create(void);
 struct kobj *park_create(void);
+/* Whether obj is the ParkSpace (its calls may run without the BKL). */
+bool park_is(const struct kobj *obj);
 /* Drops the pending waits of a thread that ended. */
 void park_thread_gone(struct thread *t);
 void timer_thread_gone(struct thread *t);

@@ -1,9 +1,9 @@
 /*
  * ParkSpace: futex-like waiting on 32-bit words of the caller's own address
  * space. wait(addr, expected, timeout) checks *addr == expected and parks
- * the call in one step (the kernel is not preempted, so no wake can slip in
- * between); wake(addr, count) answers up to count parked waits on that
- * word, oldest first, and says how many.
+ * the call in one step (under the lock of the word's bucket, which a wake
+ * takes too, so no wake can slip in between); wake(addr, count) answers
+ * up to count parked waits on that word, oldest first, and says how many.
  *
  * Rules: a wait ends only by a wake (woken), its timeout (timedOut), or its
  * thread ending; there are no spurious wake-ups. timeoutNs 0 waits without
@@ -15,6 +15,7 @@
 #include "arch/x86_64/timer.h"
 #include "cap/call.h"
 #include "kernel.h"
+#include "lock.h"
 #include "mm/aspace.h"
 #include "mm/mem.h"
 #include "obj/objects.h"
@@ -23,6 +24,7 @@
 /* Enough for every process to hold all the records it may: a process's
  * own limit is what a hostile one meets first. */
 #define PARK_MAX_WAITERS	(MAX_PROCS * PROC_MAX_KWAITS)
+#define PARK_BUCKETS		64
 
 struct parked {
 	struct parked *next;
@@ -30,31 +32,64 @@ struct parked {
 	struct proc_ref proc;
 	struct kcharge charge;
 	uint64_t addr;
+	bool timed;		/* its timeout was armed */
 	struct timeout timeout;
 };
 
-static struct parked *parked_head, *parked_tail;
-static uint32_t nparked;
+/*
+ * Parked waits, hashed by process and word into buckets, each under its
+ * own lock, oldest first in each (docs/smp.md, "ParkSpace without the
+ * lock"). A wait looks at its word and queues itself under the bucket's
+ * lock, and a wake takes the same lock, so no wake falls between a wait's
+ * look and its sleep. Lock order: a bucket, then the address space (the
+ * word), the ring (the answer), the timeout list, the scheduler.
+ */
+struct park_bucket {
+	struct spinlock lock;
+	struct parked *head, *tail;
+};
 
+static struct park_bucket buckets[PARK_BUCKETS];
+static uint32_t nparked;	/* atomic */
+static struct kobj park_obj;
+
+static struct park_bucket *
+bucket_of(uint32_t proc_index, uint64_t addr)
+{
+	uint64_t h = ((addr >> 2) ^ ((uint64_t)proc_index << 40)) *
+	    0x9E3779B97F4A7C15ull;
+
+	return &buckets[h >> 58];
+}
+
+/* Takes w off its bucket's list; the bucket's lock is held. */
 static void
-unlink_parked(struct parked *w)
+unlink_locked(struct park_bucket *b, struct parked *w)
 {
 	struct parked *prev = NULL;
 
-	for (struct parked *q = parked_head; q != NULL; prev = q, q = q->next) {
+	for (struct parked *q = b->head; q != NULL; prev = q, q = q->next) {
 		if (q != w)
 			continue;
 		if (prev != NULL)
 			prev->next = w->next;
 		else
-			parked_head = w->next;
-		if (parked_tail == w)
-			parked_tail = prev;
-		nparked--;
-		proc_kwait_put(&w->charge);
-		break;
+			b->head = w->next;
+		if (b->tail == w)
+			b->tail = prev;
+		w->next = NULL;
+		return;
 	}
-	timeout_cancel(&w->timeout);
+	panic("park: a parked wait is missing from its bucket");
+}
+
+/* Frees a wait record taken off its bucket, with no bucket's lock held. */
+static void
+release(struct parked *w)
+{
+	proc_kwait_put(&w->charge);
+	__atomic_fetch_sub(&nparked, 1, __ATOMIC_RELAXED);
+	kfree(w);
 }
 
 static void
@@ -74,15 +109,25 @@ answer(struct parked *w, void (*set)(struct capos_ParkResult_b *))
 	reply_send(&w->to, &rep);
 }
 
+/*
+ * A wait's deadline passed. Fired under the BKL with the timeout list's
+ * lock dropped: the wait is still in its bucket, since a wake leaves one
+ * whose timeout it could not cancel (park_wake) and park_thread_gone runs
+ * under the BKL too, before or after this, never between the timeout's
+ * firing and this callback.
+ */
 static void
 expired(struct timeout *to)
 {
 	struct parked *w = (struct parked *)((char *)to -
 	    offsetof(struct parked, timeout));
+	struct park_bucket *b = bucket_of(w->proc.index, w->addr);
 
-	unlink_parked(w);
+	spin_lock(&b->lock);
+	unlink_locked(b, w);
 	answer(w, capos_ParkResult_set_timedOut);
-	kfree(w);
+	spin_unlock(&b->lock);
+	release(w);
 }
 
 static int
@@ -103,41 +148,73 @@ park_wait(struct call *c, const struct capnp_struct *root)
 	struct capos_ParkSpace_wait_Params_r p = { *root };
 	uint64_t addr = capos_ParkSpace_wait_Params_get_addr(&p);
 	uint64_t timeout = capos_ParkSpace_wait_Params_get_timeoutNs(&p);
-	uint32_t word;
+	uint32_t expected = capos_ParkSpace_wait_Params_get_expected(&p), word;
+	struct proc_ref me = process_ref(c->proc);
+	struct park_bucket *b = bucket_of(me.index, addr);
+	void (*outcome)(struct capos_ParkResult_b *) = NULL;
+	const char *stopped = NULL;
 	struct parked *w;
 
-	if (addr % 4 != 0 ||
-	    copy_from_user(&c->proc->as, &word, addr, sizeof(word)) != 0)
+	/* A first look, so that a wait that would not sleep is answered
+	 * as such whatever the limits; the look that counts is the one
+	 * under the bucket's lock below. */
+	if (addr % 4 != 0 || copy_from_user(&c->proc->as, &word, addr,
+	    sizeof(word)) != 0)
 		return result(c, capos_ParkResult_set_invalid);
-	if (word != capos_ParkSpace_wait_Params_get_expected(&p))
+	if (word != expected)
 		return result(c, capos_ParkResult_set_mismatch);
 	if ((w = kzalloc(sizeof(*w))) == NULL)
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "kernel out of memory");
-	if (nparked == PARK_MAX_WAITERS ||
+	if (__atomic_add_fetch(&nparked, 1, __ATOMIC_RELAXED) >
+	    PARK_MAX_WAITERS ||
 	    !proc_kwait_take(c->proc, sizeof(*w), &w->charge)) {
+		__atomic_fetch_sub(&nparked, 1, __ATOMIC_RELAXED);
 		kfree(w);
 		return call_exception(c, capos_CapException_Type_overloaded,
 		    "too many parked waits");
 	}
 	w->to = c->to;
 	w->to.owed = true;
-	w->proc = process_ref(c->proc);
+	w->proc = me;
 	w->addr = addr;
 	w->timeout.fire = expired;
-	if (parked_tail != NULL)
-		parked_tail->next = w;
+	spin_lock(&b->lock);
+	/* A thread stopped on another CPU has had its waits taken out
+	 * (park_thread_gone, after the stop marked it DEAD): one queued
+	 * now would outlive it. */
+	if (__atomic_load_n(&c->thread->state, __ATOMIC_ACQUIRE) == T_DEAD)
+		stopped = "the thread was stopped";
+	else if (copy_from_user(&c->proc->as, &word, addr,
+	    sizeof(word)) != 0)
+		outcome = capos_ParkResult_set_invalid;
+	else if (word != expected)
+		outcome = capos_ParkResult_set_mismatch;
+	if (stopped != NULL || outcome != NULL) {
+		spin_unlock(&b->lock);
+		release(w);
+		if (stopped != NULL)
+			return call_exception(c,
+			    capos_CapException_Type_failed, stopped);
+		return result(c, outcome);
+	}
+	if (b->tail != NULL)
+		b->tail->next = w;
 	else
-		parked_head = w;
-	parked_tail = w;
-	nparked++;
+		b->head = w;
+	b->tail = w;
+	/* Armed with the bucket's lock held: its callback waits for the
+	 * lock, so it finds the wait queued. */
 	if (timeout != 0) {
 		uint64_t now = time_ns();
 
+		w->timed = true;
 		timeout_arm(&w->timeout, timeout > UINT64_MAX - now ?
 		    UINT64_MAX : now + timeout);
-		timer_reprogram();
 	}
+	spin_unlock(&b->lock);
+	if (timeout != 0)
+		timer_reprogram();
 	return CALL_PENDING;
 }
 
@@ -149,17 +226,28 @@ park_wake(struct call *c, const struct capnp_struct *root)
 	uint64_t addr = capos_ParkSpace_wake_Params_get_addr(&p);
 	uint32_t count = capos_ParkSpace_wake_Params_get_count(&p), n = 0;
 	struct proc_ref me = process_ref(c->proc);
-	struct parked *w = parked_head, *next;
+	struct park_bucket *b = bucket_of(me.index, addr);
+	struct parked *w, *next, *done = NULL;
 
-	for (; w != NULL && n < count; w = next) {
+	spin_lock(&b->lock);
+	for (w = b->head; w != NULL && n < count; w = next) {
 		next = w->next;
 		if (w->addr != addr || w->proc.index != me.index ||
 		    w->proc.gen != me.gen)
 			continue;
-		unlink_parked(w);
+		/* A deadline that fired first answers it (expired). */
+		if (w->timed && !timeout_cancel(&w->timeout))
+			continue;
+		unlink_locked(b, w);
 		answer(w, capos_ParkResult_set_woken);
-		kfree(w);
+		w->next = done;
+		done = w;
 		n++;
+	}
+	spin_unlock(&b->lock);
+	for (; done != NULL; done = next) {
+		next = done->next;
+		release(done);
 	}
 	if (capos_ParkSpace_wake_Results_init_root(call_result(c), &r) !=
 	    CAPNP_OK)
@@ -193,16 +281,35 @@ park_call(struct kobj *obj, struct call *c)
 void
 park_thread_gone(struct thread *t)
 {
-	struct parked *w = parked_head, *next;
+	for (uint32_t i = 0; i < PARK_BUCKETS; i++) {
+		struct park_bucket *b = &buckets[i];
+		struct parked *w, *next, *gone = NULL;
 
-	for (; w != NULL; w = next) {
-		next = w->next;
-		if (w->to.thread.index == t->index &&
-		    w->to.thread.gen == t->gen) {
-			unlink_parked(w);
-			kfree(w);
+		spin_lock(&b->lock);
+		for (w = b->head; w != NULL; w = next) {
+			next = w->next;
+			if (w->to.thread.index != t->index ||
+			    w->to.thread.gen != t->gen)
+				continue;
+			/* Under the BKL, like expired: a timeout taken off
+			 * the list has had its callback run already. */
+			timeout_cancel(&w->timeout);
+			unlink_locked(b, w);
+			w->next = gone;
+			gone = w;
+		}
+		spin_unlock(&b->lock);
+		for (; gone != NULL; gone = next) {
+			next = gone->next;
+			release(gone);
 		}
 	}
+}
+
+bool
+park_is(const struct kobj *obj)
+{
+	return obj == &park_obj;
 }
 
 static const struct kobj_ops park_ops = {
@@ -214,9 +321,7 @@ static const struct kobj_ops park_ops = {
 struct kobj *
 park_create(void)
 {
-	static struct kobj o;
-
-	if (o.ops == NULL)
-		kobj_init(&o, &park_ops);
-	return kobj_ref(&o);
+	if (park_obj.ops == NULL)
+		kobj_init(&park_obj, &park_ops);
+	return kobj_ref(&park_obj);
 }

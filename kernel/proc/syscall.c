@@ -15,14 +15,17 @@ syscall_dispatch(struct trapframe *tf)
 {
 	struct exit_status st = { .kind = EXIT_EXITED };
 
-	/* Dropped again in trap_return, on the way back to user mode. */
-	bkl_acquire();
 	sched_check_killed();
 	switch (tf->rax) {
 	case CAPOS_SYS_CAP_ENTER:
+		/* Takes the BKL at the first entry that needs it. */
 		tf->rax = (uint64_t)cap_enter((uint32_t)tf->rdi, tf->rsi);
 		break;
 	case CAPOS_SYS_EXIT:
+		/* Dropped again in trap_return, on the way back to user
+		 * mode, if it is ever reached. */
+		bkl_acquire();
+		sched_check_killed();
 		st.code = (int32_t)tf->rdi;
 		process_exit_current(st);
 	default:

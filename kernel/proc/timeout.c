@@ -17,11 +17,11 @@ head_changed(void)
 	    UINT64_MAX, __ATOMIC_RELAXED);
 }
 
-static void
+static bool
 cancel_locked(struct timeout *to)
 {
 	if (!to->armed)
-		return;
+		return false;
 	for (struct timeout **pp = &head; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == to) {
 			*pp = to->next;
@@ -31,14 +31,18 @@ cancel_locked(struct timeout *to)
 	to->next = NULL;
 	to->armed = false;
 	head_changed();
+	return true;
 }
 
-void
+bool
 timeout_cancel(struct timeout *to)
 {
+	bool was;
+
 	timeouts_lock();
-	cancel_locked(to);
+	was = cancel_locked(to);
 	timeouts_unlock();
+	return was;
 }
 
 void

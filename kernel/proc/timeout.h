@@ -34,7 +34,9 @@ void timeouts_unlock(void);
 
 /* Arms (or re-arms) to for deadline; the earliest deadlines fire first. */
 void timeout_arm(struct timeout *to, uint64_t deadline);
-void timeout_cancel(struct timeout *to);
+/* Takes to off the list; true if it was on it. False for one that has
+ * fired, or been taken off to fire: its callback runs or has run. */
+bool timeout_cancel(struct timeout *to);
 /* Fires every timeout due at `now`, earliest first. A callback that is
  * not sched_only may arm timeouts again, including its own. */
 void timeout_run(uint64_t now);

@@ -255,6 +255,10 @@ def stress(cpus, tcg_thread, append=None):
     expect_line(run, "[proof] sched-free ok while another CPU held the big "
                 "kernel lock, idle loops ran threads, ticks preempted them "
                 "and deadlines woke them without it")
+    # ParkSpace calls (smp-park's waits and wakes) were served without
+    # the big kernel lock while another CPU held it.
+    expect_line(run, "[proof] park-free ok ParkSpace calls ran without "
+                "the big kernel lock while another CPU held it")
     expect_line(run, "[proof] smp-stop ok ")
     expect_line(run, "[proof] no-leak ok frames=")
     return run

@@ -70,13 +70,14 @@ TEST(timeout_cancel_and_rearm)
 	nfired = 0;
 	timeout_arm(&a, 10);
 	timeout_arm(&b, 20);
-	timeout_cancel(&a);
-	timeout_cancel(&a);		/* twice: harmless */
+	CHECK(timeout_cancel(&a));
+	CHECK(!timeout_cancel(&a));	/* twice: harmless, and said */
 	timeout_arm(&b, 5);		/* re-arm moves it */
 	CHECK_EQ_U64(timeout_next(), 5);
 	timeout_run(100);
 	CHECK_EQ(nfired, 1);
 	CHECK_EQ(fired[0], 5);
+	CHECK(!timeout_cancel(&b));	/* fired: its callback ran */
 }
 
 TEST(timeout_callback_may_rearm_itself)

@@ -90,6 +90,8 @@ struct percpu {
 		uint64_t free_preemptions;
 		/* Threads woken by their deadline, the same way. */
 		uint64_t free_deadlines;
+		/* ParkSpace calls served without it, the same way. */
+		uint64_t free_parks;
 		uint64_t tlb_ipis;	/* shootdown IPIs sent */
 		uint64_t tlb_spin;	/* cycles waiting for their answers */
 		uint64_t wake_ipis;	/* wake IPIs sent */

@@ -783,7 +783,8 @@ print_cpu_stats(void)
 		    "bkl_kicks=%llu sched_waits=%llu sched_spin=%llu "
 		    "oncpu_waits=%llu oncpu_spin=%llu "
 		    "free_idle_switches=%llu free_preemptions=%llu "
-		    "free_deadlines=%llu tlb_ipis=%llu tlb_spin=%llu "
+		    "free_deadlines=%llu free_parks=%llu tlb_ipis=%llu "
+		    "tlb_spin=%llu "
 		    "wake_ipis=%llu steals=%llu migrations=%llu "
 		    "handoffs=%llu\n", c,
 		    (unsigned long long)p->user_runs,
@@ -803,6 +804,7 @@ print_cpu_stats(void)
 		    (unsigned long long)p->stat.free_idle_switches,
 		    (unsigned long long)p->stat.free_preemptions,
 		    (unsigned long long)p->stat.free_deadlines,
+		    (unsigned long long)p->stat.free_parks,
 		    (unsigned long long)p->stat.tlb_ipis,
 		    (unsigned long long)p->stat.tlb_spin,
 		    (unsigned long long)p->stat.wake_ipis,
@@ -816,7 +818,7 @@ void
 smp_report(void)
 {
 	uint32_t ran = 0;
-	uint64_t idle_sw = 0, preempt = 0, deadlines = 0;
+	uint64_t idle_sw = 0, preempt = 0, deadlines = 0, parks = 0;
 
 	if (print_stats)
 		print_cpu_stats();
@@ -842,6 +844,7 @@ smp_report(void)
 		idle_sw += cpus[c].stat.free_idle_switches;
 		preempt += cpus[c].stat.free_preemptions;
 		deadlines += cpus[c].stat.free_deadlines;
+		parks += cpus[c].stat.free_parks;
 	}
 	if (idle_sw != 0 && preempt != 0 && deadlines != 0)
 		kdebug("[proof] sched-free ok while another CPU held the big "
@@ -850,6 +853,12 @@ smp_report(void)
 		    "times)\n", (unsigned long long)idle_sw,
 		    (unsigned long long)preempt,
 		    (unsigned long long)deadlines);
+	/* Counted by do_call (dispatch.c) as it served a ParkSpace call
+	 * without the BKL and found another CPU holding it. */
+	if (parks != 0)
+		kdebug("[proof] park-free ok ParkSpace calls ran without the "
+		    "big kernel lock while another CPU held it (%llu times)\n",
+		    (unsigned long long)parks);
 	/* The counts are the scheduler's own, taken as it switched. */
 	for (uint32_t c = 1; c < ncpus_online; c++)
 		if (cpus[c].user_runs != 0) {
