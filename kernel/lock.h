@@ -1,8 +1,9 @@
 /*
  * Spin locks below the big kernel lock (docs/smp.md, "The scheduler's
- * lock" and "Leaf locks"). Taken with interrupts masked, as all kernel
- * code runs; a CPU waiting for one answers TLB shootdowns. Taking a lock
- * the CPU already holds, or dropping one it does not hold, panics.
+ * lock" and "ParkSpace without the lock"). Taken with interrupts masked,
+ * as all kernel code runs; a CPU waiting for one answers TLB shootdowns.
+ * Taking a lock the CPU already holds, or dropping one it does not hold,
+ * panics.
  * The kernel's are in kernel/arch/x86_64/smp.c; the host unit tests
  * stand in with their own (tests/unit/lock_host.c).
  */

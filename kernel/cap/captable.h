@@ -38,7 +38,7 @@ struct cap_slot {
 /* The lock covers the slots and counts: every change takes it, and so
  * does a reader without the BKL (captable_get). Under the BKL a slot
  * found by captable_lookup stays as it is, since no path without the BKL
- * changes a table (docs/smp.md, "Capability tables"). */
+ * changes a table (docs/smp.md, "ParkSpace without the lock"). */
 struct captable {
 	struct spinlock lock;
 	struct cap_slot *slots;

@@ -21,7 +21,7 @@
  * the CPU running it. The CQ side is posted to by whoever completes a
  * call: `lock` covers cq_tail and cq_owed, and a thread looks at its CQ
  * and blocks under it, so a completion posted by another CPU is either
- * seen or wakes the thread (docs/smp.md, "Rings").
+ * seen or wakes the thread (docs/smp.md, "ParkSpace without the lock").
  */
 struct ring {
 	struct spinlock lock;

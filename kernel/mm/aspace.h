@@ -26,11 +26,11 @@
 #define ASPACE_TAGS	4
 
 /* The lock covers the tables and the frame count: every change to them
- * takes it, and so does every copy to or from user memory, which may run
- * without the BKL (docs/smp.md, "Address spaces"). A reader of the
- * tables under the BKL (aspace_pte) needs no lock: every change also
- * holds the BKL. It is held across the shootdown of an unmap, so a
- * waiter for it answers shootdowns (kernel/lock.h). */
+ * takes it, and so does every copy to or from user memory, which may
+ * run without the BKL (docs/smp.md, "ParkSpace without the lock"). A
+ * reader of the tables under the BKL (aspace_pte) needs no lock: every
+ * change also holds the BKL. It is held across the shootdown of an
+ * unmap, so a waiter for it answers shootdowns (kernel/lock.h). */
 struct aspace {
 	struct spinlock lock;
 	uint64_t pml4;		/* physical address of the PML4 */

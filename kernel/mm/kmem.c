@@ -9,8 +9,9 @@
 #include "mm/mem.h"
 
 /* Covers every account's counts and references: a leaf but for the
- * heap's lock, which it may take to free an account (docs/smp.md, "Leaf
- * locks"). The public functions take it; the static ones run under it. */
+ * heap's lock, which it may take to free an account (docs/smp.md,
+ * "ParkSpace without the lock"). The public functions take it; the
+ * static ones run under it. */
 static struct spinlock kmem_lock;
 
 struct kmem_account *

@@ -51,7 +51,7 @@ struct slab {
 _Static_assert(sizeof(struct slab) <= SLAB_HDR, "slab header fits");
 
 /* Covers the frame allocator and the heap: a leaf, under every other
- * lock (docs/smp.md, "Leaf locks"). */
+ * lock (docs/smp.md, "ParkSpace without the lock"). */
 static struct spinlock mem_lock;
 static struct pmm pmm;
 static uint64_t usable_frames;

@@ -77,8 +77,8 @@ struct percpu {
 		uint64_t bkl_spin;	/* TSC cycles spent waiting for it */
 		uint64_t bkl_sleeps;	/* waits that halted until kicked */
 		uint64_t bkl_kicks;	/* sleepers it kicked as it released */
-		uint64_t sched_waits;	/* scheduler lock takes that waited */
-		uint64_t sched_spin;	/* TSC cycles spent waiting for it */
+		uint64_t lock_waits;	/* spin lock takes that waited */
+		uint64_t lock_spin;	/* TSC cycles spent waiting for them */
 		uint64_t oncpu_waits;	/* switches that waited, holding it,
 					 * for the next thread's last CPU
 					 * to be off its stack */

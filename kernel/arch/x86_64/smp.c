@@ -487,8 +487,8 @@ spin_lock(struct spinlock *l)
 		if (l->owner == 0 && __atomic_compare_exchange_n(&l->owner,
 		    &free_, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 			if (t0 != 0) {
-				p->stat.sched_waits++;
-				p->stat.sched_spin += rdtsc() - t0;
+				p->stat.lock_waits++;
+				p->stat.lock_spin += rdtsc() - t0;
 			}
 			return;
 		}
@@ -780,7 +780,7 @@ print_cpu_stats(void)
 		kprintf("smpstats cpu=%u user_runs=%llu ticks=%llu "
 		    "quiet_ticks=%llu halts=%llu quiet_halts=%llu "
 		    "poll_hits=%llu bkl_waits=%llu bkl_spin=%llu bkl_sleeps=%llu "
-		    "bkl_kicks=%llu sched_waits=%llu sched_spin=%llu "
+		    "bkl_kicks=%llu lock_waits=%llu lock_spin=%llu "
 		    "oncpu_waits=%llu oncpu_spin=%llu "
 		    "free_idle_switches=%llu free_preemptions=%llu "
 		    "free_deadlines=%llu free_parks=%llu tlb_ipis=%llu "
@@ -797,8 +797,8 @@ print_cpu_stats(void)
 		    (unsigned long long)p->stat.bkl_spin,
 		    (unsigned long long)p->stat.bkl_sleeps,
 		    (unsigned long long)p->stat.bkl_kicks,
-		    (unsigned long long)p->stat.sched_waits,
-		    (unsigned long long)p->stat.sched_spin,
+		    (unsigned long long)p->stat.lock_waits,
+		    (unsigned long long)p->stat.lock_spin,
 		    (unsigned long long)p->stat.oncpu_waits,
 		    (unsigned long long)p->stat.oncpu_spin,
 		    (unsigned long long)p->stat.free_idle_switches,
