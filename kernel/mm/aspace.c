@@ -353,8 +353,12 @@ user_byte(uint64_t pml4, uint64_t uva, bool write)
 	return (uint8_t *)phys_to_virt(*pte & PTE_ADDR) + (uva % PAGE_SIZE);
 }
 
+/* Copies a page at a time, each under the address space's lock: a long
+ * copy keeps no one waiting for the lock (an unmap with the BKL held)
+ * longer than a page's worth. */
 static int
-copy_user(uint64_t pml4, uint64_t uva, uint8_t *kbuf, uint64_t n, bool write)
+copy_user(struct aspace *as, uint64_t uva, uint8_t *kbuf, uint64_t n,
+    bool write)
 {
 	if (n == 0)
 		return 0;
@@ -362,16 +366,20 @@ copy_user(uint64_t pml4, uint64_t uva, uint8_t *kbuf, uint64_t n, bool write)
 		return CAPOS_EFAULT;
 	while (n > 0) {
 		uint64_t chunk = PAGE_SIZE - uva % PAGE_SIZE;
-		uint8_t *p = user_byte(pml4, uva, write);
+		uint8_t *p;
 
-		if (p == NULL)
-			return CAPOS_EFAULT;
 		if (chunk > n)
 			chunk = n;
+		spin_lock(&as->lock);
+		if ((p = user_byte(as->pml4, uva, write)) == NULL) {
+			spin_unlock(&as->lock);
+			return CAPOS_EFAULT;
+		}
 		if (write)
 			memcpy(p, kbuf, chunk);
 		else
 			memcpy(kbuf, p, chunk);
+		spin_unlock(&as->lock);
 		uva += chunk;
 		kbuf += chunk;
 		n -= chunk;
@@ -401,21 +409,11 @@ user_writable(struct aspace *as, uint64_t uva, uint64_t n)
 int
 copy_from_user(struct aspace *as, void *dst, uint64_t uva, uint64_t n)
 {
-	int rc;
-
-	spin_lock(&as->lock);
-	rc = copy_user(as->pml4, uva, dst, n, false);
-	spin_unlock(&as->lock);
-	return rc;
+	return copy_user(as, uva, dst, n, false);
 }
 
 int
 copy_to_user(struct aspace *as, uint64_t uva, const void *src, uint64_t n)
 {
-	int rc;
-
-	spin_lock(&as->lock);
-	rc = copy_user(as->pml4, uva, (uint8_t *)(uintptr_t)src, n, true);
-	spin_unlock(&as->lock);
-	return rc;
+	return copy_user(as, uva, (uint8_t *)(uintptr_t)src, n, true);
 }

@@ -27,7 +27,7 @@
 #define PARK_BUCKETS		64
 
 struct parked {
-	struct parked *next;
+	struct parked *next, *prev;	/* in its bucket */
 	struct reply_to to;
 	struct proc_ref proc;
 	struct kcharge charge;
@@ -52,35 +52,44 @@ struct park_bucket {
 static struct park_bucket buckets[PARK_BUCKETS];
 static uint32_t nparked;	/* atomic */
 static struct kobj park_obj;
+/* Drawn at the first ParkSpace's making, so that no process can aim its
+ * waits at the bucket another process's words use. */
+static uint64_t hash_salt;
 
 static struct park_bucket *
 bucket_of(uint32_t proc_index, uint64_t addr)
 {
-	uint64_t h = ((addr >> 2) ^ ((uint64_t)proc_index << 40)) *
-	    0x9E3779B97F4A7C15ull;
+	uint64_t h = ((addr >> 2) ^ ((uint64_t)proc_index << 40) ^
+	    hash_salt) * 0x9E3779B97F4A7C15ull;
 
 	return &buckets[h >> 58];
+}
+
+static void
+link_locked(struct park_bucket *b, struct parked *w)
+{
+	w->next = NULL;
+	w->prev = b->tail;
+	if (b->tail != NULL)
+		b->tail->next = w;
+	else
+		b->head = w;
+	b->tail = w;
 }
 
 /* Takes w off its bucket's list; the bucket's lock is held. */
 static void
 unlink_locked(struct park_bucket *b, struct parked *w)
 {
-	struct parked *prev = NULL;
-
-	for (struct parked *q = b->head; q != NULL; prev = q, q = q->next) {
-		if (q != w)
-			continue;
-		if (prev != NULL)
-			prev->next = w->next;
-		else
-			b->head = w->next;
-		if (b->tail == w)
-			b->tail = prev;
-		w->next = NULL;
-		return;
-	}
-	panic("park: a parked wait is missing from its bucket");
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		b->head = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	else
+		b->tail = w->prev;
+	w->next = w->prev = NULL;
 }
 
 /* Frees a wait record taken off its bucket, with no bucket's lock held. */
@@ -198,11 +207,7 @@ park_wait(struct call *c, const struct capnp_struct *root)
 			    capos_CapException_Type_failed, stopped);
 		return result(c, outcome);
 	}
-	if (b->tail != NULL)
-		b->tail->next = w;
-	else
-		b->head = w;
-	b->tail = w;
+	link_locked(b, w);
 	/* Armed with the bucket's lock held: its callback waits for the
 	 * lock, so it finds the wait queued. */
 	if (timeout != 0) {
@@ -321,7 +326,9 @@ static const struct kobj_ops park_ops = {
 struct kobj *
 park_create(void)
 {
-	if (park_obj.ops == NULL)
+	if (park_obj.ops == NULL) {
+		hash_salt = random_u64();
 		kobj_init(&park_obj, &park_ops);
+	}
 	return kobj_ref(&park_obj);
 }

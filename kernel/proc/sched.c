@@ -225,7 +225,9 @@ idle_poll(struct percpu *me)
 	if (!smp_cpus_share())
 		return;
 	do {
-		if (idle_work_hint(me)) {
+		/* Not a reap: a dead thread still marked on its CPU would
+		 * end every look at once. The loop reaps as it goes round. */
+		if (sched_work_hint(me) || kernel_stopping()) {
 			me->stat.poll_hits++;
 			return;
 		}
@@ -615,10 +617,10 @@ sched_block(enum wait_reason why, uint64_t deadline_ns, struct spinlock *held)
 }
 
 /*
- * Called under the BKL, which every thread that blocks holds until it is
- * off its CPU: the thread cannot block anew meanwhile. Its deadline may
- * have woken it already (sleep_expired, without the BKL), so BLOCKED is
- * looked at again under the scheduler's lock.
+ * Called by a post to t's ring under the ring's lock, which t holds as it
+ * looks at its ring and blocks (sched_block's held): t cannot block anew
+ * meanwhile. Its deadline may have woken it already (sleep_expired), so
+ * BLOCKED is looked at again under the scheduler's lock.
  */
 void
 sched_wake(struct thread *t)

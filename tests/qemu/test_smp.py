@@ -236,7 +236,7 @@ def stress(cpus, tcg_thread, append=None):
     # Each line comes twice, once from each stress process, printed by
     # smptest after its own checks (tests/programs/smptest/main.c).
     for proof in ("[proof] smp-park ok ", "[proof] smp-ipc ok ",
-                  "[proof] smp-deadline ok ",
+                  "[proof] smp-deadline ok ", "[proof] smp-race ok ",
                   "[proof] smp-churn ok ", "[proof] smp-tlb ok in each of ",
                   "[proof] smp-prot ok in each of ",
                   "[proof] smp-kill ok "):

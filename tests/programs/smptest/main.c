@@ -28,6 +28,10 @@
  *              call the echo server: each wait must end by its deadline
  *              (a deadline lost between the arming and the block hangs
  *              the part), not before it, with nothing completed.
+ *   race       threads park with deadlines of a few microseconds while
+ *              others wake the word without pause: every wait ends once,
+ *              woken or timed out, and the waits woken are exactly the
+ *              ones the wakes counted.
  *   churn      threads map, fill, check and unmap pages while others are
  *              spawned and joined, so address-space edits, shootdowns and
  *              thread teardown run beside each other.
@@ -347,6 +351,116 @@ deadline_part(void)
 		    "deadline and none before it, beside %d callers (threads "
 		    "seen on %d CPUs)\n", DEADLINE_THREADS * DEADLINE_WAITS,
 		    DEADLINE_CALLERS, cpus);
+}
+
+/* ---- race: park waits whose deadlines race wakes ---- */
+
+#define RACE_WAITERS	4
+#define RACE_WAITS	300
+#define RACE_WAKERS	2
+
+static const uint64_t race_ns[] = { 500, 1500, 3000, 5000 };
+static uint32_t race_word;		/* never changes: no mismatch */
+static uint32_t race_waiting;		/* waiters not yet done */
+
+struct race_waiter {
+	uint32_t woken, timed_out, other;
+};
+
+struct race_waker {
+	uint64_t woke;			/* what its wakes said they woke */
+	uint32_t errors;
+};
+
+static void
+race_waiter(void *arg)
+{
+	struct race_waiter *w = arg;
+
+	for (uint32_t k = 0; k < RACE_WAITS; k++) {
+		int rc = rt_park_wait(&race_word, 0, race_ns[k % (sizeof(
+		    race_ns) / sizeof(race_ns[0]))]);
+
+		if (rc == RT_PARK_WOKEN)
+			w->woken++;
+		else if (rc == RT_PARK_TIMEDOUT)
+			w->timed_out++;
+		else
+			w->other++;
+		if ((k & 63) == 0)
+			saw_cpu();
+	}
+	__atomic_fetch_sub(&race_waiting, 1, __ATOMIC_RELEASE);
+}
+
+static void
+race_waker(void *arg)
+{
+	struct race_waker *k = arg;
+
+	for (uint32_t i = 0; __atomic_load_n(&race_waiting,
+	    __ATOMIC_ACQUIRE) != 0; i++) {
+		int n = rt_park_wake(&race_word, 1 + i % 2);
+
+		if (n < 0)
+			k->errors++;
+		else
+			k->woke += (uint64_t)n;
+		if ((i & 63) == 0)
+			saw_cpu();
+	}
+}
+
+/*
+ * Each wait has a deadline of a few microseconds and wakes come without
+ * pause, so deadlines fire while wakes look at the same waits, on other
+ * CPUs, with and without the big kernel lock. Every wait must end once,
+ * woken or timed out, and the waits answered woken must be exactly the
+ * ones the wakes counted: a wait answered twice, or a wake counted for
+ * an answer that never came, breaks the sum.
+ */
+static void
+race_part(void)
+{
+	struct rt_thread *t[RACE_WAITERS + RACE_WAKERS];
+	struct race_waiter w[RACE_WAITERS];
+	struct race_waker k[RACE_WAKERS];
+	uint64_t woken = 0, timed_out = 0, counted = 0;
+	int n = 0, failed = test_failed, cpus;
+
+	memset(w, 0, sizeof(w));
+	memset(k, 0, sizeof(k));
+	race_waiting = RACE_WAITERS;
+	for (int i = 0; i < RACE_WAITERS; i++)
+		expect("spawn a racing waiter", rt_thread_spawn(race_waiter,
+		    &w[i], STACK, &t[n++]), 0);
+	for (int i = 0; i < RACE_WAKERS; i++)
+		expect("spawn a racing waker", rt_thread_spawn(race_waker,
+		    &k[i], STACK, &t[n++]), 0);
+	for (int i = 0; i < n; i++)
+		expect("join", rt_thread_join(t[i], NULL), 0);
+	for (int i = 0; i < RACE_WAITERS; i++) {
+		expect("every racing wait ended woken or timed out",
+		    w[i].other, 0);
+		expect("every racing wait ended once",
+		    w[i].woken + w[i].timed_out, RACE_WAITS);
+		woken += w[i].woken;
+		timed_out += w[i].timed_out;
+	}
+	for (int i = 0; i < RACE_WAKERS; i++) {
+		expect("no wake failed", k[i].errors, 0);
+		counted += k[i].woke;
+	}
+	expect("the waits woken are the ones the wakes counted",
+	    (int64_t)woken, (int64_t)counted);
+	cpus = ncpus_seen();
+	if (test_failed == failed)
+		rt_printf("[proof] smp-race ok %d park waits with deadlines "
+		    "of 0.5 to 5 us beside %d wakers each ended once, %llu "
+		    "woken as the wakes counted and %llu timed out (threads "
+		    "seen on %d CPUs)\n", RACE_WAITERS * RACE_WAITS,
+		    RACE_WAKERS, (unsigned long long)woken,
+		    (unsigned long long)timed_out, cpus);
 }
 
 /* ---- churn: maps and unmaps beside thread spawns and exits ---- */
@@ -1108,6 +1222,7 @@ main(void)
 	park_part();
 	ipc_part();
 	deadline_part();
+	race_part();
 	churn_part();
 	tlb_part("tlb", 5);
 	tlb_part("prot", 5);
