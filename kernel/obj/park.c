@@ -52,17 +52,25 @@ struct park_bucket {
 static struct park_bucket buckets[PARK_BUCKETS];
 static uint32_t nparked;	/* atomic */
 static struct kobj park_obj;
-/* Drawn at the first ParkSpace's making, so that no process can aim its
- * waits at the bucket another process's words use. */
+/* Drawn at the ParkSpace's making: which words of two processes share a
+ * bucket is not something either can work out. */
 static uint64_t hash_salt;
+
+/* A 64-bit finaliser: every input bit moves every output bit. */
+static uint64_t
+mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xBF58476D1CE4E5B9ull;
+	x ^= x >> 27;
+	x *= 0x94D049BB133111EBull;
+	return x ^ (x >> 31);
+}
 
 static struct park_bucket *
 bucket_of(uint32_t proc_index, uint64_t addr)
 {
-	uint64_t h = ((addr >> 2) ^ ((uint64_t)proc_index << 40) ^
-	    hash_salt) * 0x9E3779B97F4A7C15ull;
-
-	return &buckets[h >> 58];
+	return &buckets[mix((addr >> 2) ^ mix(proc_index + hash_salt)) >> 58];
 }
 
 static void

@@ -364,7 +364,7 @@ static uint32_t race_word;		/* never changes: no mismatch */
 static uint32_t race_waiting;		/* waiters not yet done */
 
 struct race_waiter {
-	uint32_t woken, timed_out, other;
+	uint32_t woken, timed_out, other, stray;
 };
 
 struct race_waker {
@@ -390,6 +390,10 @@ race_waiter(void *arg)
 		if ((k & 63) == 0)
 			saw_cpu();
 	}
+	/* A wait answered twice leaves its second answer behind, parked
+	 * by the runtime or still in the CQ: waited for well past the
+	 * longest deadline, none may come. */
+	w->stray = (uint32_t)cap_enter(1, 2000000) + rt_self()->nparked;
 	__atomic_fetch_sub(&race_waiting, 1, __ATOMIC_RELEASE);
 }
 
@@ -414,10 +418,10 @@ race_waker(void *arg)
 /*
  * Each wait has a deadline of a few microseconds and wakes come without
  * pause, so deadlines fire while wakes look at the same waits, on other
- * CPUs, with and without the big kernel lock. Every wait must end once,
- * woken or timed out, and the waits answered woken must be exactly the
- * ones the wakes counted: a wait answered twice, or a wake counted for
- * an answer that never came, breaks the sum.
+ * CPUs, with and without the big kernel lock. Every wait must end woken
+ * or timed out, no answer may come after it (a wait answered twice), and
+ * the waits answered woken must be exactly the ones the wakes counted (a
+ * wake counted for an answer that never came breaks the sum).
  */
 static void
 race_part(void)
@@ -442,8 +446,7 @@ race_part(void)
 	for (int i = 0; i < RACE_WAITERS; i++) {
 		expect("every racing wait ended woken or timed out",
 		    w[i].other, 0);
-		expect("every racing wait ended once",
-		    w[i].woken + w[i].timed_out, RACE_WAITS);
+		expect("no racing wait was answered twice", w[i].stray, 0);
 		woken += w[i].woken;
 		timed_out += w[i].timed_out;
 	}
