@@ -272,18 +272,20 @@ take_sent(struct process *p, const struct capos_sqe *e, struct xcap *out)
 }
 
 /*
- * Takes the BKL for the rest of this kernel entry, unless it is held.
- * cap_enter starts without it and takes it at the first entry that needs
- * it (docs/smp.md, "ParkSpace without the lock"); a thread stopped while
- * it waited leaves here, before it acts on a process torn down.
+ * Takes the BKL for the rest of this kernel entry, unless it is held;
+ * true when it was taken now. cap_enter starts without it and takes it at
+ * the first entry that needs it (docs/smp.md, "ParkSpace without the
+ * lock"); a thread stopped while it waited leaves here, before it acts on
+ * a process torn down.
  */
-static void
+static bool
 kernel_lock(void)
 {
 	if (bkl_held())
-		return;
+		return false;
 	bkl_acquire();
 	sched_check_killed();
+	return true;
 }
 
 /* Serves a CALL. Returns a transport error, or 0 when the reply was sent
@@ -306,8 +308,7 @@ do_call(struct thread *t, const struct capos_sqe *e)
 	if (!lock_free) {
 		/* Under the BKL the slot's object stays referenced; it may
 		 * have gone while this CPU waited for the lock. */
-		kernel_lock();
-		if (!captable_get(&t->proc->caps, e->cap, &s))
+		if (kernel_lock() && !captable_get(&t->proc->caps, e->cap, &s))
 			return CAPOS_EBADCAP;
 	} else if (bkl_held_elsewhere()) {
 		this_cpu()->stat.free_parks++;

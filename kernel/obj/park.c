@@ -104,9 +104,21 @@ unlink_locked(struct park_bucket *b, struct parked *w)
 static void
 release(struct parked *w)
 {
-	proc_kwait_put(&w->charge);
+	kmem_wait_put(&w->charge);
 	__atomic_fetch_sub(&nparked, 1, __ATOMIC_RELAXED);
 	kfree(w);
+}
+
+/* Frees records chained through next, taken off under a bucket's lock. */
+static void
+release_list(struct parked *w)
+{
+	struct parked *next;
+
+	for (; w != NULL; w = next) {
+		next = w->next;
+		release(w);
+	}
 }
 
 static void
@@ -169,8 +181,8 @@ park_wait(struct call *c, const struct capnp_struct *root)
 	struct proc_ref me = process_ref(c->proc);
 	struct park_bucket *b = bucket_of(me.index, addr);
 	void (*outcome)(struct capos_ParkResult_b *) = NULL;
-	const char *stopped = NULL;
 	struct parked *w;
+	bool dead;
 
 	/* A first look, so that a wait that would not sleep is answered
 	 * as such whatever the limits; the look that counts is the one
@@ -200,20 +212,18 @@ park_wait(struct call *c, const struct capnp_struct *root)
 	/* A thread stopped on another CPU has had its waits taken out
 	 * (park_thread_gone, after the stop marked it DEAD): one queued
 	 * now would outlive it. */
-	if (__atomic_load_n(&c->thread->state, __ATOMIC_ACQUIRE) == T_DEAD)
-		stopped = "the thread was stopped";
-	else if (copy_from_user(&c->proc->as, &word, addr,
+	dead = __atomic_load_n(&c->thread->state, __ATOMIC_ACQUIRE) == T_DEAD;
+	if (!dead && copy_from_user(&c->proc->as, &word, addr,
 	    sizeof(word)) != 0)
 		outcome = capos_ParkResult_set_invalid;
-	else if (word != expected)
+	else if (!dead && word != expected)
 		outcome = capos_ParkResult_set_mismatch;
-	if (stopped != NULL || outcome != NULL) {
+	if (dead || outcome != NULL) {
 		spin_unlock(&b->lock);
 		release(w);
-		if (stopped != NULL)
-			return call_exception(c,
-			    capos_CapException_Type_failed, stopped);
-		return result(c, outcome);
+		return dead ? call_exception(c,
+		    capos_CapException_Type_failed, "the thread was stopped") :
+		    result(c, outcome);
 	}
 	link_locked(b, w);
 	/* Armed with the bucket's lock held: its callback waits for the
@@ -258,10 +268,7 @@ park_wake(struct call *c, const struct capnp_struct *root)
 		n++;
 	}
 	spin_unlock(&b->lock);
-	for (; done != NULL; done = next) {
-		next = done->next;
-		release(done);
-	}
+	release_list(done);
 	if (capos_ParkSpace_wake_Results_init_root(call_result(c), &r) !=
 	    CAPNP_OK)
 		return call_exception(c, capos_CapException_Type_failed,
@@ -312,10 +319,7 @@ park_thread_gone(struct thread *t)
 			gone = w;
 		}
 		spin_unlock(&b->lock);
-		for (; gone != NULL; gone = next) {
-			next = gone->next;
-			release(gone);
-		}
+		release_list(gone);
 	}
 }
 

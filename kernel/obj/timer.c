@@ -52,7 +52,7 @@ sleeper_unlink(struct sleeper *s)
 		if (*pp == s) {
 			*pp = s->next;
 			nsleepers--;
-			proc_kwait_put(&s->charge);
+			kmem_wait_put(&s->charge);
 			break;
 		}
 	}
@@ -208,7 +208,7 @@ notification_release(struct kobj *obj)
 	if (n->waiting)
 		reply_cancel(&n->waiter, capos_CapException_Type_disconnected,
 		    "notification released");
-	proc_kwait_put(&n->charge);
+	kmem_wait_put(&n->charge);
 	kfree(n);
 }
 

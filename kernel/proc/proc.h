@@ -154,9 +154,9 @@ struct proc_ref process_ref(const struct process *p);
 struct process *process_get(struct proc_ref r);
 
 /* Takes one of p's kernel wait records, charging size bytes for it to
- * p's account into c (false at either limit); gives one back. */
+ * p's account into c (false at either limit); kmem_wait_put gives it
+ * back. */
 bool proc_kwait_take(struct process *p, size_t size, struct kcharge *c);
-void proc_kwait_put(struct kcharge *c);
 
 /* Thread table and references. */
 struct thread_ref thread_ref(const struct thread *t);

@@ -67,12 +67,6 @@ proc_kwait_take(struct process *p, size_t size, struct kcharge *c)
 	    c) == 0;
 }
 
-void
-proc_kwait_put(struct kcharge *c)
-{
-	kmem_wait_put(c);
-}
-
 /* Fills a new process's session reference; see capos_recv_hdr. */
 static void
 new_session(struct process *p)

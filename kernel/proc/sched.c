@@ -576,6 +576,7 @@ void
 sched_block(enum wait_reason why, uint64_t deadline_ns, struct spinlock *held)
 {
 	struct thread *t = current;
+	bool blocks;
 
 	if (t == this_cpu()->idle)
 		panic("sched_block: the idle thread cannot block");
@@ -593,25 +594,24 @@ sched_block(enum wait_reason why, uint64_t deadline_ns, struct spinlock *held)
 	 * CPU that takes it after such a wake waits until this one is off
 	 * its stack (switch_to). */
 	spin_lock(&sched_lock);
-	/* The lock the caller looked at its condition under goes once the
-	 * thread is BLOCKED: a waker that takes it sees BLOCKED. */
-	if (held != NULL && (t->state == T_DEAD || t->timed_out))
-		spin_unlock(held);
 	/* A stopped thread never blocks again (sched_resume ends one
 	 * stopped as it resumed): a wait armed now would outlive it. */
+	blocks = t->state != T_DEAD && !t->timed_out;
+	if (blocks)
+		t->state = T_BLOCKED;
+	/* The lock the caller looked at its condition under goes once the
+	 * thread is BLOCKED: a waker that takes it sees BLOCKED. */
+	if (held != NULL)
+		spin_unlock(held);
 	if (t->state == T_DEAD) {
 		spin_unlock(&sched_lock);
 		timeout_cancel(&t->sleep);
 		sched_exit_current();
 	}
-	if (t->timed_out) {
-		spin_unlock(&sched_lock);
-	} else {
-		t->state = T_BLOCKED;
-		if (held != NULL)
-			spin_unlock(held);
+	if (blocks)
 		schedule();
-	}
+	else
+		spin_unlock(&sched_lock);
 	timeout_cancel(&t->sleep);
 	t->wait = WAIT_NONE;
 }
